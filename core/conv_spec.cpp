@@ -1,0 +1,378 @@
+// conv_check follows PyTorch 1.13's order of checks so that the first error reported is the one PyTorch raises:
+//   1. conv{1,2}d entry: batchify (unbatched input gets N = 1)
+//   2. padding_mode != zeros (module path): F.pad with the module's padding, then padding 0
+//      padding='same' (functional path): stride/dilation broadcast, stride == 1, asymmetric pad of the input
+//   3. _convolution: weight rank, groups > 0, stride/padding/dilation expansion
+//   4. check_shape_forward: negative padding, stride, weight rank, groups vs weight, channels, bias, kernel size
+//   5. after it: kernel size > 0, dilation > 0, zero-size spatial input
+#include "conv_spec.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <sstream>
+
+#include "error.hpp"
+
+namespace convscope {
+
+const char* padding_mode_name(PaddingMode mode) {
+    switch (mode) {
+        case PaddingMode::Zeros: return "zeros";
+        case PaddingMode::Reflect: return "reflect";
+        case PaddingMode::Replicate: return "replicate";
+        case PaddingMode::Circular: return "circular";
+    }
+    return "?";
+}
+
+std::optional<PaddingMode> parse_padding_mode(const std::string& name) {
+    for (PaddingMode m : {PaddingMode::Zeros, PaddingMode::Reflect, PaddingMode::Replicate, PaddingMode::Circular})
+        if (name == padding_mode_name(m)) return m;
+    return std::nullopt;
+}
+
+Shape ConvGeometry::input_shape() const { return {n, c_in, in[0], in[1]}; }
+Shape ConvGeometry::output_shape() const { return {n, c_out, out[0], out[1]}; }
+Shape ConvGeometry::output_shape_torch() const {
+    Shape s;
+    if (!unbatched) s.push_back(n);
+    s.push_back(c_out);
+    if (dims == 2) s.push_back(out[0]);
+    s.push_back(out[1]);
+    return s;
+}
+
+namespace {
+
+// PyTorch's "[1, 2]" list printing; also used for tensor sizes.
+std::string list_text(const std::vector<int64_t>& v) { return shape_to_string(v); }
+
+// reflection_pad*'s "[ torch.FloatTensor{1,3,0,8} ]" tensor printing.
+std::string float_tensor_text(const Shape& s) {
+    std::string t = "[ torch.FloatTensor{";
+    for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+    return t + "} ]";
+}
+
+// expand_param_if_needed: one value broadcasts, otherwise exactly `dims` values.
+std::optional<std::string> expand(const std::vector<int64_t>& v, const char* name, int dims,
+                                  std::vector<int64_t>& out) {
+    if (v.size() == 1) {
+        out.assign(static_cast<size_t>(dims), v[0]);
+        return std::nullopt;
+    }
+    if (static_cast<int>(v.size()) == dims) {
+        out = v;
+        return std::nullopt;
+    }
+    return std::string("expected ") + name + " to be a single integer value or a list of " + std::to_string(dims) +
+           " values to match the convolution dimensions, but got " + name + "=" + list_text(v);
+}
+
+// The checks F.pad(input, pads, mode) makes for reflect/replicate/circular (PadNd.cpp, ReflectionPad.cpp,
+// ReplicationPadding.cpp). `x` is the input as given to the module (batched or not); pads are per spatial dim.
+std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int dims,
+                                          const std::vector<int64_t>& begin, const std::vector<int64_t>& end) {
+    const int rank = static_cast<int>(x.size());
+    const bool batched = rank == dims + 2;
+    if (mode == PaddingMode::Circular) {
+        const int sp = rank - 2;  // _pad_circular assumes a batch dimension
+        if (2 * dims + 4 != 2 * rank)
+            return "Invalid padding size, expected " + std::to_string(2 * sp) + " but got " + std::to_string(2 * dims);
+        for (int i = 0; i < dims; ++i) {
+            const int64_t size = x[static_cast<size_t>(2 + i)];
+            if (begin[i] > size || end[i] > size) return std::string("Padding value causes wrapping around more than once.");
+        }
+        return std::nullopt;
+    }
+    if (mode == PaddingMode::Reflect) {
+        bool nonempty = true;
+        for (int i = 1; i < rank; ++i) nonempty = nonempty && x[static_cast<size_t>(i)] != 0;
+        if (!batched && dims == 1) nonempty = x[1] != 0;
+        if (!nonempty)
+            return std::string(dims == 1 ? "2D or 3D" : "3D or 4D") + " (batch mode) tensor expected for input, but got: " +
+                   float_tensor_text(x);
+        const int dim_w = rank - 1;
+        const int64_t w = x[static_cast<size_t>(dim_w)];
+        const std::string of_input = dims == 1 ? list_text(x) : std::to_string(rank);
+        if (!(begin[dims - 1] < w && end[dims - 1] < w))
+            return "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (" +
+                   std::to_string(begin[dims - 1]) + ", " + std::to_string(end[dims - 1]) + ") at dimension " +
+                   std::to_string(dim_w) + " of input " + of_input;
+        if (dims == 2) {
+            const int64_t h = x[static_cast<size_t>(rank - 2)];
+            if (!(begin[0] < h && end[0] < h))
+                return "Argument #6: Padding size should be less than the corresponding input dimension, but got: padding (" +
+                       std::to_string(begin[0]) + ", " + std::to_string(end[0]) + ") at dimension " +
+                       std::to_string(rank - 2) + " of input " + of_input;
+        }
+        return std::nullopt;
+    }
+    if (mode == PaddingMode::Replicate) {
+        for (int i = batched ? 1 : 0; i < rank; ++i)
+            if (x[static_cast<size_t>(i)] == 0)
+                return "Expected " + std::to_string(dims + 1) + "D or " + std::to_string(dims + 2) +
+                       "D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: " +
+                       list_text(x);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weight, const std::optional<Shape>& bias) {
+    auto fail = [](std::string message) { return ConvCheck{std::nullopt, std::move(message)}; };
+    const int d = p.dims;
+    assert(d == 1 || d == 2);
+
+    // 1. batchify
+    if (static_cast<int>(input.size()) != d + 1 && static_cast<int>(input.size()) != d + 2)
+        return fail("Expected " + std::to_string(d + 1) + "D (unbatched) or " + std::to_string(d + 2) +
+                    "D (batched) input to conv" + std::to_string(d) + "d, but got input of size: " + list_text(input));
+    const bool unbatched = static_cast<int>(input.size()) == d + 1;
+    Shape x = input;  // the input as the convolution sees it (batched, after any explicit pad)
+    if (unbatched) x.insert(x.begin(), 1);
+    const int wrank = static_cast<int>(weight.size());
+
+    // Real padding applied to the input (per spatial dim), and the padding the convolution itself gets.
+    std::vector<int64_t> pad_begin(static_cast<size_t>(d), 0), pad_end(static_cast<size_t>(d), 0);
+    std::vector<int64_t> conv_padding;  // as passed to _convolution (may need expansion)
+    bool asymmetric = !p.pads_begin.empty() || !p.pads_end.empty();
+
+    auto same_split = [&](std::vector<int64_t>& dil) -> std::optional<std::string> {
+        // convolution_same: total = d*(k-1), left = total/2 (C++ division), extra pixel at the end.
+        if (wrank < 3) return std::string("weight should have at least three dimensions");
+        if (wrank != static_cast<int>(x.size()))
+            return "Expected " + std::to_string(wrank) + "-dimensional input for " + std::to_string(wrank) +
+                   "-dimensional weight" + list_text(weight) + ", but got " + std::to_string(x.size()) +
+                   "-dimensional input of size " + list_text(input) + " instead";
+        if (!(p.stride.size() == static_cast<size_t>(d) || p.stride.size() == 1))
+            return "stride cannot broadcast to " + std::to_string(d) + " dimensions";
+        if (!(p.dilation.size() == static_cast<size_t>(d) || p.dilation.size() == 1))
+            return "dilation cannot broadcast to " + std::to_string(d) + " dimensions";
+        for (int64_t s : p.stride)
+            if (s != 1) return std::string("padding='same' is not supported for strided convolutions");
+        dil.assign(static_cast<size_t>(d), 0);
+        for (int i = 0; i < d; ++i) {
+            dil[i] = p.dilation.size() == 1 ? p.dilation[0] : p.dilation[i];
+            const int64_t total = dil[i] * (weight[static_cast<size_t>(2 + i)] - 1);
+            pad_begin[i] = total / 2;
+            pad_end[i] = total - total / 2;
+        }
+        return std::nullopt;
+    };
+
+    if (p.padding_mode != PaddingMode::Zeros) {
+        // Module path: _reversed_padding_repeated_twice, F.pad(input, ..., mode), then conv with padding 0.
+        if (p.padding_kind == PaddingKind::Same) {
+            for (int64_t s : p.stride)
+                if (s != 1) return fail("padding='same' is not supported for strided convolutions");
+            std::vector<int64_t> dil;
+            if (auto e = same_split(dil)) return fail(*e);
+        } else if (p.padding_kind == PaddingKind::Explicit) {
+            if (asymmetric) {
+                if (p.pads_begin.size() != static_cast<size_t>(d) || p.pads_end.size() != static_cast<size_t>(d))
+                    return fail("expected pads to have " + std::to_string(d) + " begin and " + std::to_string(d) +
+                                " end values");
+                pad_begin = p.pads_begin;
+                pad_end = p.pads_end;
+            } else {
+                std::vector<int64_t> pe;
+                if (auto e = expand(p.padding, "padding", d, pe)) return fail(*e);
+                pad_begin = pad_end = pe;
+            }
+        }
+        for (int i = 0; i < d; ++i)
+            if (pad_begin[i] < 0 || pad_end[i] < 0) return fail("negative padding is not supported");
+        if (auto e = pad_mode_error(p.padding_mode, input, d, pad_begin, pad_end)) return fail(*e);
+        for (int i = 0; i < d; ++i) x[static_cast<size_t>(2 + i)] += pad_begin[i] + pad_end[i];
+        conv_padding.assign(1, 0);
+        asymmetric = false;
+    } else if (p.padding_kind == PaddingKind::Same) {
+        std::vector<int64_t> dil;
+        if (auto e = same_split(dil)) return fail(*e);
+        bool symmetric = true;
+        for (int i = 0; i < d; ++i) symmetric = symmetric && pad_begin[i] == pad_end[i];
+        if (symmetric) {
+            conv_padding = pad_begin;
+        } else {
+            // constant_pad_nd by the difference at the end, then symmetric padding = left.
+            conv_padding.assign(static_cast<size_t>(d), 0);
+            for (int i = 0; i < d; ++i) {
+                const int64_t delta = pad_end[i] - pad_begin[i];
+                if (delta > 0) {
+                    x[static_cast<size_t>(2 + i)] += delta;
+                    conv_padding[i] = pad_begin[i];
+                } else {
+                    x[static_cast<size_t>(2 + i)] += delta;
+                    conv_padding[i] = pad_end[i];
+                }
+            }
+        }
+    } else if (p.padding_kind == PaddingKind::Valid) {
+        conv_padding.assign(1, 0);
+    } else if (asymmetric) {
+        if (p.pads_begin.size() != static_cast<size_t>(d) || p.pads_end.size() != static_cast<size_t>(d))
+            return fail("expected pads to have " + std::to_string(d) + " begin and " + std::to_string(d) + " end values");
+        pad_begin = p.pads_begin;
+        pad_end = p.pads_end;
+        conv_padding = pad_begin;  // only used for the negative check below
+        for (int i = 0; i < d; ++i)
+            if (pad_end[i] < 0) return fail("negative padding is not supported");
+    } else {
+        conv_padding = p.padding;
+    }
+
+    // 3. _convolution
+    if (wrank < 3) return fail("weight should have at least three dimensions");
+    if (p.groups <= 0) return fail("non-positive groups is not supported");
+    std::vector<int64_t> stride, padding, dilation;
+    if (auto e = expand(p.stride, "stride", wrank - 2, stride)) return fail(*e);
+    if (auto e = expand(conv_padding, "padding", wrank - 2, padding)) return fail(*e);
+    if (auto e = expand(p.dilation, "dilation", wrank - 2, dilation)) return fail(*e);
+
+    // 4. check_shape_forward
+    for (int64_t v : padding)
+        if (v < 0) return fail("negative padding is not supported");
+    for (int64_t v : stride)
+        if (v <= 0) return fail("non-positive stride is not supported");
+    if (wrank != static_cast<int>(x.size()))
+        return fail("Expected " + std::to_string(wrank) + "-dimensional input for " + std::to_string(wrank) +
+                    "-dimensional weight " + list_text(weight) + ", but got " + std::to_string(x.size()) +
+                    "-dimensional input of size " + list_text(x) + " instead");
+    const int64_t g = p.groups;
+    const std::string gs = std::to_string(g);
+    if (weight[0] < g)
+        return fail("Given groups=" + gs + ", expected weight to be at least " + gs +
+                    " at dimension 0, but got weight of size " + list_text(weight) + " instead");
+    if (weight[0] % g != 0)
+        return fail("Given groups=" + gs + ", expected weight to be divisible by " + gs +
+                    " at dimension 0, but got weight of size [" + list_text(weight) + "] instead");
+    if (x[1] != weight[1] * g)
+        return fail("Given groups=" + gs + ", weight of size " + list_text(weight) + ", expected input" + list_text(x) +
+                    " to have " + std::to_string(weight[1] * g) + " channels, but got " + std::to_string(x[1]) +
+                    " channels instead");
+    if (bias && !(bias->size() == 1 && (*bias)[0] == weight[0]))
+        return fail("Given weight of size " + list_text(weight) + ", expected bias to be 1-dimensional with " +
+                    std::to_string(weight[0]) + " elements, but got bias of size " + list_text(*bias) + " instead");
+    std::vector<int64_t> padded(static_cast<size_t>(d)), dil_kernel(static_cast<size_t>(d));
+    bool kernel_fits = true;
+    for (int i = 0; i < d; ++i) {
+        const int64_t total_pad = asymmetric ? pad_begin[i] + pad_end[i] : 2 * padding[i];
+        padded[i] = x[static_cast<size_t>(2 + i)] + total_pad;
+        dil_kernel[i] = dilation[i] * (weight[static_cast<size_t>(2 + i)] - 1) + 1;
+        if (padded[i] < dil_kernel[i]) kernel_fits = false;
+    }
+    if (!kernel_fits) {
+        auto join = [](const std::vector<int64_t>& v) {
+            std::string s;
+            for (size_t i = 0; i < v.size(); ++i) s += (i ? " x " : "") + std::to_string(v[i]);
+            return s;
+        };
+        return fail("Calculated padded input size per channel: (" + join(padded) + "). Kernel size: (" +
+                    join(dil_kernel) + "). Kernel size can't be greater than actual input size");
+    }
+
+    // 5. after the shape check
+    std::vector<int64_t> ksize(weight.begin() + 2, weight.end());
+    for (int64_t k : ksize)
+        if (k <= 0) return fail("kernel size should be greater than zero, but got " + list_text(ksize));
+    for (int64_t v : dilation)
+        if (v <= 0) return fail("dilation should be greater than zero, but got " + list_text(dilation));
+    if (x[0] != 0 && x[1] != 0)
+        for (int i = 0; i < d; ++i)
+            if (x[static_cast<size_t>(2 + i)] == 0)
+                return fail("Only zero batch or zero channel inputs are supported, but got input shape: " + list_text(x));
+    if (x[1] == 0) return fail("convscope does not compute convolutions with zero input channels");
+
+    // Resolved geometry in canonical [H, W] form.
+    ConvGeometry geo;
+    geo.dims = d;
+    geo.unbatched = unbatched;
+    geo.n = x[0];
+    geo.c_in = x[1];
+    geo.c_out = weight[0];
+    geo.groups = g;
+    geo.c_in_per_group = weight[1];
+    geo.c_out_per_group = weight[0] / g;
+    geo.mode = p.padding_mode;
+    geo.has_bias = bias.has_value();
+    if (p.padding_mode == PaddingMode::Zeros && !asymmetric && p.padding_kind == PaddingKind::Explicit) {
+        pad_begin = padding;
+        pad_end = padding;
+    } else if (p.padding_kind == PaddingKind::Valid) {
+        std::fill(pad_begin.begin(), pad_begin.end(), 0);
+        std::fill(pad_end.begin(), pad_end.end(), 0);
+    }
+    const int off = 2 - d;  // 1-D fills the W slot only
+    for (int i = 0; i < d; ++i) {
+        const size_t j = static_cast<size_t>(off + i);
+        geo.in[j] = input[input.size() - static_cast<size_t>(d) + static_cast<size_t>(i)];
+        geo.kernel[j] = weight[static_cast<size_t>(2 + i)];
+        geo.stride[j] = stride[i];
+        geo.dilation[j] = dilation[i];
+        geo.pad_begin[j] = pad_begin[i];
+        geo.pad_end[j] = pad_end[i];
+        geo.out[j] = (padded[i] - dil_kernel[i]) / stride[i] + 1;
+    }
+    return ConvCheck{geo, {}};
+}
+
+ConvGeometry conv_geometry(const ConvParams& params, const Shape& input, const Shape& weight,
+                           const std::optional<Shape>& bias) {
+    ConvCheck c = conv_check(params, input, weight, bias);
+    if (!c.ok()) throw ConfigError(c.error);
+    return *c.geometry;
+}
+
+Shape ConvLayer::weight_shape() const {
+    Shape s{out_channels, params.groups > 0 ? in_channels / params.groups : in_channels};
+    if (kernel_size.size() == 1)
+        for (int i = 0; i < dims; ++i) s.push_back(kernel_size[0]);
+    else
+        s.insert(s.end(), kernel_size.begin(), kernel_size.end());
+    return s;
+}
+
+int64_t ConvLayer::parameter_count() const {
+    const int64_t w = shape_numel(weight_shape());
+    return w + (bias ? out_channels : 0);
+}
+
+std::string conv_layer_init_error(const ConvLayer& layer) {
+    const int64_t g = layer.params.groups;
+    if (g <= 0) return "groups must be a positive integer";
+    if (layer.in_channels % g != 0) return "in_channels must be divisible by groups";
+    if (layer.out_channels % g != 0) return "out_channels must be divisible by groups";
+    if (layer.params.padding_kind == PaddingKind::Same)
+        for (int64_t s : layer.params.stride)
+            if (s != 1) return "padding='same' is not supported for strided convolutions";
+    return {};
+}
+
+ConvCheck conv_layer_check(const ConvLayer& layer, const Shape& input) {
+    std::string e = conv_layer_init_error(layer);
+    if (!e.empty()) return ConvCheck{std::nullopt, e};
+    std::optional<Shape> bias;
+    if (layer.bias) bias = Shape{layer.out_channels};
+    ConvParams p = layer.params;
+    p.dims = layer.dims;
+    return conv_check(p, input, layer.weight_shape(), bias);
+}
+
+std::string conv_formula_text(const ConvGeometry& g, int axis) {
+    const size_t j = static_cast<size_t>(axis);
+    const char* name = g.dims == 1 ? "L_out" : (axis == 0 ? "H_out" : "W_out");
+    std::ostringstream s;
+    const int64_t pads = g.pad_begin[j] + g.pad_end[j];
+    s << name << " = floor((" << g.in[j] << " + ";
+    if (g.pad_begin[j] == g.pad_end[j])
+        s << "2*" << g.pad_begin[j];
+    else
+        s << "(" << g.pad_begin[j] << "+" << g.pad_end[j] << ")";
+    s << " - " << g.dilation[j] << "*(" << g.kernel[j] << "-1) - 1) / " << g.stride[j] << ") + 1 = floor("
+      << (g.in[j] + pads - g.dilation[j] * (g.kernel[j] - 1) - 1) << " / " << g.stride[j] << ") + 1 = " << g.out[j];
+    return s.str();
+}
+
+}  // namespace convscope

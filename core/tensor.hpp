@@ -1,0 +1,55 @@
+// convscope core: the tensor type.
+//
+// Layout (documented once, used everywhere): float32, row-major (C order), rank 0..5.
+//   1-D convolution data: (N, C, L)        weight (C_out, C_in/groups, kW)
+//   2-D convolution data: (N, C, H, W)     weight (C_out, C_in/groups, kH, kW)
+// The element at index (i0, i1, ..., ik) lives at offset Σ i_j * stride_j, where stride_k = 1 and
+// stride_j = stride_{j+1} * shape_{j+1}.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+using Shape = std::vector<int64_t>;
+
+inline constexpr int kMaxRank = 5;
+
+// "[1, 3, 32, 32]", as PyTorch prints sizes.
+std::string shape_to_string(const Shape& shape);
+
+// Product of the dimensions; 1 for rank 0. Returns -1 if it overflows int64 or a dimension is negative.
+int64_t shape_numel(const Shape& shape);
+
+struct Tensor {
+    Shape shape;
+    std::vector<float> data;
+
+    Tensor() = default;
+    // Zero-filled tensor of the given shape. Asserts rank <= kMaxRank and a valid size.
+    explicit Tensor(Shape s);
+    Tensor(Shape s, std::vector<float> values);  // asserts values.size() == numel
+
+    int rank() const { return static_cast<int>(shape.size()); }
+    int64_t numel() const { return static_cast<int64_t>(data.size()); }
+    int64_t dim(int i) const { return shape[static_cast<size_t>(i)]; }
+
+    // Row-major strides in elements.
+    std::vector<int64_t> strides() const;
+
+    float& operator[](int64_t i) { return data[static_cast<size_t>(i)]; }
+    float operator[](int64_t i) const { return data[static_cast<size_t>(i)]; }
+
+    // Element access by full index (asserts rank and bounds in debug builds).
+    float& at(std::initializer_list<int64_t> index);
+    float at(std::initializer_list<int64_t> index) const;
+    int64_t offset(std::initializer_list<int64_t> index) const;
+};
+
+// Reorders the axes: result.shape[i] = t.shape[perm[i]], result[i...] = t[index permuted].
+Tensor permute(const Tensor& t, const std::vector<int>& perm);
+
+}  // namespace convscope
