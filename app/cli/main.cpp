@@ -1,0 +1,328 @@
+// convscope-cli: the headless front end. Links core only.
+//   conv     run a Conv1d/Conv2d on .npy files
+//   explain  the cursor's full state at one output position
+//   shape    shapes, formulas and parameter counts of a chain of PyTorch layers
+//   demo     explain one output of the seed's Conv2d(3, 192, 5, padding=2) on the built-in 32x32x3 image
+// Exit codes: 0 success, 1 invalid input or configuration (message on stderr), 2 usage.
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conv_reference.hpp"
+#include "conv_spec.hpp"
+#include "cursor.hpp"
+#include "error.hpp"
+#include "layer_text.hpp"
+#include "npy.hpp"
+#include "samples.hpp"
+
+using namespace convscope;
+
+namespace {
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// "2" or "2,1" (also "(2, 1)") -> {2} / {2, 1}.
+std::vector<int64_t> parse_int_list(const std::string& text, const char* option) {
+    std::vector<int64_t> values;
+    std::string t;
+    for (char c : text)
+        if (c != '(' && c != ')' && c != '[' && c != ']' && c != ' ') t += c;
+    size_t start = 0;
+    while (start <= t.size()) {
+        const size_t end = std::min(t.find(',', start), t.size());
+        int64_t v = 0;
+        auto [ptr, ec] = std::from_chars(t.data() + start, t.data() + end, v);
+        if (ec != std::errc() || ptr != t.data() + end || end == start)
+            throw UsageError(std::string(option) + ": expected an integer or a comma-separated list like 2,1, got '" + text + "'");
+        values.push_back(v);
+        start = end + 1;
+    }
+    return values;
+}
+
+struct ConvOptions {
+    std::string input, weight, bias, output;
+    std::string stride = "1", padding = "0", dilation = "1", padding_mode = "zeros", at;
+    int64_t groups = 1;
+    bool json = false;
+};
+
+void add_conv_options(CLI::App* cmd, ConvOptions& o) {
+    cmd->add_option("--input", o.input, "input .npy: (N, C, L) / (C, L) for Conv1d, (N, C, H, W) / (C, H, W) for Conv2d")
+        ->required();
+    cmd->add_option("--weight", o.weight, "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d")
+        ->required();
+    cmd->add_option("--bias", o.bias, "bias .npy of shape (C_out)");
+    cmd->add_option("--stride", o.stride, "stride: 2 or 2,1")->capture_default_str();
+    cmd->add_option("--padding", o.padding, "padding: 1, 1,2, same or valid")->capture_default_str();
+    cmd->add_option("--dilation", o.dilation, "dilation: 2 or 2,1")->capture_default_str();
+    cmd->add_option("--groups", o.groups, "groups")->capture_default_str();
+    cmd->add_option("--padding-mode", o.padding_mode, "zeros, reflect, replicate or circular")->capture_default_str();
+}
+
+struct LoadedConv {
+    Tensor x, w;
+    std::optional<Tensor> b;
+    ConvGeometry g;
+};
+
+LoadedConv load_conv(const ConvOptions& o) {
+    LoadedConv l;
+    l.x = npy_load(o.input);
+    l.w = npy_load(o.weight);
+    if (!o.bias.empty()) l.b = npy_load(o.bias);
+    if (l.w.rank() != 3 && l.w.rank() != 4)
+        throw ConfigError(o.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
+                          "C_in/groups, kH, kW), got shape " + shape_to_string(l.w.shape));
+    ConvParams p;
+    p.dims = l.w.rank() - 2;
+    p.stride = parse_int_list(o.stride, "--stride");
+    p.dilation = parse_int_list(o.dilation, "--dilation");
+    if (o.padding == "same")
+        p.padding_kind = PaddingKind::Same;
+    else if (o.padding == "valid")
+        p.padding_kind = PaddingKind::Valid;
+    else
+        p.padding = parse_int_list(o.padding, "--padding");
+    p.groups = o.groups;
+    auto mode = parse_padding_mode(o.padding_mode);
+    if (!mode)
+        throw UsageError("--padding-mode: expected zeros, reflect, replicate or circular, got '" + o.padding_mode + "'");
+    p.padding_mode = *mode;
+    std::optional<Shape> bias_shape;
+    if (l.b) bias_shape = l.b->shape;
+    l.g = conv_geometry(p, l.x.shape, l.w.shape, bias_shape);
+    return l;
+}
+
+int run_conv(const ConvOptions& o) {
+    LoadedConv l = load_conv(o);
+    Tensor y = conv_reference(l.g, l.x, l.w, l.b ? &*l.b : nullptr);
+    npy_save(o.output, y);
+    std::fprintf(stderr, "%s %s -> %s written to %s\n", l.g.dims == 1 ? "conv1d" : "conv2d",
+                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str());
+    return 0;
+}
+
+std::string fmt(float v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(v));
+    return buf;
+}
+
+std::string tap_coord(const ConvGeometry& g, int64_t y, int64_t x) {
+    return g.dims == 1 ? "(" + std::to_string(x) + ")" : "(" + std::to_string(y) + "," + std::to_string(x) + ")";
+}
+
+nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
+    using nlohmann::json;
+    json j;
+    j["position"] = {{"n", s.n}, {"c_out", s.c_out}, {"y", s.y}, {"x", s.x}};
+    j["value"] = s.value;
+    j["bias"] = s.bias;
+    j["accumulator"] = s.accumulator;
+    j["channels"] = json::array();
+    const int64_t kk = g.kernel[0] * g.kernel[1];
+    for (size_t ci = 0; ci < s.channels.size(); ++ci) {
+        json taps = json::array();
+        for (int64_t t = 0; t < kk; ++t) {
+            const CursorTap& tap = s.taps[ci * static_cast<size_t>(kk) + static_cast<size_t>(t)];
+            json jt = {{"ky", tap.ky}, {"kx", tap.kx}, {"padding", tap.padding},
+                       {"input", tap.input}, {"weight", tap.weight}, {"product", tap.product}};
+            jt["input_index"] = g.dims == 1 ? json::array({tap.px}) : json::array({tap.py, tap.px});
+            if (tap.src_y < 0)
+                jt["source_index"] = nullptr;
+            else
+                jt["source_index"] = g.dims == 1 ? json::array({tap.src_x}) : json::array({tap.src_y, tap.src_x});
+            taps.push_back(jt);
+        }
+        j["channels"].push_back({{"channel", s.channels[ci].c_in}, {"sum", s.channels[ci].sum}, {"taps", taps}});
+    }
+    return j;
+}
+
+void print_state(const ConvGeometry& g, const Shape& xs, const Shape& ws, const CursorState& s) {
+    const bool one_d = g.dims == 1;
+    const std::string pos = one_d ? std::to_string(s.n) + ", " + std::to_string(s.c_out) + ", " + std::to_string(s.x)
+                                  : std::to_string(s.n) + ", " + std::to_string(s.c_out) + ", " + std::to_string(s.y) +
+                                        ", " + std::to_string(s.x);
+    std::printf("%s output y[%s] = %s\n\n", one_d ? "Conv1d" : "Conv2d", pos.c_str(), fmt(s.value).c_str());
+    std::printf("  input %s   weight %s   stride %s   padding %s..%s   dilation %s   groups %lld   padding_mode %s\n",
+                shape_to_string(xs).c_str(), shape_to_string(ws).c_str(),
+                tap_coord(g, g.stride[0], g.stride[1]).c_str(), tap_coord(g, g.pad_begin[0], g.pad_begin[1]).c_str(),
+                tap_coord(g, g.pad_end[0], g.pad_end[1]).c_str(), tap_coord(g, g.dilation[0], g.dilation[1]).c_str(),
+                static_cast<long long>(g.groups), padding_mode_name(g.mode));
+    const int64_t group = s.c_out / g.c_out_per_group;
+    std::printf("  output channel %lld applies filter w[%lld] (%lld input channel%s x %s kernel) to input channels %lld..%lld "
+                "of batch item %lld\n\n",
+                static_cast<long long>(s.c_out), static_cast<long long>(s.c_out), static_cast<long long>(g.c_in_per_group),
+                g.c_in_per_group == 1 ? "" : "s",
+                one_d ? std::to_string(g.kernel[1]).c_str() : (std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1])).c_str(),
+                static_cast<long long>(group * g.c_in_per_group), static_cast<long long>((group + 1) * g.c_in_per_group - 1),
+                static_cast<long long>(s.n));
+    const int64_t kk = g.kernel[0] * g.kernel[1];
+    for (size_t ci = 0; ci < s.channels.size(); ++ci) {
+        std::printf("  input channel %lld  (weight slice w[%lld, %zu])\n", static_cast<long long>(s.channels[ci].c_in),
+                    static_cast<long long>(s.c_out), ci);
+        std::printf("    %-8s %-10s %-18s %14s %14s %14s\n", one_d ? "kx" : "ky,kx", "input at", "", "x", "w", "x*w");
+        for (int64_t t = 0; t < kk; ++t) {
+            const CursorTap& tap = s.taps[ci * static_cast<size_t>(kk) + static_cast<size_t>(t)];
+            std::string note;
+            if (tap.padding)
+                note = tap.src_y < 0 ? "zero padding" : std::string(padding_mode_name(g.mode)) + " of " + tap_coord(g, tap.src_y, tap.src_x);
+            std::printf("    %-8s %-10s %-18s %14s %14s %14s\n",
+                        (one_d ? std::to_string(tap.kx) : std::to_string(tap.ky) + "," + std::to_string(tap.kx)).c_str(),
+                        tap_coord(g, tap.py, tap.px).c_str(), note.c_str(), fmt(tap.input).c_str(), fmt(tap.weight).c_str(),
+                        fmt(tap.product).c_str());
+        }
+        std::printf("    channel sum = %s\n\n", fmt(s.channels[ci].sum).c_str());
+    }
+    std::string sums;
+    for (size_t ci = 0; ci < s.channels.size() && ci < 8; ++ci) sums += (ci ? " + " : "") + fmt(s.channels[ci].sum);
+    if (s.channels.size() > 8) sums += " + ... (" + std::to_string(s.channels.size()) + " channels)";
+    std::printf("  sum of channel sums = %s = %s\n", sums.c_str(), fmt(s.value - s.bias).c_str());
+    std::printf("  + bias b[%lld]      = %s\n", static_cast<long long>(s.c_out), fmt(s.bias).c_str());
+    std::printf("  = y[%s]        = %s\n", pos.c_str(), fmt(s.value).c_str());
+}
+
+int explain_at(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const std::string& at, bool json) {
+    std::vector<int64_t> idx = parse_int_list(at, "--at");
+    const size_t want = g.dims == 1 ? 3 : 4;
+    if (idx.size() != want)
+        throw UsageError("--at: expected " + std::string(g.dims == 1 ? "n,c,x" : "n,c,y,x") + " for this Conv" +
+                         std::to_string(g.dims) + "d, got '" + at + "'");
+    if (g.dims == 1) idx.insert(idx.begin() + 2, 0);
+    const Shape out = g.output_shape();
+    for (size_t i = 0; i < 4; ++i)
+        if (idx[i] < 0 || idx[i] >= out[i])
+            throw ConfigError("--at " + at + " is outside the output of shape " + shape_to_string(g.output_shape_torch()));
+    ConvCursor cursor(g, x, w, b);
+    CursorState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3], Granularity::Position), Granularity::Position);
+    if (json)
+        std::cout << state_json(g, s).dump(2) << "\n";
+    else
+        print_state(g, x.shape, w.shape, s);
+    return 0;
+}
+
+int run_explain(const ConvOptions& o) {
+    LoadedConv l = load_conv(o);
+    return explain_at(l.g, l.x, l.w, l.b ? &*l.b : nullptr, o.at, o.json);
+}
+
+int run_shape(const std::string& input, const std::vector<std::string>& layers, bool json) {
+    const Shape in = parse_int_list(input, "--input");
+    std::vector<LayerSpec> specs;
+    for (const std::string& t : layers) specs.push_back(parse_layer(t));
+    const std::vector<LayerShapeRow> rows = shape_chain(in, specs);
+    int64_t total = 0;
+    bool failed = false;
+    nlohmann::json j = {{"input_shape", in}, {"layers", nlohmann::json::array()}};
+    for (const LayerShapeRow& r : rows) {
+        total += r.parameters;
+        nlohmann::json jr = {{"layer", r.text}, {"input_shape", r.input_shape}, {"formula", r.formula}, {"parameters", r.parameters}};
+        if (r.error.empty()) {
+            jr["output_shape"] = r.output_shape;
+        } else {
+            jr["output_shape"] = nullptr;
+            jr["error"] = r.error;
+            failed = true;
+        }
+        j["layers"].push_back(jr);
+        if (!json) {
+            std::printf("%s\n  input  %s\n", r.text.c_str(), shape_to_string(r.input_shape).c_str());
+            if (!r.error.empty()) {
+                std::printf("  error  %s\n", r.error.c_str());
+                continue;
+            }
+            std::printf("  output %s\n", shape_to_string(r.output_shape).c_str());
+            for (const std::string& f : r.formula) std::printf("    %s\n", f.c_str());
+        }
+    }
+    j["total_parameters"] = total;
+    if (json) std::cout << j.dump(2) << "\n";
+    else if (!failed) std::printf("total parameters: %lld\n", static_cast<long long>(total));
+    if (failed) {
+        std::fprintf(stderr, "%s\n", rows.back().error.c_str());
+        return 1;
+    }
+    return 0;
+}
+
+int run_demo(const std::string& at, bool json) {
+    // The seed's first question: Conv2d(3, 192, kernel_size=5, stride=1, padding=2) on a 32x32x3 image.
+    Tensor x = sample_image(32, 32);
+    x.shape.insert(x.shape.begin(), 1);
+    const Shape ws{192, 3, 5, 5};
+    Tensor w = designed_weights(ws, 1);
+    Tensor b = pytorch_default_init({192}, 75, 2);
+    ConvParams p;
+    p.padding = {2};
+    const ConvGeometry g = conv_geometry(p, x.shape, ws, Shape{192});
+    if (!json) {
+        std::printf("Conv2d(3, 192, kernel_size=5, stride=1, padding=2) on the built-in 32x32 RGB picture, shape (1, 3, 32, 32)\n");
+        std::printf("weight (192, 3, 5, 5): 192 filters, each 3 input channels x 5x5; output %s\n",
+                    shape_to_string(g.output_shape_torch()).c_str());
+        std::printf("%s\n%s\n\n", conv_formula_text(g, 0).c_str(), conv_formula_text(g, 1).c_str());
+    }
+    return explain_at(g, x, w, &b, at, json);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"convscope-cli: PyTorch-exact convolution, step by step"};
+    app.require_subcommand(1);
+    ConvOptions conv_opts, explain_opts;
+    CLI::App* conv = app.add_subcommand("conv", "Run a Conv1d/Conv2d on .npy files and write the output .npy");
+    add_conv_options(conv, conv_opts);
+    conv->add_option("--output", conv_opts.output, "output .npy")->required();
+
+    CLI::App* explain = app.add_subcommand("explain", "Show every multiply-add of one output position");
+    add_conv_options(explain, explain_opts);
+    explain->add_option("--at", explain_opts.at, "output position n,c,y,x (Conv2d) or n,c,x (Conv1d)")->required();
+    explain->add_flag("--json", explain_opts.json, "print JSON");
+
+    std::string shape_input;
+    std::vector<std::string> shape_layers;
+    bool shape_json = false;
+    CLI::App* shape = app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch layers");
+    shape->add_option("--input", shape_input, "input shape, e.g. 1,3,32,32")->required();
+    shape->add_option("layers", shape_layers, "layers in PyTorch syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\"")
+        ->required();
+    shape->add_flag("--json", shape_json, "print JSON");
+
+    std::string demo_at = "0,0,16,16";
+    bool demo_json = false;
+    CLI::App* demo = app.add_subcommand("demo", "Explain one output of the seed's Conv2d(3, 192, 5, padding=2) on a built-in image");
+    demo->add_option("--at", demo_at, "output position n,c,y,x")->capture_default_str();
+    demo->add_flag("--json", demo_json, "print JSON");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    try {
+        if (*conv) return run_conv(conv_opts);
+        if (*explain) return run_explain(explain_opts);
+        if (*shape) return run_shape(shape_input, shape_layers, shape_json);
+        if (*demo) return run_demo(demo_at, demo_json);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "usage: %s\n", e.what());
+        return 2;
+    } catch (const Error& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    return 2;
+}

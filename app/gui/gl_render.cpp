@@ -1,0 +1,232 @@
+// Sections: loader · shader program · float textures · heatmap callback · frame helpers
+#include "gl_render.hpp"
+
+#include <glad/gl.h>
+
+#include <cstdint>
+#include <deque>
+#include <fstream>
+#include <sstream>
+
+namespace convscope::gui {
+
+namespace {
+
+struct Program {
+    GLuint id = 0;
+    GLint proj = -1, tex = -1, mode = -1, mask = -1, scale = -1, lo = -1, hi = -1, tint = -1, reveal = -1;
+};
+Program g_program;
+int g_max_texture_size = 4096;
+
+// Uniform blocks referenced by draw commands of the frame being built; a deque keeps addresses stable.
+struct StyleBlock {
+    HeatmapStyle style;
+    float proj[16];
+};
+std::deque<StyleBlock> g_styles;
+
+GLuint to_gl(ImTextureID id) { return static_cast<GLuint>(reinterpret_cast<intptr_t>(id)); }
+ImTextureID to_imgui(GLuint id) { return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(id)); }
+
+bool read_text(const std::string& path, std::string& out) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return false;
+    std::ostringstream s;
+    s << f.rdbuf();
+    out = s.str();
+    return true;
+}
+
+GLuint compile(GLenum kind, const std::string& source, const std::string& path, std::string& error) {
+    GLuint sh = glCreateShader(kind);
+    const char* text = source.c_str();
+    glShaderSource(sh, 1, &text, nullptr);
+    glCompileShader(sh);
+    GLint ok = 0;
+    glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+    if (!ok) {
+        char log[2048] = {};
+        glGetShaderInfoLog(sh, sizeof log, nullptr, log);
+        error = path + ": " + log;
+        glDeleteShader(sh);
+        return 0;
+    }
+    return sh;
+}
+
+void heatmap_callback(const ImDrawList*, const ImDrawCmd* cmd) {
+    const auto* block = static_cast<const StyleBlock*>(cmd->UserCallbackData);
+    const HeatmapStyle& s = block->style;
+    glUseProgram(g_program.id);
+    glUniformMatrix4fv(g_program.proj, 1, GL_FALSE, block->proj);
+    glUniform1i(g_program.tex, 0);
+    glUniform1i(g_program.mode, static_cast<int>(s.color));
+    glUniform1i(g_program.mask, static_cast<int>(s.mask));
+    glUniform1f(g_program.scale, s.scale);
+    glUniform1f(g_program.lo, s.lo);
+    glUniform1f(g_program.hi, s.hi);
+    glUniform3f(g_program.tint, s.tint[0], s.tint[1], s.tint[2]);
+    glUniform1f(g_program.reveal, s.reveal_until);
+    // Our attribute locations (0, 1, 2) need not be the backend's: specify them on the backend's VAO/VBO.
+    // ImDrawCallback_ResetRenderState (heatmap_end) re-specifies the backend's own.
+    glEnableVertexAttribArray(0);
+    glEnableVertexAttribArray(1);
+    glEnableVertexAttribArray(2);
+    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, sizeof(ImDrawVert),
+                          reinterpret_cast<const void*>(static_cast<uintptr_t>(IM_OFFSETOF(ImDrawVert, pos))));
+    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, sizeof(ImDrawVert),
+                          reinterpret_cast<const void*>(static_cast<uintptr_t>(IM_OFFSETOF(ImDrawVert, uv))));
+    glVertexAttribPointer(2, 4, GL_UNSIGNED_BYTE, GL_TRUE, sizeof(ImDrawVert),
+                          reinterpret_cast<const void*>(static_cast<uintptr_t>(IM_OFFSETOF(ImDrawVert, col))));
+}
+
+}  // namespace
+
+// ---- loader ----
+
+bool gl_init(GlLoader loader, std::string& error) {
+    if (gladLoadGL(reinterpret_cast<GLADloadfunc>(loader)) == 0) {
+        error = "could not load OpenGL 3.3 core entry points";
+        return false;
+    }
+    glGetIntegerv(GL_MAX_TEXTURE_SIZE, &g_max_texture_size);
+    return true;
+}
+
+int gl_max_texture_size() { return g_max_texture_size; }
+
+// ---- shader program ----
+
+bool gl_load_heatmap_program(const std::string& shader_dir, std::string& error) {
+    const std::string vpath = shader_dir + "/heatmap.vert", fpath = shader_dir + "/heatmap.frag";
+    std::string vsrc, fsrc;
+    if (!read_text(vpath, vsrc)) {
+        error = "cannot read " + vpath + " (set --shader-dir to the folder holding heatmap.vert/.frag)";
+        return false;
+    }
+    if (!read_text(fpath, fsrc)) {
+        error = "cannot read " + fpath + " (set --shader-dir to the folder holding heatmap.vert/.frag)";
+        return false;
+    }
+    GLuint vs = compile(GL_VERTEX_SHADER, vsrc, vpath, error);
+    if (!vs) return false;
+    GLuint fs = compile(GL_FRAGMENT_SHADER, fsrc, fpath, error);
+    if (!fs) {
+        glDeleteShader(vs);
+        return false;
+    }
+    GLuint prog = glCreateProgram();
+    glAttachShader(prog, vs);
+    glAttachShader(prog, fs);
+    glLinkProgram(prog);
+    glDeleteShader(vs);
+    glDeleteShader(fs);
+    GLint ok = 0;
+    glGetProgramiv(prog, GL_LINK_STATUS, &ok);
+    if (!ok) {
+        char log[2048] = {};
+        glGetProgramInfoLog(prog, sizeof log, nullptr, log);
+        error = std::string("linking the heatmap program: ") + log;
+        glDeleteProgram(prog);
+        return false;
+    }
+    g_program.id = prog;
+    g_program.proj = glGetUniformLocation(prog, "u_proj");
+    g_program.tex = glGetUniformLocation(prog, "u_tex");
+    g_program.mode = glGetUniformLocation(prog, "u_mode");
+    g_program.mask = glGetUniformLocation(prog, "u_mask");
+    g_program.scale = glGetUniformLocation(prog, "u_scale");
+    g_program.lo = glGetUniformLocation(prog, "u_lo");
+    g_program.hi = glGetUniformLocation(prog, "u_hi");
+    g_program.tint = glGetUniformLocation(prog, "u_tint");
+    g_program.reveal = glGetUniformLocation(prog, "u_reveal");
+    return true;
+}
+
+void gl_shutdown() {
+    if (g_program.id) glDeleteProgram(g_program.id);
+    g_program = {};
+    g_styles.clear();
+}
+
+// ---- float textures ----
+
+void gl_upload_float_texture(FloatTexture& tex, int width, int height, int channels, const float* data) {
+    GLint last = 0;
+    glGetIntegerv(GL_TEXTURE_BINDING_2D, &last);
+    const GLenum format = channels == 1 ? GL_RED : channels == 2 ? GL_RG : GL_RGBA;
+    const GLint internal = channels == 1 ? GL_R32F : channels == 2 ? GL_RG32F : GL_RGBA32F;
+    GLuint id = to_gl(tex.id);
+    const bool same = id != 0 && tex.width == width && tex.height == height && tex.channels == channels;
+    if (id == 0) {
+        glGenTextures(1, &id);
+        tex.id = to_imgui(id);
+    }
+    glBindTexture(GL_TEXTURE_2D, id);
+    if (same) {
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, width, height, format, GL_FLOAT, data);
+    } else {
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        glTexImage2D(GL_TEXTURE_2D, 0, internal, width, height, 0, format, GL_FLOAT, data);
+    }
+    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(last));
+    tex.width = width;
+    tex.height = height;
+    tex.channels = channels;
+}
+
+void gl_destroy_texture(FloatTexture& tex) {
+    GLuint id = to_gl(tex.id);
+    if (id) glDeleteTextures(1, &id);
+    tex = {};
+}
+
+// ---- heatmap callback ----
+
+void heatmap_begin(ImDrawList* dl, const HeatmapStyle& style) {
+    StyleBlock& b = g_styles.emplace_back();
+    b.style = style;
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float l = vp->Pos.x, r = vp->Pos.x + vp->Size.x, t = vp->Pos.y, bt = vp->Pos.y + vp->Size.y;
+    const float m[16] = {2.0f / (r - l), 0, 0, 0, 0, 2.0f / (t - bt), 0, 0, 0, 0, -1.0f, 0,
+                         (r + l) / (l - r), (t + bt) / (bt - t), 0, 1.0f};
+    for (int i = 0; i < 16; ++i) b.proj[i] = m[i];
+    dl->AddCallback(heatmap_callback, &b);
+}
+
+void heatmap_end(ImDrawList* dl) { dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr); }
+
+void gl_end_frame_styles() { g_styles.clear(); }
+
+// ---- frame helpers ----
+
+void gl_clear(int width, int height, float r, float g, float b) {
+    glViewport(0, 0, width, height);
+    glClearColor(r, g, b, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+}
+
+std::vector<uint8_t> gl_read_back_buffer(int width, int height) {
+    std::vector<uint8_t> rows(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
+    GLint last_pack = 4, last_read = GL_BACK;
+    glGetIntegerv(GL_PACK_ALIGNMENT, &last_pack);
+    glGetIntegerv(GL_READ_BUFFER, &last_read);
+    glReadBuffer(GL_BACK);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rows.data());
+    glPixelStorei(GL_PACK_ALIGNMENT, last_pack);
+    glReadBuffer(static_cast<GLenum>(last_read));
+    // GL's row 0 is the bottom; flip to top-first.
+    const size_t stride = static_cast<size_t>(width) * 3;
+    std::vector<uint8_t> flipped(rows.size());
+    for (int y = 0; y < height; ++y)
+        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(height - 1 - y) * stride), stride,
+                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * stride));
+    return flipped;
+}
+
+}  // namespace convscope::gui

@@ -1,0 +1,142 @@
+#include "platform.hpp"
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "gl_render.hpp"
+#include "imgui_impl_glfw.h"
+#include "imgui_impl_opengl3.h"
+
+namespace convscope::gui {
+
+namespace {
+
+GLFWwindow* g_window = nullptr;
+std::string g_font_dir;
+ImGuiStyle g_base_style;
+// Latin-1, Greek, ellipsis, arrows, Σ, minus, ⊗⊙, ⋅, squares/circles: the glyphs the panels print.
+const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 0x2190, 0x2193, 0x2211, 0x2212,
+                                0x2297, 0x2299, 0x22C5, 0x22C5, 0x25A0, 0x25CF, 0};
+
+void glfw_error(int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); }
+
+std::string find_font(const char* file) {
+    namespace fs = std::filesystem;
+    for (const std::string& dir : {g_font_dir, std::string("/usr/share/fonts/truetype/dejavu")}) {
+        if (dir.empty()) continue;
+        const fs::path p = fs::path(dir) / file;
+        std::error_code ec;
+        if (fs::exists(p, ec)) return p.string();
+    }
+    return {};
+}
+
+void build_fonts(float scale) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    const std::string sans = find_font("DejaVuSans.ttf");
+    const std::string mono = find_font("DejaVuSansMono.ttf");
+    ImFontConfig cfg;
+    cfg.OversampleH = 2;
+    cfg.OversampleV = 1;
+    if (!sans.empty())
+        io.Fonts->AddFontFromFileTTF(sans.c_str(), 15.0f * scale, &cfg, kGlyphRanges);
+    else
+        io.Fonts->AddFontDefault();
+    if (!mono.empty())
+        io.Fonts->AddFontFromFileTTF(mono.c_str(), 13.0f * scale, &cfg, kGlyphRanges);
+    io.Fonts->Build();
+}
+
+}  // namespace
+
+bool platform_open(const PlatformConfig& config, std::string& error) {
+    glfwSetErrorCallback(glfw_error);
+    if (!glfwInit()) {
+        error = "could not initialise GLFW (is DISPLAY set? under CI use xvfb-run)";
+        return false;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    g_window = glfwCreateWindow(config.width, config.height, config.title, nullptr, nullptr);
+    if (!g_window) {
+        error = "could not create a 1280x800 window with an OpenGL 3.3 core context";
+        glfwTerminate();
+        return false;
+    }
+    glfwMakeContextCurrent(g_window);
+    glfwSwapInterval(config.vsync ? 1 : 0);
+    if (!gl_init(reinterpret_cast<GlLoader>(glfwGetProcAddress), error)) return false;
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // the layout is the app's, reproducible for screenshots
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    ImGui::StyleColorsDark();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowRounding = 0.0f;
+    style.FrameRounding = 3.0f;
+    style.WindowPadding = ImVec2(8, 6);
+    style.ItemSpacing = ImVec2(6, 4);
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.10f, 0.105f, 0.12f, 1.0f);
+    style.Colors[ImGuiCol_ChildBg] = ImVec4(0.08f, 0.085f, 0.10f, 1.0f);
+    style.Colors[ImGuiCol_TitleBgActive] = ImVec4(0.16f, 0.29f, 0.48f, 1.0f);
+    style.Colors[ImGuiCol_TitleBg] = ImVec4(0.13f, 0.20f, 0.32f, 1.0f);
+    g_base_style = style;
+    g_font_dir = config.font_dir;
+    build_fonts(1.0f);
+
+    ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+    return true;
+}
+
+void platform_close() {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    if (g_window) glfwDestroyWindow(g_window);
+    g_window = nullptr;
+    glfwTerminate();
+}
+
+bool platform_should_close() { return glfwWindowShouldClose(g_window) != 0; }
+double platform_time() { return glfwGetTime(); }
+
+void platform_set_ui_scale(float scale) {
+    ImGuiStyle& style = ImGui::GetStyle();
+    style = g_base_style;
+    style.ScaleAllSizes(scale);
+    build_fonts(scale);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+}
+
+void platform_begin_frame() {
+    glfwPollEvents();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+}
+
+void platform_render() {
+    ImGui::Render();
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(g_window, &w, &h);
+    gl_clear(w, h, 0.07f, 0.07f, 0.08f);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    gl_end_frame_styles();
+}
+
+void platform_swap() { glfwSwapBuffers(g_window); }
+
+void platform_framebuffer_size(int& width, int& height) { glfwGetFramebufferSize(g_window, &width, &height); }
+
+}  // namespace convscope::gui

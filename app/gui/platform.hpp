@@ -1,0 +1,31 @@
+// The one place in the app that calls GLFW: the window, the GL context, Dear ImGui's platform/renderer
+// backends, fonts and UI scale, the frame boundaries and the clock.
+#pragma once
+
+#include <string>
+
+namespace convscope::gui {
+
+struct PlatformConfig {
+    int width = 1280, height = 800;
+    const char* title = "convscope";
+    std::string font_dir;  // holds DejaVuSans.ttf / DejaVuSansMono.ttf; system DejaVu and ImGui's font are fallbacks
+    bool vsync = true;
+};
+
+// Opens the window, loads GL, starts Dear ImGui. Returns false with a message.
+bool platform_open(const PlatformConfig& config, std::string& error);
+void platform_close();
+
+bool platform_should_close();
+double platform_time();
+
+// Rebuilds fonts at `scale` and scales ImGui's style sizes; call between frames.
+void platform_set_ui_scale(float scale);
+
+void platform_begin_frame();   // polls events, starts an ImGui frame
+void platform_render();        // ImGui::Render + draws it into the back buffer (not swapped yet)
+void platform_swap();
+void platform_framebuffer_size(int& width, int& height);
+
+}  // namespace convscope::gui

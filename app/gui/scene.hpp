@@ -1,0 +1,73 @@
+// What the app shows: a layer (as the user edits it), the input batch, the weights, and the built-in presets.
+// No GL, no ImGui: scenes are plain data, built on the UI thread and read by the compute worker.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "conv_spec.hpp"
+#include "tensor.hpp"
+
+namespace convscope::gui {
+
+// The input batch: (N, C, H, W) for Conv2d, (N, C, L) for Conv1d (then h is unused and w is L).
+struct InputSpec {
+    int64_t n = 1, c = 3, h = 32, w = 32;
+    bool c_follows_layer = true;  // C is in_channels (uncheck to see PyTorch's channel-mismatch error)
+};
+
+struct LayerEdit {
+    ConvLayer layer;
+    InputSpec input;
+};
+
+Shape input_shape(const LayerEdit& edit);
+// "nn.Conv2d(3, 192, kernel_size=5, stride=1, padding=2)" as a user would write it (defaults omitted).
+std::string layer_python_text(const ConvLayer& layer);
+
+// A valid, fully built scene: immutable once made (the worker and the UI share it).
+struct Scene {
+    uint64_t id = 0;
+    LayerEdit edit;
+    ConvGeometry geo;
+    Tensor x;     // (N, C_in, H, W) canonical memory (1-D: H = 1)
+    Tensor w;     // (C_out, C_in/groups, kH, kW) canonical memory
+    Tensor bias;  // (C_out) or empty
+    int designed_filters = 0;                 // w[0 .. designed-1] are hand-made; the rest PyTorch's init
+    std::vector<std::string> filter_names;    // one per designed filter
+    std::string image_kind;                   // what x shows, e.g. "sunset picture"
+    const Tensor* bias_ptr() const { return edit.layer.bias ? &bias : nullptr; }
+};
+
+struct Preset {
+    std::string key;     // script name, e.g. "batch_vs_channel"
+    std::string label;   // button text
+    std::string lesson;  // the explanation shown with the preset
+    LayerEdit edit;
+    std::string compare_key;  // a second preset to contrast with (may be empty)
+};
+
+LayerEdit default_edit();
+
+// The built-in presets (the seed questions); `asset_dir`/scenes/presets.json may override the lesson texts.
+// On a malformed file `error` says why and the built-in texts are kept.
+std::vector<Preset> builtin_presets(const std::string& asset_dir, std::string& error);
+
+// Builds the scene for a valid edit. Weights and input are regenerated only when their shapes change:
+// `previous` (may be null) donates them otherwise, so editing stride keeps the same filters.
+std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeometry& geo, const Scene* previous,
+                                         uint64_t id);
+
+// The input pictures: 3 channels -> a sunset (item 0) and variations; 1 channel -> digit-like strokes;
+// 1-D -> sequences of sines; other channel counts -> smooth signed patterns.
+Tensor make_input(const ConvGeometry& geo, std::string& kind);
+
+// PyTorch's nn.Conv*d.reset_parameters: kaiming_uniform_(a=sqrt(5)) on the weight, i.e. U(-1/sqrt(fan_in),
+// 1/sqrt(fan_in)), and the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)); seeded std::mt19937, then the first few
+// filters replaced by designed ones (edges per colour, blur, colour opponents, ...).
+void make_weights(const ConvGeometry& geo, bool bias, Tensor& w, Tensor& b, int& designed,
+                  std::vector<std::string>& names);
+
+}  // namespace convscope::gui
