@@ -75,6 +75,9 @@ std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int 
                                           const std::vector<int64_t>& begin, const std::vector<int64_t>& end) {
     const int rank = static_cast<int>(x.size());
     const bool batched = rank == dims + 2;
+    // F.pad dispatch: 2 pads need a 2-D/3-D input, 4 pads a 3-D/4-D input (circular included).
+    if (rank != dims + 1 && rank != dims + 2)
+        return std::string("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
     if (mode == PaddingMode::Circular) {
         const int sp = rank - 2;  // _pad_circular assumes a batch dimension
         if (2 * dims + 4 != 2 * rank)
@@ -125,14 +128,10 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
     const int d = p.dims;
     assert(d == 1 || d == 2);
 
-    // 1. batchify
-    if (static_cast<int>(input.size()) != d + 1 && static_cast<int>(input.size()) != d + 2)
-        return fail("Expected " + std::to_string(d + 1) + "D (unbatched) or " + std::to_string(d + 2) +
-                    "D (batched) input to conv" + std::to_string(d) + "d, but got input of size: " + list_text(input));
+    const int wrank = static_cast<int>(weight.size());
     const bool unbatched = static_cast<int>(input.size()) == d + 1;
     Shape x = input;  // the input as the convolution sees it (batched, after any explicit pad)
     if (unbatched) x.insert(x.begin(), 1);
-    const int wrank = static_cast<int>(weight.size());
 
     // Real padding applied to the input (per spatial dim), and the padding the convolution itself gets.
     std::vector<int64_t> pad_begin(static_cast<size_t>(d), 0), pad_end(static_cast<size_t>(d), 0);
@@ -165,10 +164,17 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
     if (p.padding_mode != PaddingMode::Zeros) {
         // Module path: _reversed_padding_repeated_twice, F.pad(input, ..., mode), then conv with padding 0.
         if (p.padding_kind == PaddingKind::Same) {
+            // nn.Conv*d.__init__: rejects strides, then splits d*(k-1) with Python's floor division.
             for (int64_t s : p.stride)
                 if (s != 1) return fail("padding='same' is not supported for strided convolutions");
             std::vector<int64_t> dil;
-            if (auto e = same_split(dil)) return fail(*e);
+            if (auto e = expand(p.dilation, "dilation", d, dil)) return fail(*e);
+            if (wrank != d + 2) return fail("weight should have " + std::to_string(d + 2) + " dimensions for conv" + std::to_string(d) + "d");
+            for (int i = 0; i < d; ++i) {
+                const int64_t total = dil[i] * (weight[static_cast<size_t>(2 + i)] - 1);
+                pad_begin[i] = total >= 0 ? total / 2 : -((-total + 1) / 2);
+                pad_end[i] = total - pad_begin[i];
+            }
         } else if (p.padding_kind == PaddingKind::Explicit) {
             if (asymmetric) {
                 if (p.pads_begin.size() != static_cast<size_t>(d) || p.pads_end.size() != static_cast<size_t>(d))
@@ -188,6 +194,13 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         for (int i = 0; i < d; ++i) x[static_cast<size_t>(2 + i)] += pad_begin[i] + pad_end[i];
         conv_padding.assign(1, 0);
         asymmetric = false;
+    }
+    // 1. conv{1,2}d's batchify (the module path has already run F.pad, which checks the rank too)
+    if (static_cast<int>(input.size()) != d + 1 && static_cast<int>(input.size()) != d + 2)
+        return fail("Expected " + std::to_string(d + 1) + "D (unbatched) or " + std::to_string(d + 2) +
+                    "D (batched) input to conv" + std::to_string(d) + "d, but got input of size: " + list_text(input));
+    if (p.padding_mode != PaddingMode::Zeros) {
+        // padding was applied by F.pad above; the convolution gets padding 0
     } else if (p.padding_kind == PaddingKind::Same) {
         std::vector<int64_t> dil;
         if (auto e = same_split(dil)) return fail(*e);
@@ -273,16 +286,33 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
                     join(dil_kernel) + "). Kernel size can't be greater than actual input size");
     }
 
-    // 5. after the shape check
-    std::vector<int64_t> ksize(weight.begin() + 2, weight.end());
-    for (int64_t k : ksize)
-        if (k <= 0) return fail("kernel size should be greater than zero, but got " + list_text(ksize));
-    for (int64_t v : dilation)
-        if (v <= 0) return fail("dilation should be greater than zero, but got " + list_text(dilation));
-    if (x[0] != 0 && x[1] != 0)
+    // 5. after the shape check, unless the batch or channel count is zero (PyTorch's "empty" backend returns
+    //    early). Which message comes depends on the CPU backend PyTorch picks: the dilated slow path (one
+    //    image, groups == 1, small) checks kernel and dilation itself, with conv1d run as 2-D (lists print a
+    //    leading 1); oneDNN only rejects non-positive dilation.
+    if (x[0] != 0 && x[1] != 0) {
+        std::vector<int64_t> ksize(weight.begin() + 2, weight.end()), dil_list = dilation;
+        if (d == 1) {
+            ksize.insert(ksize.begin(), 1);
+            dil_list.insert(dil_list.begin(), 1);
+        }
+        // 1.13's use_mkldnn(): groups > 1, both kernel dims > 3, N > 1 or a large input pick oneDNN.
+        const int64_t kh = d == 2 ? weight[2] : 1, kw = weight.back();
+        const int64_t conv_input_numel = shape_numel(x);
+        const bool onednn = g > 1 || (kh > 3 && kw > 3) || x[0] > 1 || conv_input_numel > 20480;
+        if (!onednn) {
+            for (int64_t k : ksize)
+                if (k <= 0) return fail("kernel size should be greater than zero, but got " + list_text(ksize));
+            for (int64_t v : dilation)
+                if (v <= 0) return fail("dilation should be greater than zero, but got " + list_text(dil_list));
+        } else {
+            for (int64_t v : dilation)
+                if (v <= 0) return fail("non-positive dilation is not supported");
+        }
         for (int i = 0; i < d; ++i)
             if (x[static_cast<size_t>(2 + i)] == 0)
                 return fail("Only zero batch or zero channel inputs are supported, but got input shape: " + list_text(x));
+    }
     if (x[1] == 0) return fail("convscope does not compute convolutions with zero input channels");
 
     // Resolved geometry in canonical [H, W] form.

@@ -349,17 +349,17 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
             row.formula.push_back("ReLU keeps the shape: y = max(x, 0) element-wise");
         } else if (const auto* f = std::get_if<FlattenLayer>(&spec.layer)) {
             const int64_t r = std::max<int64_t>(1, static_cast<int64_t>(x.size()));
-            auto wrap = [&](int64_t d) -> std::optional<int64_t> {
-                if (d < -r || d > r - 1) {
+            // torch.flatten wraps start_dim, then end_dim, into [-r, r-1]; a 0-d tensor counts as 1-d.
+            int64_t start = f->start_dim, end = f->end_dim;
+            for (int64_t* dim : {&start, &end}) {
+                if (!row.error.empty()) break;
+                if (*dim < -r || *dim > r - 1)
                     row.error = "Dimension out of range (expected to be in range of [" + std::to_string(-r) + ", " +
-                                std::to_string(r - 1) + "], but got " + std::to_string(d) + ")";
-                    return std::nullopt;
-                }
-                return d < 0 ? d + r : d;
-            };
-            auto s = wrap(f->start_dim);
-            auto e = s ? wrap(f->end_dim) : std::nullopt;
-            if (s && e && *s > *e) row.error = "flatten() has invalid args: start_dim cannot come after end_dim";
+                                std::to_string(r - 1) + "], but got " + std::to_string(*dim) + ")";
+                else if (*dim < 0)
+                    *dim += r;
+            }
+            if (row.error.empty() && start > end) row.error = "flatten() has invalid args: start_dim cannot come after end_dim";
             if (row.error.empty()) {
                 Shape out;
                 if (x.empty()) {
@@ -367,16 +367,16 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                 } else {
                     int64_t merged = 1;
                     for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
-                        if (i < *s || i > *e) {
+                        if (i < start || i > end) {
                             out.push_back(x[static_cast<size_t>(i)]);
                         } else {
                             merged *= x[static_cast<size_t>(i)];
-                            if (i == *e) out.push_back(merged);
+                            if (i == end) out.push_back(merged);
                         }
                     }
                 }
                 row.output_shape = out;
-                row.formula.push_back("flatten dims " + std::to_string(*s) + ".." + std::to_string(*e) + ": " +
+                row.formula.push_back("flatten dims " + std::to_string(start) + ".." + std::to_string(end) + ": " +
                                       shape_to_string(x) + " -> " + shape_to_string(out));
             }
         } else if (const auto* lin = std::get_if<LinearLayer>(&spec.layer)) {

@@ -46,9 +46,9 @@ namespace {
 
 constexpr std::array<uint8_t, 6> kMagic = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 constexpr size_t kMaxHeaderLen = 65536;
-constexpr size_t kArrayAlign = 64;         // numpy's ARRAY_ALIGN
+constexpr size_t kArrayAlign = 64;           // numpy's ARRAY_ALIGN
 constexpr size_t kGrowthAxisMaxDigits = 21;  // numpy's GROWTH_AXIS_MAX_DIGITS
-constexpr size_t kMaxShownChars = 24;      // how much of an offending header token a message quotes
+constexpr size_t kMaxShownChars = 24;        // how much of an offending header token a message quotes
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) { throw FormatError(name + ": " + what); }
 
@@ -148,7 +148,8 @@ Preamble parse_preamble(std::span<const uint8_t> bytes, const std::string& name)
     if (bytes.size() < kMinV1) {
         std::string msg = "file is " + int_text(static_cast<uint64_t>(bytes.size())) +
                           " bytes, too short for a .npy header (the fixed preamble alone is 10 bytes)";
-        if (!magic_prefix_matches(bytes)) msg += " and it does not start with the \\x93NUMPY magic" + not_npy_hint(bytes);
+        if (!magic_prefix_matches(bytes))
+            msg += " and it does not start with the \\x93NUMPY magic" + not_npy_hint(bytes);
         fail(name, msg);
     }
     if (!magic_prefix_matches(bytes)) {
@@ -177,9 +178,9 @@ Preamble parse_preamble(std::span<const uint8_t> bytes, const std::string& name)
         p.header_offset = kMinV2;
     }
     if (header_len > kMaxHeaderLen) {
-        fail(name, "header too long: the header length field says " + int_text(header_len) +
-                       " bytes (at most " + int_text(static_cast<uint64_t>(kMaxHeaderLen)) +
-                       " are accepted; the file is " + int_text(static_cast<uint64_t>(bytes.size())) + " bytes)");
+        fail(name, "header too long: the header length field says " + int_text(header_len) + " bytes (at most " +
+                       int_text(static_cast<uint64_t>(kMaxHeaderLen)) + " are accepted; the file is " +
+                       int_text(static_cast<uint64_t>(bytes.size())) + " bytes)");
     }
     const size_t available = bytes.size() - p.header_offset;
     if (header_len > available) {
@@ -220,7 +221,7 @@ public:
         skip_space();
         while (peek() != '}') {
             const size_t key_pos = pos_;
-            const std::string key = parse_string("a quoted key ('descr', 'fortran_order' or 'shape')");
+            const std::string key = parse_string("a quoted key ('descr', 'fortran_order' or 'shape') or '}'");
             bool* seen = key == "descr"           ? &seen_descr
                          : key == "fortran_order" ? &seen_fortran
                          : key == "shape"         ? &seen_shape
@@ -295,15 +296,17 @@ private:
         while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
     }
 
-    // The rest of the header from pos_, for "found ..." in messages.
+    // The rest of the header from pos_ without its padding, for "found ..." in messages.
     std::string found_text() const {
         if (pos_ + 1 >= text_.size()) return "the end of the header";
-        return quoted(text_.substr(pos_, text_.size() - 1 - pos_));
+        std::string_view rest = text_.substr(pos_, text_.size() - 1 - pos_);
+        while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
+        return rest.empty() ? "only padding" : quoted(rest);
     }
 
     [[noreturn]] void fail_expected(const std::string& expected) const {
-        fail(name_, "malformed header at offset " + int_text(static_cast<uint64_t>(pos_)) + ": expected " +
-                        expected + ", found " + found_text());
+        fail(name_, "malformed header at offset " + int_text(static_cast<uint64_t>(pos_)) + ": expected " + expected +
+                        ", found " + found_text());
     }
 
     void expect(char c, const std::string& expected) {
@@ -379,9 +382,9 @@ private:
         }
         ++pos_;  // ')'
         if (header_.shape.size() == 1 && !had_comma) {
-            fail(name_, "'shape' is " + quoted(text_.substr(open, pos_ - open)) +
-                            ", which in Python is the integer " + int_text(header_.shape[0]) +
-                            ", not a tuple; a 1-D shape is written (" + int_text(header_.shape[0]) + ",)");
+            fail(name_, "'shape' is " + quoted(text_.substr(open, pos_ - open)) + ", which in Python is the integer " +
+                            int_text(header_.shape[0]) + ", not a tuple; a 1-D shape is written (" +
+                            int_text(header_.shape[0]) + ",)");
         }
     }
 
@@ -406,8 +409,8 @@ private:
                                 " with a Python 2 long suffix 'L'; expected plain decimal integers such as " +
                                 std::string(body));
             }
-            fail(name_, "'shape' has the dimension " + quoted(t) + where() +
-                            ", which is not a non-negative decimal integer");
+            fail(name_,
+                 "'shape' has the dimension " + quoted(t) + where() + ", which is not a non-negative decimal integer");
         }
         if (t.size() > 1 && t[0] == '0') {
             fail(name_, "'shape' has the dimension " + quoted(t) + where() +
@@ -419,8 +422,8 @@ private:
             fail(name_, "'shape' has the dimension " + quoted(t) + where() + ", which does not fit in 64 bits");
         }
         if (res.ec != std::errc() || res.ptr != t.data() + t.size()) {
-            fail(name_, "'shape' has the dimension " + quoted(t) + where() +
-                            ", which is not a non-negative decimal integer");
+            fail(name_,
+                 "'shape' has the dimension " + quoted(t) + where() + ", which is not a non-negative decimal integer");
         }
         return v;
     }
@@ -551,8 +554,8 @@ void convert_to_float(const uint8_t* src, size_t count, const Dtype& d, const st
         dst[i] = v;
     }
     if (descr != "<f4" && !(d.kind == Kind::Float && n == 4 && !d.big_endian)) {
-        notices.push_back("converted " + std::string(d.big_endian ? "big-endian " : "") + d.type_name + " (" +
-                          descr + ") to float32");
+        notices.push_back("converted " + std::string(d.big_endian ? "big-endian " : "") + d.type_name + " (" + descr +
+                          ") to float32");
     }
     if (inexact > 0) {
         notices.push_back(int_text(inexact) + " " + d.type_name +
@@ -610,8 +613,7 @@ const char* file_type_text(mode_t mode) {
 
 Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInfo* info) {
     const Preamble pre = parse_preamble(bytes, name);
-    const std::string_view header_text(reinterpret_cast<const char*>(bytes.data()) + pre.header_offset,
-                                       pre.header_len);
+    const std::string_view header_text(reinterpret_cast<const char*>(bytes.data()) + pre.header_offset, pre.header_len);
     const Header header = HeaderParser(header_text, name).parse();
     const Dtype dtype = parse_dtype(header.descr, name);
     const Shape& shape = header.shape;
@@ -620,24 +622,15 @@ Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInf
                        int_text(kMaxRank) + "); shape " + shape_tuple_text(shape));
     }
 
-    // Sizes, checked before anything is allocated. A zero dimension makes the array empty whatever the others are.
-    uint64_t count = 1;
-    bool empty = false;
-    for (int64_t d : shape) empty = empty || d == 0;
-    if (!empty) {
-        for (int64_t d : shape) {
-            const auto product = checked_mul(count, static_cast<uint64_t>(d));
-            if (!product) {
-                fail(name, "shape " + shape_tuple_text(shape) +
-                               " is too large: its element count overflows 64 bits");
-            }
-            count = *product;
-        }
-    } else {
-        count = 0;
+    // Sizes, checked before anything is allocated. The element count follows shape_numel's rule (a running
+    // product that must not overflow int64), so that every shape accepted here is a valid Tensor shape.
+    const int64_t numel = shape_numel(shape);
+    if (numel < 0) {
+        fail(name, "shape " + shape_tuple_text(shape) + " is too large: its element count overflows 64 bits");
     }
+    const auto count = static_cast<uint64_t>(numel);
     const auto needed = checked_mul(count, dtype.itemsize);
-    if (!needed || count > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    if (!needed) {
         fail(name, "shape " + shape_tuple_text(shape) + " " + dtype.type_name +
                        " is too large: its size in bytes overflows 64 bits");
     }
@@ -766,6 +759,7 @@ void npy_save(const std::string& path, const Tensor& t) {
             if (errno == EINTR) continue;
             give_up("cannot write " + tmp, errno);
         }
+        if (r == 0) give_up("cannot write " + tmp, ENOSPC);  // no progress: treat as a full disk
         done += static_cast<size_t>(r);
     }
     if (::fsync(fd.get()) != 0) give_up("cannot flush " + tmp + " to disk", errno);
