@@ -26,7 +26,7 @@ const char* pool_mode_name(PoolMode mode);  // "max", "avg"
 struct PoolParams {
     int dims = 2;  // 1: *_pool1d, 2: *_pool2d
     PoolMode mode = PoolMode::Max;
-    std::vector<int64_t> kernel_size{2};
+    std::vector<int64_t> kernel_size;  // one value or one per spatial dim
     std::vector<int64_t> stride;  // empty: stride = kernel_size, as PyTorch's stride=None
     std::vector<int64_t> padding{0};
     std::vector<int64_t> dilation{1};  // max only (F.avg_pool* has no dilation argument)

@@ -157,8 +157,10 @@ def check_case(runner, c, rng, index, stats):
     out = os.path.join(runner.tmp, "y.npy")
     if os.path.exists(out):
         os.remove(out)
-    p = runner.run("conv", *args, "--output", out)
-    where = f"case {index}: {json.dumps({k: v for k, v in c.items()})} x{list(x.shape)} w{list(w.shape)}"
+    engine = rng.choice(["fast", "reference"])
+    stats[engine] += 1
+    p = runner.run("conv", *args, "--output", out, "--engine", engine)
+    where = f"case {index} ({engine} engine): {json.dumps({k: v for k, v in c.items()})} x{list(x.shape)} w{list(w.shape)}"
     if error is not None:
         stats["invalid"] += 1
         if p.returncode != 1 or error not in p.stderr:
@@ -224,7 +226,7 @@ def main():
     print(f"torch {torch.__version__}; seed {a.seed}; {a.cases} cases (replay one with --seed {a.seed} --only N)")
     torch.set_num_threads(1)
     rng = random.Random(a.seed)
-    stats = {"valid": 0, "invalid": 0, "explained": 0}
+    stats = {"valid": 0, "invalid": 0, "explained": 0, "fast": 0, "reference": 0}
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(a.cli, tmp)
@@ -237,7 +239,7 @@ def main():
             if msg:
                 failures.append(msg)
     print(f"valid cases compared: {stats['valid']}; invalid cases (error text compared): {stats['invalid']}; "
-          f"explain checks: {stats['explained']}")
+          f"explain checks: {stats['explained']}; engines: fast {stats['fast']}, reference {stats['reference']}")
     for f in failures[:20]:
         print("FAIL", f)
     if failures:

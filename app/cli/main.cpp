@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "conv_fast.hpp"
 #include "conv_reference.hpp"
 #include "conv_spec.hpp"
 #include "cursor.hpp"
@@ -53,6 +54,8 @@ struct ConvOptions {
     std::string stride = "1", padding = "0", dilation = "1", padding_mode = "zeros", at;
     int64_t groups = 1;
     bool json = false;
+    std::string engine = "fast";
+    int threads = 0;
 };
 
 void add_conv_options(CLI::App* cmd, ConvOptions& o) {
@@ -105,7 +108,8 @@ LoadedConv load_conv(const ConvOptions& o) {
 
 int run_conv(const ConvOptions& o) {
     LoadedConv l = load_conv(o);
-    Tensor y = conv_reference(l.g, l.x, l.w, l.b ? &*l.b : nullptr);
+    const Tensor* b = l.b ? &*l.b : nullptr;
+    Tensor y = o.engine == "reference" ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, {o.threads});
     npy_save(o.output, y);
     std::fprintf(stderr, "%s %s -> %s written to %s\n", l.g.dims == 1 ? "conv1d" : "conv2d",
                  shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str());
@@ -285,6 +289,10 @@ int main(int argc, char** argv) {
     CLI::App* conv = app.add_subcommand("conv", "Run a Conv1d/Conv2d on .npy files and write the output .npy");
     add_conv_options(conv, conv_opts);
     conv->add_option("--output", conv_opts.output, "output .npy")->required();
+    conv->add_option("--engine", conv_opts.engine, "fast (im2col + BLAS) or reference (plain loops)")
+        ->check(CLI::IsMember({"fast", "reference"}))
+        ->capture_default_str();
+    conv->add_option("--threads", conv_opts.threads, "threads for the fast engine (0 = all cores)")->capture_default_str();
 
     CLI::App* explain = app.add_subcommand("explain", "Show every multiply-add of one output position");
     add_conv_options(explain, explain_opts);
