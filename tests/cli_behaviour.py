@@ -102,6 +102,20 @@ def main():
                p.returncode == 0 and "H_out = floor((32 + 2*2 - 1*(5-1) - 1) / 1) + 1 = floor(31 / 1) + 1 = 32" in p.stdout
                and "14592" in p.stdout, p.stdout)
 
+        np.save(path("img.npy"), np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4))
+        p = run(cli, "pool", "--input", path("img.npy"), "--mode", "max", "--kernel-size", "2", "--output", path("p.npy"))
+        expect("pool max 2x2 on a 4x4 ramp", p.returncode == 0 and np.load(path("p.npy")).tolist() == [[[[5, 7], [13, 15]]]],
+               p.stderr)
+        p = run(cli, "explain", "--input", path("img.npy"), "--pool", "avg", "--kernel-size", "3", "--padding", "1",
+                "--count-include-pad", "false", "--at", "0,0,0,0", "--json")
+        j = json.loads(p.stdout) if p.returncode == 0 else {}
+        expect("explain --pool avg reports sum, divisor and its rule (corner: 4 real cells, padding not counted)",
+               j.get("divisor") == 4 and j.get("sum") == 0 + 1 + 4 + 5 and j.get("value") == 2.5, p.stdout + p.stderr)
+        p = run(cli, "pool", "--input", path("img.npy"), "--mode", "max", "--kernel-size", "2", "--padding", "2",
+                "--output", path("bad.npy"))
+        expect("pool padding over half the kernel: PyTorch's text",
+               p.returncode == 1 and "pad should be at most half of kernel size" in p.stderr, p.stderr)
+
         p = run(cli, "demo")
         expect("demo explains y[0, 0, 16, 16] of the seed layer",
                p.returncode == 0 and "Conv2d(3, 192, kernel_size=5, stride=1, padding=2)" in p.stdout

@@ -216,17 +216,103 @@ def check_explain(runner, c, x, w, b, exp, args, rng, where, stats):
     return None
 
 
+def random_pool_case(rng):
+    d = rng.choice([1, 2])
+    mode = rng.choice(["max", "avg"])
+    k = [rng.randint(1, 4) for _ in range(d)]
+    c = dict(d=d, mode=mode, k=k if rng.random() < 0.5 or d == 1 else k[0],
+             stride=None if rng.random() < 0.4 else [rng.randint(1, 3) for _ in range(d)],
+             padding=rng.randint(0, max(0, min(k) // 2)), dilation=rng.choice([1, 1, 2]) if mode == "max" else 1,
+             ceil_mode=rng.random() < 0.4, count_include_pad=rng.random() < 0.6,
+             divisor_override=rng.choice([None, None, None, 3]) if (mode == "avg" and d == 2) else None,
+             n=rng.choice([1, 2]), ch=rng.randint(1, 4), spatial=[rng.randint(1, 11) for _ in range(d)],
+             unbatched=rng.random() < 0.15)
+    if rng.random() < 0.25:
+        fault = rng.choice(["pad_half", "stride0", "kernel0", "too_small", "negpad"])
+        c["fault"] = fault
+        if fault == "pad_half":
+            c["padding"] = (c["k"] if isinstance(c["k"], int) else min(c["k"])) // 2 + 1
+        elif fault == "stride0":
+            c["stride"] = [0] * d
+        elif fault == "kernel0":
+            c["k"] = 0
+        elif fault == "too_small":
+            c["k"], c["padding"], c["dilation"] = 5, 0, 1
+            c["spatial"] = [2] * d
+        elif fault == "negpad":
+            c["padding"] = -1
+    return c
+
+
+def check_pool_case(runner, c, rng, index, stats):
+    gen = torch.Generator().manual_seed(rng.randint(0, 2**31))
+    shape = ([] if c["unbatched"] else [c["n"]]) + [c["ch"], *c["spatial"]]
+    x = torch.randn(*shape, generator=gen)
+    kw = dict(kernel_size=c["k"], stride=c["stride"], padding=c["padding"], ceil_mode=c["ceil_mode"])
+    try:
+        if c["mode"] == "max":
+            f = F.max_pool1d if c["d"] == 1 else F.max_pool2d
+            expected = f(x, dilation=c["dilation"], **kw)
+        else:
+            f = F.avg_pool1d if c["d"] == 1 else F.avg_pool2d
+            extra = {"divisor_override": c["divisor_override"]} if c["d"] == 2 else {}
+            expected = f(x, count_include_pad=c["count_include_pad"], **kw, **extra)
+        error = None
+    except (RuntimeError, ValueError, IndexError) as e:
+        expected, error = None, str(e).split("\n")[0]
+    args = ["--input", runner.save("px.npy", x.numpy()), "--mode", c["mode"], "--dims", str(c["d"]),
+            "--kernel-size", arg_text(c["k"]), "--padding", arg_text(c["padding"]), "--dilation", arg_text(c["dilation"]),
+            "--count-include-pad", "true" if c["count_include_pad"] else "false"]
+    if c["stride"] is not None:
+        args += ["--stride", arg_text(c["stride"])]
+    if c["ceil_mode"]:
+        args.append("--ceil-mode")
+    if c["divisor_override"]:
+        args += ["--divisor-override", str(c["divisor_override"])]
+    out = os.path.join(runner.tmp, "py.npy")
+    if os.path.exists(out):
+        os.remove(out)
+    p = runner.run("pool", *args, "--output", out)
+    where = f"pool case {index}: {json.dumps(c)} x{list(x.shape)}"
+    if error is not None:
+        stats["pool_invalid"] += 1
+        if p.returncode != 1 or error not in p.stderr:
+            return f"{where}\n  PyTorch raised: {error}\n  convscope exit {p.returncode}: {p.stderr.strip()}"
+        return None
+    stats["pool_valid"] += 1
+    if p.returncode != 0:
+        return f"{where}\n  PyTorch computed {list(expected.shape)} but convscope failed ({p.returncode}): {p.stderr.strip()}"
+    got, exp = np.load(out), expected.numpy()
+    if got.shape != exp.shape or not np.allclose(got, exp, rtol=1e-5, atol=1e-6, equal_nan=True):
+        return f"{where}\n  output differs: shape {got.shape} vs {exp.shape}"
+    if exp.size and rng.random() < 0.3:
+        unbatched = x.dim() == c["d"] + 1
+        batched = exp[None] if unbatched else exp
+        pos = tuple(rng.randrange(s) for s in batched.shape)
+        explain_args = [a if a != "--mode" else "--pool" for a in args]
+        q = runner.run("explain", *explain_args, "--at", ",".join(map(str, pos)), "--json")
+        if q.returncode != 0:
+            return f"{where}\n  explain at {pos} failed: {q.stderr.strip()}"
+        j = json.loads(q.stdout)
+        if not np.isclose(j["value"], float(batched[pos]), rtol=1e-5, atol=1e-6):
+            return f"{where}\n  explain at {pos}: {j['value']} != PyTorch {float(batched[pos])}"
+        stats["pool_explained"] += 1
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", type=int, default=320)
+    ap.add_argument("--pool-cases", type=int, default=120)
     ap.add_argument("--only", type=int, default=None)
     a = ap.parse_args()
     print(f"torch {torch.__version__}; seed {a.seed}; {a.cases} cases (replay one with --seed {a.seed} --only N)")
     torch.set_num_threads(1)
     rng = random.Random(a.seed)
-    stats = {"valid": 0, "invalid": 0, "explained": 0, "fast": 0, "reference": 0}
+    stats = {"valid": 0, "invalid": 0, "explained": 0, "fast": 0, "reference": 0, "pool_valid": 0, "pool_invalid": 0,
+             "pool_explained": 0}
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(a.cli, tmp)
@@ -238,8 +324,17 @@ def main():
             msg = check_case(runner, c, case_rng, i, stats)
             if msg:
                 failures.append(msg)
+        for i in range(a.pool_cases):
+            case_rng = random.Random(rng.randint(0, 2**62))
+            c = random_pool_case(case_rng)
+            if a.only is not None and i + a.cases != a.only:
+                continue
+            msg = check_pool_case(runner, c, case_rng, i + a.cases, stats)
+            if msg:
+                failures.append(msg)
     print(f"valid cases compared: {stats['valid']}; invalid cases (error text compared): {stats['invalid']}; "
           f"explain checks: {stats['explained']}; engines: fast {stats['fast']}, reference {stats['reference']}")
+    print(f"pooling: valid {stats['pool_valid']}, invalid {stats['pool_invalid']}, explain checks {stats['pool_explained']}")
     for f in failures[:20]:
         print("FAIL", f)
     if failures:

@@ -20,6 +20,7 @@
 #include "error.hpp"
 #include "layer_text.hpp"
 #include "npy.hpp"
+#include "pool.hpp"
 #include "samples.hpp"
 
 using namespace convscope;
@@ -58,11 +59,12 @@ struct ConvOptions {
     int threads = 0;
 };
 
-void add_conv_options(CLI::App* cmd, ConvOptions& o) {
+void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true) {
     cmd->add_option("--input", o.input, "input .npy: (N, C, L) / (C, L) for Conv1d, (N, C, H, W) / (C, H, W) for Conv2d")
         ->required();
-    cmd->add_option("--weight", o.weight, "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d")
-        ->required();
+    auto* weight = cmd->add_option("--weight", o.weight,
+                                   "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d");
+    if (weight_required) weight->required();
     cmd->add_option("--bias", o.bias, "bias .npy of shape (C_out)");
     cmd->add_option("--stride", o.stride, "stride: 2 or 2,1")->capture_default_str();
     cmd->add_option("--padding", o.padding, "padding: 1, 1,2, same or valid")->capture_default_str();
@@ -222,6 +224,109 @@ int run_explain(const ConvOptions& o) {
     return explain_at(l.g, l.x, l.w, l.b ? &*l.b : nullptr, o.at, o.json);
 }
 
+struct PoolOptions {
+    std::string input, output, mode, kernel_size, stride, padding = "0", dilation = "1", count_include_pad = "true", at;
+    bool ceil_mode = false, json = false;
+    int64_t divisor_override = 0;
+    int dims = 0;  // 0: from the input rank (rank 3 counts as 2-D unbatched when the kernel has two values)
+};
+
+void add_pool_options(CLI::App* cmd, PoolOptions& o, bool mode_required) {
+    cmd->add_option("--input", o.input, "input .npy: (N, C, L) / (C, L) for 1-D, (N, C, H, W) / (C, H, W) for 2-D")->required();
+    auto* mode = cmd->add_option(mode_required ? "--mode" : "--pool", o.mode, "max or avg")
+                     ->check(CLI::IsMember({"max", "avg"}));
+    if (mode_required) mode->required();
+    cmd->add_option("--kernel-size", o.kernel_size, "kernel size: 2 or 2,3 (the rank of the input decides 1-D or 2-D)");
+    cmd->add_option("--stride", o.stride, "stride (default: the kernel size, as PyTorch)");
+    cmd->add_option("--padding", o.padding, "padding: 1 or 1,0")->capture_default_str();
+    cmd->add_option("--dilation", o.dilation, "dilation (max only)")->capture_default_str();
+    cmd->add_flag("--ceil-mode", o.ceil_mode, "ceil_mode=True");
+    cmd->add_option("--count-include-pad", o.count_include_pad, "avg: count padding in the divisor (PyTorch default true)")
+        ->check(CLI::IsMember({"true", "false"}))
+        ->capture_default_str();
+    cmd->add_option("--divisor-override", o.divisor_override, "avg: divide by this instead (0 = not set)");
+    cmd->add_option("--dims", o.dims, "1 (max_pool1d/avg_pool1d) or 2; default: from the input rank and kernel size")
+        ->check(CLI::IsMember({0, 1, 2}));
+}
+
+// The input's rank decides 1-D or 2-D, as the functional call the user would write: 2/3 dims -> *_pool1d.
+PoolGeometry load_pool(const PoolOptions& o, Tensor& x) {
+    x = npy_load(o.input);
+    if (o.kernel_size.empty()) throw UsageError("--kernel-size is required for pooling");
+    PoolParams p;
+    const size_t kernel_values = parse_int_list(o.kernel_size, "--kernel-size").size();
+    p.dims = o.dims != 0 ? o.dims : x.rank() >= 4 || (x.rank() == 3 && kernel_values == 2) ? 2 : 1;
+    p.mode = o.mode == "max" ? PoolMode::Max : PoolMode::Avg;
+    p.kernel_size = parse_int_list(o.kernel_size, "--kernel-size");
+    if (!o.stride.empty()) p.stride = parse_int_list(o.stride, "--stride");
+    p.padding = parse_int_list(o.padding, "--padding");
+    p.dilation = parse_int_list(o.dilation, "--dilation");
+    p.ceil_mode = o.ceil_mode;
+    p.count_include_pad = o.count_include_pad == "true";
+    if (o.divisor_override != 0) p.divisor_override = o.divisor_override;
+    return pool_geometry(p, x.shape);
+}
+
+int run_pool(const PoolOptions& o) {
+    Tensor x;
+    const PoolGeometry g = load_pool(o, x);
+    Tensor y = pool_reference(g, x);
+    npy_save(o.output, y);
+    std::fprintf(stderr, "%s_pool%dd %s -> %s written to %s\n", o.mode.c_str(), g.dims, shape_to_string(x.shape).c_str(),
+                 shape_to_string(y.shape).c_str(), o.output.c_str());
+    return 0;
+}
+
+int explain_pool(const PoolOptions& o) {
+    Tensor x;
+    const PoolGeometry g = load_pool(o, x);
+    std::vector<int64_t> idx = parse_int_list(o.at, "--at");
+    if (idx.size() != static_cast<size_t>(g.dims + 2))
+        throw UsageError("--at: expected " + std::string(g.dims == 1 ? "n,c,x" : "n,c,y,x") + " for this pooling, got '" + o.at + "'");
+    if (g.dims == 1) idx.insert(idx.begin() + 2, 0);
+    const Shape out = g.output_shape();
+    for (size_t i = 0; i < 4; ++i)
+        if (idx[i] < 0 || idx[i] >= out[i])
+            throw ConfigError("--at " + o.at + " is outside the output of shape " + shape_to_string(g.output_shape_torch()));
+    PoolCursor cursor(g, x);
+    const PoolState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3]));
+    const bool is_max = o.mode == "max";
+    if (o.json) {
+        nlohmann::json j = {{"position", {{"n", s.n}, {"c", s.c}, {"y", s.y}, {"x", s.x}}}, {"value", s.value}};
+        nlohmann::json taps = nlohmann::json::array();
+        for (const PoolTap& t : s.taps)
+            taps.push_back({{"ky", t.ky}, {"kx", t.kx}, {"input_index", g.dims == 1 ? nlohmann::json::array({t.px}) : nlohmann::json::array({t.py, t.px})},
+                            {"kind", pool_tap_kind_name(t.kind)}, {"input", t.input}});
+        j["taps"] = taps;
+        if (is_max) {
+            j["winner_tap"] = s.winner_tap;
+            j["argmax"] = s.argmax;
+        } else {
+            j["sum"] = s.sum;
+            j["divisor"] = s.divisor;
+            j["divisor_rule"] = s.divisor_text;
+        }
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%s output y[%s] = %s\n", is_max ? "MaxPool" : "AvgPool", o.at.c_str(), fmt(s.value).c_str());
+    std::printf("    %-8s %-10s %-9s %14s\n", g.dims == 1 ? "kx" : "ky,kx", "input at", "kind", "value");
+    for (size_t t = 0; t < s.taps.size(); ++t) {
+        const PoolTap& tap = s.taps[t];
+        std::printf("    %-8s %-10s %-9s %14s%s\n",
+                    (g.dims == 1 ? std::to_string(tap.kx) : std::to_string(tap.ky) + "," + std::to_string(tap.kx)).c_str(),
+                    (g.dims == 1 ? "(" + std::to_string(tap.px) + ")" : "(" + std::to_string(tap.py) + "," + std::to_string(tap.px) + ")").c_str(),
+                    pool_tap_kind_name(tap.kind), fmt(tap.input).c_str(),
+                    is_max && static_cast<int64_t>(t) == s.winner_tap ? "   <- max" : "");
+    }
+    if (is_max)
+        std::printf("  max = %s (return_indices: %lld)\n", fmt(s.value).c_str(), static_cast<long long>(s.argmax));
+    else
+        std::printf("  sum = %s, divisor = %lld (%s), average = %s\n", fmt(s.sum).c_str(), static_cast<long long>(s.divisor),
+                    s.divisor_text.c_str(), fmt(s.value).c_str());
+    return 0;
+}
+
 int run_shape(const std::string& input, const std::vector<std::string>& layers, bool json) {
     const Shape in = parse_int_list(input, "--input");
     std::vector<LayerSpec> specs;
@@ -294,9 +399,24 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     conv->add_option("--threads", conv_opts.threads, "threads for the fast engine (0 = all cores)")->capture_default_str();
 
-    CLI::App* explain = app.add_subcommand("explain", "Show every multiply-add of one output position");
-    add_conv_options(explain, explain_opts);
-    explain->add_option("--at", explain_opts.at, "output position n,c,y,x (Conv2d) or n,c,x (Conv1d)")->required();
+    CLI::App* pool = app.add_subcommand("pool", "Run a MaxPool/AvgPool 1-D/2-D on a .npy file and write the output .npy");
+    PoolOptions pool_opts, explain_pool_opts;
+    add_pool_options(pool, pool_opts, true);
+    pool->add_option("--output", pool_opts.output, "output .npy")->required();
+
+    CLI::App* explain = app.add_subcommand(
+        "explain", "Show every multiply-add of one conv output position (--weight ...) or one pooling window (--pool max|avg ...)");
+    add_conv_options(explain, explain_opts, false);
+    // Pooling: --pool selects it; the conv options --stride/--padding/--dilation are shared.
+    explain->add_option("--pool", explain_pool_opts.mode, "explain a pooling window instead: max or avg")
+        ->check(CLI::IsMember({"max", "avg"}));
+    explain->add_option("--kernel-size", explain_pool_opts.kernel_size, "pooling kernel size");
+    explain->add_flag("--ceil-mode", explain_pool_opts.ceil_mode, "pooling ceil_mode=True");
+    explain->add_option("--count-include-pad", explain_pool_opts.count_include_pad, "avg pooling: true or false")
+        ->check(CLI::IsMember({"true", "false"}));
+    explain->add_option("--divisor-override", explain_pool_opts.divisor_override, "avg pooling divisor");
+    explain->add_option("--dims", explain_pool_opts.dims, "pooling: 1 or 2 (default: from the input)");
+    explain->add_option("--at", explain_opts.at, "output position n,c,y,x (2-D) or n,c,x (1-D)")->required();
     explain->add_flag("--json", explain_opts.json, "print JSON");
 
     std::string shape_input;
@@ -322,6 +442,17 @@ int main(int argc, char** argv) {
     }
     try {
         if (*conv) return run_conv(conv_opts);
+        if (*pool) return run_pool(pool_opts);
+        if (*explain && !explain_pool_opts.mode.empty()) {
+            explain_pool_opts.input = explain_opts.input;
+            explain_pool_opts.stride = explain->count("--stride") ? explain_opts.stride : "";
+            explain_pool_opts.padding = explain_opts.padding;
+            explain_pool_opts.dilation = explain_opts.dilation;
+            explain_pool_opts.at = explain_opts.at;
+            explain_pool_opts.json = explain_opts.json;
+            return explain_pool(explain_pool_opts);
+        }
+        if (*explain && explain_opts.weight.empty()) throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
         if (*explain) return run_explain(explain_opts);
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
         if (*demo) return run_demo(demo_at, demo_json);
