@@ -1,4 +1,4 @@
-// Sections: padding once · unfold (im2col) · the GEMM per group · batching small images into one GEMM
+// Sections: padding once · unfold (im2col) · the GEMM per item and group · threads over batch items
 #include "conv_fast.hpp"
 
 #include <cblas.h>
@@ -77,52 +77,26 @@ void unfold(const ConvGeometry& g, const float* padded, int64_t hp, int64_t wp, 
 Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias, const FastConvOptions& options) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(x.numel() == shape_numel(g.input_shape()));
-    openblas_set_num_threads(fast_conv_threads(options));
     Tensor y(g.output_shape_torch());
     if (y.numel() == 0) return y;
+    const int threads = fast_conv_threads(options);
     const int64_t hp = g.in[0] + g.pad_begin[0] + g.pad_end[0];
     const int64_t wp = g.in[1] + g.pad_begin[1] + g.pad_end[1];
-    const int64_t K = g.macs_per_output();        // rows of the unfolded matrix: C_in/groups * kH * kW
-    const int64_t P = g.out[0] * g.out[1];          // output positions per map
+    const int64_t K = g.macs_per_output();  // rows of the unfolded matrix: C_in/groups * kH * kW
+    const int64_t P = g.out[0] * g.out[1];    // output positions per map
     const int64_t M = g.c_out_per_group;
     const bool pointwise = g.kernel[0] == 1 && g.kernel[1] == 1 && g.stride[0] == 1 && g.stride[1] == 1 &&
                            g.pad_begin == std::array<int64_t, 2>{0, 0} && g.pad_end == std::array<int64_t, 2>{0, 0};
 
-    // Small images: unfold every batch item side by side and run one GEMM per group (K x N*P), then scatter.
-    // Large ones: one GEMM per item and group, written straight into y.
-    const bool batch_in_one = g.n > 1 && P < 4096 && K * g.n * P * 4 <= (int64_t{256} << 20);
-    std::vector<float> padded, cols;
-    if (batch_in_one) {
-        const int64_t ld = g.n * P;
-        cols.resize(static_cast<size_t>(K * ld));
-        std::vector<float> out(static_cast<size_t>(M * ld));
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
-            for (int64_t n = 0; n < g.n; ++n) {
-                // Padding is per item; for groups > 1 it is redone per group (cheap next to the GEMM).
-                pad_item(g, x.data.data() + n * g.c_in * g.in[0] * g.in[1], padded, hp, wp);
-                unfold(g, padded.data(), hp, wp, grp * g.c_in_per_group, cols.data(), ld, n * P);
-            }
-            const float* wg = w.data.data() + grp * M * K;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(ld),
-                        static_cast<int>(K), 1.0f, wg, static_cast<int>(K), cols.data(), static_cast<int>(ld), 0.0f,
-                        out.data(), static_cast<int>(ld));
-            for (int64_t n = 0; n < g.n; ++n)
-                for (int64_t m = 0; m < M; ++m) {
-                    const int64_t co = grp * M + m;
-                    const float b = bias ? (*bias)[co] : 0.0f;
-                    const float* src = out.data() + m * ld + n * P;
-                    float* dst = y.data.data() + (n * g.c_out + co) * P;
-                    for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + b;
-                }
-        }
-        return y;
-    }
-    if (!pointwise) cols.resize(static_cast<size_t>(K * P));
-    for (int64_t n = 0; n < g.n; ++n) {
+    // One batch item: pad once, then per group unfold (K x P) and Y_g = W_g (M x K) * cols + bias, written in place.
+    auto run_item = [&](int64_t n, std::vector<float>& padded, std::vector<float>& cols) {
         const float* xn = x.data.data() + n * g.c_in * g.in[0] * g.in[1];
-        if (!pointwise) pad_item(g, xn, padded, hp, wp);
+        if (!pointwise) {
+            pad_item(g, xn, padded, hp, wp);
+            cols.resize(static_cast<size_t>(K * P));
+        }
         for (int64_t grp = 0; grp < g.groups; ++grp) {
-            const float* b_mat;  // K x P
+            const float* b_mat;
             if (pointwise) {
                 b_mat = xn + grp * g.c_in_per_group * P;  // a 1x1 convolution is a GEMM on the input itself
             } else {
@@ -135,6 +109,26 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
                         static_cast<int>(K), 1.0f, w.data.data() + grp * M * K, static_cast<int>(K), b_mat,
                         static_cast<int>(P), 1.0f, yg, static_cast<int>(P));
         }
+    };
+
+    // Scratch buffers keep their capacity between calls on the same thread: fresh pages cost more than the GEMM
+    // on small layers.
+    thread_local std::vector<float> padded, cols;
+    if (threads > 1 && g.n > 1) {
+        // Several images: one image per worker, single-threaded BLAS inside (no nested threading).
+        openblas_set_num_threads(1);
+        const int workers = static_cast<int>(std::min<int64_t>(threads, g.n));
+        std::vector<std::thread> pool;
+        for (int t = 1; t < workers; ++t)
+            pool.emplace_back([&, t] {
+                std::vector<float> p_local, c_local;
+                for (int64_t n = t; n < g.n; n += workers) run_item(n, p_local, c_local);
+            });
+        for (int64_t n = 0; n < g.n; n += workers) run_item(n, padded, cols);
+        for (std::thread& th : pool) th.join();
+    } else {
+        openblas_set_num_threads(threads);
+        for (int64_t n = 0; n < g.n; ++n) run_item(n, padded, cols);
     }
     return y;
 }

@@ -1,0 +1,110 @@
+// Times the full-layer paths on the seven shapes and prints one line per (shape, threads):
+//   <id> <threads> <reference ms> <fast ms> <cursor ns per query>
+// scripts/bench.sh runs this next to bench/bench_torch.py (PyTorch, same thread counts) and prints the ratios.
+// The figures are the best of several repetitions; tests never assert timing.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "conv_fast.hpp"
+#include "conv_reference.hpp"
+#include "cursor.hpp"
+#include "pool.hpp"
+#include "samples.hpp"
+
+using namespace convscope;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+template <class F>
+double best_ms(double budget_s, F f) {
+    double best = 1e30, spent = 0;
+    int reps = 0;
+    while (reps < 3 || (spent < budget_s && reps < 50)) {
+        const auto t0 = Clock::now();
+        f();
+        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        best = std::min(best, s);
+        spent += s;
+        ++reps;
+    }
+    return best * 1e3;
+}
+
+struct ConvShape {
+    const char* id;
+    Shape input, weight;
+    std::vector<int64_t> padding;
+    PaddingKind kind;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool skip_reference = false;
+    std::vector<int> thread_counts = {1, 2};
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--skip-reference") == 0) skip_reference = true;
+        if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) thread_counts = {std::atoi(argv[++i])};
+    }
+    const std::vector<ConvShape> convs = {
+        {"S1", {1, 3, 32, 32}, {192, 3, 5, 5}, {2}, PaddingKind::Explicit},
+        {"S2", {60, 3, 32, 32}, {64, 3, 3, 3}, {0}, PaddingKind::Same},
+        {"S3", {6, 768, 512}, {100, 768, 2}, {0}, PaddingKind::Explicit},
+        {"S4", {3, 1, 28, 28}, {6, 1, 5, 5}, {0}, PaddingKind::Explicit},
+        {"S5", {1, 16, 32, 32}, {16, 16, 3, 3}, {1}, PaddingKind::Explicit},
+        {"S6", {1, 64, 56, 56}, {64, 64, 3, 3}, {1}, PaddingKind::Explicit},
+    };
+    std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast\n");
+    std::mt19937 rng(1);
+    for (const ConvShape& s : convs) {
+        ConvParams p;
+        p.dims = static_cast<int>(s.weight.size()) - 2;
+        p.padding = s.padding;
+        p.padding_kind = s.kind;
+        const ConvGeometry g = conv_geometry(p, s.input, s.weight, Shape{s.weight[0]});
+        const int64_t fan_in = g.macs_per_output();
+        Tensor x = pytorch_default_init(s.input, 1, 3), w = pytorch_default_init(s.weight, fan_in, 4),
+               b = pytorch_default_init({s.weight[0]}, fan_in, 5);
+        const double flops = 2.0 * static_cast<double>(g.output_positions()) * static_cast<double>(fan_in);
+        const double ref_ms = skip_reference ? -1 : best_ms(0.5, [&] { conv_reference(g, x, w, &b); });
+        ConvCursor cursor(g, x, w, &b);
+        CursorState st;
+        std::uniform_int_distribution<int64_t> pick(0, cursor.step_count(Granularity::Mac) - 1);
+        std::vector<int64_t> steps(5000);
+        for (auto& v : steps) v = pick(rng);
+        const double cur_ms = best_ms(0.2, [&] {
+            for (int64_t step : steps) cursor.state_at(step, Granularity::Mac, st);
+        });
+        for (int threads : thread_counts) {
+            const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, {threads}); });
+            std::printf("%s %d %.4f %.4f %.1f %.1f\n", s.id, threads, ref_ms, fast_ms, cur_ms * 1e6 / static_cast<double>(steps.size()),
+                        flops / (fast_ms * 1e-3) * 1e-9);
+        }
+    }
+    // S7 MaxPool2d(2, 2) on 60x64x32x32: the reference pooling path (single-threaded loops).
+    PoolParams pp;
+    pp.mode = PoolMode::Max;
+    pp.kernel_size = {2};
+    pp.stride = {2};
+    const Shape xs{60, 64, 32, 32};
+    const PoolGeometry pg = pool_geometry(pp, xs);
+    Tensor x = pytorch_default_init(xs, 1, 6);
+    const double pool_ms = best_ms(0.5, [&] { pool_reference(pg, x); });
+    PoolCursor pc(pg, x);
+    PoolState ps;
+    std::uniform_int_distribution<int64_t> pick(0, pc.step_count() - 1);
+    std::vector<int64_t> steps(5000);
+    for (auto& v : steps) v = pick(rng);
+    const double pcur_ms = best_ms(0.2, [&] {
+        for (int64_t step : steps) pc.state_at(step, ps);
+    });
+    for (int threads : thread_counts)
+        std::printf("S7 %d %.4f %.4f %.1f 0\n", threads, pool_ms, pool_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
+    return 0;
+}

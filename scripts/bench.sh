@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Benchmarks convscope's engines against PyTorch in one run (same shapes, same thread counts) and prints the
+# ratio ours/PyTorch per shape. Needs a build (scripts/build.sh). Figures only; nothing is asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ours=$(build/bench/bench_fast "$@")
+theirs=$(/usr/bin/python3 bench/bench_torch.py 1 2)
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "$theirs" | grep '^#' || true
+printf '%-4s %7s %12s %10s %10s %11s %12s %9s\n' shape threads reference_ms fast_ms torch_ms ratio cursor_ns GFLOPS
+join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6}' | sort) \
+         <(echo "$theirs" | grep -v '^#' | awk '{print $1"_"$2, $3}' | sort) |
+  awk '{split($1, k, "_"); printf "%-4s %7s %12.3f %10.3f %10.3f %11.2f %12.0f %9.1f\n", k[1], k[2], $2, $3, $6, $3/$6, $4, $5}' |
+  sort -k1,1 -k2,2n
+echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 (MaxPool2d) uses the pooling reference path"
