@@ -1,1 +1,191 @@
-int main(){return 0;}
+// convscope: the window. Parses the command line, opens the platform, and runs the frame loop:
+//   script action -> app_begin_frame (swap results, apply intents) -> panels -> render -> capture -> swap.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app_state.hpp"
+#include "gl_render.hpp"
+#include "panels.hpp"
+#include "platform.hpp"
+#include "script.hpp"
+
+namespace {
+
+using namespace convscope::gui;
+
+struct Options {
+    std::string screenshot;
+    int frames = 3;
+    std::string script;
+    int bench_frames = 0;
+    std::string shader_dir = CONVSCOPE_SHADER_DIR;
+    std::string asset_dir = CONVSCOPE_ASSET_DIR;
+};
+
+const char* kUsage =
+    "usage: convscope [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
+    "                 [--shader-dir DIR] [--asset-dir DIR]\n"
+    "  --screenshot OUT.png  render N frames (default 3; after the layer is computed), write a PNG, exit 0\n"
+    "  --script FILE         run an action script (see app/gui/script.hpp), then exit (1 on a script error)\n"
+    "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n";
+
+bool parse_args(int argc, char** argv, Options& o, std::string& error) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= argc) {
+                error = a + " needs a value";
+                return false;
+            }
+            out = argv[++i];
+            return true;
+        };
+        auto number = [&](int& out) {
+            std::string v;
+            if (!value(v)) return false;
+            char* end = nullptr;
+            const long n = std::strtol(v.c_str(), &end, 10);
+            if (*end != '\0' || n < 1 || n > 1000000) {
+                error = a + " needs a positive integer, got '" + v + "'";
+                return false;
+            }
+            out = static_cast<int>(n);
+            return true;
+        };
+        bool ok = true;
+        if (a == "--screenshot") ok = value(o.screenshot);
+        else if (a == "--frames") ok = number(o.frames);
+        else if (a == "--script") ok = value(o.script);
+        else if (a == "--bench-frames") ok = number(o.bench_frames);
+        else if (a == "--shader-dir") ok = value(o.shader_dir);
+        else if (a == "--asset-dir") ok = value(o.asset_dir);
+        else if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        } else {
+            error = "unknown option '" + a + "'";
+            return false;
+        }
+        if (!ok) return false;
+    }
+    return true;
+}
+
+void draw_panels(AppState& s) {
+    draw_layer(s);
+    draw_input(s);
+    draw_computation(s);
+    draw_feature_maps(s);
+    draw_channel_sums(s);
+    draw_filters(s);
+    draw_playback(s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    std::string error;
+    if (!parse_args(argc, argv, opt, error)) {
+        std::fprintf(stderr, "convscope: %s\n%s", error.c_str(), kUsage);
+        return 2;
+    }
+    std::vector<ScriptAction> actions;
+    if (!opt.script.empty()) {
+        std::ifstream f(opt.script);
+        if (!f) {
+            std::fprintf(stderr, "convscope: cannot read script %s\n", opt.script.c_str());
+            return 1;
+        }
+        std::stringstream text;
+        text << f.rdbuf();
+        if (!parse_script(text.str(), opt.script, actions, error)) {
+            std::fprintf(stderr, "convscope: %s\n", error.c_str());
+            return 1;
+        }
+    }
+    if (!opt.screenshot.empty()) {
+        actions.push_back({0, "frames", {std::to_string(opt.frames)}});
+        actions.push_back({0, "screenshot", {opt.screenshot}});
+    }
+    const bool automated = !actions.empty() || opt.bench_frames > 0;
+
+    PlatformConfig pc;
+    pc.font_dir = opt.asset_dir + "/fonts";
+    pc.vsync = !automated;
+    if (!platform_open(pc, error)) {
+        std::fprintf(stderr, "convscope: %s\n", error.c_str());
+        return 1;
+    }
+    if (!gl_load_heatmap_program(opt.shader_dir, error)) {
+        std::fprintf(stderr, "convscope: %s\n", error.c_str());
+        platform_close();
+        return 1;
+    }
+    int exit_code = 0;
+    {
+        AppState s;
+        app_init(s, opt.asset_dir);
+        ScriptRunner runner(std::move(actions));
+        if (opt.bench_frames > 0) {
+            app_wait_idle(s, 60.0);
+            s.speed = 60.0f;
+            s.push(intent::SetPlaying{true});
+        }
+        std::vector<double> frame_ms;
+        double last = platform_time();
+        int frame = 0;
+        int relayout_frames = 2;
+        while (!platform_should_close()) {
+            const double now = platform_time();
+            const double dt = now - last;
+            last = now;
+            if (frame > 0) frame_ms.push_back(dt * 1000.0);
+            s.frame_ms = s.frame_ms * 0.9 + dt * 1000.0 * 0.1;
+            if (s.pending_ui_scale > 0.0f) {
+                platform_set_ui_scale(s.pending_ui_scale);
+                s.view.ui_scale = s.pending_ui_scale;
+                s.pending_ui_scale = 0.0f;
+                relayout_frames = 2;
+            }
+            s.relayout = relayout_frames > 0;
+            if (!opt.script.empty() || !opt.screenshot.empty()) runner.before_frame(s);
+            platform_begin_frame();
+            app_begin_frame(s, std::min(dt, 0.1));
+            draw_panels(s);
+            platform_render();
+            int w = 0, h = 0;
+            platform_framebuffer_size(w, h);
+            runner.after_render(s, w, h);
+            platform_swap();
+            if (relayout_frames > 0) --relayout_frames;
+            ++frame;
+            if ((!opt.script.empty() || !opt.screenshot.empty()) && runner.finished()) {
+                exit_code = runner.exit_code();
+                break;
+            }
+            if (opt.bench_frames > 0 && frame > opt.bench_frames) {
+                if (s.playing == false) s.push(intent::SetPlaying{true});
+                break;
+            }
+            if (opt.bench_frames > 0 && !s.playing) s.push(intent::SetPlaying{true});
+        }
+        if (opt.bench_frames > 0 && !frame_ms.empty()) {
+            std::vector<double> v = frame_ms;
+            const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+            std::sort(v.begin(), v.end());
+            const double p95 = v[std::min(v.size() - 1, static_cast<size_t>(0.95 * static_cast<double>(v.size())))];
+            std::printf("frames %zu  mean %.2f ms  p95 %.2f ms\n", v.size(), mean, p95);
+        }
+        app_shutdown(s);
+    }
+    gl_shutdown();
+    platform_close();
+    return exit_code;
+}

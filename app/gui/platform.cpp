@@ -47,8 +47,10 @@ void build_fonts(float scale) {
         io.Fonts->AddFontFromFileTTF(sans.c_str(), 15.0f * scale, &cfg, kGlyphRanges);
     else
         io.Fonts->AddFontDefault();
-    if (!mono.empty())
+    if (!mono.empty()) {
         io.Fonts->AddFontFromFileTTF(mono.c_str(), 13.0f * scale, &cfg, kGlyphRanges);
+        io.Fonts->AddFontFromFileTTF(mono.c_str(), 11.0f * scale, &cfg, kGlyphRanges);  // numbers in cells
+    }
     io.Fonts->Build();
 }
 
@@ -86,7 +88,6 @@ bool platform_open(const PlatformConfig& config, std::string& error) {
     style.WindowPadding = ImVec2(8, 6);
     style.ItemSpacing = ImVec2(6, 4);
     style.Colors[ImGuiCol_WindowBg] = ImVec4(0.10f, 0.105f, 0.12f, 1.0f);
-    style.Colors[ImGuiCol_ChildBg] = ImVec4(0.08f, 0.085f, 0.10f, 1.0f);
     style.Colors[ImGuiCol_TitleBgActive] = ImVec4(0.16f, 0.29f, 0.48f, 1.0f);
     style.Colors[ImGuiCol_TitleBg] = ImVec4(0.13f, 0.20f, 0.32f, 1.0f);
     g_base_style = style;

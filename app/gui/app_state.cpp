@@ -1,0 +1,381 @@
+// Sections: helpers · scene install · edits and presets · intents · frame update · textures
+#include "app_state.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "conv_reference.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+constexpr int64_t kSyncMacs = 2'000'000;          // smaller layers are computed on the UI thread
+constexpr int64_t kMaxDrawnValues = 16'000'000;   // input, weight or output elements the app will draw
+constexpr ImU32 kPalette[] = {IM_COL32(255, 166, 48, 255), IM_COL32(64, 208, 200, 255), IM_COL32(190, 130, 255, 255),
+                             IM_COL32(140, 220, 90, 255),  IM_COL32(255, 115, 170, 255), IM_COL32(250, 230, 90, 255)};
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+void refresh_cursor_state(AppState& s) {
+    if (!s.cursor) return;
+    const int64_t count = s.cursor->step_count(s.granularity);
+    s.step = std::clamp<int64_t>(s.step, 0, std::max<int64_t>(count - 1, 0));
+    s.cursor->state_at(s.step, s.granularity, s.cs);
+}
+
+void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
+    const bool had_scene = s.scene != nullptr;
+    const CursorState old = s.cs;
+    s.scene = out->scene;
+    s.output = std::move(out);
+    if (s.pending && s.pending->id == s.scene->id) s.pending.reset();
+    const ConvGeometry& g = s.scene->geo;
+    s.cursor.emplace(g, s.scene->x, s.scene->w, s.scene->bias_ptr());
+    if (had_scene) {
+        s.step = s.cursor->step_of(std::min(old.n, g.n - 1), std::min(old.c_out, g.c_out - 1),
+                                   std::min(old.y, g.out[0] - 1), std::min(old.x, g.out[1] - 1), s.granularity);
+    } else {
+        // First scene: stop in the middle of the last designed filter's map, so the picture shows a window on
+        // the image and several finished maps.
+        const int64_t c = std::clamp<int64_t>(s.scene->designed_filters - 1, 0, g.c_out - 1);
+        s.step = s.cursor->step_of(0, c, g.out[0] / 2, g.out[1] / 2, s.granularity);
+    }
+    s.hover.reset();
+    s.hover_hits.clear();
+    if (s.pinned_hover) {
+        auto& p = *s.pinned_hover;
+        if (p[0] >= g.n || p[1] >= g.c_in || p[2] >= g.in[0] || p[3] >= g.in[1]) s.pinned_hover.reset();
+    }
+    s.partials_key = {-1, -1, -1};
+    s.product_key = {-1, -1, -1};
+    s.textures_dirty = true;
+    refresh_cursor_state(s);
+}
+
+std::string too_large(const ConvGeometry& g) {
+    const int64_t input = shape_numel(g.input_shape()), output = shape_numel(g.output_shape());
+    const int64_t weight = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
+    if (input > kMaxDrawnValues || output > kMaxDrawnValues || weight > kMaxDrawnValues)
+        return "Too large to draw: input " + shape_to_string(g.input_shape()) + ", output " +
+               shape_to_string(g.output_shape()) + ". convscope draws up to 16M values per tensor; the layer is "
+               "valid for PyTorch.";
+    return {};
+}
+
+void update_hover(AppState& s, std::optional<std::array<int64_t, 4>> h) {
+    if (s.pinned_hover) h = s.pinned_hover;
+    if (h == s.hover) return;
+    s.hover = h;
+    s.hover_hits.clear();
+    if (h) s.hover_hits = conv_inverse_map(s.geo(), (*h)[1], (*h)[2], (*h)[3]);
+}
+
+void update_partials(AppState& s) {
+    // For the selected output channel c_out: each input channel of its group correlated with its kernel slice,
+    // no bias. Each is a one-channel convolution computed by conv_reference.
+    const std::array<int64_t, 3> key{static_cast<int64_t>(s.scene->id), s.cs.n, s.cs.c_out};
+    if (key == s.partials_key) return;
+    s.partials_key = key;
+    const ConvGeometry& g = s.geo();
+    const int64_t H = g.in[0], W = g.in[1], Ho = g.out[0], Wo = g.out[1], kk = g.kernel[0] * g.kernel[1];
+    ConvGeometry one = g;
+    one.unbatched = false;
+    one.n = 1, one.c_in = 1, one.c_out = 1, one.groups = 1, one.c_in_per_group = 1, one.c_out_per_group = 1;
+    one.has_bias = false;
+    s.partials = Tensor(Shape{g.c_in_per_group, Ho, Wo});
+    const int64_t group = s.cs.c_out / g.c_out_per_group;
+    for (int64_t ci = 0; ci < g.c_in_per_group; ++ci) {
+        const int64_t c = group * g.c_in_per_group + ci;
+        Tensor xs(Shape{1, 1, H, W});
+        const float* src = s.scene->x.data.data() + (s.cs.n * g.c_in + c) * H * W;
+        std::copy(src, src + H * W, xs.data.begin());
+        Tensor ws(Shape{1, 1, g.kernel[0], g.kernel[1]});
+        const float* wsrc = s.scene->w.data.data() + (s.cs.c_out * g.c_in_per_group + ci) * kk;
+        std::copy(wsrc, wsrc + kk, ws.data.begin());
+        const Tensor y = conv_reference(one, xs, ws, nullptr);
+        std::copy(y.data.begin(), y.data.end(), s.partials.data.begin() + ci * Ho * Wo);
+    }
+    float m = 0.0f;
+    bool bad = false;
+    for (float v : s.partials.data) {
+        if (std::isfinite(v))
+            m = std::max(m, std::fabs(v));
+        else
+            bad = true;
+    }
+    const int64_t base = (s.cs.n * g.c_out + s.cs.c_out) * Ho * Wo;
+    upload_tiles(s.partial_atlas, static_cast<int>(g.c_in_per_group), static_cast<int>(Wo), static_cast<int>(Ho), 2,
+                 [&](int t, float* texels) {
+                     for (int64_t i = 0; i < Ho * Wo; ++i) {
+                         texels[2 * i] = s.partials[t * Ho * Wo + i];
+                         texels[2 * i + 1] = static_cast<float>(base + i);
+                     }
+                 });
+    s.partial_atlas.scale = m;
+    s.partial_atlas.non_finite = bad;
+}
+
+void update_products(AppState& s) {
+    const std::array<int64_t, 3> key{static_cast<int64_t>(s.scene->id), s.step, static_cast<int64_t>(s.granularity)};
+    if (key == s.product_key) return;
+    s.product_key = key;
+    const ConvGeometry& g = s.geo();
+    const int64_t kk = g.kernel[0] * g.kernel[1];
+    float m = 0.0f;
+    for (const CursorTap& t : s.cs.taps)
+        if (std::isfinite(t.product)) m = std::max(m, std::fabs(t.product));
+    upload_tiles(s.product_atlas, static_cast<int>(g.c_in_per_group), static_cast<int>(g.kernel[1]),
+                 static_cast<int>(g.kernel[0]), 2, [&](int ci, float* texels) {
+                     for (int64_t i = 0; i < kk; ++i) {
+                         texels[2 * i] = s.cs.taps[static_cast<size_t>(ci * kk + i)].product;
+                         texels[2 * i + 1] = static_cast<float>(ci * kk + i);
+                     }
+                 });
+    s.product_atlas.scale = m;
+}
+
+void upload_scene_textures(AppState& s) {
+    const Scene& sc = *s.scene;
+    const ConvGeometry& g = sc.geo;
+    const int64_t H = g.in[0], W = g.in[1];
+    const int64_t Hp = H + g.pad_begin[0] + g.pad_end[0], Wp = W + g.pad_begin[1] + g.pad_end[1];
+    float lo = 0.0f, hi = 0.0f;
+    bool bad = false;
+    for (float v : sc.x.data) {
+        if (!std::isfinite(v)) {
+            bad = true;
+            continue;
+        }
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    // The padded input: texel (py, px) shows the real element F.pad would put there (0 for zeros padding).
+    auto padded = [&](int64_t n, int64_t c, int64_t py, int64_t px, float& value, float& flag) {
+        const int64_t iy = py - g.pad_begin[0], ix = px - g.pad_begin[1];
+        const int64_t sy = resolve_padded_index(iy, H, g.mode), sx = resolve_padded_index(ix, W, g.mode);
+        flag = (iy < 0 || iy >= H || ix < 0 || ix >= W) ? 1.0f : 0.0f;
+        value = (sy < 0 || sx < 0) ? 0.0f : sc.x[((n * g.c_in + c) * H + sy) * W + sx];
+    };
+    upload_tiles(s.input_atlas, static_cast<int>(g.n * g.c_in), static_cast<int>(Wp), static_cast<int>(Hp), 2,
+                 [&](int t, float* texels) {
+                     const int64_t n = t / g.c_in, c = t % g.c_in;
+                     for (int64_t py = 0; py < Hp; ++py)
+                         for (int64_t px = 0; px < Wp; ++px) {
+                             const int64_t i = py * Wp + px;
+                             padded(n, c, py, px, texels[2 * i], texels[2 * i + 1]);
+                         }
+                 });
+    s.input_atlas.lo = lo;
+    s.input_atlas.hi = hi;
+    s.input_atlas.scale = std::max(std::fabs(lo), std::fabs(hi));
+    s.input_atlas.non_finite = bad;
+    if (g.dims == 2 && g.c_in == 3) {
+        upload_tiles(s.rgb_atlas, static_cast<int>(g.n), static_cast<int>(Wp), static_cast<int>(Hp), 4,
+                     [&](int n, float* texels) {
+                         for (int64_t py = 0; py < Hp; ++py)
+                             for (int64_t px = 0; px < Wp; ++px) {
+                                 float* t = texels + 4 * (py * Wp + px);
+                                 for (int c = 0; c < 3; ++c) padded(n, c, py, px, t[c], t[3]);
+                             }
+                     });
+    }
+    float wmax = 0.0f;
+    bool wbad = false;
+    for (float v : sc.w.data) {
+        if (std::isfinite(v))
+            wmax = std::max(wmax, std::fabs(v));
+        else
+            wbad = true;
+    }
+    const int64_t kH = g.kernel[0], kW = g.kernel[1];
+    upload_tiles(s.filter_atlas, static_cast<int>(g.c_out * g.c_in_per_group), static_cast<int>(kW),
+                 static_cast<int>(kH), 2, [&](int t, float* texels) {
+                     for (int64_t i = 0; i < kH * kW; ++i) {
+                         texels[2 * i] = sc.w[t * kH * kW + i];
+                         texels[2 * i + 1] = 0.0f;
+                     }
+                 });
+    s.filter_atlas.scale = wmax;
+    s.filter_atlas.non_finite = wbad;
+    const int64_t Ho = g.out[0], Wo = g.out[1];
+    upload_tiles(s.fmap_atlas, static_cast<int>(g.n * g.c_out), static_cast<int>(Wo), static_cast<int>(Ho), 2,
+                 [&](int t, float* texels) {
+                     for (int64_t i = 0; i < Ho * Wo; ++i) {
+                         texels[2 * i] = s.output->y[t * Ho * Wo + i];
+                         texels[2 * i + 1] = static_cast<float>(t * Ho * Wo + i);
+                     }
+                 });
+    s.fmap_atlas.scale = s.output->abs_max;
+    s.fmap_atlas.non_finite = s.output->has_non_finite;
+}
+
+}  // namespace
+
+int64_t AppState::revealed_position() const {
+    const ConvGeometry& g = scene->geo;
+    if (!view.reveal_progressively || g.output_positions() >= (int64_t{1} << 24)) return g.output_positions();
+    const int64_t pos = ((cs.n * g.c_out + cs.c_out) * g.out[0] + cs.y) * g.out[1] + cs.x;
+    return cs.position_complete() ? pos : pos - 1;
+}
+
+ImU32 item_colour(int64_t n, float alpha) {
+    const ImU32 c = kPalette[static_cast<size_t>(n) % (sizeof kPalette / sizeof kPalette[0])];
+    const auto a = static_cast<ImU32>(std::clamp(alpha, 0.0f, 1.0f) * 255.0f + 0.5f);
+    return (c & ~IM_COL32_A_MASK) | (a << IM_COL32_A_SHIFT);
+}
+
+// ---- edits and presets ----
+
+void app_apply_edit(AppState& s, const LayerEdit& requested) {
+    LayerEdit edit = requested;
+    if (edit.input.c_follows_layer) edit.input.c = edit.layer.in_channels;
+    s.edit = edit;
+    const ConvCheck check = conv_layer_check(edit.layer, input_shape(edit));
+    if (!check.ok()) {
+        s.edit_error = check.error;
+        return;
+    }
+    const ConvGeometry& g = *check.geometry;
+    if (std::string e = too_large(g); !e.empty()) {
+        s.edit_error = e;
+        return;
+    }
+    s.edit_error.clear();
+    auto scene = build_scene(edit, g, s.scene.get(), s.next_scene_id++);
+    const int64_t macs = g.output_positions() * g.macs_per_output();
+    if (!s.scene || macs <= kSyncMacs) {
+        s.pending.reset();
+        install(s, compute_layer_output(scene));
+    } else {
+        s.pending = scene;
+        s.worker.start(std::move(scene));
+    }
+}
+
+bool app_preset(AppState& s, const std::string& key) {
+    for (const Preset& p : s.presets)
+        if (p.key == key) {
+            s.preset_key = key;
+            app_apply_edit(s, p.edit);
+            return true;
+        }
+    return false;
+}
+
+void app_init(AppState& s, const std::string& asset_dir) {
+    std::string error;
+    s.presets = builtin_presets(asset_dir, error);
+    s.notice = error;
+    upload_tiles(s.legend_ramp, 1, 256, 1, 1, [](int, float* texels) {
+        for (int i = 0; i < 256; ++i) texels[i] = -1.0f + 2.0f * (static_cast<float>(i) + 0.5f) / 256.0f;
+    });
+    app_apply_edit(s, default_edit());
+}
+
+// ---- intents ----
+
+void app_apply_intents(AppState& s) {
+    std::vector<Intent> todo;
+    todo.swap(s.intents);
+    std::optional<std::array<int64_t, 4>> hover = s.hover;
+    bool hover_seen = false;
+    for (Intent& i : todo) {
+        std::visit(Overloaded{
+                       [&](intent::EditLayer& e) { app_apply_edit(s, e.edit); },
+                       [&](intent::ApplyPreset& e) { app_preset(s, e.key); },
+                       [&](intent::Seek& e) { s.step = e.step, s.step_accumulator = 0; },
+                       [&](intent::StepBy& e) { s.step += e.delta, s.playing = false; },
+                       [&](intent::SeekEnd& e) { s.step = e.end ? s.step_count() - 1 : 0, s.playing = false; },
+                       [&](intent::SetGranularity& e) {
+                           if (s.cursor) s.step = s.cursor->convert_step(s.step, s.granularity, e.granularity);
+                           s.granularity = e.granularity;
+                       },
+                       [&](intent::SetPlaying& e) {
+                           s.playing = e.playing;
+                           if (e.playing && s.step >= s.step_count() - 1) s.step = 0;
+                           s.step_accumulator = 0;
+                       },
+                       [&](intent::SetSpeed& e) { s.speed = std::clamp(e.steps_per_second, 0.1f, 1e6f); },
+                       [&](intent::MoveCursor& e) {
+                           const ConvGeometry& g = s.geo();
+                           if (e.n < 0 || e.n >= g.n || e.c_out < 0 || e.c_out >= g.c_out || e.y < 0 ||
+                               e.y >= g.out[0] || e.x < 0 || e.x >= g.out[1])
+                               return;
+                           s.step = s.cursor->step_of(e.n, e.c_out, e.y, e.x, s.granularity);
+                           s.playing = false;
+                       },
+                       [&](intent::SelectOutputChannel& e) {
+                           if (e.c_out < 0 || e.c_out >= s.geo().c_out) return;
+                           s.step = s.cursor->step_of(s.cs.n, e.c_out, s.cs.y, s.cs.x, s.granularity);
+                       },
+                       [&](intent::HoverInput& e) {
+                           hover_seen = true;
+                           if (e.n < 0)
+                               hover.reset();
+                           else
+                               hover = std::array<int64_t, 4>{e.n, e.c, e.y, e.x};
+                       },
+                       [&](intent::PinHover& e) {
+                           const ConvGeometry& g = s.geo();
+                           if (e.n < 0 || e.n >= g.n || e.c < 0 || e.c >= g.c_in || e.y < 0 || e.y >= g.in[0] ||
+                               e.x < 0 || e.x >= g.in[1])
+                               s.pinned_hover.reset();
+                           else
+                               s.pinned_hover = std::array<int64_t, 4>{e.n, e.c, e.y, e.x};
+                           hover_seen = true;
+                       },
+                       [&](intent::SetUiScale& e) { s.pending_ui_scale = std::clamp(e.scale, 0.75f, 3.0f); },
+                   },
+                   i);
+    }
+    if (hover_seen || s.pinned_hover) update_hover(s, hover);
+}
+
+// ---- frame update ----
+
+void app_begin_frame(AppState& s, double dt) {
+    if (auto r = s.worker.take_result(); r && s.pending && r->scene->id == s.pending->id) install(s, std::move(r));
+    app_apply_intents(s);
+    if (s.playing && s.cursor) {
+        s.step_accumulator += dt * static_cast<double>(s.speed);
+        const auto advance = static_cast<int64_t>(std::floor(s.step_accumulator));
+        s.step_accumulator -= static_cast<double>(advance);
+        s.step += advance;
+        if (s.step >= s.step_count() - 1) {
+            s.step = s.step_count() - 1;
+            s.playing = false;
+        }
+    }
+    refresh_cursor_state(s);
+    if (s.textures_dirty) {
+        upload_scene_textures(s);
+        s.textures_dirty = false;
+    }
+    update_partials(s);
+    update_products(s);
+    s.geometry.clear();
+}
+
+void app_wait_idle(AppState& s, double timeout_seconds) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    while (s.pending && s.worker.busy() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (auto r = s.worker.take_result(); r && s.pending && r->scene->id == s.pending->id) install(s, std::move(r));
+}
+
+void app_shutdown(AppState& s) {
+    s.pending.reset();
+    for (TileAtlas* a : {&s.input_atlas, &s.rgb_atlas, &s.filter_atlas, &s.fmap_atlas, &s.partial_atlas,
+                          &s.product_atlas, &s.legend_ramp})
+        gl_destroy_texture(a->texture);
+}
+
+}  // namespace convscope::gui

@@ -1,0 +1,151 @@
+// The one struct that owns what the UI shows, the intents panels record, and the between-frames update that
+// applies them (scene rebuilds, the compute worker's result, playback, hover, textures).
+//
+// Sections: intents · view settings · frame geometry (for dump) · AppState · frame functions
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <imgui.h>
+
+#include "compute.hpp"
+#include "cursor.hpp"
+#include "scene.hpp"
+#include "tile_atlas.hpp"
+
+namespace convscope::gui {
+
+// ---- intents: what a panel (or the script) asked for; applied by app_apply_intents between frames ----
+namespace intent {
+struct EditLayer { LayerEdit edit; };
+struct ApplyPreset { std::string key; };
+struct Seek { int64_t step; };          // absolute step at the current granularity
+struct StepBy { int64_t delta; };        // ±steps at the current granularity
+struct SeekEnd { bool end; };            // false: first step, true: last step
+struct SetGranularity { Granularity granularity; };
+struct SetPlaying { bool playing; };
+struct SetSpeed { float steps_per_second; };
+struct MoveCursor { int64_t n, c_out, y, x; };   // the step that ends this output position
+struct SelectOutputChannel { int64_t c_out; };   // same (n, y, x), other filter
+struct HoverInput { int64_t n, c, y, x; };       // n < 0: nothing hovered
+struct PinHover { int64_t n, c, y, x; };         // script: keep this hover until unpinned (n < 0)
+struct SetUiScale { float scale; };
+}  // namespace intent
+using Intent = std::variant<intent::EditLayer, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
+                            intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
+                            intent::SelectOutputChannel, intent::HoverInput, intent::PinHover, intent::SetUiScale>;
+
+// ---- view settings: drawing only, edited in place by widgets ----
+struct ViewSettings {
+    float ui_scale = 1.0f;
+    float input_zoom = 0.0f;     // pixels per input cell; 0 = fit
+    float fmap_zoom = 0.0f;      // pixels per feature-map cell; 0 = fit
+    float filter_zoom = 0.0f;    // pixels per kernel tap; 0 = fit
+    bool reveal_progressively = true;  // feature maps fill in as the cursor advances
+    bool show_numbers = true;          // print values in cells that are large enough
+    std::array<int64_t, 2> fmap_followed{-1, -1};    // (n, c_out) the Feature maps panel last scrolled to
+    int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
+};
+
+// ---- where things were drawn this frame (window pixel coordinates), for `dump` and tests ----
+struct GridRect {
+    int64_t n = 0, c = 0;
+    ImVec2 origin;        // top-left of element (0, 0) of the real data
+    float cell = 0;       // pixels per element
+    int64_t rows = 0, cols = 0;
+};
+struct OutlineRect {
+    int64_t n = 0, c = 0;
+    ImVec2 min, max;
+};
+struct FrameGeometry {
+    std::vector<GridRect> input_pixels;   // one per (n, c) channel heatmap in the Input panel
+    std::vector<GridRect> fmap_pixels;    // one per (n, c_out) feature map
+    std::vector<OutlineRect> window;      // the current window's outline on every channel it reads
+    std::optional<OutlineRect> error_text;
+    void clear() { *this = FrameGeometry{}; }
+};
+
+struct AppState {
+    // the layer as edited (may be invalid) and what conv_layer_check said about it
+    LayerEdit edit;
+    std::string edit_error;   // PyTorch's text; empty when the edit is valid
+    std::string notice;       // app-level note (e.g. too large to draw, preset file problems)
+
+    // the scene on screen (always valid) and its full output
+    std::shared_ptr<const Scene> scene;
+    std::shared_ptr<const LayerOutput> output;
+    std::optional<ConvCursor> cursor;
+    uint64_t next_scene_id = 1;
+    std::shared_ptr<const Scene> pending;   // being computed by the worker
+    ComputeWorker worker;
+
+    std::vector<Preset> presets;
+    std::string preset_key = "default";
+
+    // the cursor
+    Granularity granularity = Granularity::Position;
+    int64_t step = 0;
+    CursorState cs;
+    bool playing = false;
+    float speed = 40.0f;      // steps per second
+    double step_accumulator = 0.0;
+
+    // hover (input pixel) and what it feeds
+    std::optional<std::array<int64_t, 4>> hover;   // (n, c, y, x)
+    std::optional<std::array<int64_t, 4>> pinned_hover;
+    std::vector<InverseHit> hover_hits;
+
+    // partial maps of the selected output channel: one (H_out, W_out) map per input channel of its group
+    Tensor partials;                  // (C_in/groups, H_out, W_out)
+    std::array<int64_t, 3> partials_key{-1, -1, -1};  // (scene id, n, c_out)
+
+    // textures (ImTextureID only) and their colour ranges
+    TileAtlas input_atlas;   // RG: value, padding flag; N*C tiles of the padded input
+    TileAtlas rgb_atlas;     // RGBA: colour, padding flag; N tiles (C_in == 3 only)
+    TileAtlas filter_atlas;  // RG: weight, 0; C_out * C_in/groups tiles
+    TileAtlas fmap_atlas;    // RG: value, position index; N*C_out tiles
+    TileAtlas partial_atlas; // RG: value, position index; C_in/groups tiles
+    TileAtlas product_atlas; // RG: product, MAC index; C_in/groups tiles of kH x kW (the cursor's window)
+    TileAtlas legend_ramp;   // R: -1 .. 1 across 256 texels (legends are drawn through the shader too)
+    std::array<int64_t, 3> product_key{-1, -1, -1};  // (scene id, step, granularity)
+    bool textures_dirty = true;
+
+    ViewSettings view;
+    float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)
+    bool relayout = true;           // place every panel at its default slot this frame
+    FrameGeometry geometry;
+    std::vector<Intent> intents;
+
+    // frame timing (for the status line)
+    double frame_ms = 0.0;
+
+    void push(Intent i) { intents.push_back(std::move(i)); }
+    const ConvGeometry& geo() const { return scene->geo; }
+    int64_t step_count() const { return cursor ? cursor->step_count(granularity) : 0; }
+    // Index of the last output position whose value is complete at the cursor (-1: none yet).
+    int64_t revealed_position() const;
+};
+
+// ---- frame functions ----
+void app_init(AppState& s, const std::string& asset_dir);
+// Frame start: swap in a finished result, apply intents, advance playback, refresh cursor/hover/partials/textures.
+void app_begin_frame(AppState& s, double dt_seconds);
+void app_apply_intents(AppState& s);
+// Rebuilds the scene from s.edit if it is valid (else records the error and keeps the current scene).
+void app_apply_edit(AppState& s, const LayerEdit& edit);
+bool app_preset(AppState& s, const std::string& key);
+// Blocks until the worker has finished (scripts and screenshots wait for the real picture).
+void app_wait_idle(AppState& s, double timeout_seconds);
+void app_shutdown(AppState& s);
+
+// Item colours shared by every panel (batch item n is always drawn in item_colour(n)).
+ImU32 item_colour(int64_t n, float alpha = 1.0f);
+
+}  // namespace convscope::gui

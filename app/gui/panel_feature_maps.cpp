@@ -1,0 +1,247 @@
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "panels.hpp"
+#include "widgets.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+struct MapGrid {
+    float cell = 2;
+    float tile_w = 0, tile_h = 0, label_h = 0, gap = 6, thumb_w = 0;
+    int per_row = 1;
+    float item_h(int64_t maps) const {
+        const int64_t rows = (maps + per_row - 1) / per_row;
+        return static_cast<float>(rows) * (tile_h + label_h + gap);
+    }
+};
+
+MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
+    const ConvGeometry& g = s.geo();
+    MapGrid m;
+    m.thumb_w = std::min(72.0f, avail.x * 0.18f);
+    const float width = avail.x - m.thumb_w - 16.0f;
+    auto apply = [&](float cell) {
+        m.cell = cell;
+        m.tile_w = static_cast<float>(g.out[1]) * cell;
+        m.tile_h = static_cast<float>(g.out[0]) * cell;
+        m.label_h = m.tile_w >= 26.0f ? mono_font()->FontSize + 1.0f : 0.0f;
+        m.per_row = std::max(1, static_cast<int>((width + m.gap) / (m.tile_w + m.gap)));
+    };
+    if (s.view.fmap_zoom > 0) {
+        apply(s.view.fmap_zoom);
+        return m;
+    }
+    const float min_cell = g.out[0] == 1 ? 6.0f : 2.0f;
+    for (float cell = 32.0f; cell >= min_cell; cell -= 1.0f) {
+        apply(cell);
+        const float total = static_cast<float>(g.n) * (m.item_h(g.c_out) + header_h);
+        if (total <= avail.y && m.tile_w <= width) return m;
+    }
+    apply(min_cell);
+    return m;
+}
+
+void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
+    const ConvGeometry& g = s.geo();
+    const int64_t H = g.in[0], W = g.in[1];
+    const int64_t pb0 = g.pad_begin[0], pb1 = g.pad_begin[1];
+    const float aspect = static_cast<float>(H) / static_cast<float>(W);
+    const bool rgb = g.dims == 2 && g.c_in == 3;
+    const int64_t shown = rgb ? 1 : std::min<int64_t>(g.c_in, 4);
+    const float h = g.dims == 1 ? std::max(3.0f, w / static_cast<float>(W) * 2.0f) : w * aspect;
+    const bool picture = g.dims == 2 && (g.c_in == 3 || g.c_in == 1);
+    for (int64_t c = 0; c < shown; ++c) {
+        const ImVec2 a(p.x, p.y + static_cast<float>(c) * (h + 3.0f)), b(a.x + w, a.y + h);
+        ImVec2 uv0, uv1, u0, u1;
+        if (rgb) {
+            HeatmapStyle st;
+            st.color = ColorMode::Rgb;
+            heatmap_begin(dl, st);
+            texel_uv(s.rgb_atlas, static_cast<int>(n), pb0, pb1, uv0, u1);
+            texel_uv(s.rgb_atlas, static_cast<int>(n), pb0 + H - 1, pb1 + W - 1, u0, uv1);
+            dl->AddImage(s.rgb_atlas.id(), a, b, uv0, uv1);
+        } else {
+            heatmap_begin(dl, input_style(s.input_atlas, c, g.c_in, picture));
+            const int tile = static_cast<int>(n * g.c_in + c);
+            texel_uv(s.input_atlas, tile, pb0, pb1, uv0, u1);
+            texel_uv(s.input_atlas, tile, pb0 + H - 1, pb1 + W - 1, u0, uv1);
+            dl->AddImage(s.input_atlas.id(), a, b, uv0, uv1);
+        }
+        heatmap_end(dl);
+        dl->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2), item_colour(n), 0, 0, 2.0f);
+    }
+    const float bottom = p.y + static_cast<float>(shown) * (h + 3.0f);
+    std::string t = "x[" + std::to_string(n) + "]";
+    if (!rgb && g.c_in > shown) t += " +" + std::to_string(g.c_in - shown) + " ch";
+    dl->AddText(ImVec2(p.x, bottom + 2), item_colour(n), t.c_str());
+    const float mid = p.y + 12.0f;
+    dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid), item_colour(n));
+}
+
+}  // namespace
+
+void draw_feature_maps(AppState& s) {
+    next_window_slot(s, Slot::FeatureMaps);
+    if (ImGui::Begin("Feature maps", nullptr, kPanelFlags)) {
+        const ConvGeometry& g = s.geo();
+        ImGui::Text("y %s", shape_to_string(g.output_shape_torch()).c_str());
+        ImGui::SameLine();
+        HeatmapStyle style = diverging_style(s.fmap_atlas.scale);
+        draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.fmap_atlas.non_finite);
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.5f);
+        ImGui::SliderFloat("##fmzoom", &s.view.fmap_zoom, 0.0f, 24.0f, s.view.fmap_zoom > 0 ? "%.0f px" : "fit");
+        ImGui::SameLine();
+        ImGui::Checkbox("reveal", &s.view.reveal_progressively);
+        help_marker("Reveal: values appear as the cursor computes them (order n, c_out, y, x). Dark cells are not "
+                    "computed yet. Click a pixel to move the cursor there.");
+        if (s.fmap_atlas.count < g.n * g.c_out)
+            ImGui::TextColored(kErrorText, "showing the first %d of %lld maps", s.fmap_atlas.count,
+                               static_cast<long long>(g.n * g.c_out));
+
+        ImGui::BeginChild("##maps", ImVec2(0, 0), false);
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const float header_h = ImGui::GetTextLineHeightWithSpacing();
+        const MapGrid m = fit_grid(s, ImGui::GetContentRegionAvail(), header_h);
+        const int64_t revealed = s.revealed_position();
+        style.mask = MaskMode::Reveal;
+        style.reveal_until = static_cast<float>(revealed);
+        const ImVec2 win_min = ImGui::GetWindowPos(), win_max(win_min.x + ImGui::GetWindowWidth(), win_min.y + ImGui::GetWindowHeight());
+        const int64_t Ho = g.out[0], Wo = g.out[1];
+
+        struct Placed {
+            int64_t n, c;
+            ImVec2 p;
+        };
+        std::vector<Placed> placed;
+        std::optional<Placed> current;
+        for (int64_t n = 0; n < g.n; ++n) {
+            ImGui::PushID(static_cast<int>(n));
+            const ImVec2 head = ImGui::GetCursorScreenPos();
+            dl->AddRectFilled(ImVec2(head.x, head.y + 3), ImVec2(head.x + 10, head.y + 13), item_colour(n));
+            ImGui::Indent(14);
+            const Shape ys = g.output_shape_torch();
+            const Shape per_item(ys.end() - (g.dims == 2 ? 3 : 2), ys.end());
+            ImGui::Text("item n=%lld:  x[%lld] -> y[%lld] %s", static_cast<long long>(n), static_cast<long long>(n),
+                        static_cast<long long>(n), shape_to_string(per_item).c_str());
+            if (g.n > 1) {
+                ImGui::SameLine();
+                ImGui::TextColored(kDimText, "(made from x[%lld] only)", static_cast<long long>(n));
+            }
+            ImGui::Unindent(14);
+            const ImVec2 origin = ImGui::GetCursorScreenPos();
+            draw_thumbnail(s, dl, n, ImVec2(origin.x + 2, origin.y + 2), m.thumb_w - 18.0f);
+            const float gx = origin.x + m.thumb_w;
+            for (int64_t c = 0; c < g.c_out; ++c) {
+                if (n * g.c_out + c >= s.fmap_atlas.count) break;
+                const int col = static_cast<int>(c % m.per_row), row = static_cast<int>(c / m.per_row);
+                const ImVec2 p(gx + static_cast<float>(col) * (m.tile_w + m.gap),
+                               origin.y + static_cast<float>(row) * (m.tile_h + m.label_h + m.gap));
+                if (n == s.cs.n && c == s.cs.c_out) current = Placed{n, c, p};
+                if (p.y + m.tile_h < win_min.y || p.y > win_max.y) continue;
+                placed.push_back({n, c, p});
+            }
+            const float item_bottom = origin.y + std::max(m.item_h(g.c_out), 90.0f);
+            dl->AddRect(ImVec2(gx - 4, origin.y - 3), ImVec2(gx + static_cast<float>(std::min<int64_t>(m.per_row, g.c_out)) * (m.tile_w + m.gap) - m.gap + 3,
+                        item_bottom - m.gap + 2), item_colour(n, 0.75f), 0, 0, 1.5f);
+            ImGui::SetCursorScreenPos(ImVec2(origin.x, item_bottom + 4));
+            ImGui::Dummy(ImVec2(1, 1));
+            ImGui::PopID();
+        }
+
+        // one shader batch for every visible map (all in one atlas: one draw call)
+        heatmap_begin(dl, style);
+        for (const Placed& t : placed) {
+            const int tile = static_cast<int>(t.n * g.c_out + t.c);
+            dl->AddImage(s.fmap_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), s.fmap_atlas.uv0(tile),
+                         s.fmap_atlas.uv1(tile));
+        }
+        heatmap_end(dl);
+
+        const bool hovered_window = ImGui::IsWindowHovered();
+        for (const Placed& t : placed) {
+            const ImVec2 q(t.p.x + m.tile_w, t.p.y + m.tile_h);
+            const bool visible = t.p.y >= win_min.y && q.y <= win_max.y && q.x <= win_max.x;
+            if (visible) s.geometry.fmap_pixels.push_back(GridRect{t.n, t.c, t.p, m.cell, Ho, Wo});
+            if (m.label_h > 0) {
+                const std::string label = std::to_string(t.c);
+                dl->AddText(mono_font(), mono_font()->FontSize, ImVec2(t.p.x, q.y), IM_COL32(170, 172, 185, 255), label.c_str());
+            }
+            if (t.c < s.scene->designed_filters && m.cell >= 2.0f)
+                dl->AddCircleFilled(ImVec2(q.x - 3, t.p.y + 3), 2.0f, IM_COL32(255, 255, 255, 200));
+            if (m.cell >= 14.0f && s.view.show_numbers) {
+                for (int64_t y = 0; y < Ho; ++y)
+                    for (int64_t x = 0; x < Wo; ++x) {
+                        const int64_t pos = ((t.n * g.c_out + t.c) * Ho + y) * Wo + x;
+                        if (pos > revealed) continue;
+                        const float v = s.output->y[pos];
+                        const ImVec2 a(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
+                        cell_value(dl, a, ImVec2(a.x + m.cell, a.y + m.cell), v, text_colour_on(style, v));
+                    }
+            }
+            if (hovered_window && ImGui::IsMouseHoveringRect(t.p, q)) {
+                const ImVec2 mp = ImGui::GetMousePos();
+                const int64_t y = std::clamp<int64_t>(static_cast<int64_t>((mp.y - t.p.y) / m.cell), 0, Ho - 1);
+                const int64_t x = std::clamp<int64_t>(static_cast<int64_t>((mp.x - t.p.x) / m.cell), 0, Wo - 1);
+                const int64_t pos = ((t.n * g.c_out + t.c) * Ho + y) * Wo + x;
+                const ImVec2 a(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
+                outline(dl, a, ImVec2(a.x + m.cell, a.y + m.cell), kHoverColour, 1.0f);
+                ImGui::BeginTooltip();
+                if (g.dims == 2)
+                    ImGui::Text("y[%lld, %lld, %lld, %lld]", static_cast<long long>(t.n), static_cast<long long>(t.c),
+                                static_cast<long long>(y), static_cast<long long>(x));
+                else
+                    ImGui::Text("y[%lld, %lld, %lld]", static_cast<long long>(t.n), static_cast<long long>(t.c), static_cast<long long>(x));
+                if (pos <= revealed)
+                    ImGui::Text("= %s", value_text(s.output->y[pos]).c_str());
+                else
+                    ImGui::TextColored(kDimText, "not computed yet (value %s)", value_text(s.output->y[pos]).c_str());
+                if (t.c < s.scene->designed_filters)
+                    ImGui::TextColored(kAccentText, "filter %lld: %s", static_cast<long long>(t.c),
+                                       s.scene->filter_names[static_cast<size_t>(t.c)].c_str());
+                ImGui::TextColored(kDimText, "click: move the cursor here");
+                ImGui::EndTooltip();
+                if (ImGui::IsMouseClicked(0)) s.push(intent::MoveCursor{t.n, t.c, y, x});
+            }
+        }
+
+        // what the hovered input pixel feeds
+        if (s.hover && s.hover_hits.size() < 40000) {
+            const int64_t hn = (*s.hover)[0];
+            for (const Placed& t : placed) {
+                if (t.n != hn) continue;
+                for (const InverseHit& h : s.hover_hits) {
+                    if (h.c_out != t.c) continue;
+                    const ImVec2 a(t.p.x + static_cast<float>(h.x) * m.cell, t.p.y + static_cast<float>(h.y) * m.cell);
+                    if (m.cell >= 4.0f)
+                        outline(dl, a, ImVec2(a.x + m.cell, a.y + m.cell), kHoverColour, 1.0f);
+                    else
+                        dl->AddRectFilled(a, ImVec2(a.x + m.cell, a.y + m.cell), kHoverColour);
+                }
+            }
+        }
+
+        // the current map and pixel
+        if (current) {
+            const ImVec2 p = current->p;
+            outline(dl, ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + m.tile_w + 2, p.y + m.tile_h + 2), IM_COL32(255, 255, 255, 230), 1.5f);
+            const ImVec2 a(p.x + static_cast<float>(s.cs.x) * m.cell, p.y + static_cast<float>(s.cs.y) * m.cell);
+            const float grow = m.cell < 4.0f ? 1.5f : 0.0f;
+            outline(dl, ImVec2(a.x - grow, a.y - grow), ImVec2(a.x + m.cell + grow, a.y + m.cell + grow), kWindowColour, m.cell < 4.0f ? 1.5f : 2.0f);
+            const std::array<int64_t, 2> key{current->n, current->c};
+            if (key != s.view.fmap_followed) {
+                s.view.fmap_followed = key;
+                if (p.y < win_min.y || p.y + m.tile_h > win_max.y)
+                    ImGui::SetScrollY(ImGui::GetScrollY() + (p.y - win_min.y) - (win_max.y - win_min.y) * 0.3f);
+            }
+        }
+        ImGui::EndChild();
+    }
+    ImGui::End();
+}
+
+}  // namespace convscope::gui

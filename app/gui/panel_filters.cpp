@@ -1,0 +1,119 @@
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "panels.hpp"
+#include "widgets.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+std::string slice_label(int64_t o, int64_t i, int dims) {
+    return "w[" + std::to_string(o) + ", " + std::to_string(i) + (dims == 2 ? ", :, :]" : ", :]");
+}
+
+}  // namespace
+
+void draw_filters(AppState& s) {
+    next_window_slot(s, Slot::Filters);
+    if (ImGui::Begin("Filters", nullptr, kPanelFlags)) {
+        const ConvGeometry& g = s.geo();
+        const CursorState& cs = s.cs;
+        const int64_t cig = g.c_in_per_group, kH = g.kernel[0], kW = g.kernel[1];
+        const HeatmapStyle style = diverging_style(s.filter_atlas.scale);
+        ImGui::Text("w %s", shape_to_string(s.scene->edit.layer.weight_shape()).c_str());
+        ImGui::SameLine();
+        draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 4.0f, "", s.filter_atlas.non_finite);
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
+        ImGui::SliderFloat("##fzoom", &s.view.filter_zoom, 0.0f, 24.0f, s.view.filter_zoom > 0 ? "%.0f px" : "fit");
+        help_marker("One row block per output channel o: its C_in/groups kernel slices w[o, i] side by side. "
+                    "Click a filter to select that output channel. Dots mark the designed filters; the rest are "
+                    "PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).");
+        if (cs.c_out < s.scene->designed_filters)
+            ImGui::TextColored(kAccentText, "filter %lld: %s", static_cast<long long>(cs.c_out),
+                               s.scene->filter_names[static_cast<size_t>(cs.c_out)].c_str());
+        else
+            ImGui::TextColored(kDimText, "filter %lld: random (PyTorch init)", static_cast<long long>(cs.c_out));
+
+        ImGui::BeginChild("##filters", ImVec2(0, 0), false);
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const ImVec2 avail = ImGui::GetContentRegionAvail();
+        const float slice_gap = 1.0f, block_gap = 6.0f;
+        float cell = s.view.filter_zoom;
+        auto block_w = [&](float c) {
+            return static_cast<float>(cig) * c * static_cast<float>(kW) + static_cast<float>(cig - 1) * slice_gap;
+        };
+        if (cell <= 0) {
+            cell = 2.0f;
+            for (float c = 16.0f; c >= 2.0f; c -= 1.0f) {
+                const int per_row = std::max(1, static_cast<int>((avail.x + block_gap) / (block_w(c) + block_gap)));
+                const float rows = std::ceil(static_cast<float>(g.c_out) / static_cast<float>(per_row));
+                if (rows * (c * static_cast<float>(kH) + block_gap) <= std::max(avail.y, 60.0f) * 3.0f && block_w(c) <= avail.x) {
+                    cell = c;
+                    break;
+                }
+            }
+        }
+        const float bw = block_w(cell), bh = cell * static_cast<float>(kH);
+        const int per_row = std::max(1, static_cast<int>((avail.x + block_gap) / (bw + block_gap)));
+        const ImVec2 origin = ImGui::GetCursorScreenPos();
+        const float win_top = ImGui::GetWindowPos().y, win_bottom = win_top + ImGui::GetWindowHeight();
+        auto block_pos = [&](int64_t o) {
+            return ImVec2(origin.x + static_cast<float>(o % per_row) * (bw + block_gap),
+                          origin.y + static_cast<float>(o / per_row) * (bh + block_gap));
+        };
+        const int64_t first = std::max<int64_t>(0, static_cast<int64_t>((win_top - origin.y) / (bh + block_gap)) * per_row);
+        heatmap_begin(dl, style);
+        for (int64_t o = first; o < g.c_out; ++o) {
+            const ImVec2 b = block_pos(o);
+            if (b.y > win_bottom) break;
+            for (int64_t i = 0; i < cig; ++i) {
+                const int tile = static_cast<int>(o * cig + i);
+                if (tile >= s.filter_atlas.count) break;
+                const ImVec2 a(b.x + static_cast<float>(i) * (cell * static_cast<float>(kW) + slice_gap), b.y);
+                dl->AddImage(s.filter_atlas.id(), a, ImVec2(a.x + cell * static_cast<float>(kW), a.y + bh), s.filter_atlas.uv0(tile),
+                             s.filter_atlas.uv1(tile));
+            }
+        }
+        heatmap_end(dl);
+        for (int64_t o = first; o < g.c_out; ++o) {
+            const ImVec2 b = block_pos(o);
+            if (b.y > win_bottom) break;
+            if (o < s.scene->designed_filters) dl->AddCircleFilled(ImVec2(b.x + bw - 2.5f, b.y + 2.5f), 2.0f, IM_COL32(255, 255, 255, 220));
+            if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(b, ImVec2(b.x + bw, b.y + bh))) {
+                const float mx = ImGui::GetMousePos().x - b.x;
+                const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(mx / (cell * static_cast<float>(kW) + slice_gap)), 0, cig - 1);
+                outline(dl, b, ImVec2(b.x + bw, b.y + bh), kHoverColour, 1.0f);
+                ImGui::BeginTooltip();
+                ImGui::Text("%s  (filter %lld, input channel %lld of its group)", slice_label(o, i, g.dims).c_str(),
+                            static_cast<long long>(o), static_cast<long long>(i));
+                if (o < s.scene->designed_filters) ImGui::TextColored(kAccentText, "%s", s.scene->filter_names[static_cast<size_t>(o)].c_str());
+                ImGui::TextColored(kDimText, "click: select output channel %lld", static_cast<long long>(o));
+                ImGui::EndTooltip();
+                if (ImGui::IsMouseClicked(0)) s.push(intent::SelectOutputChannel{o});
+            }
+            if (o == cs.c_out) {
+                outline(dl, ImVec2(b.x - 2, b.y - 2), ImVec2(b.x + bw + 2, b.y + bh + 2), kWindowColour, 2.0f);
+                if (s.granularity != Granularity::Position) {
+                    const ImVec2 t(b.x + static_cast<float>(cs.ci) * (cell * static_cast<float>(kW) + slice_gap) + static_cast<float>(cs.kx) * cell,
+                                   b.y + static_cast<float>(cs.ky) * cell);
+                    outline(dl, t, ImVec2(t.x + cell, t.y + cell), kMacColour, 1.5f);
+                }
+            }
+        }
+        const int64_t rows = (g.c_out + per_row - 1) / per_row;
+        ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(per_row, g.c_out)) * (bw + block_gap), static_cast<float>(rows) * (bh + block_gap)));
+        if (cs.c_out != s.view.filters_followed) {
+            s.view.filters_followed = cs.c_out;
+            const ImVec2 b = block_pos(cs.c_out);
+            if (b.y < win_top || b.y + bh > win_bottom)
+                ImGui::SetScrollY(ImGui::GetScrollY() + (b.y - win_top) - (win_bottom - win_top) * 0.4f);
+        }
+        ImGui::EndChild();
+    }
+    ImGui::End();
+}
+
+}  // namespace convscope::gui

@@ -1,0 +1,222 @@
+#include <algorithm>
+#include <string>
+
+#include "panels.hpp"
+#include "widgets.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+float field_width() { return ImGui::GetFontSize() * 2.9f; }
+
+void label(const char* text) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted(text);
+    ImGui::SameLine();
+}
+
+// One value per spatial dim; stored back as one value when all are equal (as a user would write it).
+bool per_dim_input(const char* name, std::vector<int64_t>& values, int dims, int lo, int hi) {
+    int v[2] = {static_cast<int>(values.empty() ? 0 : values[0]),
+                static_cast<int>(values.size() > 1 ? values[1] : (values.empty() ? 0 : values[0]))};
+    label(name);
+    ImGui::PushID(name);
+    bool changed = false;
+    for (int i = 0; i < dims; ++i) {
+        if (i) ImGui::SameLine(0, 2);
+        ImGui::SetNextItemWidth(field_width());
+        ImGui::PushID(i);
+        changed |= ImGui::InputInt("##v", &v[i], 0, 0);
+        ImGui::PopID();
+    }
+    ImGui::PopID();
+    if (dims == 1) v[1] = v[0];
+    if (!changed) return false;
+    v[0] = std::clamp(v[0], lo, hi);
+    v[1] = std::clamp(v[1], lo, hi);
+    if (dims == 1 || v[0] == v[1])
+        values = {v[0]};
+    else
+        values = {v[0], v[1]};
+    return true;
+}
+
+bool int_input(const char* name, int64_t& value, int lo, int hi) {
+    int v = static_cast<int>(value);
+    label(name);
+    ImGui::SetNextItemWidth(field_width() * 1.2f);
+    ImGui::PushID(name);
+    const bool changed = ImGui::InputInt("##v", &v, 0, 0);
+    ImGui::PopID();
+    if (!changed) return false;
+    value = std::clamp(v, lo, hi);
+    return true;
+}
+
+void draw_presets(AppState& s) {
+    const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+    int i = 0;
+    for (const Preset& p : s.presets) {
+        ImGui::PushID(p.key.c_str());
+        const bool current = p.key == s.preset_key;
+        if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+        if (ImGui::Button(p.label.c_str(), ImVec2(w, 0))) s.push(intent::ApplyPreset{p.key});
+        if (current) ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered()) {
+            ImGui::BeginTooltip();
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
+            ImGui::TextUnformatted(p.lesson.c_str());
+            ImGui::PopTextWrapPos();
+            ImGui::EndTooltip();
+        }
+        if (++i % 2 == 1) ImGui::SameLine();
+        ImGui::PopID();
+    }
+    if (i % 2 == 1) ImGui::NewLine();
+    for (const Preset& p : s.presets) {
+        if (p.key != s.preset_key) continue;
+        ImGui::PushStyleColor(ImGuiCol_Text, kDimText);
+        ImGui::TextWrapped("%s", p.lesson.c_str());
+        ImGui::PopStyleColor();
+        if (!p.compare_key.empty()) {
+            ImGui::PushID("compare");
+            for (const Preset& q : s.presets)
+                if (q.key == p.compare_key && ImGui::SmallButton(("Compare: " + q.label).c_str()))
+                    s.push(intent::ApplyPreset{q.key});
+            ImGui::PopID();
+        }
+    }
+}
+
+void draw_settings(AppState& s) {
+    LayerEdit e = s.edit;
+    ConvLayer& L = e.layer;
+    ConvParams& P = L.params;
+    bool changed = false;
+    int dims = L.dims;
+    if (ImGui::RadioButton("Conv1d", dims == 1)) dims = 1;
+    ImGui::SameLine();
+    if (ImGui::RadioButton("Conv2d", dims == 2)) dims = 2;
+    if (dims != L.dims) {
+        L.dims = dims;
+        changed = true;
+    }
+    ImGui::SameLine();
+    changed |= ImGui::Checkbox("bias", &L.bias);
+    changed |= int_input("in_channels", L.in_channels, 1, 4096);
+    ImGui::SameLine();
+    changed |= int_input("out", L.out_channels, 1, 4096);
+    changed |= per_dim_input("kernel_size", L.kernel_size, L.dims, 1, 64);
+    changed |= per_dim_input("stride", P.stride, L.dims, 0, 64);
+    ImGui::SameLine();
+    changed |= per_dim_input("dilation", P.dilation, L.dims, 0, 16);
+    label("padding");
+    const char* kinds[] = {"int", "'same'", "'valid'"};
+    int kind = static_cast<int>(P.padding_kind);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.2f);
+    if (ImGui::Combo("##padkind", &kind, kinds, 3)) {
+        P.padding_kind = static_cast<PaddingKind>(kind);
+        changed = true;
+    }
+    if (P.padding_kind == PaddingKind::Explicit) {
+        ImGui::SameLine();
+        ImGui::PushID("pad");
+        changed |= per_dim_input("", P.padding, L.dims, 0, 64);
+        ImGui::PopID();
+    }
+    changed |= int_input("groups", P.groups, 0, 4096);
+    ImGui::SameLine();
+    label("mode");
+    int mode = static_cast<int>(P.padding_mode);
+    const char* modes[] = {"zeros", "reflect", "replicate", "circular"};
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);
+    if (ImGui::Combo("##padding_mode", &mode, modes, 4)) {
+        P.padding_mode = static_cast<PaddingMode>(mode);
+        changed = true;
+    }
+
+    ImGui::TextColored(kAccentText, "input x %s", L.dims == 1 ? "(N, C, L)" : "(N, C, H, W)");
+    ImGui::SameLine();
+    InputSpec& in = e.input;
+    changed |= ImGui::Checkbox("C = in_channels", &in.c_follows_layer);
+    help_marker("Untick to give the input its own channel count and see PyTorch's channel-mismatch error.");
+    if (in.c_follows_layer) in.c = L.in_channels;
+    changed |= int_input("N", in.n, 1, 64);
+    ImGui::SameLine();
+    ImGui::BeginDisabled(in.c_follows_layer);
+    changed |= int_input("C", in.c, 1, 4096);
+    ImGui::EndDisabled();
+    if (L.dims == 2) {
+        ImGui::SameLine();
+        changed |= int_input("H", in.h, 1, 1024);
+    }
+    ImGui::SameLine();
+    changed |= int_input(L.dims == 2 ? "W" : "L", in.w, 1, 4096);
+    if (changed) {
+        s.preset_key.clear();
+        s.push(intent::EditLayer{e});
+    }
+}
+
+void draw_result(AppState& s) {
+    if (!s.edit_error.empty()) {
+        const ImVec2 p0 = ImGui::GetCursorScreenPos();
+        ImGui::PushStyleColor(ImGuiCol_Text, kErrorText);
+        const bool app_limit = s.edit_error.rfind("Too large", 0) == 0;
+        ImGui::TextWrapped("%s%s", app_limit ? "" : "RuntimeError: ", s.edit_error.c_str());
+        ImGui::PopStyleColor();
+        const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y);
+        s.geometry.error_text = OutlineRect{0, 0, p0, p1};
+        ImGui::PushStyleColor(ImGuiCol_Text, kDimText);
+        ImGui::TextWrapped("Still showing the last valid layer:");
+        ImGui::PopStyleColor();
+    }
+    const Scene& sc = *s.scene;
+    const ConvGeometry& g = sc.geo;
+    ImGui::PushFont(mono_font());
+    ImGui::TextWrapped("%s", layer_python_text(sc.edit.layer).c_str());
+    ImGui::TextWrapped("x: %s  ->  y: %s", shape_to_string(input_shape(sc.edit)).c_str(),
+                       shape_to_string(g.output_shape_torch()).c_str());
+    ImGui::PopFont();
+    ImGui::Spacing();
+    ImGui::TextColored(kAccentText, "Output size");
+    ImGui::PushFont(mono_font());
+    if (g.dims == 2) {
+        ImGui::TextWrapped("%s", conv_formula_text(g, 0).c_str());
+        ImGui::TextWrapped("%s", conv_formula_text(g, 1).c_str());
+    } else {
+        ImGui::TextWrapped("%s", conv_formula_text(g, 1).c_str());
+    }
+    ImGui::PopFont();
+    const int64_t wcount = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
+    const int64_t bcount = sc.edit.layer.bias ? g.c_out : 0;
+    ImGui::TextColored(kAccentText, "Parameters: %s", count_text(wcount + bcount).c_str());
+    const std::string kernel =
+        g.dims == 2 ? std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1]) : std::to_string(g.kernel[1]);
+    ImGui::TextWrapped("weight %s = %lld x %lld x %s = %s;  bias %s", shape_to_string(sc.edit.layer.weight_shape()).c_str(),
+                       static_cast<long long>(g.c_out), static_cast<long long>(g.c_in_per_group), kernel.c_str(),
+                       count_text(wcount).c_str(), bcount ? count_text(bcount).c_str() : "none");
+    ImGui::TextWrapped("%s MACs per output value, %s in total", count_text(g.macs_per_output()).c_str(),
+                       count_text(g.macs_per_output() * g.output_positions()).c_str());
+    if (s.pending) {
+        ImGui::ProgressBar(s.worker.progress(), ImVec2(-1, 0), "computing the new layer...");
+    }
+    if (!s.notice.empty()) ImGui::TextColored(kErrorText, "%s", s.notice.c_str());
+}
+
+}  // namespace
+
+void draw_layer(AppState& s) {
+    next_window_slot(s, Slot::Layer);
+    if (ImGui::Begin("Layer", nullptr, kPanelFlags)) {
+        draw_presets(s);
+        ImGui::Separator();
+        draw_settings(s);
+        ImGui::Separator();
+        draw_result(s);
+    }
+    ImGui::End();
+}
+
+}  // namespace convscope::gui

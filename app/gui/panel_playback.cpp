@@ -1,0 +1,85 @@
+#include <string>
+
+#include "panels.hpp"
+#include "widgets.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+void handle_keys(AppState& s) {
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) s.push(intent::SetPlaying{!s.playing});
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) s.push(intent::StepBy{-1});
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) s.push(intent::StepBy{1});
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) s.push(intent::SeekEnd{false});
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) s.push(intent::SeekEnd{true});
+}
+
+std::string position_text(const AppState& s) {
+    const CursorState& c = s.cs;
+    std::string t = "y[" + std::to_string(c.n) + ", " + std::to_string(c.c_out) + ", ";
+    if (s.geo().dims == 2) t += std::to_string(c.y) + ", ";
+    t += std::to_string(c.x) + "]";
+    if (s.granularity != Granularity::Position)
+        t += "  channel " + std::to_string(c.ci) + ", MAC " + std::to_string(c.mac + 1) + "/" + std::to_string(c.macs);
+    return t;
+}
+
+}  // namespace
+
+void draw_playback(AppState& s) {
+    next_window_slot(s, Slot::Playback);
+    const ImGuiWindowFlags flags = kPanelFlags | ImGuiWindowFlags_NoScrollbar;
+    if (ImGui::Begin("Playback", nullptr, flags)) {
+        handle_keys(s);
+        const float bw = ImGui::GetFrameHeight() * 1.6f;
+        if (ImGui::Button("|<", ImVec2(bw, 0))) s.push(intent::SeekEnd{false});
+        ImGui::SameLine();
+        if (ImGui::Button("<", ImVec2(bw, 0))) s.push(intent::StepBy{-1});
+        ImGui::SameLine();
+        if (ImGui::Button(s.playing ? "Pause" : "Play", ImVec2(bw * 2.2f, 0))) s.push(intent::SetPlaying{!s.playing});
+        ImGui::SameLine();
+        if (ImGui::Button(">", ImVec2(bw, 0))) s.push(intent::StepBy{1});
+        ImGui::SameLine();
+        if (ImGui::Button(">|", ImVec2(bw, 0))) s.push(intent::SeekEnd{true});
+        ImGui::SameLine();
+        ImGui::TextUnformatted("  step by");
+        for (Granularity g : {Granularity::Position, Granularity::Channel, Granularity::Mac}) {
+            ImGui::SameLine();
+            const char* label = g == Granularity::Position ? "position" : g == Granularity::Channel ? "channel" : "MAC";
+            if (ImGui::RadioButton(label, s.granularity == g) && s.granularity != g) s.push(intent::SetGranularity{g});
+        }
+        ImGui::SameLine();
+        help_marker("position: one output value per step. channel: one input channel's window * kernel slice per "
+                    "step. MAC: one multiply-add per step. Keys: Space play/pause, Left/Right step, Home/End.");
+        ImGui::SameLine();
+        float speed = s.speed;
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+        if (ImGui::SliderFloat("steps/s", &speed, 0.5f, 100000.0f, "%.1f", ImGuiSliderFlags_Logarithmic))
+            s.push(intent::SetSpeed{speed});
+        ImGui::SameLine();
+        float scale = s.view.ui_scale;
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+        if (ImGui::SliderFloat("UI scale", &scale, 0.75f, 2.5f, "%.2f")) {
+            s.view.ui_scale = scale;
+        }
+        if (ImGui::IsItemDeactivatedAfterEdit()) s.push(intent::SetUiScale{s.view.ui_scale});
+
+        const int64_t count = s.step_count();
+        int64_t step = s.step;
+        const int64_t lo = 0, hi = std::max<int64_t>(count - 1, 0);
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.62f);
+        if (ImGui::SliderScalar("##scrub", ImGuiDataType_S64, &step, &lo, &hi, "")) s.push(intent::Seek{step});
+        ImGui::SameLine();
+        ImGui::Text("step %s / %s", count_text(s.step + 1).c_str(), count_text(count).c_str());
+        ImGui::SameLine();
+        ImGui::TextColored(kAccentText, "%s", position_text(s).c_str());
+        ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize("00.0 ms/frame").x);
+        ImGui::TextColored(kDimText, "%.1f ms/frame", s.frame_ms);
+    }
+    ImGui::End();
+}
+
+}  // namespace convscope::gui

@@ -1,0 +1,22 @@
+// The panels: each a free function draw_<panel>(AppState&) in its own file. Panels read AppState, draw, and
+// record intents (AppState::push); they never change the model directly.
+#pragma once
+
+#include "app_state.hpp"
+
+namespace convscope::gui {
+
+void draw_layer(AppState& s);
+void draw_input(AppState& s);
+void draw_filters(AppState& s);
+void draw_computation(AppState& s);
+void draw_channel_sums(AppState& s);
+void draw_feature_maps(AppState& s);
+void draw_playback(AppState& s);
+
+// The default arrangement at any window size (1280x800 is the reference): SetNextWindowPos/Size for a panel.
+enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback };
+void next_window_slot(const AppState& s, Slot slot);
+inline constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoCollapse;
+
+}  // namespace convscope::gui

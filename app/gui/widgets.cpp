@@ -1,0 +1,176 @@
+#include "widgets.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace convscope::gui {
+
+void help_marker(const char* text) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(?)");
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+        ImGui::TextUnformatted(text);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
+ImFont* mono_font() {
+    ImFontAtlas* fonts = ImGui::GetIO().Fonts;
+    return fonts->Fonts.Size > 1 ? fonts->Fonts[1] : fonts->Fonts[0];
+}
+
+ImFont* cell_font() {
+    ImFontAtlas* fonts = ImGui::GetIO().Fonts;
+    return fonts->Fonts.Size > 2 ? fonts->Fonts[2] : mono_font();
+}
+
+std::string value_text(float v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    const float a = std::fabs(v);
+    if (a != 0.0f && (a < 0.005f || a >= 1000.0f))
+        std::snprintf(buf, sizeof buf, "%.1e", static_cast<double>(v));
+    else
+        std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(v));
+    if (std::string(buf) == "-0.00") return "0.00";
+    return buf;
+}
+
+std::string count_text(int64_t v) {
+    std::string digits = std::to_string(v < 0 ? -v : v), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return v < 0 ? "-" + out : out;
+}
+
+HeatmapStyle diverging_style(float scale) {
+    HeatmapStyle s;
+    s.color = ColorMode::Diverging;
+    s.scale = scale;
+    return s;
+}
+
+HeatmapStyle input_style(const TileAtlas& atlas, int64_t channel, int64_t channels, bool picture) {
+    if (atlas.lo < 0.0f || !picture) return diverging_style(atlas.scale);
+    HeatmapStyle s;
+    s.color = ColorMode::Sequential;
+    s.lo = 0.0f;
+    s.hi = atlas.hi > 0.0f ? atlas.hi : 1.0f;
+    if (channels == 3) {
+        s.tint[0] = channel == 0 ? 1.0f : 0.0f;
+        s.tint[1] = channel == 1 ? 1.0f : 0.0f;
+        s.tint[2] = channel == 2 ? 1.0f : 0.0f;
+    }
+    return s;
+}
+
+void texel_uv(const TileAtlas& atlas, int tile, int64_t ty, int64_t tx, ImVec2& uv0, ImVec2& uv1) {
+    const ImVec2 a = atlas.uv0(tile), b = atlas.uv1(tile);
+    const float du = (b.x - a.x) / static_cast<float>(atlas.tile_w), dv = (b.y - a.y) / static_cast<float>(atlas.tile_h);
+    uv0 = ImVec2(a.x + du * static_cast<float>(tx), a.y + dv * static_cast<float>(ty));
+    uv1 = ImVec2(uv0.x + du, uv0.y + dv);
+}
+
+void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, const char* label, bool non_finite) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float h = ImGui::GetTextLineHeight() * 0.8f;
+    ImGui::TextUnformatted(label);
+    ImGui::SameLine();
+    std::string lo_text, hi_text;
+    HeatmapStyle ramp_style = style;
+    if (style.color == ColorMode::Sequential) {
+        ramp_style.lo = -1.0f, ramp_style.hi = 1.0f;
+        lo_text = value_text(style.lo), hi_text = value_text(style.hi);
+    } else {
+        ramp_style.scale = 1.0f;
+        lo_text = value_text(-style.scale), hi_text = value_text(style.scale);
+    }
+    ImGui::TextUnformatted(lo_text.c_str());
+    ImGui::SameLine();
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    const ImVec2 p1(p0.x + width, p0.y + h);
+    ImGui::Dummy(ImVec2(width, ImGui::GetTextLineHeight()));
+    const float dy = (ImGui::GetTextLineHeight() - h) * 0.5f;
+    heatmap_begin(dl, ramp_style);
+    dl->AddImage(ramp.id(), ImVec2(p0.x, p0.y + dy), ImVec2(p1.x, p1.y + dy), ramp.uv0(0), ramp.uv1(0));
+    heatmap_end(dl);
+    if (style.color == ColorMode::Diverging)
+        dl->AddLine(ImVec2((p0.x + p1.x) * 0.5f, p0.y + dy - 2), ImVec2((p0.x + p1.x) * 0.5f, p1.y + dy + 2),
+                    IM_COL32(40, 40, 40, 255));
+    ImGui::SameLine();
+    ImGui::TextUnformatted(hi_text.c_str());
+    if (non_finite) {
+        ImGui::SameLine();
+        const ImVec2 q = ImGui::GetCursorScreenPos();
+        const float s = h * 0.5f;
+        for (int i = 0; i < 4; ++i) {
+            const ImVec2 a(q.x + static_cast<float>(i % 2) * s, q.y + dy + static_cast<float>(i / 2) * s);
+            dl->AddRectFilled(a, ImVec2(a.x + s, a.y + s), (i == 0 || i == 3) ? IM_COL32(255, 0, 255, 255) : IM_COL32(20, 0, 20, 255));
+        }
+        ImGui::Dummy(ImVec2(2 * s, h));
+        ImGui::SameLine();
+        ImGui::TextUnformatted("NaN/Inf");
+    }
+}
+
+ImU32 text_colour_on(const HeatmapStyle& style, float v) {
+    constexpr ImU32 kDark = IM_COL32(10, 10, 10, 255), kLight = IM_COL32(255, 255, 255, 255);
+    if (!std::isfinite(v)) return kLight;
+    if (style.color == ColorMode::Diverging) {
+        const float t = style.scale > 0.0f ? std::fabs(v) / style.scale : 0.0f;
+        return t < 0.62f ? kDark : kLight;
+    }
+    if (style.color == ColorMode::Sequential) {
+        const float range = style.hi - style.lo;
+        const float t = range > 0.0f ? std::clamp((v - style.lo) / range, 0.0f, 1.0f) : 0.0f;
+        const float lum = t * (0.30f * style.tint[0] + 0.59f * style.tint[1] + 0.11f * style.tint[2]);
+        return lum > 0.5f ? kDark : kLight;
+    }
+    return kLight;
+}
+
+bool cell_text(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text, ImU32 colour) {
+    ImFont* font = cell_font();
+    const float size = font->FontSize;
+    const ImVec2 ts = font->CalcTextSizeA(size, 1e9f, 0.0f, text);
+    if (ts.x > p1.x - p0.x - 2.0f || ts.y > p1.y - p0.y) return false;
+    const ImVec2 pos(std::floor((p0.x + p1.x - ts.x) * 0.5f), std::floor((p0.y + p1.y - ts.y) * 0.5f));
+    if (colour == IM_COL32(255, 255, 255, 255))
+        dl->AddText(font, size, ImVec2(pos.x + 1, pos.y + 1), IM_COL32(0, 0, 0, 200), text);
+    dl->AddText(font, size, pos, colour, text);
+    return true;
+}
+
+bool cell_value(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float v, ImU32 colour) {
+    if (std::isfinite(v) && std::fabs(v) < 0.005f) v = 0.0f;  // no "-0.0"
+    std::string t = value_text(v);
+    if (cell_text(dl, p0, p1, t.c_str(), colour)) return true;
+    if (std::isfinite(v) && std::fabs(v) < 1.0f) {
+        const size_t zero = t.find("0.");
+        if (zero != std::string::npos) t.erase(zero, 1);
+        if (cell_text(dl, p0, p1, t.c_str(), colour)) return true;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(v));
+    if (cell_text(dl, p0, p1, buf, colour)) return true;
+    std::snprintf(buf, sizeof buf, "%.0f", static_cast<double>(v));
+    return cell_text(dl, p0, p1, buf, colour);
+}
+
+void outline(ImDrawList* dl, ImVec2 p0, ImVec2 p1, ImU32 colour, float thickness) {
+    dl->AddRect(p0, p1, colour, 0.0f, 0, thickness);
+}
+
+void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text) {
+    dl->AddText(ImVec2(pos.x + 1, pos.y + 1), IM_COL32(0, 0, 0, 220), text);
+    dl->AddText(pos, colour, text);
+}
+
+}  // namespace convscope::gui

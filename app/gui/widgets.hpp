@@ -1,0 +1,53 @@
+// Small shared widgets: help marker, heatmap tiles through the colormap shader, legends, cell numbers,
+// outlines, and the colours every panel agrees on.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <imgui.h>
+
+#include "gl_render.hpp"
+#include "tile_atlas.hpp"
+
+namespace convscope::gui {
+
+inline constexpr ImU32 kWindowColour = IM_COL32(255, 221, 0, 255);   // the current window / current pixel
+inline constexpr ImU32 kMacColour = IM_COL32(0, 235, 255, 255);      // the current multiply-add
+inline constexpr ImU32 kHoverColour = IM_COL32(255, 255, 255, 255);  // hovered input pixel and what it feeds
+inline constexpr ImU32 kPaddingColour = IM_COL32(150, 150, 160, 255);
+inline const ImVec4 kErrorText = ImVec4(1.0f, 0.32f, 0.30f, 1.0f);
+inline const ImVec4 kDimText = ImVec4(0.62f, 0.64f, 0.70f, 1.0f);
+inline const ImVec4 kAccentText = ImVec4(1.0f, 0.86f, 0.25f, 1.0f);
+
+void help_marker(const char* text);
+ImFont* mono_font();
+ImFont* cell_font();  // small monospace for numbers inside cells
+
+// "0.12", "-3.4e+05", "NaN", "inf": short enough for a cell.
+std::string value_text(float v);
+std::string count_text(int64_t v);  // 14,592
+
+HeatmapStyle diverging_style(float scale);
+// Input channel colouring: the picture's own colour for an RGB channel (black .. red/green/blue), gray for a
+// one-channel picture, diverging for signed data.
+HeatmapStyle input_style(const TileAtlas& atlas, int64_t channel, int64_t channels, bool picture);
+
+// Texture coordinates of texel (ty, tx) of a tile.
+void texel_uv(const TileAtlas& atlas, int tile, int64_t ty, int64_t tx, ImVec2& uv0, ImVec2& uv1);
+
+// A horizontal legend bar drawn through the same shader, with its numeric range. `ramp` holds -1 .. 1.
+void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, const char* label, bool non_finite);
+
+// Black or white, whichever reads better on the colour `style` gives `v`.
+ImU32 text_colour_on(const HeatmapStyle& style, float v);
+
+// Centred text in a cell if it fits; returns whether it was drawn.
+bool cell_text(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text, ImU32 colour = IM_COL32(255, 255, 255, 255));
+// A value in a cell, shortened ("-0.07" -> "-.07" -> "-0.1" ...) until it fits.
+bool cell_value(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float v, ImU32 colour);
+void outline(ImDrawList* dl, ImVec2 p0, ImVec2 p1, ImU32 colour, float thickness);
+// Text with a shadow at an absolute position.
+void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text);
+
+}  // namespace convscope::gui

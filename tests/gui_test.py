@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""GUI test: drives the real convscope window under Xvfb and checks what was drawn.
+
+Each case runs an action script (see app/gui/script.hpp) that ends with `dump` (JSON: on-screen rectangles,
+cursor state, error) and `screenshot` (PNG of the back buffer). The checks read pixels of the screenshot at the
+places the dump names:
+  * the window outline sits over the right input pixels, before and after moving the cursor;
+  * feature-map pixels have the colour of the engine's value through the diverging colormap (the formula of
+    shaders/heatmap.frag, reimplemented below);
+  * an invalid setting (kernel bigger than the input) shows PyTorch's error in red, the app keeps running and
+    exits 0; an unknown script line exits 1;
+  * hovering an input pixel finds every output it feeds; a batch of 3 keeps 3 separate groups of maps.
+Usage: gui_test.py --app build/convscope [--cli build/convscope-cli]
+Needs xvfb-run; when it is missing the test is skipped, unless the environment variable CI is set (then it fails).
+"""
+import argparse
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
+FAILURES = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILURES.append(what)
+    return cond
+
+
+# ---- a tiny PNG decoder (8-bit RGB/RGBA, non-interlaced: what stb_image_write produces) ----
+def read_png(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and ctype in (2, 6) and interlace == 0, "unsupported PNG"
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev, i = [], bytearray(stride), 0
+    for _ in range(height):
+        ftype, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if ftype == 1:
+                line[x] = (line[x] + a) & 255
+            elif ftype == 2:
+                line[x] = (line[x] + b) & 255
+            elif ftype == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, lambda x, y: tuple(rows[int(y)][int(x) * bpp:int(x) * bpp + 3])
+
+
+# ---- the diverging colormap of shaders/heatmap.frag ----
+ZERO, POS_MID, POS_END = (0.969, 0.969, 0.969), (0.957, 0.647, 0.510), (0.404, 0.000, 0.122)
+NEG_MID, NEG_END = (0.573, 0.773, 0.871), (0.020, 0.188, 0.380)
+
+
+def diverging(v, scale):
+    t = max(-1.0, min(1.0, v / scale)) if scale > 0 else 0.0
+    a = abs(t)
+    mid, end = (POS_MID, POS_END) if t >= 0 else (NEG_MID, NEG_END)
+    if a < 0.5:
+        col = [z + (m - z) * a * 2 for z, m in zip(ZERO, mid)]
+    else:
+        col = [m + (e - m) * (a * 2 - 1) for m, e in zip(mid, end)]
+    return tuple(round(c * 255) for c in col)
+
+
+def close(c1, c2, tol=6):
+    return all(abs(a - b) <= tol for a, b in zip(c1, c2))
+
+
+def run(app, script_text, tmp, name, expect_rc=0):
+    script = os.path.join(tmp, name + ".txt")
+    with open(script, "w") as f:
+        f.write(script_text)
+    p = subprocess.run(XVFB + [app, "--script", script], capture_output=True, text=True, timeout=120)
+    if p.returncode != expect_rc:
+        print(p.stdout, p.stderr)
+    check(p.returncode == expect_rc, f"{name}: exit code {p.returncode} (expected {expect_rc})")
+    return p
+
+
+def load(tmp, name):
+    dump = json.load(open(os.path.join(tmp, name + ".json")))
+    w, h, px = read_png(os.path.join(tmp, name + ".png"))
+    return dump, w, h, px
+
+
+def check_window_outline(d, px, name):
+    g, c = d["geometry"], d["cursor"]
+    ok = True
+    read_channels = {o["c"] for o in d["window_outline"] if o["n"] == c["n"]}
+    ok &= check(read_channels == set(range(g["c_in"])), f"{name}: window outlined on every channel it reads {sorted(read_channels)}")
+    for o in d["window_outline"]:
+        grid = next(r for r in d["input_pixels"] if r["n"] == o["n"] and r["c"] == o["c"])
+        cell = grid["cell"]
+        # tap (0, 0) of output (y, x) reads input (y*stride - pad, x*stride - pad)
+        iy = c["y"] * g["stride"][0] - g["pad_begin"][0]
+        ix = c["x"] * g["stride"][1] - g["pad_begin"][1]
+        ext_y = (g["kernel"][0] - 1) * g["dilation"][0] + 1
+        ext_x = (g["kernel"][1] - 1) * g["dilation"][1] + 1
+        want = [grid["x0"] + ix * cell, grid["y0"] + iy * cell, grid["x0"] + (ix + ext_x) * cell, grid["y0"] + (iy + ext_y) * cell]
+        ok &= check(all(abs(a - b) < 1.0 for a, b in zip(o["rect"], want)),
+                    f"{name}: outline on channel {o['c']} at {[round(v, 1) for v in o['rect']]} covers input rows {iy}..{iy + ext_y - 1}, cols {ix}..{ix + ext_x - 1}")
+        x0, y0, x1, y1 = o["rect"]
+        edge = px((x0 + x1) / 2, y0)  # top edge, 2 px wide, yellow (255, 221, 0)
+        edge2 = px((x0 + x1) / 2, y0 + 1)
+        ok &= check(close(edge, (255, 221, 0), 40) or close(edge2, (255, 221, 0), 40),
+                    f"{name}: outline pixels on channel {o['c']} are yellow ({edge}, {edge2})")
+    return ok
+
+
+def check_fmap_colours(d, px, name):
+    c = d["cursor"]
+    grid = next((r for r in d["fmap_pixels"] if r["n"] == c["n"] and r["c"] == c["c_out"]), None)
+    if not check(grid is not None, f"{name}: the cursor's feature map is on screen"):
+        return
+    cell, scale, m = grid["cell"], d["fmap_scale"], d["current_map"]
+    check(abs(d["output_at_cursor"] - c["value"]) <= 1e-6 * max(1.0, abs(c["value"])),
+          f"{name}: cursor value {c['value']:.6f} equals the full-layer output {d['output_at_cursor']:.6f}")
+    # computed pixels: every position before the cursor in its map (row-major); sample a few
+    positions = [(y, x) for y in range(grid["rows"]) for x in range(grid["cols"])
+                 if y * grid["cols"] + x < c["y"] * grid["cols"] + c["x"]]
+    samples = positions[:: max(1, len(positions) // 12)][:12]
+    good = 0
+    for (y, x) in samples:
+        want = diverging(m[y][x], scale)
+        got = px(grid["x0"] + (x + 0.5) * cell, grid["y0"] + (y + 0.5) * cell)
+        good += close(got, want)
+        if not close(got, want):
+            print(f"     y[{c['n']},{c['c_out']},{y},{x}] = {m[y][x]:.4f}: drawn {got}, colormap {want}")
+    check(samples and good == len(samples), f"{name}: {good}/{len(samples)} feature-map pixels match the colormap of the engine's values")
+    # a position after the cursor is not drawn yet (placeholder colour)
+    after = [(y, x) for y in range(grid["rows"]) for x in range(grid["cols"])
+             if y * grid["cols"] + x > c["y"] * grid["cols"] + c["x"] + grid["cols"]]
+    if after:
+        y, x = after[-1]
+        got = px(grid["x0"] + (x + 0.5) * cell, grid["y0"] + (y + 0.5) * cell)
+        check(close(got, (51, 54, 61), 8), f"{name}: y[..,{y},{x}] after the cursor is the not-yet-computed colour {got}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--app", required=True)
+    ap.add_argument("--cli", help="convscope-cli (not needed by these checks)")
+    args = ap.parse_args()
+    if shutil.which("xvfb-run") is None:
+        if os.environ.get("CI"):
+            print("FAIL: xvfb-run is missing (install xvfb and xauth); CI must run the GUI test")
+            return 1
+        print("SKIP: xvfb-run not found")
+        return 0
+    app = os.path.abspath(args.app)
+    with tempfile.TemporaryDirectory() as tmp:
+        T = lambda n: os.path.join(tmp, n)
+
+        # 1. the default scene: Conv2d(3, 192, 5, padding=2) on a 32x32 RGB picture
+        run(app, f"zoom fmap 6\nframes 2\ndump {T('default.json')}\nscreenshot {T('default.png')}\n", tmp, "default")
+        d, w, h, px = load(tmp, "default")
+        check((w, h) == (1280, 800), f"default: screenshot is {w}x{h}")
+        check(d["error"] == "" and d["output_shape"] == [1, 192, 32, 32], f"default: layer {d['layer']} -> {d['output_shape']}")
+        check_window_outline(d, px, "default")
+        check_fmap_colours(d, px, "default")
+
+        # 2. move the cursor; the outline follows; MAC granularity
+        run(app, "zoom fmap 6\ncursor 0 3 5 7\ngranularity mac\nstep -30\nframes 2\n"
+                 f"dump {T('moved.json')}\nscreenshot {T('moved.png')}\n", tmp, "moved")
+        d, w, h, px = load(tmp, "moved")
+        c = d["cursor"]
+        check((c["c_out"], c["y"], c["x"]) == (3, 5, 7) and c["granularity"] == "mac" and c["mac"] == 74 - 30,
+              f"moved: cursor at y[0, {c['c_out']}, {c['y']}, {c['x']}], MAC {c['mac']}")
+        check_window_outline(d, px, "moved")
+        check_fmap_colours(d, px, "moved")
+
+        # 3. stride 2, dilation 2, reflect padding: the outline still sits on the right pixels
+        run(app, "set stride 2\nset dilation 2\nset padding 4\nset padding_mode reflect\ncursor 0 1 3 9\nframes 2\n"
+                 f"dump {T('strided.json')}\nscreenshot {T('strided.png')}\n", tmp, "strided")
+        d, w, h, px = load(tmp, "strided")
+        check(d["output_shape"] == [1, 192, 16, 16] and d["geometry"]["padding_mode"] == "reflect",
+              f"strided: {d['layer']} -> {d['output_shape']}")
+        check_window_outline(d, px, "strided")
+
+        # 4. invalid setting: kernel bigger than the input -> PyTorch's error in red; the app keeps running
+        run(app, "set kernel_size 40\nexpect_error Kernel size can't be greater than actual input size\nframes 2\n"
+                 f"dump {T('invalid.json')}\nscreenshot {T('invalid.png')}\nset kernel_size 3\nexpect_ok\n", tmp, "invalid")
+        d, w, h, px = load(tmp, "invalid")
+        check("Kernel size can't be greater than actual input size" in d["error"], f"invalid: error text '{d['error'][:70]}...'")
+        check(d["output_shape"] == [1, 192, 32, 32], "invalid: the last valid layer stays on screen")
+        r = d["error_rect"]
+        red = 0
+        if check(r is not None, "invalid: the error is drawn"):
+            for y in range(int(r[1]), int(r[3])):
+                for x in range(int(r[0]), int(r[2])):
+                    p = px(x, y)
+                    red += p[0] > 180 and p[1] < 140 and p[2] < 140
+        check(red > 100, f"invalid: {red} red text pixels in the error area")
+
+        # 5. script errors exit 1 with a clear message
+        p = run(app, "set kernel_size 3\nfly_to_the_moon 1\n", tmp, "unknown", expect_rc=1)
+        check("unknown action 'fly_to_the_moon'" in p.stderr and ":2:" in p.stderr, f"unknown: message '{p.stderr.strip()[:80]}'")
+
+        # 6. hover: an interior input pixel feeds 5x5 positions in each of the 192 maps
+        run(app, f"hover 1 10 12\nframes 2\ndump {T('hover.json')}\n", tmp, "hover")
+        d = json.load(open(T("hover.json")))
+        check(d["hover"] == [0, 1, 10, 12] and d["hover_hits"] == 192 * 25, f"hover: x[0,1,10,12] feeds {d['hover_hits']} outputs")
+
+        # 7. batch vs channel: 3 items never mix
+        run(app, f"preset batch_vs_channel\nframes 2\ndump {T('batch.json')}\nscreenshot {T('batch.png')}\n"
+                 f"preset channel_stack\nframes 2\ndump {T('stack.json')}\n", tmp, "batch")
+        d = json.load(open(T("batch.json")))
+        items = sorted({r["n"] for r in d["fmap_pixels"]})
+        check(d["output_shape"] == [3, 6, 24, 24] and items == [0, 1, 2], f"batch: (3,1,28,28) -> {d['output_shape']}, maps drawn for items {items}")
+        s = json.load(open(T("stack.json")))
+        check(s["output_shape"] == [1, 6, 24, 24] and len(s["window_outline"]) == 3,
+              f"batch: (1,3,28,28) -> {s['output_shape']}, one window over {len(s['window_outline'])} channels")
+
+        # 8. Conv1d preset draws and exits cleanly
+        run(app, f"preset conv1d\nframes 2\ndump {T('c1.json')}\n", tmp, "conv1d")
+        d = json.load(open(T("c1.json")))
+        check(d["output_shape"] == [2, 4, 15], f"conv1d: {d['layer']} -> {d['output_shape']}")
+
+    print("\n%d failure(s)" % len(FAILURES))
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
