@@ -4,7 +4,7 @@
 #include <cmath>
 #include <utility>
 
-#include "conv_reference.hpp"
+#include "conv_fast.hpp"
 
 namespace convscope::gui {
 
@@ -13,7 +13,7 @@ std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Sc
                                                         std::atomic<float>* progress) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     // Each slice is itself a convolution: item n, group grp, output channels [o0, o1) of that group, with
-    // groups = 1. conv_reference computes it; every output element is the same arithmetic as the full layer.
+    // groups = 1. The fast path (im2col + BLAS, one thread: this is already a worker) computes it.
     const ConvGeometry& g = scene->geo;
     auto out = std::make_shared<LayerOutput>();
     out->scene = scene;
@@ -50,7 +50,7 @@ std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Sc
                     std::copy_n(scene->bias.data.begin() + first, count, bs.data.begin());
                 }
                 sg.has_bias = scene->edit.layer.bias;
-                const Tensor ys = conv_reference(sg, xs, ws, sg.has_bias ? &bs : nullptr);
+                const Tensor ys = conv_fast(sg, xs, ws, sg.has_bias ? &bs : nullptr, {1});
                 std::copy(ys.data.begin(), ys.data.end(), out->y.data.begin() + (n * g.c_out + first) * Ho * Wo);
                 ++done;
                 if (progress) progress->store(static_cast<float>(done) / static_cast<float>(total));
