@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libopenblas-dev libgif-dev libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata libarchive-dev
   python3-torch python3-numpy python3-onnx
+  clang libclang-rt-14-dev
   xvfb xauth libgl1-mesa-dri
 )
 
