@@ -14,6 +14,7 @@
 #include "conv_reference.hpp"
 #include "cursor.hpp"
 #include "pool.hpp"
+#include "pool_fast.hpp"
 #include "samples.hpp"
 
 using namespace convscope;
@@ -104,7 +105,9 @@ int main(int argc, char** argv) {
     const double pcur_ms = best_ms(0.2, [&] {
         for (int64_t step : steps) pc.state_at(step, ps);
     });
-    for (int threads : thread_counts)
-        std::printf("S7 %d %.4f %.4f %.1f 0\n", threads, pool_ms, pool_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
+    for (int threads : thread_counts) {
+        const double fast_ms = best_ms(0.5, [&] { pool_fast(pg, x, threads); });
+        std::printf("S7 %d %.4f %.4f %.1f 0\n", threads, pool_ms, fast_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
+    }
     return 0;
 }

@@ -12,4 +12,4 @@ join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6}' |
          <(echo "$theirs" | grep -v '^#' | awk '{print $1"_"$2, $3}' | sort) |
   awk '{split($1, k, "_"); printf "%-4s %7s %12.3f %10.3f %10.3f %11.2f %12.0f %9.1f\n", k[1], k[2], $2, $3, $6, $3/$6, $4, $5}' |
   sort -k1,1 -k2,2n
-echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 (MaxPool2d) uses the pooling reference path"
+echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 is MaxPool2d (pool_fast)"

@@ -1,0 +1,50 @@
+// The pooling fast path equals the reference bit for bit (same window order), on seeded random configurations
+// covering padding, ceil-mode overhang, dilation, divisor_override, NaN and both thread counts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "pool_fast.hpp"
+#include "test_util.hpp"
+
+namespace convscope {
+namespace {
+
+TEST(PoolFast, EqualsReferenceBitForBit) {
+    const uint32_t seed = 777;
+    std::mt19937 rng(seed);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int compared = 0;
+    for (int i = 0; i < 300; ++i) {
+        PoolParams p;
+        p.dims = pick(1, 2);
+        p.mode = pick(0, 1) ? PoolMode::Max : PoolMode::Avg;
+        const int k = pick(1, 4);
+        p.kernel_size = {k};
+        p.stride = {pick(1, 3)};
+        p.padding = {pick(0, k / 2)};
+        if (p.mode == PoolMode::Max) p.dilation = {pick(1, 2)};
+        p.ceil_mode = pick(0, 1);
+        p.count_include_pad = pick(0, 1);
+        if (p.mode == PoolMode::Avg && p.dims == 2 && pick(0, 3) == 0) p.divisor_override = pick(1, 5);
+        Shape in{pick(1, 3), pick(1, 70)};
+        for (int d = 0; d < p.dims; ++d) in.push_back(pick(1, 40));
+        PoolCheck c = pool_check(p, in);
+        if (!c.ok()) continue;
+        Tensor x = testing::random_tensor(in, rng);
+        if (pick(0, 4) == 0) x[pick(0, static_cast<int>(x.numel()) - 1)] = NAN;
+        const Tensor ref = pool_reference(*c.geometry, x);
+        for (int threads : {1, 2}) {
+            const Tensor fast = pool_fast(*c.geometry, x, threads);
+            ASSERT_EQ(fast.shape, ref.shape);
+            ASSERT_EQ(0, std::memcmp(fast.data.data(), ref.data.data(), ref.data.size() * sizeof(float)))
+                << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " threads " << threads;
+        }
+        ++compared;
+    }
+    EXPECT_GT(compared, 150);
+}
+
+}  // namespace
+}  // namespace convscope
