@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -66,8 +67,8 @@ public:
 // the UI can offer "load the N complete records" (call again with accept_partial = true).
 class CifarPartialError : public std::runtime_error {
 public:
-    CifarPartialError(const std::string& message, int64_t complete_records)
-        : std::runtime_error(message), complete_records(complete_records) {}
+    CifarPartialError(const std::string& message, int64_t complete)
+        : std::runtime_error(message), complete_records(complete) {}
     int64_t complete_records;
 };
 
@@ -86,5 +87,23 @@ std::vector<std::string> cifar_parse_label_names(const std::string& text, size_t
 // Writes genuine CIFAR-format batch files (used by tests and to make sample data).
 std::vector<uint8_t> cifar_encode_records(CifarVariant variant, const std::vector<uint8_t>& pixels,
                                           const std::vector<CifarImage>& labels);
+
+// Limits of cifar_open: at most this many uncompressed bytes are read from a .tar.gz (the real archives hold
+// ~180 MB), and a label-names file larger than kCifarMaxNamesFileBytes is not read (numbers are used instead).
+inline constexpr uint64_t kCifarMaxArchiveBytes = uint64_t{400} << 20;
+inline constexpr uint64_t kCifarMaxNamesFileBytes = uint64_t{1} << 20;
+inline constexpr size_t kCifarMaxNameLine = 256;
+
+// One entry of a .tar.gz written by cifar_write_tar_gz: a regular file with `data`, or, when `symlink_target` is
+// set, a symbolic link (to test that cifar_open refuses links).
+struct CifarArchiveEntry {
+    std::string name;  // path inside the archive, e.g. "cifar-10-batches-bin/data_batch_1.bin"
+    std::vector<uint8_t> data;
+    std::string symlink_target;
+};
+
+// Writes a gzip-compressed tar archive (the layout of cifar-10-binary.tar.gz) with libarchive. For tests and
+// sample data; IoError on failure.
+void cifar_write_tar_gz(const std::string& path, const std::vector<CifarArchiveEntry>& entries);
 
 }  // namespace convscope

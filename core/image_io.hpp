@@ -34,4 +34,9 @@ Tensor image_to_tensor(const DecodedImage& img, int64_t out_h, int64_t out_w, Im
 // Writes an RGB8 PNG (width * height * 3 bytes) through a temporary file + rename; IoError on failure.
 void png_write(const std::string& path, int64_t width, int64_t height, std::span<const uint8_t> rgb);
 
+// In-memory encoders (stb_image_write) behind png_write, also used by tests to make genuine files. The size must
+// be 1..kMaxImageSide per side and rgb.size() == width * height * 3, else Error. JPEG quality is 1..100.
+std::vector<uint8_t> png_encode(int64_t width, int64_t height, std::span<const uint8_t> rgb);
+std::vector<uint8_t> jpeg_encode(int64_t width, int64_t height, std::span<const uint8_t> rgb, int quality = 90);
+
 }  // namespace convscope

@@ -24,11 +24,11 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
     // x: (N, C, H, W)   y: (N, C, H_out, W_out)
     assert(x.numel() == shape_numel(g.input_shape()));
     Tensor y(g.output_shape_torch());
-    const auto [H, W] = g.in;
-    const auto [kH, kW] = g.kernel;
-    const auto [Ho, Wo] = g.out;
-    const auto [ylo, yhi] = interior_range(H, Ho, kH, g.stride[0], g.dilation[0], g.pad_begin[0]);
-    const auto [xlo, xhi] = interior_range(W, Wo, kW, g.stride[1], g.dilation[1], g.pad_begin[1]);
+    // (plain variables, not structured bindings: the worker lambda captures them)
+    const int64_t H = g.in[0], W = g.in[1], kH = g.kernel[0], kW = g.kernel[1], Ho = g.out[0], Wo = g.out[1];
+    const std::pair<int64_t, int64_t> ys = interior_range(H, Ho, kH, g.stride[0], g.dilation[0], g.pad_begin[0]);
+    const std::pair<int64_t, int64_t> xs = interior_range(W, Wo, kW, g.stride[1], g.dilation[1], g.pad_begin[1]);
+    const int64_t ylo = ys.first, yhi = ys.second, xlo = xs.first, xhi = xs.second;
     const int64_t planes = g.n * g.c;
     const bool is_max = g.mode == PoolMode::Max;
     const float divisor = static_cast<float>(g.divisor_override ? *g.divisor_override : kH * kW);

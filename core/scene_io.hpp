@@ -69,6 +69,10 @@ struct SceneFile {
 std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir);
 SceneFile scene_from_json(const std::string& text, const std::string& name, const std::string& scene_dir);
 
+// The files a scene refers to (input path, .npy and ONNX paths) that lie outside `scene_dir` (or all of them when
+// scene_dir is empty): the app asks before loading these.
+std::vector<std::string> scene_paths_outside(const SceneFile& scene, const std::string& scene_dir);
+
 void scene_save(const std::string& path, const SceneFile& scene);
 SceneFile scene_load(const std::string& path);
 

@@ -9,7 +9,13 @@ places the dump names:
     shaders/heatmap.frag, reimplemented below);
   * an invalid setting (kernel bigger than the input) shows PyTorch's error in red, the app keeps running and
     exits 0; an unknown script line exits 1;
-  * hovering an input pixel finds every output it feeds; a batch of 3 keeps 3 separate groups of maps.
+  * hovering an input pixel finds every output it feeds; a batch of 3 keeps 3 separate groups of maps;
+  * data in: a genuine CIFAR-10 batch written here (3,073-byte records) opened from the command line with
+    --pick 7 shows image 7's own colours in the Input panel; a batch picked with the script is saved as a scene and
+    reopened with --scene, and the two screenshots are identical below the menu bar (whose status line says
+    "Saved"/"Opened"); saving onto an existing file asks instead of overwriting; a 3,000-byte .bin shows an error
+    and leaves the scene as it was; .npy weights in Keras layout set the layer from their shape, weights that do
+    not fit show PyTorch's error and change nothing; an ONNX conformance model's Conv node reproduces output_0.pb.
 Usage: gui_test.py --app build/convscope [--cli build/convscope-cli]
 Needs xvfb-run; when it is missing the test is skipped, unless the environment variable CI is set (then it fails).
 """
@@ -96,11 +102,13 @@ def close(c1, c2, tol=6):
     return all(abs(a - b) <= tol for a, b in zip(c1, c2))
 
 
-def run(app, script_text, tmp, name, expect_rc=0):
+def run(app, script_text, tmp, name, expect_rc=0, extra=()):
     script = os.path.join(tmp, name + ".txt")
     with open(script, "w") as f:
         f.write(script_text)
-    p = subprocess.run(XVFB + [app, "--script", script], capture_output=True, text=True, timeout=120)
+    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "config"))  # recent.json goes to the temp dir
+    p = subprocess.run(XVFB + [app] + list(extra) + ["--script", script], capture_output=True, text=True, timeout=120,
+                       env=env)
     if p.returncode != expect_rc:
         print(p.stdout, p.stderr)
     check(p.returncode == expect_rc, f"{name}: exit code {p.returncode} (expected {expect_rc})")
@@ -164,6 +172,107 @@ def check_fmap_colours(d, px, name):
         y, x = after[-1]
         got = px(grid["x0"] + (x + 0.5) * cell, grid["y0"] + (y + 0.5) * cell)
         check(close(got, (51, 54, 61), 8), f"{name}: y[..,{y},{x}] after the cursor is the not-yet-computed colour {got}")
+
+
+# ---- data in ----
+def cifar_colour(i):
+    """Image i of the generated batch: a flat colour, with a diagonal in the blue channel inverted."""
+    return (i * 37) % 256, (i * 91 + 40) % 256, (i * 53 + 100) % 256
+
+
+def write_cifar(path, count=40):
+    records = []
+    for i in range(count):
+        r, g, b = cifar_colour(i)
+        blue = bytearray([b] * 1024)
+        for k in range(32):
+            blue[k * 32 + k] = 255 - b
+        records.append(bytes([i % 10]) + bytes([r] * 1024) + bytes([g] * 1024) + bytes(blue))
+    with open(path, "wb") as f:
+        f.write(b"".join(records))  # 3,073-byte records: label, 1024 R, 1024 G, 1024 B
+
+
+def write_npy(path, shape, values):
+    """A float32 C-order .npy (format 1.0), as np.save writes it."""
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{d}, " for d in shape).rstrip(" ") \
+        if len(shape) != 1 else "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }" % shape[0]
+    header = header.replace(", )", ")")
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * pad + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(f"<{len(values)}f", *values))
+
+
+def rgb_at(d, px, n, y, x):
+    grid = next(r for r in d["input_rgb"] if r["n"] == n)
+    return px(grid["x0"] + (x + 0.5) * grid["cell"], grid["y0"] + (y + 0.5) * grid["cell"])
+
+
+def data_in_checks(app, tmp, T):
+    cifar = T("data_batch_1.bin")
+    write_cifar(cifar)
+
+    # 9. --cifar FILE --pick 7: the Input panel shows image 7's pixels
+    run(app, f"frames 2\ndump {T('cifar.json')}\nscreenshot {T('cifar.png')}\n", tmp, "cifar",
+        extra=["--cifar", cifar, "--pick", "7"])
+    d, w, h, px = load(tmp, "cifar")
+    check(d["input_shape"] == [1, 3, 32, 32] and "#7" in d["input_kind"], f"cifar: input {d['input_shape']} is {d['input_kind']}")
+    r, g, b = cifar_colour(7)
+    got, diag = rgb_at(d, px, 0, 5, 20), rgb_at(d, px, 0, 12, 12)
+    check(close(got, (r, g, b), 4), f"cifar: x[0, :, 5, 20] drawn {got}, the file has {(r, g, b)}")
+    check(close(diag, (r, g, 255 - b), 4), f"cifar: x[0, :, 12, 12] (diagonal) drawn {diag}, the file has {(r, g, 255 - b)}")
+
+    # 10. pick a batch with the script, change the layer and the cursor, save; reopen with --scene: same picture
+    scene = T("lesson.json")
+    run(app, f"open_cifar {cifar}\npick 7,3\nwindow cifar off\nset stride 2\ncursor 1 4 3 5\ngranularity channel\n"
+             f"save_scene {scene}\nexpect_status Saved scene\nframes 2\ndump {T('saved.json')}\nscreenshot {T('saved.png')}\n",
+        tmp, "saved")
+    run(app, f"expect_status Opened scene\nframes 2\ndump {T('reopened.json')}\nscreenshot {T('reopened.png')}\n",
+        tmp, "reopened", extra=["--scene", scene])
+    d1, w1, h1, px1 = load(tmp, "saved")
+    d2, w2, h2, px2 = load(tmp, "reopened")
+    check(d1["input_shape"] == [2, 3, 32, 32] and d1["output_shape"] == [2, 192, 16, 16], f"saved: {d1['layer']} on {d1['input_shape']}")
+    check(d2["cursor"] == d1["cursor"] and d2["layer"] == d1["layer"], f"reopened: same layer and cursor {d2['cursor']['step']}")
+    top = int(max(d1["menu_height"], d2["menu_height"])) + 1
+    diff = sum(px1(x, y) != px2(x, y) for y in range(top, h1) for x in range(0, w1, 1))
+    check((w1, h1) == (w2, h2) and diff == 0, f"reopened: screenshots identical below the menu bar ({diff} pixels differ)")
+    before = open(scene, "rb").read()
+    run(app, f"preset same_16\nsave_scene {scene}\nexpect_status exists\n", tmp, "no_overwrite")
+    check(open(scene, "rb").read() == before, "save: an existing scene file is not overwritten without confirmation")
+
+    # 11. a 3,000-byte .bin: an error, and the scene stays
+    bad = T("bad.bin")
+    with open(bad, "wb") as f:
+        f.write(bytes(3000))
+    run(app, f"open_cifar {bad}\nexpect_status 3,000 bytes\nframes 2\ndump {T('bad.json')}\nscreenshot {T('bad.png')}\n",
+        tmp, "bad", extra=["--cifar", cifar, "--pick", "7"])
+    d = json.load(open(T("bad.json")))
+    check(d["status_error"] and "#7" in d["input_kind"] and d["input_shape"] == [1, 3, 32, 32],
+          f"bad: '{d['status'][:60]}...' and the input is still {d['input_kind']}")
+
+    # 12. .npy weights: Keras layout sets the layer from the shape; a weight that does not fit changes nothing
+    keras = T("kernel.npy")
+    write_npy(keras, (3, 3, 3, 8), [((i * 7) % 11 - 5) / 10 for i in range(3 * 3 * 3 * 8)])
+    write_npy(T("bias.npy"), (8,), [0.1 * i for i in range(8)])
+    wrong = T("wrong.npy")
+    write_npy(wrong, (8, 1, 3, 3), [0.5] * 72)
+    run(app, f"load_weights {keras} {T('bias.npy')} keras\nexpect_status Loaded weights\nframes 2\ndump {T('keras.json')}\n"
+             f"load_weights {wrong}\nexpect_status to have 1 channels, but got 3 channels instead\nframes 2\ndump {T('wrong.json')}\n",
+        tmp, "weights")
+    d, e = json.load(open(T("keras.json"))), json.load(open(T("wrong.json")))
+    check(d["layer"] == "nn.Conv2d(3, 8, kernel_size=3, padding=2)" and "permute(3, 2, 0, 1)" in d["weights_info"],
+          f"weights: {d['layer']}; {d['weights_info'][:90]}")
+    check(e["layer"] == d["layer"] and e["status_error"], f"weights: wrong weight refused, layer still {e['layer']}")
+
+    # 13. ONNX: a conformance model's Conv node with its test input reproduces output_0.pb
+    model = "/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d_padding/model.onnx"
+    if os.path.exists(model):
+        run(app, f"open_onnx {model}\nuse_onnx 0 test_input\nwait\nframes 3\ndump {T('onnx.json')}\n", tmp, "onnx")
+        d = json.load(open(T("onnx.json")))
+        check(d["onnx_max_diff"] is not None and d["onnx_max_diff"] < 1e-4,
+              f"onnx: {d['layer']} on {d['input_shape']}: max |y - output_0.pb| = {d['onnx_max_diff']}")
+    else:
+        print("skip onnx: libonnx-testdata not installed")
 
 
 def main():
@@ -245,6 +354,8 @@ def main():
         run(app, f"preset conv1d\nframes 2\ndump {T('c1.json')}\n", tmp, "conv1d")
         d = json.load(open(T("c1.json")))
         check(d["output_shape"] == [2, 4, 15], f"conv1d: {d['layer']} -> {d['output_shape']}")
+
+        data_in_checks(app, tmp, T)
 
     print("\n%d failure(s)" % len(FAILURES))
     return 1 if FAILURES else 0

@@ -2,7 +2,9 @@
 //   conv     run a Conv1d/Conv2d on .npy files
 //   explain  the cursor's full state at one output position
 //   shape    shapes, formulas and parameter counts of a chain of PyTorch layers
+//   pool     run a MaxPool/AvgPool on a .npy file
 //   demo     explain one output of the seed's Conv2d(3, 192, 5, padding=2) on the built-in 32x32x3 image
+//   onnx-list, onnx-check   the Conv/pool nodes of an ONNX model; run a conformance case through the engine
 // Exit codes: 0 success, 1 invalid input or configuration (message on stderr), 2 usage.
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -20,6 +22,7 @@
 #include "error.hpp"
 #include "layer_text.hpp"
 #include "npy.hpp"
+#include "onnx_commands.hpp"
 #include "pool.hpp"
 #include "samples.hpp"
 
@@ -434,6 +437,8 @@ int main(int argc, char** argv) {
     demo->add_option("--at", demo_at, "output position n,c,y,x")->capture_default_str();
     demo->add_flag("--json", demo_json, "print JSON");
 
+    OnnxCommands onnx = add_onnx_commands(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -456,6 +461,7 @@ int main(int argc, char** argv) {
         if (*explain) return run_explain(explain_opts);
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
         if (*demo) return run_demo(demo_at, demo_json);
+        if (auto code = run_onnx_commands(onnx)) return *code;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "usage: %s\n", e.what());
         return 2;

@@ -57,6 +57,10 @@ void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
     s.partials_key = {-1, -1, -1};
     s.product_key = {-1, -1, -1};
     s.textures_dirty = true;
+    if (s.step_on_install && s.step_on_install->first == s.scene->id) {
+        s.step = s.step_on_install->second;
+        s.step_on_install.reset();
+    }
     refresh_cursor_state(s);
 }
 
@@ -234,6 +238,22 @@ ImU32 item_colour(int64_t n, float alpha) {
 
 // ---- edits and presets ----
 
+namespace {
+
+void start_scene(AppState& s, std::shared_ptr<const Scene> scene) {
+    const ConvGeometry& g = scene->geo;
+    const int64_t macs = g.output_positions() * g.macs_per_output();
+    if (!s.scene || macs <= kSyncMacs) {
+        s.pending.reset();
+        install(s, compute_layer_output(std::move(scene)));
+    } else {
+        s.pending = scene;
+        s.worker.start(std::move(scene));
+    }
+}
+
+}  // namespace
+
 void app_apply_edit(AppState& s, const LayerEdit& requested) {
     LayerEdit edit = requested;
     if (edit.input.c_follows_layer) edit.input.c = edit.layer.in_channels;
@@ -249,20 +269,51 @@ void app_apply_edit(AppState& s, const LayerEdit& requested) {
         return;
     }
     s.edit_error.clear();
-    auto scene = build_scene(edit, g, s.scene.get(), s.next_scene_id++);
-    const int64_t macs = g.output_positions() * g.macs_per_output();
-    if (!s.scene || macs <= kSyncMacs) {
-        s.pending.reset();
-        install(s, compute_layer_output(scene));
-    } else {
-        s.pending = scene;
-        s.worker.start(std::move(scene));
+    start_scene(s, build_scene(edit, g, s.scene.get(), s.next_scene_id++));
+}
+
+bool app_apply_data(AppState& s, const LayerEdit& requested, const SceneData& data, std::string& error) {
+    LayerEdit edit = requested;
+    if (edit.input.c_follows_layer) edit.input.c = edit.layer.in_channels;
+    const ConvCheck check = conv_layer_check(edit.layer, input_shape(edit));
+    if (!check.ok()) {
+        error = check.error;
+        return false;
     }
+    const ConvGeometry& g = *check.geometry;
+    if (std::string e = too_large(g); !e.empty()) {
+        error = e;
+        return false;
+    }
+    if (data.x && data.x->shape != g.input_shape()) {
+        error = "the input is " + shape_to_string(data.x->shape) + " but the layer reads " + shape_to_string(g.input_shape());
+        return false;
+    }
+    const Shape wshape{g.c_out, g.c_in_per_group, g.kernel[0], g.kernel[1]};
+    if (data.w && data.w->shape != wshape) {
+        error = "the weight is " + shape_to_string(data.w->shape) + " but the layer needs " + shape_to_string(wshape);
+        return false;
+    }
+    if (data.w && edit.layer.bias && data.bias.shape != Shape{g.c_out}) {
+        error = "the bias is " + shape_to_string(data.bias.shape) + " but the layer needs [" + std::to_string(g.c_out) + "]";
+        return false;
+    }
+    s.edit = edit;
+    s.edit_error.clear();
+    start_scene(s, build_scene(edit, g, s.scene.get(), s.next_scene_id++, &data));
+    return true;
 }
 
 bool app_preset(AppState& s, const std::string& key) {
     for (const Preset& p : s.presets)
         if (p.key == key) {
+            if (!p.scene_file.empty()) {
+                LoadRequest r;
+                r.purpose = FilePurpose::Scene;
+                r.path = p.scene_file;
+                app_start_load(s, r);
+                return true;
+            }
             s.preset_key = key;
             app_apply_edit(s, p.edit);
             return true;
@@ -272,6 +323,8 @@ bool app_preset(AppState& s, const std::string& key) {
 
 void app_init(AppState& s, const std::string& asset_dir) {
     std::string error;
+    s.asset_dir = asset_dir;
+    if (std::string recent_error; !recent_load(s.recent, recent_error)) app_set_status(s, recent_error, true);
     s.presets = builtin_presets(asset_dir, error);
     s.notice = error;
     upload_tiles(s.legend_ramp, 1, 256, 1, 1, [](int, float* texels) {
@@ -333,6 +386,28 @@ void app_apply_intents(AppState& s) {
                            hover_seen = true;
                        },
                        [&](intent::SetUiScale& e) { s.pending_ui_scale = std::clamp(e.scale, 0.75f, 3.0f); },
+                       [&](intent::Open& e) { app_start_load(s, e.request); },
+                       [&](intent::OpenPath& e) {
+                           const auto purpose = purpose_of_path(e.path);
+                           if (!purpose) {
+                               app_set_status(s, file_name(e.path) + ": not a file convscope opens (images .png .jpg "
+                                                 ".jpeg .bmp, CIFAR .bin/.tar.gz, .npy, .onnx, scene .json)", true);
+                               return;
+                           }
+                           LoadRequest r;
+                           r.purpose = *purpose;
+                           r.path = e.path;
+                           r.image = s.image_options;
+                           r.cifar_greyscale = s.cifar.greyscale;
+                           app_start_load(s, r);
+                       },
+                       [&](intent::PickCifar& e) { app_pick_cifar(s, e.indices, e.greyscale); },
+                       [&](intent::SetImageOptions& e) {
+                           s.image_options = e.options;
+                           if (s.image) app_use_image(s);
+                       },
+                       [&](intent::UseOnnxNode& e) { app_use_onnx_node(s, e.node, e.test_input); },
+                       [&](intent::SaveScene& e) { app_save_scene(s, e.path, e.overwrite); },
                    },
                    i);
     }
@@ -342,6 +417,7 @@ void app_apply_intents(AppState& s) {
 // ---- frame update ----
 
 void app_begin_frame(AppState& s, double dt) {
+    app_take_load_result(s);
     if (auto r = s.worker.take_result(); r && s.pending && r->scene->id == s.pending->id) install(s, std::move(r));
     app_apply_intents(s);
     if (s.playing && s.cursor) {
@@ -361,10 +437,22 @@ void app_begin_frame(AppState& s, double dt) {
     }
     update_partials(s);
     update_products(s);
+    app_update_onnx_diff(s);
+    app_update_cifar_view(s);
     s.geometry.clear();
 }
 
+void app_wait_loads(AppState& s, double timeout_seconds) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    do {
+        while (s.loader.busy() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        app_take_load_result(s);  // applies a result, or starts the next queued load
+    } while ((s.loader.busy() || !s.load_queue.empty()) && std::chrono::steady_clock::now() < until);
+}
+
 void app_wait_idle(AppState& s, double timeout_seconds) {
+    app_wait_loads(s, timeout_seconds);
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
     while (s.pending && s.worker.busy() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -372,7 +460,9 @@ void app_wait_idle(AppState& s, double timeout_seconds) {
 }
 
 void app_shutdown(AppState& s) {
+    s.loader.cancel();
     s.pending.reset();
+    for (TileAtlas& a : s.cifar.pages) gl_destroy_texture(a.texture);
     for (TileAtlas* a : {&s.input_atlas, &s.rgb_atlas, &s.filter_atlas, &s.fmap_atlas, &s.partial_atlas,
                           &s.product_atlas, &s.legend_ramp})
         gl_destroy_texture(a->texture);

@@ -16,6 +16,7 @@
 
 #include "compute.hpp"
 #include "cursor.hpp"
+#include "data_in.hpp"
 #include "scene.hpp"
 #include "tile_atlas.hpp"
 
@@ -36,10 +37,71 @@ struct SelectOutputChannel { int64_t c_out; };   // same (n, y, x), other filter
 struct HoverInput { int64_t n, c, y, x; };       // n < 0: nothing hovered
 struct PinHover { int64_t n, c, y, x; };         // script: keep this hover until unpinned (n < 0)
 struct SetUiScale { float scale; };
+struct Open { LoadRequest request; };                 // start a load on the loader thread
+struct OpenPath { std::string path; };                // dropped file / command line: purpose from the extension
+struct PickCifar { std::vector<int64_t> indices; bool greyscale; };  // these images become the batch
+struct SetImageOptions { ImageOptions options; };     // re-convert the last opened picture
+struct UseOnnxNode { int node; bool test_input; };    // the scene takes this Conv node's weights and attributes
+struct SaveScene { std::string path; bool overwrite; };
 }  // namespace intent
 using Intent = std::variant<intent::EditLayer, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
-                            intent::SelectOutputChannel, intent::HoverInput, intent::PinHover, intent::SetUiScale>;
+                            intent::SelectOutputChannel, intent::HoverInput, intent::PinHover, intent::SetUiScale,
+                            intent::Open, intent::OpenPath, intent::PickCifar, intent::SetImageOptions,
+                            intent::UseOnnxNode, intent::SaveScene>;
+
+// ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
+struct FileBrowser {
+    bool open_requested = false;   // the modal opens at the next frame
+    FilePurpose purpose = FilePurpose::Image;
+    std::string dir;               // the folder listed
+    std::array<char, 1024> path_text{};
+    std::array<char, 1024> bias_text{};  // Weights: optional bias .npy
+    WeightLayout layout = WeightLayout::PyTorch;
+    struct Entry {
+        std::string name;
+        bool directory = false;
+        int64_t size = 0;
+    };
+    std::vector<Entry> entries;
+    std::string listed_dir;        // entries are of this folder (re-read when dir changes)
+    std::string list_error;
+    std::string confirm_overwrite; // Save as: this existing file waits for "Overwrite"
+};
+
+struct CifarView {
+    std::shared_ptr<const CifarDataset> set;
+    std::string path;
+    int class_filter = -1;                  // -1: every class
+    std::vector<int64_t> shown;             // indices after the filter
+    std::pair<const CifarDataset*, int> shown_key{nullptr, -2};
+    std::vector<int64_t> selection;         // the batch, in pick order
+    bool greyscale = false;
+    std::array<TileAtlas, 2> pages;         // one atlas per visible page of thumbnails
+    std::array<std::array<int64_t, 3>, 2> page_keys{{{-1, -1, -1}, {-1, -1, -1}}};  // (first shown, count, generation)
+    std::array<std::array<int64_t, 3>, 2> wanted{{{-1, -1, -1}, {-1, -1, -1}}};  // what the panel needs next frame
+    int64_t generation = 0;                 // bumps when `shown` changes
+    // the last failed load, with what the user may do about it
+    std::string error;
+    int64_t partial_records = -1;
+    bool ambiguous = false;
+    LoadRequest failed;
+};
+
+struct OnnxView {
+    std::shared_ptr<const OnnxData> data;
+    int selected = -1;
+    bool use_test_input = false;
+    uint64_t expected_scene = 0;   // the scene whose output is compared with test_data_set_0/output_0.pb
+    Tensor expected;
+    std::optional<float> max_diff;
+    std::string note;              // the mapping used (auto_pad, pads) or why the node could not be used
+};
+
+struct WeightsInfo {
+    std::string text;                 // layout assumed and permutation applied, what the layer took from the shape
+    std::vector<std::string> notices; // npy conversions
+};
 
 // ---- view settings: drawing only, edited in place by widgets ----
 struct ViewSettings {
@@ -69,6 +131,8 @@ struct FrameGeometry {
     std::vector<GridRect> fmap_pixels;    // one per (n, c_out) feature map
     std::vector<OutlineRect> window;      // the current window's outline on every channel it reads
     std::optional<OutlineRect> error_text;
+    std::vector<GridRect> input_rgb;      // the RGB composite of each item (3-channel pictures)
+    float menu_height = 0;
     void clear() { *this = FrameGeometry{}; }
 };
 
@@ -125,6 +189,26 @@ struct AppState {
 
     // frame timing (for the status line)
     double frame_ms = 0.0;
+    bool show_frame_time = true;  // off in scripted runs, so screenshots of the same scene are identical
+
+    // data in
+    Loader loader;
+    std::vector<LoadRequest> load_queue;  // command-line opens, started one after another
+    std::string status;           // the last load/save outcome, shown in the menu bar
+    bool status_error = false;
+    FileBrowser browser;
+    CifarView cifar;
+    OnnxView onnx;
+    WeightsInfo weights_info;
+    std::shared_ptr<const DecodedImage> image;   // the last picture opened (re-converted when options change)
+    std::string image_path;
+    ImageOptions image_options;
+    std::vector<RecentFile> recent;
+    std::string scene_path;       // the scene file Save writes to ("" until opened or saved as)
+    bool scene_path_builtin = false;  // a shipped scene: Save asks for a new name
+    std::string asset_dir;
+    bool show_cifar = false, show_data = false, show_about = false;
+    std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
 
     void push(Intent i) { intents.push_back(std::move(i)); }
     const ConvGeometry& geo() const { return scene->geo; }
@@ -141,6 +225,23 @@ void app_apply_intents(AppState& s);
 // Rebuilds the scene from s.edit if it is valid (else records the error and keeps the current scene).
 void app_apply_edit(AppState& s, const LayerEdit& edit);
 bool app_preset(AppState& s, const std::string& key);
+// Data in (app_data.cpp): loads, their results, picks, ONNX nodes, scene files.
+void app_set_status(AppState& s, const std::string& text, bool error);
+void app_start_load(AppState& s, LoadRequest request);
+void app_take_load_result(AppState& s);  // frame start: applies a finished load
+// Validates `edit` with `data` (shapes included) and swaps the scene in; false with the reason, nothing changed.
+bool app_apply_data(AppState& s, const LayerEdit& edit, const SceneData& data, std::string& error);
+void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greyscale);
+void app_use_image(AppState& s);
+void app_use_onnx_node(AppState& s, int node, bool test_input);
+bool app_save_scene(AppState& s, const std::string& path, bool overwrite);
+SceneFile scene_file_from_state(const AppState& s);
+void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose);
+void app_open_browser(AppState& s, FilePurpose purpose);
+void app_update_onnx_diff(AppState& s);
+void app_update_cifar_view(AppState& s);  // the filtered index list and the thumbnail pages the panel asked for  // max |y - output_0.pb| once the ONNX scene's output is in
+// Blocks until the loader has finished and applies its result (scripts).
+void app_wait_loads(AppState& s, double timeout_seconds);
 // Blocks until the worker has finished (scripts and screenshots wait for the real picture).
 void app_wait_idle(AppState& s, double timeout_seconds);
 void app_shutdown(AppState& s);

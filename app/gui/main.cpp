@@ -24,13 +24,20 @@ struct Options {
     int frames = 3;
     std::string script;
     int bench_frames = 0;
+    std::string open_path;   // positional: a picture, .npy, .onnx, scene .json or CIFAR file
+    std::string cifar, scene;
+    std::vector<int64_t> pick;
     std::string shader_dir = CONVSCOPE_SHADER_DIR;
     std::string asset_dir = CONVSCOPE_ASSET_DIR;
 };
 
 const char* kUsage =
-    "usage: convscope [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
+    "usage: convscope [FILE] [--cifar FILE [--pick I[,J...]]] [--scene FILE]\n"
+    "                 [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
     "                 [--shader-dir DIR] [--asset-dir DIR]\n"
+    "  FILE                  open a picture (.png .jpg .jpeg .bmp), weights (.npy), ONNX model, scene (.json)\n"
+    "  --cifar FILE          open a CIFAR-10/100 batch, folder or .tar.gz; --pick chooses the batch images\n"
+    "  --scene FILE          open a scene file\n"
     "  --screenshot OUT.png  render N frames (default 3; after the layer is computed), write a PNG, exit 0\n"
     "  --script FILE         run an action script (see app/gui/script.hpp), then exit (1 on a script error)\n"
     "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n";
@@ -65,19 +72,46 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
         else if (a == "--bench-frames") ok = number(o.bench_frames);
         else if (a == "--shader-dir") ok = value(o.shader_dir);
         else if (a == "--asset-dir") ok = value(o.asset_dir);
+        else if (a == "--cifar") ok = value(o.cifar);
+        else if (a == "--scene") ok = value(o.scene);
+        else if (a == "--pick") {
+            std::string v;
+            ok = value(v);
+            std::stringstream ss(v);
+            for (std::string part; ok && std::getline(ss, part, ',');) {
+                char* end = nullptr;
+                const long long n = std::strtoll(part.c_str(), &end, 10);
+                if (part.empty() || *end != '\0' || n < 0) {
+                    error = "--pick needs image indices like 7 or 7,8,12; got '" + v + "'";
+                    return false;
+                }
+                o.pick.push_back(n);
+            }
+            if (ok && (o.pick.empty() || o.pick.size() > 64)) {
+                error = "--pick takes 1 to 64 indices";
+                return false;
+            }
+        }
         else if (a == "--help" || a == "-h") {
             std::fputs(kUsage, stdout);
             std::exit(0);
+        } else if (!a.empty() && a[0] != '-' && o.open_path.empty()) {
+            o.open_path = a;
         } else {
             error = "unknown option '" + a + "'";
             return false;
         }
         if (!ok) return false;
     }
+    if (!o.pick.empty() && o.cifar.empty()) {
+        error = "--pick needs --cifar FILE";
+        return false;
+    }
     return true;
 }
 
 void draw_panels(AppState& s) {
+    draw_main_menu(s);
     draw_layer(s);
     draw_input(s);
     draw_computation(s);
@@ -85,6 +119,28 @@ void draw_panels(AppState& s) {
     draw_channel_sums(s);
     draw_filters(s);
     draw_playback(s);
+    draw_data(s);
+    draw_cifar_browser(s);
+    draw_file_browser(s);
+}
+
+void open_from_command_line(AppState& s, const Options& o) {
+    auto queue = [&](FilePurpose purpose, const std::string& path) {
+        LoadRequest q;
+        q.purpose = purpose;
+        q.path = path;
+        q.image = s.image_options;
+        if (purpose == FilePurpose::Cifar) q.pick = o.pick;
+        s.load_queue.push_back(q);
+    };
+    if (!o.scene.empty()) queue(FilePurpose::Scene, o.scene);
+    if (!o.open_path.empty()) {
+        if (const auto p = purpose_of_path(o.open_path))
+            queue(*p, o.open_path);
+        else
+            s.push(intent::OpenPath{o.open_path});  // reports what it cannot open
+    }
+    if (!o.cifar.empty()) queue(FilePurpose::Cifar, o.cifar);
 }
 
 }  // namespace
@@ -132,6 +188,8 @@ int main(int argc, char** argv) {
     {
         AppState s;
         app_init(s, opt.asset_dir);
+        s.show_frame_time = actions.empty();
+        open_from_command_line(s, opt);
         ScriptRunner runner(std::move(actions));
         if (opt.bench_frames > 0) {
             app_wait_idle(s, 60.0);
@@ -157,6 +215,7 @@ int main(int argc, char** argv) {
             s.relayout = relayout_frames > 0;
             if (!opt.script.empty() || !opt.screenshot.empty()) runner.before_frame(s);
             platform_begin_frame();
+            for (std::string& p : platform_take_dropped_paths()) s.push(intent::OpenPath{std::move(p)});
             app_begin_frame(s, std::min(dt, 0.1));
             draw_panels(s);
             platform_render();

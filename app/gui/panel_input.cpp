@@ -89,6 +89,7 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
         dl->AddRect(a, b, IM_COL32(20, 20, 24, 200), 0.0f, 0, 1.0f);
     }
     if (!rgb) s.geometry.input_pixels.push_back(GridRect{n, c, cell_min(pb0, pb1), cell, H, W});
+    else s.geometry.input_rgb.push_back(GridRect{n, 3, cell_min(pb0, pb1), cell, H, W});
 
     // numbers, when cells are big enough
     if (!rgb && s.view.show_numbers && cell >= 30.0f) {

@@ -13,6 +13,12 @@ void draw_computation(AppState& s);
 void draw_channel_sums(AppState& s);
 void draw_feature_maps(AppState& s);
 void draw_playback(AppState& s);
+// Data in: the main menu bar (File / View / Help, status line), the file browser modal, the CIFAR browser and the
+// Data window (sources, image options, weights, ONNX nodes). Closed windows draw nothing.
+void draw_main_menu(AppState& s);
+void draw_file_browser(AppState& s);
+void draw_cifar_browser(AppState& s);
+void draw_data(AppState& s);
 
 // The default arrangement at any window size (1280x800 is the reference): SetNextWindowPos/Size for a panel.
 enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback };

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 
 #include "gl_render.hpp"
 #include "imgui_impl_glfw.h"
@@ -21,6 +22,12 @@ ImGuiStyle g_base_style;
 // Latin-1, Greek, ellipsis, arrows, Σ, minus, ⊗⊙, ⋅, squares/circles: the glyphs the panels print.
 const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 0x2190, 0x2193, 0x2211, 0x2212,
                                 0x2297, 0x2299, 0x22C5, 0x22C5, 0x25A0, 0x25CF, 0};
+
+std::vector<std::string> g_dropped;
+
+void glfw_drop(GLFWwindow*, int count, const char** paths) {
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+}
 
 void glfw_error(int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); }
 
@@ -95,6 +102,7 @@ bool platform_open(const PlatformConfig& config, std::string& error) {
     build_fonts(1.0f);
 
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+    glfwSetDropCallback(g_window, glfw_drop);
     ImGui_ImplOpenGL3_Init("#version 330 core");
     return true;
 }
@@ -139,5 +147,7 @@ void platform_render() {
 void platform_swap() { glfwSwapBuffers(g_window); }
 
 void platform_framebuffer_size(int& width, int& height) { glfwGetFramebufferSize(g_window, &width, &height); }
+
+std::vector<std::string> platform_take_dropped_paths() { return std::exchange(g_dropped, {}); }
 
 }  // namespace convscope::gui

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace convscope::gui {
 
@@ -27,5 +28,7 @@ void platform_begin_frame();   // polls events, starts an ImGui frame
 void platform_render();        // ImGui::Render + draws it into the back buffer (not swapped yet)
 void platform_swap();
 void platform_framebuffer_size(int& width, int& height);
+// Paths of files dropped on the window since the last call.
+std::vector<std::string> platform_take_dropped_paths();
 
 }  // namespace convscope::gui

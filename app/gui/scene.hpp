@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "conv_spec.hpp"
+#include "scene_io.hpp"
 #include "tensor.hpp"
 
 namespace convscope::gui {
@@ -38,6 +40,9 @@ struct Scene {
     int designed_filters = 0;                 // w[0 .. designed-1] are hand-made; the rest PyTorch's init
     std::vector<std::string> filter_names;    // one per designed filter
     std::string image_kind;                   // what x shows, e.g. "sunset picture"
+    // Where x and w came from, as a scene file records them (tensors inside stay empty: x/w/bias hold the data).
+    SceneInput input_source;
+    SceneWeights weight_source;
     const Tensor* bias_ptr() const { return edit.layer.bias ? &bias : nullptr; }
 };
 
@@ -47,6 +52,7 @@ struct Preset {
     std::string lesson;  // the explanation shown with the preset
     LayerEdit edit;
     std::string compare_key;  // a second preset to contrast with (may be empty)
+    std::string scene_file;   // assets/scenes/<file>.json when shipped as a scene file (then loaded from it)
 };
 
 LayerEdit default_edit();
@@ -55,10 +61,28 @@ LayerEdit default_edit();
 // On a malformed file `error` says why and the built-in texts are kept.
 std::vector<Preset> builtin_presets(const std::string& asset_dir, std::string& error);
 
+// Data brought in from outside (a picture, CIFAR images, .npy/ONNX weights, a scene file). Canonical shapes:
+// x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), bias (C_out) — 1-D with H = kH = 1.
+struct SceneData {
+    std::optional<Tensor> x;
+    std::string image_kind;
+    SceneInput input_source;
+    std::optional<Tensor> w;
+    Tensor bias;  // used when the layer has a bias
+    SceneWeights weight_source;
+    bool builtin_weights = false;  // regenerate the designed + seeded weights even if the shape is unchanged
+};
+
 // Builds the scene for a valid edit. Weights and input are regenerated only when their shapes change:
-// `previous` (may be null) donates them otherwise, so editing stride keeps the same filters.
+// `previous` (may be null) donates them otherwise, so editing stride keeps the same filters. `data` (may be
+// null) replaces the input and/or weights; its shapes must already match `geo` (app_apply_data checks).
 std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeometry& geo, const Scene* previous,
-                                         uint64_t id);
+                                         uint64_t id, const SceneData* data = nullptr);
+
+// The canonical 4-D form of a PyTorch-layout tensor of `dims` spatial dims: (N, C, L) -> (N, C, 1, L).
+Tensor canonical_4d(const Tensor& t, int dims);
+// Back to PyTorch's form: (N, C, 1, L) -> (N, C, L) when dims == 1.
+Tensor torch_form(const Tensor& t, int dims);
 
 // The input pictures: 3 channels -> a sunset (item 0) and variations; 1 channel -> digit-like strokes;
 // 1-D -> sequences of sines; other channel counts -> smooth signed patterns.

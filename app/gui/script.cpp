@@ -17,6 +17,8 @@ namespace convscope::gui {
 
 namespace {
 
+bool to_int(const std::string& t, int64_t& v);
+
 // verb -> (min args, max args)
 const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"set", {2, 2}},        {"preset", {1, 1}},   {"step", {1, 1}},        {"seek", {1, 1}},
@@ -25,7 +27,22 @@ const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"hover", {1, 4}},      {"zoom", {2, 2}},     {"reveal", {1, 1}},      {"ui_scale", {1, 1}},
     {"frames", {1, 1}},     {"wait", {0, 0}},     {"screenshot", {1, 1}},  {"dump", {1, 1}},
     {"expect_error", {0, 64}}, {"expect_ok", {0, 0}},
+    {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
+    {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
+    {"expect_status", {0, 64}}, {"window", {2, 2}},
 };
+
+bool index_list(const std::string& t, std::vector<int64_t>& out) {
+    out.clear();
+    std::stringstream ss(t);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+        int64_t v = 0;
+        if (!to_int(part, v) || v < 0) return false;
+        out.push_back(v);
+    }
+    return !out.empty() && out.size() <= 64;
+}
 
 bool to_int(const std::string& t, int64_t& v) {
     const char* b = t.data();
@@ -108,6 +125,33 @@ bool check_args(const ScriptAction& a, std::string& why) {
             why = "zoom takes input|fmap|filters and a pixel size (0 = fit)";
             return false;
         }
+    }
+    if (v == "pick") {
+        std::vector<int64_t> list;
+        if (!index_list(a.args[0], list)) {
+            why = "pick takes 1 to 64 image indices like 7 or 7,8,12";
+            return false;
+        }
+    }
+    if (v == "save_scene" && a.args.size() == 2 && a.args[1] != "overwrite") {
+        why = "save_scene takes PATH [overwrite]";
+        return false;
+    }
+    if (v == "use_onnx" && a.args.size() == 2 && a.args[1] != "test_input") {
+        why = "use_onnx takes NODE_INDEX [test_input]";
+        return false;
+    }
+    if (v == "use_onnx") {
+        int64_t node = 0;
+        if (!to_int(a.args[0], node)) {
+            why = "'" + a.args[0] + "' is not a node index";
+            return false;
+        }
+    }
+    if (v == "window" && ((a.args[0] != "cifar" && a.args[0] != "data" && a.args[0] != "browser") ||
+                          (a.args[1] != "on" && a.args[1] != "off"))) {
+        why = "window takes cifar|data|browser and on|off";
+        return false;
     }
     if (v == "reveal" && a.args[0] != "on" && a.args[0] != "off") {
         why = "reveal takes on or off";
@@ -241,6 +285,7 @@ void ScriptRunner::before_frame(AppState& s) {
         to_int(a.args[i], x);
         return x;
     };
+    app_wait_loads(s, 120.0);  // every action sees the result of an open_* before it
     if (v == "screenshot" || v == "dump") {
         app_wait_idle(s, 60.0);
         capture_ = true;
@@ -322,6 +367,42 @@ void ScriptRunner::before_frame(AppState& s) {
             return fail(a, "expected an error containing '" + want + "', got: " + s.edit_error);
     } else if (v == "expect_ok") {
         if (!s.edit_error.empty()) return fail(a, "expected a valid layer, got: " + s.edit_error);
+    } else if (v == "open_image" || v == "open_cifar" || v == "open_scene" || v == "open_onnx") {
+        LoadRequest q;
+        q.purpose = v == "open_image" ? FilePurpose::Image : v == "open_cifar" ? FilePurpose::Cifar
+                  : v == "open_scene" ? FilePurpose::Scene : FilePurpose::Onnx;
+        q.path = a.args[0];
+        q.image = s.image_options;
+        q.cifar_greyscale = s.cifar.greyscale;
+        s.push(intent::Open{q});
+    } else if (v == "pick") {
+        std::vector<int64_t> list;
+        index_list(a.args[0], list);
+        s.push(intent::PickCifar{list, s.cifar.greyscale});
+    } else if (v == "load_weights") {
+        LoadRequest q;
+        q.purpose = FilePurpose::Weights;
+        q.path = a.args[0];
+        for (size_t i = 1; i < a.args.size(); ++i) {
+            if (a.args[i] == "keras") q.layout = WeightLayout::Keras;
+            else if (a.args[i] == "pytorch") q.layout = WeightLayout::PyTorch;
+            else q.bias_path = a.args[i];
+        }
+        s.push(intent::Open{q});
+    } else if (v == "save_scene") {
+        s.push(intent::SaveScene{a.args[0], a.args.size() == 2});
+    } else if (v == "use_onnx") {
+        s.push(intent::UseOnnxNode{static_cast<int>(arg_int(0)), a.args.size() == 2});
+    } else if (v == "window") {
+        if (a.args[0] == "browser") {
+            if (a.args[1] == "on") app_open_browser(s, FilePurpose::Weights);
+        } else {
+            (a.args[0] == "cifar" ? s.show_cifar : s.show_data) = a.args[1] == "on";
+        }
+    } else if (v == "expect_status") {
+        std::string want;
+        for (const std::string& w : a.args) want += (want.empty() ? "" : " ") + w;
+        if (s.status.find(want) == std::string::npos) return fail(a, "expected a status containing '" + want + "', got: " + s.status);
     }
 }
 
@@ -355,6 +436,13 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     json j;
     j["window"] = {{"width", width}, {"height", height}};
     j["error"] = s.edit_error;
+    j["status"] = s.status;
+    j["status_error"] = s.status_error;
+    j["menu_height"] = s.geometry.menu_height;
+    j["scene_path"] = s.scene_path;
+    j["input_kind"] = s.scene->image_kind;
+    j["onnx_max_diff"] = s.onnx.max_diff ? json(*s.onnx.max_diff) : json(nullptr);
+    j["weights_info"] = s.weights_info.text;
     j["error_rect"] = s.geometry.error_text ? rect(s.geometry.error_text->min, s.geometry.error_text->max) : json(nullptr);
     j["layer"] = layer_python_text(s.scene->edit.layer);
     j["input_shape"] = input_shape(s.scene->edit);
@@ -406,6 +494,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
         return a;
     };
     j["input_pixels"] = grids(s.geometry.input_pixels);
+    j["input_rgb"] = grids(s.geometry.input_rgb);
     j["fmap_pixels"] = grids(s.geometry.fmap_pixels);
     json outline = json::array();
     for (const OutlineRect& r : s.geometry.window)

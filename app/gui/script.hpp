@@ -12,6 +12,11 @@
 //   hover c y x | hover n c y x | hover off      pin the hovered input pixel
 //   zoom input|fmap|filters PX     reveal on|off     ui_scale F
 //   frames N | wait | screenshot PATH | dump PATH | expect_error [TEXT] | expect_ok
+//   open_image PATH | open_cifar PATH | pick I[,J...] | load_weights PATH [BIAS.npy] [keras|pytorch]
+//   open_onnx PATH | use_onnx NODE_INDEX [test_input] | open_scene PATH | save_scene PATH [overwrite]
+//   expect_status [TEXT]     the status line (last load/save outcome) contains TEXT
+//   window cifar|data|browser on|off   (browser on: the file browser, as for Load weights)
+// Every action first waits for a load in progress and applies its result, so `open_cifar F` then `pick 7` works.
 // Blank lines and lines starting with # are ignored. Unknown lines are an error before anything runs.
 #pragma once
 

@@ -5,7 +5,8 @@ namespace convscope::gui {
 void next_window_slot(const AppState& s, Slot slot) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     const float bar = ImGui::GetFrameHeight() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f + 28.0f;
-    const float body = d.y - bar;
+    const float top = ImGui::GetFrameHeight();  // the main menu bar
+    const float body = d.y - bar - top;
     const float c0 = d.x * (290.0f / 1280.0f), c1 = d.x * (810.0f / 1280.0f);
     const float in_h = body * 0.32f, fm_h = body * 0.55f, cs_h = body * 0.21f;
     ImVec2 pos, size;
@@ -18,6 +19,7 @@ void next_window_slot(const AppState& s, Slot slot) {
         case Slot::Filters: pos = {c1, fm_h + cs_h}, size = {d.x - c1, body - fm_h - cs_h}; break;
         case Slot::Playback: pos = {0, body}, size = {d.x, bar}; break;
     }
+    pos.y += top;
     const ImGuiCond cond = s.relayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
     ImGui::SetNextWindowPos(pos, cond);
     ImGui::SetNextWindowSize(size, cond);

@@ -1,0 +1,503 @@
+// Data in, on the UI thread between frames: starting loads, applying their results (only a complete, valid result
+// changes the scene), CIFAR picks, pictures, ONNX Conv nodes, .npy weights, and scene files both ways.
+//
+// Sections: status and recent · starting loads · inputs (pictures, CIFAR) · weights · ONNX · scene files ·
+//           applying a finished load
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "app_state.hpp"
+#include "error.hpp"
+
+namespace convscope::gui {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<int64_t> kernel_of(const Shape& w) {
+    std::vector<int64_t> k(w.begin() + 2, w.end());
+    if (k.size() == 2 && k[0] == k[1]) k.resize(1);
+    return k;
+}
+
+std::string list_text(const std::vector<int64_t>& v) {
+    std::string t;
+    for (size_t i = 0; i < v.size(); ++i) t += (i ? "x" : "") + std::to_string(v[i]);
+    return t;
+}
+
+bool user_weights(const Scene& sc) { return sc.weight_source.kind != SceneWeights::Kind::Builtin; }
+
+// The current layer with a new input batch x (canonical (N, C, H, W)). With the built-in weights the layer follows
+// the picture (Conv2d, in_channels = C); with loaded weights a mismatch is PyTorch's error and nothing changes.
+bool edit_for_input(const AppState& s, const Shape& x, LayerEdit& e, std::string& note, std::string& error) {
+    const Scene& sc = *s.scene;
+    e = sc.edit;
+    e.input = InputSpec{x[0], x[1], x[2], x[3], false};
+    if (e.layer.dims == 2) {
+        const ConvCheck check = conv_layer_check(e.layer, input_shape(e));
+        if (check.ok()) {
+            e.input.c_follows_layer = x[1] == e.layer.in_channels;
+            return true;
+        }
+        if (user_weights(sc)) {
+            error = check.error;
+            return false;
+        }
+    } else if (user_weights(sc)) {
+        error = "the layer is " + layer_python_text(e.layer) + " with loaded weights; a picture needs nn.Conv2d "
+                "(load Conv2d weights or choose a Conv2d preset first)";
+        return false;
+    }
+    const ConvLayer before = e.layer;
+    e.layer.dims = 2;
+    e.layer.in_channels = x[1];
+    if (e.layer.params.groups > 1 && (x[1] % e.layer.params.groups != 0 || e.layer.out_channels % e.layer.params.groups != 0))
+        e.layer.params.groups = 1;
+    e.input.c_follows_layer = true;
+    note = "the layer now reads " + std::to_string(x[1]) + " channel(s): " + layer_python_text(before) + " -> " +
+           layer_python_text(e.layer);
+    return true;
+}
+
+}  // namespace
+
+// ---- status and recent ----
+
+void app_set_status(AppState& s, const std::string& text, bool error) {
+    s.status = text;
+    s.status_error = error;
+}
+
+void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose) {
+    recent_add(s.recent, path, purpose);
+    if (std::string error; !recent_save(s.recent, error)) app_set_status(s, s.status + "  (" + error + ")", s.status_error);
+}
+
+void app_open_browser(AppState& s, FilePurpose purpose) {
+    FileBrowser& b = s.browser;
+    b.open_requested = true;
+    b.purpose = purpose;
+    b.confirm_overwrite.clear();
+    std::error_code ec;
+    if (b.dir.empty()) b.dir = fs::current_path(ec).string();
+    b.path_text[0] = '\0';
+    if (purpose == FilePurpose::SaveScene) {
+        const std::string name = s.scene_path.empty() || s.scene_path_builtin ? "lesson.json" : file_name(s.scene_path);
+        std::snprintf(b.path_text.data(), b.path_text.size(), "%s", (fs::path(b.dir) / name).string().c_str());
+    }
+}
+
+// ---- starting loads ----
+
+void app_start_load(AppState& s, LoadRequest request) {
+    if (request.purpose == FilePurpose::Cifar) s.cifar.error.clear();
+    s.loader.start(request);
+    app_set_status(s, std::string("Loading ") + file_name(request.path) + " ...", false);
+}
+
+// ---- inputs ----
+
+void app_use_image(AppState& s) {
+    if (!s.image) return;
+    std::string error, note;
+    try {
+        Tensor x = image_batch(*s.image, s.image_options);
+        LayerEdit e;
+        if (!edit_for_input(s, x.shape, e, note, error)) throw Error(error);
+        SceneData d;
+        d.input_source.kind = SceneInput::Kind::Image;
+        d.input_source.path = s.image_path;
+        d.input_source.greyscale = s.image_options.greyscale;
+        d.input_source.center_crop = s.image_options.center_crop;
+        d.input_source.height = s.image_options.height;
+        d.input_source.width = s.image_options.width;
+        d.image_kind = image_batch_text(s.image_path, *s.image, s.image_options);
+        d.x = std::move(x);
+        if (!app_apply_data(s, e, d, error)) throw Error(error);
+        s.preset_key.clear();
+        app_set_status(s, "Opened " + file_name(s.image_path) + (note.empty() ? "" : "; " + note), false);
+    } catch (const std::exception& ex) {
+        app_set_status(s, file_name(s.image_path) + ": " + ex.what() + " (the scene is unchanged)", true);
+    }
+}
+
+void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greyscale) {
+    CifarView& v = s.cifar;
+    if (!v.set) {
+        app_set_status(s, "pick: no CIFAR set is open", true);
+        return;
+    }
+    if (indices.empty() || indices.size() > 64) {
+        app_set_status(s, "pick: choose 1 to 64 images (the batch N)", true);
+        return;
+    }
+    std::string error, note;
+    try {
+        Tensor x = cifar_batch(*v.set, indices, greyscale);
+        LayerEdit e;
+        if (!edit_for_input(s, x.shape, e, note, error)) throw Error(error);
+        SceneData d;
+        d.input_source.kind = SceneInput::Kind::Cifar;
+        d.input_source.path = v.path;
+        d.input_source.indices = indices;
+        d.input_source.greyscale = greyscale;
+        d.image_kind = cifar_batch_text(*v.set, indices, greyscale);
+        d.x = std::move(x);
+        if (!app_apply_data(s, e, d, error)) throw Error(error);
+        v.selection = indices;
+        v.greyscale = greyscale;
+        s.preset_key.clear();
+        app_set_status(s, "Batch of " + std::to_string(indices.size()) + " from " + file_name(v.path) +
+                              (note.empty() ? "" : "; " + note), false);
+    } catch (const std::exception& ex) {
+        app_set_status(s, file_name(v.path) + ": " + ex.what() + " (the scene is unchanged)", true);
+    }
+}
+
+// ---- weights ----
+
+namespace {
+
+void use_weights(AppState& s, const LoadResult& r) {
+    const Scene& sc = *s.scene;
+    const std::string name = file_name(r.request.path);
+    const Tensor& w = r.weight;
+    const bool has_bias = r.bias.numel() > 0 || !r.bias.shape.empty();
+    const ConvCheck check = conv_check(sc.edit.layer.params, input_shape(sc.edit), w.shape,
+                                       has_bias ? std::optional<Shape>(r.bias.shape) : std::nullopt);
+    if (!check.ok()) {
+        app_set_status(s, name + ": RuntimeError: " + check.error + " (nothing changed)", true);
+        s.weights_info.text = "Not loaded: " + check.error;
+        return;
+    }
+    LayerEdit e = sc.edit;
+    e.layer.out_channels = w.shape[0];
+    e.layer.kernel_size = kernel_of(w.shape);
+    e.layer.bias = has_bias;
+    std::vector<std::string> changed;
+    if (e.layer.out_channels != sc.edit.layer.out_channels)
+        changed.push_back("out_channels " + std::to_string(sc.edit.layer.out_channels) + " -> " + std::to_string(w.shape[0]));
+    if (e.layer.weight_shape() != sc.edit.layer.weight_shape() && e.layer.kernel_size != sc.edit.layer.kernel_size)
+        changed.push_back("kernel_size " + list_text(sc.edit.layer.kernel_size) + " -> " + list_text(e.layer.kernel_size));
+    if (e.layer.bias != sc.edit.layer.bias) changed.push_back(has_bias ? "bias on" : "bias=False (no bias file)");
+    SceneData d;
+    d.w = canonical_4d(w, e.layer.dims);
+    d.bias = r.bias;
+    d.weight_source.kind = SceneWeights::Kind::Npy;
+    d.weight_source.weight_path = fs::absolute(r.request.path).string();
+    d.weight_source.bias_path = r.request.bias_path.empty() ? "" : fs::absolute(r.request.bias_path).string();
+    d.weight_source.layout = r.request.layout;
+    std::string error;
+    if (!app_apply_data(s, e, d, error)) {
+        app_set_status(s, name + ": " + error + " (nothing changed)", true);
+        return;
+    }
+    WeightsInfo& info = s.weights_info;
+    info.text = name + ": " + (r.request.layout == WeightLayout::Keras ? "assumed Keras layout; " : "assumed PyTorch layout; ") +
+                (r.permutation.empty() ? "used as stored" : r.permutation) + ". weight " + shape_to_string(e.layer.weight_shape());
+    info.text += has_bias ? ", bias from " + file_name(r.request.bias_path) : ", no bias";
+    if (!changed.empty()) {
+        info.text += ". The layer was set from the weight's shape: ";
+        for (size_t i = 0; i < changed.size(); ++i) info.text += (i ? ", " : "") + changed[i];
+    }
+    info.notices = r.notices;
+    s.preset_key.clear();
+    app_set_status(s, "Loaded weights " + name + (changed.empty() ? "" : " (layer set from the weight's shape)"), false);
+}
+
+// ---- ONNX ----
+
+}  // namespace
+
+void app_use_onnx_node(AppState& s, int index, bool test_input) {
+    OnnxView& v = s.onnx;
+    if (!v.data || index < 0 || index >= static_cast<int>(v.data->model.nodes.size())) return;
+    const OnnxModel& m = v.data->model;
+    const OnnxNode& node = m.nodes[static_cast<size_t>(index)];
+    v.selected = index;
+    v.max_diff.reset();
+    v.expected_scene = 0;
+    try {
+        if (node.op != OnnxOp::Conv) throw Error(node.label() + " is not a Conv node");
+        const bool use_test = test_input && v.data->test_input;
+        const Scene& sc = *s.scene;
+        Shape in = node.input_shape ? *node.input_shape : input_shape(sc.edit);
+        if (use_test) in = v.data->test_input->shape;
+        const OnnxLayer L = onnx_resolve_node(m, node, in);
+        auto value = [&](const std::string& name) {
+            const OnnxInitializer* init = m.find_initializer(name);
+            if (!init) throw Error(node.label() + ": '" + name + "' is not a constant of the model");
+            if (!init->value) throw Error(node.label() + ": " + name + ": " + init->error);
+            return *init->value;
+        };
+        const Tensor w = value(L.weight_name);
+        LayerEdit e = sc.edit;
+        e.layer.dims = L.dims;
+        e.layer.in_channels = in[1];
+        e.layer.out_channels = w.shape[0];
+        e.layer.kernel_size = kernel_of(w.shape);
+        e.layer.params = L.conv;
+        e.layer.bias = !L.bias_name.empty();
+        e.input = L.dims == 1 ? InputSpec{in[0], in[1], 1, in[2], true} : InputSpec{in[0], in[1], in[2], in[3], true};
+        SceneData d;
+        if (e.layer.bias) d.bias = value(L.bias_name);
+        d.w = canonical_4d(w, L.dims);
+        d.weight_source.kind = SceneWeights::Kind::Onnx;
+        d.weight_source.onnx_path = v.data->path;
+        d.weight_source.onnx_node = node.name.empty() ? node.label() : node.name;
+        if (use_test) {
+            d.x = canonical_4d(*v.data->test_input, L.dims);
+            d.input_source.kind = SceneInput::Kind::Embedded;
+            d.image_kind = "test_data_set_0/input_0.pb";
+        }
+        std::string error;
+        if (!app_apply_data(s, e, d, error)) throw Error(error);
+        v.note = L.description();
+        for (const std::string& n : L.notes) v.note += "\n" + n;
+        const bool graph_output = !node.outputs.empty() && !m.outputs.empty() && node.outputs[0] == m.outputs[0].name;
+        if (use_test && v.data->test_output && graph_output) {
+            v.expected = *v.data->test_output;
+            v.expected_scene = s.pending ? s.pending->id : s.scene->id;
+        }
+        s.preset_key.clear();
+        app_set_status(s, "Scene takes " + node.label() + " from " + file_name(v.data->path), false);
+    } catch (const std::exception& ex) {
+        v.note = std::string("Not used: ") + ex.what();
+        app_set_status(s, file_name(v.data->path) + ": " + ex.what() + " (nothing changed)", true);
+    }
+}
+
+// ---- scene files ----
+
+SceneFile scene_file_from_state(const AppState& s) {
+    const Scene& sc = *s.scene;
+    const ConvGeometry& g = sc.geo;
+    SceneFile f;
+    for (const Preset& p : s.presets)
+        if (p.key == s.preset_key) f.title = p.label;
+    f.input = sc.input_source;
+    f.input.tensor = Tensor();
+    if (f.input.kind == SceneInput::Kind::Builtin) {
+        // scene_io stores only a name for a generated input: the size travels in it ("generated 28x28").
+        f.input.builtin = "generated " + std::to_string(g.dims == 1 ? 1 : g.in[0]) + "x" + std::to_string(g.in[1]);
+    } else if (f.input.kind == SceneInput::Kind::Embedded) {
+        f.input.tensor = torch_form(sc.x, g.dims);
+    }
+    f.layer = sc.edit.layer;
+    f.batch = g.n;
+    f.weights = sc.weight_source;
+    f.weights.weight = Tensor(), f.weights.bias = Tensor();
+    if (f.weights.kind == SceneWeights::Kind::Embedded) {
+        f.weights.weight = torch_form(sc.w, g.dims);
+        if (sc.edit.layer.bias) f.weights.bias = sc.bias;
+    }
+    f.cursor_step = s.step;
+    f.granularity = s.granularity;
+    f.view.ui_scale = s.view.ui_scale;
+    f.view.input_zoom = s.view.input_zoom;
+    f.view.maps_zoom = s.view.fmap_zoom;
+    f.view.filters_zoom = s.view.filter_zoom;
+    f.view.reveal_all = !s.view.reveal_progressively;
+    f.view.selected_c_out = s.cs.c_out;
+    return f;
+}
+
+bool app_save_scene(AppState& s, const std::string& path, bool overwrite) {
+    std::error_code ec;
+    if (path.empty()) return false;
+    if (fs::exists(path, ec) && !overwrite) {
+        s.browser.confirm_overwrite = path;
+        app_set_status(s, file_name(path) + " exists: confirm to overwrite it", true);
+        return false;
+    }
+    try {
+        scene_save(path, scene_file_from_state(s));
+    } catch (const std::exception& e) {
+        app_set_status(s, std::string("Not saved: ") + e.what(), true);
+        return false;
+    }
+    s.browser.confirm_overwrite.clear();
+    s.scene_path = fs::absolute(path).string();
+    s.scene_path_builtin = false;
+    app_set_status(s, "Saved scene " + file_name(path), false);
+    app_add_recent(s, s.scene_path, FilePurpose::Scene);
+    return true;
+}
+
+namespace {
+
+void use_scene(AppState& s, const LoadedScene& ls) {
+    const SceneFile& f = ls.file;
+    const Granularity old_granularity = s.granularity;
+    s.granularity = f.granularity;
+    std::string error;
+    if (!app_apply_data(s, ls.edit, ls.data, error)) {
+        s.granularity = old_granularity;
+        app_set_status(s, file_name(ls.path) + ": " + error + " (the current scene stays)", true);
+        return;
+    }
+    const uint64_t id = s.pending ? s.pending->id : s.scene->id;
+    if (s.pending)
+        s.step_on_install = std::make_pair(id, f.cursor_step);
+    else
+        s.step = f.cursor_step;
+    std::error_code ec;
+    const fs::path assets = fs::weakly_canonical(fs::path(s.asset_dir) / "scenes", ec);
+    const fs::path parent = fs::weakly_canonical(fs::path(ls.path).parent_path(), ec);
+    const bool builtin = !s.asset_dir.empty() && parent == assets;
+    if (!builtin) {
+        if (f.view.ui_scale != s.view.ui_scale) s.push(intent::SetUiScale{f.view.ui_scale});
+        s.view.input_zoom = f.view.input_zoom;
+        s.view.fmap_zoom = f.view.maps_zoom;
+        s.view.filter_zoom = f.view.filters_zoom;
+        s.view.reveal_progressively = !f.view.reveal_all;
+    }
+    s.preset_key.clear();
+    for (const Preset& p : s.presets)
+        if (!f.title.empty() && (p.label == f.title || p.key == f.title)) s.preset_key = p.key;
+    if (ls.cifar) {
+        s.cifar.set = ls.cifar;
+        s.cifar.path = f.input.path;
+        s.cifar.selection = f.input.indices;
+        s.cifar.greyscale = f.input.greyscale;
+        s.cifar.shown_key = {nullptr, -2};
+    }
+    if (ls.image) {
+        s.image = ls.image;
+        s.image_path = ls.image_path;
+        s.image_options = ImageOptions{f.input.greyscale, f.input.center_crop, f.input.height, f.input.width};
+    }
+    s.weights_info = WeightsInfo{};
+    s.scene_path = ls.path;
+    s.scene_path_builtin = builtin;
+    app_set_status(s, "Opened scene " + file_name(ls.path), false);
+}
+
+}  // namespace
+
+void app_update_onnx_diff(AppState& s) {
+    OnnxView& v = s.onnx;
+    if (v.expected_scene == 0 || v.max_diff || !s.output || s.output->scene->id != v.expected_scene) return;
+    const Tensor& y = s.output->y;
+    if (y.numel() != v.expected.numel()) {
+        v.note += "\noutput_0.pb has " + shape_to_string(v.expected.shape) + "; the layer gives " +
+                  shape_to_string(s.geo().output_shape_torch());
+        v.expected_scene = 0;
+        return;
+    }
+    float m = 0.0f;
+    for (int64_t i = 0; i < y.numel(); ++i) {
+        const float d = std::fabs(y.data[static_cast<size_t>(i)] - v.expected.data[static_cast<size_t>(i)]);
+        m = std::isnan(d) ? d : std::max(m, d);
+    }
+    v.max_diff = m;
+}
+
+void app_update_cifar_view(AppState& s) {
+    CifarView& v = s.cifar;
+    if (!v.set) return;
+    const std::pair<const CifarDataset*, int> key{v.set.get(), v.class_filter};
+    if (v.shown_key != key) {
+        v.shown_key = key;
+        v.shown.clear();
+        for (int64_t i = 0; i < v.set->size(); ++i)
+            if (v.class_filter < 0 || v.set->images[static_cast<size_t>(i)].label == v.class_filter) v.shown.push_back(i);
+        ++v.generation;
+    }
+    for (size_t slot = 0; slot < 2; ++slot) {
+        const auto& want = v.wanted[slot];
+        if (want[0] < 0 || want == v.page_keys[slot] || want[2] != v.generation) continue;
+        v.page_keys[slot] = want;
+        const int64_t first = want[0], count = std::min<int64_t>(want[1], static_cast<int64_t>(v.shown.size()) - first);
+        if (count <= 0) continue;
+        const uint8_t* px = v.set->pixels.data();
+        upload_tiles(v.pages[slot], static_cast<int>(count), 32, 32, 4, [&](int t, float* texels) {
+            const uint8_t* img = px + v.shown[static_cast<size_t>(first + t)] * kCifarPixels;
+            for (int i = 0; i < 1024; ++i) {
+                texels[4 * i] = static_cast<float>(img[i]) / 255.0f;
+                texels[4 * i + 1] = static_cast<float>(img[1024 + i]) / 255.0f;
+                texels[4 * i + 2] = static_cast<float>(img[2048 + i]) / 255.0f;
+                texels[4 * i + 3] = 0.0f;
+            }
+        });
+    }
+}
+
+// ---- applying a finished load ----
+
+void app_take_load_result(AppState& s) {
+    std::optional<LoadResult> got = s.loader.take_result();
+    if (!got) {
+        if (!s.loader.busy() && !s.load_queue.empty()) {
+            LoadRequest next = s.load_queue.front();
+            s.load_queue.erase(s.load_queue.begin());
+            app_start_load(s, next);
+        }
+        return;
+    }
+    LoadResult& r = *got;
+    const LoadRequest& q = r.request;
+    const bool builtin_scene = q.purpose == FilePurpose::Scene && !s.asset_dir.empty() &&
+                               q.path.rfind(s.asset_dir + "/scenes/", 0) == 0;
+    if (!r.error.empty()) {
+        if (q.purpose == FilePurpose::Cifar) {
+            s.cifar.error = r.error;
+            s.cifar.partial_records = r.partial_records;
+            s.cifar.ambiguous = r.ambiguous;
+            s.cifar.failed = q;
+            s.show_cifar = true;
+        }
+        app_set_status(s, r.error + " (nothing changed)", true);
+        for (const Preset& p : s.presets)
+            if (builtin_scene && p.scene_file == q.path) {  // a broken shipped file: the preset's own settings
+                s.preset_key = p.key;
+                app_apply_edit(s, p.edit);
+                app_set_status(s, r.error + " (the built-in settings are used)", true);
+            }
+        return;
+    }
+    if (!builtin_scene) app_add_recent(s, q.path, q.purpose);
+    switch (q.purpose) {
+        case FilePurpose::Image:
+            s.image = r.image;
+            s.image_path = fs::absolute(q.path).string();
+            s.image_options = q.image;
+            app_use_image(s);
+            break;
+        case FilePurpose::Cifar: {
+            CifarView& v = s.cifar;
+            v.set = r.cifar;
+            v.path = fs::absolute(q.path).string();
+            v.selection.clear();
+            v.class_filter = -1;
+            v.shown_key = {nullptr, -2};
+            v.error.clear();
+            app_set_status(s, "Opened " + file_name(q.path) + ": " + std::to_string(v.set->size()) + " images" +
+                                  (v.set->warnings.empty() ? "" : " (" + v.set->warnings.front() + ")"), false);
+            if (!q.pick.empty())
+                app_pick_cifar(s, q.pick, q.cifar_greyscale);
+            else
+                s.show_cifar = true;
+            break;
+        }
+        case FilePurpose::Weights:
+        case FilePurpose::Bias: use_weights(s, r); break;
+        case FilePurpose::Onnx: {
+            s.onnx = OnnxView{};
+            s.onnx.data = r.onnx;
+            int convs = 0;
+            for (const OnnxNode& n : r.onnx->model.nodes) convs += n.op == OnnxOp::Conv;
+            app_set_status(s, "Opened " + file_name(q.path) + ": " + std::to_string(convs) + " Conv node(s)", convs == 0);
+            s.show_data = true;
+            break;
+        }
+        case FilePurpose::Scene:
+        case FilePurpose::SaveScene: use_scene(s, *r.scene); break;
+    }
+}
+
+}  // namespace convscope::gui

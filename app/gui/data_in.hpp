@@ -1,0 +1,145 @@
+// Data in: what the user can open (pictures, CIFAR sets, .npy weights, ONNX models, scene files), the loads that
+// run off the UI thread, reading a scene file with everything it references, and the recent-files list.
+// No ImGui, no GL: a load turns untrusted bytes into a LoadResult (data or an error message); the app decides
+// what to do with it between frames (app_data.cpp), so a failed load never touches the scene on screen.
+//
+// Sections: purposes · requests and results · the loader thread · building inputs · scene files · recent files
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cifar.hpp"
+#include "image_io.hpp"
+#include "layout.hpp"
+#include "onnx_model.hpp"
+#include "scene.hpp"
+#include "scene_io.hpp"
+
+namespace convscope::gui {
+
+// ---- purposes: what a path is opened as ----
+enum class FilePurpose { Image, Cifar, Weights, Bias, Onnx, Scene, SaveScene };
+const char* purpose_name(FilePurpose p);       // "image", "CIFAR", ... (recent.json, messages)
+std::optional<FilePurpose> purpose_from_name(const std::string& name);
+const char* purpose_extensions(FilePurpose p);  // ".png .jpg .jpeg .bmp", for the browser's filter line
+bool purpose_accepts(FilePurpose p, const std::filesystem::path& file);
+// By extension (dropped files, command line): .json scene, .onnx, .npy weights, image, CIFAR .bin/.tar.gz.
+std::optional<FilePurpose> purpose_of_path(const std::string& path);
+
+// ---- requests and results ----
+struct ImageOptions {
+    bool greyscale = false;
+    bool center_crop = false;  // else area resize
+    int64_t height = 32, width = 32;
+};
+
+struct LoadRequest {
+    FilePurpose purpose = FilePurpose::Image;
+    std::string path;
+    std::string bias_path;                          // Weights: optional
+    WeightLayout layout = WeightLayout::PyTorch;    // Weights
+    std::optional<CifarVariant> variant;            // Cifar: the user's answer to "CIFAR-10 or CIFAR-100?"
+    bool accept_partial = false;                    // Cifar: load the complete records of a cut-short file
+    std::vector<int64_t> pick;                      // Cifar: images that become the batch once loaded
+    bool cifar_greyscale = false;
+    ImageOptions image;
+};
+
+struct OnnxData {
+    std::string path;
+    OnnxModel model;
+    // <model folder>/test_data_set_0/input_0.pb and output_0.pb, when present and readable
+    std::optional<Tensor> test_input, test_output;
+    std::string test_note;  // what was found or why it could not be read
+};
+
+// A scene file with everything it references loaded and checked: ready to swap in.
+struct LoadedScene {
+    std::string path;
+    SceneFile file;
+    LayerEdit edit;
+    SceneData data;
+    std::shared_ptr<const CifarDataset> cifar;  // when the input comes from a CIFAR set
+    std::string image_path;                     // when the input is a picture
+    std::shared_ptr<const DecodedImage> image;
+};
+
+struct LoadResult {
+    LoadRequest request;
+    std::string error;            // non-empty: the load failed (names the file and what was wrong)
+    int64_t partial_records = -1; // CIFAR: the file is cut short; this many records are complete
+    bool ambiguous = false;       // CIFAR: could be CIFAR-10 or CIFAR-100
+    std::shared_ptr<const DecodedImage> image;
+    std::shared_ptr<const CifarDataset> cifar;
+    Tensor weight, bias;          // Weights: already in PyTorch layout; bias empty when none was given
+    std::string permutation;      // Weights: weight_to_pytorch's text
+    std::vector<std::string> notices;
+    std::shared_ptr<const OnnxData> onnx;
+    std::shared_ptr<const LoadedScene> scene;
+};
+
+// ---- the loader thread: one load at a time; starting another cancels the one running ----
+class Loader {
+public:
+    Loader() = default;
+    ~Loader();
+    Loader(const Loader&) = delete;
+    Loader& operator=(const Loader&) = delete;
+
+    void start(LoadRequest request);
+    std::optional<LoadResult> take_result();
+    bool busy() const { return busy_.load(); }
+    float progress() const { return progress_.load(); }
+    const LoadRequest& request() const { return request_; }  // the load running (or last run)
+    void cancel();
+
+private:
+    std::thread thread_;
+    std::atomic<bool> cancel_{false};
+    std::atomic<bool> busy_{false};
+    std::atomic<float> progress_{0.0f};
+    LoadRequest request_;
+    std::mutex mutex_;
+    std::optional<LoadResult> done_;
+};
+
+// Runs one request on the calling thread (the loader's body). Never throws: failures are result.error.
+LoadResult run_load(const LoadRequest& request, const std::atomic<bool>* cancel, std::atomic<float>* progress);
+
+// ---- building inputs ----
+// (N, C, 32, 32) from the chosen images (C = 3, or 1 with greyscale: ITU-R BT.601 luma). Indices are checked.
+Tensor cifar_batch(const CifarDataset& set, const std::vector<int64_t>& indices, bool greyscale);
+// "CIFAR #7 cat, #3 dog" — what the Input panel says the batch is.
+std::string cifar_batch_text(const CifarDataset& set, const std::vector<int64_t>& indices, bool greyscale);
+// "photo.png (640x480, area resize)".
+std::string image_batch_text(const std::string& path, const DecodedImage& image, const ImageOptions& options);
+// (1, C, H, W) from a decoded picture.
+Tensor image_batch(const DecodedImage& image, const ImageOptions& options);
+std::string file_name(const std::string& path);
+
+// ---- scene files ----
+// Reads `path`, then every file it references, checks every shape against the layer; throws Error naming the
+// file and field. `asset_dir` is where built-in scenes live (they may name generated pictures).
+LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* cancel, std::atomic<float>* progress);
+
+// ---- recent files: $XDG_CONFIG_HOME/convscope/recent.json or ~/.config/convscope/recent.json ----
+struct RecentFile {
+    std::string path;
+    FilePurpose purpose = FilePurpose::Image;
+};
+inline constexpr size_t kMaxRecent = 12;
+std::string recent_files_path();  // "" when neither variable is set
+// Returns false with a message on failure (the list is then empty); a missing file is not a failure.
+bool recent_load(std::vector<RecentFile>& out, std::string& error);
+bool recent_save(const std::vector<RecentFile>& list, std::string& error);
+void recent_add(std::vector<RecentFile>& list, const std::string& path, FilePurpose purpose);
+
+}  // namespace convscope::gui

@@ -1,0 +1,137 @@
+#include <string>
+
+#include "panels.hpp"
+#include "widgets.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+void save(AppState& s) {
+    if (!s.scene_path.empty() && !s.scene_path_builtin)
+        s.push(intent::SaveScene{s.scene_path, true});
+    else
+        app_open_browser(s, FilePurpose::SaveScene);
+}
+
+void handle_shortcuts(AppState& s) {
+    const ImGuiIO& io = ImGui::GetIO();
+    if (!io.KeyCtrl || io.WantTextInput) return;
+    if (ImGui::IsKeyPressed('S', false)) {
+        if (io.KeyShift)
+            app_open_browser(s, FilePurpose::SaveScene);
+        else
+            save(s);
+    }
+    if (ImGui::IsKeyPressed('O', false)) app_open_browser(s, FilePurpose::Scene);
+}
+
+void file_menu(AppState& s) {
+    if (ImGui::MenuItem("Open image...")) app_open_browser(s, FilePurpose::Image);
+    if (ImGui::MenuItem("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
+    if (ImGui::MenuItem("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
+    if (ImGui::MenuItem("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s, FilePurpose::Scene);
+    if (ImGui::MenuItem("Save scene", "Ctrl+S")) save(s);
+    if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) app_open_browser(s, FilePurpose::SaveScene);
+    if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
+        for (size_t i = 0; i < s.recent.size(); ++i) {
+            const RecentFile& r = s.recent[i];
+            ImGui::PushID(static_cast<int>(i));
+            const std::string label = std::string(purpose_name(r.purpose)) + ": " + file_name(r.path);
+            if (ImGui::MenuItem(label.c_str())) {
+                LoadRequest q;
+                q.purpose = r.purpose;
+                q.path = r.path;
+                q.image = s.image_options;
+                q.cifar_greyscale = s.cifar.greyscale;
+                s.push(intent::Open{q});
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.path.c_str());
+            ImGui::PopID();
+        }
+        ImGui::EndMenu();
+    }
+}
+
+void view_menu(AppState& s) {
+    ImGui::MenuItem("Data (sources, weights, ONNX)", nullptr, &s.show_data);
+    ImGui::MenuItem("CIFAR browser", nullptr, &s.show_cifar);
+    if (ImGui::BeginMenu("UI scale")) {
+        for (float f : {0.75f, 1.0f, 1.25f, 1.5f, 2.0f}) {
+            const std::string label = std::to_string(static_cast<int>(f * 100.0f + 0.5f)) + "%";
+            if (ImGui::MenuItem(label.c_str(), nullptr, s.view.ui_scale == f)) {
+                s.view.ui_scale = f;
+                s.push(intent::SetUiScale{f});
+            }
+        }
+        ImGui::EndMenu();
+    }
+}
+
+void status_line(AppState& s) {
+    const float avail = ImGui::GetContentRegionAvail().x;
+    if (s.loader.busy()) {
+        const std::string text = "Loading " + file_name(s.loader.request().path);
+        ImGui::ProgressBar(s.loader.progress(), ImVec2(std::min(avail, 320.0f), 0), text.c_str());
+        return;
+    }
+    if (s.status.empty()) return;
+    std::string text = s.status;
+    const float w = ImGui::CalcTextSize(text.c_str()).x;
+    if (w > avail - 8.0f) {
+        while (!text.empty() && ImGui::CalcTextSize((text + "...").c_str()).x > avail - 8.0f) text.pop_back();
+        text += "...";
+    }
+    ImGui::TextColored(s.status_error ? kErrorText : kDimText, "%s", text.c_str());
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
+        ImGui::TextUnformatted(s.status.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
+void about(AppState& s) {
+    if (!s.show_about) return;
+    ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_FirstUseEver);
+    const ImVec2 d = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.4f), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
+    if (ImGui::Begin("About convscope", &s.show_about, ImGuiWindowFlags_NoCollapse)) {
+        ImGui::TextWrapped("convscope shows exactly how a convolution layer computes: every window, every "
+                           "multiply-add, with PyTorch's own shapes and error messages.");
+        ImGui::TextColored(kDimText, "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
+                                     "weights (PyTorch or Keras layout), ONNX Conv nodes, and scene files.");
+    }
+    ImGui::End();
+}
+
+}  // namespace
+
+void draw_main_menu(AppState& s) {
+    handle_shortcuts(s);
+    if (ImGui::BeginMainMenuBar()) {
+        if (ImGui::BeginMenu("File")) {
+            file_menu(s);
+            ImGui::EndMenu();
+        }
+        if (ImGui::BeginMenu("View")) {
+            view_menu(s);
+            ImGui::EndMenu();
+        }
+        if (ImGui::BeginMenu("Help")) {
+            ImGui::MenuItem("About", nullptr, &s.show_about);
+            ImGui::EndMenu();
+        }
+        ImGui::Dummy(ImVec2(ImGui::GetFontSize(), 0));
+        ImGui::SameLine();
+        status_line(s);
+        s.geometry.menu_height = ImGui::GetWindowSize().y;
+        ImGui::EndMainMenuBar();
+    }
+    about(s);
+}
+
+}  // namespace convscope::gui

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz/, writes seed corpora, and runs every target
+# for SECONDS_PER_TARGET seconds (default 10). Fails if any target crashes, leaks, hangs or breaks an invariant;
+# the crashing input is left in build-fuzz/fuzz-artifacts/. See fuzz/README.md for longer runs.
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]      e.g.  scripts/fuzz.sh 600 fuzz_scene
+set -euo pipefail
+
+seconds=${1:-10}
+shift || true
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CONVSCOPE_FUZZ_BUILD_DIR:-$root/build-fuzz}
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx); fi
+
+mkdir -p "$build"
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCONVSCOPE_BUILD_FUZZ=ON -DCONVSCOPE_BUILD_GUI=OFF \
+  -DCONVSCOPE_BUILD_TESTS=OFF -DCONVSCOPE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/configure.log" \
+  || { cat "$build/configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" fuzz_make_seeds
+
+corpus=$build/fuzz-corpus
+artifacts=$build/fuzz-artifacts
+mkdir -p "$corpus" "$artifacts"
+"$build/fuzz/fuzz_make_seeds" "$corpus"
+mkdir -p "$corpus/onnx"
+for model in /usr/share/libonnx-testdata/data/node/test_conv_with_strides_padding/model.onnx \
+             /usr/share/libonnx-testdata/data/node/test_basic_conv_with_padding/model.onnx \
+             /usr/share/libonnx-testdata/data/node/test_maxpool_2d_pads/model.onnx \
+             /usr/share/libonnx-testdata/data/node/test_averagepool_2d_ceil/model.onnx; do
+  [ -f "$model" ] && cp "$model" "$corpus/onnx/$(basename "$(dirname "$model")").onnx"
+done
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+failed=()
+for t in "${targets[@]}"; do
+  name=${t#fuzz_}
+  mkdir -p "$corpus/$name"
+  log=$build/$t.log
+  echo "== $t: ${seconds}s"
+  if "$build/fuzz/$t" "$corpus/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 \
+       -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" > "$log" 2>&1; then
+    grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" "$log" | tr '\n' ' '
+    echo
+  else
+    echo "!! $t FAILED (log: $log)"
+    grep -E "ERROR|SUMMARY|Test unit written" "$log" | head -20
+    failed+=("$t")
+  fi
+done
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "fuzzing found problems in: ${failed[*]}"
+  exit 1
+fi
+echo "all fuzz targets ran ${seconds}s without a crash"
