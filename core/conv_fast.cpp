@@ -79,7 +79,9 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
     assert(x.numel() == shape_numel(g.input_shape()));
     Tensor y(g.output_shape_torch());
     if (y.numel() == 0) return y;
-    const int threads = fast_conv_threads(options);
+    // Tiny layers lose more to thread start-up than they gain: below ~4 M multiply-adds run on one thread.
+    const double macs = static_cast<double>(g.output_positions()) * static_cast<double>(g.macs_per_output());
+    const int threads = macs < 4.0e6 ? 1 : fast_conv_threads(options);
     const int64_t hp = g.in[0] + g.pad_begin[0] + g.pad_end[0];
     const int64_t wp = g.in[1] + g.pad_begin[1] + g.pad_end[1];
     const int64_t K = g.macs_per_output();  // rows of the unfolded matrix: C_in/groups * kH * kW

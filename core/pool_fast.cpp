@@ -18,6 +18,12 @@ std::pair<int64_t, int64_t> interior_range(int64_t size, int64_t out, int64_t k,
     return {lo, std::max(lo, hi)};
 }
 
+// The max rule as a select (no branch on the data): v replaces best when larger, or when v is NaN.
+inline float takes_over(float v, float best) {
+    const bool take = (v > best) | (v != v);
+    return take ? v : best;
+}
+
 }  // namespace
 
 Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
@@ -31,6 +37,7 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
     const int64_t ylo = ys.first, yhi = ys.second, xlo = xs.first, xhi = xs.second;
     const int64_t planes = g.n * g.c;
     const bool is_max = g.mode == PoolMode::Max;
+    const bool max2x2 = kH == 2 && kW == 2 && g.dilation[0] == 1 && g.dilation[1] == 1;
     const float divisor = static_cast<float>(g.divisor_override ? *g.divisor_override : kH * kW);
     PoolCursor cursor(g, x);
 
@@ -49,7 +56,14 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
                         continue;
                     }
                     const float* win = plane + (oy * g.stride[0] - g.pad_begin[0]) * W + (ox * g.stride[1] - g.pad_begin[1]);
-                    if (is_max) {
+                    if (is_max && max2x2) {
+                        // The common MaxPool2d(2): the same rule unrolled (first of equal maxima, NaN takes over).
+                        float best = win[0];
+                        best = takes_over(win[1], best);
+                        best = takes_over(win[W], best);
+                        best = takes_over(win[W + 1], best);
+                        out[oy * Wo + ox] = best;
+                    } else if (is_max) {
                         // Same rule as the reference: first of equal maxima, NaN takes over.
                         float best = -INFINITY;
                         for (int64_t ky = 0; ky < kH; ++ky) {
