@@ -31,6 +31,7 @@
 #include <string_view>
 
 #include "error.hpp"
+#include "file_io.hpp"
 
 namespace convscope {
 
@@ -40,7 +41,6 @@ namespace {
 // 1. Small helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-constexpr size_t kReadChunk = size_t{8} << 20;
 constexpr std::array<const char*, 6> kCifar10Files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                                                       "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};
 constexpr std::array<const char*, 2> kCifar100Files = {"train.bin", "test.bin"};
@@ -55,15 +55,7 @@ std::string int_text(uint64_t v) {
 }
 
 // "30,729,999": thousands separated by commas whatever the locale.
-std::string grouped(uint64_t v) {
-    const std::string digits = int_text(v);
-    std::string out;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out;
-}
+std::string grouped(uint64_t v) { return grouped_int(v); }
 
 const char* variant_name(CifarVariant v) { return v == CifarVariant::Cifar10 ? "CIFAR-10" : "CIFAR-100"; }
 uint64_t record_bytes(CifarVariant v) {
@@ -98,28 +90,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
     throw IoError(path + ": " + what + ": " + std::strerror(err));
 }
 
-const char* file_type_text(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    return "not a regular file";
-}
 
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // Progress over all the bytes an open reads; also polls the cancel flag.
 class Progress {
@@ -142,44 +113,11 @@ private:
     uint64_t total_ = 0, done_ = 0;
 };
 
-// Reads a whole regular file. A directory, FIFO or device is refused after stat, before open could block; the
-// file is opened O_NONBLOCK and checked again with fstat. Reads in large chunks into one buffer.
-std::vector<uint8_t> read_regular_file(const std::string& path, uint64_t max_bytes, Progress* progress) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
-    const auto refuse = [&](mode_t mode) {
-        throw IoError(path + ": cannot read CIFAR data from it: it is " + file_type_text(mode) +
-                      " (empty or not a regular file)");
-    };
-    if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (fd.get() < 0) io_fail(path, "cannot open", errno);
-    if (::fstat(fd.get(), &st) != 0) io_fail(path, "cannot read", errno);
-    if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
-    const auto size = static_cast<uint64_t>(st.st_size);
-    if (size > max_bytes) {
-        throw FormatError(base_name(path) + " is " + grouped(size) + " bytes; more than the " + grouped(max_bytes) +
-                          " bytes convscope reads from such a file");
-    }
-    std::vector<uint8_t> bytes;
-    try {
-        bytes.resize(static_cast<size_t>(size));
-    } catch (const std::bad_alloc&) {
-        throw IoError(path + ": not enough memory to load it (" + grouped(size) + " bytes needed)");
-    }
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t r = ::read(fd.get(), bytes.data() + done, std::min(kReadChunk, bytes.size() - done));
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            io_fail(path, "cannot read", errno);
-        }
-        if (r == 0) break;  // the file shrank while we read it: parse what is there
-        done += static_cast<size_t>(r);
-        if (progress) progress->advance(static_cast<uint64_t>(r));
-    }
-    bytes.resize(done);
-    return bytes;
+// Reads a whole regular file (file_io's rules), reporting progress and polling cancel after each chunk.
+std::vector<uint8_t> read_cifar_file(const std::string& path, uint64_t max_bytes, Progress* progress) {
+    return read_regular_file(path, "CIFAR data", max_bytes, [&](uint64_t n) {
+        if (progress) progress->advance(n);
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -368,7 +306,7 @@ void read_names_files(const std::string& dir, FileSet& set) {
         struct stat st {};
         if (::stat(p.c_str(), &st) != 0) continue;
         try {
-            const std::vector<uint8_t> bytes = read_regular_file(p, kCifarMaxNamesFileBytes, nullptr);
+            const std::vector<uint8_t> bytes = read_cifar_file(p, kCifarMaxNamesFileBytes, nullptr);
             set.names_files[f] = std::string(bytes.begin(), bytes.end());
         } catch (const Error& e) {
             set.names_problems.push_back(std::string(f) + " could not be read (" + e.what() + ")");
@@ -414,7 +352,7 @@ void open_folder(const std::string& path, const CifarOpenOptions& options, Cifar
     for (const char* f : files) {
         struct stat st {};
         if (::lstat(join(dir, f).c_str(), &st) != 0) continue;
-        set.batches[f] = read_regular_file(join(dir, f), kCifarMaxArchiveBytes, &progress);
+        set.batches[f] = read_cifar_file(join(dir, f), kCifarMaxArchiveBytes, &progress);
     }
     read_names_files(dir, set);
     parse_set(set, variant, options, ds);
@@ -424,7 +362,7 @@ void open_single_file(const std::string& path, const CifarOpenOptions& options, 
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
     Progress progress(options, S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0);
-    const std::vector<uint8_t> bytes = read_regular_file(path, kCifarMaxArchiveBytes, &progress);
+    const std::vector<uint8_t> bytes = read_cifar_file(path, kCifarMaxArchiveBytes, &progress);
     const std::string name = base_name(path);
     parse_with_hint(bytes.data(), bytes.size(), name, options.variant, options.accept_partial, ds);
     // Class names from the set's names file next to it, if there is one.

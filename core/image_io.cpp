@@ -16,9 +16,6 @@
 // limit is set to the same side length as a second guard.
 #include "image_io.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -32,6 +29,7 @@
 #include <string_view>
 
 #include "error.hpp"
+#include "file_io.hpp"
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. stb configuration. Included as <stb/...> so that the compiler treats stb as a system header (its code does
@@ -75,13 +73,9 @@ std::string mib_text(uint64_t bytes) {
     return int_text(static_cast<int64_t>((bytes + (uint64_t{1} << 20) - 1) >> 20)) + " MiB";
 }
 
-std::string base_name(const std::string& path) {
-    const size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string extension_of(const std::string& name) {
-    const std::string base = base_name(name);
+    const std::string base = file_base_name(name);
     const size_t dot = base.find_last_of('.');
     if (dot == std::string::npos) return "";
     std::string ext = base.substr(dot + 1);
@@ -92,92 +86,6 @@ std::string extension_of(const std::string& name) {
 std::string stb_reason() {
     const char* r = stbi_failure_reason();
     return std::string("stb_image: ") + (r ? r : "unknown error");
-}
-
-[[noreturn]] void io_fail(const std::string& path, const std::string& what, int err) {
-    throw IoError(path + ": " + what + ": " + std::strerror(err));
-}
-
-const char* file_type_text(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    return "not a regular file";
-}
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    int close() {
-        const int r = ::close(fd_);
-        fd_ = -1;
-        return r;
-    }
-
-private:
-    int fd_;
-};
-
-std::vector<uint8_t> read_regular_file(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
-    const auto refuse = [&](mode_t mode) {
-        throw IoError(path + ": cannot load an image from it: it is " + file_type_text(mode));
-    };
-    if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (fd.get() < 0) io_fail(path, "cannot open", errno);
-    if (::fstat(fd.get(), &st) != 0) io_fail(path, "cannot read", errno);
-    if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
-    if (static_cast<uint64_t>(st.st_size) > kMaxImageFileBytes) {
-        throw FormatError(base_name(path) + " is " + mib_text(static_cast<uint64_t>(st.st_size)) +
-                          "; image files larger than " + mib_text(kMaxImageFileBytes) + " are not read");
-    }
-    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t r = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            io_fail(path, "cannot read", errno);
-        }
-        if (r == 0) break;
-        done += static_cast<size_t>(r);
-    }
-    bytes.resize(done);
-    return bytes;
-}
-
-// Writes `bytes` to path + ".tmp", fsyncs, renames over `path`; on failure removes the temporary file.
-void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-    const std::string tmp = path + ".tmp";
-    FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (fd.get() < 0) io_fail(path, "cannot create the temporary file " + tmp, errno);
-    const auto give_up = [&](const std::string& what, int err) {
-        ::unlink(tmp.c_str());
-        io_fail(path, what, err);
-    };
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t r = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            give_up("cannot write " + tmp, errno);
-        }
-        if (r == 0) give_up("cannot write " + tmp, ENOSPC);
-        done += static_cast<size_t>(r);
-    }
-    if (::fsync(fd.get()) != 0) give_up("cannot flush " + tmp + " to disk", errno);
-    if (fd.close() != 0) give_up("cannot close " + tmp, errno);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) give_up("cannot rename " + tmp + " over it", errno);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -440,8 +348,8 @@ DecodedImage image_decode(std::span<const uint8_t> bytes, const std::string& nam
 }
 
 DecodedImage image_load(const std::string& path) {
-    const std::vector<uint8_t> bytes = read_regular_file(path);
-    return image_decode(bytes, base_name(path));
+    const std::vector<uint8_t> bytes = read_regular_file(path, "an image", kMaxImageFileBytes);
+    return image_decode(bytes, file_base_name(path));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -15,9 +15,6 @@
 // padded with spaces and ended by '\n'. The data follows immediately, in C or Fortran order.
 #include "npy.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
 #include <bit>
@@ -31,6 +28,7 @@
 #include <string_view>
 
 #include "error.hpp"
+#include "file_io.hpp"
 
 static_assert(std::endian::native == std::endian::little, "convscope's .npy code assumes a little-endian host");
 static_assert(std::numeric_limits<float>::is_iec559 && sizeof(float) == 4, "float must be IEEE 754 binary32");
@@ -570,43 +568,10 @@ void convert_to_float(const uint8_t* src, size_t count, const Dtype& d, const st
 // 5. Reading
 // ---------------------------------------------------------------------------------------------------------------
 
-[[noreturn]] void io_fail(const std::string& path, const std::string& what, int err) {
-    throw IoError(path + ": " + what + ": " + std::strerror(err));
-}
-
 // Running out of memory is the system refusing, like a full disk: an IoError, so that callers see only the two
 // documented error types.
 [[noreturn]] void out_of_memory(const std::string& name, uint64_t bytes) {
     throw IoError(name + ": not enough memory to load it (" + int_text(bytes) + " bytes needed)");
-}
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    // Closes now and reports the result (close can report a delayed write error).
-    int close() {
-        const int r = ::close(fd_);
-        fd_ = -1;
-        return r;
-    }
-
-private:
-    int fd_;
-};
-
-const char* file_type_text(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    return "not a regular file";
 }
 
 }  // namespace
@@ -677,37 +642,7 @@ Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInf
 }
 
 Tensor npy_load(const std::string& path, NpyInfo* info) {
-    // stat first so that a directory or FIFO is refused before open() could block on it; O_NONBLOCK and the
-    // fstat below close the window in which the path could be swapped for something else.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
-    if (!S_ISREG(st.st_mode)) {
-        throw IoError(path + ": cannot load: it is " + file_type_text(st.st_mode) + ", not a .npy file");
-    }
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (fd.get() < 0) io_fail(path, "cannot open", errno);
-    if (::fstat(fd.get(), &st) != 0) io_fail(path, "cannot read", errno);
-    if (!S_ISREG(st.st_mode)) {
-        throw IoError(path + ": cannot load: it is " + file_type_text(st.st_mode) + ", not a .npy file");
-    }
-    std::vector<uint8_t> bytes;
-    try {
-        bytes.resize(static_cast<size_t>(st.st_size));
-    } catch (const std::bad_alloc&) {
-        out_of_memory(path, static_cast<uint64_t>(st.st_size));
-    }
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t r = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            io_fail(path, "cannot read", errno);
-        }
-        if (r == 0) break;  // the file shrank while we read it; parsing reports the missing bytes
-        done += static_cast<size_t>(r);
-    }
-    bytes.resize(done);
-    return npy_parse(bytes, path, info);
+    return npy_parse(read_regular_file(path, "a .npy array", UINT64_MAX), path, info);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -742,38 +677,6 @@ std::vector<uint8_t> npy_serialize(const Tensor& t) {
     return out;
 }
 
-void npy_save(const std::string& path, const Tensor& t) {
-    const std::vector<uint8_t> bytes = npy_serialize(t);
-    const std::string tmp = path + ".tmp";
-    FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (fd.get() < 0) io_fail(path, "cannot create the temporary file " + tmp, errno);
-
-    const auto give_up = [&](const std::string& what, int err) {
-        ::unlink(tmp.c_str());
-        io_fail(path, what, err);
-    };
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t r = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            give_up("cannot write " + tmp, errno);
-        }
-        if (r == 0) give_up("cannot write " + tmp, ENOSPC);  // no progress: treat as a full disk
-        done += static_cast<size_t>(r);
-    }
-    if (::fsync(fd.get()) != 0) give_up("cannot flush " + tmp + " to disk", errno);
-    if (fd.close() != 0) give_up("cannot close " + tmp, errno);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) give_up("cannot rename " + tmp + " over it", errno);
-
-    // Make the rename itself durable; a failure here leaves a complete file in place, so it is not reported.
-    const size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-        ::fsync(dir_fd);
-        ::close(dir_fd);
-    }
-}
+void npy_save(const std::string& path, const Tensor& t) { write_file_atomically(path, npy_serialize(t)); }
 
 }  // namespace convscope

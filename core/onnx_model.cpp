@@ -11,6 +11,8 @@
 //   7. Running nodes and graphs
 #include "onnx_model.hpp"
 
+#include "file_io.hpp"
+
 #include <fcntl.h>
 #include <onnx/onnx_pb.h>
 #include <sys/stat.h>
@@ -64,63 +66,17 @@ std::string quoted(const std::string& s) {
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
-const char* file_type_text(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    return "not a regular file";
-}
 
-[[noreturn]] void io_fail(const std::string& path, const std::string& what, int err) {
-    throw IoError(path + ": " + what + ": " + std::strerror(err));
-}
+
 
 std::string too_large_text(const std::string& name, uint64_t size, uint64_t max_bytes) {
     return name + " is " + grouped(size) + " bytes; convscope reads ONNX files of at most " + grouped(max_bytes) +
            " bytes (" + grouped(max_bytes >> 20) + " MiB)";
 }
 
-// Reads a regular file whose size is at most max_bytes. The size is checked (stat) before anything is read, and a
-// directory or FIFO is refused before open() could block on it.
+// A regular file of at most max_bytes (file_io's rules), with ONNX's own "too large" text.
 std::vector<uint8_t> read_capped(const std::string& path, uint64_t max_bytes, const char* kind) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
-    if (!S_ISREG(st.st_mode))
-        throw IoError(path + ": cannot load: it is " + file_type_text(st.st_mode) + ", not " + kind);
-    if (static_cast<uint64_t>(st.st_size) > max_bytes)
-        throw FormatError(too_large_text(path, static_cast<uint64_t>(st.st_size), max_bytes));
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) io_fail(path, "cannot open", errno);
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    if (::fstat(fd, &st) != 0) io_fail(path, "cannot read", errno);
-    if (!S_ISREG(st.st_mode))
-        throw IoError(path + ": cannot load: it is " + file_type_text(st.st_mode) + ", not " + kind);
-    if (static_cast<uint64_t>(st.st_size) > max_bytes)
-        throw FormatError(too_large_text(path, static_cast<uint64_t>(st.st_size), max_bytes));
-    std::vector<uint8_t> bytes;
-    try {
-        bytes.resize(static_cast<size_t>(st.st_size));
-    } catch (const std::bad_alloc&) {
-        throw IoError(path + ": not enough memory to load it (" + grouped(static_cast<uint64_t>(st.st_size)) +
-                      " bytes needed)");
-    }
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t r = ::read(fd, bytes.data() + done, bytes.size() - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            io_fail(path, "cannot read", errno);
-        }
-        if (r == 0) break;  // the file shrank while we read it; parsing reports what is missing
-        done += static_cast<size_t>(r);
-    }
-    bytes.resize(done);
-    return bytes;
+    return read_regular_file(path, kind, max_bytes);
 }
 
 }  // namespace

@@ -61,6 +61,7 @@
 #include <string_view>
 
 #include "error.hpp"
+#include "file_io.hpp"
 
 static_assert(std::endian::native == std::endian::little, "scene tensors are stored as little-endian float32");
 
@@ -99,10 +100,6 @@ double float_for_json(float f) {
     return d;
 }
 
-std::string base_name(const std::string& path) {
-    const size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -155,45 +152,6 @@ size_t base64_decode(std::string_view s, uint8_t* out, size_t out_size) {
         }
     }
     return o == out_size ? std::string_view::npos : s.size();
-}
-
-[[noreturn]] void io_fail(const std::string& path, const std::string& what, int err) {
-    throw IoError(path + ": " + what + ": " + std::strerror(err));
-}
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    int close() {
-        const int r = ::close(fd_);
-        fd_ = -1;
-        return r;
-    }
-
-private:
-    int fd_;
-};
-
-// Writes all of `data` to fd; returns 0 or an errno value.
-int write_all(int fd, const void* data, size_t size) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    size_t done = 0;
-    while (done < size) {
-        const ssize_t r = ::write(fd, p + done, size - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        if (r == 0) return ENOSPC;
-        done += static_cast<size_t>(r);
-    }
-    return 0;
 }
 
 std::string absolute_dir_of(const std::string& path) {
@@ -906,79 +864,12 @@ std::vector<std::string> scene_paths_outside(const SceneFile& scene, const std::
 
 void scene_save(const std::string& path, const SceneFile& scene) {
     const std::string text = scene_to_json(scene, absolute_dir_of(path));  // fails before any file is touched
-    struct stat st {};
-    const bool exists = ::lstat(path.c_str(), &st) == 0;
-    if (exists && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-        throw IoError(path + ": cannot save the scene there: it is not a regular file");
-    }
-    const std::string tmp = path + ".tmp";
-    const std::string bak = path + ".bak";
-    FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (fd.get() < 0) io_fail(path, "cannot create the temporary file " + tmp, errno);
-    const auto give_up = [&](const std::string& what, int err) {
-        ::unlink(tmp.c_str());
-        io_fail(path, what, err);
-    };
-    if (const int err = write_all(fd.get(), text.data(), text.size())) give_up("cannot write " + tmp, err);
-    if (::fsync(fd.get()) != 0) give_up("cannot flush " + tmp + " to disk", errno);
-    if (fd.close() != 0) give_up("cannot close " + tmp, errno);
-
-    // Keep the previous version as .bak: a hard link (the original stays in place until the rename), or a copy
-    // where links are not possible.
-    if (exists && S_ISREG(st.st_mode)) {
-        if (::unlink(bak.c_str()) != 0 && errno != ENOENT) give_up("cannot replace the backup " + bak, errno);
-        if (::link(path.c_str(), bak.c_str()) != 0) {
-            FileDescriptor in(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-            if (in.get() < 0) give_up("cannot read it to keep a backup", errno);
-            FileDescriptor out(::open(bak.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-            if (out.get() < 0) give_up("cannot create the backup " + bak, errno);
-            std::array<char, 1 << 16> buf{};
-            for (;;) {
-                const ssize_t r = ::read(in.get(), buf.data(), buf.size());
-                if (r < 0 && errno == EINTR) continue;
-                if (r < 0) give_up("cannot read it to keep a backup", errno);
-                if (r == 0) break;
-                if (const int err = write_all(out.get(), buf.data(), static_cast<size_t>(r)))
-                    give_up("cannot write the backup " + bak, err);
-            }
-            if (::fsync(out.get()) != 0 || out.close() != 0) give_up("cannot write the backup " + bak, errno);
-        }
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) give_up("cannot rename " + tmp + " over it", errno);
-
-    const std::string dir = absolute_dir_of(path);
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-        ::fsync(dir_fd);
-        ::close(dir_fd);
-    }
+    write_file_atomically(path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()), true);
 }
 
 SceneFile scene_load(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
-    if (!S_ISREG(st.st_mode)) throw IoError(path + ": cannot load a scene from it: it is not a regular file");
-    if (static_cast<uint64_t>(st.st_size) > kMaxSceneBytes) {
-        throw FormatError(base_name(path) + " is " + int_text(st.st_size) + " bytes; scenes larger than " +
-                          size_text(kMaxSceneBytes) + " bytes are not read");
-    }
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (fd.get() < 0) io_fail(path, "cannot open", errno);
-    if (::fstat(fd.get(), &st) != 0) io_fail(path, "cannot read", errno);
-    if (!S_ISREG(st.st_mode)) throw IoError(path + ": cannot load a scene from it: it is not a regular file");
-    std::string text(static_cast<size_t>(st.st_size), '\0');
-    size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t r = ::read(fd.get(), text.data() + done, text.size() - done);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            io_fail(path, "cannot read", errno);
-        }
-        if (r == 0) break;
-        done += static_cast<size_t>(r);
-    }
-    text.resize(done);
-    return scene_from_json(text, base_name(path), absolute_dir_of(path));
+    const std::vector<uint8_t> bytes = read_regular_file(path, "a scene", kMaxSceneBytes);
+    return scene_from_json(std::string(bytes.begin(), bytes.end()), file_base_name(path), absolute_dir_of(path));
 }
 
 }  // namespace convscope

@@ -10,6 +10,8 @@
 #include "cifar.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_util.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,25 +71,7 @@ Bytes encode(size_t n, CifarVariant v, int salt = 0) {
     return convscope::cifar_encode_records(v, im.pixels, im.labels);
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = ::testing::TempDir() + "cifar_test_XXXXXX";
-        if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
-        path_ = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using convscope::testing::TempDir;
 
 void write_file(const std::string& path, const Bytes& bytes) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
@@ -105,23 +89,7 @@ std::string numbered_names(const std::string& stem, int n) {
     return s;
 }
 
-// Runs `f` and checks it throws E whose message contains every one of `words`.
-template <class E>
-::testing::AssertionResult throws_with(const std::function<void()>& f, const std::vector<std::string>& words) {
-    try {
-        f();
-        return ::testing::AssertionFailure() << "no exception";
-    } catch (const E& e) {
-        const std::string msg = e.what();
-        for (const std::string& w : words) {
-            if (msg.find(w) == std::string::npos)
-                return ::testing::AssertionFailure() << "message lacks \"" << w << "\": " << msg;
-        }
-        return ::testing::AssertionSuccess() << msg;
-    } catch (const std::exception& e) {
-        return ::testing::AssertionFailure() << "threw another type: " << e.what();
-    }
-}
+using convscope::testing::throws_with;
 
 void parse(const Bytes& b, CifarVariant v, bool accept_partial, CifarDataset& into,
            const std::string& name = "data_batch_1.bin") {

@@ -121,42 +121,9 @@ Bytes gradient_rgb(int64_t w, int64_t h) {
     return rgb;
 }
 
-template <class E>
-::testing::AssertionResult throws_with(const std::function<void()>& f, const std::vector<std::string>& words) {
-    try {
-        f();
-        return ::testing::AssertionFailure() << "no exception";
-    } catch (const E& e) {
-        const std::string msg = e.what();
-        for (const std::string& w : words) {
-            if (msg.find(w) == std::string::npos)
-                return ::testing::AssertionFailure() << "message lacks \"" << w << "\": " << msg;
-        }
-        return ::testing::AssertionSuccess() << msg;
-    } catch (const std::exception& e) {
-        return ::testing::AssertionFailure() << "threw another type: " << e.what();
-    }
-}
+using convscope::testing::throws_with;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = ::testing::TempDir() + "image_test_XXXXXX";
-        if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed";
-        path_ = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using convscope::testing::TempDir;
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Decoding good files

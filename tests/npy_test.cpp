@@ -11,6 +11,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "test_util.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,25 +126,7 @@ bool same_float(float a, float b) {
 }
 
 // A fresh directory under the test temp dir, removed with everything in it at the end of the test.
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = ::testing::TempDir() + "npy_test_XXXXXX";
-        if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
-        path_ = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using convscope::testing::TempDir;
 
 std::string read_file_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

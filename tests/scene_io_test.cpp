@@ -12,6 +12,8 @@
 #include "scene_io.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_util.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,25 +44,7 @@ using convscope::Tensor;
 // 1. Helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = ::testing::TempDir() + "scene_test_XXXXXX";
-        if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed";
-        path_ = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using convscope::testing::TempDir;
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -141,22 +125,7 @@ bool same_tensor(const Tensor& a, const Tensor& b) {
     return ::testing::AssertionSuccess();
 }
 
-template <class E>
-::testing::AssertionResult throws_with(const std::function<void()>& f, const std::vector<std::string>& words) {
-    try {
-        f();
-        return ::testing::AssertionFailure() << "no exception";
-    } catch (const E& e) {
-        const std::string msg = e.what();
-        for (const std::string& w : words) {
-            if (msg.find(w) == std::string::npos)
-                return ::testing::AssertionFailure() << "message lacks \"" << w << "\": " << msg;
-        }
-        return ::testing::AssertionSuccess() << msg;
-    } catch (const std::exception& e) {
-        return ::testing::AssertionFailure() << "threw another type: " << e.what();
-    }
-}
+using convscope::testing::throws_with;
 
 // A minimal valid scene text with `extra` spliced into the top-level object.
 std::string scene_text(const std::string& layer_fields = "", const std::string& extra = "") {

@@ -3,10 +3,16 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "tensor.hpp"
 
@@ -42,6 +48,46 @@ inline Tensor random_tensor(const Shape& shape, std::mt19937& rng, float lo = -1
     std::uniform_real_distribution<float> d(lo, hi);
     for (float& v : t.data) v = d(rng);
     return t;
+}
+
+
+// A fresh temporary directory, removed with everything in it at scope exit.
+class TempDir {
+public:
+    explicit TempDir(const std::string& stem = "convscope_test") {
+        std::string tmpl = ::testing::TempDir() + stem + "_XXXXXX";
+        if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
+        path_ = tmpl;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// Runs `f` and checks it throws E whose message contains every one of `words`.
+template <class E>
+::testing::AssertionResult throws_with(const std::function<void()>& f, const std::vector<std::string>& words) {
+    try {
+        f();
+        return ::testing::AssertionFailure() << "no exception";
+    } catch (const E& e) {
+        const std::string msg = e.what();
+        for (const std::string& w : words) {
+            if (msg.find(w) == std::string::npos)
+                return ::testing::AssertionFailure() << "message lacks \"" << w << "\": " << msg;
+        }
+        return ::testing::AssertionSuccess() << msg;
+    } catch (const std::exception& e) {
+        return ::testing::AssertionFailure() << "threw another type: " << e.what();
+    }
 }
 
 }  // namespace convscope::testing
