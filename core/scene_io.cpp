@@ -13,7 +13,7 @@
 //   {
 //     "version": 1,
 //     "title": "string" (opt, ""),
-//     "input": {"kind": "builtin", "name": "sunset"}
+//     "input": {"kind": "builtin", "name": "sunset", "height": 1..8192 (opt, 32), "width": 1..8192 (opt, 32)}
 //            | {"kind": "cifar", "path": PATH, "indices": [int >= 0, ...] (1..65,536 of them), "greyscale": bool (opt)}
 //            | {"kind": "image", "path": PATH, "greyscale": bool (opt), "center_crop": bool (opt),
 //               "height": 1..8192 (opt, 32), "width": 1..8192 (opt, 32)}
@@ -600,10 +600,12 @@ public:
         const std::string kind =
             choice(required(v, path, "kind"), join(path, "kind"), {"builtin", "cifar", "image", "embedded"});
         if (kind == "builtin") {
-            expect_object(v, path, {"kind", "name"});
+            expect_object(v, path, {"kind", "name", "height", "width"});
             in.kind = SceneInput::Kind::Builtin;
             in.builtin = string(required(v, path, "name"), join(path, "name"));
             if (in.builtin.empty()) fail(join(path, "name"), "must not be empty");
+            if (const json* h = optional(v, "height")) in.height = integer(*h, join(path, "height"), 1, 8192);
+            if (const json* w = optional(v, "width")) in.width = integer(*w, join(path, "width"), 1, 8192);
         } else if (kind == "cifar") {
             expect_object(v, path, {"kind", "path", "indices", "greyscale"});
             in.kind = SceneInput::Kind::Cifar;
@@ -768,7 +770,11 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
     ordered_json input;
     input["kind"] = input_kind_name(in.kind);
     switch (in.kind) {
-        case SceneInput::Kind::Builtin: input["name"] = in.builtin; break;
+        case SceneInput::Kind::Builtin:
+            input["name"] = in.builtin;
+            input["height"] = in.height;
+            input["width"] = in.width;
+            break;
         case SceneInput::Kind::Cifar:
             input["path"] = path_for_json(in.path, scene_dir);
             input["indices"] = in.indices;

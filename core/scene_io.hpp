@@ -32,7 +32,7 @@ struct SceneInput {
     std::vector<int64_t> indices;     // Cifar: the images that form the batch
     bool greyscale = false;           // Image/Cifar: convert to one channel
     bool center_crop = false;         // Image: crop instead of area-resize
-    int64_t height = 32, width = 32;  // Image: target size
+    int64_t height = 32, width = 32;  // Builtin: generated size; Image: target size (1-D: height 1)
     Tensor tensor;                    // Embedded: the input itself, (N, C, H, W) or (N, C, L)
 };
 

@@ -65,6 +65,8 @@ SceneFile rich_scene() {
     s.title = "Grouped 7\u00d71 conv \u2014 caf\u00e9";
     s.input.kind = SceneInput::Kind::Builtin;
     s.input.builtin = "checkerboard";
+    s.input.height = 9;  // a generated input keeps its size
+    s.input.width = 7;
     s.layer.dims = 2;
     s.layer.params.dims = 2;
     s.layer.in_channels = 13;

@@ -282,8 +282,8 @@ SceneFile scene_file_from_state(const AppState& s) {
     f.input = sc.input_source;
     f.input.tensor = Tensor();
     if (f.input.kind == SceneInput::Kind::Builtin) {
-        // scene_io stores only a name for a generated input: the size travels in it ("generated 28x28").
-        f.input.builtin = "generated " + std::to_string(g.dims == 1 ? 1 : g.in[0]) + "x" + std::to_string(g.in[1]);
+        f.input.height = g.dims == 1 ? 1 : g.in[0];
+        f.input.width = g.in[1];
     } else if (f.input.kind == SceneInput::Kind::Embedded) {
         f.input.tensor = torch_form(sc.x, g.dims);
     }

@@ -317,18 +317,7 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
     switch (in.kind) {
         case SceneInput::Kind::Builtin: {
             if (f.batch < 1 || f.batch > 64) fail("batch", "must be 1..64");
-            // "generated HxW" (what convscope writes); any other name is the 32x32 picture
-            int64_t h = 32, w = 32;
-            const size_t x_at = in.builtin.rfind('x'), space = in.builtin.rfind(' ', x_at);
-            if (in.builtin.rfind("generated ", 0) == 0 && x_at != std::string::npos && space != std::string::npos) {
-                try {
-                    h = std::stoll(in.builtin.substr(space + 1, x_at - space - 1));
-                    w = std::stoll(in.builtin.substr(x_at + 1));
-                } catch (const std::exception&) {
-                    fail("input.name", "'" + in.builtin + "' is not 'generated HxW'");
-                }
-                if (h < 1 || w < 1 || h > 8192 || w > 8192) fail("input.name", "size out of range in '" + in.builtin + "'");
-            }
+            const int64_t h = in.height, w = in.width;
             e.input = InputSpec{f.batch, f.layer.in_channels, dims == 1 ? 1 : h, w, true};
             break;
         }
