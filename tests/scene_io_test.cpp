@@ -91,10 +91,7 @@ SceneFile rich_scene() {
     return s;
 }
 
-bool same_tensor(const Tensor& a, const Tensor& b) {
-    if (a.shape != b.shape || a.data.size() != b.data.size()) return false;
-    return std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;  // NaN bits too
-}
+bool same_tensor(const Tensor& a, const Tensor& b) { return convscope::testing::bits_equal(a, b); }  // NaN bits too
 
 ::testing::AssertionResult scenes_equal(const SceneFile& a, const SceneFile& b) {
     auto fail = [](const char* what) { return ::testing::AssertionFailure() << what << " differs"; };

@@ -51,6 +51,12 @@ inline Tensor random_tensor(const Shape& shape, std::mt19937& rng, float lo = -1
 }
 
 
+// Same shape and the same bits in every element (NaN payloads and -0 included); empty tensors compare equal.
+inline bool bits_equal(const Tensor& a, const Tensor& b) {
+    if (a.shape != b.shape || a.data.size() != b.data.size()) return false;
+    return a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
+}
+
 // A fresh temporary directory, removed with everything in it at scope exit.
 class TempDir {
 public:
