@@ -11,6 +11,8 @@ import torch.nn.functional as F
 def best_ms(f, budget=0.5):
     best, spent, reps = 1e30, 0.0, 0
     with torch.no_grad():
+        for _ in range(3):  # warm-up: oneDNN primitive creation, allocator
+            f()
         while reps < 3 or (spent < budget and reps < 50):
             t0 = time.perf_counter()
             f()
