@@ -2,9 +2,12 @@
 //   <id> <threads> <reference ms> <fast ms> <cursor ns per query>
 // scripts/bench.sh runs this next to bench/bench_torch.py (PyTorch, same thread counts) and prints the ratios.
 // The figures are the best of several repetitions; tests never assert timing.
+#include <cblas.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -61,6 +64,8 @@ int main(int argc, char** argv) {
         {"S5", {1, 16, 32, 32}, {16, 16, 3, 3}, {1}, PaddingKind::Explicit},
         {"S6", {1, 64, 56, 56}, {64, 64, 3, 3}, {1}, PaddingKind::Explicit},
     };
+    std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
+                std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset");
     std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast\n");
     std::mt19937 rng(1);
     for (const ConvShape& s : convs) {
