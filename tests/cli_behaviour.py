@@ -54,6 +54,13 @@ def main():
         p = run(cli, "conv", *conv, "--padding", "1", "--output", path("y.npy"))
         expect("conv writes the output", p.returncode == 0 and np.load(path("y.npy")).shape == (1, 4, 8, 8), p.stderr)
 
+        before = open(path("y.npy"), "rb").read()
+        p = run(cli, "conv", *conv, "--padding", "0", "--output", path("y.npy"))
+        expect("an existing output is not overwritten without --force (usage error, file unchanged)",
+               p.returncode == 2 and "--force" in p.stderr and open(path("y.npy"), "rb").read() == before, p.stderr)
+        p = run(cli, "conv", *conv, "--padding", "0", "--output", path("y.npy"), "--force")
+        expect("--force overwrites", p.returncode == 0 and np.load(path("y.npy")).shape == (1, 4, 6, 6), p.stderr)
+
         p = run(cli, "conv", "--input", path("x.npy"), "--weight", path("w64.npy"), "--output", path("y64.npy"))
         expect("a float64 weight is converted", p.returncode == 0, p.stderr)
 

@@ -8,6 +8,7 @@
 // Exit codes: 0 success, 1 invalid input or configuration (message on stderr), 2 usage.
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -53,6 +54,13 @@ std::vector<int64_t> parse_int_list(const std::string& text, const char* option)
     return values;
 }
 
+// Outputs never replace an existing file unless asked (--force): a typo must not destroy someone's data.
+// Checked before any input is loaded or anything computed.
+void check_output_path(const std::string& path, bool force) {
+    if (!force && std::filesystem::exists(path))
+        throw UsageError(path + " already exists; pass --force to overwrite it");
+}
+
 struct ConvOptions {
     std::string input, weight, bias, output;
     std::string stride = "1", padding = "0", dilation = "1", padding_mode = "zeros", at;
@@ -60,6 +68,7 @@ struct ConvOptions {
     bool json = false;
     std::string engine = "fast";
     int threads = 0;
+    bool force = false;
 };
 
 void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true) {
@@ -112,6 +121,7 @@ LoadedConv load_conv(const ConvOptions& o) {
 }
 
 int run_conv(const ConvOptions& o) {
+    check_output_path(o.output, o.force);
     LoadedConv l = load_conv(o);
     const Tensor* b = l.b ? &*l.b : nullptr;
     Tensor y = o.engine == "reference" ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, {o.threads});
@@ -231,6 +241,7 @@ struct PoolOptions {
     std::string input, output, mode, kernel_size, stride, padding = "0", dilation = "1", count_include_pad = "true", at;
     bool ceil_mode = false, json = false;
     int64_t divisor_override = 0;
+    bool force = false;
     int dims = 0;  // 0: from the input rank (rank 3 counts as 2-D unbatched when the kernel has two values)
 };
 
@@ -271,6 +282,7 @@ PoolGeometry load_pool(const PoolOptions& o, Tensor& x) {
 }
 
 int run_pool(const PoolOptions& o) {
+    check_output_path(o.output, o.force);
     Tensor x;
     const PoolGeometry g = load_pool(o, x);
     Tensor y = pool_reference(g, x);
@@ -396,7 +408,8 @@ int main(int argc, char** argv) {
     ConvOptions conv_opts, explain_opts;
     CLI::App* conv = app.add_subcommand("conv", "Run a Conv1d/Conv2d on .npy files and write the output .npy");
     add_conv_options(conv, conv_opts);
-    conv->add_option("--output", conv_opts.output, "output .npy")->required();
+    conv->add_option("--output", conv_opts.output, "output .npy (an existing file is kept unless --force)")->required();
+    conv->add_flag("--force", conv_opts.force, "overwrite an existing output file");
     conv->add_option("--engine", conv_opts.engine, "fast (im2col + BLAS) or reference (plain loops)")
         ->check(CLI::IsMember({"fast", "reference"}))
         ->capture_default_str();
@@ -405,7 +418,8 @@ int main(int argc, char** argv) {
     CLI::App* pool = app.add_subcommand("pool", "Run a MaxPool/AvgPool 1-D/2-D on a .npy file and write the output .npy");
     PoolOptions pool_opts, explain_pool_opts;
     add_pool_options(pool, pool_opts, true);
-    pool->add_option("--output", pool_opts.output, "output .npy")->required();
+    pool->add_option("--output", pool_opts.output, "output .npy (an existing file is kept unless --force)")->required();
+    pool->add_flag("--force", pool_opts.force, "overwrite an existing output file");
 
     CLI::App* explain = app.add_subcommand(
         "explain", "Show every multiply-add of one conv output position (--weight ...) or one pooling window (--pool max|avg ...)");
