@@ -213,13 +213,8 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
             conv_padding.assign(static_cast<size_t>(d), 0);
             for (int i = 0; i < d; ++i) {
                 const int64_t delta = pad_end[i] - pad_begin[i];
-                if (delta > 0) {
-                    x[static_cast<size_t>(2 + i)] += delta;
-                    conv_padding[i] = pad_begin[i];
-                } else {
-                    x[static_cast<size_t>(2 + i)] += delta;
-                    conv_padding[i] = pad_end[i];
-                }
+                x[static_cast<size_t>(2 + i)] += delta;
+                conv_padding[i] = delta > 0 ? pad_begin[i] : pad_end[i];
             }
         }
     } else if (p.padding_kind == PaddingKind::Valid) {
@@ -390,19 +385,25 @@ ConvCheck conv_layer_check(const ConvLayer& layer, const Shape& input) {
     return conv_check(p, input, layer.weight_shape(), bias);
 }
 
+std::string output_size_formula_text(const char* name, int64_t in, int64_t pad_begin, int64_t pad_end,
+                                     int64_t dilation, int64_t kernel, int64_t stride, bool ceil_mode, int64_t out) {
+    const char* round = ceil_mode ? "ceil" : "floor";
+    std::ostringstream s;
+    s << name << " = " << round << "((" << in << " + ";
+    if (pad_begin == pad_end)
+        s << "2*" << pad_begin;
+    else
+        s << "(" << pad_begin << "+" << pad_end << ")";
+    s << " - " << dilation << "*(" << kernel << "-1) - 1) / " << stride << ") + 1 = " << round << "("
+      << (in + pad_begin + pad_end - dilation * (kernel - 1) - 1) << " / " << stride << ") + 1 = " << out;
+    return s.str();
+}
+
 std::string conv_formula_text(const ConvGeometry& g, int axis) {
     const size_t j = static_cast<size_t>(axis);
     const char* name = g.dims == 1 ? "L_out" : (axis == 0 ? "H_out" : "W_out");
-    std::ostringstream s;
-    const int64_t pads = g.pad_begin[j] + g.pad_end[j];
-    s << name << " = floor((" << g.in[j] << " + ";
-    if (g.pad_begin[j] == g.pad_end[j])
-        s << "2*" << g.pad_begin[j];
-    else
-        s << "(" << g.pad_begin[j] << "+" << g.pad_end[j] << ")";
-    s << " - " << g.dilation[j] << "*(" << g.kernel[j] << "-1) - 1) / " << g.stride[j] << ") + 1 = floor("
-      << (g.in[j] + pads - g.dilation[j] * (g.kernel[j] - 1) - 1) << " / " << g.stride[j] << ") + 1 = " << g.out[j];
-    return s.str();
+    return output_size_formula_text(name, g.in[j], g.pad_begin[j], g.pad_end[j], g.dilation[j], g.kernel[j],
+                                    g.stride[j], false, g.out[j]);
 }
 
 }  // namespace convscope

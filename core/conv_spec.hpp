@@ -92,7 +92,12 @@ std::string conv_layer_init_error(const ConvLayer& layer);
 // Module forward check: init errors first, then conv_check with the module's weight and bias shapes.
 ConvCheck conv_layer_check(const ConvLayer& layer, const Shape& input);
 
-// "H_out = floor((32 + 2·2 − 1·(5−1) − 1)/1) + 1 = 32" for one spatial dim (axis 0 = H, 1 = W; 1-D: L).
+// "H_out = floor((32 + 2*2 - 1*(5-1) - 1) / 1) + 1 = floor(31 / 1) + 1 = 32": PyTorch's output-size rule with
+// the numbers filled in (ceil for ceil_mode pooling). Shared by convolution and pooling.
+std::string output_size_formula_text(const char* name, int64_t in, int64_t pad_begin, int64_t pad_end,
+                                     int64_t dilation, int64_t kernel, int64_t stride, bool ceil_mode, int64_t out);
+
+// The formula for one spatial dim of a convolution (axis 0 = H, 1 = W; 1-D: L).
 std::string conv_formula_text(const ConvGeometry& g, int axis);
 
 }  // namespace convscope

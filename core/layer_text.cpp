@@ -4,7 +4,6 @@
 #include <cctype>
 #include <charconv>
 #include <map>
-#include <sstream>
 
 #include "error.hpp"
 
@@ -237,20 +236,11 @@ std::string strip_prefix(std::string name) {
     return name;
 }
 
-// "H_out = floor((32 + 2*0 - 1*(2-1) - 1) / 2) + 1 = 16" (ceil for ceil_mode).
 std::string pool_formula_text(const PoolGeometry& g, int axis) {
     const size_t j = static_cast<size_t>(axis);
     const char* name = g.dims == 1 ? "L_out" : (axis == 0 ? "H_out" : "W_out");
-    const int64_t num = g.in[j] + g.pad_begin[j] + g.pad_end[j] - g.dilation[j] * (g.kernel[j] - 1) - 1;
-    std::ostringstream s;
-    s << name << " = " << (g.ceil_mode ? "ceil" : "floor") << "((" << g.in[j] << " + ";
-    if (g.pad_begin[j] == g.pad_end[j])
-        s << "2*" << g.pad_begin[j];
-    else
-        s << "(" << g.pad_begin[j] << "+" << g.pad_end[j] << ")";
-    s << " - " << g.dilation[j] << "*(" << g.kernel[j] << "-1) - 1) / " << g.stride[j] << ") + 1 = "
-      << (g.ceil_mode ? "ceil(" : "floor(") << num << " / " << g.stride[j] << ") + 1 = " << g.out[j];
-    return s.str();
+    return output_size_formula_text(name, g.in[j], g.pad_begin[j], g.pad_end[j], g.dilation[j], g.kernel[j],
+                                    g.stride[j], g.ceil_mode, g.out[j]);
 }
 
 }  // namespace
