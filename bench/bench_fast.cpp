@@ -1,5 +1,5 @@
 // Times the full-layer paths on the seven shapes and prints one line per (shape, threads):
-//   <id> <threads> <reference ms> <fast ms> <cursor ns per query>
+//   <id> <threads> <reference ms> <fast ms> <cursor ns per query> <GFLOPS> <engine>
 // scripts/bench.sh runs this next to bench/bench_torch.py (PyTorch, same thread counts) and prints the ratios.
 // The figures are the best of several repetitions; tests never assert timing.
 #include <cblas.h>
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     };
     std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
                 std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset");
-    std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast\n");
+    std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast engine\n");
     std::mt19937 rng(1);
     for (const ConvShape& s : convs) {
         ConvParams p;
@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
         });
         for (int threads : thread_counts) {
             const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, {threads}); });
-            std::printf("%s %d %.4f %.4f %.1f %.1f\n", s.id, threads, ref_ms, fast_ms, cur_ms * 1e6 / static_cast<double>(steps.size()),
-                        flops / (fast_ms * 1e-3) * 1e-9);
+            std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms, cur_ms * 1e6 / static_cast<double>(steps.size()),
+                        flops / (fast_ms * 1e-3) * 1e-9, fast_conv_path_name(fast_conv_path(g, {threads})));
         }
     }
     // S7 MaxPool2d(2, 2) on 60x64x32x32: the reference pooling path (single-threaded loops).
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     });
     for (int threads : thread_counts) {
         const double fast_ms = best_ms(0.5, [&] { pool_fast(pg, x, threads); });
-        std::printf("S7 %d %.4f %.4f %.1f 0\n", threads, pool_ms, fast_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
+        std::printf("S7 %d %.4f %.4f %.1f 0 pool_fast\n", threads, pool_ms, fast_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
     }
     return 0;
 }

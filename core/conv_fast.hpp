@@ -1,5 +1,6 @@
-// convscope core: the full-layer fast path. im2col (unfold) + OpenBLAS sgemm, grouped, every padding mode
-// (the input is padded once, then unfolded without bounds checks), 1-D and 2-D. The reference
+// convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Two engines: the direct
+// AVX-512 kernel (conv_direct.hpp) for stride-1 layers on CPUs that have AVX-512, and otherwise im2col (unfold)
+// + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks). The reference
 // (conv_reference.hpp) stays the readable definition; tests compare this path with it on every awkward shape.
 #pragma once
 
@@ -8,8 +9,15 @@
 
 namespace convscope {
 
+enum class FastConvPath {
+    Auto,    // Direct where conv_direct_applies(), otherwise Gemm
+    Gemm,    // im2col + OpenBLAS sgemm, always available
+    Direct,  // the AVX-512 direct kernel; falls back to Gemm where it does not apply
+};
+
 struct FastConvOptions {
-    int threads = 0;  // BLAS and unfold threads; 0 = the machine's cores
+    int threads = 0;  // worker threads; 0 = the machine's cores
+    FastConvPath path = FastConvPath::Auto;
 };
 
 // Same contract as conv_reference: y = conv(x, w) + b, PyTorch's output shape. Differs from the reference only
@@ -19,5 +27,10 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
 
 // The thread count conv_fast will use for `options` (resolves 0 to the number of cores).
 int fast_conv_threads(const FastConvOptions& options);
+
+// The engine conv_fast runs for g with `options` (Direct or Gemm, never Auto), and its name ("direct-avx512",
+// "im2col-sgemm") for benchmark and CLI reports.
+FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
+const char* fast_conv_path_name(FastConvPath path);
 
 }  // namespace convscope

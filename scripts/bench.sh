@@ -8,9 +8,9 @@ theirs=$(/usr/bin/python3 bench/bench_torch.py 1 2)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "$ours" | grep '^# OpenBLAS' || true
 echo "$theirs" | grep '^#' || true
-printf '%-4s %7s %12s %10s %10s %11s %12s %9s\n' shape threads reference_ms fast_ms torch_ms ratio cursor_ns GFLOPS
-join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6}' | sort) \
+printf '%-4s %7s %12s %10s %10s %7s %10s %8s  %s\n' shape threads reference_ms fast_ms torch_ms ratio cursor_ns GFLOPS engine
+join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6, $7}' | sort) \
          <(echo "$theirs" | grep -v '^#' | awk '{print $1"_"$2, $3}' | sort) |
-  awk '{split($1, k, "_"); printf "%-4s %7s %12.3f %10.3f %10.3f %11.2f %12.0f %9.1f\n", k[1], k[2], $2, $3, $6, $3/$6, $4, $5}' |
+  awk '{split($1, k, "_"); printf "%-4s %7s %12.3f %10.3f %10.3f %7.2f %10.0f %8.1f  %s\n", k[1], k[2], $2, $3, $7, $3/$7, $4, $5, $6}' |
   sort -k1,1 -k2,2n
 echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 is MaxPool2d (pool_fast)"

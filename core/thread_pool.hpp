@@ -1,0 +1,16 @@
+// convscope core: the worker threads the fast paths share. Starting a std::thread costs more than a small layer
+// takes to compute, so workers are started once and reused; a call hands each of them one contiguous range.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace convscope {
+
+// Calls fn(begin, end) on `threads` contiguous ranges that together cover [0, count) exactly once, in parallel:
+// the first range on the calling thread, the others on persistent workers; returns when all are done.
+// threads <= 1, count <= 1, or a call while another parallel_for is running (nested or from another thread)
+// runs fn(0, count) on the caller. fn must not throw.
+void parallel_for(int threads, int64_t count, const std::function<void(int64_t begin, int64_t end)>& fn);
+
+}  // namespace convscope
