@@ -111,16 +111,15 @@ void pack_weights(const ConvGeometry& g, const Plan& p, const float* w, std::vec
 }
 
 // One tile: tile[i][j] (+)= sum over the block's channels and taps of a[c][tap][i] * panel[c][tap + j], for
-// i < MR and j < 48; the first block starts from zero, later ones from the tile's sums so far. a advances by 8
-// per tap whatever MR is; panel rows are `stride` floats apart.
+// i < MR and j < 48; the first block writes, later ones add their block sum (summed from zero, so rounding grows
+// with the block's length, not the layer's). a advances by 8 per tap whatever MR is; panel rows are `stride`
+// floats apart.
 template <int MR>
 __attribute__((target("avx512f"))) void tile_kernel(const float* a, const float* panel, int64_t channels, int64_t stride,
                                                       const int64_t* taps, int64_t ntaps, bool first, float* tile) {
     __m512 acc[MR][3];
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-        for (int j = 0; j < 3; ++j) acc[i][j] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(tile + i * kNr + 16 * j);
-    }
+    for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
     for (int64_t c = 0; c < channels; ++c, panel += stride) {
         for (int64_t t = 0; t < ntaps; ++t, a += kMr) {
             const float* src = panel + taps[t];
@@ -138,9 +137,10 @@ __attribute__((target("avx512f"))) void tile_kernel(const float* a, const float*
     }
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-        _mm512_storeu_ps(tile + i * kNr, acc[i][0]);
-        _mm512_storeu_ps(tile + i * kNr + 16, acc[i][1]);
-        _mm512_storeu_ps(tile + i * kNr + 32, acc[i][2]);
+        for (int j = 0; j < 3; ++j) {
+            float* dst = tile + i * kNr + 16 * j;
+            _mm512_storeu_ps(dst, first ? acc[i][j] : _mm512_add_ps(_mm512_loadu_ps(dst), acc[i][j]));
+        }
     }
 }
 

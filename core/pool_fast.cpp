@@ -1,10 +1,15 @@
 #include "pool_fast.hpp"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <thread>
 #include <vector>
+
+#include "conv_direct.hpp"
+#include "thread_pool.hpp"
 
 namespace convscope {
 
@@ -24,6 +29,32 @@ inline float takes_over(float v, float best) {
     return take ? v : best;
 }
 
+inline __mmask16 first_lanes(int64_t n) { return static_cast<__mmask16>(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1); }
+
+// takes_over on 16 lanes.
+__attribute__((target("avx512f"))) inline __m512 takes_over16(__m512 v, __m512 best) {
+    const __mmask16 m = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_mov_ps(best, m, v);
+}
+
+// MaxPool2d(2, stride 2 across) over one output row: out[o] = max of r0[2o], r0[2o+1], r1[2o], r1[2o+1], with the
+// same rule in the same order as takes_over (first of equal maxima, NaN takes over), 16 outputs at a time.
+__attribute__((target("avx512f"))) void max2x2_row(const float* r0, const float* r1, float* out, int64_t count) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int64_t o = 0; o < count; o += 16) {
+        const int64_t n = std::min<int64_t>(16, count - o);
+        const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(2 * n - 16);
+        const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * o), a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * o + 16);
+        const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * o), b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * o + 16);
+        __m512 best = _mm512_permutex2var_ps(a0, even, a1);
+        best = takes_over16(_mm512_permutex2var_ps(a0, odd, a1), best);
+        best = takes_over16(_mm512_permutex2var_ps(b0, even, b1), best);
+        best = takes_over16(_mm512_permutex2var_ps(b0, odd, b1), best);
+        _mm512_mask_storeu_ps(out + o, first_lanes(n), best);
+    }
+}
+
 }  // namespace
 
 Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
@@ -41,21 +72,33 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
     const float divisor = static_cast<float>(g.divisor_override ? *g.divisor_override : kH * kW);
     PoolCursor cursor(g, x);
 
+    // MaxPool2d(2) and friends (stride 2 across) take the AVX-512 row where the CPU has it.
+    const bool max2x2_rows = is_max && max2x2 && g.stride[1] == 2 && conv_direct_cpu_supported();
+
     auto run_planes = [&](int64_t p0, int64_t p1) {
         PoolState border;
+        // Padding, overhang, partial windows: the cursor's exact rule for this one window.
+        const auto at_border = [&](int64_t p, int64_t oy, int64_t ox, float* out) {
+            cursor.state_at((p * Ho + oy) * Wo + ox, border);
+            out[oy * Wo + ox] = border.value;
+        };
         for (int64_t p = p0; p < p1; ++p) {
             const float* plane = x.data.data() + p * H * W;
             float* out = y.data.data() + p * Ho * Wo;
             for (int64_t oy = 0; oy < Ho; ++oy) {
-                const bool row_inside = oy >= ylo && oy < yhi;
-                for (int64_t ox = 0; ox < Wo; ++ox) {
-                    if (!row_inside || ox < xlo || ox >= xhi) {
-                        // Padding, overhang, partial windows: the cursor's exact rule for this one window.
-                        cursor.state_at((p * Ho + oy) * Wo + ox, border);
-                        out[oy * Wo + ox] = border.value;
-                        continue;
-                    }
-                    const float* win = plane + (oy * g.stride[0] - g.pad_begin[0]) * W + (ox * g.stride[1] - g.pad_begin[1]);
+                if (oy < ylo || oy >= yhi) {
+                    for (int64_t ox = 0; ox < Wo; ++ox) at_border(p, oy, ox, out);
+                    continue;
+                }
+                for (int64_t ox = 0; ox < xlo; ++ox) at_border(p, oy, ox, out);
+                for (int64_t ox = xhi; ox < Wo; ++ox) at_border(p, oy, ox, out);
+                const float* row = plane + (oy * g.stride[0] - g.pad_begin[0]) * W - g.pad_begin[1];
+                if (max2x2_rows) {
+                    max2x2_row(row + xlo * 2, row + W + xlo * 2, out + oy * Wo + xlo, xhi - xlo);
+                    continue;
+                }
+                for (int64_t ox = xlo; ox < xhi; ++ox) {
+                    const float* win = row + ox * g.stride[1];
                     if (is_max && max2x2) {
                         // The common MaxPool2d(2): the same rule unrolled (first of equal maxima, NaN takes over).
                         float best = win[0];
@@ -67,9 +110,9 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
                         // Same rule as the reference: first of equal maxima, NaN takes over.
                         float best = -INFINITY;
                         for (int64_t ky = 0; ky < kH; ++ky) {
-                            const float* row = win + ky * g.dilation[0] * W;
+                            const float* r = win + ky * g.dilation[0] * W;
                             for (int64_t kx = 0; kx < kW; ++kx) {
-                                const float v = row[kx * g.dilation[1]];
+                                const float v = r[kx * g.dilation[1]];
                                 if (v > best || std::isnan(v)) best = v;
                             }
                         }
@@ -85,15 +128,8 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
         }
     };
     const unsigned hc = std::thread::hardware_concurrency();
-    const int64_t workers = std::clamp<int64_t>(threads > 0 ? threads : (hc ? hc : 1), 1, std::max<int64_t>(planes, 1));
-    if (workers == 1 || planes * Ho * Wo < 65536) {
-        run_planes(0, planes);
-        return y;
-    }
-    std::vector<std::thread> pool;
-    for (int64_t t = 1; t < workers; ++t) pool.emplace_back(run_planes, planes * t / workers, planes * (t + 1) / workers);
-    run_planes(0, planes / workers);
-    for (std::thread& th : pool) th.join();
+    const int workers = threads > 0 ? threads : static_cast<int>(hc ? hc : 1);
+    parallel_for(planes * Ho * Wo < 65536 ? 1 : workers, planes, run_planes);
     return y;
 }
 

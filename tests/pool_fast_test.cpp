@@ -45,5 +45,36 @@ TEST(PoolFast, EqualsReferenceBitForBit) {
     EXPECT_GT(compared, 150);
 }
 
+TEST(PoolFast, MaxPool2dStrideTwoRowsEqualReferenceBitForBit) {
+    // MaxPool2d(2) has its own vector row (where the CPU has AVX-512): every width around its 16-output step,
+    // padding and ceil mode (border windows), and values that make the order visible: ties of -0.0 and 0.0
+    // (the first maximum is kept), NaN (takes over), infinities.
+    const float values[] = {-1.0f, -0.0f, 0.0f, 1.0f, NAN, -INFINITY, INFINITY, 0.5f};
+    std::mt19937 rng(31);
+    std::uniform_int_distribution<int> pick_value(0, 7);
+    int compared = 0;
+    for (int64_t width = 1; width <= 70; ++width) {
+        for (int variant = 0; variant < 4; ++variant) {
+            PoolParams p;
+            p.mode = PoolMode::Max;
+            p.kernel_size = {2};
+            p.padding = {variant & 1};
+            p.ceil_mode = (variant & 2) != 0;
+            const Shape in{2, 3, 5 + variant, width};
+            PoolCheck c = pool_check(p, in);
+            if (!c.ok()) continue;  // e.g. width 1 without padding
+            Tensor x(in);
+            for (float& v : x.data) v = values[pick_value(rng)];
+            const Tensor ref = pool_reference(*c.geometry, x);
+            for (int threads : {1, 2}) {
+                ASSERT_TRUE(testing::bits_equal(pool_fast(*c.geometry, x, threads), ref))
+                    << "width " << width << " padding " << (variant & 1) << " ceil_mode " << p.ceil_mode << " threads " << threads;
+            }
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 250);
+}
+
 }  // namespace
 }  // namespace convscope
