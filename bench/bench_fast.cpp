@@ -66,6 +66,16 @@ int main(int argc, char** argv) {
     };
     std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
                 std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset");
+    {
+        // The yardstick for S3 and S6: single-thread sgemm GFLOPS on a large square product.
+        const int n = 1024;
+        std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), bm(a), c(a);
+        openblas_set_num_threads(1);
+        const double ms = best_ms(1.0, [&] {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, bm.data(), n, 0.0f, c.data(), n);
+        });
+        std::printf("# sgemm %dx%dx%d, 1 thread: %.1f GFLOPS\n", n, n, n, 2.0 * n * n * n / (ms * 1e-3) * 1e-9);
+    }
     std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast engine\n");
     std::mt19937 rng(1);
     for (const ConvShape& s : convs) {

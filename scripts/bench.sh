@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ours=$(build/bench/bench_fast "$@")
 theirs=$(/usr/bin/python3 bench/bench_torch.py 1 2)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "$ours" | grep '^# OpenBLAS' || true
+echo "$ours" | grep -E '^# (OpenBLAS|sgemm)' || true
 echo "$theirs" | grep '^#' || true
 printf '%-4s %7s %12s %10s %10s %7s %10s %8s  %s\n' shape threads reference_ms fast_ms torch_ms ratio cursor_ns GFLOPS engine
 join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6, $7}' | sort) \

@@ -157,7 +157,7 @@ def check_case(runner, c, rng, index, stats):
     out = os.path.join(runner.tmp, "y.npy")
     if os.path.exists(out):
         os.remove(out)
-    engine = rng.choice(["fast", "reference"])
+    engine = rng.choice(["fast", "gemm", "reference"])
     stats[engine] += 1
     p = runner.run("conv", *args, "--output", out, "--engine", engine)
     where = f"case {index} ({engine} engine): {json.dumps({k: v for k, v in c.items()})} x{list(x.shape)} w{list(w.shape)}"
@@ -311,7 +311,7 @@ def main():
     print(f"torch {torch.__version__}; seed {a.seed}; {a.cases} cases (replay one with --seed {a.seed} --only N)")
     torch.set_num_threads(1)
     rng = random.Random(a.seed)
-    stats = {"valid": 0, "invalid": 0, "explained": 0, "fast": 0, "reference": 0, "pool_valid": 0, "pool_invalid": 0,
+    stats = {"valid": 0, "invalid": 0, "explained": 0, "fast": 0, "gemm": 0, "reference": 0, "pool_valid": 0, "pool_invalid": 0,
              "pool_explained": 0}
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -333,7 +333,7 @@ def main():
             if msg:
                 failures.append(msg)
     print(f"valid cases compared: {stats['valid']}; invalid cases (error text compared): {stats['invalid']}; "
-          f"explain checks: {stats['explained']}; engines: fast {stats['fast']}, reference {stats['reference']}")
+          f"explain checks: {stats['explained']}; engines: fast {stats['fast']}, gemm {stats['gemm']}, reference {stats['reference']}")
     print(f"pooling: valid {stats['pool_valid']}, invalid {stats['pool_invalid']}, explain checks {stats['pool_explained']}")
     for f in failures[:20]:
         print("FAIL", f)

@@ -124,10 +124,13 @@ int run_conv(const ConvOptions& o) {
     check_output_path(o.output, o.force);
     LoadedConv l = load_conv(o);
     const Tensor* b = l.b ? &*l.b : nullptr;
-    Tensor y = o.engine == "reference" ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, {o.threads});
+    const FastConvOptions fast{o.threads, o.engine == "gemm" ? FastConvPath::Gemm : o.engine == "direct" ? FastConvPath::Direct : FastConvPath::Auto};
+    const bool reference = o.engine == "reference";
+    Tensor y = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast);
     npy_save(o.output, y);
-    std::fprintf(stderr, "%s %s -> %s written to %s\n", l.g.dims == 1 ? "conv1d" : "conv2d",
-                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str());
+    std::fprintf(stderr, "%s %s -> %s written to %s (%s engine)\n", l.g.dims == 1 ? "conv1d" : "conv2d",
+                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
+                 reference ? "reference" : fast_conv_path_name(fast_conv_path(l.g, fast)));
     return 0;
 }
 
@@ -410,8 +413,10 @@ int main(int argc, char** argv) {
     add_conv_options(conv, conv_opts);
     conv->add_option("--output", conv_opts.output, "output .npy (an existing file is kept unless --force)")->required();
     conv->add_flag("--force", conv_opts.force, "overwrite an existing output file");
-    conv->add_option("--engine", conv_opts.engine, "fast (im2col + BLAS) or reference (plain loops)")
-        ->check(CLI::IsMember({"fast", "reference"}))
+    conv->add_option("--engine", conv_opts.engine,
+                     "fast (direct AVX-512 kernel for stride 1 where the CPU has it, else im2col + BLAS), direct (the "
+                     "same), gemm (always im2col + BLAS) or reference (plain loops)")
+        ->check(CLI::IsMember({"fast", "direct", "gemm", "reference"}))
         ->capture_default_str();
     conv->add_option("--threads", conv_opts.threads, "threads for the fast engine (0 = all cores)")->capture_default_str();
 
