@@ -29,7 +29,7 @@ template <class F>
 double best_ms(double budget_s, F f) {
     double best = 1e30, spent = 0;
     int reps = 0;
-    while (reps < 3 || (spent < budget_s && reps < 50)) {
+    while (reps < 3 || (spent < budget_s && reps < 200)) {
         const auto t0 = Clock::now();
         f();
         const double s = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -13,7 +13,7 @@ def best_ms(f, budget=0.5):
     with torch.no_grad():
         for _ in range(3):  # warm-up: oneDNN primitive creation, allocator
             f()
-        while reps < 3 or (spent < budget and reps < 50):
+        while reps < 3 or (spent < budget and reps < 200):
             t0 = time.perf_counter()
             f()
             s = time.perf_counter() - t0
