@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conv_reference.hpp"
+#include "simd.hpp"
 #include "thread_pool.hpp"
 
 namespace convscope {
@@ -39,13 +40,8 @@ void pad_input_plane(const ConvGeometry& g, const float* x, float* padded) {
     }
 }
 
-bool conv_direct_cpu_supported() {
-    static const bool supported = __builtin_cpu_supports("avx512f");
-    return supported;
-}
-
 bool conv_direct_applies(const ConvGeometry& g) {
-    return conv_direct_cpu_supported() && g.stride[0] == 1 && g.stride[1] == 1;
+    return cpu_has_avx512f() && g.stride[0] == 1 && g.stride[1] == 1;
 }
 
 namespace {
@@ -164,7 +160,7 @@ __attribute__((target("avx512f"))) void store_tile(const float* tile, int rows, 
             const float* src = tile + i * kNr + j;
             const __m512 b = _mm512_set1_ps(bias ? bias[i] : 0.0f);
             for (int64_t l = 0; l < len; l += 16) {
-                const __mmask16 m = static_cast<__mmask16>(len - l >= 16 ? 0xFFFF : (1u << (len - l)) - 1);
+                const __mmask16 m = first_lanes(len - l);
                 _mm512_mask_storeu_ps(dst + l, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, src + l), b));
             }
         }

@@ -8,10 +8,7 @@
 
 namespace convscope {
 
-// True when this CPU (and its OS) can run AVX-512F instructions. Checked once.
-bool conv_direct_cpu_supported();
-
-// True when conv_direct computes g: the CPU supports it and the layer has stride 1 on both axes.
+// True when conv_direct computes g: the CPU has AVX-512F (cpu_has_avx512f) and the layer has stride 1 on both axes.
 bool conv_direct_applies(const ConvGeometry& g);
 
 // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   bias: (C_out) or null   y: (N, C_out, H_out, W_out)

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "conv_direct.hpp"
+#include "simd.hpp"
 #include "thread_pool.hpp"
 
 namespace convscope {
@@ -28,8 +28,6 @@ inline float takes_over(float v, float best) {
     const bool take = (v > best) | (v != v);
     return take ? v : best;
 }
-
-inline __mmask16 first_lanes(int64_t n) { return static_cast<__mmask16>(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1); }
 
 // takes_over on 16 lanes.
 __attribute__((target("avx512f"))) inline __m512 takes_over16(__m512 v, __m512 best) {
@@ -73,7 +71,7 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
     PoolCursor cursor(g, x);
 
     // MaxPool2d(2) and friends (stride 2 across) take the AVX-512 row where the CPU has it.
-    const bool max2x2_rows = is_max && max2x2 && g.stride[1] == 2 && conv_direct_cpu_supported();
+    const bool max2x2_rows = is_max && max2x2 && g.stride[1] == 2 && cpu_has_avx512f();
 
     auto run_planes = [&](int64_t p0, int64_t p1) {
         PoolState border;

@@ -7,6 +7,7 @@
 #include "conv_direct.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
+#include "simd.hpp"
 #include "test_util.hpp"
 
 namespace convscope {
@@ -86,7 +87,7 @@ TEST(FastConv, PicksTheDirectKernelForStrideOneWhereTheCpuHasAvx512) {
     const ConvGeometry s2 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);
     EXPECT_EQ(fast_conv_path(s2, {}), FastConvPath::Gemm);  // stride 2: the direct kernel does not apply
     EXPECT_EQ(fast_conv_path(s1, {0, FastConvPath::Gemm}), FastConvPath::Gemm);
-    if (!conv_direct_cpu_supported()) GTEST_SKIP() << "this CPU has no AVX-512F: conv_fast runs im2col + BLAS only";
+    if (!cpu_has_avx512f()) GTEST_SKIP() << "this CPU has no AVX-512F: conv_fast runs im2col + BLAS only";
     EXPECT_EQ(fast_conv_path(s1, {}), FastConvPath::Direct);
     EXPECT_STREQ(fast_conv_path_name(FastConvPath::Direct), "direct-avx512");
 }
@@ -104,7 +105,7 @@ struct DirectCase {
 };
 
 TEST(FastConv, DirectKernelSeamsMatchReference) {
-    if (!conv_direct_cpu_supported()) GTEST_SKIP() << "this CPU has no AVX-512F: the direct kernel never runs";
+    if (!cpu_has_avx512f()) GTEST_SKIP() << "this CPU has no AVX-512F: the direct kernel never runs";
     const DirectCase cases[] = {
         {"one_output_channel", {1, 3, 9, 7}, {1, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
         {"seven_channels", {2, 5, 13, 11}, {7, 5, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
