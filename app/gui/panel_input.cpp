@@ -17,7 +17,8 @@ const char* channel_suffix(int64_t c, int64_t channels, int dims) {
 
 struct InputLayout {
     float cell = 1;      // pixels per input element
-    int per_row = 1;     // tiles per row (2-D)
+    int per_row = 1;     // tiles per row within an item (2-D)
+    int items_per_row = 1;  // batch items side by side (2-D)
     float label_h = 0;
 };
 
@@ -37,19 +38,42 @@ InputLayout fit_layout(const AppState& s, ImVec2 avail) {
         if (s.view.input_zoom > 0) l.cell = s.view.input_zoom;
         return l;
     }
+    // Items form a grid of blocks, each block a grid of its channel tiles: the largest cell that fits wins
+    // (fewer items side by side on a tie, so a single image keeps its tiles in a row).
     const int tiles = static_cast<int>(g.c_in + (g.c_in == 3 ? 1 : 0));
-    float best = 1.0f;
-    int best_per_row = tiles;
-    for (int per_row = 1; per_row <= tiles; ++per_row) {
-        const int rows = static_cast<int>(g.n) * ((tiles + per_row - 1) / per_row);
-        const float by_w = (avail.x - gap * static_cast<float>(per_row)) / (static_cast<float>(per_row) * Wp);
-        const float by_h = (avail.y - static_cast<float>(rows) * (l.label_h + gap) - static_cast<float>(g.n) * l.label_h) /
-                           (static_cast<float>(rows) * Hp);
-        const float c = std::min(by_w, by_h);
-        if (c > best) best = c, best_per_row = per_row;
+    const int items = static_cast<int>(std::min<int64_t>(g.n, 64));
+    float best = -1e9f;  // the least bad arrangement when none fits; the child window scrolls
+    for (int items_per_row = 1; items_per_row <= items; ++items_per_row) {
+        const int item_rows = (items + items_per_row - 1) / items_per_row;
+        for (int per_row = 1; per_row <= tiles; ++per_row) {
+            const int rows = item_rows * ((tiles + per_row - 1) / per_row);
+            const int cols = items_per_row * per_row;
+            const float by_w = (avail.x - gap * static_cast<float>(cols + items_per_row)) / (static_cast<float>(cols) * Wp);
+            const float by_h = (avail.y - static_cast<float>(rows) * (l.label_h + gap) - static_cast<float>(item_rows) * (l.label_h + gap)) /
+                               (static_cast<float>(rows) * Hp);
+            const float c = std::min(by_w, by_h);
+            if (c > best) best = c, l.per_row = per_row, l.items_per_row = items_per_row;
+        }
     }
-    l.cell = best >= 3.0f ? std::floor(best) : std::max(best, 1.0f);
-    l.per_row = best_per_row;
+    l.cell = best >= 3.0f ? std::floor(best) : std::max(best, 2.0f);
+    if (best < 2.0f) {
+        // Nothing fits at 2 px a cell: keep 2 px, fit the width, and take the arrangement that is least tall (the
+        // child window scrolls down); one item per row, its tiles side by side, if none fits the width.
+        float least = 1e9f;
+        l.items_per_row = 1;
+        l.per_row = tiles;
+        for (int items_per_row = 1; items_per_row <= items; ++items_per_row) {
+            const int item_rows = (items + items_per_row - 1) / items_per_row;
+            for (int per_row = 1; per_row <= tiles; ++per_row) {
+                const int rows = item_rows * ((tiles + per_row - 1) / per_row);
+                const int cols = items_per_row * per_row;
+                const float width = static_cast<float>(cols) * (Wp * l.cell + gap) + gap * static_cast<float>(items_per_row);
+                const float height = static_cast<float>(rows) * (Hp * l.cell + l.label_h + gap) +
+                                     static_cast<float>(item_rows) * (l.label_h + gap);
+                if (width <= avail.x && height < least) least = height, l.per_row = per_row, l.items_per_row = items_per_row;
+            }
+        }
+    }
     if (s.view.input_zoom > 0) l.cell = s.view.input_zoom;
     return l;
 }
@@ -199,14 +223,28 @@ void draw_input(AppState& s) {
         const float gap = 8.0f;
         const bool rgb = g.dims == 2 && g.c_in == 3;
         bool hovered_any = false;
+        // 2-D: item n's block sits at column n % items_per_row of the grid (1-D items stay one under another).
+        const int tiles = static_cast<int>(g.c_in + (rgb ? 1 : 0));
+        const float item_w = static_cast<float>(std::min(l.per_row, tiles)) * (Wp * l.cell + gap) + gap;
+        const ImVec2 grid_origin = ImGui::GetCursorScreenPos();
+        float row_top = grid_origin.y, row_bottom = grid_origin.y;
         for (int64_t n = 0; n < g.n; ++n) {
             ImGui::PushID(static_cast<int>(n));
+            if (g.dims == 2) {
+                const int col = static_cast<int>(n % l.items_per_row);
+                if (col == 0) row_top = row_bottom;
+                ImGui::SetCursorScreenPos(ImVec2(grid_origin.x + static_cast<float>(col) * item_w, row_top));
+            }
             const ImVec2 head = ImGui::GetCursorScreenPos();
             dl->AddRectFilled(ImVec2(head.x, head.y + 3), ImVec2(head.x + 10, head.y + 13), item_colour(n));
-            ImGui::Indent(14);
-            ImGui::Text("item n=%lld%s", static_cast<long long>(n), n == s.cs.n ? "  (the cursor's item)" : "");
-            ImGui::Unindent(14);
-            const ImVec2 origin = ImGui::GetCursorScreenPos();
+            // (positioned by hand, not Indent: Indent would send every item back to the window's left edge)
+            const bool narrow = g.dims == 2 && l.items_per_row > 1;
+            ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
+            dl->PushClipRect(head, ImVec2(narrow ? head.x + item_w - 2 : head.x + 1e6f, head.y + l.label_h), true);
+            ImGui::Text("%sn=%lld%s", narrow ? "" : "item ", static_cast<long long>(n),
+                        n != s.cs.n ? "" : narrow ? " cursor" : "  (the cursor's item)");
+            dl->PopClipRect();
+            const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
             float max_y = origin.y;
             if (g.dims == 1) {
                 for (int64_t c = 0; c < g.c_in; ++c) {
@@ -222,7 +260,6 @@ void draw_input(AppState& s) {
                 }
                 dl->AddRect(ImVec2(origin.x + 54.0f, origin.y - 2), ImVec2(origin.x + 58.0f + Wp * l.cell, max_y + 2), item_colour(n), 0, 0, 2.0f);
             } else {
-                const int tiles = static_cast<int>(g.c_in + (rgb ? 1 : 0));
                 const float tw = Wp * l.cell, th = Hp * l.cell;
                 for (int t = 0; t < tiles; ++t) {
                     ImGui::PushID(t);
@@ -234,7 +271,7 @@ void draw_input(AppState& s) {
                                               : "x[" + std::to_string(n) + ", " + std::to_string(c) + "]" +
                                                     channel_suffix(c, g.c_in, g.dims);
                     if (c >= 0 && c / g.c_in_per_group != s.cs.c_out / g.c_out_per_group) label += " (other group)";
-                    dl->PushClipRect(p, ImVec2(p.x + std::max(tw, 40.0f) + gap, p.y + l.label_h), true);
+                    dl->PushClipRect(p, ImVec2(p.x + tw + gap - 2, p.y + l.label_h), true);  // not into the next tile's label
                     dl->AddText(p, IM_COL32(210, 210, 220, 255), label.c_str());
                     dl->PopClipRect();
                     const ImVec2 q(p.x, p.y + l.label_h);
@@ -245,11 +282,15 @@ void draw_input(AppState& s) {
                     ImGui::PopID();
                 }
             }
+            row_bottom = std::max(row_bottom, max_y + gap);
             ImGui::SetCursorScreenPos(ImVec2(origin.x, max_y + gap));
-            ImGui::Dummy(ImVec2(g.dims == 1 ? 60.0f + Wp * l.cell
-                                            : static_cast<float>(std::min<int64_t>(l.per_row, g.c_in + (rgb ? 1 : 0))) * (Wp * l.cell + gap),
-                                1.0f));
+            if (g.dims == 1) ImGui::Dummy(ImVec2(60.0f + Wp * l.cell, 1.0f));
             ImGui::PopID();
+        }
+        if (g.dims == 2) {
+            // The grid's full extent, so the child window scrolls over all of it.
+            ImGui::SetCursorScreenPos(grid_origin);
+            ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(l.items_per_row, g.n)) * item_w, row_bottom - grid_origin.y));
         }
         if (!hovered_any || !ImGui::IsWindowHovered()) s.push(intent::HoverInput{-1, 0, 0, 0});
         ImGui::EndChild();
