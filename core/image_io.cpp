@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -27,6 +28,8 @@
 #include <new>
 #include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "error.hpp"
 #include "file_io.hpp"
@@ -85,7 +88,7 @@ std::string extension_of(const std::string& name) {
 
 std::string stb_reason() {
     const char* r = stbi_failure_reason();
-    return std::string("stb_image: ") + (r ? r : "unknown error");
+    return std::string("stb_image: ") + (r && *r ? r : "no reason given");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -221,6 +224,55 @@ std::optional<std::string> jpeg_huffman_problem(std::span<const uint8_t> b) {
     return std::nullopt;
 }
 
+// Walks a PNG's chunks up to IEND (stb reads nothing after it). A chunk whose declared length runs past the end of
+// the file is reported here, by name and offset, rather than by stb's bare "outofdata". Zero-length IDAT chunks
+// (legal, and contributing nothing) are dropped from a copy: stb_image 2.27 passes a null buffer to memcpy when
+// the first IDAT is empty (undefined behaviour; found by fuzz_image). Returns the copy when one was needed.
+std::optional<std::vector<uint8_t>> png_chunks_checked(std::span<const uint8_t> b, const std::string& name) {
+    constexpr size_t kSignature = 8, kFrame = 12;  // length + type + CRC
+    std::vector<std::pair<size_t, size_t>> empty_idat;  // [begin, end) of each zero-length IDAT chunk
+    size_t pos = kSignature;
+    bool iend = false;
+    while (pos + kFrame <= b.size()) {
+        const uint64_t len = be32(b.data() + pos);
+        const std::string_view type(reinterpret_cast<const char*>(b.data() + pos + 4), 4);
+        const uint64_t left = b.size() - pos - kFrame;
+        if (len > left) {
+            std::string shown;
+            for (char c : type) shown += std::isalnum(static_cast<unsigned char>(c)) ? c : '?';
+            throw FormatError(name + ": not a valid PNG image (chunk '" + shown + "' at byte offset " +
+                              int_text(static_cast<int64_t>(pos)) + " declares " +
+                              int_text(static_cast<int64_t>(len)) + " bytes of data, but only " +
+                              int_text(static_cast<int64_t>(left)) +
+                              " follow before the end of the file; the file is truncated or damaged)");
+        }
+        if (type == "IEND") {
+            iend = true;
+            break;
+        }
+        if (type == "IDAT" && len == 0) empty_idat.emplace_back(pos, pos + kFrame);
+        pos += kFrame + static_cast<size_t>(len);
+    }
+    if (!iend) {
+        throw FormatError(name + ": not a valid PNG image (the file ends at byte offset " +
+                          int_text(static_cast<int64_t>(b.size())) + " before its IEND chunk" +
+                          (pos < b.size() ? ", inside the chunk that starts at byte offset " +
+                                                int_text(static_cast<int64_t>(pos))
+                                          : std::string()) +
+                          "; the file is truncated)");
+    }
+    if (empty_idat.empty()) return std::nullopt;
+    std::vector<uint8_t> copy;
+    copy.reserve(b.size());
+    size_t from = 0;
+    for (const auto& [begin, end] : empty_idat) {
+        copy.insert(copy.end(), b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(begin));
+        from = end;
+    }
+    copy.insert(copy.end(), b.begin() + static_cast<std::ptrdiff_t>(from), b.end());
+    return copy;
+}
+
 void check_dims(const Dims& d, const std::string& name) {
     if (d.w <= 0 || d.h <= 0) {
         throw FormatError(name + ": the header declares a " + size_text(d.w, d.h) + " image; nothing to decode");
@@ -326,6 +378,11 @@ DecodedImage image_decode(std::span<const uint8_t> bytes, const std::string& nam
     if (fmt.format == Format::Jpeg) {
         if (const auto problem = jpeg_huffman_problem(bytes))
             throw FormatError(name + ": not a valid JPEG image (" + *problem + ")");
+    }
+    std::optional<std::vector<uint8_t>> cleaned;
+    if (fmt.format == Format::Png) {
+        cleaned = png_chunks_checked(bytes, name);
+        if (cleaned) bytes = *cleaned;
     }
     const int len = static_cast<int>(bytes.size());
     int w = 0, h = 0, comp = 0;

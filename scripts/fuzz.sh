@@ -3,10 +3,22 @@
 # for SECONDS_PER_TARGET seconds (default 10). Fails if any target crashes, leaks, hangs or breaks an invariant;
 # the crashing input is left in build-fuzz/fuzz-artifacts/. See fuzz/README.md for longer runs.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]      e.g.  scripts/fuzz.sh 600 fuzz_scene
+#   scripts/fuzz.sh --ci [TARGET...]
+# --ci (what scripts/test.sh runs) makes the run reproducible: a fixed seed and a fixed number of inputs
+# (CONVSCOPE_FUZZ_RUNS, default 30000) instead of a time limit, so CI passes or fails the same way on every run.
+# Finding new bugs is the job of the timed runs. Every run, timed or not, first replays fuzz/regressions/<name>/:
+# the inputs that once crashed a target.
 set -euo pipefail
 
-seconds=${1:-10}
-shift || true
+ci=0
+if [ "${1:-}" = "--ci" ]; then
+  ci=1
+  shift
+  seconds=0
+else
+  seconds=${1:-10}
+  shift || true
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CONVSCOPE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=("$@")
@@ -19,6 +31,10 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCONVSCOPE_BUILD_FUZZ=ON -DCO
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" fuzz_make_seeds
 
 corpus=$build/fuzz-corpus
+if [ $ci -eq 1 ]; then  # start from the seeds alone, as a clean clone does
+  corpus=$build/fuzz-corpus-ci
+  rm -rf "$corpus"
+fi
 artifacts=$build/fuzz-artifacts
 mkdir -p "$corpus" "$artifacts"
 "$build/fuzz/fuzz_make_seeds" "$corpus"
@@ -37,8 +53,16 @@ for t in "${targets[@]}"; do
   name=${t#fuzz_}
   mkdir -p "$corpus/$name"
   log=$build/$t.log
-  echo "== $t: ${seconds}s"
-  if "$build/fuzz/$t" "$corpus/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 \
+  if [ $ci -eq 1 ]; then
+    budget=(-seed=1 -runs="${CONVSCOPE_FUZZ_RUNS:-30000}")
+    echo "== $t: seed 1, ${CONVSCOPE_FUZZ_RUNS:-30000} inputs"
+  else
+    budget=(-max_total_time="$seconds")
+    echo "== $t: ${seconds}s"
+  fi
+  dirs=("$corpus/$name")
+  [ -d "$root/fuzz/regressions/$name" ] && dirs+=("$root/fuzz/regressions/$name")
+  if "$build/fuzz/$t" "${dirs[@]}" "${budget[@]}" -timeout=10 -rss_limit_mb=2560 \
        -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" > "$log" 2>&1; then
     grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" "$log" | tr '\n' ' '
     echo
@@ -52,4 +76,8 @@ if [ ${#failed[@]} -ne 0 ]; then
   echo "fuzzing found problems in: ${failed[*]}"
   exit 1
 fi
-echo "all fuzz targets ran ${seconds}s without a crash"
+if [ $ci -eq 1 ]; then
+  echo "all fuzz targets ran their fixed inputs without a crash"
+else
+  echo "all fuzz targets ran ${seconds}s without a crash"
+fi

@@ -3,7 +3,7 @@
 #   1. the full build (core, CLI, window) and all ctest suites: unit tests, live-PyTorch differential test,
 #      seed-question scenarios, CLI behaviour, GUI tests under Xvfb;
 #   2. a second build with -fsanitize=address,undefined running the core and CLI tests again;
-#   3. a short libFuzzer run of every loader (clang, ASan + UBSan).
+#   3. a short, seeded libFuzzer run of every loader (clang, ASan + UBSan), replaying past crashes first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -20,6 +20,6 @@ BUILD_DIR=build-asan bash scripts/build.sh -DCONVSCOPE_WERROR=ON -DCONVSCOPE_SAN
   -DCONVSCOPE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
 echo "== sanitizer tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j"$jobs" --timeout 900)
-echo "== fuzz: every loader's libFuzzer target for a few seconds (longer runs: fuzz/README.md)"
-bash scripts/fuzz.sh "${CONVSCOPE_FUZZ_SECONDS:-5}"
+echo "== fuzz: every loader's libFuzzer target, seeded and reproducible (longer, timed runs: fuzz/README.md)"
+bash scripts/fuzz.sh --ci
 echo "== all tests passed"

@@ -160,6 +160,22 @@ TEST(ImageDecode, SixteenBitGreyAlphaPngBecomesEightBitRgb) {
     EXPECT_EQ(img.rgb, (Bytes{255, 255, 255, 128, 128, 128}));
 }
 
+// Zero-length IDAT chunks are legal and carry nothing; stb_image 2.27 would hand memcpy a null pointer for an
+// empty first IDAT, so image_decode drops them. The pixels must come out as if they were not there.
+TEST(ImageDecode, EmptyIdatChunksAreSkipped) {
+    const Bytes rgb = gradient_rgb(5, 3);
+    const Bytes plain = convscope::png_encode(5, 3, rgb);
+    const size_t idat = 8 + 25;  // signature, then IHDR (12 + 13 bytes)
+    ASSERT_EQ(std::string(plain.begin() + idat + 4, plain.begin() + idat + 8), "IDAT");
+    Bytes empty;
+    put_chunk(empty, "IDAT", {});
+    Bytes b = plain;
+    b.insert(b.begin() + static_cast<std::ptrdiff_t>(idat), empty.begin(), empty.end());  // before the data
+    const size_t iend = b.size() - 12;
+    b.insert(b.begin() + static_cast<std::ptrdiff_t>(iend), empty.begin(), empty.end());  // and after it
+    EXPECT_EQ(convscope::image_decode(b, "empty-idat.png").rgb, rgb);
+}
+
 TEST(ImageDecode, ExtensionDoesNotMatterOnlyTheSignature) {
     const Bytes rgb = gradient_rgb(2, 2);
     EXPECT_EQ(convscope::image_decode(convscope::png_encode(2, 2, rgb), "photo.jpg").rgb, rgb);
@@ -217,7 +233,30 @@ INSTANTIATE_TEST_SUITE_P(
                          const Bytes full = convscope::png_encode(64, 64, gradient_rgb(64, 64));
                          return truncated(full, full.size() / 2);
                      },
-                     {"PNG", "stb_image:"}},
+                     {"not a valid PNG image (chunk 'IDAT' at byte offset 33 declares", "the file is truncated"}},
+        // Found by fuzz_image: an empty first IDAT, then a chunk whose length field is ASCII text.
+        BadImageCase{"PngEmptyIdatThenGarbageLength", "fuzz.png",
+                     [] {
+                         const char text[] =
+                             "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x60\x08\x02\0\0\0\x01\0\0\0"
+                             "\0\0\0\0IDATEND\xae" "GIF21aB`\x82";
+                         return Bytes(text, text + sizeof text - 1);
+                     },
+                     {"the file ends at byte offset 54 before its IEND chunk, inside the chunk that starts at byte offset 45"}},
+        BadImageCase{"PngChunkLongerThanTheFile", "long.png",
+                     [] {
+                         Bytes b = convscope::png_encode(4, 4, gradient_rgb(4, 4));
+                         b[33] = 0x7F;  // the IDAT's length field now says 2 GiB
+                         return b;
+                     },
+                     {"chunk 'IDAT' at byte offset 33 declares 2130706", "bytes of data, but only"}},
+        BadImageCase{"PngWithoutIend", "noend.png",
+                     [] {
+                         Bytes b = convscope::png_encode(4, 4, gradient_rgb(4, 4));
+                         b.resize(b.size() - 12);
+                         return b;
+                     },
+                     {"before its IEND chunk; the file is truncated"}},
         BadImageCase{"TruncatedJpeg", "cut.jpg",
                      [] {
                          const Bytes full = convscope::jpeg_encode(64, 64, gradient_rgb(64, 64), 90);
@@ -234,7 +273,7 @@ INSTANTIATE_TEST_SUITE_P(
                      },
                      {"not a valid JPEG image", "Huffman table declares 272 codes"}},
         BadImageCase{"PngSignatureOnly", "sig.png", [] { return Bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}; },
-                     {"not a valid PNG image", "stb_image:"}},
+                     {"not a valid PNG image (the file ends at byte offset 8 before its IEND chunk"}},
         BadImageCase{"Gif", "anim.gif", [] { return Bytes{'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0}; },
                      {"unsupported image format (PNG, JPEG and BMP are supported)", "GIF"}},
         BadImageCase{"Psd", "layers.psd", [] { return Bytes{'8', 'B', 'P', 'S', 0, 1, 0, 0}; },
