@@ -31,8 +31,13 @@ bool spin_until(Ready ready) {
     }
 }
 
-// A job is posted by bumping `generation_`; workers with an index below the job's thread count run their range
-// and count themselves out of `pending_`. One job at a time: the caller holds `busy` for the whole of run().
+// A job is posted by moving `generation_` on twice, as a sequence lock: odd while the job's fields are written, even
+// once they are complete. Workers with an index below the job's thread count run their range and count themselves
+// out of `pending_`; the others skip it. A worker that skips a job may wake late, after the caller has already
+// started writing the next one: reading the fields under the sequence lock means it either sees a generation and
+// that generation's own fields, or reads again (without it, a late worker could take the next job's fields as the
+// skipped one's, run its range, then run it a second time when it noticed the next generation).
+// One job at a time: the caller holds `busy` for the whole of run().
 class Pool {
 public:
     ~Pool() {
@@ -48,13 +53,14 @@ public:
 
     void run(int threads, int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
         grow(threads - 1);
-        job_ = &fn;
-        job_threads_ = threads;
-        job_count_ = count;
         pending_.store(threads - 1);
+        generation_.fetch_add(1);  // odd: the job's fields are being written
+        job_.store(&fn);
+        job_threads_.store(threads);
+        job_count_.store(count);
         {
             std::lock_guard<std::mutex> lock(mutex_);  // a worker about to sleep sees the new generation
-            generation_.fetch_add(1);
+            generation_.fetch_add(1);                  // even: posted
         }
         wake_.notify_all();
         fn(0, count / threads);
@@ -82,9 +88,25 @@ private:
                 wake_.wait(lock, posted);
             }
             if (stopping_.load()) return;
-            seen = generation_.load();
-            if (index >= job_threads_) continue;  // this job wants fewer workers
-            (*job_)(job_count_ * index / job_threads_, job_count_ * (index + 1) / job_threads_);
+            const std::function<void(int64_t, int64_t)>* job = nullptr;
+            int threads = 0;
+            int64_t count = 0;
+            for (;;) {
+                const uint64_t before = generation_.load();
+                if (before % 2 == 1) {  // being written: only for as long as three stores take
+                    _mm_pause();
+                    continue;
+                }
+                job = job_.load();
+                threads = job_threads_.load();
+                count = job_count_.load();
+                if (generation_.load() == before) {
+                    seen = before;
+                    break;
+                }
+            }
+            if (index >= threads) continue;  // this job wants fewer workers
+            (*job)(count * index / threads, count * (index + 1) / threads);
             if (pending_.fetch_sub(1) == 1) {
                 std::lock_guard<std::mutex> lock(mutex_);
                 done_.notify_one();
@@ -95,10 +117,10 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_, done_;
     std::vector<std::thread> workers_;
-    // Written by the caller before the generation moves on, read by workers after they see it move.
-    const std::function<void(int64_t, int64_t)>* job_ = nullptr;
-    int job_threads_ = 0;
-    int64_t job_count_ = 0;
+    // The posted job: written while `generation_` is odd, read by workers under the sequence lock (see above).
+    std::atomic<const std::function<void(int64_t, int64_t)>*> job_{nullptr};
+    std::atomic<int> job_threads_{0};
+    std::atomic<int64_t> job_count_{0};
     std::atomic<int> pending_{0};
     std::atomic<uint64_t> generation_{0};
     std::atomic<bool> stopping_{false};
