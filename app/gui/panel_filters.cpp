@@ -46,15 +46,19 @@ void draw_filters(AppState& s) {
             return static_cast<float>(cig) * c * static_cast<float>(kW) + static_cast<float>(cig - 1) * slice_gap;
         };
         if (cell <= 0) {
-            cell = 2.0f;
-            for (float c = 16.0f; c >= 2.0f; c -= 1.0f) {
+            // Fit: the biggest cells that show every filter without scrolling, as long as a weight stays at least
+            // 4 px; failing that, the biggest that need at most three panel heights of scrolling.
+            auto fits = [&](float c, float height) {
                 const int per_row = std::max(1, static_cast<int>((avail.x + block_gap) / (block_w(c) + block_gap)));
                 const float rows = std::ceil(static_cast<float>(g.c_out) / static_cast<float>(per_row));
-                if (rows * (c * static_cast<float>(kH) + block_gap) <= std::max(avail.y, 60.0f) * 3.0f && block_w(c) <= avail.x) {
-                    cell = c;
-                    break;
-                }
-            }
+                return rows * (c * static_cast<float>(kH) + block_gap) <= height && block_w(c) <= avail.x;
+            };
+            cell = 0.0f;
+            for (float c = 16.0f; c >= 4.0f && cell == 0.0f; c -= 1.0f)
+                if (fits(c, avail.y)) cell = c;
+            for (float c = 16.0f; c >= 2.0f && cell == 0.0f; c -= 1.0f)
+                if (fits(c, std::max(avail.y, 60.0f) * 3.0f)) cell = c;
+            if (cell == 0.0f) cell = 2.0f;
         }
         const float bw = block_w(cell), bh = cell * static_cast<float>(kH);
         const int per_row = std::max(1, static_cast<int>((avail.x + block_gap) / (bw + block_gap)));
