@@ -75,9 +75,15 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
         dl->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2), item_colour(n), 0, 0, 2.0f);
     }
     const float bottom = p.y + static_cast<float>(shown) * (h + 3.0f);
-    std::string t = "x[" + std::to_string(n) + "]";
-    if (!rgb && g.c_in > shown) t += " +" + std::to_string(g.c_in - shown) + " ch";
-    dl->AddText(ImVec2(p.x, bottom + 2), item_colour(n), t.c_str());
+    const std::string name = "x[" + std::to_string(n) + "]";
+    const std::string more = !rgb && g.c_in > shown ? "+" + std::to_string(g.c_in - shown) + " ch" : "";
+    const std::string one_line = more.empty() ? name : name + " " + more;
+    if (more.empty() || ImGui::CalcTextSize(one_line.c_str()).x <= w + 10.0f) {
+        dl->AddText(ImVec2(p.x, bottom + 2), item_colour(n), one_line.c_str());
+    } else {  // too wide for the thumbnail column: the hidden-channel count goes under the name
+        dl->AddText(ImVec2(p.x, bottom + 2), item_colour(n), name.c_str());
+        dl->AddText(ImVec2(p.x, bottom + 2 + ImGui::GetTextLineHeight()), ImGui::GetColorU32(kDimText), more.c_str());
+    }
     const float mid = p.y + 12.0f;
     dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid), item_colour(n));
 }

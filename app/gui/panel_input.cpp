@@ -18,7 +18,7 @@ const char* channel_suffix(int64_t c, int64_t channels, int dims) {
 struct InputLayout {
     float cell = 1;      // pixels per input element
     int per_row = 1;     // tiles per row within an item (2-D)
-    int items_per_row = 1;  // batch items side by side (2-D)
+    int items_per_row = 1;  // batch items side by side
     float label_h = 0;
 };
 
@@ -30,11 +30,21 @@ InputLayout fit_layout(const AppState& s, ImVec2 avail) {
     l.label_h = ImGui::GetTextLineHeightWithSpacing();
     const float gap = 8.0f;
     if (g.dims == 1) {
-        // Each item is a (C, L) grid: channels are rows.
-        const float rows = static_cast<float>(g.n * g.c_in);
-        const float by_w = (avail.x - 60.0f) / Wp;
-        const float by_h = (avail.y - static_cast<float>(g.n) * (l.label_h + gap)) / rows;
-        l.cell = std::max(2.0f, std::floor(std::min(by_w, by_h)));
+        // Each item is a (C, L) grid, channels as rows, behind a 60 px column of row labels; items side by side
+        // when that gives bigger cells (fewer side by side on a tie).
+        float best = -1e9f;
+        const int items = static_cast<int>(std::min<int64_t>(g.n, 64));
+        for (int items_per_row = 1; items_per_row <= items; ++items_per_row) {
+            const int item_rows = (items + items_per_row - 1) / items_per_row;
+            const float k = static_cast<float>(items_per_row);
+            const float by_w = (avail.x - k * (60.0f + gap)) / (k * Wp);
+            const float by_h = (avail.y - static_cast<float>(item_rows) * (l.label_h + gap)) /
+                               (static_cast<float>(item_rows) * static_cast<float>(g.c_in));
+            const float c = std::min(by_w, by_h);
+            if (c > best) best = c, l.items_per_row = items_per_row;
+        }
+        l.cell = std::max(2.0f, std::floor(best));
+        if (best < 2.0f) l.items_per_row = 1;  // nothing fits: one under another, the child window scrolls
         if (s.view.input_zoom > 0) l.cell = s.view.input_zoom;
         return l;
     }
@@ -207,10 +217,18 @@ void draw_input(AppState& s) {
     next_window_slot(s, Slot::Input);
     if (ImGui::Begin("Input", nullptr, kPanelFlags)) {
         const ConvGeometry& g = s.geo();
-        ImGui::Text("x %s: %s", shape_to_string(input_shape(s.scene->edit)).c_str(), s.scene->image_kind.c_str());
+        const std::string shape = "x " + shape_to_string(input_shape(s.scene->edit));
+        const std::string title = shape + ": " + s.scene->image_kind;
+        const float slider_w = ImGui::GetFontSize() * 5.0f;
+        const ImGuiStyle& st = ImGui::GetStyle();
+        const float controls_w = st.ItemSpacing.x + slider_w + st.ItemInnerSpacing.x + ImGui::CalcTextSize("zoom").x;
+        // A long description would push the zoom control out of the panel: then it goes on a line of its own.
+        const bool split = ImGui::CalcTextSize(title.c_str()).x + controls_w > ImGui::GetContentRegionAvail().x;
+        ImGui::TextUnformatted(split ? shape.c_str() : title.c_str());
         ImGui::SameLine();
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+        ImGui::SetNextItemWidth(slider_w);
         ImGui::SliderFloat("zoom##input", &s.view.input_zoom, 0.0f, 40.0f, s.view.input_zoom > 0 ? "%.0f px" : "fit");
+        if (split) ImGui::TextWrapped("%s", s.scene->image_kind.c_str());
         if (g.pad_begin[0] + g.pad_begin[1] + g.pad_end[0] + g.pad_end[1] > 0) {
             ImGui::TextColored(kDimText, "hatched ring = padding (%s)%s", padding_mode_name(g.mode),
                                g.mode == PaddingMode::Zeros ? ": reads 0" : ": copies real pixels, hover to see which");
@@ -223,22 +241,21 @@ void draw_input(AppState& s) {
         const float gap = 8.0f;
         const bool rgb = g.dims == 2 && g.c_in == 3;
         bool hovered_any = false;
-        // 2-D: item n's block sits at column n % items_per_row of the grid (1-D items stay one under another).
+        // Item n's block sits at column n % items_per_row of the grid.
         const int tiles = static_cast<int>(g.c_in + (rgb ? 1 : 0));
-        const float item_w = static_cast<float>(std::min(l.per_row, tiles)) * (Wp * l.cell + gap) + gap;
+        const float item_w = g.dims == 1 ? 60.0f + Wp * l.cell + gap
+                                         : static_cast<float>(std::min(l.per_row, tiles)) * (Wp * l.cell + gap) + gap;
         const ImVec2 grid_origin = ImGui::GetCursorScreenPos();
         float row_top = grid_origin.y, row_bottom = grid_origin.y;
         for (int64_t n = 0; n < g.n; ++n) {
             ImGui::PushID(static_cast<int>(n));
-            if (g.dims == 2) {
-                const int col = static_cast<int>(n % l.items_per_row);
-                if (col == 0) row_top = row_bottom;
-                ImGui::SetCursorScreenPos(ImVec2(grid_origin.x + static_cast<float>(col) * item_w, row_top));
-            }
+            const int item_col = static_cast<int>(n % l.items_per_row);
+            if (item_col == 0) row_top = row_bottom;
+            ImGui::SetCursorScreenPos(ImVec2(grid_origin.x + static_cast<float>(item_col) * item_w, row_top));
             const ImVec2 head = ImGui::GetCursorScreenPos();
             dl->AddRectFilled(ImVec2(head.x, head.y + 3), ImVec2(head.x + 10, head.y + 13), item_colour(n));
             // (positioned by hand, not Indent: Indent would send every item back to the window's left edge)
-            const bool narrow = g.dims == 2 && l.items_per_row > 1;
+            const bool narrow = l.items_per_row > 1;
             ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
             dl->PushClipRect(head, ImVec2(narrow ? head.x + item_w - 2 : head.x + 1e6f, head.y + l.label_h), true);
             ImGui::Text("%sn=%lld%s", narrow ? "" : "item ", static_cast<long long>(n),
@@ -283,15 +300,11 @@ void draw_input(AppState& s) {
                 }
             }
             row_bottom = std::max(row_bottom, max_y + gap);
-            ImGui::SetCursorScreenPos(ImVec2(origin.x, max_y + gap));
-            if (g.dims == 1) ImGui::Dummy(ImVec2(60.0f + Wp * l.cell, 1.0f));
             ImGui::PopID();
         }
-        if (g.dims == 2) {
-            // The grid's full extent, so the child window scrolls over all of it.
-            ImGui::SetCursorScreenPos(grid_origin);
-            ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(l.items_per_row, g.n)) * item_w, row_bottom - grid_origin.y));
-        }
+        // The grid's full extent, so the child window scrolls over all of it.
+        ImGui::SetCursorScreenPos(grid_origin);
+        ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(l.items_per_row, g.n)) * item_w, row_bottom - grid_origin.y));
         if (!hovered_any || !ImGui::IsWindowHovered()) s.push(intent::HoverInput{-1, 0, 0, 0});
         ImGui::EndChild();
     }
