@@ -7,6 +7,84 @@
 
 namespace convscope::gui {
 
+namespace {
+
+// The tooltip over partial map ci (or the feature map, ci = -1) at output position (yy, xx).
+void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const std::string& label) {
+    const ConvGeometry& g = s.geo();
+    const CursorState& cs = s.cs;
+    const int64_t Ho = g.out[0], Wo = g.out[1];
+    const float v = ci >= 0 ? s.partials[(ci * Ho + yy) * Wo + xx] : s.output->y[((cs.n * g.c_out + cs.c_out) * Ho + yy) * Wo + xx];
+    ImGui::BeginTooltip();
+    if (g.dims == 1)
+        ImGui::Text("%s at %lld = %s", label.c_str(), static_cast<long long>(xx), value_text(v).c_str());
+    else
+        ImGui::Text("%s at (%lld, %lld) = %s", label.c_str(), static_cast<long long>(yy), static_cast<long long>(xx), value_text(v).c_str());
+    if (ci >= 0)
+        ImGui::TextColored(kDimText, "input channel %lld correlated with its kernel slice, no bias",
+                           static_cast<long long>(cs.c_out / g.c_out_per_group * g.c_in_per_group + ci));
+    ImGui::EndTooltip();
+}
+
+std::string partial_label(const CursorState& cs, int64_t c, int64_t ci) {
+    return "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" + std::to_string(cs.c_out) + "," + std::to_string(ci) + "]";
+}
+
+// Conv1d: every partial map is a strip one value high, so the sum is written top to bottom, one strip per line
+// (side by side, eight strips of L values would not fit the panel's width): y[n,o] = the partial strips + b.
+void draw_sums_1d(AppState& s, HeatmapStyle style) {
+    const ConvGeometry& g = s.geo();
+    const CursorState& cs = s.cs;
+    const int64_t cig = g.c_in_per_group, group = cs.c_out / g.c_out_per_group, Wo = g.out[1];
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const int64_t shown = std::min<int64_t>(cig, 16);
+    const std::string widest = "+ " + partial_label(cs, g.c_in - 1, cig - 1);
+    const float label_w = ImGui::CalcTextSize(widest.c_str()).x + 8.0f;
+    const float avail_w = ImGui::GetContentRegionAvail().x - label_w - 4.0f;
+    const float cell = std::clamp(std::floor(avail_w / static_cast<float>(Wo)), 3.0f, 24.0f);
+    const float text_h = ImGui::GetTextLineHeight();
+    const float strip_h = std::min(cell, text_h), row_h = text_h + 3.0f;
+    const float tw = cell * static_cast<float>(Wo);
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const ImU32 ink = IM_COL32(210, 210, 220, 255), yellow = IM_COL32(255, 221, 0, 255);
+    const float strip_x = p.x + label_w;
+    auto strip = [&](int64_t ci, float y, const std::string& label) {  // ci = -1: the feature map
+        const ImVec2 a(strip_x, y + (text_h - strip_h) * 0.5f), b(a.x + tw, a.y + strip_h);
+        heatmap_begin(dl, style);
+        if (ci >= 0)
+            dl->AddImage(s.partial_atlas.id(), a, b, s.partial_atlas.uv0(static_cast<int>(ci)), s.partial_atlas.uv1(static_cast<int>(ci)));
+        else
+            dl->AddImage(s.fmap_atlas.id(), a, b, s.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
+                         s.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
+        heatmap_end(dl);
+        dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(120, 122, 135, 255));
+        const ImVec2 px(a.x + static_cast<float>(cs.x) * cell, a.y);
+        outline(dl, px, ImVec2(px.x + cell, b.y), kWindowColour, cell < 4.0f ? 1.0f : 2.0f);
+        if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(a, b)) {
+            const int64_t xx = std::clamp<int64_t>(static_cast<int64_t>((ImGui::GetMousePos().x - a.x) / cell), 0, Wo - 1);
+            sum_tooltip(s, ci, 0, xx, label);
+        }
+    };
+    // The result first (it stays in view when the panel is short and the list scrolls), then what it adds up.
+    float y = p.y;
+    const std::string out = "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
+    dl->AddText(ImVec2(p.x, y), yellow, (out + " =").c_str());
+    strip(-1, y, out);
+    y += row_h + 2.0f;
+    for (int64_t ci = 0; ci < shown; ++ci, y += row_h) {
+        const std::string label = partial_label(cs, group * cig + ci, ci);
+        dl->AddText(ImVec2(p.x, y), ink, ((ci == 0 ? "  " : "+ ") + label).c_str());
+        strip(ci, y, label);
+    }
+    std::string bias = shown < cig ? "+ ... (" + std::to_string(cig - shown) + " more, added the same way)  " : "";
+    bias += s.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
+    dl->AddText(ImVec2(p.x, y), ink, bias.c_str());
+    y += row_h;
+    ImGui::Dummy(ImVec2(label_w + tw + 4.0f, y - p.y));
+}
+
+}  // namespace
+
 void draw_channel_sums(AppState& s) {
     next_window_slot(s, Slot::ChannelSums);
     if (ImGui::Begin("Channel sums", nullptr, kPanelFlags)) {
@@ -25,6 +103,14 @@ void draw_channel_sums(AppState& s) {
                     "is feature map y[n, o].");
 
         ImGui::BeginChild("##sums", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
+        if (g.dims == 1) {
+            style.mask = MaskMode::Reveal;
+            style.reveal_until = static_cast<float>(s.revealed_position());
+            draw_sums_1d(s, style);
+            ImGui::EndChild();
+            ImGui::End();
+            return;
+        }
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const float op_w = ImGui::GetFontSize() * 1.3f;
         const float bias_w = ImGui::CalcTextSize("+ b = -0.00 =").x + 8.0f;
@@ -35,7 +121,6 @@ void draw_channel_sums(AppState& s) {
         const float by_h = (avail.y - 2 * label_h - 4) / static_cast<float>(Ho);
         float cell = std::min(by_w, by_h);
         cell = cell >= 3.0f ? std::floor(cell) : std::max(cell, 1.0f);
-        if (g.dims == 1) cell = std::max(cell, 6.0f);
         const float tw = cell * static_cast<float>(Wo), th = cell * static_cast<float>(Ho);
         const ImVec2 p = ImGui::GetCursorScreenPos();
         const float y0 = p.y + label_h;
@@ -73,8 +158,7 @@ void draw_channel_sums(AppState& s) {
             const Placed& m = maps[i];
             const ImVec2 b(m.a.x + tw, m.a.y + th);
             const int64_t c = group * cig + m.ci;
-            const std::string label = m.ci >= 0 ? "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" +
-                                                      std::to_string(cs.c_out) + "," + std::to_string(m.ci) + "]"
+            const std::string label = m.ci >= 0 ? partial_label(cs, c, m.ci)
                                                 : "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
             const std::string short_label = m.ci >= 0 ? "c=" + std::to_string(c) : label;
             const std::string& text = ImGui::CalcTextSize(label.c_str()).x <= tw + op_w - 4 ? label : short_label;
@@ -88,13 +172,7 @@ void draw_channel_sums(AppState& s) {
                 const ImVec2 mp = ImGui::GetMousePos();
                 const int64_t yy = std::clamp<int64_t>(static_cast<int64_t>((mp.y - m.a.y) / cell), 0, Ho - 1);
                 const int64_t xx = std::clamp<int64_t>(static_cast<int64_t>((mp.x - m.a.x) / cell), 0, Wo - 1);
-                const float v = m.ci >= 0 ? s.partials[(m.ci * Ho + yy) * Wo + xx]
-                                          : s.output->y[((cs.n * g.c_out + cs.c_out) * Ho + yy) * Wo + xx];
-                ImGui::BeginTooltip();
-                ImGui::Text("%s at (%lld, %lld) = %s", label.c_str(), static_cast<long long>(yy), static_cast<long long>(xx), value_text(v).c_str());
-                if (m.ci >= 0)
-                    ImGui::TextColored(kDimText, "input channel %lld correlated with its kernel slice, no bias", static_cast<long long>(c));
-                ImGui::EndTooltip();
+                sum_tooltip(s, m.ci, yy, xx, label);
             }
         }
         std::string bias = shown < cig ? "+ ... " : "";
