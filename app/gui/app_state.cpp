@@ -448,7 +448,8 @@ void app_wait_loads(AppState& s, double timeout_seconds) {
         while (s.loader.busy() && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         app_take_load_result(s);  // applies a result, or starts the next queued load
-    } while ((s.loader.busy() || !s.load_queue.empty()) && std::chrono::steady_clock::now() < until);
+    } while ((s.loader.busy() || s.loader.has_result() || !s.load_queue.empty()) &&
+             std::chrono::steady_clock::now() < until);
 }
 
 void app_wait_idle(AppState& s, double timeout_seconds) {

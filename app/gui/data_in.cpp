@@ -129,6 +129,11 @@ void Loader::start(LoadRequest request) {
     });
 }
 
+bool Loader::has_result() {
+    std::lock_guard lock(mutex_);
+    return done_.has_value();
+}
+
 std::optional<LoadResult> Loader::take_result() {
     std::lock_guard lock(mutex_);
     std::optional<LoadResult> r = std::move(done_);

@@ -97,6 +97,7 @@ public:
     void start(LoadRequest request);
     std::optional<LoadResult> take_result();
     bool busy() const { return busy_.load(); }
+    bool has_result();  // a finished load waits for take_result (it may finish before busy() is first read)
     float progress() const { return progress_.load(); }
     const LoadRequest& request() const { return request_; }  // the load running (or last run)
     void cancel();
