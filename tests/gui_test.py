@@ -10,6 +10,9 @@ places the dump names:
   * an invalid setting (kernel bigger than the input) shows PyTorch's error in red, the app keeps running and
     exits 0; an unknown script line exits 1;
   * hovering an input pixel finds every output it feeds; a batch of 3 keeps 3 separate groups of maps;
+  * the "then ReLU + pool" tab: (3, 6, 24, 24) -> relu -> MaxPool2d(2, 2) -> (3, 6, 12, 12), the pooled map equal
+    to max pooling computed here and drawn in the colormap's colours; a pool that does not fit shows PyTorch's
+    error; AvgPool2d(3, 3) without ReLU matches the mean;
   * data in: a genuine CIFAR-10 batch written here (3,073-byte records) opened from the command line with
     --pick 7 shows image 7's own colours in the Input panel; a batch picked with the script is saved as a scene and
     reopened with --scene, and the two screenshots are identical below the menu bar (whose status line says
@@ -172,6 +175,44 @@ def check_fmap_colours(d, px, name):
         y, x = after[-1]
         got = px(grid["x0"] + (x + 0.5) * cell, grid["y0"] + (y + 0.5) * cell)
         check(close(got, (51, 54, 61), 8), f"{name}: y[..,{y},{x}] after the cursor is the not-yet-computed colour {got}")
+
+
+# ---- then ReLU + pool (the seed's Net: x = self.pool(F.relu(self.conv1(x)))) ----
+def max_pool(m, k, s):
+    rows, cols = (len(m) - k) // s + 1, (len(m[0]) - k) // s + 1
+    return [[max(m[y * s + i][x * s + j] for i in range(k) for j in range(k)) for x in range(cols)] for y in range(rows)]
+
+
+def after_checks(app, tmp, T):
+    run(app, "preset batch_vs_channel\nafter show\nafter relu on\nafter pool max 2 2\ncursor 1 2 5 7\nframes 2\n"
+             f"dump {T('after.json')}\nscreenshot {T('after.png')}\n"
+             f"after pool max 30 2\nframes 2\ndump {T('after_bad.json')}\n"
+             f"after relu off\nafter pool avg 3 3\nframes 2\ndump {T('after_avg.json')}\n", tmp, "after")
+    d, w, h, px = load(tmp, "after")
+    a = d["after"]
+    check(a["shown"] and a["shape"] == [3, 6, 12, 12] and a["error"] == "",
+          f"after: (3, 6, 24, 24) -> {a['layers']} -> {a['shape']}, tab shown")
+    # the conv output map of the cursor, through ReLU and 2x2 max pooling here, equals what the app shows (max is exact)
+    want = max_pool([[max(v, 0.0) for v in row] for row in d["current_map"]], 2, 2)
+    check(a["current_map"] == want, "after: the pooled map of y[1, 2] equals max_pool2d(relu(y[1, 2]), 2, 2) computed here")
+    grid = next((r for r in a["pixels"] if r["n"] == 1 and r["c"] == 2), None)
+    items = sorted({r["n"] for r in a["pixels"]})
+    check(items == [0, 1, 2] and len(a["pixels"]) == 18, f"after: 18 pooled maps drawn, for items {items}")
+    if check(grid is not None, "after: the cursor's pooled map is on screen"):
+        good, samples = 0, [(y, x) for y in range(0, 12, 3) for x in range(0, 12, 3)]
+        for (y, x) in samples:
+            got = px(grid["x0"] + (x + 0.5) * grid["cell"], grid["y0"] + (y + 0.5) * grid["cell"])
+            good += close(got, diverging(want[y][x], a["scale"]))
+        check(good == len(samples), f"after: {good}/{len(samples)} pooled pixels have the colormap's colour of their value")
+    b = json.load(open(T("after_bad.json")))["after"]
+    check("Output size is too small" in b["error"] and b["pixels"] == [],
+          f"after: MaxPool2d(30, 2) on 24x24 shows PyTorch's error '{b['error'][:80]}' and draws no maps")
+    v = json.load(open(T("after_avg.json")))["after"]
+    m = d["current_map"]
+    want_avg = [[sum(m[y * 3 + i][x * 3 + j] for i in range(3) for j in range(3)) / 9 for x in range(8)] for y in range(8)]
+    err = max(abs(p - q) for rp, rq in zip(v["current_map"], want_avg) for p, q in zip(rp, rq))
+    check(v["shape"] == [3, 6, 8, 8] and v["layers"] == "nn.AvgPool2d(kernel_size=3, stride=3)" and err < 1e-6,
+          f"after: no ReLU, AvgPool2d(3, 3) -> {v['shape']}, max |difference| from the mean computed here {err:.1e}")
 
 
 # ---- data in ----
@@ -355,6 +396,7 @@ def main():
         d = json.load(open(T("c1.json")))
         check(d["output_shape"] == [2, 4, 15], f"conv1d: {d['layer']} -> {d['output_shape']}")
 
+        after_checks(app, tmp, T)
         data_in_checks(app, tmp, T)
 
     print("\n%d failure(s)" % len(FAILURES))

@@ -437,6 +437,7 @@ void app_begin_frame(AppState& s, double dt) {
     }
     update_partials(s);
     update_products(s);
+    after_update(s);
     app_update_onnx_diff(s);
     app_update_cifar_view(s);
     s.geometry.clear();
@@ -465,7 +466,7 @@ void app_shutdown(AppState& s) {
     s.pending.reset();
     for (TileAtlas& a : s.cifar.pages) gl_destroy_texture(a.texture);
     for (TileAtlas* a : {&s.input_atlas, &s.rgb_atlas, &s.filter_atlas, &s.fmap_atlas, &s.partial_atlas,
-                          &s.product_atlas, &s.legend_ramp})
+                          &s.product_atlas, &s.legend_ramp, &s.after.atlas})
         gl_destroy_texture(a->texture);
 }
 

@@ -14,6 +14,7 @@
 
 #include <imgui.h>
 
+#include "after_conv.hpp"
 #include "compute.hpp"
 #include "cursor.hpp"
 #include "data_in.hpp"
@@ -112,6 +113,8 @@ struct ViewSettings {
     bool reveal_progressively = true;  // feature maps fill in as the cursor advances
     bool show_numbers = true;          // print values in cells that are large enough
     std::array<int64_t, 2> fmap_followed{-1, -1};    // (n, c_out) the Feature maps panel last scrolled to
+    bool after_shown = false;                        // Feature maps panel: the "then ReLU + pool" tab is open
+    std::optional<bool> after_show_request;          // the script asks for a tab (ImGui selects it next frame)
     int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
 };
 
@@ -132,6 +135,7 @@ struct FrameGeometry {
     std::vector<OutlineRect> window;      // the current window's outline on every channel it reads
     std::optional<OutlineRect> error_text;
     std::vector<GridRect> input_rgb;      // the RGB composite of each item (3-channel pictures)
+    std::vector<GridRect> after_pixels;   // one per (n, c) map of the "then ReLU + pool" tab
     float menu_height = 0;
     void clear() { *this = FrameGeometry{}; }
 };
@@ -182,6 +186,7 @@ struct AppState {
     bool textures_dirty = true;
 
     ViewSettings view;
+    AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
     float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)
     bool relayout = true;           // place every panel at its default slot this frame
     FrameGeometry geometry;

@@ -19,6 +19,27 @@ struct MapGrid {
     }
 };
 
+// The input thumbnail at the left of each item: its channel strips (at most 4; RGB as one), then the x[n] label
+// on one line (two when "+k ch" does not fit beside it).
+struct Thumbnail {
+    float strip_h = 0;
+    int64_t shown = 1;
+    bool rgb = false;
+    float height = 0;  // strips, label and margins
+};
+
+Thumbnail thumbnail_size(const ConvGeometry& g, float w) {
+    Thumbnail t;
+    t.rgb = g.dims == 2 && g.c_in == 3;
+    t.shown = t.rgb ? 1 : std::min<int64_t>(g.c_in, 4);
+    const float aspect = static_cast<float>(g.in[0]) / static_cast<float>(g.in[1]);
+    t.strip_h = g.dims == 1 ? std::max(3.0f, w / static_cast<float>(g.in[1]) * 2.0f) : w * aspect;
+    const bool two_lines = !t.rgb && g.c_in > t.shown;  // the worst case, so the layout does not jump
+    t.height = 2.0f + static_cast<float>(t.shown) * (t.strip_h + 3.0f) + 2.0f +
+               ImGui::GetTextLineHeight() * (two_lines ? 2.0f : 1.0f) + 4.0f;
+    return t;
+}
+
 MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
     const ConvGeometry& g = s.geo();
     MapGrid m;
@@ -36,9 +57,10 @@ MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
         return m;
     }
     const float min_cell = g.out[0] == 1 ? 6.0f : 2.0f;
+    const float thumb_h = thumbnail_size(g, m.thumb_w - 18.0f).height;
     for (float cell = 32.0f; cell >= min_cell; cell -= 1.0f) {
         apply(cell);
-        const float total = static_cast<float>(g.n) * (m.item_h(g.c_out) + header_h);
+        const float total = static_cast<float>(g.n) * (std::max(m.item_h(g.c_out), thumb_h) + header_h + 5.0f);
         if (total <= avail.y && m.tile_w <= width) return m;
     }
     apply(min_cell);
@@ -49,10 +71,10 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
     const ConvGeometry& g = s.geo();
     const int64_t H = g.in[0], W = g.in[1];
     const int64_t pb0 = g.pad_begin[0], pb1 = g.pad_begin[1];
-    const float aspect = static_cast<float>(H) / static_cast<float>(W);
-    const bool rgb = g.dims == 2 && g.c_in == 3;
-    const int64_t shown = rgb ? 1 : std::min<int64_t>(g.c_in, 4);
-    const float h = g.dims == 1 ? std::max(3.0f, w / static_cast<float>(W) * 2.0f) : w * aspect;
+    const Thumbnail size = thumbnail_size(g, w);
+    const bool rgb = size.rgb;
+    const int64_t shown = size.shown;
+    const float h = size.strip_h;
     const bool picture = g.dims == 2 && (g.c_in == 3 || g.c_in == 1);
     for (int64_t c = 0; c < shown; ++c) {
         const ImVec2 a(p.x, p.y + static_cast<float>(c) * (h + 3.0f)), b(a.x + w, a.y + h);
@@ -88,11 +110,8 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
     dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid), item_colour(n));
 }
 
-}  // namespace
-
-void draw_feature_maps(AppState& s) {
-    next_window_slot(s, Slot::FeatureMaps);
-    if (ImGui::Begin("Feature maps", nullptr, kPanelFlags)) {
+void draw_conv_maps(AppState& s) {
+    {
         const ConvGeometry& g = s.geo();
         ImGui::Text("y %s", shape_to_string(g.output_shape_torch()).c_str());
         ImGui::SameLine();
@@ -151,7 +170,7 @@ void draw_feature_maps(AppState& s) {
                 if (p.y + m.tile_h < win_min.y || p.y > win_max.y) continue;
                 placed.push_back({n, c, p});
             }
-            const float item_bottom = origin.y + std::max(m.item_h(g.c_out), 90.0f);
+            const float item_bottom = origin.y + std::max(m.item_h(g.c_out), thumbnail_size(g, m.thumb_w - 18.0f).height);
             dl->AddRect(ImVec2(gx - 4, origin.y - 3), ImVec2(gx + static_cast<float>(std::min<int64_t>(m.per_row, g.c_out)) * (m.tile_w + m.gap) - m.gap + 3,
                         item_bottom - m.gap + 2), item_colour(n, 0.75f), 0, 0, 1.5f);
             ImGui::SetCursorScreenPos(ImVec2(origin.x, item_bottom + 4));
@@ -246,6 +265,31 @@ void draw_feature_maps(AppState& s) {
             }
         }
         ImGui::EndChild();
+    }
+}
+
+}  // namespace
+
+void draw_feature_maps(AppState& s) {
+    next_window_slot(s, Slot::FeatureMaps);
+    if (ImGui::Begin("Feature maps", nullptr, kPanelFlags)) {
+        if (ImGui::BeginTabBar("##fmap_tabs")) {
+            const auto flags = [&](bool after) {
+                return s.view.after_show_request == after ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+            };
+            if (ImGui::BeginTabItem("conv output y", nullptr, flags(false))) {
+                s.view.after_shown = false;
+                draw_conv_maps(s);
+                ImGui::EndTabItem();
+            }
+            if (ImGui::BeginTabItem("then ReLU + pool", nullptr, flags(true))) {
+                s.view.after_shown = true;
+                draw_after_conv_tab(s);
+                ImGui::EndTabItem();
+            }
+            s.view.after_show_request.reset();
+            ImGui::EndTabBar();
+        }
     }
     ImGui::End();
 }

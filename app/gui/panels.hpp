@@ -12,6 +12,7 @@ void draw_filters(AppState& s);
 void draw_computation(AppState& s);
 void draw_channel_sums(AppState& s);
 void draw_feature_maps(AppState& s);
+void draw_after_conv_tab(AppState& s);  // inside the Feature maps panel: y through ReLU and a pooling layer
 void draw_playback(AppState& s);
 // Data in: the main menu bar (File / View / Help, status line), the file browser modal, the CIFAR browser and the
 // Data window (sources, image options, weights, ONNX nodes). Closed windows draw nothing.

@@ -29,7 +29,7 @@ const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"expect_error", {0, 64}}, {"expect_ok", {0, 0}},
     {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
     {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
-    {"expect_status", {0, 64}}, {"window", {2, 2}},
+    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}},
 };
 
 bool index_list(const std::string& t, std::vector<int64_t>& out) {
@@ -156,6 +156,19 @@ bool check_args(const ScriptAction& a, std::string& why) {
     if (v == "reveal" && a.args[0] != "on" && a.args[0] != "off") {
         why = "reveal takes on or off";
         return false;
+    }
+    if (v == "after") {
+        const std::string& what = a.args[0];
+        int64_t k = 0;
+        const bool ok = ((what == "show" || what == "hide") && a.args.size() == 1) ||
+                        (what == "relu" && a.args.size() == 2 && (a.args[1] == "on" || a.args[1] == "off")) ||
+                        (what == "pool" && a.args.size() == 2 && a.args[1] == "none") ||
+                        (what == "pool" && a.args.size() == 4 && (a.args[1] == "max" || a.args[1] == "avg") &&
+                         to_int(a.args[2], k) && k >= 1 && k <= 64 && to_int(a.args[3], k) && k >= 1 && k <= 64);
+        if (!ok) {
+            why = "after takes show|hide, relu on|off, pool none, or pool max|avg KERNEL STRIDE (1 to 64)";
+            return false;
+        }
     }
     return true;
 }
@@ -350,6 +363,19 @@ void ScriptRunner::before_frame(AppState& s) {
         target = std::max(f, 0.0f);
     } else if (v == "reveal") {
         s.view.reveal_progressively = a.args[0] == "on";
+    } else if (v == "after") {
+        AfterSettings& set = s.after.settings;
+        if (a.args[0] == "show" || a.args[0] == "hide") {
+            s.view.after_show_request = a.args[0] == "show";
+        } else if (a.args[0] == "relu") {
+            set.relu = a.args[1] == "on";
+        } else if (a.args[1] == "none") {
+            set.pool = AfterPool::None;
+        } else {
+            set.pool = a.args[1] == "max" ? AfterPool::Max : AfterPool::Avg;
+            set.kernel = static_cast<int>(arg_int(2));
+            set.stride = static_cast<int>(arg_int(3));
+        }
     } else if (v == "ui_scale") {
         float f = 1;
         to_float(a.args[0], f);
@@ -503,6 +529,25 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     j["hover"] = s.hover ? json(*s.hover) : json(nullptr);
     j["hover_hits"] = s.hover_hits.size();
     j["designed_filters"] = s.scene->filter_names;
+    {
+        const AfterConv& a = s.after;
+        json pooled = json::array();
+        if (!a.out.data.empty()) {
+            const int64_t pbase = (c.n * g.c_out + c.c_out) * a.out_h * a.out_w;
+            for (int64_t y = 0; y < a.out_h; ++y) {
+                json row = json::array();
+                for (int64_t x = 0; x < a.out_w; ++x) row.push_back(a.out[pbase + y * a.out_w + x]);
+                pooled.push_back(row);
+            }
+        }
+        j["after"] = {{"shown", s.view.after_shown},
+                      {"layers", after_layers_text(a.computed_settings, g.dims)},
+                      {"error", a.error},
+                      {"shape", a.pool ? a.pool->output_shape_torch() : g.output_shape_torch()},
+                      {"current_map", pooled},  // the cursor's (n, c_out) map after ReLU and pooling
+                      {"scale", std::max(s.fmap_atlas.scale, a.abs_max)},
+                      {"pixels", grids(s.geometry.after_pixels)}};
+    }
     std::ofstream f(path);
     if (!f) {
         error = "could not write " + path;

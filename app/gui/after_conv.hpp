@@ -1,0 +1,53 @@
+// "Then ReLU and pooling": the seed's Net runs F.relu and MaxPool2d(2, 2) on every conv output, turning
+// (3, 6, 24, 24) into (3, 6, 12, 12). This view applies the same two layers to the full-layer output with the
+// core's relu and pool_fast (bit for bit pool_reference, which the PyTorch differential test checks) and
+// explains one pooled value with the core's PoolCursor. It follows the layer: whenever the conv output or the
+// settings change, it is recomputed at frame start.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pool.hpp"
+#include "tensor.hpp"
+#include "tile_atlas.hpp"
+
+namespace convscope::gui {
+
+struct AppState;
+struct LayerOutput;
+
+enum class AfterPool { None, Max, Avg };
+
+struct AfterSettings {
+    bool relu = true;
+    AfterPool pool = AfterPool::Max;
+    int kernel = 2;
+    int stride = 2;
+    bool operator==(const AfterSettings&) const = default;
+};
+
+struct AfterConv {
+    AfterSettings settings;                 // edited in place by the Feature maps panel and the script
+    // the result, for (source, computed_settings)
+    std::shared_ptr<const LayerOutput> source;
+    AfterSettings computed_settings;
+    Tensor act;                             // relu(y) (or y), shaped as PyTorch returns y
+    std::optional<PoolGeometry> pool;       // set when a pooling layer is chosen and fits
+    std::string error;                      // PyTorch's text when the pooling layer does not fit act
+    Tensor out;                             // pooled act, or act itself without pooling; canonical (N, C, H, W) order
+    int64_t out_h = 1, out_w = 1;
+    float abs_max = 0;
+    bool non_finite = false;
+    TileAtlas atlas;                        // RG: value, 0; N*C tiles of out_h x out_w
+};
+
+// The Python text of the chosen layers, e.g. "F.relu -> nn.MaxPool2d(kernel_size=2, stride=2)".
+std::string after_layers_text(const AfterSettings& settings, int dims);
+
+// Recomputes act/out/atlas when the conv output or the settings changed (frame start; needs the GL context).
+void after_update(AppState& s);
+
+}  // namespace convscope::gui
