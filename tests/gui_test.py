@@ -204,6 +204,12 @@ def after_checks(app, tmp, T):
             got = px(grid["x0"] + (x + 0.5) * grid["cell"], grid["y0"] + (y + 0.5) * grid["cell"])
             good += close(got, diverging(want[y][x], a["scale"]))
         check(good == len(samples), f"after: {good}/{len(samples)} pooled pixels have the colormap's colour of their value")
+        # hovering a pooled value (the mouse held at its centre) brings up its tooltip for that very value
+        mx, my = grid["x0"] + 7.5 * grid["cell"], grid["y0"] + 4.5 * grid["cell"]
+        run(app, "preset batch_vs_channel\nafter show\nafter relu on\nafter pool max 2 2\ncursor 1 2 5 7\n"
+                 f"mouse {mx} {my}\nframes 3\ndump {T('after_hover.json')}\n", tmp, "after_hover")
+        hv = json.load(open(T("after_hover.json")))["after"]["hover"]
+        check(hv == [1, 2, 4, 7], f"after: the mouse at ({mx:.0f}, {my:.0f}) explains pooled value {hv} (want [1, 2, 4, 7])")
     b = json.load(open(T("after_bad.json")))["after"]
     check("Output size is too small" in b["error"] and b["pixels"] == [],
           f"after: MaxPool2d(30, 2) on 24x24 shows PyTorch's error '{b['error'][:80]}' and draws no maps")

@@ -136,6 +136,7 @@ struct FrameGeometry {
     std::optional<OutlineRect> error_text;
     std::vector<GridRect> input_rgb;      // the RGB composite of each item (3-channel pictures)
     std::vector<GridRect> after_pixels;   // one per (n, c) map of the "then ReLU + pool" tab
+    std::optional<std::array<int64_t, 4>> after_hover;  // the pooled value whose tooltip is up (n, c, y, x)
     float menu_height = 0;
     void clear() { *this = FrameGeometry{}; }
 };

@@ -228,6 +228,7 @@ void draw_after_conv_tab(AppState& s) {
             const PoolCursor cursor(*a.pool, a.act);
             const PoolState st = cursor.state_at(cursor.step_of(t.n, t.c, y, x));
             const PoolTap* target = pooled_tooltip(s, st);
+            s.geometry.after_hover = std::array<int64_t, 4>{t.n, t.c, y, x};
             if (target && ImGui::IsMouseClicked(0)) s.push(intent::MoveCursor{t.n, t.c, target->py, target->px});
         }
     }

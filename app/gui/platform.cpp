@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "gl_render.hpp"
@@ -24,6 +25,7 @@ const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 
                                 0x2297, 0x2299, 0x22C5, 0x22C5, 0x25A0, 0x25CF, 0};
 
 std::vector<std::string> g_dropped;
+std::optional<ImVec2> g_held_mouse;  // platform_hold_mouse
 
 void glfw_drop(GLFWwindow*, int count, const char** paths) {
     for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
@@ -132,8 +134,12 @@ void platform_begin_frame() {
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (g_held_mouse) ImGui::GetIO().MousePos = *g_held_mouse;
     ImGui::NewFrame();
 }
+
+void platform_hold_mouse(float x, float y) { g_held_mouse = ImVec2(x, y); }
+void platform_release_mouse() { g_held_mouse.reset(); }
 
 void platform_render() {
     ImGui::Render();

@@ -25,6 +25,10 @@ double platform_time();
 void platform_set_ui_scale(float scale);
 
 void platform_begin_frame();   // polls events, starts an ImGui frame
+// Scripts: from the next frame on, ImGui sees the mouse at (x, y) in window pixels whatever the real pointer does;
+// platform_release_mouse() gives it back.
+void platform_hold_mouse(float x, float y);
+void platform_release_mouse();
 void platform_render();        // ImGui::Render + draws it into the back buffer (not swapped yet)
 void platform_swap();
 void platform_framebuffer_size(int& width, int& height);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "gl_render.hpp"
+#include "platform.hpp"
 
 namespace convscope::gui {
 
@@ -29,7 +30,7 @@ const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"expect_error", {0, 64}}, {"expect_ok", {0, 0}},
     {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
     {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
-    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}},
+    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}},
 };
 
 bool index_list(const std::string& t, std::vector<int64_t>& out) {
@@ -156,6 +157,14 @@ bool check_args(const ScriptAction& a, std::string& why) {
     if (v == "reveal" && a.args[0] != "on" && a.args[0] != "off") {
         why = "reveal takes on or off";
         return false;
+    }
+    if (v == "mouse") {
+        float f = 0;
+        if (!((a.args.size() == 1 && a.args[0] == "off") ||
+              (a.args.size() == 2 && to_float(a.args[0], f) && to_float(a.args[1], f)))) {
+            why = "mouse takes X Y (window pixels) or off";
+            return false;
+        }
     }
     if (v == "after") {
         const std::string& what = a.args[0];
@@ -363,6 +372,15 @@ void ScriptRunner::before_frame(AppState& s) {
         target = std::max(f, 0.0f);
     } else if (v == "reveal") {
         s.view.reveal_progressively = a.args[0] == "on";
+    } else if (v == "mouse") {
+        float x = 0, y = 0;
+        if (a.args[0] == "off") {
+            platform_release_mouse();
+        } else {
+            to_float(a.args[0], x);
+            to_float(a.args[1], y);
+            platform_hold_mouse(x, y);
+        }
     } else if (v == "after") {
         AfterSettings& set = s.after.settings;
         if (a.args[0] == "show" || a.args[0] == "hide") {
@@ -546,7 +564,8 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                       {"shape", a.pool ? a.pool->output_shape_torch() : g.output_shape_torch()},
                       {"current_map", pooled},  // the cursor's (n, c_out) map after ReLU and pooling
                       {"scale", std::max(s.fmap_atlas.scale, a.abs_max)},
-                      {"pixels", grids(s.geometry.after_pixels)}};
+                      {"pixels", grids(s.geometry.after_pixels)},
+                      {"hover", s.geometry.after_hover ? json(*s.geometry.after_hover) : json(nullptr)}};
     }
     std::ofstream f(path);
     if (!f) {

@@ -13,6 +13,7 @@
 //   zoom input|fmap|filters PX     reveal on|off     ui_scale F
 //   after show|hide | after relu on|off | after pool none | after pool max|avg KERNEL STRIDE
 //                        the Feature maps panel's "then ReLU + pool" tab and its layers
+//   mouse X Y | mouse off    ImGui sees the mouse at window pixel (X, Y) from the next frame (hover tooltips)
 //   frames N | wait | screenshot PATH | dump PATH | expect_error [TEXT] | expect_ok
 //   open_image PATH | open_cifar PATH | pick I[,J...] | load_weights PATH [BIAS.npy] [keras|pytorch]
 //   open_onnx PATH | use_onnx NODE_INDEX [test_input] | open_scene PATH | save_scene PATH [overwrite]
