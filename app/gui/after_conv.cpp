@@ -20,6 +20,8 @@ std::string after_layers_text(const AfterSettings& settings, int dims) {
 
 void after_update(AppState& s) {
     AfterConv& a = s.after;
+    // Only while the tab is (about to be) on screen: a large layer's maps would cost every layer change otherwise.
+    if (!s.view.after_shown && s.view.after_show_request != true) return;
     if (!s.output || (a.source == s.output && a.computed_settings == a.settings)) return;
     a.source = s.output;
     a.computed_settings = a.settings;

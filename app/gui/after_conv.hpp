@@ -47,7 +47,8 @@ struct AfterConv {
 // The Python text of the chosen layers, e.g. "F.relu -> nn.MaxPool2d(kernel_size=2, stride=2)".
 std::string after_layers_text(const AfterSettings& settings, int dims);
 
-// Recomputes act/out/atlas when the conv output or the settings changed (frame start; needs the GL context).
+// Recomputes act/out/atlas when the conv output or the settings changed and the tab is shown (frame start; needs
+// the GL context). Until then `source` names the output the result belongs to: readers compare it with s.output.
 void after_update(AppState& s);
 
 }  // namespace convscope::gui

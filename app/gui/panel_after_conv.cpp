@@ -116,6 +116,10 @@ void draw_after_conv_tab(AppState& s) {
                 "their mean. Every map is pooled on its own: channels and batch items never mix. Hover a pooled "
                 "value to see its window; click to move the conv cursor there.");
 
+    if (a.source != s.output) {  // shown from this frame on: computed at the next frame start
+        ImGui::TextDisabled("computing ...");
+        return;
+    }
     const Shape y_shape = g.output_shape_torch();
     const std::string layers = after_layers_text(a.computed_settings, g.dims);
     if (!a.error.empty()) {

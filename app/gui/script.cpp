@@ -550,7 +550,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     {
         const AfterConv& a = s.after;
         json pooled = json::array();
-        if (!a.out.data.empty()) {
+        if (a.source == s.output && !a.out.data.empty()) {
             const int64_t pbase = (c.n * g.c_out + c.c_out) * a.out_h * a.out_w;
             for (int64_t y = 0; y < a.out_h; ++y) {
                 json row = json::array();
@@ -559,6 +559,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
             }
         }
         j["after"] = {{"shown", s.view.after_shown},
+                      {"current", a.source == s.output},  // computed for the output on screen
                       {"layers", after_layers_text(a.computed_settings, g.dims)},
                       {"error", a.error},
                       {"shape", a.pool ? a.pool->output_shape_torch() : g.output_shape_torch()},
