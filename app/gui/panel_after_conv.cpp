@@ -147,9 +147,7 @@ void draw_after_conv_tab(AppState& s) {
             ImGui::PopStyleColor();
         }
     }
-    if (a.atlas.count < g.n * g.c_out)
-        ImGui::TextColored(kErrorText, "showing the first %d of %lld maps", a.atlas.count,
-                           static_cast<long long>(g.n * g.c_out));
+    atlas_shortfall_note(a.atlas, g.n * g.c_out);
 
     ImGui::BeginChild("##after", ImVec2(0, 0), false);
     ImDrawList* dl = ImGui::GetWindowDrawList();

@@ -124,9 +124,7 @@ void draw_conv_maps(AppState& s) {
         ImGui::Checkbox("reveal", &s.view.reveal_progressively);
         help_marker("Reveal: values appear as the cursor computes them (order n, c_out, y, x). Dark cells are not "
                     "computed yet. Click a pixel to move the cursor there.");
-        if (s.fmap_atlas.count < g.n * g.c_out)
-            ImGui::TextColored(kErrorText, "showing the first %d of %lld maps", s.fmap_atlas.count,
-                               static_cast<long long>(g.n * g.c_out));
+        atlas_shortfall_note(s.fmap_atlas, g.n * g.c_out);
 
         ImGui::BeginChild("##maps", ImVec2(0, 0), false);
         ImDrawList* dl = ImGui::GetWindowDrawList();

@@ -173,4 +173,9 @@ void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text) {
     dl->AddText(pos, colour, text);
 }
 
+void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps) {
+    if (atlas.count < maps)
+        ImGui::TextColored(kErrorText, "showing the first %d of %lld maps", atlas.count, static_cast<long long>(maps));
+}
+
 }  // namespace convscope::gui

@@ -47,6 +47,8 @@ bool cell_text(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text, ImU32 col
 // A value in a cell, shortened ("-0.07" -> "-.07" -> "-0.1" ...) until it fits.
 bool cell_value(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float v, ImU32 colour);
 void outline(ImDrawList* dl, ImVec2 p0, ImVec2 p1, ImU32 colour, float thickness);
+// "showing the first K of N maps" in red when the atlas could not hold every map (GL's texture size limit).
+void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps);
 // Text with a shadow at an absolute position.
 void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text);
 
