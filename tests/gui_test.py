@@ -9,10 +9,12 @@ places the dump names:
     shaders/heatmap.frag, reimplemented below);
   * an invalid setting (kernel bigger than the input) shows PyTorch's error in red, the app keeps running and
     exits 0; an unknown script line exits 1;
-  * hovering an input pixel finds every output it feeds; a batch of 3 keeps 3 separate groups of maps;
+  * hovering an input pixel finds every output it feeds; a batch of 3 keeps 3 separate groups of maps; a click
+    (script verb `click`: ImGui's mouse held there, button down for a frame) on a feature-map pixel moves the cursor;
   * the "then ReLU + pool" tab: (3, 6, 24, 24) -> relu -> MaxPool2d(2, 2) -> (3, 6, 12, 12), the pooled map equal
     to max pooling computed here and drawn in the colormap's colours; a pool that does not fit shows PyTorch's
-    error; AvgPool2d(3, 3) without ReLU matches the mean;
+    error; AvgPool2d(3, 3) without ReLU matches the mean; the mouse over a pooled value brings up that value's
+    tooltip, and a click moves the conv cursor to its window's winner;
   * data in: a genuine CIFAR-10 batch written here (3,073-byte records) opened from the command line with
     --pick 7 shows image 7's own colours in the Input panel; a batch picked with the script is saved as a scene and
     reopened with --scene, and the two screenshots are identical below the menu bar (whose status line says
@@ -207,9 +209,17 @@ def after_checks(app, tmp, T):
         # hovering a pooled value (the mouse held at its centre) brings up its tooltip for that very value
         mx, my = grid["x0"] + 7.5 * grid["cell"], grid["y0"] + 4.5 * grid["cell"]
         run(app, "preset batch_vs_channel\nafter show\nafter relu on\nafter pool max 2 2\ncursor 1 2 5 7\n"
-                 f"mouse {mx} {my}\nframes 3\ndump {T('after_hover.json')}\n", tmp, "after_hover")
+                 f"mouse {mx} {my}\nframes 3\ndump {T('after_hover.json')}\n"
+                 f"click {mx} {my}\ndump {T('after_click.json')}\n", tmp, "after_hover")
         hv = json.load(open(T("after_hover.json")))["after"]["hover"]
         check(hv == [1, 2, 4, 7], f"after: the mouse at ({mx:.0f}, {my:.0f}) explains pooled value {hv} (want [1, 2, 4, 7])")
+        # a click moves the conv cursor to the window's winner: the first largest of relu(y) in rows 8-9, cols 14-15
+        taps = [(8, 14), (8, 15), (9, 14), (9, 15)]
+        vals = [max(d["current_map"][y][x], 0.0) for y, x in taps]
+        win = taps[vals.index(max(vals))]
+        cc = json.load(open(T("after_click.json")))["cursor"]
+        check((cc["n"], cc["c_out"], cc["y"], cc["x"]) == (1, 2) + win,
+              f"after: clicking p[1, 2, 4, 7] moved the conv cursor to y[1, 2, {cc['y']}, {cc['x']}] (the winner is {win})")
     b = json.load(open(T("after_bad.json")))["after"]
     check("Output size is too small" in b["error"] and b["pixels"] == [],
           f"after: MaxPool2d(30, 2) on 24x24 shows PyTorch's error '{b['error'][:80]}' and draws no maps")
@@ -344,6 +354,15 @@ def main():
         check(d["error"] == "" and d["output_shape"] == [1, 192, 32, 32], f"default: layer {d['layer']} -> {d['output_shape']}")
         check_window_outline(d, px, "default")
         check_fmap_colours(d, px, "default")
+        # clicking a feature-map pixel moves the cursor to that output position
+        grid = d["fmap_pixels"][0] if d["fmap_pixels"] else None
+        if check(grid is not None, "default: a feature map is on screen"):
+            cx, cy = grid["x0"] + 20.5 * grid["cell"], grid["y0"] + 10.5 * grid["cell"]
+            run(app, f"zoom fmap 6\nframes 2\nclick {cx} {cy}\ndump {T('clicked.json')}\n", tmp, "clicked")
+            cc = json.load(open(T("clicked.json")))["cursor"]
+            check((cc["n"], cc["c_out"], cc["y"], cc["x"]) == (grid["n"], grid["c"], 10, 20),
+                  f"default: a click on y[{grid['n']}, {grid['c']}, 10, 20] moved the cursor to "
+                  f"y[{cc['n']}, {cc['c_out']}, {cc['y']}, {cc['x']}]")
 
         # 2. move the cursor; the outline follows; MAC granularity
         run(app, "zoom fmap 6\ncursor 0 3 5 7\ngranularity mac\nstep -30\nframes 2\n"

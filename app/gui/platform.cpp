@@ -26,6 +26,7 @@ const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 
 
 std::vector<std::string> g_dropped;
 std::optional<ImVec2> g_held_mouse;  // platform_hold_mouse
+int g_click_frames = 0;              // platform_click_mouse: 2 = button down next frame, 1 = up again
 
 void glfw_drop(GLFWwindow*, int count, const char** paths) {
     for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
@@ -134,12 +135,18 @@ void platform_begin_frame() {
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
-    if (g_held_mouse) ImGui::GetIO().MousePos = *g_held_mouse;
+    ImGuiIO& io = ImGui::GetIO();
+    if (g_held_mouse) io.MousePos = *g_held_mouse;
+    if (g_click_frames > 0) io.MouseDown[0] = g_click_frames-- == 2;  // down one frame, then up
     ImGui::NewFrame();
 }
 
 void platform_hold_mouse(float x, float y) { g_held_mouse = ImVec2(x, y); }
 void platform_release_mouse() { g_held_mouse.reset(); }
+void platform_click_mouse(float x, float y) {
+    g_held_mouse = ImVec2(x, y);
+    g_click_frames = 2;
+}
 
 void platform_render() {
     ImGui::Render();

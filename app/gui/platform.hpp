@@ -29,6 +29,8 @@ void platform_begin_frame();   // polls events, starts an ImGui frame
 // platform_release_mouse() gives it back.
 void platform_hold_mouse(float x, float y);
 void platform_release_mouse();
+// Scripts: a left click at (x, y): the button is down for the next frame and up again in the one after.
+void platform_click_mouse(float x, float y);
 void platform_render();        // ImGui::Render + draws it into the back buffer (not swapped yet)
 void platform_swap();
 void platform_framebuffer_size(int& width, int& height);

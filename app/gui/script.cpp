@@ -30,7 +30,7 @@ const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"expect_error", {0, 64}}, {"expect_ok", {0, 0}},
     {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
     {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
-    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}},
+    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}}, {"click", {2, 2}},
 };
 
 bool index_list(const std::string& t, std::vector<int64_t>& out) {
@@ -157,6 +157,13 @@ bool check_args(const ScriptAction& a, std::string& why) {
     if (v == "reveal" && a.args[0] != "on" && a.args[0] != "off") {
         why = "reveal takes on or off";
         return false;
+    }
+    if (v == "click") {
+        float f = 0;
+        if (!to_float(a.args[0], f) || !to_float(a.args[1], f)) {
+            why = "click takes X Y (window pixels)";
+            return false;
+        }
     }
     if (v == "mouse") {
         float f = 0;
@@ -372,6 +379,12 @@ void ScriptRunner::before_frame(AppState& s) {
         target = std::max(f, 0.0f);
     } else if (v == "reveal") {
         s.view.reveal_progressively = a.args[0] == "on";
+    } else if (v == "click") {
+        float x = 0, y = 0;
+        to_float(a.args[0], x);
+        to_float(a.args[1], y);
+        platform_click_mouse(x, y);
+        wait_frames_ = 2;  // the press and the release happen in the next two frames
     } else if (v == "mouse") {
         float x = 0, y = 0;
         if (a.args[0] == "off") {
