@@ -188,8 +188,14 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
                 pad_begin = pad_end = pe;
             }
         }
+        // PyTorch's F.pad crops the input where these pads are negative (nn.Conv2d(..., padding=-1,
+        // padding_mode='reflect') runs); convscope draws padding rings, not crops, and says so.
         for (int i = 0; i < d; ++i)
-            if (pad_begin[i] < 0 || pad_end[i] < 0) return fail("negative padding is not supported");
+            if (pad_begin[i] < 0 || pad_end[i] < 0)
+                return fail(std::string("convscope does not compute negative padding with padding_mode='") +
+                            padding_mode_name(p.padding_mode) +
+                            "' (PyTorch's F.pad crops the input by that many elements on each side first; crop the "
+                            "input instead and use padding=0)");
         if (auto e = pad_mode_error(p.padding_mode, input, d, pad_begin, pad_end)) return fail(*e);
         for (int i = 0; i < d; ++i) x[static_cast<size_t>(2 + i)] += pad_begin[i] + pad_end[i];
         conv_padding.assign(1, 0);

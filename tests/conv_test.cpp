@@ -124,6 +124,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "non-positive stride is not supported"},
         ErrorCase{"NegativePaddingBeforeStride", params2d({-1}, {0}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "negative padding is not supported"},
+        // PyTorch crops here (F.pad with negative pads); convscope refuses with its own words, not PyTorch's text
+        ErrorCase{"NegativePaddingReflectIsRefusedByName", params2d({0, -1}, {1}, {1}, 1, PaddingMode::Reflect),
+                  {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
+                  "convscope does not compute negative padding with padding_mode='reflect' (PyTorch's F.pad crops the "
+                  "input by that many elements on each side first; crop the input instead and use padding=0)"},
         ErrorCase{"DilationZeroAfterShapeChecks", params2d({0}, {1}, {0}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "dilation should be greater than zero, but got [0, 0]"},
         ErrorCase{"KernelZero", params2d(), {1, 3, 8, 8}, {6, 3, 0, 3}, std::nullopt,

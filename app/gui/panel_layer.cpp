@@ -163,7 +163,8 @@ void draw_result(AppState& s) {
     if (!s.edit_error.empty()) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushStyleColor(ImGuiCol_Text, kErrorText);
-        const bool app_limit = s.edit_error.rfind("Too large", 0) == 0;
+        // convscope's own limits are not PyTorch errors: no "RuntimeError:" before them
+        const bool app_limit = s.edit_error.rfind("Too large", 0) == 0 || s.edit_error.rfind("convscope ", 0) == 0;
         ImGui::TextWrapped("%s%s", app_limit ? "" : "RuntimeError: ", s.edit_error.c_str());
         ImGui::PopStyleColor();
         const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y);
