@@ -20,7 +20,9 @@ places the dump names:
     reopened with --scene, and the two screenshots are identical below the menu bar (whose status line says
     "Saved"/"Opened"); saving onto an existing file asks instead of overwriting; a 3,000-byte .bin shows an error
     and leaves the scene as it was; .npy weights in Keras layout set the layer from their shape, weights that do
-    not fit show PyTorch's error and change nothing; an ONNX conformance model's Conv node reproduces output_0.pb.
+    not fit show PyTorch's error and change nothing; a picture and weights dropped on the window together both open
+    (script verb `drop`, the same path as GLFW's drop callback), another kind of file is refused by name; an ONNX
+    conformance model's Conv node reproduces output_0.pb.
 Usage: gui_test.py --app build/convscope [--cli build/convscope-cli]
 Needs xvfb-run; when it is missing the test is skipped, unless the environment variable CI is set (then it fails).
 """
@@ -260,6 +262,15 @@ def write_npy(path, shape, values):
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(f"<{len(values)}f", *values))
 
 
+def write_png(path, w, h, colour):
+    """An 8-bit RGB PNG, colour(x, y) -> (r, g, b)."""
+    rows = b"".join(b"\x00" + bytes(c for x in range(w) for c in colour(x, y)) for y in range(h))
+    chunk = lambda kind, body: struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 def rgb_at(d, px, n, y, x):
     grid = next(r for r in d["input_rgb"] if r["n"] == n)
     return px(grid["x0"] + (x + 0.5) * grid["cell"], grid["y0"] + (y + 0.5) * grid["cell"])
@@ -321,7 +332,25 @@ def data_in_checks(app, tmp, T):
           f"weights: {d['layer']}; {d['weights_info'][:90]}")
     check(e["layer"] == d["layer"] and e["status_error"], f"weights: wrong weight refused, layer still {e['layer']}")
 
-    # 13. ONNX: a conformance model's Conv node with its test input reproduces output_0.pb
+    # 13. files dropped on the window: a picture and weights dropped together both open (in order); a file of
+    #     another kind is named in the status line and changes nothing
+    pic = T("dropped.png")
+    write_png(pic, 20, 12, lambda x, y: (200, 40 + 8 * y, 10 * x))
+    drop_w = T("drop_w.npy")
+    write_npy(drop_w, (4, 3, 3, 3), [((i * 5) % 9 - 4) / 8 for i in range(4 * 3 * 3 * 3)])
+    notes = T("notes.txt")
+    with open(notes, "w") as f:
+        f.write("not a tensor\n")
+    run(app, f"drop {pic} {drop_w}\nframes 2\ndump {T('dropped.json')}\nscreenshot {T('dropped.png.shot.png')}\n"
+             f"drop {notes}\nexpect_status not a file convscope opens\ndump {T('dropped_txt.json')}\n", tmp, "drop")
+    d = json.load(open(T("dropped.json")))
+    check("dropped.png" in d["input_kind"] and d["layer"].startswith("nn.Conv2d(3, 4, kernel_size=3"),
+          f"drop: picture and weights dropped together both opened: input '{d['input_kind']}', layer {d['layer']}")
+    e = json.load(open(T("dropped_txt.json")))
+    check(e["status_error"] and "notes.txt" in e["status"] and e["layer"] == d["layer"] and e["input_kind"] == d["input_kind"],
+          f"drop: notes.txt refused ('{e['status'][:70]}'), nothing changed")
+
+    # 14. ONNX: a conformance model's Conv node with its test input reproduces output_0.pb
     model = "/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d_padding/model.onnx"
     if os.path.exists(model):
         run(app, f"open_onnx {model}\nuse_onnx 0 test_input\nwait\nframes 3\ndump {T('onnx.json')}\n", tmp, "onnx")

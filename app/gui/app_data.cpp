@@ -34,7 +34,7 @@ bool user_weights(const Scene& sc) { return sc.weight_source.kind != SceneWeight
 // The current layer with a new input batch x (canonical (N, C, H, W)). With the built-in weights the layer follows
 // the picture (Conv2d, in_channels = C); with loaded weights a mismatch is PyTorch's error and nothing changes.
 bool edit_for_input(const AppState& s, const Shape& x, LayerEdit& e, std::string& note, std::string& error) {
-    const Scene& sc = *s.scene;
+    const Scene& sc = s.latest_scene();
     e = sc.edit;
     e.input = InputSpec{x[0], x[1], x[2], x[3], false};
     if (e.layer.dims == 2) {
@@ -163,7 +163,7 @@ void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greys
 namespace {
 
 void use_weights(AppState& s, const LoadResult& r) {
-    const Scene& sc = *s.scene;
+    const Scene& sc = s.latest_scene();
     const std::string name = file_name(r.request.path);
     const Tensor& w = r.weight;
     const bool has_bias = r.bias.numel() > 0 || !r.bias.shape.empty();
@@ -224,7 +224,7 @@ void app_use_onnx_node(AppState& s, int index, bool test_input) {
     try {
         if (node.op != OnnxOp::Conv) throw Error(node.label() + " is not a Conv node");
         const bool use_test = test_input && v.data->test_input;
-        const Scene& sc = *s.scene;
+        const Scene& sc = s.latest_scene();
         Shape in = node.input_shape ? *node.input_shape : input_shape(sc.edit);
         if (use_test) in = v.data->test_input->shape;
         const OnnxLayer L = onnx_resolve_node(m, node, in);

@@ -269,7 +269,7 @@ void app_apply_edit(AppState& s, const LayerEdit& requested) {
         return;
     }
     s.edit_error.clear();
-    start_scene(s, build_scene(edit, g, s.scene.get(), s.next_scene_id++));
+    start_scene(s, build_scene(edit, g, &s.latest_scene(), s.next_scene_id++));
 }
 
 bool app_apply_data(AppState& s, const LayerEdit& requested, const SceneData& data, std::string& error) {
@@ -300,7 +300,7 @@ bool app_apply_data(AppState& s, const LayerEdit& requested, const SceneData& da
     }
     s.edit = edit;
     s.edit_error.clear();
-    start_scene(s, build_scene(edit, g, s.scene.get(), s.next_scene_id++, &data));
+    start_scene(s, build_scene(edit, g, &s.latest_scene(), s.next_scene_id++, &data));
     return true;
 }
 
@@ -399,7 +399,12 @@ void app_apply_intents(AppState& s) {
                            r.path = e.path;
                            r.image = s.image_options;
                            r.cifar_greyscale = s.cifar.greyscale;
-                           app_start_load(s, r);
+                           // Several files dropped at once (a picture and its weights) open one after another;
+                           // starting each at once would cancel the one before.
+                           if (s.loader.busy() || s.loader.has_result() || !s.load_queue.empty())
+                               s.load_queue.push_back(r);
+                           else
+                               app_start_load(s, r);
                        },
                        [&](intent::PickCifar& e) { app_pick_cifar(s, e.indices, e.greyscale); },
                        [&](intent::SetImageOptions& e) {

@@ -218,6 +218,10 @@ struct AppState {
 
     void push(Intent i) { intents.push_back(std::move(i)); }
     const ConvGeometry& geo() const { return scene->geo; }
+    // The scene the user asked for last: the one being computed, else the one on screen. Every change builds on
+    // it, so a change made while a layer is still computing does not drop the one before (a picture and its
+    // weights opened together, a kernel size edited while a new picture computes).
+    const Scene& latest_scene() const { return pending ? *pending : *scene; }
     int64_t step_count() const { return cursor ? cursor->step_count(granularity) : 0; }
     // Index of the last output position whose value is complete at the cursor (-1: none yet).
     int64_t revealed_position() const;

@@ -162,5 +162,6 @@ void platform_swap() { glfwSwapBuffers(g_window); }
 void platform_framebuffer_size(int& width, int& height) { glfwGetFramebufferSize(g_window, &width, &height); }
 
 std::vector<std::string> platform_take_dropped_paths() { return std::exchange(g_dropped, {}); }
+void platform_inject_drop(const std::vector<std::string>& paths) { g_dropped.insert(g_dropped.end(), paths.begin(), paths.end()); }
 
 }  // namespace convscope::gui

@@ -36,5 +36,7 @@ void platform_swap();
 void platform_framebuffer_size(int& width, int& height);
 // Paths of files dropped on the window since the last call.
 std::vector<std::string> platform_take_dropped_paths();
+// Scripts: paths handled exactly as if they had been dropped on the window (GLFW's drop callback adds to the same list).
+void platform_inject_drop(const std::vector<std::string>& paths);
 
 }  // namespace convscope::gui

@@ -30,7 +30,7 @@ const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"expect_error", {0, 64}}, {"expect_ok", {0, 0}},
     {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
     {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
-    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}}, {"click", {2, 2}},
+    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}}, {"click", {2, 2}}, {"drop", {1, 8}},
 };
 
 bool index_list(const std::string& t, std::vector<int64_t>& out) {
@@ -379,6 +379,9 @@ void ScriptRunner::before_frame(AppState& s) {
         target = std::max(f, 0.0f);
     } else if (v == "reveal") {
         s.view.reveal_progressively = a.args[0] == "on";
+    } else if (v == "drop") {
+        platform_inject_drop(a.args);
+        wait_frames_ = 1;  // the main loop takes the drop in this frame; the next action waits for the loads
     } else if (v == "click") {
         float x = 0, y = 0;
         to_float(a.args[0], x);

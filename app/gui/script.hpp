@@ -15,6 +15,7 @@
 //                        the Feature maps panel's "then ReLU + pool" tab and its layers
 //   mouse X Y | mouse off    ImGui sees the mouse at window pixel (X, Y) from the next frame (hover tooltips)
 //   click X Y            a left click there (button down for one frame, then up); the mouse stays there
+//   drop PATH [PATH...]  files handled as if dropped on the window (purpose from the extension; opened in order)
 //   frames N | wait | screenshot PATH | dump PATH | expect_error [TEXT] | expect_ok
 //   open_image PATH | open_cifar PATH | pick I[,J...] | load_weights PATH [BIAS.npy] [keras|pytorch]
 //   open_onnx PATH | use_onnx NODE_INDEX [test_input] | open_scene PATH | save_scene PATH [overwrite]
