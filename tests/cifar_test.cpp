@@ -497,15 +497,17 @@ TEST(CifarOpen, CancelStopsTheOpen) {
     EXPECT_TRUE(throws_with<convscope::Error>([&] { convscope::cifar_open(dir.path(), o); }, {"cancelled"}));
 }
 
-TEST(CifarOpen, TenThousandImageBatchOpensInWellUnderASecond) {
+// A full-size batch (30,730,000 bytes) opens whole: every record, first to last. How fast is bench_cifar's
+// business (tests assert behaviour, not timing).
+TEST(CifarOpen, TenThousandImageBatchOpensWhole) {
     TempDir dir;
-    write_file(dir.file("data_batch_1.bin"), encode(10000, CifarVariant::Cifar10));
-    const auto start = std::chrono::steady_clock::now();
+    const Images im = make_images(10000, CifarVariant::Cifar10);
+    write_file(dir.file("data_batch_1.bin"), convscope::cifar_encode_records(CifarVariant::Cifar10, im.pixels, im.labels));
     const CifarDataset ds = convscope::cifar_open(dir.file("data_batch_1.bin"));
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_EQ(ds.size(), 10000);
-    EXPECT_LT(ms, 500.0);
-    RecordProperty("open_ms", std::to_string(ms));
+    ASSERT_EQ(ds.size(), 10000);
+    EXPECT_EQ(ds.pixels, im.pixels);
+    for (size_t i : {size_t{0}, size_t{1}, size_t{4321}, size_t{9999}})
+        EXPECT_EQ(ds.images[i].label, im.labels[i].label) << "record " << i;
 }
 
 }  // namespace
