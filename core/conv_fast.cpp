@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "conv_direct.hpp"
@@ -14,11 +13,7 @@
 
 namespace convscope {
 
-int fast_conv_threads(const FastConvOptions& options) {
-    if (options.threads > 0) return options.threads;
-    const unsigned hc = std::thread::hardware_concurrency();
-    return hc == 0 ? 1 : static_cast<int>(hc);
-}
+int fast_conv_threads(const FastConvOptions& options) { return resolve_threads(options.threads); }
 
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options) {
     return options.path != FastConvPath::Gemm && conv_direct_applies(g) ? FastConvPath::Direct : FastConvPath::Gemm;
@@ -106,19 +101,16 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
         return y;
     }
     const int64_t item_in = g.c_in * g.in[0] * g.in[1], item_out = g.c_out * g.out[0] * g.out[1];
-    if (threads > 1 && g.n > 1) {
-        // Several images: a range of images per worker, single-threaded BLAS inside (no nested threading).
-        openblas_set_num_threads(1);
-        parallel_for(threads, g.n, [&](int64_t n0, int64_t n1) {
-            // Scratch keeps its capacity between calls on the same thread: fresh pages cost more than small layers.
-            thread_local std::vector<float> padded, cols;
-            for (int64_t n = n0; n < n1; ++n) gemm_item(g, x.data.data() + n * item_in, w.data.data(), b, y.data.data() + n * item_out, padded, cols);
-        });
-    } else {
-        openblas_set_num_threads(threads);
+    // Several images: a range of images per worker, single-threaded BLAS inside (no nested threading). One image:
+    // BLAS's own threads.
+    const bool over_items = threads > 1 && g.n > 1;
+    openblas_set_num_threads(over_items ? 1 : threads);
+    parallel_for(over_items ? threads : 1, g.n, [&](int64_t n0, int64_t n1) {
+        // Scratch keeps its capacity between calls on the same thread: fresh pages cost more than small layers.
         thread_local std::vector<float> padded, cols;
-        for (int64_t n = 0; n < g.n; ++n) gemm_item(g, x.data.data() + n * item_in, w.data.data(), b, y.data.data() + n * item_out, padded, cols);
-    }
+        for (int64_t n = n0; n < n1; ++n)
+            gemm_item(g, x.data.data() + n * item_in, w.data.data(), b, y.data.data() + n * item_out, padded, cols);
+    });
     return y;
 }
 

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <thread>
 #include <vector>
 
 #include "simd.hpp"
@@ -125,9 +124,7 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
             }
         }
     };
-    const unsigned hc = std::thread::hardware_concurrency();
-    const int workers = threads > 0 ? threads : static_cast<int>(hc ? hc : 1);
-    parallel_for(planes * Ho * Wo < 65536 ? 1 : workers, planes, run_planes);
+    parallel_for(planes * Ho * Wo < 65536 ? 1 : resolve_threads(threads), planes, run_planes);
     return y;
 }
 

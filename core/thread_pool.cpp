@@ -148,4 +148,10 @@ void parallel_for(int threads, int64_t count, const std::function<void(int64_t b
     p.run(threads, count, fn);
 }
 
+int resolve_threads(int requested) {
+    if (requested > 0) return requested;
+    const unsigned hc = std::thread::hardware_concurrency();
+    return hc == 0 ? 1 : static_cast<int>(hc);
+}
+
 }  // namespace convscope

@@ -13,4 +13,7 @@ namespace convscope {
 // runs fn(0, count) on the caller. fn must not throw.
 void parallel_for(int threads, int64_t count, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+// A thread-count setting resolved: `requested` when above 0, else the machine's hardware threads (1 if unknown).
+int resolve_threads(int requested);
+
 }  // namespace convscope
