@@ -1,0 +1,225 @@
+// A layer node resolved for one input shape: ONNX's attributes (auto_pad, pads, strides, dilations, group) mapped
+// onto the engine's ConvParams / PoolParams and validated with conv_check / pool_check. See onnx_model.hpp for the
+// mapping rules.
+#include <algorithm>
+
+#include "onnx_detail.hpp"
+
+namespace convscope {
+
+using namespace onnx_detail;
+
+Shape OnnxLayer::output_shape() const {
+    if (conv_geometry) return conv_geometry->output_shape_torch();
+    if (pool_geometry) return pool_geometry->output_shape_torch();
+    return {};
+}
+
+std::string OnnxLayer::description() const {
+    if (op == OnnxOp::Conv && conv_geometry) {
+        const ConvGeometry& g = *conv_geometry;
+        auto pick = [&](const std::array<int64_t, 2>& a) {
+            return dims == 1 ? list_text({a[1]}) : list_text({a[0], a[1]});
+        };
+        return "conv" + std::to_string(dims) + "d(stride=" + pick(g.stride) + ", dilation=" + pick(g.dilation) +
+               ", pads_begin=" + pick(g.pad_begin) + ", pads_end=" + pick(g.pad_end) +
+               ", groups=" + std::to_string(g.groups) + (bias_name.empty() ? ", no bias)" : ", bias)");
+    }
+    if (pool_geometry) {
+        const PoolGeometry& g = *pool_geometry;
+        auto pick = [&](const std::array<int64_t, 2>& a) {
+            return dims == 1 ? list_text({a[1]}) : list_text({a[0], a[1]});
+        };
+        std::string s = std::string(g.mode == PoolMode::Max ? "max" : "avg") + "_pool" + std::to_string(dims) +
+                        "d(kernel_size=" + pick(g.kernel) + ", stride=" + pick(g.stride) +
+                        ", pads_begin=" + pick(g.pad_begin) + ", pads_end=" + pick(g.pad_end);
+        if (g.mode == PoolMode::Max) s += ", dilation=" + pick(g.dilation);
+        s += std::string(", ceil_mode=") + (g.ceil_mode ? "True" : "False");
+        if (g.mode == PoolMode::Avg) s += std::string(", count_include_pad=") + (g.count_include_pad ? "True" : "False");
+        return s + ")";
+    }
+    return op_name(op);
+}
+
+namespace {
+
+std::vector<int64_t> or_ones(const std::vector<int64_t>& v, int dims) {
+    return v.empty() ? std::vector<int64_t>(static_cast<size_t>(dims), 1) : v;
+}
+
+// ONNX pads → begin/end per spatial dim; auto_pad resolved for `in` (spatial sizes). Adds a note for SAME.
+void resolve_pads(const OnnxNode& n, int dims, const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
+                  const std::vector<int64_t>& stride, const std::vector<int64_t>& dilation,
+                  std::vector<int64_t>& begin, std::vector<int64_t>& end, std::vector<std::string>& notes) {
+    const auto d = static_cast<size_t>(dims);
+    begin.assign(d, 0);
+    end.assign(d, 0);
+    if (n.auto_pad == OnnxAutoPad::NotSet) {
+        if (!n.pads.empty())
+            for (size_t i = 0; i < d; ++i) {
+                begin[i] = n.pads[i];
+                end[i] = n.pads[d + i];
+            }
+        return;
+    }
+    if (n.auto_pad == OnnxAutoPad::Valid) {
+        notes.push_back("auto_pad=VALID: no padding");
+        return;
+    }
+    std::vector<int64_t> totals(d, 0);
+    for (size_t i = 0; i < d; ++i) {
+        // Values the engine rejects (stride, kernel or dilation <= 0) get no padding; conv_check / pool_check then
+        // report them with PyTorch's text.
+        if (stride[i] <= 0 || kernel[i] <= 0 || dilation[i] <= 0) continue;
+        const int64_t out = (in[i] + stride[i] - 1) / stride[i];  // ceil(in / s)
+        const int64_t total = std::max<int64_t>(0, (out - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 - in[i]);
+        totals[i] = total;
+        if (n.auto_pad == OnnxAutoPad::SameUpper) {
+            begin[i] = total / 2;
+            end[i] = total - begin[i];
+        } else {
+            end[i] = total / 2;
+            begin[i] = total - end[i];
+        }
+    }
+    notes.push_back(std::string("auto_pad=") + onnx_auto_pad_name(n.auto_pad) + " for input size " + list_text(in) +
+                    ": output ceil(in/stride), total padding " + list_text(totals) + " split as begin " +
+                    list_text(begin) + ", end " + list_text(end) +
+                    (n.auto_pad == OnnxAutoPad::SameUpper ? " (an odd extra pixel goes at the end, like PyTorch's 'same')"
+                                                          : " (an odd extra pixel goes at the beginning)"));
+}
+
+// The shape of a weight/bias input: the model's constant, else a fed tensor, else the declared graph input.
+std::optional<Shape> constant_shape(const OnnxModel& m, const std::string& value, const OnnxFeeds& feeds) {
+    if (const OnnxInitializer* init = m.find_initializer(value)) return init->shape;
+    if (auto it = feeds.find(value); it != feeds.end()) return it->second.shape;
+    for (const OnnxValueInfo& in : m.inputs)
+        if (in.name == value) return in.shape();
+    return std::nullopt;
+}
+
+}  // namespace
+
+OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& input_shape, const OnnxFeeds& feeds) {
+    const std::string prefix = m.name + ": " + n.label() + ": ";
+    if (!onnx_is_layer(n.op))
+        throw OnnxUnsupportedError(prefix + "not a Conv, MaxPool, AveragePool, GlobalMaxPool or GlobalAveragePool node");
+    if (!n.problem.empty() && !n.problem_is_for_declared_input) {
+        if (n.unsupported) throw OnnxUnsupportedError(prefix + n.problem);
+        throw FormatError(prefix + n.problem);
+    }
+    OnnxLayer layer;
+    layer.op = n.op;
+    layer.input_shape = input_shape;
+    const auto in_rank = static_cast<int>(input_shape.size());
+
+    if (n.op == OnnxOp::Conv) {
+        layer.weight_name = n.inputs[1];
+        const std::optional<Shape> w = constant_shape(m, layer.weight_name, feeds);
+        if (!w)
+            throw FormatError(prefix + "the shape of weight " + quoted(layer.weight_name) +
+                              " is not known; give the graph input a tensor");
+        const auto wr = static_cast<int>(w->size());
+        if (wr == 5)
+            throw OnnxUnsupportedError(prefix + "3-D convolution (weight " + list_text(*w) +
+                                       ") is not supported; convscope computes 1-D and 2-D convolutions");
+        if (wr != 3 && wr != 4)
+            throw FormatError(prefix + "weight " + quoted(layer.weight_name) + " has shape " + list_text(*w) +
+                              "; a Conv weight is (M, C/group, kW) for 1-D or (M, C/group, kH, kW) for 2-D");
+        layer.dims = wr - 2;
+        layer.weight_shape = *w;
+        if (n.inputs.size() >= 3 && !n.inputs[2].empty()) {
+            layer.bias_name = n.inputs[2];
+            layer.bias_shape = constant_shape(m, layer.bias_name, feeds);
+            if (!layer.bias_shape)
+                throw FormatError(prefix + "the shape of bias " + quoted(layer.bias_name) +
+                                  " is not known; give the graph input a tensor");
+        }
+        if (auto e = attribute_length_error(n, layer.dims); !e.empty()) throw FormatError(prefix + e);
+        if (!n.kernel_shape.empty() && !std::equal(n.kernel_shape.begin(), n.kernel_shape.end(), w->begin() + 2))
+            throw FormatError(prefix + "kernel_shape " + list_text(n.kernel_shape) + " does not match the weight " +
+                              quoted(layer.weight_name) + " of shape " + list_text(*w));
+    } else if (is_global(n.op)) {
+        if (in_rank == 5)
+            throw OnnxUnsupportedError(prefix + "3-D pooling (input " + list_text(input_shape) +
+                                       ") is not supported; convscope computes 1-D and 2-D pooling");
+        if (in_rank != 3 && in_rank != 4)
+            throw FormatError(prefix + "input " + quoted(n.inputs[0]) + " has shape " + list_text(input_shape) +
+                              "; " + n.op_type + " needs (N, C, L) or (N, C, H, W)");
+        layer.dims = in_rank - 2;
+    } else {
+        layer.dims = n.dims;
+    }
+    const int dims = layer.dims;
+    if (in_rank != dims + 2)
+        throw FormatError(prefix + "input " + quoted(n.inputs[0]) + " has shape " + list_text(input_shape) + "; a " +
+                          std::to_string(dims) + "-D " + n.op_type + " needs " +
+                          (dims == 1 ? "(N, C, L)" : "(N, C, H, W)") + " (ONNX has no unbatched form)");
+    const std::vector<int64_t> spatial(input_shape.begin() + 2, input_shape.end());
+
+    if (n.op == OnnxOp::Conv) {
+        const std::vector<int64_t> kernel(layer.weight_shape.begin() + 2, layer.weight_shape.end());
+        ConvParams& p = layer.conv;
+        p.dims = dims;
+        p.stride = or_ones(n.strides, dims);
+        p.dilation = or_ones(n.dilations, dims);
+        p.padding_kind = PaddingKind::Explicit;
+        p.groups = n.group;
+        p.padding_mode = PaddingMode::Zeros;
+        resolve_pads(n, dims, spatial, kernel, p.stride, p.dilation, p.pads_begin, p.pads_end, layer.notes);
+        const ConvCheck c = conv_check(p, input_shape, layer.weight_shape, layer.bias_shape);
+        if (!c.ok()) throw ConfigError(prefix + c.error);
+        layer.conv_geometry = c.geometry;
+        return layer;
+    }
+
+    PoolParams& p = layer.pool;
+    p.dims = dims;
+    const bool is_max = n.op == OnnxOp::MaxPool || n.op == OnnxOp::GlobalMaxPool;
+    p.mode = is_max ? PoolMode::Max : PoolMode::Avg;
+    if (is_global(n.op)) {
+        p.kernel_size = spatial;
+        p.stride = std::vector<int64_t>(static_cast<size_t>(dims), 1);
+        p.pads_begin = p.pads_end = std::vector<int64_t>(static_cast<size_t>(dims), 0);
+        p.count_include_pad = false;
+        layer.notes.push_back(n.op_type + ": a " + (is_max ? "max" : "average") + " pool whose window is the whole " +
+                              list_text(spatial) + " plane");
+    } else {
+        p.kernel_size = n.kernel_shape;
+        p.stride = or_ones(n.strides, dims);  // ONNX's default stride is 1, PyTorch's is the kernel size
+        p.dilation = is_max ? or_ones(n.dilations, dims) : std::vector<int64_t>{1};
+        p.ceil_mode = n.ceil_mode != 0;
+        p.count_include_pad = n.count_include_pad != 0;
+        resolve_pads(n, dims, spatial, p.kernel_size, p.stride, or_ones(n.dilations, dims), p.pads_begin, p.pads_end,
+                     layer.notes);
+        if (n.op == OnnxOp::AveragePool) {
+            const bool given = std::any_of(n.attributes.begin(), n.attributes.end(),
+                                           [](const OnnxAttribute& a) { return a.name == "count_include_pad"; });
+            layer.notes.push_back(
+                std::string("count_include_pad=") + (p.count_include_pad ? "1" : "0") +
+                (given ? " (set in the model)" : " (ONNX's default; PyTorch's nn.AvgPool default is True)") +
+                (p.count_include_pad ? ": the divisor counts padding cells (never the ceil_mode overhang)"
+                                     : ": the divisor counts only input cells, ONNX convention"));
+        }
+        if (n.op == OnnxOp::MaxPool && n.storage_order != 0)
+            layer.notes.push_back("storage_order=1 affects only the Indices output, which is not computed");
+    }
+    const PoolCheck c = pool_check(p, input_shape);
+    if (!c.ok()) throw ConfigError(prefix + c.error);
+    layer.pool_geometry = c.geometry;
+    if (p.ceil_mode) {
+        const PoolGeometry& g = *c.geometry;
+        for (int i = 0; i < dims; ++i) {
+            const auto j = static_cast<size_t>(2 - dims + i);
+            const int64_t span = g.in[j] + g.pad_begin[j] + g.pad_end[j] - g.dilation[j] * (g.kernel[j] - 1) - 1;
+            const int64_t plain = (span + g.stride[j] - 1) / g.stride[j] + 1;  // ceil without the last-window rule
+            if (span >= 0 && plain != g.out[j])
+                layer.notes.push_back("ceil_mode=1: along spatial axis " + std::to_string(i) + " the last window would "
+                                      "start in the right padding, so it is dropped (" + std::to_string(plain) +
+                                      " -> " + std::to_string(g.out[j]) + " outputs), as PyTorch does");
+        }
+    }
+    return layer;
+}
+
+}  // namespace convscope
