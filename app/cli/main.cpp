@@ -5,6 +5,7 @@
 //   pool     run a MaxPool/AvgPool on a .npy file
 //   demo     explain one output of the seed's Conv2d(3, 192, 5, padding=2) on the built-in 32x32x3 image
 //   onnx-list, onnx-check   the Conv/pool nodes of an ONNX model; run a conformance case through the engine
+//   conv-transpose, explain --transposed   ConvTranspose1d/2d (transpose_commands.cpp)
 // Exit codes: 0 success, 1 invalid input or configuration (message on stderr), 2 usage.
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_args.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
 #include "conv_spec.hpp"
@@ -24,42 +26,13 @@
 #include "layer_text.hpp"
 #include "npy.hpp"
 #include "onnx_commands.hpp"
+#include "transpose_commands.hpp"
 #include "pool.hpp"
 #include "samples.hpp"
 
 using namespace convscope;
 
 namespace {
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// "2" or "2,1" (also "(2, 1)") -> {2} / {2, 1}.
-std::vector<int64_t> parse_int_list(const std::string& text, const char* option) {
-    std::vector<int64_t> values;
-    std::string t;
-    for (char c : text)
-        if (c != '(' && c != ')' && c != '[' && c != ']' && c != ' ') t += c;
-    size_t start = 0;
-    while (start <= t.size()) {
-        const size_t end = std::min(t.find(',', start), t.size());
-        int64_t v = 0;
-        auto [ptr, ec] = std::from_chars(t.data() + start, t.data() + end, v);
-        if (ec != std::errc() || ptr != t.data() + end || end == start)
-            throw UsageError(std::string(option) + ": expected an integer or a comma-separated list like 2,1, got '" + text + "'");
-        values.push_back(v);
-        start = end + 1;
-    }
-    return values;
-}
-
-// Outputs never replace an existing file unless asked (--force): a typo must not destroy someone's data.
-// Checked before any input is loaded or anything computed.
-void check_output_path(const std::string& path, bool force) {
-    if (!force && std::filesystem::exists(path))
-        throw UsageError(path + " already exists; pass --force to overwrite it");
-}
 
 struct ConvOptions {
     std::string input, weight, bias, output;
@@ -457,6 +430,7 @@ int main(int argc, char** argv) {
     demo->add_flag("--json", demo_json, "print JSON");
 
     OnnxCommands onnx = add_onnx_commands(app);
+    TransposeCommands transpose = add_transpose_commands(app);  // also adds --transposed to explain
 
     try {
         app.parse(argc, argv);
@@ -467,6 +441,7 @@ int main(int argc, char** argv) {
     try {
         if (*conv) return run_conv(conv_opts);
         if (*pool) return run_pool(pool_opts);
+        if (auto code = run_transpose_commands(transpose)) return *code;
         if (*explain && !explain_pool_opts.mode.empty()) {
             explain_pool_opts.input = explain_opts.input;
             explain_pool_opts.stride = explain->count("--stride") ? explain_opts.stride : "";

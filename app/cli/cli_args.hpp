@@ -1,0 +1,19 @@
+// convscope-cli: the argument helpers every subcommand shares (one home, used by main.cpp and the command files).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// A command-line mistake (exit code 2), as opposed to an invalid input or configuration (convscope::Error, exit 1).
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// "2" or "2,1" (also "(2, 1)") -> {2} / {2, 1}. Throws UsageError naming `option`.
+std::vector<int64_t> parse_int_list(const std::string& text, const char* option);
+
+// Outputs never replace an existing file unless asked (--force): a typo must not destroy someone's data.
+// Checked before any input is loaded or anything computed. Throws UsageError.
+void check_output_path(const std::string& path, bool force);
