@@ -147,8 +147,21 @@ ConvTransposeCheck conv_transpose_check(const ConvTransposeParams& p, const Shap
     if (x[0] == 0) {
         if (shape_numel(weight) == 0)
             return fail("select(): index 0 out of range for tensor of size [0] at dimension 0");
-        for (size_t i = 0; i < 2; ++i)
-            if ((d == 2 || i == 1) && out[i] < 0) return fail("invalid shape dimension " + std::to_string(out[i]));
+        // The empty backend reshapes an empty tensor to the output shape (4-D; a 1-D call has H = 1), so a
+        // negative size is reported by reshape: -1 is "inferred", other negatives are invalid.
+        const Shape out4{0, weight[1] * g, out[0], out[1]};
+        bool inferred = false;
+        for (int64_t v : out4) {
+            if (v == -1) {
+                if (inferred) return fail("only one dimension can be inferred");
+                inferred = true;
+            } else if (v < 0) {
+                return fail("invalid shape dimension " + std::to_string(v));
+            }
+        }
+        if (inferred)
+            return fail("cannot reshape tensor of 0 elements into shape " + list_text(out4) +
+                        " because the unspecified dimension size -1 can be any value and is ambiguous");
     } else {
         for (int i = 0; i < d; ++i)
             if (x[static_cast<size_t>(2 + i)] == 0)
@@ -215,12 +228,13 @@ int64_t ConvTransposeLayer::parameter_count() const {
 }
 
 std::string conv_transpose_layer_init_error(const ConvTransposeLayer& layer) {
+    // _ConvTransposeNd checks the padding mode before _ConvNd's checks.
+    if (layer.padding_mode != "zeros")
+        return "Only \"zeros\" padding mode is supported for ConvTranspose" + std::to_string(layer.dims) + "d";
     const int64_t g = layer.params.groups;
     if (g <= 0) return "groups must be a positive integer";
     if (layer.in_channels % g != 0) return "in_channels must be divisible by groups";
     if (layer.out_channels % g != 0) return "out_channels must be divisible by groups";
-    if (layer.padding_mode != "zeros")
-        return "Only \"zeros\" padding mode is supported for ConvTranspose" + std::to_string(layer.dims) + "d";
     return {};
 }
 

@@ -215,6 +215,26 @@ ConvLayer build_conv(const std::string& kind, int dims, const std::map<std::stri
     return l;
 }
 
+ConvTransposeLayer build_conv_transpose(const std::string& kind, int dims, const std::map<std::string, Value>& a) {
+    ConvTransposeLayer l;
+    l.dims = dims;
+    l.params.dims = dims;
+    l.in_channels = as_int(kind, "in_channels", *arg(a, "in_channels"));
+    l.out_channels = as_int(kind, "out_channels", *arg(a, "out_channels"));
+    l.kernel_size = as_ints(kind, "kernel_size", *arg(a, "kernel_size"));
+    if (auto v = arg(a, "stride")) l.params.stride = as_ints(kind, "stride", *v);
+    if (auto v = arg(a, "padding")) l.params.padding = as_ints(kind, "padding", *v);
+    if (auto v = arg(a, "output_padding")) l.params.output_padding = as_ints(kind, "output_padding", *v);
+    if (auto v = arg(a, "groups")) l.params.groups = as_int(kind, "groups", *v);
+    if (auto v = arg(a, "bias")) l.bias = as_bool(kind, "bias", *v);
+    if (auto v = arg(a, "dilation")) l.params.dilation = as_ints(kind, "dilation", *v);
+    if (auto v = arg(a, "padding_mode")) {
+        if (v->kind != Value::Kind::Str) throw ConfigError(kind + ": padding_mode must be a string");
+        l.padding_mode = v->s;
+    }
+    return l;
+}
+
 PoolParams build_pool(const std::string& kind, int dims, PoolMode mode, const std::map<std::string, Value>& a) {
     PoolParams p;
     p.dims = dims;
@@ -276,6 +296,11 @@ LayerSpec parse_layer(const std::string& text) {
                        "padding_mode", "device", "dtype"},
                       3};
         spec.layer = build_conv(k, k == "Conv1d" ? 1 : 2, bind(k, sig, positional, keywords));
+    } else if (k == "ConvTranspose1d" || k == "ConvTranspose2d") {
+        Signature sig{{"in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
+                       "bias", "dilation", "padding_mode", "device", "dtype"},
+                      3};
+        spec.layer = build_conv_transpose(k, k == "ConvTranspose1d" ? 1 : 2, bind(k, sig, positional, keywords));
     } else if (k == "MaxPool1d" || k == "MaxPool2d") {
         Signature sig{{"kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"}, 1};
         spec.layer = build_pool(k, k == "MaxPool1d" ? 1 : 2, PoolMode::Max, bind(k, sig, positional, keywords));
@@ -301,7 +326,7 @@ LayerSpec parse_layer(const std::string& text) {
         spec.layer = l;
     } else {
         throw FormatError("\"" + text + "\": unknown layer '" + k +
-                          "' (supported: Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU, Flatten, Linear)");
+                          "' (supported: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU, Flatten, Linear)");
     }
     return spec;
 }
@@ -324,6 +349,21 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                 const Shape w = conv->weight_shape();
                 row.formula.push_back("parameters = " + std::to_string(shape_numel(w)) + " weights " + shape_to_string(w) +
                                       (conv->bias ? " + " + std::to_string(conv->out_channels) + " bias" : std::string()) +
+                                      " = " + std::to_string(row.parameters));
+            }
+        } else if (const auto* convt = std::get_if<ConvTransposeLayer>(&spec.layer)) {
+            ConvTransposeCheck c = conv_transpose_layer_check(*convt, x);
+            if (!c.ok()) {
+                row.error = c.error;
+            } else {
+                row.output_shape = c.geometry->output_shape_torch();
+                for (int axis = 2 - convt->dims; axis < 2; ++axis)
+                    row.formula.push_back(conv_transpose_formula_text(*c.geometry, axis));
+                row.parameters = convt->parameter_count();
+                const Shape w = convt->weight_shape();
+                row.formula.push_back("parameters = " + std::to_string(shape_numel(w)) + " weights " + shape_to_string(w) +
+                                      " (in, out/groups, k...)" +
+                                      (convt->bias ? " + " + std::to_string(convt->out_channels) + " bias" : std::string()) +
                                       " = " + std::to_string(row.parameters));
             }
         } else if (const auto* pool = std::get_if<PoolParams>(&spec.layer)) {

@@ -3,7 +3,7 @@
 //   "Conv2d(3, 192, kernel_size=5, stride=1, padding=2)"   "nn.MaxPool2d(2, 2)"   "ReLU()"   "Linear(256, 120)"
 //
 // Positional and keyword arguments follow the torch.nn constructors; an "nn." or "torch.nn." prefix is allowed.
-// Supported: Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU, Flatten, Linear.
+// Supported: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU, Flatten, Linear.
 // shape_chain() pushes an input shape through the layers and reports, per layer, the output shape, the
 // output-size formula with the numbers filled in and the parameter count; an invalid layer stops the chain with
 // PyTorch's error text.
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "conv_spec.hpp"
+#include "conv_transpose_spec.hpp"
 #include "pool.hpp"
 #include "tensor.hpp"
 
@@ -32,7 +33,7 @@ struct ReluLayer {};
 struct LayerSpec {
     std::string text;  // as the user wrote it
     std::string kind;  // "Conv2d", "MaxPool2d", ...
-    std::variant<ConvLayer, PoolParams, LinearLayer, FlattenLayer, ReluLayer> layer;
+    std::variant<ConvLayer, PoolParams, LinearLayer, FlattenLayer, ReluLayer, ConvTransposeLayer> layer;
 };
 
 // Throws FormatError with the column of the problem ("Conv2d(3, 6, 5, foo=1): unexpected keyword argument 'foo'").
