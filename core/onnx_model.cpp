@@ -131,6 +131,7 @@ namespace {
 OnnxOp op_of(const std::string& op_type, const std::string& domain) {
     if (!is_default_domain(domain)) return OnnxOp::Other;
     if (op_type == "Conv") return OnnxOp::Conv;
+    if (op_type == "ConvTranspose") return OnnxOp::ConvTranspose;
     if (op_type == "MaxPool") return OnnxOp::MaxPool;
     if (op_type == "AveragePool") return OnnxOp::AveragePool;
     if (op_type == "GlobalMaxPool") return OnnxOp::GlobalMaxPool;
@@ -146,6 +147,9 @@ void parse_layer_attributes(const onnx::NodeProto& proto, OnnxNode& n) {
     std::set<std::string> known;
     switch (n.op) {
         case OnnxOp::Conv: known = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}; break;
+        case OnnxOp::ConvTranspose:
+            known = {"auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"};
+            break;
         case OnnxOp::MaxPool:
             known = {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"};
             break;
@@ -186,7 +190,11 @@ void parse_layer_attributes(const onnx::NodeProto& proto, OnnxNode& n) {
             out = *v;
         }
     };
-    if (n.op == OnnxOp::Conv) {
+    if (n.op == OnnxOp::ConvTranspose) {
+        n.output_padding = r.ints("output_padding");
+        n.output_shape_attr = r.ints("output_shape");
+    }
+    if (n.op == OnnxOp::Conv || n.op == OnnxOp::ConvTranspose) {
         if (auto g = r.integer("group")) n.group = *g;
     } else {
         flag("ceil_mode", n.ceil_mode);
@@ -213,6 +221,13 @@ std::string onnx_detail::attribute_length_error(const OnnxNode& n, int dims) {
         return "pads " + list_text(n.pads) + " has " + std::to_string(n.pads.size()) + " values; a " + dd + " needs " +
                std::to_string(2 * dims) +
                (dims == 1 ? " [x1_begin, x1_end]" : " [x1_begin, x2_begin, x1_end, x2_end]");
+    if (!n.output_padding.empty() && n.output_padding.size() != d)
+        return "output_padding " + list_text(n.output_padding) + " has " + std::to_string(n.output_padding.size()) +
+               " values; a " + dd + " needs " + std::to_string(dims);
+    if (!n.output_shape_attr.empty() && n.output_shape_attr.size() != d)
+        return "output_shape " + list_text(n.output_shape_attr) + " has " +
+               std::to_string(n.output_shape_attr.size()) + " values; a " + dd + " needs " + std::to_string(dims) +
+               " (the spatial sizes)";
     return {};
 }
 
@@ -345,9 +360,11 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
         return c;
     };
     const size_t n_in = count(n.inputs), n_out = count(n.outputs);
-    if (n.op == OnnxOp::Conv) {
+    const bool conv_like = n.op == OnnxOp::Conv || n.op == OnnxOp::ConvTranspose;
+    if (conv_like) {
         if (n_in < 2 || n_in > 3 || n.inputs[0].empty() || n.inputs[1].empty())
-            return fail("Conv takes inputs X, W and an optional B, but the node has " + std::to_string(n_in), false);
+            return fail(n.op_type + " takes inputs X, W and an optional B, but the node has " + std::to_string(n_in),
+                        false);
     } else if (n_in != 1 || n.inputs[0].empty()) {
         return fail(n.op_type + " takes one input X, but the node has " + std::to_string(n_in), false);
     }
@@ -361,7 +378,8 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
     }
     if (is_global(n.op)) return;  // dims come from the input
 
-    if (n.op == OnnxOp::Conv) {
+    if (conv_like) {
+        const std::string what = n.op == OnnxOp::Conv ? "convolution" : "transposed convolution";
         std::optional<Shape> wshape, bshape;
         if (auto e = constant_input_problem(m, sparse, n.inputs[1], "weight", wshape); !e.empty()) return fail(e, false);
         if (n_in == 3)
@@ -370,11 +388,14 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
         if (wshape) {
             const auto r = static_cast<int>(wshape->size());
             if (r == 5)
-                return fail("3-D convolution (weight " + quoted(n.inputs[1]) + " " + list_text(*wshape) +
-                                ") is not supported; convscope computes 1-D and 2-D convolutions", true);
+                return fail("3-D " + what + " (weight " + quoted(n.inputs[1]) + " " + list_text(*wshape) +
+                                ") is not supported; convscope computes 1-D and 2-D " + what + "s", true);
             if (r != 3 && r != 4)
-                return fail("weight " + quoted(n.inputs[1]) + " has shape " + list_text(*wshape) +
-                                "; a Conv weight is (M, C/group, kW) for 1-D or (M, C/group, kH, kW) for 2-D", false);
+                return fail("weight " + quoted(n.inputs[1]) + " has shape " + list_text(*wshape) + "; a " +
+                                n.op_type + " weight is " +
+                                (n.op == OnnxOp::Conv ? "(M, C/group, kW) for 1-D or (M, C/group, kH, kW) for 2-D"
+                                                      : "(C, M/group, kW) for 1-D or (C, M/group, kH, kW) for 2-D"),
+                            false);
             n.dims = r - 2;
             if (!n.kernel_shape.empty() && n.kernel_shape.size() == static_cast<size_t>(n.dims) &&
                 !std::equal(n.kernel_shape.begin(), n.kernel_shape.end(), wshape->begin() + 2))
@@ -382,8 +403,9 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
                                 quoted(n.inputs[1]) + " of shape " + list_text(*wshape), false);
         } else if (!n.kernel_shape.empty()) {
             n.dims = static_cast<int>(n.kernel_shape.size());
-            if (n.dims == 3) return fail("3-D convolution (kernel_shape " + list_text(n.kernel_shape) +
-                                             ") is not supported; convscope computes 1-D and 2-D convolutions", true);
+            if (n.dims == 3)
+                return fail("3-D " + what + " (kernel_shape " + list_text(n.kernel_shape) +
+                                ") is not supported; convscope computes 1-D and 2-D " + what + "s", true);
         }
     } else {
         if (n.kernel_shape.empty()) return fail(n.op_type + " needs the kernel_shape attribute", false);

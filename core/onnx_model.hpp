@@ -1,17 +1,26 @@
-// convscope core: reading ONNX models and mapping their Conv / MaxPool / AveragePool nodes onto the engine.
+// convscope core: reading ONNX models and mapping their Conv / ConvTranspose / MaxPool / AveragePool nodes onto the engine.
 //
 // What it does
 //   - onnx_load / onnx_parse read a ModelProto: refused by size first (kOnnxMaxModelBytes), parsed with protobuf's
 //     default recursion limit, never opening any other file (tensors stored in external files are refused).
-//   - Every node is listed with its attributes as written; layer nodes (Conv, MaxPool, AveragePool, GlobalMaxPool,
-//     GlobalAveragePool) also get their attributes parsed with ONNX's defaults and a `problem` when the engine
+//   - Every node is listed with its attributes as written; layer nodes (Conv, ConvTranspose, MaxPool, AveragePool,
+//     GlobalMaxPool, GlobalAveragePool) also get their attributes parsed with ONNX's defaults and a `problem` when the engine
 //     cannot run them (3-D, argmax output, a weight computed at run time, bad attributes, ...).
 //   - onnx_resolve_node maps a layer node, for one input shape, onto the engine's own description (ConvParams /
 //     PoolParams) and validates it with conv_check / pool_check, so an invalid configuration gets PyTorch's text.
-//   - onnx_run_node / onnx_run_graph compute with conv_reference / pool_reference.
+//   - onnx_run_node / onnx_run_graph compute with conv_reference / conv_transpose_reference / pool_reference.
 //   - onnx_parse_tensor / onnx_load_tensor read a TensorProto (initializers, conformance .pb files) as float32.
 //
 // ONNX → engine mapping (onnx_resolve_node)
+//   ConvTranspose: dims = weight rank - 2; weight (C, M/group, k...). The full result (size
+//                s*(in-1) + d*(k-1) + 1 + output_padding) is cropped by pads [begin, end]; output_shape, when
+//                given, sets the pads: total = full - output_shape, split as ONNX's reference does (floor
+//                division; SAME_UPPER puts the odd one at the end, otherwise at the beginning; auto_pad SAME_*
+//                asks for output = in*stride). PyTorch's form is padding = pads_begin and
+//                output_padding = output_padding + pads_begin - pads_end; when that is negative or not below
+//                the stride or dilation (one F.conv_transpose call cannot say it), convscope still computes it
+//                (the same scatter, cropped) and a note says what PyTorch would need. Negative pads_begin
+//                (output_shape larger than the full result at the beginning) is refused as unsupported.
 //   Conv:        dims = weight rank - 2 (1 or 2); ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end] → pads_begin /
 //                pads_end; strides, dilations, group as given (defaults 1); always zero padding (ONNX Conv has no
 //                padding modes).
@@ -41,13 +50,14 @@
 #include <vector>
 
 #include "conv_spec.hpp"
+#include "conv_transpose_spec.hpp"
 #include "error.hpp"
 #include "pool.hpp"
 #include "tensor.hpp"
 
 namespace convscope {
 
-// The model is valid ONNX but asks for something convscope does not compute (3-D, ConvTranspose, ConvInteger,
+// The model is valid ONNX but asks for something convscope does not compute (3-D, ConvInteger,
 // MaxPool's argmax output, an op other than the supported ones). The message says what and why.
 class OnnxUnsupportedError : public FormatError {
 public:
@@ -59,7 +69,7 @@ inline constexpr uint64_t kOnnxMaxModelBytes = uint64_t{256} << 20;  // 256 MiB
 enum class OnnxAutoPad { NotSet, SameUpper, SameLower, Valid };
 const char* onnx_auto_pad_name(OnnxAutoPad pad);  // "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"
 
-enum class OnnxOp { Conv, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, Other };
+enum class OnnxOp { Conv, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, ConvTranspose, Other };
 bool onnx_is_layer(OnnxOp op);  // every op but Other
 
 // TensorProto.DataType name, e.g. "FLOAT", "FLOAT16", "STRING"; "UNKNOWN(42)" for numbers ONNX 1.12 does not define.
@@ -107,6 +117,7 @@ struct OnnxNode {
     // Layer nodes only: attributes parsed with ONNX's defaults (an absent list stays empty = the default).
     OnnxAutoPad auto_pad = OnnxAutoPad::NotSet;
     std::vector<int64_t> kernel_shape, pads, strides, dilations;
+    std::vector<int64_t> output_padding, output_shape_attr;  // ConvTranspose: output_padding, output_shape
     int64_t group = 1;
     int64_t ceil_mode = 0;
     int64_t count_include_pad = 0;  // ONNX's default; PyTorch's AvgPool default is True
@@ -169,6 +180,9 @@ struct OnnxLayer {
     std::string weight_name, bias_name;  // bias_name "" when there is no bias
     Shape weight_shape;
     std::optional<Shape> bias_shape;
+    // ConvTranspose (weight (C, M/group, k...); weight_name / bias_name / shapes as for Conv)
+    ConvTransposeParams conv_transpose;
+    std::optional<ConvTransposeGeometry> conv_transpose_geometry;
     // Pools
     PoolParams pool;
     std::optional<PoolGeometry> pool_geometry;

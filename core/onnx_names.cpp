@@ -50,6 +50,7 @@ std::vector<uint8_t> read_capped(const std::string& path, uint64_t max_bytes, co
 const char* op_name(OnnxOp op) {
     switch (op) {
         case OnnxOp::Conv: return "Conv";
+        case OnnxOp::ConvTranspose: return "ConvTranspose";
         case OnnxOp::MaxPool: return "MaxPool";
         case OnnxOp::AveragePool: return "AveragePool";
         case OnnxOp::GlobalMaxPool: return "GlobalMaxPool";

@@ -11,6 +11,7 @@ using namespace onnx_detail;
 
 Shape OnnxLayer::output_shape() const {
     if (conv_geometry) return conv_geometry->output_shape_torch();
+    if (conv_transpose_geometry) return conv_transpose_geometry->output_shape_torch();
     if (pool_geometry) return pool_geometry->output_shape_torch();
     return {};
 }
@@ -24,6 +25,15 @@ std::string OnnxLayer::description() const {
         return "conv" + std::to_string(dims) + "d(stride=" + pick(g.stride) + ", dilation=" + pick(g.dilation) +
                ", pads_begin=" + pick(g.pad_begin) + ", pads_end=" + pick(g.pad_end) +
                ", groups=" + std::to_string(g.groups) + (bias_name.empty() ? ", no bias)" : ", bias)");
+    }
+    if (conv_transpose_geometry) {
+        const ConvTransposeGeometry& g = *conv_transpose_geometry;
+        auto pick = [&](const std::array<int64_t, 2>& a) {
+            return dims == 1 ? list_text({a[1]}) : list_text({a[0], a[1]});
+        };
+        return "conv_transpose" + std::to_string(dims) + "d(stride=" + pick(g.stride) + ", padding=" +
+               pick(g.padding) + ", output_padding=" + pick(g.output_padding) + ", groups=" +
+               std::to_string(g.groups) + ", dilation=" + pick(g.dilation) + (bias_name.empty() ? ", no bias)" : ", bias)");
     }
     if (pool_geometry) {
         const PoolGeometry& g = *pool_geometry;
@@ -98,6 +108,87 @@ std::optional<Shape> constant_shape(const OnnxModel& m, const std::string& value
     return std::nullopt;
 }
 
+// ConvTranspose: ONNX's pads (given, or from output_shape / auto_pad) crop the full result; mapped onto PyTorch's
+// padding = pads_begin, output_padding = output_padding + pads_begin - pads_end (see onnx_model.hpp).
+OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& in, const std::string& prefix,
+                                 OnnxLayer layer) {
+    const int dims = layer.dims;
+    const auto d = static_cast<size_t>(dims);
+    const std::vector<int64_t> kernel(layer.weight_shape.begin() + 2, layer.weight_shape.end());
+    const std::vector<int64_t> stride = or_ones(n.strides, dims), dilation = or_ones(n.dilations, dims);
+    const std::vector<int64_t> op = n.output_padding.empty() ? std::vector<int64_t>(d, 0) : n.output_padding;
+    std::vector<int64_t> begin(d, 0), end(d, 0);
+    const bool from_shape = !n.output_shape_attr.empty() || n.auto_pad == OnnxAutoPad::SameUpper ||
+                            n.auto_pad == OnnxAutoPad::SameLower;
+    if (from_shape) {
+        std::vector<int64_t> want(d), totals(d);
+        for (size_t i = 0; i < d; ++i) {
+            want[i] = n.output_shape_attr.empty() ? in[i] * stride[i] : n.output_shape_attr[i];
+            const int64_t full = stride[i] * (in[i] - 1) + op[i] + (kernel[i] - 1) * dilation[i] + 1;
+            const int64_t total = full - want[i];
+            totals[i] = total;
+            const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor division, as ONNX's reference
+            if (n.auto_pad == OnnxAutoPad::SameUpper) {
+                begin[i] = half;
+                end[i] = total - half;
+            } else {
+                end[i] = half;
+                begin[i] = total - half;
+            }
+        }
+        layer.notes.push_back(std::string(n.output_shape_attr.empty() ? "auto_pad=" : "output_shape ") +
+                              (n.output_shape_attr.empty() ? onnx_auto_pad_name(n.auto_pad) : list_text(want)) +
+                              ": the full result is cropped by " + list_text(totals) + " in total, split as begin " +
+                              list_text(begin) + ", end " + list_text(end));
+    } else if (n.auto_pad == OnnxAutoPad::NotSet && !n.pads.empty()) {
+        for (size_t i = 0; i < d; ++i) {
+            begin[i] = n.pads[i];
+            end[i] = n.pads[d + i];
+        }
+    }
+    ConvTransposeParams& p = layer.conv_transpose;
+    p.dims = dims;
+    p.stride = stride;
+    p.dilation = dilation;
+    p.groups = n.group;
+    p.padding = begin;
+    std::vector<int64_t> torch_op(d);  // PyTorch's output_padding for the same result
+    bool expressible = true;
+    for (size_t i = 0; i < d; ++i) {
+        if (begin[i] < 0)
+            throw OnnxUnsupportedError(prefix + "pads begin " + list_text(begin) +
+                                       " is negative (the output would start before the full result); convscope "
+                                       "computes ConvTranspose with pads >= 0 at the beginning");
+        torch_op[i] = op[i] + begin[i] - end[i];
+        if (torch_op[i] < 0 || (torch_op[i] >= stride[i] && torch_op[i] >= dilation[i])) expressible = false;
+    }
+    // conv_transpose_check gives PyTorch's text for everything else; a PyTorch-inexpressible output_padding is
+    // checked as 0 and applied to the geometry afterwards.
+    p.output_padding = expressible ? torch_op : std::vector<int64_t>(d, 0);
+    const ConvTransposeCheck c = conv_transpose_check(p, layer.input_shape, layer.weight_shape, layer.bias_shape);
+    if (!c.ok()) throw ConfigError(prefix + c.error);
+    ConvTransposeGeometry g = *c.geometry;
+    if (!expressible) {
+        for (size_t i = 0; i < d; ++i) {
+            const size_t j = 2 - d + i;
+            g.output_padding[j] = torch_op[i];
+            g.out[j] += torch_op[i];
+            if (g.out[j] < 1)
+                throw ConfigError(prefix + "the output size along spatial axis " + std::to_string(i) + " is " +
+                                  std::to_string(g.out[j]) + "; it must be at least 1");
+        }
+        p.output_padding = torch_op;
+        layer.notes.push_back("one F.conv_transpose" + std::to_string(dims) + "d call cannot say this: it needs " +
+                              "output_padding " + list_text(torch_op) +
+                              " (PyTorch wants 0 <= output_padding < stride or dilation); convscope computes the "
+                              "same scatter with padding " + list_text(begin) +
+                              " and the output size ONNX asks for (PyTorch: conv_transpose with output_padding 0, "
+                              "then crop or pad the end)");
+    }
+    layer.conv_transpose_geometry = g;
+    return layer;
+}
+
 }  // namespace
 
 OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& input_shape, const OnnxFeeds& feeds) {
@@ -113,7 +204,9 @@ OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& 
     layer.input_shape = input_shape;
     const auto in_rank = static_cast<int>(input_shape.size());
 
-    if (n.op == OnnxOp::Conv) {
+    const bool conv_like = n.op == OnnxOp::Conv || n.op == OnnxOp::ConvTranspose;
+    if (conv_like) {
+        const std::string what = n.op == OnnxOp::Conv ? "convolution" : "transposed convolution";
         layer.weight_name = n.inputs[1];
         const std::optional<Shape> w = constant_shape(m, layer.weight_name, feeds);
         if (!w)
@@ -121,11 +214,13 @@ OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& 
                               " is not known; give the graph input a tensor");
         const auto wr = static_cast<int>(w->size());
         if (wr == 5)
-            throw OnnxUnsupportedError(prefix + "3-D convolution (weight " + list_text(*w) +
-                                       ") is not supported; convscope computes 1-D and 2-D convolutions");
+            throw OnnxUnsupportedError(prefix + "3-D " + what + " (weight " + list_text(*w) +
+                                       ") is not supported; convscope computes 1-D and 2-D " + what + "s");
         if (wr != 3 && wr != 4)
-            throw FormatError(prefix + "weight " + quoted(layer.weight_name) + " has shape " + list_text(*w) +
-                              "; a Conv weight is (M, C/group, kW) for 1-D or (M, C/group, kH, kW) for 2-D");
+            throw FormatError(prefix + "weight " + quoted(layer.weight_name) + " has shape " + list_text(*w) + "; a " +
+                              n.op_type + " weight is " +
+                              (n.op == OnnxOp::Conv ? "(M, C/group, kW) for 1-D or (M, C/group, kH, kW) for 2-D"
+                                                    : "(C, M/group, kW) for 1-D or (C, M/group, kH, kW) for 2-D"));
         layer.dims = wr - 2;
         layer.weight_shape = *w;
         if (n.inputs.size() >= 3 && !n.inputs[2].empty()) {
@@ -157,6 +252,7 @@ OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& 
                           (dims == 1 ? "(N, C, L)" : "(N, C, H, W)") + " (ONNX has no unbatched form)");
     const std::vector<int64_t> spatial(input_shape.begin() + 2, input_shape.end());
 
+    if (n.op == OnnxOp::ConvTranspose) return resolve_conv_transpose(n, spatial, prefix, std::move(layer));
     if (n.op == OnnxOp::Conv) {
         const std::vector<int64_t> kernel(layer.weight_shape.begin() + 2, layer.weight_shape.end());
         ConvParams& p = layer.conv;

@@ -1,6 +1,7 @@
 // Running ONNX layer nodes and whole graphs (layer nodes, Relu and the layout-only Identity / Squeeze / Unsqueeze)
 // with the reference engine.
 #include "conv_reference.hpp"
+#include "conv_transpose_reference.hpp"
 #include "onnx_detail.hpp"
 
 namespace convscope {
@@ -32,6 +33,12 @@ Tensor onnx_run_node(const OnnxModel& m, const OnnxNode& n, const Tensor& x, con
         if (w.shape != layer.weight_shape || (b && b->shape != *layer.bias_shape))
             throw FormatError(prefix + "weight or bias tensor does not have the shape the model declares");
         y = conv_reference(*layer.conv_geometry, x, w, b);
+    } else if (layer.conv_transpose_geometry) {
+        const Tensor& w = constant_value(m, layer.weight_name, feeds, prefix, "weight");
+        const Tensor* b = layer.bias_name.empty() ? nullptr : &constant_value(m, layer.bias_name, feeds, prefix, "bias");
+        if (w.shape != layer.weight_shape || (b && b->shape != *layer.bias_shape))
+            throw FormatError(prefix + "weight or bias tensor does not have the shape the model declares");
+        y = conv_transpose_reference(*layer.conv_transpose_geometry, x, w, b);
     } else {
         y = pool_reference(*layer.pool_geometry, x);
     }
@@ -50,12 +57,11 @@ bool is_helper_op(const OnnxNode& n) {
 std::string unsupported_op_text(const OnnxNode& n) {
     const std::string& t = n.op_type;
     std::string why;
-    if (t == "ConvTranspose") why = "transposed convolution is not supported";
-    else if (t == "ConvInteger" || t == "QLinearConv") why = "quantized convolution is not supported";
+    if (t == "ConvInteger" || t == "QLinearConv") why = "quantized convolution is not supported";
     else if (t == "MaxUnpool") why = "MaxUnpool (the inverse of MaxPool with indices) is not supported";
     else if (!is_default_domain(n.domain)) why = "ops of domain " + quoted(n.domain) + " are not supported";
     else why = "op " + t + " is not supported";
-    return why + "; convscope runs Conv, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool (1-D and 2-D), Relu "
+    return why + "; convscope runs Conv, ConvTranspose, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool (1-D and 2-D), Relu "
                  "and the layout-only Identity, Squeeze, Unsqueeze";
 }
 

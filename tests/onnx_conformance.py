@@ -7,7 +7,7 @@ tolerance is ONNX's backend-test rule (rtol 1e-3, atol 1e-7), applied by onnx-ch
 
 Every case ends in exactly one of:
   passed       onnx-check exit 0
-  unsupported  outside what convscope computes, by a rule below (3-D, transposed, quantized, MaxPool's argmax
+  unsupported  outside what convscope computes, by a rule below (3-D, quantized, MaxPool's argmax
                output, MaxUnpool) AND onnx-check says "unsupported"; listed by name with onnx-check's reason
   failed       anything else: a supported case that does not pass, or an unsupported-by-rule case that onnx-check
                computes wrongly or rejects for another reason
@@ -25,7 +25,6 @@ import sys
 # Cases convscope does not compute, each with the reason. A case matching a rule must be reported "unsupported" by
 # onnx-check; one that passes instead is accepted (and flagged so the rule can be narrowed).
 UNSUPPORTED_RULES = [
-    (re.compile(r"convtranspose", re.I), "ConvTranspose (transposed convolution)"),
     (re.compile(r"3d", re.I), "3-D convolution/pooling (convscope computes 1-D and 2-D)"),
     (re.compile(r"convinteger|qlinearconv", re.I), "quantized convolution (ConvInteger / QLinearConv)"),
     (re.compile(r"maxpool_with_argmax", re.I), "MaxPool's second output (argmax Indices)"),

@@ -457,13 +457,65 @@ TEST(OnnxNodeProblems, OutOfScopeIsUnsupportedNotBroken) {
     EXPECT_NE(only_layer(mp).problem.find("second output Indices"), std::string::npos);
     // An op convscope does not run makes the graph unsupported, with the reason.
     Graph t;
-    t.nodes.push_back(node("ConvTranspose", {"x", "w"}, {"y"}));
+    t.nodes.push_back(node("ConvInteger", {"x", "w"}, {"y"}));
     t.initializers.push_back(float_tensor("w", {1, 1, 2, 2}, iota(4)));
     t.inputs.push_back(value_info("x", {1, 1, 3, 3}));
     bool unsupported = false;
     const std::string why = onnx_graph_problem(parse(model(t)), &unsupported);
     EXPECT_TRUE(unsupported);
-    EXPECT_NE(why.find("ConvTranspose #0: transposed convolution is not supported"), std::string::npos) << why;
+    EXPECT_NE(why.find("ConvInteger #0: quantized convolution is not supported"), std::string::npos) << why;
+    // 3-D ConvTranspose.
+    Graph t3;
+    t3.nodes.push_back(node("ConvTranspose", {"x", "w"}, {"y"}));
+    t3.initializers.push_back(float_tensor("w", {1, 1, 2, 2, 2}, iota(8)));
+    t3.inputs.push_back(value_info("x", {1, 1, 3, 3, 3}));
+    const OnnxModel ct3 = parse(model(t3));
+    EXPECT_TRUE(only_layer(ct3).unsupported);
+    EXPECT_NE(only_layer(ct3).problem.find("3-D transposed convolution"), std::string::npos) << only_layer(ct3).problem;
+}
+
+// ConvTranspose: a 2x2 input [[1, 2], [3, 4]] through a 2x2 all-ones kernel with stride 2 pastes one block per
+// input element (hand-worked); pads, output_padding, output_shape and auto_pad map onto PyTorch's padding and
+// output_padding, and SAME_UPPER's end crop (no single PyTorch call) is computed with a note.
+TEST(OnnxMapping, ConvTransposeRunsTheScatterAndMapsPads) {
+    auto graph = [](const std::vector<Pb>& attrs) {
+        Graph g;
+        g.nodes.push_back(node("ConvTranspose", {"x", "w"}, {"y"}, attrs));
+        g.initializers.push_back(float_tensor("w", {1, 1, 2, 2}, {1, 1, 1, 1}));
+        g.inputs.push_back(value_info("x", {1, 1, 2, 2}));
+        return parse(model(g));
+    };
+    const Tensor x({1, 1, 2, 2}, {1, 2, 3, 4});
+    const OnnxModel plain = graph({attr_ints("strides", {2, 2})});
+    EXPECT_EQ(only_layer(plain).output_shape, (Shape{1, 1, 4, 4}));
+    OnnxLayer layer;
+    const Tensor y = onnx_run_node(plain, only_layer(plain), x, {}, &layer);
+    EXPECT_EQ(y.data, (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+    EXPECT_EQ(layer.description(),
+              "conv_transpose2d(stride=[2, 2], padding=[0, 0], output_padding=[0, 0], groups=1, dilation=[1, 1], no bias)");
+    // pads [1, 0, 0, 0]: crop the top row only. PyTorch: padding (1, 0), output_padding (1, 0).
+    const OnnxModel pads = graph({attr_ints("strides", {2, 2}), attr_ints("pads", {1, 0, 0, 0})});
+    const Tensor yp = onnx_run_node(pads, only_layer(pads), x, {}, &layer);
+    EXPECT_EQ(yp.shape, (Shape{1, 1, 3, 4}));
+    EXPECT_EQ(yp.data, (std::vector<float>{1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+    EXPECT_EQ(layer.conv_transpose.padding, (std::vector<int64_t>{1, 0}));
+    EXPECT_EQ(layer.conv_transpose.output_padding, (std::vector<int64_t>{1, 0}));
+    // output_shape [5, 5]: one more than the full 4x4 at the end (ONNX's floor split), i.e. output_padding 1.
+    const OnnxModel shaped = graph({attr_ints("strides", {2, 2}), attr_ints("output_shape", {5, 5})});
+    const Tensor ys = onnx_run_node(shaped, only_layer(shaped), x, {}, &layer);
+    EXPECT_EQ(ys.shape, (Shape{1, 1, 5, 5}));
+    EXPECT_EQ(layer.conv_transpose.output_padding, (std::vector<int64_t>{1, 1}));
+    EXPECT_EQ(ys.at({0, 0, 4, 4}), 0.0f);
+    // SAME_UPPER with stride 1: output 2x2 = the full 3x3 cropped by one at the end.
+    const OnnxModel same = graph({attr_str("auto_pad", "SAME_UPPER")});
+    const Tensor yu = onnx_run_node(same, only_layer(same), x, {}, &layer);
+    EXPECT_EQ(yu.data, (std::vector<float>{1, 3, 4, 10}));
+    ASSERT_FALSE(layer.notes.empty());
+    EXPECT_NE(layer.notes.back().find("output_padding [-1, -1]"), std::string::npos) << layer.notes.back();
+    // An invalid configuration gets PyTorch's text.
+    const OnnxModel bad = graph({attr_int("group", 2)});
+    expect_error<ConfigError>([&] { onnx_resolve_node(bad, only_layer(bad), {1, 1, 2, 2}); },
+                              {"Given groups=2, expected weight to be at least 2 at dimension 0"});
 }
 
 // ------------------------------------------------------------------------------------------------- 4. the mapping

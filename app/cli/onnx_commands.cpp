@@ -81,7 +81,8 @@ std::string source_of(const OnnxModel& m, const std::string& value, std::string*
 // The layer attributes with ONNX's defaults filled in, marked "(default)" where the model does not give them.
 json effective_attributes(const OnnxNode& n) {
     json e = json::object();
-    if (n.op != OnnxOp::Conv && n.op != OnnxOp::MaxPool && n.op != OnnxOp::AveragePool) return e;
+    const bool conv_like = n.op == OnnxOp::Conv || n.op == OnnxOp::ConvTranspose;
+    if (!conv_like && n.op != OnnxOp::MaxPool && n.op != OnnxOp::AveragePool) return e;
     auto given = [&](const char* name) {
         return std::any_of(n.attributes.begin(), n.attributes.end(), [&](const OnnxAttribute& a) { return a.name == name; });
     };
@@ -90,15 +91,19 @@ json effective_attributes(const OnnxNode& n) {
         return v.empty() ? std::string(fallback) : shape_to_string(v);
     };
     put("auto_pad", onnx_auto_pad_name(n.auto_pad));
-    put("kernel_shape", list(n.kernel_shape, n.op == OnnxOp::Conv ? "from the weight" : "?"));
+    put("kernel_shape", list(n.kernel_shape, conv_like ? "from the weight" : "?"));
     put("strides", list(n.strides, "1 per axis"));
     if (n.pads.empty() && n.auto_pad != OnnxAutoPad::NotSet)
         e["pads"] = "from auto_pad";
     else
         put("pads", list(n.pads, "0 per axis"));
     if (n.op != OnnxOp::AveragePool) put("dilations", list(n.dilations, "1 per axis"));
-    if (n.op == OnnxOp::Conv) put("group", std::to_string(n.group));
-    if (n.op != OnnxOp::Conv) put("ceil_mode", std::to_string(n.ceil_mode));
+    if (conv_like) put("group", std::to_string(n.group));
+    if (n.op == OnnxOp::ConvTranspose) {
+        put("output_padding", list(n.output_padding, "0 per axis"));
+        put("output_shape", list(n.output_shape_attr, "not set"));
+    }
+    if (!conv_like) put("ceil_mode", std::to_string(n.ceil_mode));
     if (n.op == OnnxOp::AveragePool) put("count_include_pad", std::to_string(n.count_include_pad));
     if (n.op == OnnxOp::MaxPool) put("storage_order", std::to_string(n.storage_order));
     return e;
@@ -180,7 +185,7 @@ int run_list(const OnnxCommands::Options& o) {
         text += "  " + n.label() + "  (" + join(ins, ", ") + ") -> (" + join(outs, ", ") + ")\n";
         if (!attr_texts.empty()) text += "     attributes: " + join(attr_texts, "  ") + "\n";
         if (onnx_is_layer(n.op)) {
-            if (n.op == OnnxOp::Conv) {
+            if (n.op == OnnxOp::Conv || n.op == OnnxOp::ConvTranspose) {
                 std::string wt_shape = "?", b_shape = "?";
                 if (n.inputs.size() >= 2) {
                     const std::string src = source_of(m, n.inputs[1], &wt_shape);
