@@ -1,4 +1,4 @@
-// convscope core: reading ONNX models and mapping their Conv / ConvTranspose / MaxPool / AveragePool nodes onto the engine.
+// convscope core: reading ONNX models and mapping their Conv / ConvTranspose / pool nodes onto the engine.
 //
 // What it does
 //   - onnx_load / onnx_parse read a ModelProto: refused by size first (kOnnxMaxModelBytes), parsed with protobuf's
