@@ -2,6 +2,7 @@
 // onto the engine's ConvParams / PoolParams and validated with conv_check / pool_check. See onnx_model.hpp for the
 // mapping rules.
 #include <algorithm>
+#include <cstdint>
 
 #include "onnx_detail.hpp"
 
@@ -123,11 +124,18 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
     if (from_shape) {
         std::vector<int64_t> want(d), totals(d);
         for (size_t i = 0; i < d; ++i) {
-            want[i] = n.output_shape_attr.empty() ? in[i] * stride[i] : n.output_shape_attr[i];
-            const int64_t full = stride[i] * (in[i] - 1) + op[i] + (kernel[i] - 1) * dilation[i] + 1;
-            const int64_t total = full - want[i];
+            // full = stride*(in-1) + output_padding + (k-1)*dilation + 1, checked: the values come from the file.
+            int64_t a = 0, b = 0, full = 0, total = 0;
+            want[i] = n.output_shape_attr.empty() ? 0 : n.output_shape_attr[i];
+            if ((n.output_shape_attr.empty() && __builtin_mul_overflow(in[i], stride[i], &want[i])) ||
+                __builtin_mul_overflow(stride[i], in[i] - 1, &a) ||
+                __builtin_mul_overflow(kernel[i] - 1, dilation[i], &b) || __builtin_add_overflow(a, b, &full) ||
+                __builtin_add_overflow(full, op[i], &full) || __builtin_add_overflow(full, int64_t{1}, &full) ||
+                __builtin_sub_overflow(full, want[i], &total))
+                throw FormatError(prefix + "the output size overflows 64-bit integers (strides " + list_text(stride) +
+                                  ", dilations " + list_text(dilation) + ")");
             totals[i] = total;
-            const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor division, as ONNX's reference
+            const int64_t half = total / 2 - (total % 2 < 0 ? 1 : 0);  // floor division, as ONNX's reference
             if (n.auto_pad == OnnxAutoPad::SameUpper) {
                 begin[i] = half;
                 end[i] = total - half;
@@ -159,7 +167,9 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
             throw OnnxUnsupportedError(prefix + "pads begin " + list_text(begin) +
                                        " is negative (the output would start before the full result); convscope "
                                        "computes ConvTranspose with pads >= 0 at the beginning");
-        torch_op[i] = op[i] + begin[i] - end[i];
+        if (__builtin_add_overflow(op[i], begin[i], &torch_op[i]) ||
+            __builtin_sub_overflow(torch_op[i], end[i], &torch_op[i]))
+            throw FormatError(prefix + "pads " + list_text(begin) + " / " + list_text(end) + " overflow 64-bit integers");
         if (torch_op[i] < 0 || (torch_op[i] >= stride[i] && torch_op[i] >= dilation[i])) expressible = false;
     }
     // conv_transpose_check gives PyTorch's text for everything else; a PyTorch-inexpressible output_padding is
@@ -172,7 +182,8 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
         for (size_t i = 0; i < d; ++i) {
             const size_t j = 2 - d + i;
             g.output_padding[j] = torch_op[i];
-            g.out[j] += torch_op[i];
+            if (__builtin_add_overflow(g.out[j], torch_op[i], &g.out[j]))
+                throw FormatError(prefix + "the output size overflows 64-bit integers");
             if (g.out[j] < 1)
                 throw ConfigError(prefix + "the output size along spatial axis " + std::to_string(i) + " is " +
                                   std::to_string(g.out[j]) + "; it must be at least 1");
