@@ -1,4 +1,5 @@
-// Times the full-layer paths on the seven shapes and prints one line per (shape, threads):
+// Times the full-layer paths on the seven shapes, plus S8 (ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+// on 1x64x56x56: reference scatter, GEMM + col2im, the gather cursor), and prints one line per (shape, threads):
 //   <id> <threads> <reference ms> <fast ms> <cursor ns per query> <GFLOPS> <engine>
 // scripts/bench.sh runs this next to bench/bench_torch.py (PyTorch, same thread counts) and prints the ratios.
 // The figures are the best of several repetitions; tests never assert timing.
@@ -15,6 +16,9 @@
 
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
+#include "conv_transpose_cursor.hpp"
+#include "conv_transpose_fast.hpp"
+#include "conv_transpose_reference.hpp"
 #include "cursor.hpp"
 #include "pool.hpp"
 #include "pool_fast.hpp"
@@ -123,6 +127,32 @@ int main(int argc, char** argv) {
     for (int threads : thread_counts) {
         const double fast_ms = best_ms(0.5, [&] { pool_fast(pg, x, threads); });
         std::printf("S7 %d %.4f %.4f %.1f 0 pool_fast\n", threads, pool_ms, fast_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
+    }
+    {
+        // S8 ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 -> 1x32x112x112 (a U-Net/GAN upsampler).
+        ConvTransposeParams tp;
+        tp.stride = {2};
+        tp.padding = {1};
+        const Shape ts{1, 64, 56, 56}, tw{64, 32, 4, 4};
+        const ConvTransposeGeometry tg = conv_transpose_geometry(tp, ts, tw, Shape{32});
+        const int64_t fan_in = tg.c_out_per_group * tg.kernel[0] * tg.kernel[1];  // PyTorch's fan_in for weight (in, out, k, k)
+        Tensor tx = pytorch_default_init(ts, 1, 7), twt = pytorch_default_init(tw, fan_in, 8),
+               tb = pytorch_default_init({32}, fan_in, 9);
+        const double flops = 2.0 * static_cast<double>(tg.input_positions()) * static_cast<double>(tg.macs_per_input());
+        const double ref_ms = skip_reference ? -1 : best_ms(0.5, [&] { conv_transpose_reference(tg, tx, twt, &tb); });
+        ConvTransposeCursor tc(tg, tx, twt, &tb);
+        GatherState gs;
+        std::uniform_int_distribution<int64_t> tpick(0, tc.step_count(TransposeOrder::Gather, Granularity::Mac) - 1);
+        std::vector<int64_t> tsteps(2000);
+        for (auto& v : tsteps) v = tpick(rng);
+        const double tcur_ms = best_ms(0.2, [&] {
+            for (int64_t step : tsteps) tc.gather_state_at(step, Granularity::Mac, gs);
+        });
+        for (int threads : thread_counts) {
+            const double fast_ms = best_ms(0.5, [&] { conv_transpose_fast(tg, tx, twt, &tb, threads); });
+            std::printf("S8 %d %.4f %.4f %.1f %.1f gemm-col2im\n", threads, ref_ms, fast_ms,
+                        tcur_ms * 1e6 / static_cast<double>(tsteps.size()), flops / (fast_ms * 1e-3) * 1e-9);
+        }
     }
     return 0;
 }

@@ -32,6 +32,7 @@ def main():
         ("S5", lambda: (torch.randn(1, 16, 32, 32, generator=g), torch.nn.Conv2d(16, 16, 3, padding=1))),
         ("S6", lambda: (torch.randn(1, 64, 56, 56, generator=g), torch.nn.Conv2d(64, 64, 3, padding=1))),
         ("S7", lambda: (torch.randn(60, 64, 32, 32, generator=g), torch.nn.MaxPool2d(2, 2))),
+        ("S8", lambda: (torch.randn(1, 64, 56, 56, generator=g), torch.nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1))),
     ]
     print(f"# torch {torch.__version__}")
     for sid, make in shapes:

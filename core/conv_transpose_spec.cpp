@@ -119,9 +119,13 @@ ConvTransposeCheck conv_transpose_check(const ConvTransposeParams& p, const Shap
         return fail("Given transposed=1, weight of size " + list_text(weight) + ", expected input" + list_text(x) +
                     " to have " + std::to_string(weight[0]) + " channels, but got " + std::to_string(x[1]) +
                     " channels instead");
-    if (bias && !(bias->size() == 1 && (*bias)[0] == weight[1] * g))
+    int64_t c_out = 0;  // weight[1] * groups; the shapes may come from a file, so the product is checked
+    if (__builtin_mul_overflow(weight[1], g, &c_out))
+        return fail("convscope: the output channel count " + std::to_string(weight[1]) + " x " + gs +
+                    " overflows 64-bit integers");
+    if (bias && !(bias->size() == 1 && (*bias)[0] == c_out))
         return fail("Given transposed=1, weight of size " + list_text(weight) +
-                    ", expected bias to be 1-dimensional with " + std::to_string(weight[1] * g) +
+                    ", expected bias to be 1-dimensional with " + std::to_string(c_out) +
                     " elements, but got bias of size " + list_text(*bias) + " instead");
 
     // From here the call is 2-D (a 1-D one is viewed with H = 1): canonical [H, W] values.
@@ -149,7 +153,7 @@ ConvTransposeCheck conv_transpose_check(const ConvTransposeParams& p, const Shap
             return fail("select(): index 0 out of range for tensor of size [0] at dimension 0");
         // The empty backend reshapes an empty tensor to the output shape (4-D; a 1-D call has H = 1), so a
         // negative size is reported by reshape: -1 is "inferred", other negatives are invalid.
-        const Shape out4{0, weight[1] * g, out[0], out[1]};
+        const Shape out4{0, c_out, out[0], out[1]};
         bool inferred = false;
         for (int64_t v : out4) {
             if (v == -1) {
@@ -195,7 +199,7 @@ ConvTransposeCheck conv_transpose_check(const ConvTransposeParams& p, const Shap
     geo.groups = g;
     geo.c_in_per_group = weight[0] / g;
     geo.c_out_per_group = weight[1];
-    geo.c_out = weight[1] * g;
+    geo.c_out = c_out;
     geo.in = in;
     geo.out = out;
     geo.kernel = k;

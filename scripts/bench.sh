@@ -13,5 +13,6 @@ join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6, $7
          <(echo "$theirs" | grep -v '^#' | awk '{print $1"_"$2, $3}' | sort) |
   awk '{split($1, k, "_"); printf "%-4s %7s %12.3f %10.3f %10.3f %7.2f %10.0f %8.1f  %s\n", k[1], k[2], $2, $3, $7, $3/$7, $4, $5, $6}' |
   sort -k1,1 -k2,2n
-echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 is MaxPool2d (pool_fast)"
+echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 is MaxPool2d (pool_fast); S8 is"
+echo "ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 (GEMM + col2im; cursor_ns = one gather state)"
 build/bench/bench_cifar
