@@ -146,8 +146,9 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
         }
         layer.notes.push_back(std::string(n.output_shape_attr.empty() ? "auto_pad=" : "output_shape ") +
                               (n.output_shape_attr.empty() ? onnx_auto_pad_name(n.auto_pad) : list_text(want)) +
-                              ": the full result is cropped by " + list_text(totals) + " in total, split as begin " +
-                              list_text(begin) + ", end " + list_text(end));
+                              ": total padding (full result - output size) " + list_text(totals) +
+                              ", split as begin " + list_text(begin) + ", end " + list_text(end) +
+                              " (a negative end adds that many rows/columns, as output_padding does)");
     } else if (n.auto_pad == OnnxAutoPad::NotSet && !n.pads.empty()) {
         for (size_t i = 0; i < d; ++i) {
             begin[i] = n.pads[i];
