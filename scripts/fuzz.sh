@@ -42,7 +42,9 @@ mkdir -p "$corpus/onnx"
 for model in /usr/share/libonnx-testdata/data/node/test_conv_with_strides_padding/model.onnx \
              /usr/share/libonnx-testdata/data/node/test_basic_conv_with_padding/model.onnx \
              /usr/share/libonnx-testdata/data/node/test_maxpool_2d_pads/model.onnx \
-             /usr/share/libonnx-testdata/data/node/test_averagepool_2d_ceil/model.onnx; do
+             /usr/share/libonnx-testdata/data/node/test_averagepool_2d_ceil/model.onnx \
+             /usr/share/libonnx-testdata/data/node/test_convtranspose_kernel_shape/model.onnx \
+             /usr/share/libonnx-testdata/data/node/test_convtranspose_autopad_same/model.onnx; do
   [ -f "$model" ] && cp "$model" "$corpus/onnx/$(basename "$(dirname "$model")").onnx"
 done
 
