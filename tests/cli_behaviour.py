@@ -125,7 +125,7 @@ def main():
 
         p = run(cli, "demo")
         expect("demo explains y[0, 0, 16, 16] of the seed layer",
-               p.returncode == 0 and "Conv2d(3, 192, kernel_size=5, stride=1, padding=2)" in p.stdout
+               p.returncode == 0 and "nn.Conv2d(3, 192, kernel_size=5, padding=2)" in p.stdout
                and "= y[0, 0, 16, 16]" in p.stdout, p.stdout[-300:] + p.stderr)
     print(f"{len(FAILURES)} failures")
     return 1 if FAILURES else 0

@@ -361,10 +361,57 @@ def data_in_checks(app, tmp, T):
         print("skip onnx: libonnx-testdata not installed")
 
 
+def workspace_checks(app, cli, tmp, T):
+    """The workspace layer under the window: one built-in data source shared with the CLI, intents applied on top of
+    every result requested before them, automation that never writes the user's settings, one verb table."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    seed1 = os.path.join(here, "..", "assets", "scenes", "seed1_conv2d_3_192.json")
+    # An intent made before a scene finished loading applies on top of it (was: the scene's own cursor won).
+    run(app, f"open_scene {seed1}\ncursor 0 0 16 16\ndump {T('ws_cursor.json')}\n", tmp, "ws_cursor")
+    d = json.load(open(T("ws_cursor.json")))
+    c = d["cursor"]
+    check([c["n"], c["c_out"], c["y"], c["x"]] == [0, 0, 16, 16],
+          f"workspace: cursor given right after open_scene is kept: y[{c['n']}, {c['c_out']}, {c['y']}, {c['x']}]")
+    # The CLI demo shows the window's numbers: same picture, same weights, same value at the same cursor.
+    if cli:
+        for at, scene in [((0, 0, 16, 16), None), ((0, 8, 3, 29), None),
+                          ((2, 4, 11, 6), os.path.join(here, "..", "assets", "scenes", "seed2_batch_vs_channel.json"))]:
+            script = (f"open_scene {scene}\n" if scene else "") + f"cursor {' '.join(map(str, at))}\ndump {T('ws_demo.json')}\n"
+            run(app, script, tmp, "ws_demo")
+            d = json.load(open(T("ws_demo.json")))
+            p = subprocess.run([cli, "demo", "--at", ",".join(map(str, at)), "--json"] + (["--scene", scene] if scene else []),
+                               capture_output=True, text=True)
+            demo = json.loads(p.stdout) if p.returncode == 0 else {}
+            # the cursor's value is the same code on the same data: bit for bit; the window's full-layer output (the
+            # fast path, another summation order) within float32 tolerance
+            check(p.returncode == 0 and demo.get("value") == d["cursor"]["value"]
+                  and abs(d["output_at_cursor"] - d["cursor"]["value"]) <= 1e-5 + 1e-5 * abs(d["cursor"]["value"]),
+                  f"workspace: convscope-cli demo y{list(at)} = {demo.get('value')} = window cursor {d['cursor']['value']}"
+                  + (f" ({os.path.basename(scene)})" if scene else ""))
+    # Scripted runs never write the Recent list (run() points XDG_CONFIG_HOME at tmp/config); --settings-dir does.
+    pic = T("ws_pic.png")
+    shutil.copy(T("default.png"), pic)
+    run(app, f"open_image {pic}\nexpect_status Opened\n", tmp, "ws_no_recent")
+    check(not os.path.exists(os.path.join(tmp, "config", "convscope", "recent.json")),
+          "workspace: a scripted run leaves the user's recent.json alone")
+    settings = T("ws_settings")
+    run(app, f"open_image {pic}\nexpect_status Opened\n", tmp, "ws_recent", extra=["--settings-dir", settings])
+    rec = os.path.join(settings, "recent.json")
+    check(os.path.exists(rec) and os.path.abspath(pic) in open(rec).read(),
+          "workspace: --settings-dir names where a scripted run may keep its Recent list")
+    # One verb table: --help-script lists every verb the parser knows; a bad argument names the usage.
+    h = subprocess.run(XVFB + [app, "--help-script"], capture_output=True, text=True, timeout=60)
+    verbs = [l.split()[0] for l in h.stdout.splitlines() if l.startswith("  ") and not l.startswith("      ")]
+    check(h.returncode == 0 and {"set", "cursor", "open_scene", "after", "drop"} <= set(verbs),
+          f"workspace: --help-script lists {len(verbs)} verbs")
+    p = run(app, "cursor 0 0\n", tmp, "ws_bad_args", expect_rc=1)
+    check("ws_bad_args.txt:1:" in p.stderr and "usage: cursor n c y x" in p.stderr, "workspace: a bad argument count names the usage")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
-    ap.add_argument("--cli", help="convscope-cli (not needed by these checks)")
+    ap.add_argument("--cli", help="convscope-cli (the demo must show the window's numbers)")
     args = ap.parse_args()
     if shutil.which("xvfb-run") is None:
         if os.environ.get("CI"):
@@ -452,6 +499,7 @@ def main():
 
         after_checks(app, tmp, T)
         data_in_checks(app, tmp, T)
+        workspace_checks(app, args.cli, tmp, T)
 
     print("\n%d failure(s)" % len(FAILURES))
     return 1 if FAILURES else 0

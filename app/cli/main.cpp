@@ -28,7 +28,8 @@
 #include "onnx_commands.hpp"
 #include "transpose_commands.hpp"
 #include "pool.hpp"
-#include "samples.hpp"
+#include "scene.hpp"
+#include "data_in.hpp"
 
 using namespace convscope;
 
@@ -357,23 +358,35 @@ int run_shape(const std::string& input, const std::vector<std::string>& layers, 
     return 0;
 }
 
-int run_demo(const std::string& at, bool json) {
-    // The seed's first question: Conv2d(3, 192, kernel_size=5, stride=1, padding=2) on a 32x32x3 image.
-    Tensor x = sample_image(32, 32);
-    x.shape.insert(x.shape.begin(), 1);
-    const Shape ws{192, 3, 5, 5};
-    Tensor w = designed_weights(ws, 1);
-    Tensor b = pytorch_default_init({192}, 75, 2);
-    ConvParams p;
-    p.padding = {2};
-    const ConvGeometry g = conv_geometry(p, x.shape, ws, Shape{192});
-    if (!json) {
-        std::printf("Conv2d(3, 192, kernel_size=5, stride=1, padding=2) on the built-in 32x32 RGB picture, shape (1, 3, 32, 32)\n");
-        std::printf("weight (192, 3, 5, 5): 192 filters, each 3 input channels x 5x5; output %s\n",
-                    shape_to_string(g.output_shape_torch()).c_str());
-        std::printf("%s\n%s\n\n", conv_formula_text(g, 0).c_str(), conv_formula_text(g, 1).c_str());
+int run_demo(const std::string& at, const std::string& scene_path, bool json) {
+    // The window's scene, built by the same workspace code: the default is the seed's first question,
+    // Conv2d(3, 192, kernel_size=5, stride=1, padding=2) on the built-in 32x32 RGB picture (weights seed 1).
+    using namespace convscope::workspace;
+    LayerEdit edit = default_edit();
+    SceneData data;
+    const SceneData* data_ptr = nullptr;
+    std::string title = "the seed's first question";
+    if (!scene_path.empty()) {
+        LoadedScene loaded = load_scene_file(scene_path, nullptr, nullptr);
+        edit = loaded.edit;
+        data = std::move(loaded.data);
+        data_ptr = &data;
+        title = loaded.file.title.empty() ? file_name(scene_path) : loaded.file.title;
     }
-    return explain_at(g, x, w, &b, at, json);
+    const ConvCheck check = conv_layer_check(edit.layer, input_shape(edit));
+    if (!check.ok()) throw ConfigError(check.error);
+    const auto scene = build_scene(edit, *check.geometry, nullptr, 1, data_ptr);
+    const ConvGeometry& g = scene->geo;
+    if (!json) {
+        std::printf("%s: %s on %s, input shape %s\n", title.c_str(), layer_python_text(edit.layer).c_str(),
+                    scene->image_kind.c_str(), shape_to_string(input_shape(edit)).c_str());
+        std::printf("weight %s: %lld filters, each %lld input channel(s) x the kernel; output %s\n",
+                    shape_to_string(edit.layer.weight_shape()).c_str(), static_cast<long long>(g.c_out),
+                    static_cast<long long>(g.c_in_per_group), shape_to_string(g.output_shape_torch()).c_str());
+        for (int d = 0; d < g.dims; ++d) std::printf("%s\n", conv_formula_text(g, d + (g.dims == 1 ? 1 : 0)).c_str());
+        std::printf("\n");
+    }
+    return explain_at(g, scene->x, scene->w, scene->bias_ptr(), at, json);
 }
 
 }  // namespace
@@ -426,7 +439,9 @@ int main(int argc, char** argv) {
     std::string demo_at = "0,0,16,16";
     bool demo_json = false;
     CLI::App* demo = app.add_subcommand("demo", "Explain one output of the seed's Conv2d(3, 192, 5, padding=2) on a built-in image");
-    demo->add_option("--at", demo_at, "output position n,c,y,x")->capture_default_str();
+    std::string demo_scene;
+    demo->add_option("--at", demo_at, "output position n,c,y,x (Conv1d: n,c,x)")->capture_default_str();
+    demo->add_option("--scene", demo_scene, "a scene file (as the window opens it) instead of the default scene");
     demo->add_flag("--json", demo_json, "print JSON");
 
     OnnxCommands onnx = add_onnx_commands(app);
@@ -454,7 +469,7 @@ int main(int argc, char** argv) {
         if (*explain && explain_opts.weight.empty()) throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
         if (*explain) return run_explain(explain_opts);
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
-        if (*demo) return run_demo(demo_at, demo_json);
+        if (*demo) return run_demo(demo_at, demo_scene, demo_json);
         if (auto code = run_onnx_commands(onnx)) return *code;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "usage: %s\n", e.what());

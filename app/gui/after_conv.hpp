@@ -14,10 +14,14 @@
 #include "tensor.hpp"
 #include "tile_atlas.hpp"
 
+namespace convscope::workspace {
+struct LayerOutput;
+}
+
 namespace convscope::gui {
 
+using workspace::LayerOutput;
 struct AppState;
-struct LayerOutput;
 
 enum class AfterPool { None, Max, Avg };
 

@@ -74,7 +74,7 @@ void app_set_status(AppState& s, const std::string& text, bool error) {
 
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose) {
     recent_add(s.recent, path, purpose);
-    if (std::string error; !recent_save(s.recent, error)) app_set_status(s, s.status + "  (" + error + ")", s.status_error);
+    if (std::string error; !recent_save(s.settings_dir, s.recent, error)) app_set_status(s, s.status + "  (" + error + ")", s.status_error);
 }
 
 void app_open_browser(AppState& s, FilePurpose purpose) {

@@ -324,7 +324,7 @@ bool app_preset(AppState& s, const std::string& key) {
 void app_init(AppState& s, const std::string& asset_dir) {
     std::string error;
     s.asset_dir = asset_dir;
-    if (std::string recent_error; !recent_load(s.recent, recent_error)) app_set_status(s, recent_error, true);
+    if (std::string recent_error; !recent_load(s.settings_dir, s.recent, recent_error)) app_set_status(s, recent_error, true);
     s.presets = builtin_presets(asset_dir, error);
     s.notice = error;
     upload_tiles(s.legend_ramp, 1, 256, 1, 1, [](int, float* texels) {
@@ -335,12 +335,38 @@ void app_init(AppState& s, const std::string& asset_dir) {
 
 // ---- intents ----
 
+namespace {
+
+// Intents that read the scene on screen (cursor moves, channel picks). They must apply on top of every result
+// requested before them, so while a load or a scene computation is in flight they wait for it.
+bool reads_scene(const Intent& i) {
+    return std::holds_alternative<intent::Seek>(i) || std::holds_alternative<intent::StepBy>(i) ||
+           std::holds_alternative<intent::SeekEnd>(i) || std::holds_alternative<intent::MoveCursor>(i) ||
+           std::holds_alternative<intent::SelectOutputChannel>(i) || std::holds_alternative<intent::PinHover>(i);
+}
+
+bool scene_in_flight(AppState& s) {
+    return s.pending || s.loader.busy() || s.loader.has_result() || !s.load_queue.empty();
+}
+
+}  // namespace
+
 void app_apply_intents(AppState& s) {
     std::vector<Intent> todo;
-    todo.swap(s.intents);
+    if (!s.waiting_intents.empty() && !scene_in_flight(s)) {
+        todo.swap(s.waiting_intents);
+        for (Intent& i : s.intents) todo.push_back(std::move(i));
+        s.intents.clear();
+    } else {
+        todo.swap(s.intents);
+    }
     std::optional<std::array<int64_t, 4>> hover = s.hover;
     bool hover_seen = false;
     for (Intent& i : todo) {
+        if (reads_scene(i) && (!s.waiting_intents.empty() || scene_in_flight(s))) {
+            s.waiting_intents.push_back(std::move(i));
+            continue;
+        }
         std::visit(Overloaded{
                        [&](intent::EditLayer& e) { app_apply_edit(s, e.edit); },
                        [&](intent::ApplyPreset& e) { app_preset(s, e.key); },
@@ -464,6 +490,7 @@ void app_wait_idle(AppState& s, double timeout_seconds) {
     while (s.pending && s.worker.busy() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (auto r = s.worker.take_result(); r && s.pending && r->scene->id == s.pending->id) install(s, std::move(r));
+    if (!s.waiting_intents.empty() && !scene_in_flight(s)) app_apply_intents(s);
 }
 
 void app_shutdown(AppState& s) {

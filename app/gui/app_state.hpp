@@ -23,6 +23,9 @@
 
 namespace convscope::gui {
 
+// The window builds on the GUI-free workspace layer (app/workspace/): scenes, loads, compute jobs.
+using namespace convscope::workspace;
+
 // ---- intents: what a panel (or the script) asked for; applied by app_apply_intents between frames ----
 namespace intent {
 struct EditLayer { LayerEdit edit; };
@@ -192,6 +195,7 @@ struct AppState {
     bool relayout = true;           // place every panel at its default slot this frame
     FrameGeometry geometry;
     std::vector<Intent> intents;
+    std::vector<Intent> waiting_intents;  // cursor intents waiting for a load / computation requested before them
 
     // frame timing (for the status line)
     double frame_ms = 0.0;
@@ -210,6 +214,7 @@ struct AppState {
     std::string image_path;
     ImageOptions image_options;
     std::vector<RecentFile> recent;
+    std::string settings_dir;     // where recent.json lives; "" = none (automation never writes settings)
     std::string scene_path;       // the scene file Save writes to ("" until opened or saved as)
     bool scene_path_builtin = false;  // a shipped scene: Save asks for a new name
     std::string asset_dir;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -29,25 +30,30 @@ struct Options {
     std::vector<int64_t> pick;
     std::string shader_dir = CONVSCOPE_SHADER_DIR;
     std::string asset_dir = CONVSCOPE_ASSET_DIR;
+    std::optional<std::string> settings_dir;  // --settings-dir; default: the user's for a window, none for automation
+    bool help_script = false;
 };
 
 const char* kUsage =
     "usage: convscope [FILE] [--cifar FILE [--pick I[,J...]]] [--scene FILE]\n"
     "                 [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
-    "                 [--shader-dir DIR] [--asset-dir DIR]\n"
+    "                 [--shader-dir DIR] [--asset-dir DIR] [--settings-dir DIR] [--help-script]\n"
     "  FILE                  open a picture (.png .jpg .jpeg .bmp), weights (.npy), ONNX model, scene (.json)\n"
     "  --cifar FILE          open a CIFAR-10/100 batch, folder or .tar.gz; --pick chooses the batch images\n"
     "  --scene FILE          open a scene file\n"
     "  --screenshot OUT.png  render N frames (default 3; after the layer is computed), write a PNG, exit 0\n"
-    "  --script FILE         run an action script (see app/gui/script.hpp), then exit (1 on a script error)\n"
-    "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n";
+    "  --script FILE         run an action script (--help-script lists its actions), then exit (1 on a script error)\n"
+    "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n"
+    "  --settings-dir DIR    where the Recent list is kept (default: ~/.config/convscope for the window; scripted,\n"
+    "                        screenshot and benchmark runs keep no settings unless this names a folder)\n"
+    "  --help-script         print every script action with its arguments, then exit\n";
 
 bool parse_args(int argc, char** argv, Options& o, std::string& error) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&](std::string& out) {
-            if (i + 1 >= argc) {
-                error = a + " needs a value";
+            if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')) {
+                error = a + " needs a value" + (i + 1 < argc ? std::string(", got the option '") + argv[i + 1] + "'" : "");
                 return false;
             }
             out = argv[++i];
@@ -74,6 +80,8 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
         else if (a == "--asset-dir") ok = value(o.asset_dir);
         else if (a == "--cifar") ok = value(o.cifar);
         else if (a == "--scene") ok = value(o.scene);
+        else if (a == "--settings-dir") ok = value(o.settings_dir.emplace());
+        else if (a == "--help-script") o.help_script = true;
         else if (a == "--pick") {
             std::string v;
             ok = value(v);
@@ -152,6 +160,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "convscope: %s\n%s", error.c_str(), kUsage);
         return 2;
     }
+    if (const std::string missing = script_actions_missing(); !missing.empty()) {
+        std::fprintf(stderr, "convscope: script verbs without an action: %s\n", missing.c_str());
+        return 1;
+    }
+    if (opt.help_script) {
+        std::printf("Script actions (convscope --script FILE; one per line, # starts a comment):\n%s",
+                    script_help().c_str());
+        return 0;
+    }
     std::vector<ScriptAction> actions;
     if (!opt.script.empty()) {
         std::ifstream f(opt.script);
@@ -187,6 +204,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     {
         AppState s;
+        s.settings_dir = opt.settings_dir ? *opt.settings_dir : automated ? std::string() : default_settings_dir();
         app_init(s, opt.asset_dir);
         s.show_frame_time = actions.empty();
         open_from_command_line(s, opt);

@@ -1,11 +1,10 @@
-// Sections: parsing · settings · running · dump and screenshot
+// Sections: the action table · running · dump and screenshot
 #include "script.hpp"
 
 #include <nlohmann/json.hpp>
 #include <stb_image_write.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -16,278 +15,209 @@
 
 namespace convscope::gui {
 
+// ---- the action table: what each verb of script_verbs() does in the window ----
+
 namespace {
 
-bool to_int(const std::string& t, int64_t& v);
-
-// verb -> (min args, max args)
-const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
-    {"set", {2, 2}},        {"preset", {1, 1}},   {"step", {1, 1}},        {"seek", {1, 1}},
-    {"start", {0, 0}},      {"end", {0, 0}},      {"play", {0, 0}},        {"pause", {0, 0}},
-    {"speed", {1, 1}},      {"granularity", {1, 1}}, {"cursor", {3, 4}},   {"select", {1, 1}},
-    {"hover", {1, 4}},      {"zoom", {2, 2}},     {"reveal", {1, 1}},      {"ui_scale", {1, 1}},
-    {"frames", {1, 1}},     {"wait", {0, 0}},     {"screenshot", {1, 1}},  {"dump", {1, 1}},
-    {"expect_error", {0, 64}}, {"expect_ok", {0, 0}},
-    {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
-    {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
-    {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}}, {"click", {2, 2}}, {"drop", {1, 8}},
+struct Run {
+    AppState& s;
+    const ScriptAction& a;
+    int& wait_frames;
+    std::string error;  // set: the script fails at this line
+    int64_t arg_int(size_t i) const {
+        int64_t x = 0;
+        script_int(a.args[i], x);
+        return x;
+    }
+    float arg_float(size_t i) const {
+        float x = 0;
+        script_float(a.args[i], x);
+        return x;
+    }
 };
+using Action = void (*)(Run&);
 
-bool index_list(const std::string& t, std::vector<int64_t>& out) {
-    out.clear();
-    std::stringstream ss(t);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-        int64_t v = 0;
-        if (!to_int(part, v) || v < 0) return false;
-        out.push_back(v);
-    }
-    return !out.empty() && out.size() <= 64;
+void open_action(Run& r, FilePurpose purpose) {
+    LoadRequest q;
+    q.purpose = purpose;
+    q.path = r.a.args[0];
+    q.image = r.s.image_options;
+    q.cifar_greyscale = r.s.cifar.greyscale;
+    r.s.push(intent::Open{q});
 }
 
-bool to_int(const std::string& t, int64_t& v) {
-    const char* b = t.data();
-    const char* e = b + t.size();
-    if (b != e && *b == '+') ++b;
-    auto r = std::from_chars(b, e, v);
-    return r.ec == std::errc() && r.ptr == e;
-}
+// Captures (screenshot, dump) are run by ScriptRunner itself once the picture has settled.
+void capture_action(Run&) {}
 
-bool to_float(const std::string& t, float& v) {
-    try {
-        size_t used = 0;
-        v = std::stof(t, &used);
-        return used == t.size();
-    } catch (...) {
-        return false;
-    }
-}
-
-bool int_list(const std::string& t, std::vector<int64_t>& out) {
-    out.clear();
-    std::string s = t;
-    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '(' || c == ')' || c == '[' || c == ']' || c == ' '; }), s.end());
-    std::stringstream ss(s);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-        int64_t v = 0;
-        if (!to_int(part, v)) return false;
-        out.push_back(v);
-    }
-    return !out.empty() && out.size() <= 2;
-}
-
-std::optional<Granularity> parse_granularity(const std::string& t) {
-    if (t == "position") return Granularity::Position;
-    if (t == "channel") return Granularity::Channel;
-    if (t == "mac" || t == "MAC") return Granularity::Mac;
-    return std::nullopt;
-}
-
-bool check_args(const ScriptAction& a, std::string& why) {
-    auto ints = [&](size_t from) {
-        for (size_t i = from; i < a.args.size(); ++i) {
-            int64_t v = 0;
-            if (!to_int(a.args[i], v)) {
-                why = "'" + a.args[i] + "' is not an integer";
-                return false;
-            }
-        }
-        return true;
+const std::map<std::string_view, Action>& actions() {
+    static const std::map<std::string_view, Action> table = {
+        {"set",
+         [](Run& r) {
+             LayerEdit e = r.s.edit;
+             if (!apply_setting(e, r.a.args[0], r.a.args[1], r.error)) return;
+             r.s.preset_key.clear();
+             r.s.push(intent::EditLayer{e});
+         }},
+        {"preset",
+         [](Run& r) {
+             const auto& ps = r.s.presets;
+             if (std::none_of(ps.begin(), ps.end(), [&](const Preset& p) { return p.key == r.a.args[0]; })) {
+                 std::string known;
+                 for (const Preset& p : ps) known += (known.empty() ? "" : ", ") + p.key;
+                 r.error = "unknown preset '" + r.a.args[0] + "' (known: " + known + ")";
+                 return;
+             }
+             r.s.push(intent::ApplyPreset{r.a.args[0]});
+         }},
+        {"step", [](Run& r) { r.s.push(intent::StepBy{r.arg_int(0)}); }},
+        {"seek", [](Run& r) { r.s.push(intent::Seek{r.arg_int(0)}); }},
+        {"start", [](Run& r) { r.s.push(intent::SeekEnd{false}); }},
+        {"end", [](Run& r) { r.s.push(intent::SeekEnd{true}); }},
+        {"play", [](Run& r) { r.s.push(intent::SetPlaying{true}); }},
+        {"pause", [](Run& r) { r.s.push(intent::SetPlaying{false}); }},
+        {"speed", [](Run& r) { r.s.push(intent::SetSpeed{r.arg_float(0)}); }},
+        {"granularity", [](Run& r) { r.s.push(intent::SetGranularity{*script_granularity(r.a.args[0])}); }},
+        {"cursor",
+         [](Run& r) {
+             const ConvGeometry& g = r.s.latest_scene().geo;
+             int64_t n = r.arg_int(0), c = r.arg_int(1), y = 0, x = 0;
+             if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
+             else x = r.arg_int(2);
+             if (n < 0 || n >= g.n || c < 0 || c >= g.c_out || y < 0 || y >= g.out[0] || x < 0 || x >= g.out[1]) {
+                 r.error = "output position outside " + shape_to_string(g.output_shape());
+                 return;
+             }
+             r.s.push(intent::MoveCursor{n, c, y, x});
+         }},
+        {"select", [](Run& r) { r.s.push(intent::SelectOutputChannel{r.arg_int(0)}); }},
+        {"hover",
+         [](Run& r) {
+             if (r.a.args[0] == "off") {
+                 r.s.push(intent::PinHover{-1, 0, 0, 0});
+                 return;
+             }
+             const bool with_n = r.a.args.size() == 4;
+             const int64_t n = with_n ? r.arg_int(0) : r.s.cs.n;
+             const size_t o = with_n ? 1 : 0;
+             const ConvGeometry& g = r.s.latest_scene().geo;
+             const int64_t c = r.arg_int(o), y = r.arg_int(o + 1), x = r.arg_int(o + 2);
+             if (n < 0 || n >= g.n || c < 0 || c >= g.c_in || y < 0 || y >= g.in[0] || x < 0 || x >= g.in[1]) {
+                 r.error = "input pixel outside " + shape_to_string(g.input_shape());
+                 return;
+             }
+             r.s.push(intent::PinHover{n, c, y, x});
+         }},
+        {"zoom",
+         [](Run& r) {
+             ViewSettings& v = r.s.view;
+             const std::string& what = r.a.args[0];
+             float& target = what == "input" ? v.input_zoom : what == "fmap" ? v.fmap_zoom : v.filter_zoom;
+             target = std::max(r.arg_float(1), 0.0f);
+         }},
+        {"reveal", [](Run& r) { r.s.view.reveal_progressively = r.a.args[0] == "on"; }},
+        {"ui_scale",
+         [](Run& r) {
+             r.s.view.ui_scale = r.arg_float(0);
+             r.s.push(intent::SetUiScale{r.arg_float(0)});
+         }},
+        {"after",
+         [](Run& r) {
+             AfterSettings& set = r.s.after.settings;
+             const auto& args = r.a.args;
+             if (args[0] == "show" || args[0] == "hide") {
+                 r.s.view.after_show_request = args[0] == "show";
+             } else if (args[0] == "relu") {
+                 set.relu = args[1] == "on";
+             } else if (args[1] == "none") {
+                 set.pool = AfterPool::None;
+             } else {
+                 set.pool = args[1] == "max" ? AfterPool::Max : AfterPool::Avg;
+                 set.kernel = static_cast<int>(r.arg_int(2));
+                 set.stride = static_cast<int>(r.arg_int(3));
+             }
+         }},
+        {"mouse",
+         [](Run& r) {
+             if (r.a.args[0] == "off") platform_release_mouse();
+             else platform_hold_mouse(r.arg_float(0), r.arg_float(1));
+         }},
+        {"click",
+         [](Run& r) {
+             platform_click_mouse(r.arg_float(0), r.arg_float(1));
+             r.wait_frames = 2;  // the press and the release happen in the next two frames
+         }},
+        {"drop",
+         [](Run& r) {
+             platform_inject_drop(r.a.args);
+             r.wait_frames = 1;  // the main loop takes the drop in this frame; the next action waits for the loads
+         }},
+        {"frames", [](Run& r) { r.wait_frames = static_cast<int>(std::max<int64_t>(r.arg_int(0) - 1, 0)); }},
+        {"wait", [](Run& r) { app_wait_idle(r.s, 60.0); }},
+        {"screenshot", capture_action},
+        {"dump", capture_action},
+        {"expect_error",
+         [](Run& r) {
+             const std::string want = script_join(r.a.args);
+             if (r.s.edit_error.empty()) r.error = "expected an error, but the layer is valid";
+             else if (!want.empty() && r.s.edit_error.find(want) == std::string::npos)
+                 r.error = "expected an error containing '" + want + "', got: " + r.s.edit_error;
+         }},
+        {"expect_ok",
+         [](Run& r) {
+             if (!r.s.edit_error.empty()) r.error = "expected a valid layer, got: " + r.s.edit_error;
+         }},
+        {"expect_status",
+         [](Run& r) {
+             const std::string want = script_join(r.a.args);
+             if (r.s.status.find(want) == std::string::npos)
+                 r.error = "expected a status containing '" + want + "', got: " + r.s.status;
+         }},
+        {"open_image", [](Run& r) { open_action(r, FilePurpose::Image); }},
+        {"open_cifar", [](Run& r) { open_action(r, FilePurpose::Cifar); }},
+        {"open_scene", [](Run& r) { open_action(r, FilePurpose::Scene); }},
+        {"open_onnx", [](Run& r) { open_action(r, FilePurpose::Onnx); }},
+        {"pick",
+         [](Run& r) {
+             std::vector<int64_t> list;
+             script_index_list(r.a.args[0], list);
+             r.s.push(intent::PickCifar{list, r.s.cifar.greyscale});
+         }},
+        {"load_weights",
+         [](Run& r) {
+             LoadRequest q;
+             q.purpose = FilePurpose::Weights;
+             q.path = r.a.args[0];
+             for (size_t i = 1; i < r.a.args.size(); ++i) {
+                 if (r.a.args[i] == "keras") q.layout = WeightLayout::Keras;
+                 else if (r.a.args[i] == "pytorch") q.layout = WeightLayout::PyTorch;
+                 else q.bias_path = r.a.args[i];
+             }
+             r.s.push(intent::Open{q});
+         }},
+        {"save_scene", [](Run& r) { r.s.push(intent::SaveScene{r.a.args[0], r.a.args.size() == 2}); }},
+        {"use_onnx", [](Run& r) { r.s.push(intent::UseOnnxNode{static_cast<int>(r.arg_int(0)), r.a.args.size() == 2}); }},
+        {"window",
+         [](Run& r) {
+             const bool on = r.a.args[1] == "on";
+             if (r.a.args[0] == "browser") {
+                 if (on) app_open_browser(r.s, FilePurpose::Weights);
+             } else {
+                 (r.a.args[0] == "cifar" ? r.s.show_cifar : r.s.show_data) = on;
+             }
+         }},
     };
-    const std::string& v = a.verb;
-    if (v == "set") {
-        LayerEdit probe = default_edit();
-        return apply_setting(probe, a.args[0], a.args[1], why);
-    }
-    if (v == "step" || v == "seek" || v == "cursor" || v == "select" || v == "frames") return ints(0);
-    if (v == "granularity" && !parse_granularity(a.args[0])) {
-        why = "granularity is position, channel or mac";
-        return false;
-    }
-    if (v == "hover") {
-        if (a.args.size() == 1 && a.args[0] == "off") return true;
-        if (a.args.size() < 3) {
-            why = "hover takes 'c y x', 'n c y x' or 'off'";
-            return false;
-        }
-        return ints(0);
-    }
-    if (v == "speed" || v == "ui_scale") {
-        float f = 0;
-        if (!to_float(a.args[0], f)) {
-            why = "'" + a.args[0] + "' is not a number";
-            return false;
-        }
-    }
-    if (v == "zoom") {
-        float f = 0;
-        if ((a.args[0] != "input" && a.args[0] != "fmap" && a.args[0] != "filters") || !to_float(a.args[1], f)) {
-            why = "zoom takes input|fmap|filters and a pixel size (0 = fit)";
-            return false;
-        }
-    }
-    if (v == "pick") {
-        std::vector<int64_t> list;
-        if (!index_list(a.args[0], list)) {
-            why = "pick takes 1 to 64 image indices like 7 or 7,8,12";
-            return false;
-        }
-    }
-    if (v == "save_scene" && a.args.size() == 2 && a.args[1] != "overwrite") {
-        why = "save_scene takes PATH [overwrite]";
-        return false;
-    }
-    if (v == "use_onnx" && a.args.size() == 2 && a.args[1] != "test_input") {
-        why = "use_onnx takes NODE_INDEX [test_input]";
-        return false;
-    }
-    if (v == "use_onnx") {
-        int64_t node = 0;
-        if (!to_int(a.args[0], node)) {
-            why = "'" + a.args[0] + "' is not a node index";
-            return false;
-        }
-    }
-    if (v == "window" && ((a.args[0] != "cifar" && a.args[0] != "data" && a.args[0] != "browser") ||
-                          (a.args[1] != "on" && a.args[1] != "off"))) {
-        why = "window takes cifar|data|browser and on|off";
-        return false;
-    }
-    if (v == "reveal" && a.args[0] != "on" && a.args[0] != "off") {
-        why = "reveal takes on or off";
-        return false;
-    }
-    if (v == "click") {
-        float f = 0;
-        if (!to_float(a.args[0], f) || !to_float(a.args[1], f)) {
-            why = "click takes X Y (window pixels)";
-            return false;
-        }
-    }
-    if (v == "mouse") {
-        float f = 0;
-        if (!((a.args.size() == 1 && a.args[0] == "off") ||
-              (a.args.size() == 2 && to_float(a.args[0], f) && to_float(a.args[1], f)))) {
-            why = "mouse takes X Y (window pixels) or off";
-            return false;
-        }
-    }
-    if (v == "after") {
-        const std::string& what = a.args[0];
-        int64_t k = 0;
-        const bool ok = ((what == "show" || what == "hide") && a.args.size() == 1) ||
-                        (what == "relu" && a.args.size() == 2 && (a.args[1] == "on" || a.args[1] == "off")) ||
-                        (what == "pool" && a.args.size() == 2 && a.args[1] == "none") ||
-                        (what == "pool" && a.args.size() == 4 && (a.args[1] == "max" || a.args[1] == "avg") &&
-                         to_int(a.args[2], k) && k >= 1 && k <= 64 && to_int(a.args[3], k) && k >= 1 && k <= 64);
-        if (!ok) {
-            why = "after takes show|hide, relu on|off, pool none, or pool max|avg KERNEL STRIDE (1 to 64)";
-            return false;
-        }
-    }
-    return true;
+    return table;
 }
 
 }  // namespace
 
-// ---- parsing ----
-
-bool parse_script(const std::string& text, const std::string& name, std::vector<ScriptAction>& out, std::string& error) {
-    std::istringstream in(text);
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const size_t first = line.find_first_not_of(" \t");
-        if (first == std::string::npos || line[first] == '#') continue;
-        std::istringstream words(line);
-        ScriptAction a;
-        a.line = number;
-        words >> a.verb;
-        for (std::string w; words >> w;) a.args.push_back(w);
-        const std::string where = name + ":" + std::to_string(number) + ": ";
-        const auto verb = kVerbs.find(a.verb);
-        if (verb == kVerbs.end()) {
-            std::string known;
-            for (const auto& [k, _] : kVerbs) known += (known.empty() ? "" : ", ") + k;
-            error = where + "unknown action '" + a.verb + "' (known: " + known + ")";
-            return false;
-        }
-        if (a.args.size() < verb->second.first || a.args.size() > verb->second.second) {
-            error = where + "'" + a.verb + "' takes " + std::to_string(verb->second.first) +
-                    (verb->second.first == verb->second.second ? "" : " to " + std::to_string(verb->second.second)) +
-                    " argument(s), got " + std::to_string(a.args.size());
-            return false;
-        }
-        std::string why;
-        if (!check_args(a, why)) {
-            error = where + why;
-            return false;
-        }
-        out.push_back(std::move(a));
-    }
-    return true;
-}
-
-// ---- settings ----
-
-bool apply_setting(LayerEdit& e, const std::string& key, const std::string& value, std::string& error) {
-    ConvLayer& L = e.layer;
-    ConvParams& P = L.params;
-    std::vector<int64_t> list;
-    int64_t n = 0;
-    auto need_list = [&] {
-        if (int_list(value, list)) return true;
-        error = "'" + value + "' is not an integer or a pair like 3,5";
-        return false;
-    };
-    auto need_int = [&] {
-        if (to_int(value, n)) return true;
-        error = "'" + value + "' is not an integer";
-        return false;
-    };
-    if (key == "dims" || key == "conv") {
-        if (value == "1" || value == "conv1d" || value == "Conv1d") L.dims = 1;
-        else if (value == "2" || value == "conv2d" || value == "Conv2d") L.dims = 2;
-        else return error = "dims is 1 or 2", false;
-        return true;
-    }
-    if (key == "in_channels") return need_int() && (L.in_channels = n, true);
-    if (key == "out_channels") return need_int() && (L.out_channels = n, true);
-    if (key == "kernel_size" || key == "kernel") return need_list() && (L.kernel_size = list, true);
-    if (key == "stride") return need_list() && (P.stride = list, true);
-    if (key == "dilation") return need_list() && (P.dilation = list, true);
-    if (key == "groups") return need_int() && (P.groups = n, true);
-    if (key == "padding") {
-        if (value == "same" || value == "'same'") P.padding_kind = PaddingKind::Same;
-        else if (value == "valid" || value == "'valid'") P.padding_kind = PaddingKind::Valid;
-        else if (need_list()) P.padding_kind = PaddingKind::Explicit, P.padding = list;
-        else return false;
-        return true;
-    }
-    if (key == "bias") {
-        if (value == "true" || value == "True" || value == "1") L.bias = true;
-        else if (value == "false" || value == "False" || value == "0") L.bias = false;
-        else return error = "bias is true or false", false;
-        return true;
-    }
-    if (key == "padding_mode") {
-        const auto m = parse_padding_mode(value);
-        if (!m) return error = "padding_mode is zeros, reflect, replicate or circular", false;
-        P.padding_mode = *m;
-        return true;
-    }
-    if (key == "batch" || key == "n") return need_int() && (e.input.n = n, true);
-    if (key == "input_channels" || key == "c")
-        return need_int() && (e.input.c = n, e.input.c_follows_layer = false, true);
-    if (key == "height" || key == "h") return need_int() && (e.input.h = n, true);
-    if (key == "width" || key == "w" || key == "length" || key == "l") return need_int() && (e.input.w = n, true);
-    error = "unknown setting '" + key +
-            "' (dims, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, "
-            "batch, input_channels, height, width, length)";
-    return false;
+std::string script_actions_missing() {
+    std::string missing;
+    for (const VerbSpec& v : script_verbs())
+        if (!actions().count(v.name)) missing += (missing.empty() ? "" : ", ") + std::string(v.name);
+    for (const auto& [name, _] : actions())
+        if (!find_verb(name)) missing += (missing.empty() ? "" : ", ") + std::string(name) + " (not in the grammar)";
+    return missing;
 }
 
 // ---- running ----
@@ -308,162 +238,17 @@ void ScriptRunner::before_frame(AppState& s) {
         return;
     }
     const ScriptAction& a = actions_[index_];
-    const auto& v = a.verb;
-    auto arg_int = [&](size_t i) {
-        int64_t x = 0;
-        to_int(a.args[i], x);
-        return x;
-    };
     app_wait_loads(s, 120.0);  // every action sees the result of an open_* before it
-    if (v == "screenshot" || v == "dump") {
+    if (a.verb == "screenshot" || a.verb == "dump") {
         app_wait_idle(s, 60.0);
         capture_ = true;
         settle_ = 2;
         return;
     }
     ++index_;
-    if (v == "set") {
-        LayerEdit e = s.edit;
-        std::string why;
-        if (!apply_setting(e, a.args[0], a.args[1], why)) return fail(a, why);
-        s.preset_key.clear();
-        s.push(intent::EditLayer{e});
-    } else if (v == "preset") {
-        if (std::none_of(s.presets.begin(), s.presets.end(), [&](const Preset& p) { return p.key == a.args[0]; })) {
-            std::string known;
-            for (const Preset& p : s.presets) known += (known.empty() ? "" : ", ") + p.key;
-            return fail(a, "unknown preset '" + a.args[0] + "' (known: " + known + ")");
-        }
-        s.push(intent::ApplyPreset{a.args[0]});
-    } else if (v == "step") {
-        s.push(intent::StepBy{arg_int(0)});
-    } else if (v == "seek") {
-        s.push(intent::Seek{arg_int(0)});
-    } else if (v == "start" || v == "end") {
-        s.push(intent::SeekEnd{v == "end"});
-    } else if (v == "play" || v == "pause") {
-        s.push(intent::SetPlaying{v == "play"});
-    } else if (v == "speed") {
-        float f = 1;
-        to_float(a.args[0], f);
-        s.push(intent::SetSpeed{f});
-    } else if (v == "granularity") {
-        s.push(intent::SetGranularity{*parse_granularity(a.args[0])});
-    } else if (v == "cursor") {
-        const ConvGeometry& g = s.geo();
-        int64_t n = arg_int(0), c = arg_int(1), y = 0, x = 0;
-        if (a.args.size() == 4) y = arg_int(2), x = arg_int(3);
-        else x = arg_int(2);
-        if (n < 0 || n >= g.n || c < 0 || c >= g.c_out || y < 0 || y >= g.out[0] || x < 0 || x >= g.out[1])
-            return fail(a, "output position outside " + shape_to_string(g.output_shape()));
-        s.push(intent::MoveCursor{n, c, y, x});
-    } else if (v == "select") {
-        s.push(intent::SelectOutputChannel{arg_int(0)});
-    } else if (v == "hover") {
-        if (a.args[0] == "off") {
-            s.push(intent::PinHover{-1, 0, 0, 0});
-        } else {
-            const bool with_n = a.args.size() == 4;
-            const int64_t n = with_n ? arg_int(0) : s.cs.n;
-            const size_t o = with_n ? 1 : 0;
-            const ConvGeometry& g = s.geo();
-            const int64_t c = arg_int(o), y = arg_int(o + 1), x = arg_int(o + 2);
-            if (n < 0 || n >= g.n || c < 0 || c >= g.c_in || y < 0 || y >= g.in[0] || x < 0 || x >= g.in[1])
-                return fail(a, "input pixel outside " + shape_to_string(g.input_shape()));
-            s.push(intent::PinHover{n, c, y, x});
-        }
-    } else if (v == "zoom") {
-        float f = 0;
-        to_float(a.args[1], f);
-        float& target = a.args[0] == "input" ? s.view.input_zoom : a.args[0] == "fmap" ? s.view.fmap_zoom : s.view.filter_zoom;
-        target = std::max(f, 0.0f);
-    } else if (v == "reveal") {
-        s.view.reveal_progressively = a.args[0] == "on";
-    } else if (v == "drop") {
-        platform_inject_drop(a.args);
-        wait_frames_ = 1;  // the main loop takes the drop in this frame; the next action waits for the loads
-    } else if (v == "click") {
-        float x = 0, y = 0;
-        to_float(a.args[0], x);
-        to_float(a.args[1], y);
-        platform_click_mouse(x, y);
-        wait_frames_ = 2;  // the press and the release happen in the next two frames
-    } else if (v == "mouse") {
-        float x = 0, y = 0;
-        if (a.args[0] == "off") {
-            platform_release_mouse();
-        } else {
-            to_float(a.args[0], x);
-            to_float(a.args[1], y);
-            platform_hold_mouse(x, y);
-        }
-    } else if (v == "after") {
-        AfterSettings& set = s.after.settings;
-        if (a.args[0] == "show" || a.args[0] == "hide") {
-            s.view.after_show_request = a.args[0] == "show";
-        } else if (a.args[0] == "relu") {
-            set.relu = a.args[1] == "on";
-        } else if (a.args[1] == "none") {
-            set.pool = AfterPool::None;
-        } else {
-            set.pool = a.args[1] == "max" ? AfterPool::Max : AfterPool::Avg;
-            set.kernel = static_cast<int>(arg_int(2));
-            set.stride = static_cast<int>(arg_int(3));
-        }
-    } else if (v == "ui_scale") {
-        float f = 1;
-        to_float(a.args[0], f);
-        s.view.ui_scale = f;
-        s.push(intent::SetUiScale{f});
-    } else if (v == "frames") {
-        wait_frames_ = static_cast<int>(std::max<int64_t>(arg_int(0) - 1, 0));
-    } else if (v == "wait") {
-        app_wait_idle(s, 60.0);
-    } else if (v == "expect_error") {
-        std::string want;
-        for (const std::string& w : a.args) want += (want.empty() ? "" : " ") + w;
-        if (s.edit_error.empty()) return fail(a, "expected an error, but the layer is valid");
-        if (!want.empty() && s.edit_error.find(want) == std::string::npos)
-            return fail(a, "expected an error containing '" + want + "', got: " + s.edit_error);
-    } else if (v == "expect_ok") {
-        if (!s.edit_error.empty()) return fail(a, "expected a valid layer, got: " + s.edit_error);
-    } else if (v == "open_image" || v == "open_cifar" || v == "open_scene" || v == "open_onnx") {
-        LoadRequest q;
-        q.purpose = v == "open_image" ? FilePurpose::Image : v == "open_cifar" ? FilePurpose::Cifar
-                  : v == "open_scene" ? FilePurpose::Scene : FilePurpose::Onnx;
-        q.path = a.args[0];
-        q.image = s.image_options;
-        q.cifar_greyscale = s.cifar.greyscale;
-        s.push(intent::Open{q});
-    } else if (v == "pick") {
-        std::vector<int64_t> list;
-        index_list(a.args[0], list);
-        s.push(intent::PickCifar{list, s.cifar.greyscale});
-    } else if (v == "load_weights") {
-        LoadRequest q;
-        q.purpose = FilePurpose::Weights;
-        q.path = a.args[0];
-        for (size_t i = 1; i < a.args.size(); ++i) {
-            if (a.args[i] == "keras") q.layout = WeightLayout::Keras;
-            else if (a.args[i] == "pytorch") q.layout = WeightLayout::PyTorch;
-            else q.bias_path = a.args[i];
-        }
-        s.push(intent::Open{q});
-    } else if (v == "save_scene") {
-        s.push(intent::SaveScene{a.args[0], a.args.size() == 2});
-    } else if (v == "use_onnx") {
-        s.push(intent::UseOnnxNode{static_cast<int>(arg_int(0)), a.args.size() == 2});
-    } else if (v == "window") {
-        if (a.args[0] == "browser") {
-            if (a.args[1] == "on") app_open_browser(s, FilePurpose::Weights);
-        } else {
-            (a.args[0] == "cifar" ? s.show_cifar : s.show_data) = a.args[1] == "on";
-        }
-    } else if (v == "expect_status") {
-        std::string want;
-        for (const std::string& w : a.args) want += (want.empty() ? "" : " ") + w;
-        if (s.status.find(want) == std::string::npos) return fail(a, "expected a status containing '" + want + "', got: " + s.status);
-    }
+    Run run{s, a, wait_frames_, {}};
+    actions().at(a.verb)(run);
+    if (!run.error.empty()) fail(a, run.error);
 }
 
 void ScriptRunner::after_render(AppState& s, int width, int height) {

@@ -11,7 +11,7 @@
 #include "scene.hpp"
 #include "tensor.hpp"
 
-namespace convscope::gui {
+namespace convscope::workspace {
 
 struct LayerOutput {
     std::shared_ptr<const Scene> scene;
@@ -52,4 +52,4 @@ private:
     std::shared_ptr<const LayerOutput> done_;
 };
 
-}  // namespace convscope::gui
+}  // namespace convscope::workspace

@@ -23,7 +23,7 @@
 #include "scene.hpp"
 #include "scene_io.hpp"
 
-namespace convscope::gui {
+namespace convscope::workspace {
 
 // ---- purposes: what a path is opened as ----
 enum class FilePurpose { Image, Cifar, Weights, Bias, Onnx, Scene, SaveScene };
@@ -131,16 +131,21 @@ std::string file_name(const std::string& path);
 // file and field. `asset_dir` is where built-in scenes live (they may name generated pictures).
 LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* cancel, std::atomic<float>* progress);
 
-// ---- recent files: $XDG_CONFIG_HOME/convscope/recent.json or ~/.config/convscope/recent.json ----
+// ---- recent files: <settings dir>/recent.json ----
+// The settings folder is $XDG_CONFIG_HOME/convscope or ~/.config/convscope for an interactive window
+// (default_settings_dir(); "" when neither variable is set) and none ("") for scripted, screenshot, export and test
+// runs unless --settings-dir names one: automation never touches a user's settings.
 struct RecentFile {
     std::string path;
     FilePurpose purpose = FilePurpose::Image;
 };
 inline constexpr size_t kMaxRecent = 12;
-std::string recent_files_path();  // "" when neither variable is set
-// Returns false with a message on failure (the list is then empty); a missing file is not a failure.
-bool recent_load(std::vector<RecentFile>& out, std::string& error);
-bool recent_save(const std::vector<RecentFile>& list, std::string& error);
+std::string default_settings_dir();
+std::string recent_files_path(const std::string& settings_dir);  // "" when settings_dir is ""
+// Returns false with a message on failure (the list is then empty); a missing file or no folder is not a failure.
+bool recent_load(const std::string& settings_dir, std::vector<RecentFile>& out, std::string& error);
+// Without a settings folder nothing is written and the result is true.
+bool recent_save(const std::string& settings_dir, const std::vector<RecentFile>& list, std::string& error);
 void recent_add(std::vector<RecentFile>& list, const std::string& path, FilePurpose purpose);
 
-}  // namespace convscope::gui
+}  // namespace convscope::workspace

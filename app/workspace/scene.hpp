@@ -12,12 +12,13 @@
 #include "scene_io.hpp"
 #include "tensor.hpp"
 
-namespace convscope::gui {
+namespace convscope::workspace {
 
 // The input batch: (N, C, H, W) for Conv2d, (N, C, L) for Conv1d (then h is unused and w is L).
 struct InputSpec {
     int64_t n = 1, c = 3, h = 32, w = 32;
     bool c_follows_layer = true;  // C is in_channels (uncheck to see PyTorch's channel-mismatch error)
+    std::string picture = "generated";  // the built-in picture generated for this shape (core/builtin_data.hpp)
 };
 
 struct LayerEdit {
@@ -84,14 +85,5 @@ Tensor canonical_4d(const Tensor& t, int dims);
 // Back to PyTorch's form: (N, C, 1, L) -> (N, C, L) when dims == 1.
 Tensor torch_form(const Tensor& t, int dims);
 
-// The input pictures: 3 channels -> a sunset (item 0) and variations; 1 channel -> digit-like strokes;
-// 1-D -> sequences of sines; other channel counts -> smooth signed patterns.
-Tensor make_input(const ConvGeometry& geo, std::string& kind);
 
-// PyTorch's nn.Conv*d.reset_parameters: kaiming_uniform_(a=sqrt(5)) on the weight, i.e. U(-1/sqrt(fan_in),
-// 1/sqrt(fan_in)), and the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)); seeded std::mt19937, then the first few
-// filters replaced by designed ones (edges per colour, blur, colour opponents, ...).
-void make_weights(const ConvGeometry& geo, bool bias, Tensor& w, Tensor& b, int& designed,
-                  std::vector<std::string>& names);
-
-}  // namespace convscope::gui
+}  // namespace convscope::workspace

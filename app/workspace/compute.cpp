@@ -6,7 +6,7 @@
 
 #include "conv_fast.hpp"
 
-namespace convscope::gui {
+namespace convscope::workspace {
 
 std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Scene> scene,
                                                         const std::atomic<bool>* cancel,
@@ -98,4 +98,4 @@ std::shared_ptr<const LayerOutput> ComputeWorker::take_result() {
     return std::exchange(done_, nullptr);
 }
 
-}  // namespace convscope::gui
+}  // namespace convscope::workspace

@@ -8,10 +8,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "builtin_data.hpp"
 #include "error.hpp"
 #include "npy.hpp"
 
-namespace convscope::gui {
+namespace convscope::workspace {
 
 namespace fs = std::filesystem;
 
@@ -324,6 +325,7 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
             if (f.batch < 1 || f.batch > 64) fail("batch", "must be 1..64");
             const int64_t h = in.height, w = in.width;
             e.input = InputSpec{f.batch, f.layer.in_channels, dims == 1 ? 1 : h, w, true};
+            e.input.picture = in.builtin;
             break;
         }
         case SceneInput::Kind::Cifar: {
@@ -360,7 +362,7 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
     const ConvCheck check = conv_layer_check(e.layer, input_shape(e));
     if (!check.ok()) fail("layer", check.error);
     const ConvGeometry& g = *check.geometry;
-    if (!x) x = make_input(g, d.image_kind);  // generated: never the previous scene's numbers
+    if (!x) x = guarded("input.name", [&] { return builtin_input(g, in.builtin, d.image_kind); });  // never the previous scene's numbers
     d.x = std::move(*x);
 
     const Shape wshape{g.c_out, g.c_in_per_group, g.kernel[0], g.kernel[1]};
@@ -424,17 +426,21 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
 
 // ---- recent files ----
 
-std::string recent_files_path() {
+std::string default_settings_dir() {
     const char* xdg = std::getenv("XDG_CONFIG_HOME");
-    if (xdg && *xdg == '/') return (fs::path(xdg) / "convscope" / "recent.json").string();
+    if (xdg && *xdg == '/') return (fs::path(xdg) / "convscope").string();
     const char* home = std::getenv("HOME");
-    if (home && *home) return (fs::path(home) / ".config" / "convscope" / "recent.json").string();
+    if (home && *home) return (fs::path(home) / ".config" / "convscope").string();
     return {};
 }
 
-bool recent_load(std::vector<RecentFile>& out, std::string& error) {
+std::string recent_files_path(const std::string& settings_dir) {
+    return settings_dir.empty() ? std::string() : (fs::path(settings_dir) / "recent.json").string();
+}
+
+bool recent_load(const std::string& settings_dir, std::vector<RecentFile>& out, std::string& error) {
     out.clear();
-    const std::string path = recent_files_path();
+    const std::string path = recent_files_path(settings_dir);
     if (path.empty()) return true;
     std::error_code ec;
     if (!fs::exists(path, ec)) return true;
@@ -456,12 +462,9 @@ bool recent_load(std::vector<RecentFile>& out, std::string& error) {
     return true;
 }
 
-bool recent_save(const std::vector<RecentFile>& list, std::string& error) {
-    const std::string path = recent_files_path();
-    if (path.empty()) {
-        error = "recent files not saved: neither XDG_CONFIG_HOME nor HOME is set";
-        return false;
-    }
+bool recent_save(const std::string& settings_dir, const std::vector<RecentFile>& list, std::string& error) {
+    const std::string path = recent_files_path(settings_dir);
+    if (path.empty()) return true;  // no settings folder: automation, or neither XDG_CONFIG_HOME nor HOME is set
     nlohmann::json files = nlohmann::json::array();
     for (const RecentFile& r : list) files.push_back({{"path", r.path}, {"purpose", purpose_name(r.purpose)}});
     const nlohmann::json j = {{"version", 1}, {"files", files}};
@@ -495,4 +498,4 @@ void recent_add(std::vector<RecentFile>& list, const std::string& path, FilePurp
     if (list.size() > kMaxRecent) list.resize(kMaxRecent);
 }
 
-}  // namespace convscope::gui
+}  // namespace convscope::workspace

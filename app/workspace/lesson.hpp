@@ -1,0 +1,123 @@
+// Lessons: a guided tour of one question, as a sequence of steps. Each step sets the window up with the script
+// language's verbs, points at what it talks about, tells a short story whose numbers come from the engine, and may
+// ask the student to predict something before revealing it. Lessons are plain text files a teacher can write:
+//
+//   convscope-lesson 1                      first line: the format and its version
+//   title: Q1 - How does Conv2d(3, 192, 5, padding=2) make 192 maps?
+//                                           (optional) summary: one line shown in the lesson list
+//   ## One weight, four dimensions          a step and its title
+//   @ preset default                        a setup action: a --script verb (state-setting verbs only)
+//   @ cursor 0 8 16 16
+//   highlight: filters                      the panel the step is about (layer, input, filters, computation,
+//                                           channel_sums, feature_maps, playback, lesson); several allowed
+//   The weight is ONE tensor {weight_shape}.   narrative: Markdown-like paragraphs (blank line = new paragraph;
+//                                           "- " starts a list item; **bold** is kept as written)
+//   ask: What is the output's shape?        a prediction the student types before the reveal
+//   answer: {output_shape}                  what the engine says (shapes, numbers within 1e-4 relative, or text)
+//   hint: Padding 2 on each side...         shown after a wrong answer
+//   reveal: The output is {output_shape}.   shown after a right answer or "Reveal"
+//
+// Placeholders are filled in live from the scene on screen, never typed by hand: {layer} {input_shape}
+// {output_shape} {weight_shape} {bias_shape} {params} {weight_count} {bias_count} {macs} {error} {cursor} {value}
+// {bias} {sum} {equation} {formula_h} {formula_w} {formula_l} {input_kind} {keras_kernel_shape}
+// {keras_input_shape} {keras_output_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]} {b[o]}
+// (1-D: three indices). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
+//
+// Sections: the lesson model · parsing · filling in · answers
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compute.hpp"
+#include "cursor.hpp"
+#include "scene.hpp"
+#include "script_grammar.hpp"
+
+namespace convscope::workspace {
+
+inline constexpr int kLessonVersion = 1;
+
+// The panels a step can point at (the window's panel titles, in lower case with '_').
+const std::vector<std::string>& lesson_panels();
+
+struct LessonQuestion {
+    std::string ask, answer, hint, reveal;  // templates (placeholders filled in when shown)
+    int line = 0;
+};
+
+struct LessonStep {
+    std::string title;
+    int line = 0;                         // where "## title" is
+    std::vector<ScriptAction> actions;    // @ lines, in order
+    std::vector<std::string> highlights;  // panel names
+    std::string text;                     // narrative template
+    std::optional<LessonQuestion> question;
+};
+
+struct Lesson {
+    std::string id;       // the file name without ".lesson"
+    std::string path;
+    std::string title, summary;
+    std::vector<LessonStep> steps;
+};
+
+// ---- parsing ----
+// Strict: every malformed line is a FormatError "FILE:LINE: why". `name` is used in messages.
+Lesson lesson_parse(const std::string& text, const std::string& name);
+// Reads a .lesson file (at most 1 MiB); IoError / FormatError. Relative paths in @ actions are resolved against
+// the lesson's folder.
+Lesson lesson_load(const std::string& path);
+// The shipped lessons: <asset_dir>/lessons/*.lesson, sorted by file name. Broken files are skipped with their
+// error in `errors`.
+std::vector<Lesson> lesson_list(const std::string& asset_dir, std::vector<std::string>& errors);
+// "q1_conv2d" -> <asset_dir>/lessons/q1_conv2d.lesson; a path ending in .lesson is used as given.
+std::string lesson_path(const std::string& asset_dir, const std::string& id_or_path);
+
+// ---- filling in ----
+// What placeholders read: the scene on screen, its output, the cursor, and the layer as edited (with its error).
+struct LessonContext {
+    const Scene* scene = nullptr;
+    const LayerOutput* output = nullptr;
+    const CursorState* cursor = nullptr;
+    const LayerEdit* edit = nullptr;   // may differ from scene->edit while the edit is invalid
+    std::string error;                 // PyTorch's text for the edit, "" when valid
+};
+// Replaces every {placeholder}; one that cannot be evaluated now (an index outside the tensor, {error} on a valid
+// layer) becomes "(n/a: why)" so a teacher sees the problem in the window.
+std::string lesson_fill(const std::string& templ, const LessonContext& ctx);
+// The names (without braces) a template uses; throws FormatError "NAME:LINE: unknown placeholder {x}".
+void lesson_check_placeholders(const std::string& templ, const std::string& where);
+
+// ---- answers ----
+struct AnswerVerdict {
+    bool correct = false;
+    std::string expected;  // the filled-in answer
+};
+// Compares the student's answer with the filled-in expected one: shapes and lists by their integers ("(1, 192,
+// 32, 32)" = "1,192,32,32" = "[1 192 32 32]"), single numbers within 1e-4 relative (commas as thousands separators
+// allowed: "14,592"), otherwise case- and space-insensitive text.
+AnswerVerdict lesson_check_answer(const std::string& given, const std::string& expected_filled);
+
+// ---- a lesson being followed ----
+struct LessonRun {
+    Lesson lesson;
+    int step = 0;                 // index into lesson.steps
+    std::string answer;           // the student's last answer to this step's question
+    std::optional<bool> correct;  // verdict on it
+    bool revealed = false;
+    bool hint_shown = false;
+    void go(int s) {
+        step = s;
+        answer.clear();
+        correct.reset();
+        revealed = false;
+        hint_shown = false;
+    }
+    const LessonStep& current() const { return lesson.steps[static_cast<size_t>(step)]; }
+    int steps() const { return static_cast<int>(lesson.steps.size()); }
+};
+
+}  // namespace convscope::workspace

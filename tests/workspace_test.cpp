@@ -1,0 +1,315 @@
+// Tests of the GUI-free workspace layer (app/workspace/): the built-in data every front end shares, scene files
+// with everything they reference, the script grammar's verb table, the Recent list's settings folder.
+//
+// Sections:
+//   1. Built-in data (core/builtin_data + build_scene)
+//   2. Scene files and their references
+//   3. The script grammar
+//   4. Settings
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "builtin_data.hpp"
+#include "data_in.hpp"
+#include "error.hpp"
+#include "npy.hpp"
+#include "scene.hpp"
+#include "scene_io.hpp"
+#include "script_grammar.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using namespace convscope;
+using namespace convscope::workspace;
+using convscope::testing::TempDir;
+using convscope::testing::throws_with;
+
+ConvGeometry geometry(const LayerEdit& e) {
+    const ConvCheck c = conv_layer_check(e.layer, input_shape(e));
+    EXPECT_TRUE(c.ok()) << c.error;
+    return *c.geometry;
+}
+
+const Preset& preset(const std::vector<Preset>& ps, const std::string& key) {
+    for (const Preset& p : ps)
+        if (p.key == key) return p;
+    throw std::runtime_error("no preset " + key);
+}
+
+std::shared_ptr<const Scene> scene_of(const LayerEdit& e) { return build_scene(e, geometry(e), nullptr, 1); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Built-in data
+// ---------------------------------------------------------------------------------------------------------------
+
+// Q2: the same three images as a batch (3, 1, 28, 28) and as channels (1, 3, 28, 28): the tensors hold the same
+// numbers, image n of the batch is channel n of the stack.
+TEST(BuiltinData, ChannelStackHoldsTheBatchImagesAsChannels) {
+    std::string err;
+    const auto ps = builtin_presets("", err);
+    const auto batch = scene_of(preset(ps, "batch_vs_channel").edit);
+    const auto stack = scene_of(preset(ps, "channel_stack").edit);
+    ASSERT_EQ(batch->x.shape, (Shape{3, 1, 28, 28}));
+    ASSERT_EQ(stack->x.shape, (Shape{1, 3, 28, 28}));
+    EXPECT_EQ(batch->x.data, stack->x.data);  // (3,1,H,W) and (1,3,H,W) share the memory order
+    // and they are three different pictures (0, 1, 7), not one repeated
+    const size_t plane = 28 * 28;
+    EXPECT_NE(std::vector<float>(batch->x.data.begin(), batch->x.data.begin() + plane),
+              std::vector<float>(batch->x.data.begin() + plane, batch->x.data.begin() + 2 * plane));
+    EXPECT_NE(stack->image_kind.find("one per channel"), std::string::npos) << stack->image_kind;
+    EXPECT_NE(batch->image_kind.find("one per image"), std::string::npos) << batch->image_kind;
+}
+
+TEST(BuiltinData, SwitchingPresetsOfTheSameShapeChangesThePicture) {
+    // (1, 3, 28, 28) as RGB landscapes, then the digits preset of the same shape: not the previous picture.
+    std::string err;
+    const auto ps = builtin_presets("", err);
+    LayerEdit rgb = preset(ps, "channel_stack").edit;
+    rgb.input.picture = "landscapes";
+    const auto first = scene_of(rgb);
+    const LayerEdit digits = preset(ps, "channel_stack").edit;
+    const auto second = build_scene(digits, geometry(digits), first.get(), 2);
+    EXPECT_NE(first->x.data, second->x.data);
+    EXPECT_EQ(second->x.data, scene_of(digits)->x.data);
+}
+
+TEST(BuiltinData, WeightSeedIsHonouredAndDesignedFiltersAreFixed) {
+    const LayerEdit e = default_edit();
+    const ConvGeometry g = geometry(e);
+    const BuiltinWeights a = builtin_weights(g, true, 1), b = builtin_weights(g, true, 1), c = builtin_weights(g, true, 7);
+    EXPECT_EQ(a.w.data, b.w.data);
+    EXPECT_EQ(a.bias.data, b.bias.data);
+    EXPECT_NE(a.w.data, c.w.data);
+    ASSERT_GT(a.designed, 0);
+    const size_t filter = 3 * 5 * 5;
+    const size_t designed = static_cast<size_t>(a.designed) * filter;
+    EXPECT_TRUE(std::equal(a.w.data.begin(), a.w.data.begin() + static_cast<std::ptrdiff_t>(designed), c.w.data.begin()));
+    // PyTorch's reset_parameters bound: |w| <= 1/sqrt(fan_in) for the initialised filters
+    const float bound = 1.0f / std::sqrt(75.0f);
+    for (size_t i = designed; i < a.w.data.size(); ++i) ASSERT_LE(std::fabs(a.w.data[i]), bound);
+}
+
+TEST(BuiltinData, UnknownOrMisfitPictureIsRefusedByName) {
+    LayerEdit e = default_edit();
+    std::string kind;
+    const ConvGeometry g = geometry(e);
+    EXPECT_TRUE(throws_with<ConfigError>([&] { builtin_input(g, "mona_lisa", kind); }, {"'mona_lisa'", "digits", "landscapes"}));
+    e.layer.in_channels = 1;
+    e.input.c = 1;
+    EXPECT_TRUE(throws_with<ConfigError>([&] { builtin_input(geometry(e), "landscapes", kind); }, {"RGB", "3 channels"}));
+}
+
+TEST(BuiltinData, GeneratedPictureDescriptionsSayWhatIsShown) {
+    std::string kind;
+    LayerEdit e = default_edit();
+    e.input.n = 2;
+    builtin_input(geometry(e), "generated", kind);
+    EXPECT_EQ(kind, "pictures: sunset, day (RGB)");
+    e.input.n = 1;
+    builtin_input(geometry(e), "generated", kind);
+    EXPECT_EQ(kind, "a sunset picture (RGB)");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Scene files and their references
+// ---------------------------------------------------------------------------------------------------------------
+
+SceneFile conv_scene() {
+    SceneFile f;
+    f.title = "t";
+    f.layer = default_edit().layer;
+    f.layer.out_channels = 4;
+    f.input.height = f.input.width = 9;
+    return f;
+}
+
+TEST(SceneFiles, MissingNpyNamesTheFieldAndTheFile) {
+    TempDir dir;
+    SceneFile f = conv_scene();
+    f.weights.kind = SceneWeights::Kind::Npy;
+    f.weights.weight_path = dir.file("gone.npy");
+    f.layer.bias = false;
+    scene_save(dir.file("s.json"), f);
+    EXPECT_TRUE(throws_with<FormatError>([&] { load_scene_file(dir.file("s.json"), nullptr, nullptr); },
+                                         {"s.json", "weights.weight_path", "gone.npy"}));
+}
+
+TEST(SceneFiles, MismatchedWeightsAreRefusedWithBothShapes) {
+    TempDir dir;
+    SceneFile f = conv_scene();
+    f.layer.bias = false;
+    npy_save(dir.file("w.npy"), Tensor(Shape{4, 3, 3, 3}));
+    f.weights.kind = SceneWeights::Kind::Npy;
+    f.weights.weight_path = dir.file("w.npy");
+    scene_save(dir.file("s.json"), f);
+    EXPECT_TRUE(throws_with<FormatError>([&] { load_scene_file(dir.file("s.json"), nullptr, nullptr); },
+                                         {"weights.weight_path", "[4, 3, 3, 3]", "[4, 3, 5, 5]"}));
+}
+
+TEST(SceneFiles, BuiltinNameAndSeedAreUsed) {
+    TempDir dir;
+    SceneFile f = conv_scene();
+    f.input.builtin = "stripes";
+    f.weights.seed = 42;
+    scene_save(dir.file("s.json"), f);
+    const LoadedScene ls = load_scene_file(dir.file("s.json"), nullptr, nullptr);
+    EXPECT_EQ(ls.edit.input.picture, "stripes");
+    EXPECT_TRUE(ls.data.builtin_weights);
+    const auto scene = build_scene(ls.edit, geometry(ls.edit), nullptr, 1, &ls.data);
+    const BuiltinWeights want = builtin_weights(scene->geo, true, 42);
+    EXPECT_EQ(scene->w.data, want.w.data);
+    EXPECT_EQ(scene->weight_source.seed, 42u);
+    std::string kind;
+    EXPECT_EQ(scene->x.data, builtin_input(scene->geo, "stripes", kind).data);
+    // an unknown picture name is refused naming the JSON key
+    f.input.builtin = "mona_lisa";
+    scene_save(dir.file("bad.json"), f);
+    EXPECT_TRUE(throws_with<FormatError>([&] { load_scene_file(dir.file("bad.json"), nullptr, nullptr); },
+                                         {"bad.json", "input.name", "mona_lisa"}));
+}
+
+TEST(SceneFiles, ShippedScenesLoadAndQ2aUsesTheDigits) {
+    const std::string dir = std::string(CONVSCOPE_ASSET_DIR) + "/scenes/";
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() != ".json" || entry.path().filename() == "presets.json") continue;
+        EXPECT_NO_THROW(load_scene_file(entry.path().string(), nullptr, nullptr)) << entry.path();
+    }
+    const LoadedScene q2a = load_scene_file(dir + "seed2_batch_vs_channel.json", nullptr, nullptr);
+    EXPECT_EQ(q2a.edit.input.picture, "digits");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. The script grammar
+// ---------------------------------------------------------------------------------------------------------------
+
+TEST(ScriptGrammar, EveryVerbHasUsageHelpAndAnArityCheck) {
+    std::set<std::string_view> seen;
+    for (const VerbSpec& v : script_verbs()) {
+        EXPECT_TRUE(seen.insert(v.name).second) << "duplicate verb " << v.name;
+        EXPECT_EQ(v.usage.substr(0, v.name.size()), v.name) << v.name;
+        EXPECT_FALSE(v.help.empty()) << v.name;
+        EXPECT_LE(v.min_args, v.max_args) << v.name;
+        // one argument too many is refused with the usage
+        ScriptAction a;
+        std::string line(v.name);
+        for (size_t i = 0; i <= v.max_args; ++i) line += " 1";
+        std::string error;
+        EXPECT_FALSE(parse_script_line(line, "s.txt", 3, a, error)) << line;
+        EXPECT_NE(error.find("s.txt:3: '" + std::string(v.name) + "' takes"), std::string::npos) << error;
+        EXPECT_NE(error.find(std::string(v.usage)), std::string::npos) << error;
+        // and too few, where a minimum exists
+        if (v.min_args > 0) {
+            EXPECT_FALSE(parse_script_line(std::string(v.name), "s.txt", 4, a, error)) << v.name;
+            EXPECT_NE(error.find("s.txt:4:"), std::string::npos) << error;
+        }
+        EXPECT_NE(script_help().find(std::string(v.usage)), std::string::npos);
+    }
+}
+
+struct BadArgs {
+    const char* line;
+    const char* message;
+};
+
+TEST(ScriptGrammar, BadArgumentsAreNamed) {
+    const BadArgs cases[] = {
+        {"set kernel_size x", "'x' is not an integer or a pair"},
+        {"set colour red", "unknown setting 'colour'"},
+        {"set padding_mode mirror", "padding_mode is zeros, reflect"},
+        {"set picture mona", "picture is one of generated"},
+        {"set dims 3", "dims is 1 or 2"},
+        {"set bias maybe", "bias is true or false"},
+        {"step two", "'two' is not an integer"},
+        {"seek 1.5", "'1.5' is not an integer"},
+        {"speed fast", "'fast' is not a number"},
+        {"ui_scale nan", "'nan' is not a number"},
+        {"granularity pixel", "granularity is position, channel or mac"},
+        {"cursor 0 0 y 1", "'y' is not an integer"},
+        {"hover 1 2", "hover takes 'c y x'"},
+        {"zoom output 4", "zoom takes input|fmap|filters"},
+        {"reveal maybe", "takes on or off"},
+        {"pick 1,-2", "pick takes 1 to 64 image indices"},
+        {"save_scene a.json please", "save_scene takes PATH [overwrite]"},
+        {"use_onnx x", "'x' is not a node index"},
+        {"use_onnx 0 input", "use_onnx takes NODE_INDEX [test_input]"},
+        {"load_weights w.npy keras pytorch", "one layout"},
+        {"window lessons maybe", "window takes"},
+        {"mouse 1", "mouse takes X Y"},
+        {"click a b", "click takes X Y"},
+        {"after pool max 0 2", "after takes show|hide"},
+        {"after dance", "after takes show|hide"},
+        {"frames many", "'many' is not an integer"},
+        {"explode", "unknown action 'explode'"},
+    };
+    for (const BadArgs& c : cases) {
+        ScriptAction a;
+        std::string error;
+        EXPECT_FALSE(parse_script_line(c.line, "f.txt", 9, a, error)) << c.line;
+        EXPECT_NE(error.find(std::string("f.txt:9: ")), std::string::npos) << error;
+        EXPECT_NE(error.find(c.message), std::string::npos) << c.line << " -> " << error;
+    }
+}
+
+TEST(ScriptGrammar, ScriptsParseWholeOrNotAtAll) {
+    std::vector<ScriptAction> out{{1, "old", {}}};
+    std::string error;
+    ASSERT_TRUE(parse_script("# comment\n\n  set kernel_size 3,5\r\ncursor 0 1 2 3\n", "ok.txt", out, error)) << error;
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].line, 3);
+    EXPECT_EQ(out[0].args, (std::vector<std::string>{"kernel_size", "3,5"}));
+    EXPECT_EQ(out[1].line, 4);
+    EXPECT_FALSE(parse_script("set stride 2\nset stride zwei\n", "bad.txt", out, error));
+    EXPECT_EQ(error, "bad.txt:2: 'zwei' is not an integer or a pair like 3,5");
+    EXPECT_EQ(out.size(), 2u);  // untouched
+}
+
+TEST(ScriptGrammar, SettingsChangeTheEdit) {
+    LayerEdit e = default_edit();
+    std::string error;
+    ASSERT_TRUE(apply_setting(e, "kernel_size", "(3, 5)", error)) << error;
+    EXPECT_EQ(e.layer.kernel_size, (std::vector<int64_t>{3, 5}));
+    ASSERT_TRUE(apply_setting(e, "padding", "same", error));
+    EXPECT_EQ(e.layer.params.padding_kind, PaddingKind::Same);
+    ASSERT_TRUE(apply_setting(e, "input_channels", "5", error));
+    EXPECT_EQ(e.input.c, 5);
+    EXPECT_FALSE(e.input.c_follows_layer);
+    ASSERT_TRUE(apply_setting(e, "picture", "digits", error));
+    EXPECT_EQ(e.input.picture, "digits");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Settings
+// ---------------------------------------------------------------------------------------------------------------
+
+TEST(Settings, WithoutASettingsFolderNothingIsReadOrWritten) {
+    std::vector<RecentFile> list{{"/tmp/a.png", FilePurpose::Image}};
+    std::string error;
+    EXPECT_TRUE(recent_save("", list, error)) << error;
+    EXPECT_TRUE(recent_load("", list, error));
+    EXPECT_TRUE(list.empty());
+    EXPECT_EQ(recent_files_path(""), "");
+}
+
+TEST(Settings, RecentListRoundTripsInItsFolder) {
+    TempDir dir;
+    const std::string settings = dir.file("cfg");
+    std::vector<RecentFile> list;
+    recent_add(list, "/tmp/a.png", FilePurpose::Image);
+    recent_add(list, "/tmp/s.json", FilePurpose::SaveScene);
+    std::string error;
+    ASSERT_TRUE(recent_save(settings, list, error)) << error;
+    std::vector<RecentFile> back;
+    ASSERT_TRUE(recent_load(settings, back, error)) << error;
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[0].path, "/tmp/s.json");
+    EXPECT_EQ(back[0].purpose, FilePurpose::Scene);
+    EXPECT_EQ(back[1].path, "/tmp/a.png");
+}
+
+}  // namespace
