@@ -8,6 +8,8 @@
 //   4. Settings
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -17,6 +19,7 @@
 #include "builtin_data.hpp"
 #include "data_in.hpp"
 #include "error.hpp"
+#include "lesson.hpp"
 #include "npy.hpp"
 #include "scene.hpp"
 #include "scene_io.hpp"
@@ -313,3 +316,154 @@ TEST(Settings, RecentListRoundTripsInItsFolder) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// 5. Lessons
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+
+const char* kGoodLesson =
+    "convscope-lesson 1\n"
+    "title: T\n"
+    "summary: S\n"
+    "## First {output_shape}\n"
+    "@ preset default\n"
+    "@ cursor 0 8 16 16\n"
+    "highlight: filters layer\n"
+    "The weight is {weight_shape}.\n"
+    "More text.\n"
+    "\n"
+    "- a bullet {params}\n"
+    "ask: How many?\n"
+    "answer: {params}\n"
+    "hint: count\n"
+    "reveal: it is {params}\n"
+    "## Second\n"
+    "Only text.\n";
+
+}  // namespace
+
+TEST(Lessons, ParsesStepsActionsHighlightsAndQuestions) {
+    const Lesson l = lesson_parse(kGoodLesson, "good.lesson");
+    EXPECT_EQ(l.title, "T");
+    EXPECT_EQ(l.summary, "S");
+    ASSERT_EQ(l.steps.size(), 2u);
+    const LessonStep& s = l.steps[0];
+    EXPECT_EQ(s.title, "First {output_shape}");
+    EXPECT_EQ(s.line, 4);
+    ASSERT_EQ(s.actions.size(), 2u);
+    EXPECT_EQ(s.actions[1].verb, "cursor");
+    EXPECT_EQ(s.actions[1].line, 6);
+    EXPECT_EQ(s.highlights, (std::vector<std::string>{"filters", "layer"}));
+    EXPECT_EQ(s.text, "The weight is {weight_shape}. More text.\n- a bullet {params}");
+    ASSERT_TRUE(s.question);
+    EXPECT_EQ(s.question->answer, "{params}");
+    EXPECT_FALSE(l.steps[1].question);
+}
+
+struct BadLesson {
+    const char* name;
+    std::string text;
+    const char* message;
+};
+
+TEST(Lessons, EveryMalformedFileSaysFileLineWhy) {
+    const std::string head = "convscope-lesson 1\ntitle: T\n";
+    const BadLesson cases[] = {
+        {"empty", "", "b.lesson: empty file"},
+        {"no header", "title: T\n", "b.lesson:1: a lesson starts with the line 'convscope-lesson 1'"},
+        {"newer version", "convscope-lesson 7\n", "b.lesson:1: lesson format version 7 is newer"},
+        {"bad version", "convscope-lesson one\n", "b.lesson:1: 'one' is not a lesson format version"},
+        {"no title", "convscope-lesson 1\n## S\ntext\n", "b.lesson: no 'title:' line"},
+        {"two titles", head + "title: again\n", "b.lesson:3: a second 'title:'"},
+        {"no steps", head, "b.lesson: no steps"},
+        {"text first", head + "hello\n", "b.lesson:3: text before the first step"},
+        {"action first", head + "@ preset default\n", "b.lesson:3: an action before the first step"},
+        {"unknown verb", head + "## S\n@ explode\n", "b.lesson:4: unknown action 'explode'"},
+        {"bad args", head + "## S\n@ cursor 0 x 1 2\n", "b.lesson:4: 'x' is not an integer"},
+        {"capture verb", head + "## S\n@ screenshot a.png\n", "b.lesson:4: 'screenshot' cannot be used in a lesson step"},
+        {"empty action", head + "## S\n@\n", "b.lesson:4: '@' needs an action"},
+        {"bad panel", head + "## S\nhighlight: kitchen\n", "b.lesson:4: 'kitchen' is not a panel"},
+        {"empty highlight", head + "## S\nhighlight:\n", "b.lesson:4: 'highlight:' names one or more panels"},
+        {"unknown placeholder", head + "## S\nthe {colour}\n", "b.lesson:4: unknown placeholder {colour}"},
+        {"unclosed placeholder", head + "## S\nthe {params\n", "b.lesson:4: '{' without a closing '}'"},
+        {"bad element", head + "## S\n{y[a,b]}\n", "b.lesson:4: unknown placeholder {y[a,b]}"},
+        {"answer without ask", head + "## S\ntext\nanswer: 3\n", "b.lesson:5: 'answer:', 'hint:' and 'reveal:' follow an 'ask:'"},
+        {"two questions", head + "## S\nask: a\nanswer: 1\nask: b\n", "b.lesson:6: one question per step"},
+        {"ask without answer", head + "## S\nask: a\n", "b.lesson:4: the question has no 'answer:' line"},
+        {"text after ask", head + "## S\nask: a\nanswer: 1\nmore\n", "b.lesson:6: narrative text belongs before"},
+        {"step without text", head + "## S\n@ preset default\n## T\nx\n", "b.lesson:3: step 'S' has no text"},
+        {"step without title", head + "## \n", "b.lesson:3: a step needs a title"},
+        {"title after step", head + "## S\nx\ntitle: again\n", "b.lesson:5: 'title:' belongs before the first step"},
+        {"NUL byte", head + std::string("## S\nx\0y\n", 10), "b.lesson:4: the file holds a NUL byte"},
+    };
+    for (const BadLesson& c : cases) {
+        EXPECT_TRUE(throws_with<FormatError>([&] { lesson_parse(c.text, "b.lesson"); }, {c.message})) << c.name;
+    }
+}
+
+TEST(Lessons, ShippedLessonsAllParse) {
+    std::vector<std::string> errors;
+    const std::vector<Lesson> ls = lesson_list(CONVSCOPE_ASSET_DIR, errors);
+    EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
+    std::set<std::string> ids;
+    for (const Lesson& l : ls) ids.insert(l.id);
+    for (const char* id : {"q1_conv2d", "q2_batch_vs_channel", "q3_keras_params", "q4_conv1d_text", "q5_same_channels",
+                           "q6_keras_layout", "padding_modes"})
+        EXPECT_TRUE(ids.count(id)) << id;
+}
+
+TEST(Lessons, LoadResolvesPathsAgainstTheLessonFolder) {
+    TempDir dir;
+    std::ofstream(dir.file("l.lesson")) << "convscope-lesson 1\ntitle: T\n## S\n@ load_weights k.npy keras\nx\n";
+    const Lesson l = lesson_load(dir.file("l.lesson"));
+    EXPECT_EQ(l.id, "l");
+    ASSERT_EQ(l.steps[0].actions[0].args.size(), 2u);
+    EXPECT_EQ(l.steps[0].actions[0].args[0], dir.file("k.npy"));
+    EXPECT_EQ(l.steps[0].actions[0].args[1], "keras");
+    EXPECT_TRUE(throws_with<IoError>([&] { lesson_load(dir.file("none.lesson")); }, {"none.lesson", "no such lesson file"}));
+}
+
+TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
+    const LayerEdit e = default_edit();
+    const auto scene = scene_of(e);
+    const auto out = compute_layer_output(scene);
+    ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
+    const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
+    LessonContext ctx{scene.get(), out.get(), &cs, &e, "", std::nullopt};
+    EXPECT_EQ(lesson_fill("{weight_shape} {output_shape} {params} {macs}", ctx), "(192, 3, 5, 5) (1, 192, 32, 32) 14,592 75");
+    EXPECT_EQ(lesson_fill("{keras_kernel_shape} {keras_input_shape} {keras_output_shape}", ctx),
+              "(5, 5, 3, 192) (1, 32, 32, 3) (1, 32, 32, 192)");
+    EXPECT_EQ(lesson_fill("{cursor}", ctx), "y[0, 8, 16, 16]");
+    EXPECT_EQ(lesson_fill("{formula_h}", ctx), conv_formula_text(scene->geo, 0));
+    char want[32];
+    std::snprintf(want, sizeof want, "%.6g", static_cast<double>(cs.value));
+    EXPECT_EQ(lesson_fill("{value}", ctx), want);
+    std::snprintf(want, sizeof want, "%.6g", static_cast<double>(out->y[(8 * 32 + 16) * 32 + 16]));
+    EXPECT_EQ(lesson_fill("{y[0,8,16,16]}", ctx), want);
+    const std::string eq = lesson_fill("{equation}", ctx);
+    EXPECT_EQ(eq.rfind("y[0, 8, 16, 16] = ", 0), 0u) << eq;
+    EXPECT_EQ(std::count(eq.begin(), eq.end(), '+'), 3) << eq;  // three channel sums and the bias
+    // what cannot be evaluated says so instead of inventing a number
+    EXPECT_EQ(lesson_fill("{error}", ctx), "(n/a: the layer is valid)");
+    EXPECT_EQ(lesson_fill("{y[0,192,0,0]}", ctx), "(n/a: y index out of range)");
+    EXPECT_EQ(lesson_fill("{formula_l}", ctx), "(n/a: formula_l does not apply to Conv2d)");
+    ctx.error = "RuntimeError: boom";
+    EXPECT_EQ(lesson_fill("{error} {output_shape}", ctx), "RuntimeError: boom (n/a: the layer is invalid)");
+}
+
+TEST(Lessons, AnswersCompareShapesNumbersAndText) {
+    EXPECT_TRUE(lesson_check_answer("1, 192, 32, 32", "(1, 192, 32, 32)").correct);
+    EXPECT_TRUE(lesson_check_answer("[1 192 32 32]", "(1, 192, 32, 32)").correct);
+    EXPECT_TRUE(lesson_check_answer("1x192x32x32", "(1, 192, 32, 32)").correct);
+    EXPECT_FALSE(lesson_check_answer("(1, 192, 28, 28)", "(1, 192, 32, 32)").correct);
+    EXPECT_TRUE(lesson_check_answer("14592", "14,592").correct);
+    EXPECT_TRUE(lesson_check_answer("14,592", "14,592").correct);
+    EXPECT_FALSE(lesson_check_answer("14,593", "14,592").correct);
+    EXPECT_TRUE(lesson_check_answer("0.05232", "0.0523187").correct);  // 4 significant digits are enough
+    EXPECT_FALSE(lesson_check_answer("0.0524", "0.0523187").correct);
+    EXPECT_TRUE(lesson_check_answer("0.0523187", "0.0523187").correct);
+    EXPECT_TRUE(lesson_check_answer(" Reflect ", "reflect").correct);
+    EXPECT_FALSE(lesson_check_answer("", "6").correct);
+}

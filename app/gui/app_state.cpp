@@ -315,6 +315,9 @@ bool app_preset(AppState& s, const std::string& key) {
                 return true;
             }
             s.preset_key = key;
+            s.scene_path.clear();
+            s.scene_path_builtin = false;
+            app_set_status(s, "Preset " + p.label, false);
             app_apply_edit(s, p.edit);
             return true;
         }
@@ -326,6 +329,7 @@ void app_init(AppState& s, const std::string& asset_dir) {
     s.asset_dir = asset_dir;
     if (std::string recent_error; !recent_load(s.settings_dir, s.recent, recent_error)) app_set_status(s, recent_error, true);
     s.presets = builtin_presets(asset_dir, error);
+    s.lesson_catalogue = lesson_list(asset_dir, s.lesson_catalogue_errors);
     s.notice = error;
     upload_tiles(s.legend_ramp, 1, 256, 1, 1, [](int, float* texels) {
         for (int i = 0; i < 256; ++i) texels[i] = -1.0f + 2.0f * (static_cast<float>(i) + 0.5f) / 256.0f;
@@ -345,11 +349,13 @@ bool reads_scene(const Intent& i) {
            std::holds_alternative<intent::SelectOutputChannel>(i) || std::holds_alternative<intent::PinHover>(i);
 }
 
-bool scene_in_flight(AppState& s) {
-    return s.pending || s.loader.busy() || s.loader.has_result() || !s.load_queue.empty();
-}
+bool scene_in_flight(AppState& s) { return app_scene_in_flight(s); }
 
 }  // namespace
+
+bool app_scene_in_flight(AppState& s) {
+    return s.pending || s.loader.busy() || s.loader.has_result() || !s.load_queue.empty();
+}
 
 void app_apply_intents(AppState& s) {
     std::vector<Intent> todo;

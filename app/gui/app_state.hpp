@@ -18,6 +18,7 @@
 #include "compute.hpp"
 #include "cursor.hpp"
 #include "data_in.hpp"
+#include "lesson.hpp"
 #include "scene.hpp"
 #include "tile_atlas.hpp"
 
@@ -141,6 +142,18 @@ struct FrameGeometry {
     std::vector<GridRect> after_pixels;   // one per (n, c) map of the "then ReLU + pool" tab
     std::optional<std::array<int64_t, 4>> after_hover;  // the pooled value whose tooltip is up (n, c, y, x)
     float menu_height = 0;
+    // lessons: the panels outlined for the current step, and every line of the lesson text as drawn
+    struct Highlight {
+        std::string panel;
+        ImVec2 min, max;
+    };
+    std::vector<Highlight> highlights;
+    struct TextLine {
+        std::string text;
+        ImVec2 min, max;
+    };
+    std::vector<TextLine> lesson_lines;
+    std::optional<OutlineRect> lesson_panel;  // the Lesson window's inner rectangle (its text must fit inside)
     void clear() { *this = FrameGeometry{}; }
 };
 
@@ -219,6 +232,15 @@ struct AppState {
     bool scene_path_builtin = false;  // a shipped scene: Save asks for a new name
     std::string asset_dir;
     bool show_cifar = false, show_data = false, show_about = false;
+
+    // lessons (app_lesson.cpp): the one being followed, the shipped ones, the picker window
+    std::optional<LessonRun> lesson;
+    std::vector<Lesson> lesson_catalogue;
+    std::vector<std::string> lesson_catalogue_errors;
+    bool show_lessons = false;
+    std::array<char, 1024> lesson_path_text{};
+    std::array<char, 256> lesson_answer_text{};
+    bool request_relayout = false;  // the main loop places every panel at its slot again (a lesson started/ended)
     std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
 
     void push(Intent i) { intents.push_back(std::move(i)); }
@@ -260,6 +282,17 @@ void app_wait_loads(AppState& s, double timeout_seconds);
 // Blocks until the worker has finished (scripts and screenshots wait for the real picture).
 void app_wait_idle(AppState& s, double timeout_seconds);
 void app_shutdown(AppState& s);
+// True while a load or a scene computation asked for earlier has not reached the screen.
+bool app_scene_in_flight(AppState& s);
+
+// Lessons (app_lesson.cpp). Starting one that fails to load changes nothing and says why in the status line.
+bool app_start_lesson(AppState& s, const std::string& id_or_path);
+// Goes to step `step` (clamped) and sets the window up: the actions of the step (and of the steps before it back to
+// the last one that opens a preset or scene, so any step can be reached directly).
+void app_lesson_go(AppState& s, int step);
+void app_lesson_answer(AppState& s, const std::string& answer);
+void app_lesson_close(AppState& s);
+LessonContext app_lesson_context(const AppState& s);
 
 // Item colours shared by every panel (batch item n is always drawn in item_colour(n)).
 ImU32 item_colour(int64_t n, float alpha = 1.0f);

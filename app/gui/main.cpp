@@ -30,6 +30,7 @@ struct Options {
     std::vector<int64_t> pick;
     std::string shader_dir = CONVSCOPE_SHADER_DIR;
     std::string asset_dir = CONVSCOPE_ASSET_DIR;
+    std::string lesson;  // --lesson ID|FILE
     std::optional<std::string> settings_dir;  // --settings-dir; default: the user's for a window, none for automation
     bool help_script = false;
 };
@@ -37,7 +38,9 @@ struct Options {
 const char* kUsage =
     "usage: convscope [FILE] [--cifar FILE [--pick I[,J...]]] [--scene FILE]\n"
     "                 [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
-    "                 [--shader-dir DIR] [--asset-dir DIR] [--settings-dir DIR] [--help-script]\n"
+    "                 [--lesson ID|FILE] [--shader-dir DIR] [--asset-dir DIR] [--settings-dir DIR] [--help-script]\n"
+    "  --lesson ID           follow a lesson: q1_conv2d, q2_batch_vs_channel, q3_keras_params, q4_conv1d_text,\n"
+    "                        q5_same_channels, q6_keras_layout, padding_modes (assets/lessons/), or a .lesson file\n"
     "  FILE                  open a picture (.png .jpg .jpeg .bmp), weights (.npy), ONNX model, scene (.json)\n"
     "  --cifar FILE          open a CIFAR-10/100 batch, folder or .tar.gz; --pick chooses the batch images\n"
     "  --scene FILE          open a scene file\n"
@@ -82,6 +85,7 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
         else if (a == "--scene") ok = value(o.scene);
         else if (a == "--settings-dir") ok = value(o.settings_dir.emplace());
         else if (a == "--help-script") o.help_script = true;
+        else if (a == "--lesson") ok = value(o.lesson);
         else if (a == "--pick") {
             std::string v;
             ok = value(v);
@@ -130,6 +134,7 @@ void draw_panels(AppState& s) {
     draw_data(s);
     draw_cifar_browser(s);
     draw_file_browser(s);
+    draw_lesson(s);
 }
 
 void open_from_command_line(AppState& s, const Options& o) {
@@ -208,7 +213,12 @@ int main(int argc, char** argv) {
         app_init(s, opt.asset_dir);
         s.show_frame_time = actions.empty();
         open_from_command_line(s, opt);
+        if (!opt.lesson.empty() && !app_start_lesson(s, opt.lesson)) {
+            std::fprintf(stderr, "convscope: %s\n", s.status.c_str());
+            exit_code = 1;
+        }
         ScriptRunner runner(std::move(actions));
+        if (exit_code != 0) platform_request_close();
         if (opt.bench_frames > 0) {
             app_wait_idle(s, 60.0);
             s.speed = 60.0f;
@@ -230,6 +240,7 @@ int main(int argc, char** argv) {
                 s.pending_ui_scale = 0.0f;
                 relayout_frames = 2;
             }
+            if (s.request_relayout) relayout_frames = 2, s.request_relayout = false;
             s.relayout = relayout_frames > 0;
             if (!opt.script.empty() || !opt.screenshot.empty()) runner.before_frame(s);
             platform_begin_frame();

@@ -31,6 +31,7 @@ void file_menu(AppState& s) {
     if (ImGui::MenuItem("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
     if (ImGui::MenuItem("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
     if (ImGui::MenuItem("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
+    if (ImGui::MenuItem("Open lesson...")) s.show_lessons = true;
     ImGui::Separator();
     if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s, FilePurpose::Scene);
     if (ImGui::MenuItem("Save scene", "Ctrl+S")) save(s);
@@ -122,6 +123,9 @@ void draw_main_menu(AppState& s) {
             ImGui::EndMenu();
         }
         if (ImGui::BeginMenu("Help")) {
+            ImGui::MenuItem("Lessons...", nullptr, &s.show_lessons);
+            if (s.lesson && ImGui::MenuItem("Leave the lesson")) app_lesson_close(s);
+            ImGui::Separator();
             ImGui::MenuItem("About", nullptr, &s.show_about);
             ImGui::EndMenu();
         }

@@ -20,9 +20,12 @@ void draw_main_menu(AppState& s);
 void draw_file_browser(AppState& s);
 void draw_cifar_browser(AppState& s);
 void draw_data(AppState& s);
+// Lessons: the Lesson panel (while one is followed), the outlines on the panels its step points at, and the
+// lesson picker (Help -> Lessons). Drawn after every other panel.
+void draw_lesson(AppState& s);
 
 // The default arrangement at any window size (1280x800 is the reference): SetNextWindowPos/Size for a panel.
-enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback };
+enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback, Lesson };
 void next_window_slot(const AppState& s, Slot slot);
 inline constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoCollapse;
 

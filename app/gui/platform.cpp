@@ -120,6 +120,7 @@ void platform_close() {
 }
 
 bool platform_should_close() { return glfwWindowShouldClose(g_window) != 0; }
+void platform_request_close() { glfwSetWindowShouldClose(g_window, GLFW_TRUE); }
 double platform_time() { return glfwGetTime(); }
 
 void platform_set_ui_scale(float scale) {

@@ -19,6 +19,7 @@ bool platform_open(const PlatformConfig& config, std::string& error);
 void platform_close();
 
 bool platform_should_close();
+void platform_request_close();
 double platform_time();
 
 // Rebuilds fonts at `scale` and scales ImGui's style sizes; call between frames.

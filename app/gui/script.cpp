@@ -46,6 +46,15 @@ void open_action(Run& r, FilePurpose purpose) {
     r.s.push(intent::Open{q});
 }
 
+void lesson_move(Run& r, int delta) {
+    if (!r.s.lesson) return void(r.error = "no lesson is open");
+    const int to = r.s.lesson->step + delta;
+    if (to < 0 || to >= r.s.lesson->steps())
+        return void(r.error = std::string(delta > 0 ? "already at the last step" : "already at the first step") + " (" +
+                              std::to_string(r.s.lesson->steps()) + " steps)");
+    app_lesson_go(r.s, to);
+}
+
 // Captures (screenshot, dump) are run by ScriptRunner itself once the picture has settled.
 void capture_action(Run&) {}
 
@@ -83,6 +92,10 @@ const std::map<std::string_view, Action>& actions() {
              int64_t n = r.arg_int(0), c = r.arg_int(1), y = 0, x = 0;
              if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
              else x = r.arg_int(2);
+             if (r.s.loader.busy() || !r.s.load_queue.empty()) {  // the scene it is meant for is still loading
+                 r.s.push(intent::MoveCursor{n, c, y, x});
+                 return;
+             }
              if (n < 0 || n >= g.n || c < 0 || c >= g.c_out || y < 0 || y >= g.out[0] || x < 0 || x >= g.out[1]) {
                  r.error = "output position outside " + shape_to_string(g.output_shape());
                  return;
@@ -199,12 +212,45 @@ const std::map<std::string_view, Action>& actions() {
         {"window",
          [](Run& r) {
              const bool on = r.a.args[1] == "on";
-             if (r.a.args[0] == "browser") {
+             const std::string& w = r.a.args[0];
+             if (w == "browser") {
                  if (on) app_open_browser(r.s, FilePurpose::Weights);
              } else {
-                 (r.a.args[0] == "cifar" ? r.s.show_cifar : r.s.show_data) = on;
+                 (w == "cifar" ? r.s.show_cifar : w == "data" ? r.s.show_data : r.s.show_lessons) = on;
              }
          }},
+        {"lesson",
+         [](Run& r) {
+             if (!app_start_lesson(r.s, r.a.args[0])) r.error = r.s.status;
+         }},
+        {"lesson_next", [](Run& r) { lesson_move(r, +1); }},
+        {"lesson_back", [](Run& r) { lesson_move(r, -1); }},
+        {"lesson_goto",
+         [](Run& r) {
+             if (!r.s.lesson) return void(r.error = "no lesson is open");
+             const int64_t step = r.arg_int(0);
+             if (step > r.s.lesson->steps())
+                 return void(r.error = "the lesson has " + std::to_string(r.s.lesson->steps()) + " steps");
+             app_lesson_go(r.s, static_cast<int>(step - 1));
+         }},
+        {"lesson_resume",
+         [](Run& r) {
+             if (!r.s.lesson) return void(r.error = "no lesson is open");
+             app_lesson_go(r.s, r.s.lesson->step);
+         }},
+        {"lesson_answer",
+         [](Run& r) {
+             if (!r.s.lesson) return void(r.error = "no lesson is open");
+             if (!r.s.lesson->current().question) return void(r.error = "this lesson step asks no question");
+             app_wait_idle(r.s, 60.0);  // the answer is checked against the step's own scene
+             app_lesson_answer(r.s, script_join(r.a.args));
+         }},
+        {"lesson_reveal",
+         [](Run& r) {
+             if (!r.s.lesson) return void(r.error = "no lesson is open");
+             r.s.lesson->revealed = true;
+         }},
+        {"lesson_close", [](Run& r) { app_lesson_close(r.s); }},
     };
     return table;
 }
@@ -218,6 +264,14 @@ std::string script_actions_missing() {
     for (const auto& [name, _] : actions())
         if (!find_verb(name)) missing += (missing.empty() ? "" : ", ") + std::string(name) + " (not in the grammar)";
     return missing;
+}
+
+bool run_script_action(AppState& s, const ScriptAction& a, std::string& error) {
+    int wait_frames = 0;
+    Run run{s, a, wait_frames, {}};
+    actions().at(a.verb)(run);
+    error = run.error;
+    return error.empty();
 }
 
 // ---- running ----
@@ -369,6 +423,42 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                       {"pixels", grids(s.geometry.after_pixels)},
                       {"hover", s.geometry.after_hover ? json(*s.geometry.after_hover) : json(nullptr)}};
     }
+    if (s.lesson) {
+        const LessonRun& run = *s.lesson;
+        const LessonStep& st = run.current();
+        const LessonContext ctx = app_lesson_context(s);
+        json q = nullptr;
+        if (st.question)
+            q = {{"ask", lesson_fill(st.question->ask, ctx)},
+                 {"answer_given", run.answer},
+                 {"correct", run.correct ? json(*run.correct) : json(nullptr)},
+                 {"revealed", run.revealed},
+                 {"expected", lesson_fill(st.question->answer, ctx)},
+                 {"hint", lesson_fill(st.question->hint, ctx)},
+                 {"reveal", lesson_fill(st.question->reveal, ctx)}};
+        json values = json::object();  // every placeholder the step uses, filled in (tests compare them with PyTorch)
+        std::vector<std::string> templates{st.title, st.text};
+        if (st.question) templates.insert(templates.end(), {st.question->ask, st.question->answer, st.question->hint, st.question->reveal});
+        for (const std::string& t : templates)
+            for (const std::string& name : lesson_placeholders(t)) values[name] = lesson_fill("{" + name + "}", ctx);
+        j["lesson"] = {{"id", run.lesson.id},       {"step", run.step + 1}, {"values", values},
+                       {"steps", run.steps()},      {"title", lesson_fill(st.title, ctx)},
+                       {"text", lesson_fill(st.text, ctx)}, {"question", q},
+                       {"highlights", st.highlights}};
+    } else {
+        j["lesson"] = nullptr;
+    }
+    json highlights = json::array();
+    for (const auto& h : s.geometry.highlights) highlights.push_back({{"panel", h.panel}, {"rect", rect(h.min, h.max)}});
+    j["highlight_rects"] = highlights;
+    json lines = json::array();
+    for (const auto& l : s.geometry.lesson_lines) lines.push_back({{"text", l.text}, {"rect", rect(l.min, l.max)}});
+    j["lesson_lines"] = lines;
+    j["lesson_panel"] = s.geometry.lesson_panel ? rect(s.geometry.lesson_panel->min, s.geometry.lesson_panel->max) : json(nullptr);
+    j["preset"] = s.preset_key;
+    j["edit_layer"] = layer_python_text(s.edit.layer);  // the layer as edited (may be invalid: see "error")
+    j["edit_input_shape"] = input_shape(s.edit);
+    j["input_name"] = s.scene->edit.input.picture;
     std::ofstream f(path);
     if (!f) {
         error = "could not write " + path;

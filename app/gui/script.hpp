@@ -16,6 +16,9 @@ namespace convscope::gui {
 // Verbs of the grammar without an action here (or actions without a verb): empty when the two agree.
 std::string script_actions_missing();
 
+// Runs one action at once (lesson steps): its intents are queued; waits and captures do nothing here.
+bool run_script_action(AppState& s, const ScriptAction& a, std::string& error);
+
 class ScriptRunner {
 public:
     explicit ScriptRunner(std::vector<ScriptAction> actions) : actions_(std::move(actions)) {}

@@ -2,6 +2,10 @@
 
 namespace convscope::gui {
 
+namespace {
+constexpr float kLessonShare = 0.62f;  // of the left column's height
+}  // namespace
+
 void next_window_slot(const AppState& s, Slot slot) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     const float bar = ImGui::GetFrameHeight() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f + 28.0f;
@@ -11,7 +15,10 @@ void next_window_slot(const AppState& s, Slot slot) {
     const float in_h = body * 0.32f, fm_h = body * 0.55f, cs_h = body * 0.21f;
     ImVec2 pos, size;
     switch (slot) {
-        case Slot::Layer: pos = {0, 0}, size = {c0, body}; break;
+        case Slot::Layer:  // under the Lesson panel while a lesson is followed
+            pos = {0, s.lesson ? body * kLessonShare : 0}, size = {c0, s.lesson ? body * (1 - kLessonShare) : body};
+            break;
+        case Slot::Lesson: pos = {0, 0}, size = {c0, body * kLessonShare}; break;
         case Slot::Input: pos = {c0, 0}, size = {c1 - c0, in_h}; break;
         case Slot::Computation: pos = {c0, in_h}, size = {c1 - c0, body - in_h}; break;
         case Slot::FeatureMaps: pos = {c1, 0}, size = {d.x - c1, fm_h}; break;

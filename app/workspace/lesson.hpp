@@ -20,7 +20,7 @@
 // Placeholders are filled in live from the scene on screen, never typed by hand: {layer} {input_shape}
 // {output_shape} {weight_shape} {bias_shape} {params} {weight_count} {bias_count} {macs} {error} {cursor} {value}
 // {bias} {sum} {equation} {formula_h} {formula_w} {formula_l} {input_kind} {keras_kernel_shape}
-// {keras_input_shape} {keras_output_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]} {b[o]}
+// {keras_input_shape} {keras_output_shape} {pooled_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]} {b[o]}
 // (1-D: three indices). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
 //
 // Sections: the lesson model · parsing · filling in · answers
@@ -84,11 +84,14 @@ struct LessonContext {
     const CursorState* cursor = nullptr;
     const LayerEdit* edit = nullptr;   // may differ from scene->edit while the edit is invalid
     std::string error;                 // PyTorch's text for the edit, "" when valid
+    std::optional<Shape> pooled_shape; // the "then ReLU + pool" result's shape, when it is computed
 };
 // Replaces every {placeholder}; one that cannot be evaluated now (an index outside the tensor, {error} on a valid
 // layer) becomes "(n/a: why)" so a teacher sees the problem in the window.
 std::string lesson_fill(const std::string& templ, const LessonContext& ctx);
-// The names (without braces) a template uses; throws FormatError "NAME:LINE: unknown placeholder {x}".
+// The placeholder names (without braces) a template uses, in order.
+std::vector<std::string> lesson_placeholders(const std::string& templ);
+// Checks every placeholder of a template; throws FormatError "NAME:LINE: unknown placeholder {x}".
 void lesson_check_placeholders(const std::string& templ, const std::string& where);
 
 // ---- answers ----

@@ -169,10 +169,10 @@ bool check_load_weights(const ScriptAction& a, std::string& why) {
 }
 
 bool check_window(const ScriptAction& a, std::string& why) {
-    if ((a.args[0] == "cifar" || a.args[0] == "data" || a.args[0] == "browser") &&
+    if ((a.args[0] == "cifar" || a.args[0] == "data" || a.args[0] == "browser" || a.args[0] == "lessons") &&
         (a.args[1] == "on" || a.args[1] == "off"))
         return true;
-    why = "window takes cifar|data|browser and on|off";
+    why = "window takes cifar|data|browser|lessons and on|off";
     return false;
 }
 
@@ -205,7 +205,7 @@ bool check_after(const ScriptAction& a, std::string& why) {
     return false;
 }
 
-[[maybe_unused]] bool check_lesson_id(const ScriptAction& a, std::string& why) {
+bool check_lesson_id(const ScriptAction& a, std::string& why) {
     const std::string& id = a.args[0];
     const bool ok = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
@@ -216,7 +216,7 @@ bool check_after(const ScriptAction& a, std::string& why) {
     return false;
 }
 
-[[maybe_unused]] bool check_lesson_goto(const ScriptAction& a, std::string& why) {
+bool check_lesson_goto(const ScriptAction& a, std::string& why) {
     int64_t step = 0;
     if (script_int(a.args[0], step) && step >= 1) return true;
     why = "lesson_goto takes a step number (1 = the first step)";
@@ -273,7 +273,16 @@ const std::vector<VerbSpec>& script_verbs() {
         {"open_scene", 1, 1, "open_scene PATH", "Open a scene file"},
         {"save_scene", 1, 2, "save_scene PATH [overwrite]", "Save the scene (an existing file only with overwrite)",
          check_save_scene},
-        {"window", 2, 2, "window cifar|data|browser on|off", "Show or hide a window", check_window},
+        {"window", 2, 2, "window cifar|data|browser|lessons on|off", "Show or hide a window", check_window},
+        {"lesson", 1, 1, "lesson ID", "Start a lesson (assets/lessons/ID.lesson, or a .lesson file's path)",
+         check_lesson_id},
+        {"lesson_next", 0, 0, "lesson_next", "The lesson's next step (key N)"},
+        {"lesson_back", 0, 0, "lesson_back", "The lesson's previous step (key P)"},
+        {"lesson_goto", 1, 1, "lesson_goto STEP", "Go to a lesson step (1 = first)", check_lesson_goto},
+        {"lesson_resume", 0, 0, "lesson_resume", "Set the window back to the current step's state"},
+        {"lesson_answer", 1, 64, "lesson_answer TEXT", "Answer the current step's question"},
+        {"lesson_reveal", 0, 0, "lesson_reveal", "Show the current question's answer"},
+        {"lesson_close", 0, 0, "lesson_close", "Leave the lesson"},
     };
     return verbs;
 }

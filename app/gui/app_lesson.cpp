@@ -1,0 +1,83 @@
+// Lessons in the window: starting one, moving between steps (each step sets the window up with script actions),
+// answers. The lesson itself (file format, placeholders, answer checking) is app/workspace/lesson.hpp.
+#include <algorithm>
+
+#include "app_state.hpp"
+#include "script.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+bool opens_scene(const LessonStep& step) {
+    return std::any_of(step.actions.begin(), step.actions.end(), [](const ScriptAction& a) {
+        return a.verb == "preset" || a.verb == "open_scene";
+    });
+}
+
+}  // namespace
+
+bool app_start_lesson(AppState& s, const std::string& id_or_path) {
+    Lesson lesson;
+    try {
+        lesson = lesson_load(lesson_path(s.asset_dir, id_or_path));
+    } catch (const std::exception& e) {
+        app_set_status(s, std::string("Lesson not opened: ") + e.what(), true);
+        return false;
+    }
+    const bool was_open = s.lesson.has_value();
+    s.lesson = LessonRun{};
+    s.lesson->lesson = std::move(lesson);
+    s.show_lessons = false;
+    if (!was_open) s.request_relayout = true;
+    app_set_status(s, "Lesson: " + s.lesson->lesson.title, false);
+    app_lesson_go(s, 0);
+    return true;
+}
+
+void app_lesson_go(AppState& s, int step) {
+    if (!s.lesson) return;
+    LessonRun& run = *s.lesson;
+    step = std::clamp(step, 0, run.steps() - 1);
+    run.go(step);
+    s.lesson_answer_text[0] = '\0';
+    int from = step;
+    while (from > 0 && !opens_scene(run.lesson.steps[static_cast<size_t>(from)])) --from;
+    for (int i = from; i <= step; ++i)
+        for (const ScriptAction& a : run.lesson.steps[static_cast<size_t>(i)].actions) {
+            std::string error;
+            if (!run_script_action(s, a, error))
+                app_set_status(s, run.lesson.id + ".lesson:" + std::to_string(a.line) + ": " + error, true);
+        }
+}
+
+void app_lesson_answer(AppState& s, const std::string& answer) {
+    if (!s.lesson || !s.lesson->current().question) return;
+    LessonRun& run = *s.lesson;
+    run.answer = answer;
+    const std::string expected = lesson_fill(run.current().question->answer, app_lesson_context(s));
+    const AnswerVerdict v = lesson_check_answer(answer, expected);
+    run.correct = v.correct;
+    if (v.correct) run.revealed = true;
+    else run.hint_shown = true;
+}
+
+void app_lesson_close(AppState& s) {
+    if (!s.lesson) return;
+    s.lesson.reset();
+    s.request_relayout = true;
+}
+
+LessonContext app_lesson_context(const AppState& s) {
+    LessonContext c;
+    c.scene = s.scene.get();
+    c.output = s.output.get();
+    c.cursor = s.cursor ? &s.cs : nullptr;
+    c.edit = &s.edit;
+    c.error = s.edit_error;
+    if (s.after.source == s.output && s.output && s.after.error.empty())
+        c.pooled_shape = s.after.pool ? s.after.pool->output_shape_torch() : s.scene->geo.output_shape_torch();
+    return c;
+}
+
+}  // namespace convscope::gui

@@ -1,0 +1,234 @@
+// The Lesson panel (the step's story with its numbers filled in, a prediction to make, Back / Next / Resume), the
+// outlines on the panels a step talks about, and the lesson picker (Help -> Lessons).
+#include <imgui_internal.h>  // FindWindowByName: where the panels a step points at are on screen
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "panels.hpp"
+#include "widgets.hpp"
+
+namespace convscope::gui {
+
+namespace {
+
+constexpr ImU32 kHighlightColour = IM_COL32(255, 170, 0, 255);
+const ImVec4 kRightText = ImVec4(0.45f, 0.90f, 0.45f, 1.0f);
+
+const char* panel_title(const std::string& panel) {
+    if (panel == "layer") return "Layer";
+    if (panel == "input") return "Input";
+    if (panel == "filters") return "Filters";
+    if (panel == "computation") return "Computation";
+    if (panel == "channel_sums") return "Channel sums";
+    if (panel == "feature_maps") return "Feature maps";
+    if (panel == "playback") return "Playback";
+    return "Lesson";
+}
+
+std::string without_bold(std::string t) {
+    for (size_t i; (i = t.find("**")) != std::string::npos;) t.erase(i, 2);
+    return t;
+}
+
+// Lines of `text` no wider than `width`, broken only at spaces: a number like "14,592" or "(-1.9e-03)" is never
+// split (ImGui's own wrapping breaks after ',' and '.'). A word wider than the line is left whole (it overflows
+// and the dump's line rectangles show it).
+std::vector<std::string> wrap_at_spaces(const std::string& text, float width) {
+    std::vector<std::string> lines;
+    std::string line;
+    size_t i = 0;
+    while (i < text.size()) {
+        const size_t end = text.find(' ', i);
+        const std::string word = text.substr(i, end == std::string::npos ? std::string::npos : end - i);
+        i = end == std::string::npos ? text.size() : end + 1;
+        if (word.empty()) continue;
+        const std::string candidate = line.empty() ? word : line + " " + word;
+        if (!line.empty() && ImGui::CalcTextSize(candidate.c_str()).x > width) {
+            lines.push_back(line);
+            line = word;
+        } else {
+            line = candidate;
+        }
+    }
+    if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
+void text_block(AppState& s, const std::string& text, const ImVec4* colour = nullptr) {
+    std::string para;
+    auto flush = [&](const std::string& p) {
+        const bool bullet = p.rfind("- ", 0) == 0;
+        const std::string body = without_bold(bullet ? p.substr(2) : p);
+        const float indent = bullet ? ImGui::GetFontSize() * 1.1f : 0.0f;
+        const float width = ImGui::GetContentRegionAvail().x - indent;
+        bool first = true;
+        for (const std::string& l : wrap_at_spaces(body, std::max(width, 40.0f))) {
+            if (bullet) {
+                if (first) {
+                    ImGui::Bullet();
+                    ImGui::SameLine(0, 0);
+                } else {
+                    ImGui::Indent(indent);
+                }
+            }
+            const ImVec2 p0 = ImGui::GetCursorScreenPos();
+            if (colour) ImGui::TextColored(*colour, "%s", l.c_str());
+            else ImGui::TextUnformatted(l.c_str());
+            if (bullet && !first) ImGui::Unindent(indent);
+            const ImVec2 size = ImGui::CalcTextSize(l.c_str());
+            s.geometry.lesson_lines.push_back({l, p0, ImVec2(p0.x + size.x, p0.y + size.y)});
+            first = false;
+        }
+    };
+    for (char c : text) {
+        if (c == '\n') {
+            if (!para.empty()) flush(para);
+            para.clear();
+            ImGui::Spacing();
+        } else {
+            para += c;
+        }
+    }
+    if (!para.empty()) flush(para);
+}
+
+void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
+    const LessonQuestion& q = *run.current().question;
+    ImGui::Separator();
+    ImGui::TextColored(kAccentText, "Predict");
+    text_block(s, lesson_fill(q.ask, ctx));
+    ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize("Check").x -
+                                         ImGui::GetStyle().FramePadding.x * 2 - ImGui::GetStyle().ItemSpacing.x,
+                                     60.0f));
+    const bool enter = ImGui::InputTextWithHint("##answer", "your answer", s.lesson_answer_text.data(),
+                                                s.lesson_answer_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if (ImGui::Button("Check") || enter) app_lesson_answer(s, s.lesson_answer_text.data());
+    if (run.correct) {
+        if (*run.correct) {
+            ImGui::TextColored(kRightText, "Right.");
+        } else {
+            text_block(s, "Not quite: \"" + run.answer + "\".", &kErrorText);
+            if (!q.hint.empty()) text_block(s, "Hint: " + lesson_fill(q.hint, ctx), &kDimText);
+        }
+    }
+    if (!run.revealed) {
+        if (ImGui::SmallButton("Reveal the answer")) s.lesson->revealed = true;
+        return;
+    }
+    text_block(s, "Answer: " + lesson_fill(q.answer, ctx), &kRightText);
+    if (!q.reveal.empty()) text_block(s, lesson_fill(q.reveal, ctx));
+}
+
+void outline_highlights(AppState& s) {
+    if (!s.lesson) return;
+    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    for (const std::string& panel : s.lesson->current().highlights) {
+        const ImGuiWindow* w = ImGui::FindWindowByName(panel_title(panel));
+        if (!w || !w->WasActive) continue;
+        const ImVec2 a(w->Pos.x + 1.5f, w->Pos.y + 1.5f), b(w->Pos.x + w->Size.x - 1.5f, w->Pos.y + w->Size.y - 1.5f);
+        dl->AddRect(a, b, kHighlightColour, 4.0f, 0, 3.0f);
+        s.geometry.highlights.push_back({panel, a, b});
+    }
+}
+
+void lesson_keys(AppState& s) {
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput || io.KeyCtrl || !s.lesson) return;
+    if (ImGui::IsKeyPressed('N', false) && s.lesson->step + 1 < s.lesson->steps()) app_lesson_go(s, s.lesson->step + 1);
+    if (ImGui::IsKeyPressed('P', false) && s.lesson->step > 0) app_lesson_go(s, s.lesson->step - 1);
+}
+
+void picker(AppState& s) {
+    if (!s.show_lessons) return;
+    const ImVec2 d = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.45f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSize(ImVec2(std::min(d.x * 0.6f, ImGui::GetFontSize() * 46.0f), 0), ImGuiCond_Appearing);
+    if (ImGui::Begin("Lessons", &s.show_lessons, ImGuiWindowFlags_NoCollapse)) {
+        ImGui::TextColored(kDimText, "Guided tours of the questions people ask about convolution layers.");
+        for (size_t i = 0; i < s.lesson_catalogue.size(); ++i) {
+            const Lesson& l = s.lesson_catalogue[i];
+            ImGui::PushID(static_cast<int>(i));
+            if (ImGui::Button("Start")) {
+                const std::string path = l.path;
+                app_start_lesson(s, path);
+            }
+            ImGui::SameLine();
+            ImGui::TextUnformatted(l.title.c_str());
+            if (!l.summary.empty()) {
+                ImGui::Indent(ImGui::GetFontSize() * 3.2f);
+                ImGui::PushTextWrapPos(0.0f);
+                ImGui::TextColored(kDimText, "%s (%zu steps)", l.summary.c_str(), l.steps.size());
+                ImGui::PopTextWrapPos();
+                ImGui::Unindent(ImGui::GetFontSize() * 3.2f);
+            }
+            ImGui::PopID();
+        }
+        for (const std::string& e : s.lesson_catalogue_errors) ImGui::TextColored(kErrorText, "%s", e.c_str());
+        ImGui::Separator();
+        ImGui::TextUnformatted("Open a lesson file (a teacher's own .lesson):");
+        ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 2 -
+                                ImGui::GetStyle().ItemSpacing.x);
+        const bool enter = ImGui::InputTextWithHint("##lesson_path", "path/to/lesson.lesson", s.lesson_path_text.data(),
+                                                    s.lesson_path_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+        ImGui::SameLine();
+        if ((ImGui::Button("Open") || enter) && s.lesson_path_text[0] != '\0') {
+            std::string path = s.lesson_path_text.data();
+            if (path.size() < 7 || path.compare(path.size() - 7, 7, ".lesson") != 0) path += ".lesson";
+            app_start_lesson(s, path);
+        }
+        ImGui::TextColored(kDimText, "The format is described in app/workspace/lesson.hpp and assets/lessons/README.md.");
+    }
+    ImGui::End();
+}
+
+}  // namespace
+
+void draw_lesson(AppState& s) {
+    picker(s);
+    if (!s.lesson) return;
+    lesson_keys(s);
+    if (!s.lesson) return;
+    next_window_slot(s, Slot::Lesson);
+    if (ImGui::Begin("Lesson", nullptr, kPanelFlags)) {
+        const LessonRun& run = *s.lesson;
+        const LessonContext ctx = app_lesson_context(s);
+        const ImVec2 wmin = ImGui::GetWindowPos();
+        const ImVec2 cmin = ImGui::GetWindowContentRegionMin(), cmax = ImGui::GetWindowContentRegionMax();
+        s.geometry.lesson_panel = OutlineRect{0, 0, ImVec2(wmin.x + cmin.x, wmin.y + cmin.y),
+                                              ImVec2(wmin.x + cmax.x, wmin.y + cmax.y + ImGui::GetScrollMaxY())};
+        text_block(s, run.lesson.title, &kAccentText);
+        const std::string progress = "Step " + std::to_string(run.step + 1) + " of " + std::to_string(run.steps());
+        ImGui::ProgressBar(static_cast<float>(run.step + 1) / static_cast<float>(run.steps()), ImVec2(-1, 0),
+                           progress.c_str());
+        const bool first = run.step == 0, last = run.step + 1 >= run.steps();
+        ImGui::BeginDisabled(first);
+        if (ImGui::Button("< Back (P)")) app_lesson_go(s, run.step - 1);
+        ImGui::EndDisabled();
+        ImGui::SameLine();
+        ImGui::BeginDisabled(last);
+        if (ImGui::Button("Next (N) >")) app_lesson_go(s, run.step + 1);
+        ImGui::EndDisabled();
+        ImGui::SameLine();
+        if (ImGui::Button("Resume")) app_lesson_go(s, run.step);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Set the window back to this step's state");
+        ImGui::SameLine();
+        if (ImGui::Button("Close")) {
+            app_lesson_close(s);
+            ImGui::End();
+            return;
+        }
+        ImGui::Separator();
+        const LessonRun& now = *s.lesson;  // a button may have moved to another step
+        text_block(s, lesson_fill(now.current().title, ctx), &kAccentText);
+        text_block(s, lesson_fill(now.current().text, ctx));
+        if (now.current().question) question(s, now, ctx);
+    }
+    ImGui::End();
+    outline_highlights(s);
+}
+
+}  // namespace convscope::gui
