@@ -141,6 +141,8 @@ struct FrameGeometry {
     void clear() { *this = FrameGeometry{}; }
 };
 
+struct ExportUi;  // export_render.hpp: File -> Export... and a running export
+
 struct AppState {
     // the layer as edited (may be invalid) and what conv_layer_check said about it
     LayerEdit edit;
@@ -214,6 +216,7 @@ struct AppState {
     bool scene_path_builtin = false;  // a shipped scene: Save asks for a new name
     std::string asset_dir;
     bool show_cifar = false, show_data = false, show_about = false;
+    std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
     std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
 
     void push(Intent i) { intents.push_back(std::move(i)); }

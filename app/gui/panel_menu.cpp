@@ -1,6 +1,8 @@
 #include <string>
 
+#include "export_render.hpp"
 #include "panels.hpp"
+#include "platform.hpp"
 #include "widgets.hpp"
 
 namespace convscope::gui {
@@ -24,6 +26,7 @@ void handle_shortcuts(AppState& s) {
             save(s);
     }
     if (ImGui::IsKeyPressed('O', false)) app_open_browser(s, FilePurpose::Scene);
+    export_shortcuts(s);
 }
 
 void file_menu(AppState& s) {
@@ -35,6 +38,9 @@ void file_menu(AppState& s) {
     if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s, FilePurpose::Scene);
     if (ImGui::MenuItem("Save scene", "Ctrl+S")) save(s);
     if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) app_open_browser(s, FilePurpose::SaveScene);
+    ImGui::Separator();
+    export_menu_items(s);
+    ImGui::Separator();
     if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
         for (size_t i = 0; i < s.recent.size(); ++i) {
             const RecentFile& r = s.recent[i];
@@ -66,6 +72,11 @@ void view_menu(AppState& s) {
                 s.push(intent::SetUiScale{f});
             }
         }
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Theme")) {
+        if (ImGui::MenuItem("Dark", nullptr, !platform_light_theme())) platform_set_light_theme(false);
+        if (ImGui::MenuItem("Light (slides, print)", nullptr, platform_light_theme())) platform_set_light_theme(true);
         ImGui::EndMenu();
     }
 }
