@@ -154,8 +154,12 @@ void ExportJob::leave(AppState& s) {
 // ---- one frame ----
 
 std::vector<uint8_t> ExportJob::render_frame(AppState& s, int64_t step, bool relayout) {
+    // At the window's own size the frame is drawn into the window's back buffer (read before any swap, as
+    // screenshots are), so that scale 1 is pixel-identical to a screenshot: llvmpipe breaks ties between texels
+    // differently in a framebuffer object. Larger frames need the framebuffer object.
+    const bool back_buffer = full_w_ == win_w_ && full_h_ == win_h_;
     std::string error;
-    if (!gl_offscreen_begin(full_w_, full_h_, error)) throw ExportError(target_.path + ": " + error);
+    if (!back_buffer && !gl_offscreen_begin(full_w_, full_h_, error)) throw ExportError(target_.path + ": " + error);
     s.push(intent::Seek{step});
     s.relayout = relayout;
     platform_set_display_override(full_w_, full_h_);
@@ -163,8 +167,8 @@ std::vector<uint8_t> ExportJob::render_frame(AppState& s, int64_t step, bool rel
     app_begin_frame(s, 0.0);
     draw_(s);
     platform_render();
-    std::vector<uint8_t> rgb = gl_offscreen_read();
-    gl_offscreen_end();
+    std::vector<uint8_t> rgb = back_buffer ? gl_read_back_buffer(full_w_, full_h_) : gl_offscreen_read();
+    if (!back_buffer) gl_offscreen_end();
     platform_set_display_override(0, 0);
     s.relayout = false;
     return rgb;
@@ -173,7 +177,9 @@ std::vector<uint8_t> ExportJob::render_frame(AppState& s, int64_t step, bool rel
 bool ExportJob::render_next(AppState& s) {
     if (next_ >= total()) return false;
     const int64_t step = steps_[static_cast<size_t>(next_)];
+    const auto t0 = std::chrono::steady_clock::now();
     const std::vector<uint8_t> full = render_frame(s, step, false);
+    render_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     workspace::RgbImage frame;
     frame.width = crop_w_;
     frame.height = crop_h_;
@@ -241,9 +247,13 @@ bool run_export(AppState& s, const workspace::ExportRequest& request, const Draw
                                   " of " + std::to_string(job->total()) + " frames; nothing was written");
         }
         job->finish(s);
-        std::printf("exported %s: %lld frame%s of %d x %d px (%s) in %.2f s\n", request.out.c_str(),
-                    static_cast<long long>(job->total()), job->total() == 1 ? "" : "s", job->width(), job->height(),
-                    workspace::export_format_name(job->target().format), job->elapsed_seconds());
+        const double n = static_cast<double>(job->total());
+        std::printf("exported %s: %lld frame%s of %d x %d px (%s) in %.2f s; per frame: render %.1f ms, export "
+                    "%.1f ms (%.1f frames/s)\n",
+                    request.out.c_str(), static_cast<long long>(job->total()), job->total() == 1 ? "" : "s",
+                    job->width(), job->height(), workspace::export_format_name(job->target().format),
+                    job->elapsed_seconds(), 1000.0 * job->render_seconds() / n, 1000.0 * job->elapsed_seconds() / n,
+                    n / job->elapsed_seconds());
         return true;
     } catch (const std::exception& e) {
         if (job) job->cancel(s);

@@ -38,6 +38,7 @@ public:
     int64_t rendered() const { return next_; }
     int64_t encoded() const { return pipeline_ ? pipeline_->frames_done() : 0; }
     double elapsed_seconds() const;
+    double render_seconds() const { return render_seconds_; }  // offscreen render + read-back of the frames
     int width() const { return out_w_; }
     int height() const { return out_h_; }
     const workspace::ExportTarget& target() const { return target_; }
@@ -60,6 +61,7 @@ private:
     std::optional<workspace::CaptionFont> font_;
     std::unique_ptr<workspace::ExportPipeline> pipeline_;
     int64_t next_ = 0;
+    double render_seconds_ = 0.0;
     bool entered_ = false, done_ = false;
     std::chrono::steady_clock::time_point start_;
     // the user's settings, restored by leave()

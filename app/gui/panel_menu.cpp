@@ -95,7 +95,7 @@ void status_line(AppState& s) {
         while (!text.empty() && ImGui::CalcTextSize((text + "...").c_str()).x > avail - 8.0f) text.pop_back();
         text += "...";
     }
-    ImGui::TextColored(s.status_error ? kErrorText : kDimText, "%s", text.c_str());
+    ImGui::TextColored(s.status_error ? error_text() : dim_text(), "%s", text.c_str());
     if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
@@ -113,7 +113,7 @@ void about(AppState& s) {
     if (ImGui::Begin("About convscope", &s.show_about, ImGuiWindowFlags_NoCollapse)) {
         ImGui::TextWrapped("convscope shows exactly how a convolution layer computes: every window, every "
                            "multiply-add, with PyTorch's own shapes and error messages.");
-        ImGui::TextColored(kDimText, "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
+        ImGui::TextColored(dim_text(), "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
                                      "weights (PyTorch or Keras layout), ONNX Conv nodes, and scene files.");
     }
     ImGui::End();

