@@ -232,6 +232,18 @@ def test_tensors(app, tmp):
     check(code == 0, "tensors: --force replaces them")
 
 
+def test_script_verbs(app, tmp):
+    d = os.path.join(tmp, "verbs")
+    os.makedirs(d)
+    script = "preset conv1d\nexport_tensors %s/t\nexport %s/a.gif --steps 0:4 --panel input\n" % (d, d)
+    code, _, err = run(app, ["--script", write(os.path.join(tmp, "verbs.txt"), script)])
+    check(code == 0, "script verbs export_tensors and export (exit %d %s)" % (code, err.strip()[-200:]))
+    ok = os.path.exists(d + "/t/output.npy") and np.load(d + "/t/input.npy").ndim == 3
+    check(ok and Image.open(d + "/a.gif").n_frames == 4, "the verbs wrote the Conv1d tensors and a 4-frame GIF")
+    code, _, err = run(app, ["--script", write(os.path.join(tmp, "verbs2.txt"), "export x.gif --scale 7\n")])
+    check(code == 1 and "--scale" in err, "a bad export verb is refused before anything runs (%s)" % err.strip()[-200:])
+
+
 def test_refusals(app, tmp):
     d = os.path.join(tmp, "ref")
     os.makedirs(d)
@@ -288,6 +300,7 @@ def main():
         test_gif_and_video(app, tmp)
         test_theme_and_caption(app, tmp)
         test_tensors(app, tmp)
+        test_script_verbs(app, tmp)
         test_refusals(app, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -90,6 +90,7 @@ struct ExportUi {
     std::string result;          // "exported ... " or the failure, shown in the status line
     std::array<char, 1024> tensor_dir{};
     std::string tensor_error, tensor_confirm;
+    DrawPanels draw;  // the window's panels (export_attach)
 };
 inline constexpr const char* kExportPanels[] = {"window", "input", "computation", "channel-sums", "feature-maps",
                                                 "filters", "layer", "relu-pool"};
@@ -105,6 +106,12 @@ bool export_running(const AppState& s);
 void draw_export_windows(AppState& s);
 void export_menu_items(AppState& s);  // inside File: Export... (Ctrl+E), Export tensors...
 void export_shortcuts(AppState& s);
+
+// Scripts: `export OUT [flags]` as a request (ExportError for unknown flags or values); the panels' draw function
+// the window registered with export_attach (main.cpp), used by the script verb to render frames.
+workspace::ExportRequest export_request_from_script(const std::vector<std::string>& args);
+void export_attach(AppState& s, DrawPanels draw);
+DrawPanels export_panel_drawer(AppState& s);
 
 // Runs a whole export (command line, scripts). Returns false with the message in `error`.
 bool run_export(AppState& s, const workspace::ExportRequest& request, const DrawPanels& draw, std::string& error);

@@ -246,6 +246,7 @@ int main(int argc, char** argv) {
         app_init(s, opt.asset_dir);
         s.show_frame_time = actions.empty();
         open_from_command_line(s, opt);
+        export_attach(s, draw_panels);
         ScriptRunner runner(std::move(actions));
         if (opt.bench_frames > 0) {
             app_wait_idle(s, 60.0);

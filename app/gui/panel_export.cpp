@@ -224,6 +224,19 @@ workspace::ExportRequest export_request_of(const AppState&, const ExportUi& ui) 
     return r;
 }
 
+workspace::ExportRequest export_request_from_script(const std::vector<std::string>& args) {
+    workspace::ExportRequest r;
+    std::vector<std::string> flags = {"--export"};
+    flags.insert(flags.end(), args.begin(), args.end());
+    for (size_t i = 0; i < flags.size();)
+        if (!workspace::parse_export_flag(flags, i, r))
+            throw workspace::ExportError("export: unknown option '" + flags[i] + "' (see --help)");
+    return r;
+}
+
+void export_attach(AppState& s, DrawPanels draw) { ui_of(s).draw = std::move(draw); }
+DrawPanels export_panel_drawer(AppState& s) { return ui_of(s).draw; }
+
 bool export_running(const AppState& s) { return s.export_ui && s.export_ui->job; }
 
 void export_between_frames(AppState& s, const DrawPanels& draw) {

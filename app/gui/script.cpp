@@ -1,6 +1,8 @@
 // Sections: parsing · settings · running · dump and screenshot
 #include "script.hpp"
 
+#include "export_render.hpp"
+
 #include <nlohmann/json.hpp>
 #include <stb_image_write.h>
 
@@ -31,6 +33,7 @@ const std::map<std::string, std::pair<size_t, size_t>> kVerbs = {
     {"open_image", {1, 1}},  {"open_cifar", {1, 1}}, {"pick", {1, 1}},       {"load_weights", {1, 3}},
     {"save_scene", {1, 2}},  {"open_scene", {1, 1}}, {"open_onnx", {1, 1}},  {"use_onnx", {1, 2}},
     {"expect_status", {0, 64}}, {"window", {2, 2}}, {"after", {1, 4}}, {"mouse", {1, 2}}, {"click", {2, 2}}, {"drop", {1, 8}},
+    {"export", {1, 24}},     {"export_tensors", {1, 2}},
 };
 
 bool index_list(const std::string& t, std::vector<int64_t>& out) {
@@ -96,6 +99,19 @@ bool check_args(const ScriptAction& a, std::string& why) {
         return true;
     };
     const std::string& v = a.verb;
+    if (v == "export") {
+        try {
+            export_request_from_script(a.args);
+        } catch (const std::exception& e) {
+            why = e.what();
+            return false;
+        }
+        return true;
+    }
+    if (v == "export_tensors" && a.args.size() == 2 && a.args[1] != "force") {
+        why = "export_tensors DIR [force]: the second word can only be 'force'";
+        return false;
+    }
     if (v == "set") {
         LayerEdit probe = default_edit();
         return apply_setting(probe, a.args[0], a.args[1], why);
@@ -459,6 +475,13 @@ void ScriptRunner::before_frame(AppState& s) {
         } else {
             (a.args[0] == "cifar" ? s.show_cifar : s.show_data) = a.args[1] == "on";
         }
+    } else if (v == "export" || v == "export_tensors") {
+        app_wait_idle(s, 60.0);
+        std::string why;
+        const bool ok = v == "export_tensors"
+                            ? export_scene_tensors(s, a.args[0], a.args.size() > 1, why)
+                            : run_export(s, export_request_from_script(a.args), export_panel_drawer(s), why);
+        if (!ok) return fail(a, why);
     } else if (v == "expect_status") {
         std::string want;
         for (const std::string& w : a.args) want += (want.empty() ? "" : " ") + w;

@@ -21,6 +21,9 @@
 //   open_onnx PATH | use_onnx NODE_INDEX [test_input] | open_scene PATH | save_scene PATH [overwrite]
 //   expect_status [TEXT]     the status line (last load/save outcome) contains TEXT
 //   window cifar|data|browser on|off   (browser on: the file browser, as for Load weights)
+//   export OUT [--panel NAME] [--steps A:B|all|row] [--granularity G] [--fps F] [--hold S] [--scale S]
+//          [--theme dark|light] [--caption] [--once] [--force]     as the --export command line (export_plan.hpp)
+//   export_tensors DIR [force]                                     as --export-tensors
 // Every action first waits for a load in progress and applies its result, so `open_cifar F` then `pick 7` works.
 // Blank lines and lines starting with # are ignored. Unknown lines are an error before anything runs.
 #pragma once
