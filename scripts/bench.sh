@@ -16,3 +16,4 @@ join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6, $7
 echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 is MaxPool2d (pool_fast); S8 is"
 echo "ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 (GEMM + col2im; cursor_ns = one gather state)"
 build/bench/bench_cifar
+scripts/bench_export.sh || echo "export benchmark skipped (needs build/convscope, xvfb-run, ffmpeg)"

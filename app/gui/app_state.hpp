@@ -157,6 +157,8 @@ struct FrameGeometry {
     void clear() { *this = FrameGeometry{}; }
 };
 
+struct ExportUi;  // export_render.hpp: File -> Export... and a running export
+
 struct AppState {
     // the layer as edited (may be invalid) and what conv_layer_check said about it
     LayerEdit edit;
@@ -241,6 +243,7 @@ struct AppState {
     std::array<char, 1024> lesson_path_text{};
     std::array<char, 256> lesson_answer_text{};
     bool request_relayout = false;  // the main loop places every panel at its slot again (a lesson started/ended)
+    std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
     std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
 
     void push(Intent i) { intents.push_back(std::move(i)); }

@@ -230,4 +230,70 @@ std::vector<uint8_t> gl_read_back_buffer(int width, int height) {
     return flipped;
 }
 
+// ---- offscreen target (export) ----
+
+namespace {
+struct Offscreen {
+    GLuint fbo = 0, color = 0;
+    int width = 0, height = 0;
+};
+Offscreen g_off;
+}  // namespace
+
+bool gl_offscreen_begin(int width, int height, std::string& error) {
+    if (g_off.fbo == 0 || g_off.width != width || g_off.height != height) {
+        gl_offscreen_free();
+        GLint max_rb = 0;
+        glGetIntegerv(GL_MAX_RENDERBUFFER_SIZE, &max_rb);
+        if (width < 1 || height < 1 || width > max_rb || height > max_rb) {
+            error = "cannot render " + std::to_string(width) + " x " + std::to_string(height) +
+                    " px offscreen: this OpenGL allows at most " + std::to_string(max_rb) + " px a side";
+            return false;
+        }
+        glGenFramebuffers(1, &g_off.fbo);
+        glGenRenderbuffers(1, &g_off.color);
+        glBindRenderbuffer(GL_RENDERBUFFER, g_off.color);
+        glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
+        glBindFramebuffer(GL_FRAMEBUFFER, g_off.fbo);
+        glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, g_off.color);
+        const GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+        glBindFramebuffer(GL_FRAMEBUFFER, 0);
+        if (status != GL_FRAMEBUFFER_COMPLETE || glGetError() == GL_OUT_OF_MEMORY) {
+            gl_offscreen_free();
+            error = "cannot render " + std::to_string(width) + " x " + std::to_string(height) +
+                    " px offscreen: OpenGL could not make the framebuffer (out of video memory?)";
+            return false;
+        }
+        g_off.width = width, g_off.height = height;
+    }
+    glBindFramebuffer(GL_FRAMEBUFFER, g_off.fbo);
+    glViewport(0, 0, width, height);
+    return true;
+}
+
+std::vector<uint8_t> gl_offscreen_read() {
+    const int width = g_off.width, height = g_off.height;
+    std::vector<uint8_t> rows(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
+    GLint last_pack = 4;
+    glGetIntegerv(GL_PACK_ALIGNMENT, &last_pack);
+    glReadBuffer(GL_COLOR_ATTACHMENT0);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rows.data());
+    glPixelStorei(GL_PACK_ALIGNMENT, last_pack);
+    const size_t stride = static_cast<size_t>(width) * 3;
+    std::vector<uint8_t> flipped(rows.size());
+    for (int y = 0; y < height; ++y)
+        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(height - 1 - y) * stride), stride,
+                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * stride));
+    return flipped;
+}
+
+void gl_offscreen_end() { glBindFramebuffer(GL_FRAMEBUFFER, 0); }
+
+void gl_offscreen_free() {
+    if (g_off.fbo) glDeleteFramebuffers(1, &g_off.fbo);
+    if (g_off.color) glDeleteRenderbuffers(1, &g_off.color);
+    g_off = Offscreen{};
+}
+
 }  // namespace convscope::gui

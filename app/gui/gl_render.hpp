@@ -64,4 +64,12 @@ void gl_clear(int width, int height, float r, float g, float b);
 // Reads the current back buffer (call before swapping) as tightly packed RGB rows, top row first.
 std::vector<uint8_t> gl_read_back_buffer(int width, int height);
 
+// Offscreen rendering (export): a framebuffer object of width x height (RGBA8) becomes the draw target until
+// gl_offscreen_end(); false with a message when GL refuses (size beyond GL_MAX_RENDERBUFFER_SIZE, out of memory).
+bool gl_offscreen_begin(int width, int height, std::string& error);
+// Reads the offscreen target as tightly packed RGB rows, top row first.
+std::vector<uint8_t> gl_offscreen_read();
+void gl_offscreen_end();   // back to the window's framebuffer
+void gl_offscreen_free();  // releases the framebuffer (export finished)
+
 }  // namespace convscope::gui

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app_state.hpp"
+#include "export_render.hpp"
 #include "gl_render.hpp"
 #include "panels.hpp"
 #include "platform.hpp"
@@ -28,6 +29,9 @@ struct Options {
     std::string open_path;   // positional: a picture, .npy, .onnx, scene .json or CIFAR file
     std::string cifar, scene;
     std::vector<int64_t> pick;
+    convscope::workspace::ExportRequest export_request;  // --export OUT and its options (export_plan.hpp)
+    std::string export_tensors;               // --export-tensors DIR
+    bool export_flags = false;
     std::string shader_dir = CONVSCOPE_SHADER_DIR;
     std::string asset_dir = CONVSCOPE_ASSET_DIR;
     std::string lesson;  // --lesson ID|FILE
@@ -48,12 +52,30 @@ const char* kUsage =
     "  --script FILE         run an action script (--help-script lists its actions), then exit (1 on a script error)\n"
     "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n"
     "  --settings-dir DIR    where the Recent list is kept (default: ~/.config/convscope for the window; scripted,\n"
-    "                        screenshot and benchmark runs keep no settings unless this names a folder)\n"
-    "  --help-script         print every script action with its arguments, then exit\n";
+    "                        screenshot, export and benchmark runs keep no settings unless this names a folder)\n"
+    "  --help-script         print every script action with its arguments, then exit\n"
+    "  --export OUT [--panel NAME] [--steps A:B|all|row] [--granularity position|channel|mac] [--fps F]\n"
+    "        [--hold SECONDS] [--scale 1-4] [--theme dark|light] [--caption] [--once] [--force]\n"
+    "                        export frames (OUT: .png, FOLDER/ or name_%05d.png, .gif, .mp4, .webm), exit 0/1\n"
+    "  --export-tensors DIR [--force]  write input/weight/bias/output/window .npy (PyTorch layout), exit 0/1\n"
+    "  (exports need a display: without one, run under xvfb-run -a -s '-screen 0 1280x800x24' convscope ...)\n";
 
 bool parse_args(int argc, char** argv, Options& o, std::string& error) {
+    const std::vector<std::string> args(argv, argv + argc);
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
+        try {
+            size_t next = static_cast<size_t>(i);
+            if (convscope::workspace::parse_export_flag(args, next, o.export_request)) {
+                o.export_flags = true;
+                i = static_cast<int>(next) - 1;
+                continue;
+            }
+        } catch (const convscope::workspace::ExportError& e) {
+            error = e.what();
+            o.export_flags = true;  // an export's option: exit 1, as for the export's other failures
+            return false;
+        }
         auto value = [&](std::string& out) {
             if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')) {
                 error = a + " needs a value" + (i + 1 < argc ? std::string(", got the option '") + argv[i + 1] + "'" : "");
@@ -86,6 +108,7 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
         else if (a == "--settings-dir") ok = value(o.settings_dir.emplace());
         else if (a == "--help-script") o.help_script = true;
         else if (a == "--lesson") ok = value(o.lesson);
+        else if (a == "--export-tensors") ok = value(o.export_tensors);
         else if (a == "--pick") {
             std::string v;
             ok = value(v);
@@ -114,6 +137,10 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
             return false;
         }
         if (!ok) return false;
+    }
+    if (o.export_flags && o.export_request.out.empty() && o.export_tensors.empty()) {
+        error = "--panel, --steps, --scale and the other export options need --export OUT";
+        return false;
     }
     if (!o.pick.empty() && o.cifar.empty()) {
         error = "--pick needs --cifar FILE";
@@ -156,6 +183,30 @@ void open_from_command_line(AppState& s, const Options& o) {
     if (!o.cifar.empty()) queue(FilePurpose::Cifar, o.cifar);
 }
 
+// --export-tensors and --export, after the scene and any script: 0 when every export was written.
+int run_command_line_exports(AppState& s, const Options& o) {
+    app_wait_loads(s, 120.0);
+    app_wait_idle(s, 60.0);
+    if (s.status_error) {
+        std::fprintf(stderr, "convscope: %s\n", s.status.c_str());
+        return 1;
+    }
+    std::string error;
+    if (!o.export_tensors.empty()) {
+        std::vector<std::string> written;
+        if (!export_scene_tensors(s, o.export_tensors, o.export_request.force, error, &written)) {
+            std::fprintf(stderr, "convscope: %s\n", error.c_str());
+            return 1;
+        }
+        for (const std::string& p : written) std::printf("wrote %s\n", p.c_str());
+    }
+    if (!o.export_request.out.empty() && !run_export(s, o.export_request, draw_panels, error)) {
+        std::fprintf(stderr, "convscope: %s\n", error.c_str());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,7 +214,7 @@ int main(int argc, char** argv) {
     std::string error;
     if (!parse_args(argc, argv, opt, error)) {
         std::fprintf(stderr, "convscope: %s\n%s", error.c_str(), kUsage);
-        return 2;
+        return opt.export_flags ? 1 : 2;
     }
     if (const std::string missing = script_actions_missing(); !missing.empty()) {
         std::fprintf(stderr, "convscope: script verbs without an action: %s\n", missing.c_str());
@@ -192,6 +243,8 @@ int main(int argc, char** argv) {
         actions.push_back({0, "frames", {std::to_string(opt.frames)}});
         actions.push_back({0, "screenshot", {opt.screenshot}});
     }
+    const bool exporting = !opt.export_request.out.empty() || !opt.export_tensors.empty();
+    if (exporting) actions.push_back({0, "frames", {std::to_string(opt.frames)}});
     const bool automated = !actions.empty() || opt.bench_frames > 0;
 
     PlatformConfig pc;
@@ -199,6 +252,9 @@ int main(int argc, char** argv) {
     pc.vsync = !automated;
     if (!platform_open(pc, error)) {
         std::fprintf(stderr, "convscope: %s\n", error.c_str());
+        if (exporting)
+            std::fprintf(stderr, "convscope: exports render the window offscreen and need a display; without one, "
+                                 "run: xvfb-run -a -s '-screen 0 1280x800x24' convscope ARGS...\n");
         return 1;
     }
     if (!gl_load_heatmap_program(opt.shader_dir, error)) {
@@ -217,6 +273,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "convscope: %s\n", s.status.c_str());
             exit_code = 1;
         }
+        export_attach(s, draw_panels);
         ScriptRunner runner(std::move(actions));
         if (exit_code != 0) platform_request_close();
         if (opt.bench_frames > 0) {
@@ -234,6 +291,7 @@ int main(int argc, char** argv) {
             last = now;
             if (frame > 0) frame_ms.push_back(dt * 1000.0);
             s.frame_ms = s.frame_ms * 0.9 + dt * 1000.0 * 0.1;
+            export_between_frames(s, draw_panels);  // File -> Export...: one export frame per iteration
             if (s.pending_ui_scale > 0.0f) {
                 platform_set_ui_scale(s.pending_ui_scale);
                 s.view.ui_scale = s.pending_ui_scale;
@@ -242,11 +300,12 @@ int main(int argc, char** argv) {
             }
             if (s.request_relayout) relayout_frames = 2, s.request_relayout = false;
             s.relayout = relayout_frames > 0;
-            if (!opt.script.empty() || !opt.screenshot.empty()) runner.before_frame(s);
+            if (!opt.script.empty() || !opt.screenshot.empty() || exporting) runner.before_frame(s);
             platform_begin_frame();
             for (std::string& p : platform_take_dropped_paths()) s.push(intent::OpenPath{std::move(p)});
             app_begin_frame(s, std::min(dt, 0.1));
-            draw_panels(s);
+            if (!export_running(s)) draw_panels(s);
+            draw_export_windows(s);
             platform_render();
             int w = 0, h = 0;
             platform_framebuffer_size(w, h);
@@ -254,8 +313,9 @@ int main(int argc, char** argv) {
             platform_swap();
             if (relayout_frames > 0) --relayout_frames;
             ++frame;
-            if ((!opt.script.empty() || !opt.screenshot.empty()) && runner.finished()) {
+            if ((!opt.script.empty() || !opt.screenshot.empty() || exporting) && runner.finished()) {
                 exit_code = runner.exit_code();
+                if (exit_code == 0 && exporting) exit_code = run_command_line_exports(s, opt);
                 break;
             }
             if (opt.bench_frames > 0 && frame > opt.bench_frames) {

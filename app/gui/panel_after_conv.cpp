@@ -54,10 +54,10 @@ const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
     ImGui::BeginTooltip();
     ImGui::Text("p%s = %s", index_text(dims, st.n, st.c, st.y, st.x).c_str(), value_text(st.value).c_str());
     if (p.mode == PoolMode::Max)
-        ImGui::TextColored(kDimText, "the largest of the %lld values of %s in its window (first one on a tie)",
+        ImGui::TextColored(dim_text(), "the largest of the %lld values of %s in its window (first one on a tie)",
                            static_cast<long long>(st.taps.size()), src);
     else
-        ImGui::TextColored(kDimText, "the mean of its window of %s", src);
+        ImGui::TextColored(dim_text(), "the mean of its window of %s", src);
     for (int64_t ky = 0; ky < p.kernel[0]; ++ky) {
         for (int64_t kx = 0; kx < p.kernel[1]; ++kx) {
             const int64_t t = ky * p.kernel[1] + kx;
@@ -67,7 +67,7 @@ const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
             char cellbuf[32];
             std::snprintf(cellbuf, sizeof cellbuf, "%8s", v.c_str());
             if (t == st.winner_tap)
-                ImGui::TextColored(kAccentText, "%s", cellbuf);
+                ImGui::TextColored(accent_text(), "%s", cellbuf);
             else
                 ImGui::TextUnformatted(cellbuf);
         }
@@ -78,12 +78,12 @@ const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
         ImGui::Text("winner: %s%s", src, index_text(dims, st.n, st.c, target->py, target->px).c_str());
     } else if (p.mode == PoolMode::Avg) {
         ImGui::Text("= %s / %lld", value_text(st.sum).c_str(), static_cast<long long>(st.divisor));
-        ImGui::TextColored(kDimText, "%s", st.divisor_text.c_str());
+        ImGui::TextColored(dim_text(), "%s", st.divisor_text.c_str());
         for (const PoolTap& tap : st.taps)
             if (tap.kind == PoolTapKind::Input && !target) target = &tap;
     }
     if (target)
-        ImGui::TextColored(kDimText, "click: move the conv cursor to y%s",
+        ImGui::TextColored(dim_text(), "click: move the conv cursor to y%s",
                            index_text(dims, st.n, st.c, target->py, target->px).c_str());
     ImGui::EndTooltip();
     return target;
@@ -124,7 +124,7 @@ void draw_after_conv_tab(AppState& s) {
     const std::string layers = after_layers_text(a.computed_settings, g.dims);
     if (!a.error.empty()) {
         ImGui::TextWrapped("y %s -> %s", shape_to_string(y_shape).c_str(), layers.c_str());
-        ImGui::PushStyleColor(ImGuiCol_Text, kErrorText);
+        ImGui::PushStyleColor(ImGuiCol_Text, error_text());
         ImGui::TextWrapped("RuntimeError: %s", a.error.c_str());
         ImGui::PopStyleColor();
         return;
@@ -135,13 +135,13 @@ void draw_after_conv_tab(AppState& s) {
     HeatmapStyle style = diverging_style(std::max(s.fmap_atlas.scale, a.abs_max));
     draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", a.non_finite);
     ImGui::SameLine();
-    ImGui::TextColored(kDimText, "(same colours as y)");
+    ImGui::TextColored(dim_text(), "(same colours as y)");
     if (a.pool) {
         bool read = false;
         for (int64_t y = 0; y < a.out_h && !read; ++y)
             for (int64_t x = 0; x < a.out_w && !read; ++x) read = window_reads(*a.pool, y, x, s.cs.y, s.cs.x);
         if (!read) {
-            ImGui::PushStyleColor(ImGuiCol_Text, kDimText);
+            ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
             ImGui::TextWrapped("y%s, the cursor's value, is in no window: the pooling drops it",
                                index_text(g.dims, s.cs.n, s.cs.c_out, s.cs.y, s.cs.x).c_str());
             ImGui::PopStyleColor();

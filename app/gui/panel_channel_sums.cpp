@@ -21,7 +21,7 @@ void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const st
     else
         ImGui::Text("%s at (%lld, %lld) = %s", label.c_str(), static_cast<long long>(yy), static_cast<long long>(xx), value_text(v).c_str());
     if (ci >= 0)
-        ImGui::TextColored(kDimText, "input channel %lld correlated with its kernel slice, no bias",
+        ImGui::TextColored(dim_text(), "input channel %lld correlated with its kernel slice, no bias",
                            static_cast<long long>(cs.c_out / g.c_out_per_group * g.c_in_per_group + ci));
     ImGui::EndTooltip();
 }
@@ -46,7 +46,7 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
     const float strip_h = std::min(cell, text_h), row_h = text_h + 3.0f;
     const float tw = cell * static_cast<float>(Wo);
     const ImVec2 p = ImGui::GetCursorScreenPos();
-    const ImU32 ink = IM_COL32(210, 210, 220, 255), yellow = IM_COL32(255, 221, 0, 255);
+    const ImU32 text_ink = ink(IM_COL32(210, 210, 220, 255)), yellow = ink(IM_COL32(255, 221, 0, 255));
     const float strip_x = p.x + label_w;
     auto strip = [&](int64_t ci, float y, const std::string& label) {  // ci = -1: the feature map
         const ImVec2 a(strip_x, y + (text_h - strip_h) * 0.5f), b(a.x + tw, a.y + strip_h);
@@ -73,12 +73,12 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
     y += row_h + 2.0f;
     for (int64_t ci = 0; ci < shown; ++ci, y += row_h) {
         const std::string label = partial_label(cs, group * cig + ci, ci);
-        dl->AddText(ImVec2(p.x, y), ink, ((ci == 0 ? "  " : "+ ") + label).c_str());
+        dl->AddText(ImVec2(p.x, y), text_ink, ((ci == 0 ? "  " : "+ ") + label).c_str());
         strip(ci, y, label);
     }
     std::string bias = shown < cig ? "+ ... (" + std::to_string(cig - shown) + " more, added the same way)  " : "";
     bias += s.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
-    dl->AddText(ImVec2(p.x, y), ink, bias.c_str());
+    dl->AddText(ImVec2(p.x, y), text_ink, bias.c_str());
     y += row_h;
     ImGui::Dummy(ImVec2(label_w + tw + 4.0f, y - p.y));
 }
@@ -162,12 +162,12 @@ void draw_channel_sums(AppState& s) {
                                                 : "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
             const std::string short_label = m.ci >= 0 ? "c=" + std::to_string(c) : label;
             const std::string& text = ImGui::CalcTextSize(label.c_str()).x <= tw + op_w - 4 ? label : short_label;
-            dl->AddText(ImVec2(m.a.x, p.y), m.ci >= 0 ? IM_COL32(210, 210, 220, 255) : IM_COL32(255, 221, 0, 255), text.c_str());
+            dl->AddText(ImVec2(m.a.x, p.y), m.ci >= 0 ? ink(IM_COL32(210, 210, 220, 255)) : ink(IM_COL32(255, 221, 0, 255)), text.c_str());
             dl->AddRect(ImVec2(m.a.x - 1, m.a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(120, 122, 135, 255));
             const ImVec2 px(m.a.x + static_cast<float>(cs.x) * cell, m.a.y + static_cast<float>(cs.y) * cell);
             outline(dl, px, ImVec2(px.x + cell, px.y + cell), kWindowColour, cell < 4.0f ? 1.0f : 2.0f);
             if (m.ci >= 0 && m.ci + 1 < shown)
-                dl->AddText(ImVec2(b.x + op_w * 0.5f - 4, mid), IM_COL32(235, 235, 240, 255), "+");
+                dl->AddText(ImVec2(b.x + op_w * 0.5f - 4, mid), ink(IM_COL32(235, 235, 240, 255)), "+");
             if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(m.a, b)) {
                 const ImVec2 mp = ImGui::GetMousePos();
                 const int64_t yy = std::clamp<int64_t>(static_cast<int64_t>((mp.y - m.a.y) / cell), 0, Ho - 1);
@@ -177,11 +177,11 @@ void draw_channel_sums(AppState& s) {
         }
         std::string bias = shown < cig ? "+ ... " : "";
         bias += s.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
-        dl->AddText(ImVec2(bias_x + 6, mid), IM_COL32(235, 235, 240, 255), bias.c_str());
-        dl->AddText(ImVec2(maps.back().a.x - op_w * 0.75f, mid), IM_COL32(235, 235, 240, 255), "=");
+        dl->AddText(ImVec2(bias_x + 6, mid), ink(IM_COL32(235, 235, 240, 255)), bias.c_str());
+        dl->AddText(ImVec2(maps.back().a.x - op_w * 0.75f, mid), ink(IM_COL32(235, 235, 240, 255)), "=");
         ImGui::Dummy(ImVec2(maps.back().a.x + tw - p.x + 4, label_h + th + 4));
         if (shown < cig)
-            ImGui::TextColored(kDimText, "(%lld more input channels are added the same way)", static_cast<long long>(cig - shown));
+            ImGui::TextColored(dim_text(), "(%lld more input channels are added the same way)", static_cast<long long>(cig - shown));
         ImGui::EndChild();
     }
     ImGui::End();

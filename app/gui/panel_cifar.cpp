@@ -25,7 +25,7 @@ void load_problem(AppState& s) {
         if (ImGui::Button("Cancel")) s.loader.cancel();
     }
     if (v.error.empty()) return;
-    ImGui::PushStyleColor(ImGuiCol_Text, kErrorText);
+    ImGui::PushStyleColor(ImGuiCol_Text, error_text());
     ImGui::TextWrapped("%s", v.error.c_str());
     ImGui::PopStyleColor();
     if (v.partial_records > 0) {
@@ -58,7 +58,7 @@ void header(AppState& s) {
     const CifarDataset& set = *v.set;
     ImGui::Text("%s: %s images, %s", file_name(v.path).c_str(), count_text(set.size()).c_str(),
                 set.variant == CifarVariant::Cifar10 ? "CIFAR-10" : "CIFAR-100 (fine labels)");
-    for (const std::string& w : set.warnings) ImGui::TextColored(kErrorText, "%s", w.c_str());
+    for (const std::string& w : set.warnings) ImGui::TextColored(error_text(), "%s", w.c_str());
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
     const std::string current = v.class_filter < 0 ? "every class" : set.label_names[static_cast<size_t>(v.class_filter)];
     if (ImGui::BeginCombo("class", current.c_str())) {
@@ -77,12 +77,12 @@ void header(AppState& s) {
         s.push(intent::PickCifar{v.selection, grey});
     else if (v.selection.empty())
         v.greyscale = grey;
-    ImGui::TextColored(kDimText, "click: one image; Ctrl+click: add/remove (the batch N). Batch:");
+    ImGui::TextColored(dim_text(), "click: one image; Ctrl+click: add/remove (the batch N). Batch:");
     ImGui::SameLine();
     std::string batch;
     for (size_t i = 0; i < v.selection.size() && i < 8; ++i) batch += (i ? ", " : "") + std::to_string(v.selection[i]);
     if (v.selection.size() > 8) batch += ", ...";
-    ImGui::TextColored(kAccentText, "%s", v.selection.empty() ? "(none)" : batch.c_str());
+    ImGui::TextColored(accent_text(), "%s", v.selection.empty() ? "(none)" : batch.c_str());
 }
 
 struct Thumb {

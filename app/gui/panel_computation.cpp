@@ -108,7 +108,7 @@ void draw_rows(AppState& s, ImDrawList* dl, const std::vector<ChannelRow>& rows,
 
 void draw_operator(ImDrawList* dl, ImVec2 p, float h, const char* op) {
     const ImVec2 ts = ImGui::CalcTextSize(op);
-    dl->AddText(ImVec2(p.x - ts.x * 0.5f, p.y + (h - ts.y) * 0.5f), IM_COL32(230, 230, 235, 255), op);
+    dl->AddText(ImVec2(p.x - ts.x * 0.5f, p.y + (h - ts.y) * 0.5f), ink(IM_COL32(230, 230, 235, 255)), op);
 }
 
 void draw_sum_line(AppState& s) {
@@ -141,7 +141,7 @@ void draw_computation(AppState& s) {
         const int64_t kH = g.kernel[0], kW = g.kernel[1];
         const int64_t group = cs.c_out / g.c_out_per_group;
         const std::string y_name = g.dims == 2 ? index_text("y", {cs.n, cs.c_out, cs.y, cs.x}) : index_text("y", {cs.n, cs.c_out, cs.x});
-        ImGui::TextColored(kAccentText, "%s", y_name.c_str());
+        ImGui::TextColored(accent_text(), "%s", y_name.c_str());
         ImGui::SameLine();
         ImGui::Text("= sum over %lld input channel%s of (window * w[%lld, c]) %s", static_cast<long long>(g.c_in_per_group),
                     g.c_in_per_group == 1 ? "" : "s", static_cast<long long>(cs.c_out),
@@ -182,7 +182,7 @@ void draw_computation(AppState& s) {
             const int64_t c = group * g.c_in_per_group + cs.ci;
             ImGui::Text("input channel c=%lld:", static_cast<long long>(c));
             ImGui::SameLine();
-            ImGui::TextColored(kDimText, "window of x[%lld, %lld]  *  kernel slice w[%lld, %lld]", static_cast<long long>(cs.n),
+            ImGui::TextColored(dim_text(), "window of x[%lld, %lld]  *  kernel slice w[%lld, %lld]", static_cast<long long>(cs.n),
                                static_cast<long long>(c), static_cast<long long>(cs.c_out), static_cast<long long>(cs.ci));
             const ImVec2 p = ImGui::GetCursorScreenPos();
             const float mw = cell * static_cast<float>(kW), mh = cell * static_cast<float>(kH);
@@ -197,11 +197,11 @@ void draw_computation(AppState& s) {
             draw_operator(dl, ImVec2(r.products.x - op_w * 0.5f, r.products.y), mh, "=");
             const std::string sum = channel_done(s, cs.ci) ? value_text(cs.channels[static_cast<size_t>(cs.ci)].sum) : "...";
             const ImVec2 sp(r.products.x + mw + 10, r.products.y + mh * 0.5f - ImGui::GetFontSize());
-            dl->AddText(sp, IM_COL32(230, 230, 235, 255), "sum of products");
-            dl->AddText(ImVec2(sp.x, sp.y + ImGui::GetFontSize() * 1.1f), IM_COL32(230, 230, 235, 255), "(channel sum) =");
+            dl->AddText(sp, ink(IM_COL32(230, 230, 235, 255)), "sum of products");
+            dl->AddText(ImVec2(sp.x, sp.y + ImGui::GetFontSize() * 1.1f), ink(IM_COL32(230, 230, 235, 255)), "(channel sum) =");
             dl->AddText(ImVec2(sp.x, sp.y + 2.2f * ImGui::GetFontSize()), IM_COL32(255, 221, 0, 255), sum.c_str());
             ImGui::Dummy(ImVec2(avail, r.products.y + mh + 6 - p.y));
-            ImGui::PushStyleColor(ImGuiCol_Text, kDimText);
+            ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
             ImGui::TextWrapped("* is element-wise: each input tap times the weight at the same (ky, kx); no kernel flip "
                                "(PyTorch's 'convolution' is a cross-correlation). Hatched taps are padding.");
             ImGui::PopStyleColor();
@@ -236,19 +236,19 @@ void draw_computation(AppState& s) {
             const int64_t c = group * g.c_in_per_group + r.ci;
             const float y = r.window.y - 3;
             const std::string label = "c=" + std::to_string(c);
-            dl->AddText(ImVec2(top.x, y + (row_h - ImGui::GetFontSize()) * 0.5f), IM_COL32(210, 210, 220, 255), label.c_str());
+            dl->AddText(ImVec2(top.x, y + (row_h - ImGui::GetFontSize()) * 0.5f), ink(IM_COL32(210, 210, 220, 255)), label.c_str());
             draw_operator(dl, ImVec2(r.window.x + mw + op_w * 0.5f, r.window.y), mh, "*");
             draw_operator(dl, ImVec2(r.kernel.x + mw + op_w * 0.5f, r.window.y), mh, "=");
             const bool done = channel_done(s, r.ci);
             const std::string t = "sum " + (done ? value_text(cs.channels[static_cast<size_t>(r.ci)].sum) : std::string("..."));
             dl->AddText(ImVec2(r.products.x + mw + 8, y + (row_h - ImGui::GetFontSize()) * 0.5f),
-                        done ? IM_COL32(230, 230, 235, 255) : IM_COL32(130, 130, 140, 255), t.c_str());
+                        done ? ink(IM_COL32(230, 230, 235, 255)) : ink(IM_COL32(130, 130, 140, 255)), t.c_str());
         }
         ImGui::Dummy(ImVec2(avail, row_h * static_cast<float>(g.c_in_per_group)));
         ImGui::Separator();
         ImGui::Text("sum of the %lld channel sums%s", static_cast<long long>(g.c_in_per_group), s.scene->edit.layer.bias ? " + bias" : "");
         draw_sum_line(s);
-        ImGui::TextColored(kDimText, "(the cursor's own numbers: CursorState, not recomputed by the UI)");
+        ImGui::TextColored(dim_text(), "(the cursor's own numbers: CursorState, not recomputed by the UI)");
         ImGui::EndChild();
     }
     ImGui::End();

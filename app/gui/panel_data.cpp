@@ -37,7 +37,7 @@ std::string weights_text(const AppState& s) {
 }
 
 void input_section(AppState& s) {
-    ImGui::TextColored(kAccentText, "Input");
+    ImGui::TextColored(accent_text(), "Input");
     ImGui::TextWrapped("%s", input_text(s).c_str());
     if (ImGui::Button("Open image...")) app_open_browser(s, FilePurpose::Image);
     ImGui::SameLine();
@@ -66,10 +66,10 @@ void input_section(AppState& s) {
 }
 
 void weights_section(AppState& s) {
-    ImGui::TextColored(kAccentText, "Weights");
+    ImGui::TextColored(accent_text(), "Weights");
     ImGui::TextWrapped("%s", weights_text(s).c_str());
     if (!s.weights_info.text.empty()) ImGui::TextWrapped("%s", s.weights_info.text.c_str());
-    for (const std::string& n : s.weights_info.notices) ImGui::TextColored(kDimText, "%s", n.c_str());
+    for (const std::string& n : s.weights_info.notices) ImGui::TextColored(dim_text(), "%s", n.c_str());
     if (ImGui::Button("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
     ImGui::SameLine();
     if (ImGui::Button("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
@@ -79,8 +79,8 @@ void onnx_section(AppState& s) {
     OnnxView& v = s.onnx;
     if (!v.data) return;
     const OnnxModel& m = v.data->model;
-    ImGui::TextColored(kAccentText, "ONNX %s", file_name(v.data->path).c_str());
-    ImGui::TextColored(kDimText, "producer %s %s, IR %lld", m.producer_name.c_str(), m.producer_version.c_str(),
+    ImGui::TextColored(accent_text(), "ONNX %s", file_name(v.data->path).c_str());
+    ImGui::TextColored(dim_text(), "producer %s %s, IR %lld", m.producer_name.c_str(), m.producer_version.c_str(),
                        static_cast<long long>(m.ir_version));
     if (!v.data->test_note.empty()) ImGui::TextWrapped("%s", v.data->test_note.c_str());
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp |
@@ -107,7 +107,7 @@ void onnx_section(AppState& s) {
             for (const OnnxAttribute& a : n.attributes) attrs += (attrs.empty() ? "" : ", ") + a.name + "=" + a.value_text;
             ImGui::TextWrapped("%s", attrs.empty() ? "(defaults)" : attrs.c_str());
             ImGui::TableNextColumn();
-            if (!n.problem.empty()) ImGui::TextColored(kErrorText, "%s", n.problem.c_str());
+            if (!n.problem.empty()) ImGui::TextColored(error_text(), "%s", n.problem.c_str());
             ImGui::PopID();
         }
         ImGui::EndTable();
@@ -121,7 +121,7 @@ void onnx_section(AppState& s) {
     }
     if (!v.note.empty()) ImGui::TextWrapped("%s", v.note.c_str());
     if (v.max_diff)
-        ImGui::TextColored(*v.max_diff <= 1e-4f ? kAccentText : kErrorText, "max |y - output_0.pb| = %.3g",
+        ImGui::TextColored(*v.max_diff <= 1e-4f ? accent_text() : error_text(), "max |y - output_0.pb| = %.3g",
                            static_cast<double>(*v.max_diff));
 }
 
@@ -134,7 +134,7 @@ void draw_data(AppState& s) {
     ImGui::SetNextWindowSize(ImVec2(d.x * 0.48f, d.y * 0.62f), ImGuiCond_FirstUseEver);
     if (ImGui::Begin("Data", &s.show_data, kPanelFlags)) {
         if (!s.status.empty()) {
-            ImGui::PushStyleColor(ImGuiCol_Text, s.status_error ? kErrorText : kDimText);
+            ImGui::PushStyleColor(ImGuiCol_Text, s.status_error ? error_text() : dim_text());
             ImGui::TextWrapped("%s", s.status.c_str());
             ImGui::PopStyleColor();
             ImGui::Separator();
@@ -150,7 +150,7 @@ void draw_data(AppState& s) {
         if (ImGui::Button("Save scene as...")) app_open_browser(s, FilePurpose::SaveScene);
         if (!s.scene_path.empty()) {
             ImGui::SameLine();
-            ImGui::TextColored(kDimText, "%s", s.scene_path.c_str());
+            ImGui::TextColored(dim_text(), "%s", s.scene_path.c_str());
         }
     }
     ImGui::End();

@@ -104,7 +104,7 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
         dl->AddText(ImVec2(p.x, bottom + 2), item_colour(n), one_line.c_str());
     } else {  // too wide for the thumbnail column: the hidden-channel count goes under the name
         dl->AddText(ImVec2(p.x, bottom + 2), item_colour(n), name.c_str());
-        dl->AddText(ImVec2(p.x, bottom + 2 + ImGui::GetTextLineHeight()), ImGui::GetColorU32(kDimText), more.c_str());
+        dl->AddText(ImVec2(p.x, bottom + 2 + ImGui::GetTextLineHeight()), ImGui::GetColorU32(dim_text()), more.c_str());
     }
     const float mid = p.y + 12.0f;
     dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid), item_colour(n));
@@ -153,7 +153,7 @@ void draw_conv_maps(AppState& s) {
                         static_cast<long long>(n), shape_to_string(per_item).c_str());
             if (g.n > 1) {
                 ImGui::SameLine();
-                ImGui::TextColored(kDimText, "(made from x[%lld] only)", static_cast<long long>(n));
+                ImGui::TextColored(dim_text(), "(made from x[%lld] only)", static_cast<long long>(n));
             }
             ImGui::Unindent(14);
             const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -222,11 +222,11 @@ void draw_conv_maps(AppState& s) {
                 if (pos <= revealed)
                     ImGui::Text("= %s", value_text(s.output->y[pos]).c_str());
                 else
-                    ImGui::TextColored(kDimText, "not computed yet (value %s)", value_text(s.output->y[pos]).c_str());
+                    ImGui::TextColored(dim_text(), "not computed yet (value %s)", value_text(s.output->y[pos]).c_str());
                 if (t.c < s.scene->designed_filters)
-                    ImGui::TextColored(kAccentText, "filter %lld: %s", static_cast<long long>(t.c),
+                    ImGui::TextColored(accent_text(), "filter %lld: %s", static_cast<long long>(t.c),
                                        s.scene->filter_names[static_cast<size_t>(t.c)].c_str());
-                ImGui::TextColored(kDimText, "click: move the cursor here");
+                ImGui::TextColored(dim_text(), "click: move the cursor here");
                 ImGui::EndTooltip();
                 if (ImGui::IsMouseClicked(0)) s.push(intent::MoveCursor{t.n, t.c, y, x});
             }

@@ -121,9 +121,9 @@ void draw_file_browser(AppState& s) {
     if (b.listed_dir != b.dir) list_dir(b);
     bool close = false;
 
-    ImGui::TextColored(kAccentText, "%s", title(b.purpose));
+    ImGui::TextColored(accent_text(), "%s", title(b.purpose));
     ImGui::SameLine();
-    ImGui::TextColored(kDimText, "(%s)", purpose_extensions(b.purpose));
+    ImGui::TextColored(dim_text(), "(%s)", purpose_extensions(b.purpose));
     if (ImGui::Button("Up")) go_to(b, fs::path(b.dir).parent_path());
     ImGui::SameLine();
     if (ImGui::Button("Home"))
@@ -147,7 +147,7 @@ void draw_file_browser(AppState& s) {
     const float list_h = std::max(80.0f, ImGui::GetContentRegionAvail().y - bottom);
     const float recent_w = ImGui::GetContentRegionAvail().x * 0.3f;
     ImGui::BeginChild("##recent", ImVec2(recent_w, list_h), true);
-    ImGui::TextColored(kDimText, "Recent");
+    ImGui::TextColored(dim_text(), "Recent");
     int shown = 0;
     for (size_t i = 0; i < s.recent.size(); ++i) {
         const RecentFile& r = s.recent[i];
@@ -163,11 +163,11 @@ void draw_file_browser(AppState& s) {
         ImGui::PopID();
         ++shown;
     }
-    if (shown == 0) ImGui::TextColored(kDimText, "(none yet)");
+    if (shown == 0) ImGui::TextColored(dim_text(), "(none yet)");
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("##entries", ImVec2(0, list_h), true);
-    if (!b.list_error.empty()) ImGui::TextColored(kErrorText, "%s", b.list_error.c_str());
+    if (!b.list_error.empty()) ImGui::TextColored(error_text(), "%s", b.list_error.c_str());
     const std::string dir = b.dir;
     for (size_t i = 0; i < b.entries.size(); ++i) {
         const FileBrowser::Entry& e = b.entries[i];
@@ -186,7 +186,7 @@ void draw_file_browser(AppState& s) {
         }
         if (!e.directory) {
             ImGui::SameLine(ImGui::GetContentRegionAvail().x * 0.78f);
-            ImGui::TextColored(kDimText, "%s", size_text(e.size).c_str());
+            ImGui::TextColored(dim_text(), "%s", size_text(e.size).c_str());
         }
         ImGui::PopID();
     }
@@ -205,7 +205,7 @@ void draw_file_browser(AppState& s) {
                                  b.bias_text.data(), b.bias_text.size());
     }
     if (!b.confirm_overwrite.empty()) {
-        ImGui::TextColored(kErrorText, "%s exists.", file_name(b.confirm_overwrite).c_str());
+        ImGui::TextColored(error_text(), "%s exists.", file_name(b.confirm_overwrite).c_str());
         ImGui::SameLine();
         if (ImGui::Button("Overwrite")) {
             set_path(b, b.confirm_overwrite);

@@ -32,10 +32,10 @@ void draw_filters(AppState& s) {
                     "Click a filter to select that output channel. Dots mark the designed filters; the rest are "
                     "PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).");
         if (cs.c_out < s.scene->designed_filters)
-            ImGui::TextColored(kAccentText, "filter %lld: %s", static_cast<long long>(cs.c_out),
+            ImGui::TextColored(accent_text(), "filter %lld: %s", static_cast<long long>(cs.c_out),
                                s.scene->filter_names[static_cast<size_t>(cs.c_out)].c_str());
         else
-            ImGui::TextColored(kDimText, "filter %lld: random (PyTorch init)", static_cast<long long>(cs.c_out));
+            ImGui::TextColored(dim_text(), "filter %lld: random (PyTorch init)", static_cast<long long>(cs.c_out));
 
         ImGui::BeginChild("##filters", ImVec2(0, 0), false);
         ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -93,8 +93,8 @@ void draw_filters(AppState& s) {
                 ImGui::BeginTooltip();
                 ImGui::Text("%s  (filter %lld, input channel %lld of its group)", slice_label(o, i, g.dims).c_str(),
                             static_cast<long long>(o), static_cast<long long>(i));
-                if (o < s.scene->designed_filters) ImGui::TextColored(kAccentText, "%s", s.scene->filter_names[static_cast<size_t>(o)].c_str());
-                ImGui::TextColored(kDimText, "click: select output channel %lld", static_cast<long long>(o));
+                if (o < s.scene->designed_filters) ImGui::TextColored(accent_text(), "%s", s.scene->filter_names[static_cast<size_t>(o)].c_str());
+                ImGui::TextColored(dim_text(), "click: select output channel %lld", static_cast<long long>(o));
                 ImGui::EndTooltip();
                 if (ImGui::IsMouseClicked(0)) s.push(intent::SelectOutputChannel{o});
             }

@@ -201,7 +201,7 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
         if (!rgb) {
             ImGui::Text("= %s", value_text(s.scene->x[((n * g.c_in + ch) * H + sy) * W + sx]).c_str());
             s.push(intent::HoverInput{n, c, sy, sx});
-            ImGui::TextColored(kDimText, "feeds %zu output values (outlined in Feature maps)", s.hover_hits.size());
+            ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)", s.hover_hits.size());
         }
         if (pad) {
             const ImVec2 a = cell_min(sy + pb0, sx + pb1);
@@ -230,7 +230,7 @@ void draw_input(AppState& s) {
         ImGui::SliderFloat("zoom##input", &s.view.input_zoom, 0.0f, 40.0f, s.view.input_zoom > 0 ? "%.0f px" : "fit");
         if (split) ImGui::TextWrapped("%s", s.scene->image_kind.c_str());
         if (g.pad_begin[0] + g.pad_begin[1] + g.pad_end[0] + g.pad_end[1] > 0) {
-            ImGui::TextColored(kDimText, "hatched ring = padding (%s)%s", padding_mode_name(g.mode),
+            ImGui::TextColored(dim_text(), "hatched ring = padding (%s)%s", padding_mode_name(g.mode),
                                g.mode == PaddingMode::Zeros ? ": reads 0" : ": copies real pixels, hover to see which");
         }
         ImGui::BeginChild("##inputs", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
@@ -269,7 +269,7 @@ void draw_input(AppState& s) {
                     const ImVec2 p(origin.x + 56.0f, origin.y + static_cast<float>(c) * l.cell);
                     const std::string label = "x[" + std::to_string(n) + "," + std::to_string(c) + "]";
                     if (l.cell >= ImGui::GetFontSize() * 0.8f)
-                        dl->AddText(ImVec2(origin.x, p.y + (l.cell - ImGui::GetFontSize()) * 0.5f), IM_COL32(200, 200, 210, 255), label.c_str());
+                        dl->AddText(ImVec2(origin.x, p.y + (l.cell - ImGui::GetFontSize()) * 0.5f), ink(IM_COL32(200, 200, 210, 255)), label.c_str());
                     draw_channel(s, dl, n, c, p, l.cell);
                     hovered_any |= ImGui::IsMouseHoveringRect(p, ImVec2(p.x + Wp * l.cell, p.y + l.cell));
                     max_y = std::max(max_y, p.y + l.cell);
@@ -289,7 +289,7 @@ void draw_input(AppState& s) {
                                                     channel_suffix(c, g.c_in, g.dims);
                     if (c >= 0 && c / g.c_in_per_group != s.cs.c_out / g.c_out_per_group) label += " (other group)";
                     dl->PushClipRect(p, ImVec2(p.x + tw + gap - 2, p.y + l.label_h), true);  // not into the next tile's label
-                    dl->AddText(p, IM_COL32(210, 210, 220, 255), label.c_str());
+                    dl->AddText(p, ink(IM_COL32(210, 210, 220, 255)), label.c_str());
                     dl->PopClipRect();
                     const ImVec2 q(p.x, p.y + l.label_h);
                     draw_channel(s, dl, n, c, q, l.cell);

@@ -76,7 +76,7 @@ void draw_presets(AppState& s) {
     if (i % 2 == 1) ImGui::NewLine();
     for (const Preset& p : s.presets) {
         if (p.key != s.preset_key) continue;
-        ImGui::PushStyleColor(ImGuiCol_Text, kDimText);
+        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("%s", p.lesson.c_str());
         ImGui::PopStyleColor();
         if (!p.compare_key.empty()) {
@@ -136,7 +136,7 @@ void draw_settings(AppState& s) {
         changed = true;
     }
 
-    ImGui::TextColored(kAccentText, "input x %s", L.dims == 1 ? "(N, C, L)" : "(N, C, H, W)");
+    ImGui::TextColored(accent_text(), "input x %s", L.dims == 1 ? "(N, C, L)" : "(N, C, H, W)");
     ImGui::SameLine();
     InputSpec& in = e.input;
     changed |= ImGui::Checkbox("C = in_channels", &in.c_follows_layer);
@@ -162,14 +162,14 @@ void draw_settings(AppState& s) {
 void draw_result(AppState& s) {
     if (!s.edit_error.empty()) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
-        ImGui::PushStyleColor(ImGuiCol_Text, kErrorText);
+        ImGui::PushStyleColor(ImGuiCol_Text, error_text());
         // convscope's own limits are not PyTorch errors: no "RuntimeError:" before them
         const bool app_limit = s.edit_error.rfind("Too large", 0) == 0 || s.edit_error.rfind("convscope ", 0) == 0;
         ImGui::TextWrapped("%s%s", app_limit ? "" : "RuntimeError: ", s.edit_error.c_str());
         ImGui::PopStyleColor();
         const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y);
         s.geometry.error_text = OutlineRect{0, 0, p0, p1};
-        ImGui::PushStyleColor(ImGuiCol_Text, kDimText);
+        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("Still showing the last valid layer:");
         ImGui::PopStyleColor();
     }
@@ -181,7 +181,7 @@ void draw_result(AppState& s) {
                        shape_to_string(g.output_shape_torch()).c_str());
     ImGui::PopFont();
     ImGui::Spacing();
-    ImGui::TextColored(kAccentText, "Output size");
+    ImGui::TextColored(accent_text(), "Output size");
     ImGui::PushFont(mono_font());
     if (g.dims == 2) {
         ImGui::TextWrapped("%s", conv_formula_text(g, 0).c_str());
@@ -192,7 +192,7 @@ void draw_result(AppState& s) {
     ImGui::PopFont();
     const int64_t wcount = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
     const int64_t bcount = sc.edit.layer.bias ? g.c_out : 0;
-    ImGui::TextColored(kAccentText, "Parameters: %s", count_text(wcount + bcount).c_str());
+    ImGui::TextColored(accent_text(), "Parameters: %s", count_text(wcount + bcount).c_str());
     const std::string kernel =
         g.dims == 2 ? std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1]) : std::to_string(g.kernel[1]);
     ImGui::TextWrapped("weight %s = %lld x %lld x %s = %s;  bias %s", shape_to_string(sc.edit.layer.weight_shape()).c_str(),
@@ -203,7 +203,7 @@ void draw_result(AppState& s) {
     if (s.pending) {
         ImGui::ProgressBar(s.worker.progress(), ImVec2(-1, 0), "computing the new layer...");
     }
-    if (!s.notice.empty()) ImGui::TextColored(kErrorText, "%s", s.notice.c_str());
+    if (!s.notice.empty()) ImGui::TextColored(error_text(), "%s", s.notice.c_str());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include <string>
 
+#include "export_render.hpp"
 #include "panels.hpp"
+#include "platform.hpp"
 #include "widgets.hpp"
 
 namespace convscope::gui {
@@ -24,6 +26,7 @@ void handle_shortcuts(AppState& s) {
             save(s);
     }
     if (ImGui::IsKeyPressed('O', false)) app_open_browser(s, FilePurpose::Scene);
+    export_shortcuts(s);
 }
 
 void file_menu(AppState& s) {
@@ -36,6 +39,9 @@ void file_menu(AppState& s) {
     if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s, FilePurpose::Scene);
     if (ImGui::MenuItem("Save scene", "Ctrl+S")) save(s);
     if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) app_open_browser(s, FilePurpose::SaveScene);
+    ImGui::Separator();
+    export_menu_items(s);
+    ImGui::Separator();
     if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
         for (size_t i = 0; i < s.recent.size(); ++i) {
             const RecentFile& r = s.recent[i];
@@ -69,6 +75,11 @@ void view_menu(AppState& s) {
         }
         ImGui::EndMenu();
     }
+    if (ImGui::BeginMenu("Theme")) {
+        if (ImGui::MenuItem("Dark", nullptr, !platform_light_theme())) platform_set_light_theme(false);
+        if (ImGui::MenuItem("Light (slides, print)", nullptr, platform_light_theme())) platform_set_light_theme(true);
+        ImGui::EndMenu();
+    }
 }
 
 void status_line(AppState& s) {
@@ -85,7 +96,7 @@ void status_line(AppState& s) {
         while (!text.empty() && ImGui::CalcTextSize((text + "...").c_str()).x > avail - 8.0f) text.pop_back();
         text += "...";
     }
-    ImGui::TextColored(s.status_error ? kErrorText : kDimText, "%s", text.c_str());
+    ImGui::TextColored(s.status_error ? error_text() : dim_text(), "%s", text.c_str());
     if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
@@ -103,7 +114,7 @@ void about(AppState& s) {
     if (ImGui::Begin("About convscope", &s.show_about, ImGuiWindowFlags_NoCollapse)) {
         ImGui::TextWrapped("convscope shows exactly how a convolution layer computes: every window, every "
                            "multiply-add, with PyTorch's own shapes and error messages.");
-        ImGui::TextColored(kDimText, "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
+        ImGui::TextColored(dim_text(), "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
                                      "weights (PyTorch or Keras layout), ONNX Conv nodes, and scene files.");
     }
     ImGui::End();

@@ -75,10 +75,10 @@ void draw_playback(AppState& s) {
         ImGui::SameLine();
         ImGui::Text("step %s / %s", count_text(s.step + 1).c_str(), count_text(count).c_str());
         ImGui::SameLine();
-        ImGui::TextColored(kAccentText, "%s", position_text(s).c_str());
+        ImGui::TextColored(accent_text(), "%s", position_text(s).c_str());
         if (s.show_frame_time) {
             ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize("00.0 ms/frame").x);
-            ImGui::TextColored(kDimText, "%.1f ms/frame", s.frame_ms);
+            ImGui::TextColored(dim_text(), "%.1f ms/frame", s.frame_ms);
         }
     }
     ImGui::End();

@@ -4,7 +4,10 @@
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 
+#include <algorithm>
+#include <cfloat>
 #include <cstdio>
+#include <iterator>
 #include <filesystem>
 #include <optional>
 #include <utility>
@@ -27,6 +30,9 @@ const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 
 std::vector<std::string> g_dropped;
 std::optional<ImVec2> g_held_mouse;  // platform_hold_mouse
 int g_click_frames = 0;              // platform_click_mouse: 2 = button down next frame, 1 = up again
+int g_override_w = 0, g_override_h = 0;  // platform_set_display_override
+bool g_light = false;
+float g_ui_scale = 1.0f;
 
 void glfw_drop(GLFWwindow*, int count, const char** paths) {
     for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
@@ -123,21 +129,53 @@ bool platform_should_close() { return glfwWindowShouldClose(g_window) != 0; }
 void platform_request_close() { glfwSetWindowShouldClose(g_window, GLFW_TRUE); }
 double platform_time() { return glfwGetTime(); }
 
+static void apply_theme_colours(ImGuiStyle& style) {
+    if (!g_light) return;
+    ImGuiStyle light;
+    ImGui::StyleColorsLight(&light);
+    std::copy(std::begin(light.Colors), std::end(light.Colors), std::begin(style.Colors));
+    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.96f, 1.0f);
+    style.Colors[ImGuiCol_ChildBg] = ImVec4(0.97f, 0.97f, 0.96f, 0.0f);
+    style.Colors[ImGuiCol_Text] = ImVec4(0.08f, 0.08f, 0.10f, 1.0f);
+    style.Colors[ImGuiCol_TitleBgActive] = ImVec4(0.72f, 0.80f, 0.92f, 1.0f);
+    style.Colors[ImGuiCol_TitleBg] = ImVec4(0.84f, 0.87f, 0.92f, 1.0f);
+}
+
 void platform_set_ui_scale(float scale) {
     ImGuiStyle& style = ImGui::GetStyle();
     style = g_base_style;
     style.ScaleAllSizes(scale);
+    apply_theme_colours(style);
+    g_ui_scale = scale;
     build_fonts(scale);
     ImGui_ImplOpenGL3_DestroyFontsTexture();
     ImGui_ImplOpenGL3_CreateFontsTexture();
 }
+
+void platform_set_display_override(int width, int height) { g_override_w = width, g_override_h = height; }
+
+void platform_set_light_theme(bool light) {
+    if (light == g_light) return;
+    g_light = light;
+    ImGuiStyle& style = ImGui::GetStyle();  // sizes stay; colours from the dark base, then the light ones
+    std::copy(std::begin(g_base_style.Colors), std::end(g_base_style.Colors), std::begin(style.Colors));
+    apply_theme_colours(style);
+}
+
+bool platform_light_theme() { return g_light; }
+float platform_ui_scale() { return g_ui_scale; }
 
 void platform_begin_frame() {
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGuiIO& io = ImGui::GetIO();
-    if (g_held_mouse) io.MousePos = *g_held_mouse;
+    if (g_override_w > 0) {
+        io.DisplaySize = ImVec2(static_cast<float>(g_override_w), static_cast<float>(g_override_h));
+        io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
+        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        for (bool& down : io.MouseDown) down = false;
+    } else if (g_held_mouse) io.MousePos = *g_held_mouse;
     if (g_click_frames > 0) io.MouseDown[0] = g_click_frames-- == 2;  // down one frame, then up
     ImGui::NewFrame();
 }
@@ -151,9 +189,12 @@ void platform_click_mouse(float x, float y) {
 
 void platform_render() {
     ImGui::Render();
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(g_window, &w, &h);
-    gl_clear(w, h, 0.07f, 0.07f, 0.08f);
+    int w = g_override_w, h = g_override_h;
+    if (w <= 0) glfwGetFramebufferSize(g_window, &w, &h);
+    if (g_light)
+        gl_clear(w, h, 0.93f, 0.93f, 0.92f);
+    else
+        gl_clear(w, h, 0.07f, 0.07f, 0.08f);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     gl_end_frame_styles();
 }

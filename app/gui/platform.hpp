@@ -33,6 +33,13 @@ void platform_release_mouse();
 // Scripts: a left click at (x, y): the button is down for the next frame and up again in the one after.
 void platform_click_mouse(float x, float y);
 void platform_render();        // ImGui::Render + draws it into the back buffer (not swapped yet)
+// Export: from the next platform_begin_frame on, ImGui lays out a display of width x height (the offscreen
+// target), the mouse is away, and platform_render draws at that size; (0, 0) returns to the window.
+void platform_set_display_override(int width, int height);
+// Export: the theme of the whole UI (ImGui's colours and the clear colour). Panels ask platform_light_theme().
+void platform_set_light_theme(bool light);
+bool platform_light_theme();
+float platform_ui_scale();     // the scale fonts were last built at
 void platform_swap();
 void platform_framebuffer_size(int& width, int& height);
 // Paths of files dropped on the window since the last call.

@@ -1,6 +1,8 @@
 // Sections: the action table · running · dump and screenshot
 #include "script.hpp"
 
+#include "export_render.hpp"
+
 #include <nlohmann/json.hpp>
 #include <stb_image_write.h>
 
@@ -218,6 +220,16 @@ const std::map<std::string_view, Action>& actions() {
              } else {
                  (w == "cifar" ? r.s.show_cifar : w == "data" ? r.s.show_data : r.s.show_lessons) = on;
              }
+         }},
+        {"export",
+         [](Run& r) {
+             app_wait_idle(r.s, 60.0);
+             run_export(r.s, export_request_from_script(r.a.args), export_panel_drawer(r.s), r.error);
+         }},
+        {"export_tensors",
+         [](Run& r) {
+             app_wait_idle(r.s, 60.0);
+             export_scene_tensors(r.s, r.a.args[0], r.a.args.size() > 1, r.error);
          }},
         {"lesson",
          [](Run& r) {

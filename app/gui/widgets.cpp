@@ -101,6 +101,8 @@ void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, 
     heatmap_begin(dl, ramp_style);
     dl->AddImage(ramp.id(), ImVec2(p0.x, p0.y + dy), ImVec2(p1.x, p1.y + dy), ramp.uv0(0), ramp.uv1(0));
     heatmap_end(dl);
+    if (light_theme())  // the ramp's white middle needs an edge on a white page
+        dl->AddRect(ImVec2(p0.x - 1, p0.y + dy - 1), ImVec2(p1.x + 1, p1.y + dy + 1), IM_COL32(90, 90, 100, 255));
     if (style.color == ColorMode::Diverging)
         dl->AddLine(ImVec2((p0.x + p1.x) * 0.5f, p0.y + dy - 2), ImVec2((p0.x + p1.x) * 0.5f, p1.y + dy + 2),
                     IM_COL32(40, 40, 40, 255));
@@ -118,6 +120,24 @@ void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, 
         ImGui::SameLine();
         ImGui::TextUnformatted("NaN/Inf");
     }
+}
+
+bool light_theme() {
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    return 0.299f * bg.x + 0.587f * bg.y + 0.114f * bg.z > 0.5f;
+}
+
+ImVec4 error_text() { return light_theme() ? ImVec4(0.78f, 0.08f, 0.06f, 1.0f) : ImVec4(1.0f, 0.32f, 0.30f, 1.0f); }
+ImVec4 dim_text() { return light_theme() ? ImVec4(0.36f, 0.38f, 0.44f, 1.0f) : ImVec4(0.62f, 0.64f, 0.70f, 1.0f); }
+ImVec4 accent_text() { return light_theme() ? ImVec4(0.62f, 0.38f, 0.0f, 1.0f) : ImVec4(1.0f, 0.86f, 0.25f, 1.0f); }
+
+ImU32 ink(ImU32 dark_theme_colour) {
+    if (!light_theme()) return dark_theme_colour;
+    const ImVec4 c = ImGui::ColorConvertU32ToFloat4(dark_theme_colour);
+    const float hi = std::max({c.x, c.y, c.z}), lo = std::min({c.x, c.y, c.z});
+    if (0.299f * c.x + 0.587f * c.y + 0.114f * c.z < 0.55f) return dark_theme_colour;
+    if (hi - lo < 0.15f) return ImGui::ColorConvertFloat4ToU32(ImVec4(1.0f - c.x, 1.0f - c.y, 1.0f - c.z, c.w));
+    return ImGui::ColorConvertFloat4ToU32(ImVec4(c.x * 0.55f, c.y * 0.55f, c.z * 0.55f, c.w));
 }
 
 ImU32 text_colour_on(const HeatmapStyle& style, float v) {
@@ -175,7 +195,7 @@ void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text) {
 
 void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps) {
     if (atlas.count < maps)
-        ImGui::TextColored(kErrorText, "showing the first %d of %lld maps", atlas.count, static_cast<long long>(maps));
+        ImGui::TextColored(error_text(), "showing the first %d of %lld maps", atlas.count, static_cast<long long>(maps));
 }
 
 }  // namespace convscope::gui

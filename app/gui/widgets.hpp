@@ -16,9 +16,14 @@ inline constexpr ImU32 kWindowColour = IM_COL32(255, 221, 0, 255);   // the curr
 inline constexpr ImU32 kMacColour = IM_COL32(0, 235, 255, 255);      // the current multiply-add
 inline constexpr ImU32 kHoverColour = IM_COL32(255, 255, 255, 255);  // hovered input pixel and what it feeds
 inline constexpr ImU32 kPaddingColour = IM_COL32(150, 150, 160, 255);
-inline const ImVec4 kErrorText = ImVec4(1.0f, 0.32f, 0.30f, 1.0f);
-inline const ImVec4 kDimText = ImVec4(0.62f, 0.64f, 0.70f, 1.0f);
-inline const ImVec4 kAccentText = ImVec4(1.0f, 0.86f, 0.25f, 1.0f);
+// Text colours of the current theme (View -> Theme): on the light theme, darker tones of the same hues.
+bool light_theme();  // ImGui's window background is light
+ImVec4 error_text();
+ImVec4 dim_text();
+ImVec4 accent_text();
+// A colour chosen for the dark theme, made readable on the light one (light greys become dark greys, light
+// saturated colours darker); unchanged on the dark theme. For text and lines drawn on the window background.
+ImU32 ink(ImU32 dark_theme_colour);
 
 void help_marker(const char* text);
 ImFont* mono_font();

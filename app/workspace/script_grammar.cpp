@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "builtin_data.hpp"
+#include "export_plan.hpp"
 
 namespace convscope::workspace {
 
@@ -205,6 +206,29 @@ bool check_after(const ScriptAction& a, std::string& why) {
     return false;
 }
 
+bool check_export(const ScriptAction& a, std::string& why) {
+    ExportRequest r;
+    std::vector<std::string> flags = {"--export"};
+    flags.insert(flags.end(), a.args.begin(), a.args.end());
+    try {
+        for (size_t i = 0; i < flags.size();)
+            if (!parse_export_flag(flags, i, r)) {
+                why = "export: unknown option '" + flags[i] + "' (usage: export OUT [--panel NAME] [--steps A:B|all|row] ...)";
+                return false;
+            }
+    } catch (const std::exception& e) {
+        why = e.what();
+        return false;
+    }
+    return true;
+}
+
+bool check_export_tensors(const ScriptAction& a, std::string& why) {
+    if (a.args.size() == 1 || a.args[1] == "force") return true;
+    why = "export_tensors DIR [force]: the second word can only be 'force'";
+    return false;
+}
+
 bool check_lesson_id(const ScriptAction& a, std::string& why) {
     const std::string& id = a.args[0];
     const bool ok = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
@@ -274,6 +298,13 @@ const std::vector<VerbSpec>& script_verbs() {
         {"save_scene", 1, 2, "save_scene PATH [overwrite]", "Save the scene (an existing file only with overwrite)",
          check_save_scene},
         {"window", 2, 2, "window cifar|data|browser|lessons on|off", "Show or hide a window", check_window},
+        {"export", 1, 24,
+         "export OUT [--panel NAME] [--steps A:B|all|row] [--granularity G] [--fps F] [--hold S] [--scale S] "
+         "[--theme dark|light] [--caption] [--once] [--force]",
+         "Export frames as the --export command line does (.png, FOLDER/ or name_%05d.png, .gif, .mp4, .webm)",
+         check_export},
+        {"export_tensors", 1, 2, "export_tensors DIR [force]",
+         "Write input/weight/bias/output/window .npy of the scene (PyTorch layout)", check_export_tensors},
         {"lesson", 1, 1, "lesson ID", "Start a lesson (assets/lessons/ID.lesson, or a .lesson file's path)",
          check_lesson_id},
         {"lesson_next", 0, 0, "lesson_next", "The lesson's next step (key N)"},
