@@ -98,7 +98,7 @@ void text_block(AppState& s, const std::string& text, const ImVec4* colour = nul
 void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
     const LessonQuestion& q = *run.current().question;
     ImGui::Separator();
-    ImGui::TextColored(kAccentText, "Predict");
+    ImGui::TextColored(accent_text(), "Predict");
     text_block(s, lesson_fill(q.ask, ctx));
     ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize("Check").x -
                                          ImGui::GetStyle().FramePadding.x * 2 - ImGui::GetStyle().ItemSpacing.x,
@@ -111,8 +111,9 @@ void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
         if (*run.correct) {
             ImGui::TextColored(kRightText, "Right.");
         } else {
-            text_block(s, "Not quite: \"" + run.answer + "\".", &kErrorText);
-            if (!q.hint.empty()) text_block(s, "Hint: " + lesson_fill(q.hint, ctx), &kDimText);
+            const ImVec4 err = error_text(), dim = dim_text();
+            text_block(s, "Not quite: \"" + run.answer + "\".", &err);
+            if (!q.hint.empty()) text_block(s, "Hint: " + lesson_fill(q.hint, ctx), &dim);
         }
     }
     if (!run.revealed) {
@@ -148,7 +149,7 @@ void picker(AppState& s) {
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.45f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
     ImGui::SetNextWindowSize(ImVec2(std::min(d.x * 0.6f, ImGui::GetFontSize() * 46.0f), 0), ImGuiCond_Appearing);
     if (ImGui::Begin("Lessons", &s.show_lessons, ImGuiWindowFlags_NoCollapse)) {
-        ImGui::TextColored(kDimText, "Guided tours of the questions people ask about convolution layers.");
+        ImGui::TextColored(dim_text(), "Guided tours of the questions people ask about convolution layers.");
         for (size_t i = 0; i < s.lesson_catalogue.size(); ++i) {
             const Lesson& l = s.lesson_catalogue[i];
             ImGui::PushID(static_cast<int>(i));
@@ -161,13 +162,13 @@ void picker(AppState& s) {
             if (!l.summary.empty()) {
                 ImGui::Indent(ImGui::GetFontSize() * 3.2f);
                 ImGui::PushTextWrapPos(0.0f);
-                ImGui::TextColored(kDimText, "%s (%zu steps)", l.summary.c_str(), l.steps.size());
+                ImGui::TextColored(dim_text(), "%s (%zu steps)", l.summary.c_str(), l.steps.size());
                 ImGui::PopTextWrapPos();
                 ImGui::Unindent(ImGui::GetFontSize() * 3.2f);
             }
             ImGui::PopID();
         }
-        for (const std::string& e : s.lesson_catalogue_errors) ImGui::TextColored(kErrorText, "%s", e.c_str());
+        for (const std::string& e : s.lesson_catalogue_errors) ImGui::TextColored(error_text(), "%s", e.c_str());
         ImGui::Separator();
         ImGui::TextUnformatted("Open a lesson file (a teacher's own .lesson):");
         ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 2 -
@@ -180,7 +181,7 @@ void picker(AppState& s) {
             if (path.size() < 7 || path.compare(path.size() - 7, 7, ".lesson") != 0) path += ".lesson";
             app_start_lesson(s, path);
         }
-        ImGui::TextColored(kDimText, "The format is described in app/workspace/lesson.hpp and assets/lessons/README.md.");
+        ImGui::TextColored(dim_text(), "The format is described in app/workspace/lesson.hpp and assets/lessons/README.md.");
     }
     ImGui::End();
 }
@@ -200,7 +201,8 @@ void draw_lesson(AppState& s) {
         const ImVec2 cmin = ImGui::GetWindowContentRegionMin(), cmax = ImGui::GetWindowContentRegionMax();
         s.geometry.lesson_panel = OutlineRect{0, 0, ImVec2(wmin.x + cmin.x, wmin.y + cmin.y),
                                               ImVec2(wmin.x + cmax.x, wmin.y + cmax.y + ImGui::GetScrollMaxY())};
-        text_block(s, run.lesson.title, &kAccentText);
+        const ImVec4 accent = accent_text();
+        text_block(s, run.lesson.title, &accent);
         const std::string progress = "Step " + std::to_string(run.step + 1) + " of " + std::to_string(run.steps());
         ImGui::ProgressBar(static_cast<float>(run.step + 1) / static_cast<float>(run.steps()), ImVec2(-1, 0),
                            progress.c_str());
@@ -223,7 +225,7 @@ void draw_lesson(AppState& s) {
         }
         ImGui::Separator();
         const LessonRun& now = *s.lesson;  // a button may have moved to another step
-        text_block(s, lesson_fill(now.current().title, ctx), &kAccentText);
+        text_block(s, lesson_fill(now.current().title, ctx), &accent);
         text_block(s, lesson_fill(now.current().text, ctx));
         if (now.current().question) question(s, now, ctx);
     }
