@@ -6,6 +6,7 @@
 //   demo     explain one output of the seed's Conv2d(3, 192, 5, padding=2) on the built-in 32x32x3 image
 //   onnx-list, onnx-check   the Conv/pool nodes of an ONNX model; run a conformance case through the engine
 //   conv-transpose, explain --transposed   ConvTranspose1d/2d (transpose_commands.cpp)
+//   code     the layer as a PyTorch script, Keras snippet, NumPy loop nest or ONNX model (code_command.hpp)
 // Exit codes: 0 success, 1 invalid input or configuration (message on stderr), 2 usage.
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -18,11 +19,14 @@
 #include <vector>
 
 #include "cli_args.hpp"
+#include "code_command.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
 #include "conv_spec.hpp"
 #include "cursor.hpp"
 #include "error.hpp"
+#include "keras_commands.hpp"
+#include "keras_layer.hpp"
 #include "layer_text.hpp"
 #include "npy.hpp"
 #include "onnx_commands.hpp"
@@ -320,6 +324,7 @@ int explain_pool(const PoolOptions& o) {
 
 int run_shape(const std::string& input, const std::vector<std::string>& layers, bool json) {
     const Shape in = parse_int_list(input, "--input");
+    if (chain_convention(layers) == Convention::Keras) return run_keras_shape(in, layers, json);
     std::vector<LayerSpec> specs;
     for (const std::string& t : layers) specs.push_back(parse_layer(t));
     const std::vector<LayerShapeRow> rows = shape_chain(in, specs);
@@ -417,9 +422,9 @@ int main(int argc, char** argv) {
     std::string shape_input;
     std::vector<std::string> shape_layers;
     bool shape_json = false;
-    CLI::App* shape = app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch layers");
-    shape->add_option("--input", shape_input, "input shape, e.g. 1,3,32,32")->required();
-    shape->add_option("layers", shape_layers, "layers in PyTorch syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\"")
+    CLI::App* shape = app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch or Keras layers");
+    shape->add_option("--input", shape_input, "input shape, e.g. 1,3,32,32 (Keras layers: channels-last, e.g. 60,32,32,3)")->required();
+    shape->add_option("layers", shape_layers, "layers in PyTorch or Keras syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\" or \"Conv2D(64, 3, padding='same')\"")
         ->required();
     shape->add_flag("--json", shape_json, "print JSON");
 
@@ -431,6 +436,7 @@ int main(int argc, char** argv) {
 
     OnnxCommands onnx = add_onnx_commands(app);
     TransposeCommands transpose = add_transpose_commands(app);  // also adds --transposed to explain
+    CodeCommand code_cmd = add_code_command(app);
 
     try {
         app.parse(argc, argv);
@@ -456,6 +462,7 @@ int main(int argc, char** argv) {
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
         if (*demo) return run_demo(demo_at, demo_json);
         if (auto code = run_onnx_commands(onnx)) return *code;
+        if (auto exit_code = run_code_command(code_cmd)) return *exit_code;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "usage: %s\n", e.what());
         return 2;
