@@ -16,6 +16,8 @@ import argparse
 import itertools
 import json
 import math
+import os
+import re
 import subprocess
 import sys
 
@@ -206,6 +208,18 @@ def main():
     p = shape([2, 3, 4, 5], "Flatten()")
     expect("Flatten() alone is PyTorch's", p.returncode == 0 and json.loads(p.stdout)["layers"][0]["output_shape"] == [2, 60],
            p.stderr)
+
+    # ONNX auto_pad SAME_UPPER / SAME_LOWER resolve through the same rule: libonnx-testdata's cases must pass onnx-check.
+    node = "/usr/share/libonnx-testdata/data/node"
+    if os.path.isdir(node):
+        same = [d for d in sorted(os.listdir(node)) if re.search(r"same_(upper|lower)|autopad_same", d)
+                and "transpose" not in d]
+        expect(f"libonnx-testdata has auto_pad SAME cases ({len(same)})", len(same) >= 5, same)
+        for d in same:
+            p = subprocess.run([cli, "onnx-check", os.path.join(node, d)], capture_output=True, text=True, timeout=120)
+            expect(f"onnx-check {d}", p.returncode == 0, p.stdout[-600:] + p.stderr)
+    else:
+        print("skip the ONNX auto_pad cases: libonnx-testdata is not installed")
 
     print(f"{len(FAILURES)} failure(s)")
     return 1 if FAILURES else 0
