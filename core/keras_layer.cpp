@@ -47,7 +47,8 @@ std::string keras_kind(const std::string& name) {
 }
 
 bool is_torch_only_name(const std::string& name) {
-    for (const char* n : {"Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Linear"})
+    for (const char* n : {"Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+                          "AvgPool2d", "Linear"})
         if (name == n) return true;
     return false;
 }
