@@ -209,6 +209,47 @@ def main():
     expect("Flatten() alone is PyTorch's", p.returncode == 0 and json.loads(p.stdout)["layers"][0]["output_shape"] == [2, 60],
            p.stderr)
 
+    # conv/explain on Keras-saved files: --data-format channels_last, --weight-layout keras, against live PyTorch.
+    import tempfile
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    rng = np.random.default_rng(4)
+    with tempfile.TemporaryDirectory() as tmp:
+        for dims, xs, ks, extra in [(2, (2, 7, 6, 4), (3, 2, 2, 6), ["--stride", "2", "--padding", "1", "--groups", "2"]),
+                                    (1, (3, 9, 5), (3, 5, 4), ["--padding", "same", "--dilation", "2"])]:
+            x = rng.standard_normal(xs).astype(np.float32)
+            k = rng.standard_normal(ks).astype(np.float32)
+            b = rng.standard_normal(ks[-1]).astype(np.float32)
+            for n, a in (("x", x), ("k", k), ("b", b)):
+                np.save(os.path.join(tmp, f"{n}{dims}.npy"), a)
+            args = ["--input", os.path.join(tmp, f"x{dims}.npy"), "--weight", os.path.join(tmp, f"k{dims}.npy"),
+                    "--bias", os.path.join(tmp, f"b{dims}.npy"), "--data-format", "channels_last",
+                    "--weight-layout", "keras", *extra]
+            out = os.path.join(tmp, f"y{dims}.npy")
+            p = subprocess.run([cli, "conv", *args, "--output", out], capture_output=True, text=True, timeout=60)
+            to_first = (0, 3, 1, 2) if dims == 2 else (0, 2, 1)
+            w = torch.from_numpy(k).permute(*((3, 2, 0, 1) if dims == 2 else (2, 1, 0)))
+            kw = dict(stride=2, padding=1, groups=2) if dims == 2 else dict(padding="same", dilation=2)
+            conv = F.conv2d if dims == 2 else F.conv1d
+            want = conv(torch.from_numpy(x).permute(*to_first), w, torch.from_numpy(b), **kw)
+            want = want.permute(*((0, 2, 3, 1) if dims == 2 else (0, 2, 1))).numpy()
+            got = np.load(out) if p.returncode == 0 else None
+            expect(f"conv --data-format channels_last --weight-layout keras ({dims}-D): channels-last output = PyTorch's",
+                   got is not None and got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5), p.stderr)
+            at = [1, 2, 1, 5] if dims == 2 else [2, 4, 3]  # n, [y,] x, c
+            p = subprocess.run([cli, "explain", *args, "--at", ",".join(map(str, at)), "--json"], capture_output=True,
+                               text=True, timeout=60)
+            v = json.loads(p.stdout)["value"] if p.returncode == 0 else None
+            expect(f"explain --data-format channels_last: --at n,[y,]x,c ({dims}-D)",
+                   v is not None and abs(v - float(want[tuple(at)])) <= 1e-4 * max(1, abs(v)), p.stderr)
+        p = subprocess.run([cli, "conv", "--input", os.path.join(tmp, "x1.npy"), "--weight", os.path.join(tmp, "k2.npy"),
+                            "--data-format", "channels_last", "--output", os.path.join(tmp, "bad.npy")],
+                           capture_output=True, text=True, timeout=60)
+        expect("a channels_last input of the wrong rank is refused naming the expected axes",
+               p.returncode == 1 and "(N, H, W, C)" in p.stderr and not os.path.exists(os.path.join(tmp, "bad.npy")),
+               p.stderr)
+
     # ONNX auto_pad SAME_UPPER / SAME_LOWER resolve through the same rule: libonnx-testdata's cases must pass onnx-check.
     node = "/usr/share/libonnx-testdata/data/node"
     if os.path.isdir(node):
