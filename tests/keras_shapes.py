@@ -243,7 +243,8 @@ def main():
             v = json.loads(p.stdout)["value"] if p.returncode == 0 else None
             expect(f"explain --data-format channels_last: --at n,[y,]x,c ({dims}-D)",
                    v is not None and abs(v - float(want[tuple(at)])) <= 1e-4 * max(1, abs(v)), p.stderr)
-        p = subprocess.run([cli, "conv", "--input", os.path.join(tmp, "x1.npy"), "--weight", os.path.join(tmp, "k2.npy"),
+        np.save(os.path.join(tmp, "flat.npy"), np.zeros((4, 4), np.float32))  # rank 2: no 2-D layer input
+        p = subprocess.run([cli, "conv", "--input", os.path.join(tmp, "flat.npy"), "--weight", os.path.join(tmp, "k2.npy"),
                             "--data-format", "channels_last", "--output", os.path.join(tmp, "bad.npy")],
                            capture_output=True, text=True, timeout=60)
         expect("a channels_last input of the wrong rank is refused naming the expected axes",
