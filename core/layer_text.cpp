@@ -12,13 +12,7 @@ namespace convscope {
 namespace {
 
 // ---- tokens and values ----
-struct Value {
-    enum class Kind { Int, Tuple, Str, Bool, None } kind = Kind::None;
-    int64_t i = 0;
-    std::vector<int64_t> tuple;
-    std::string s;
-    bool b = false;
-};
+using Value = CallValue;
 
 class Parser {
 public:
@@ -123,14 +117,12 @@ private:
     size_t pos_ = 0;
 };
 
-// ---- argument binding (Python's rules and messages) ----
-struct Signature {
-    std::vector<std::string> names;
-    size_t required = 0;
-};
+}  // namespace
 
-std::map<std::string, Value> bind(const std::string& kind, const Signature& sig, const std::vector<Value>& positional,
-                                  const std::vector<std::pair<std::string, Value>>& keywords) {
+// ---- argument binding (Python's rules and messages) ----
+std::map<std::string, CallValue> bind_call(const std::string& kind, const Signature& sig,
+                                           const std::vector<CallValue>& positional,
+                                           const std::vector<std::pair<std::string, CallValue>>& keywords) {
     std::map<std::string, Value> args;
     if (positional.size() > sig.names.size()) {
         const std::string range = sig.required == sig.names.size()
@@ -159,6 +151,8 @@ std::map<std::string, Value> bind(const std::string& kind, const Signature& sig,
     }
     return args;
 }
+
+namespace {
 
 const Value* arg(const std::map<std::string, Value>& a, const std::string& name) {
     auto it = a.find(name);
@@ -265,14 +259,13 @@ std::string pool_formula_text(const PoolGeometry& g, int axis) {
 
 }  // namespace
 
-LayerSpec parse_layer(const std::string& text) {
+ParsedCall parse_call(const std::string& text) {
     Parser p(text);
-    LayerSpec spec;
-    spec.text = text;
-    spec.kind = strip_prefix(p.identifier());
+    ParsedCall call;
+    call.name = p.identifier();
     p.expect('(');
-    std::vector<Value> positional;
-    std::vector<std::pair<std::string, Value>> keywords;
+    std::vector<Value>& positional = call.positional;
+    std::vector<std::pair<std::string, Value>>& keywords = call.keywords;
     if (!p.eat(')')) {
         while (true) {
             if (p.peek_identifier_then('=')) {
@@ -289,36 +282,45 @@ LayerSpec parse_layer(const std::string& text) {
         }
     }
     if (!p.at_end()) p.fail("unexpected text after ')'");
+    return call;
+}
 
+LayerSpec parse_layer(const std::string& text) {
+    ParsedCall call = parse_call(text);
+    LayerSpec spec;
+    spec.text = text;
+    spec.kind = strip_prefix(call.name);
+    const std::vector<Value>& positional = call.positional;
+    const std::vector<std::pair<std::string, Value>>& keywords = call.keywords;
     const std::string& k = spec.kind;
     if (k == "Conv1d" || k == "Conv2d") {
         Signature sig{{"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
                        "padding_mode", "device", "dtype"},
                       3};
-        spec.layer = build_conv(k, k == "Conv1d" ? 1 : 2, bind(k, sig, positional, keywords));
+        spec.layer = build_conv(k, k == "Conv1d" ? 1 : 2, bind_call(k, sig, positional, keywords));
     } else if (k == "ConvTranspose1d" || k == "ConvTranspose2d") {
         Signature sig{{"in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
                        "bias", "dilation", "padding_mode", "device", "dtype"},
                       3};
-        spec.layer = build_conv_transpose(k, k == "ConvTranspose1d" ? 1 : 2, bind(k, sig, positional, keywords));
+        spec.layer = build_conv_transpose(k, k == "ConvTranspose1d" ? 1 : 2, bind_call(k, sig, positional, keywords));
     } else if (k == "MaxPool1d" || k == "MaxPool2d") {
         Signature sig{{"kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"}, 1};
-        spec.layer = build_pool(k, k == "MaxPool1d" ? 1 : 2, PoolMode::Max, bind(k, sig, positional, keywords));
+        spec.layer = build_pool(k, k == "MaxPool1d" ? 1 : 2, PoolMode::Max, bind_call(k, sig, positional, keywords));
     } else if (k == "AvgPool1d" || k == "AvgPool2d") {
         Signature sig{{"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"}, 1};
         if (k == "AvgPool1d") sig.names.pop_back();  // AvgPool1d has no divisor_override
-        spec.layer = build_pool(k, k == "AvgPool1d" ? 1 : 2, PoolMode::Avg, bind(k, sig, positional, keywords));
+        spec.layer = build_pool(k, k == "AvgPool1d" ? 1 : 2, PoolMode::Avg, bind_call(k, sig, positional, keywords));
     } else if (k == "ReLU") {
-        bind(k, Signature{{"inplace"}, 0}, positional, keywords);
+        bind_call(k, Signature{{"inplace"}, 0}, positional, keywords);
         spec.layer = ReluLayer{};
     } else if (k == "Flatten") {
-        auto a = bind(k, Signature{{"start_dim", "end_dim"}, 0}, positional, keywords);
+        auto a = bind_call(k, Signature{{"start_dim", "end_dim"}, 0}, positional, keywords);
         FlattenLayer f;
         if (auto v = arg(a, "start_dim")) f.start_dim = as_int(k, "start_dim", *v);
         if (auto v = arg(a, "end_dim")) f.end_dim = as_int(k, "end_dim", *v);
         spec.layer = f;
     } else if (k == "Linear") {
-        auto a = bind(k, Signature{{"in_features", "out_features", "bias", "device", "dtype"}, 2}, positional, keywords);
+        auto a = bind_call(k, Signature{{"in_features", "out_features", "bias", "device", "dtype"}, 2}, positional, keywords);
         LinearLayer l;
         l.in_features = as_int(k, "in_features", *arg(a, "in_features"));
         l.out_features = as_int(k, "out_features", *arg(a, "out_features"));

@@ -9,6 +9,7 @@
 // PyTorch's error text.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -20,6 +21,33 @@
 #include "tensor.hpp"
 
 namespace convscope {
+
+// A constructor call as Python reads it: name, positional values, keyword values. Values are integers, tuples or
+// lists of integers, strings, True/False or None. Shared by the PyTorch layers here and the Keras layers
+// (keras_layer.hpp). parse_call throws FormatError with the column of the problem.
+struct CallValue {
+    enum class Kind { Int, Tuple, Str, Bool, None } kind = Kind::None;
+    int64_t i = 0;
+    std::vector<int64_t> tuple;
+    std::string s;
+    bool b = false;
+};
+struct ParsedCall {
+    std::string name;  // as written, prefix included ("nn.Conv2d", "keras.layers.Conv2D")
+    std::vector<CallValue> positional;
+    std::vector<std::pair<std::string, CallValue>> keywords;
+};
+ParsedCall parse_call(const std::string& text);
+
+// Python's argument binding for `kind(...)` with parameters `sig.names` (the first `sig.required` required);
+// throws ConfigError with Python's TypeError texts ("Conv2d.__init__() missing 1 required positional argument").
+struct Signature {
+    std::vector<std::string> names;
+    size_t required = 0;
+};
+std::map<std::string, CallValue> bind_call(const std::string& kind, const Signature& sig,
+                                           const std::vector<CallValue>& positional,
+                                           const std::vector<std::pair<std::string, CallValue>>& keywords);
 
 struct LinearLayer {
     int64_t in_features = 0, out_features = 0;

@@ -22,6 +22,31 @@ Tensor hwio_to_oihw(const Tensor& t) { return permute_checked(t, 4, {3, 2, 0, 1}
 Tensor oiw_to_wio(const Tensor& t) { return permute_checked(t, 3, {2, 1, 0}, "OIW -> WIO"); }
 Tensor wio_to_oiw(const Tensor& t) { return permute_checked(t, 3, {2, 1, 0}, "WIO -> OIW"); }
 
+namespace {
+Tensor move_channels(const Tensor& x, int dims, bool to_first) {
+    const int r = x.rank();
+    if (r != dims + 1 && r != dims + 2)
+        throw ConfigError(std::string(to_first ? "a channels-last" : "a channels-first") + " input of a " +
+                          std::to_string(dims) + "-D layer has rank " + std::to_string(dims + 2) + " " +
+                          (to_first ? (dims == 1 ? "(N, L, C)" : "(N, H, W, C)") : (dims == 1 ? "(N, C, L)" : "(N, C, H, W)")) +
+                          " or " + std::to_string(dims + 1) + " without the batch, got shape " + shape_to_string(x.shape));
+    const int c = r - dims - 1;  // the first non-batch axis
+    std::vector<int> perm;
+    for (int i = 0; i < c; ++i) perm.push_back(i);
+    if (to_first) {
+        perm.push_back(r - 1);
+        for (int i = c; i < r - 1; ++i) perm.push_back(i);
+    } else {
+        for (int i = c + 1; i < r; ++i) perm.push_back(i);
+        perm.push_back(c);
+    }
+    return permute(x, perm);
+}
+}  // namespace
+
+Tensor channels_last_to_first(const Tensor& x, int dims) { return move_channels(x, dims, true); }
+Tensor channels_first_to_last(const Tensor& x, int dims) { return move_channels(x, dims, false); }
+
 Tensor weight_to_pytorch(const Tensor& w, WeightLayout layout, std::string* permutation_text) {
     if (w.rank() != 3 && w.rank() != 4)
         throw ConfigError("a convolution weight has rank 3 (Conv1d) or 4 (Conv2d), got shape " + shape_to_string(w.shape));

@@ -23,6 +23,11 @@ Tensor hwio_to_oihw(const Tensor& t);
 Tensor oiw_to_wio(const Tensor& t);
 Tensor wio_to_oiw(const Tensor& t);
 
+// Data of a `dims`-D layer (1 or 2), batched or not, between channels-last ((N,) [H,] W, C) and PyTorch's
+// channels-first ((N,) C, [H,] W). Throws ConfigError when the rank is neither dims + 1 nor dims + 2.
+Tensor channels_last_to_first(const Tensor& x, int dims);
+Tensor channels_first_to_last(const Tensor& x, int dims);
+
 enum class WeightLayout { PyTorch, Keras };  // (O, I, [H,] W)  vs  ([H,] W, I, O)
 
 // Converts a weight of rank 3 or 4 in `layout` to PyTorch's layout; `permutation_text` (optional) receives a

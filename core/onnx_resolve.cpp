@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "onnx_detail.hpp"
+#include "tf_padding.hpp"
 
 namespace convscope {
 
@@ -81,17 +82,13 @@ void resolve_pads(const OnnxNode& n, int dims, const std::vector<int64_t>& in, c
     for (size_t i = 0; i < d; ++i) {
         // Values the engine rejects (stride, kernel or dilation <= 0) get no padding; conv_check / pool_check then
         // report them with PyTorch's text.
-        if (stride[i] <= 0 || kernel[i] <= 0 || dilation[i] <= 0) continue;
-        const int64_t out = (in[i] + stride[i] - 1) / stride[i];  // ceil(in / s)
-        const int64_t total = std::max<int64_t>(0, (out - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 - in[i]);
-        totals[i] = total;
-        if (n.auto_pad == OnnxAutoPad::SameUpper) {
-            begin[i] = total / 2;
-            end[i] = total - begin[i];
-        } else {
-            end[i] = total / 2;
-            begin[i] = total - end[i];
-        }
+        if (stride[i] <= 0 || kernel[i] <= 0 || dilation[i] <= 0 || in[i] < 0) continue;
+        // TF's 'same' rule (tf_padding.hpp): out = ceil(in / s); SAME_LOWER puts the odd pixel first.
+        const TfPads p = tf_pads(n.auto_pad == OnnxAutoPad::SameUpper ? TfPadding::SameUpper : TfPadding::SameLower, in[i],
+                                 kernel[i], stride[i], dilation[i]);
+        totals[i] = p.total;
+        begin[i] = p.begin;
+        end[i] = p.end;
     }
     notes.push_back(std::string("auto_pad=") + onnx_auto_pad_name(n.auto_pad) + " for input size " + list_text(in) +
                     ": output ceil(in/stride), total padding " + list_text(totals) + " split as begin " +

@@ -6,8 +6,10 @@
 //   demo     explain one output of the seed's Conv2d(3, 192, 5, padding=2) on the built-in 32x32x3 image
 //   onnx-list, onnx-check   the Conv/pool nodes of an ONNX model; run a conformance case through the engine
 //   conv-transpose, explain --transposed   ConvTranspose1d/2d (transpose_commands.cpp)
+//   code     the layer as a PyTorch script, Keras snippet, NumPy loop nest or ONNX model (code_command.hpp)
 // Exit codes: 0 success, 1 invalid input or configuration (message on stderr), 2 usage.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <cstdio>
@@ -18,12 +20,16 @@
 #include <vector>
 
 #include "cli_args.hpp"
+#include "code_command.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
 #include "conv_spec.hpp"
 #include "cursor.hpp"
 #include "error.hpp"
+#include "keras_commands.hpp"
+#include "keras_layer.hpp"
 #include "layer_text.hpp"
+#include "layout.hpp"
 #include "npy.hpp"
 #include "onnx_commands.hpp"
 #include "transpose_commands.hpp"
@@ -43,6 +49,7 @@ struct ConvOptions {
     std::string engine = "fast";
     int threads = 0;
     bool force = false;
+    std::string data_format = "channels_first", weight_layout = "pytorch";  // Keras-saved files: channels_last, keras
 };
 
 void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true) {
@@ -57,6 +64,13 @@ void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true
     cmd->add_option("--dilation", o.dilation, "dilation: 2 or 2,1")->capture_default_str();
     cmd->add_option("--groups", o.groups, "groups")->capture_default_str();
     cmd->add_option("--padding-mode", o.padding_mode, "zeros, reflect, replicate or circular")->capture_default_str();
+    cmd->add_option("--data-format", o.data_format,
+                    "channels_last: input (and output) as Keras holds them, (N, [H,] W, C); --at is then n,[y,]x,c")
+        ->check(CLI::IsMember({"channels_first", "channels_last"}))
+        ->capture_default_str();
+    cmd->add_option("--weight-layout", o.weight_layout, "keras: weight as Keras's kernel ([kH,] kW, in/groups, filters)")
+        ->check(CLI::IsMember({"pytorch", "keras"}))
+        ->capture_default_str();
 }
 
 struct LoadedConv {
@@ -70,6 +84,9 @@ LoadedConv load_conv(const ConvOptions& o) {
     l.x = npy_load(o.input);
     l.w = npy_load(o.weight);
     if (!o.bias.empty()) l.b = npy_load(o.bias);
+    if (o.weight_layout == "keras") l.w = weight_to_pytorch(l.w, WeightLayout::Keras);
+    if (o.data_format == "channels_last" && (l.w.rank() == 3 || l.w.rank() == 4))
+        l.x = channels_last_to_first(l.x, l.w.rank() - 2);
     if (l.w.rank() != 3 && l.w.rank() != 4)
         throw ConfigError(o.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
                           "C_in/groups, kH, kW), got shape " + shape_to_string(l.w.shape));
@@ -101,6 +118,7 @@ int run_conv(const ConvOptions& o) {
     const FastConvOptions fast{o.threads, o.engine == "gemm" ? FastConvPath::Gemm : o.engine == "direct" ? FastConvPath::Direct : FastConvPath::Auto};
     const bool reference = o.engine == "reference";
     Tensor y = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast);
+    if (o.data_format == "channels_last") y = channels_first_to_last(y, l.g.dims);
     npy_save(o.output, y);
     std::fprintf(stderr, "%s %s -> %s written to %s (%s engine)\n", l.g.dims == 1 ? "conv1d" : "conv2d",
                  shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
@@ -211,7 +229,14 @@ int explain_at(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Te
 
 int run_explain(const ConvOptions& o) {
     LoadedConv l = load_conv(o);
-    return explain_at(l.g, l.x, l.w, l.b ? &*l.b : nullptr, o.at, o.json);
+    std::string at = o.at;
+    if (o.data_format == "channels_last") {  // n,[y,]x,c -> n,c,[y,]x
+        std::vector<int64_t> idx = parse_int_list(o.at, "--at");
+        if (idx.size() >= 3) std::rotate(idx.begin() + 1, idx.end() - 1, idx.end());
+        at.clear();
+        for (size_t i = 0; i < idx.size(); ++i) at += (i ? "," : "") + std::to_string(idx[i]);
+    }
+    return explain_at(l.g, l.x, l.w, l.b ? &*l.b : nullptr, at, o.json);
 }
 
 struct PoolOptions {
@@ -321,6 +346,7 @@ int explain_pool(const PoolOptions& o) {
 
 int run_shape(const std::string& input, const std::vector<std::string>& layers, bool json) {
     const Shape in = parse_int_list(input, "--input");
+    if (chain_convention(layers) == Convention::Keras) return run_keras_shape(in, layers, json);
     std::vector<LayerSpec> specs;
     for (const std::string& t : layers) specs.push_back(parse_layer(t));
     const std::vector<LayerShapeRow> rows = shape_chain(in, specs);
@@ -430,9 +456,9 @@ int main(int argc, char** argv) {
     std::string shape_input;
     std::vector<std::string> shape_layers;
     bool shape_json = false;
-    CLI::App* shape = app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch layers");
-    shape->add_option("--input", shape_input, "input shape, e.g. 1,3,32,32")->required();
-    shape->add_option("layers", shape_layers, "layers in PyTorch syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\"")
+    CLI::App* shape = app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch or Keras layers");
+    shape->add_option("--input", shape_input, "input shape, e.g. 1,3,32,32 (Keras layers: channels-last, e.g. 60,32,32,3)")->required();
+    shape->add_option("layers", shape_layers, "layers in PyTorch or Keras syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\" or \"Conv2D(64, 3, padding='same')\"")
         ->required();
     shape->add_flag("--json", shape_json, "print JSON");
 
@@ -446,6 +472,7 @@ int main(int argc, char** argv) {
 
     OnnxCommands onnx = add_onnx_commands(app);
     TransposeCommands transpose = add_transpose_commands(app);  // also adds --transposed to explain
+    CodeCommand code_cmd = add_code_command(app);
 
     try {
         app.parse(argc, argv);
@@ -471,6 +498,7 @@ int main(int argc, char** argv) {
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
         if (*demo) return run_demo(demo_at, demo_scene, demo_json);
         if (auto code = run_onnx_commands(onnx)) return *code;
+        if (auto exit_code = run_code_command(code_cmd)) return *exit_code;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "usage: %s\n", e.what());
         return 2;

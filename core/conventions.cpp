@@ -1,0 +1,73 @@
+#include "conventions.hpp"
+
+#include "file_io.hpp"
+
+namespace convscope {
+
+const char* convention_name(Convention c) { return c == Convention::Keras ? "Keras" : "PyTorch"; }
+
+std::vector<int> convention_axis_order(Convention c, TensorRole role, int rank) {
+    std::vector<int> perm;
+    for (int i = 0; i < rank; ++i) perm.push_back(i);
+    if (c == Convention::PyTorch || role == TensorRole::Bias || (rank != 3 && rank != 4)) return perm;
+    if (role == TensorRole::Data) return rank == 4 ? std::vector<int>{0, 2, 3, 1} : std::vector<int>{0, 2, 1};
+    return rank == 4 ? std::vector<int>{2, 3, 1, 0} : std::vector<int>{2, 1, 0};
+}
+
+Shape shape_in_convention(Convention c, TensorRole role, const Shape& torch_shape) {
+    const std::vector<int> perm = convention_axis_order(c, role, static_cast<int>(torch_shape.size()));
+    Shape s;
+    for (int p : perm) s.push_back(torch_shape[static_cast<size_t>(p)]);
+    return s;
+}
+
+std::string shape_text_in_convention(Convention c, TensorRole role, const Shape& torch_shape) {
+    if (c == Convention::PyTorch) return shape_to_string(torch_shape);
+    const Shape s = shape_in_convention(c, role, torch_shape);
+    std::string t = "(";
+    for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+    return t + (s.size() == 1 ? ",)" : ")");
+}
+
+std::string axis_names_text(Convention c, TensorRole role, int rank) {
+    const bool keras = c == Convention::Keras;
+    if (role == TensorRole::Bias) return keras ? "(filters,)" : "(out,)";
+    if (role == TensorRole::Data) {
+        if (rank == 3) return keras ? "(N, L, C)" : "(N, C, L)";
+        return keras ? "(N, H, W, C)" : "(N, C, H, W)";
+    }
+    if (rank == 3) return keras ? "(kW, in/groups, filters)" : "(out, in/groups, kW)";
+    return keras ? "(kH, kW, in/groups, filters)" : "(out, in/groups, kH, kW)";
+}
+
+std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index) {
+    const char* name = role == TensorRole::Data ? "x" : role == TensorRole::Bias ? "bias"
+                                                     : c == Convention::Keras ? "kernel" : "weight";
+    const Shape idx = shape_in_convention(c, role, torch_index);
+    std::string t = std::string(name) + "[";
+    for (size_t i = 0; i < idx.size(); ++i) t += (i ? ", " : "") + std::to_string(idx[i]);
+    return t + "]";
+}
+
+std::string parameter_formula_text(Convention c, const ConvLayer& layer) {
+    const Shape w = layer.weight_shape();  // (out, in/groups, k...)
+    const int64_t params = layer.parameter_count();
+    const std::string count = grouped_int(static_cast<uint64_t>(params));
+    if (c == Convention::PyTorch) {
+        std::string t = "parameters = ";
+        for (size_t i = 0; i < w.size(); ++i) t += (i ? "*" : "") + std::to_string(w[i]);
+        t += " weights";
+        if (layer.bias) t += " + " + std::to_string(layer.out_channels) + " bias";
+        return t + " = " + count;
+    }
+    const bool two_d = w.size() == 4;
+    std::string kernel;
+    for (size_t i = 2; i < w.size(); ++i) kernel += std::to_string(w[i]) + "*";
+    const std::string in = std::to_string(layer.in_channels) + "/" + std::to_string(layer.params.groups);
+    std::string t = std::string("params = [(") + (two_d ? "kH*kW" : "kW") + "*in/groups)" + (layer.bias ? " + 1" : "") +
+                    "]*filters = [(" + kernel + in + ")" + (layer.bias ? " + 1" : "") + "]*" +
+                    std::to_string(layer.out_channels);
+    return t + " = " + count;
+}
+
+}  // namespace convscope

@@ -1,0 +1,131 @@
+// TF/Keras padding (tf_padding), Keras layer text (keras_layer) and the conventions helpers.
+// Expected values: hand-worked from TF's documented rule (out = ceil(in / s), total = max(0, (out-1)*s + (k-1)*d + 1
+// - in), the odd pixel after), written out per case.
+#include <gtest/gtest.h>
+
+#include "conventions.hpp"
+#include "error.hpp"
+#include "keras_layer.hpp"
+#include "tf_padding.hpp"
+
+using namespace convscope;
+
+namespace {
+
+struct PadCase {
+    const char* name;
+    TfPadding rule;
+    int64_t in, k, s, d;
+    int64_t out, begin, end;
+};
+
+// in 32, k 3, s 2: out 16, total (15*2 + 3) - 32 = 1 -> 0 before, 1 after (TF's asymmetric 'same').
+const PadCase kPadCases[] = {
+    {"same_s1_k3", TfPadding::SameUpper, 32, 3, 1, 1, 32, 1, 1},
+    {"same_s2_k3_even_in", TfPadding::SameUpper, 32, 3, 2, 1, 16, 0, 1},
+    {"same_s2_k3_odd_in", TfPadding::SameUpper, 17, 3, 2, 1, 9, 1, 1},
+    {"same_s1_k4", TfPadding::SameUpper, 9, 4, 1, 1, 9, 1, 2},
+    {"same_lower_s1_k4", TfPadding::SameLower, 9, 4, 1, 1, 9, 2, 1},
+    {"same_s3_k2_no_pad_needed", TfPadding::SameUpper, 9, 2, 3, 1, 3, 0, 0},
+    {"same_s3_k5", TfPadding::SameUpper, 10, 5, 3, 1, 4, 2, 2},
+    {"same_dilated", TfPadding::SameUpper, 7, 3, 1, 3, 7, 3, 3},
+    {"same_stride_beyond_kernel", TfPadding::SameUpper, 5, 1, 3, 1, 2, 0, 0},
+    {"valid_k3", TfPadding::Valid, 9, 3, 1, 1, 7, 0, 0},
+    {"valid_s2", TfPadding::Valid, 10, 3, 2, 1, 4, 0, 0},
+    {"valid_dilated", TfPadding::Valid, 10, 3, 1, 4, 2, 0, 0},
+    {"valid_kernel_too_big", TfPadding::Valid, 3, 5, 1, 1, -1, 0, 0},
+    {"causal_k3_d2", TfPadding::Causal, 10, 3, 1, 2, 10, 4, 0},
+    {"causal_s2", TfPadding::Causal, 7, 2, 2, 1, 4, 1, 0},
+};
+
+class TfPadsTest : public ::testing::TestWithParam<PadCase> {};
+
+TEST_P(TfPadsTest, MatchesHandWorkedValues) {
+    const PadCase& c = GetParam();
+    const TfPads p = tf_pads(c.rule, c.in, c.k, c.s, c.d);
+    EXPECT_EQ(p.out, c.out);
+    EXPECT_EQ(p.begin, c.begin);
+    EXPECT_EQ(p.end, c.end);
+    EXPECT_EQ(p.total, p.begin + p.end);
+    if (c.out > 0) {
+        // The padded input holds exactly `out` windows: (in + total - span) / s + 1 == out.
+        const int64_t span = (c.k - 1) * c.d + 1;
+        EXPECT_EQ((c.in + p.total - span) / c.s + 1, c.out);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, TfPadsTest, ::testing::ValuesIn(kPadCases),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(TfPadding, FormulaTextNamesWhereTheOddPixelGoes) {
+    EXPECT_EQ(tf_padding_formula_text("H_out", TfPadding::SameUpper, 32, 3, 2, 1),
+              "H_out = ceil(32 / 2) = 16; pad_total = max(0, (16-1)*2 + (3-1)*1 + 1 - 32) = 1: 0 before, 1 after (the odd "
+              "one at the end)");
+}
+
+TEST(KerasLayer, Conv2DSameStridedBecomesUnevenExplicitPads) {
+    const KerasLayerSpec spec = parse_keras_layer("Conv2D(64, (3, 3), strides=2, padding='same', use_bias=False)");
+    const auto& conv = std::get<KerasConv>(spec.layer);
+    const ConvLayer l = keras_conv_to_torch(conv, {60, 32, 31, 3});
+    EXPECT_EQ(l.params.pads_begin, (std::vector<int64_t>{0, 1}));
+    EXPECT_EQ(l.params.pads_end, (std::vector<int64_t>{1, 1}));
+    EXPECT_FALSE(l.bias);
+    const auto rows = keras_shape_chain({60, 32, 31, 3}, {spec});
+    ASSERT_TRUE(rows[0].error.empty()) << rows[0].error;
+    EXPECT_EQ(rows[0].output_shape, (Shape{60, 16, 16, 64}));
+    EXPECT_EQ(rows[0].kernel, (Shape{3, 3, 3, 64}));
+    EXPECT_TRUE(rows[0].bias.empty());
+    EXPECT_EQ(rows[0].parameters, 3 * 3 * 3 * 64);
+}
+
+TEST(KerasLayer, KeywordsAliasesAndPrefixes) {
+    const KerasLayerSpec a = parse_keras_layer("keras.layers.Conv1D(filters=100, kernel_size=2)");
+    EXPECT_EQ(a.kind, "Conv1D");
+    const KerasLayerSpec b = parse_keras_layer("layers.MaxPool2D(pool_size=(3, 2))");
+    EXPECT_EQ(b.kind, "MaxPooling2D");
+    const auto& pool = std::get<KerasPool>(b.layer);
+    EXPECT_EQ(pool.strides, (std::vector<int64_t>{3, 2}));  // strides=None: the pool size
+}
+
+TEST(KerasLayer, RefusalsInConvscopesWords) {
+    EXPECT_THROW(parse_keras_layer("Conv2D(8, 3, strides=2, dilation_rate=2)"), ConfigError);
+    EXPECT_THROW(parse_keras_layer("Conv2D(8, 3, padding='causal')"), ConfigError);
+    EXPECT_THROW(parse_keras_layer("Conv2D(8, 0)"), ConfigError);
+    EXPECT_THROW(parse_keras_layer("Conv3D(8, 3)"), FormatError);
+    const KerasLayerSpec spec = parse_keras_layer("Conv2D(8, 5)");
+    try {
+        keras_conv_to_torch(std::get<KerasConv>(spec.layer), {1, 4, 9, 3});
+        FAIL() << "a 'valid' kernel larger than the input must be refused";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("the input height is 4"), std::string::npos) << e.what();
+    }
+}
+
+TEST(KerasLayer, ChainConvention) {
+    EXPECT_EQ(chain_convention({"Conv2D(8, 3)", "ReLU()", "Flatten()"}), Convention::Keras);
+    EXPECT_EQ(chain_convention({"ReLU()", "Flatten()"}), Convention::PyTorch);
+    EXPECT_EQ(chain_convention({"nn.Conv2d(3, 8, 3)", "ReLU()"}), Convention::PyTorch);
+    EXPECT_THROW(chain_convention({"Conv2D(8, 3)", "Linear(8, 2)"}), ConfigError);
+    EXPECT_THROW(chain_convention({"nn.ReLU()", "keras.layers.ReLU()"}), ConfigError);
+}
+
+TEST(Conventions, ShapesIndicesAndParameterFormula) {
+    EXPECT_EQ(shape_text_in_convention(Convention::Keras, TensorRole::Weight, {32, 3, 5, 5}), "(5, 5, 3, 32)");
+    EXPECT_EQ(shape_text_in_convention(Convention::PyTorch, TensorRole::Weight, {32, 3, 5, 5}), "[32, 3, 5, 5]");
+    EXPECT_EQ(shape_text_in_convention(Convention::Keras, TensorRole::Data, {60, 3, 32, 32}), "(60, 32, 32, 3)");
+    EXPECT_EQ(shape_text_in_convention(Convention::Keras, TensorRole::Data, {6, 768, 512}), "(6, 512, 768)");
+    EXPECT_EQ(shape_text_in_convention(Convention::Keras, TensorRole::Bias, {64}), "(64,)");
+    EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Weight, {5, 1, 2, 0}), "kernel[2, 0, 1, 5]");
+    EXPECT_EQ(index_text_in_convention(Convention::PyTorch, TensorRole::Weight, {5, 1, 2, 0}), "weight[5, 1, 2, 0]");
+    EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Data, {0, 2, 3, 7}), "x[0, 3, 7, 2]");
+    EXPECT_EQ(axis_names_text(Convention::Keras, TensorRole::Weight, 4), "(kH, kW, in/groups, filters)");
+    ConvLayer l;
+    l.in_channels = 3;
+    l.out_channels = 64;
+    l.kernel_size = {3};
+    EXPECT_EQ(parameter_formula_text(Convention::Keras, l),
+              "params = [(kH*kW*in/groups) + 1]*filters = [(3*3*3/1) + 1]*64 = 1,792");
+    EXPECT_EQ(parameter_formula_text(Convention::PyTorch, l), "parameters = 64*3*3*3 weights + 64 bias = 1,792");
+}
+
+}  // namespace
