@@ -22,7 +22,7 @@
 #include "cursor.hpp"
 #include "pool.hpp"
 #include "pool_fast.hpp"
-#include "samples.hpp"
+#include "builtin_data.hpp"
 
 using namespace convscope;
 using Clock = std::chrono::steady_clock;

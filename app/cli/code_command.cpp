@@ -13,7 +13,7 @@
 #include "file_io.hpp"
 #include "npy.hpp"
 #include "onnx_export.hpp"
-#include "samples.hpp"
+#include "builtin_data.hpp"
 #include "scene_io.hpp"
 
 using namespace convscope;
@@ -61,7 +61,7 @@ CodeLayer code_layer_from_scene(const std::string& path) {
 }
 
 // The tensors the ONNX export stores: DIR/input.npy, weight.npy, bias.npy when present, else seeded uniform values
-// (samples.hpp's pytorch_default_init; the input in [-1, 1)).
+// (builtin_data.hpp's pytorch_default_init; the input in [-1, 1)).
 Tensor tensor_or_random(const std::string& dir, const char* name, const Shape& shape, int64_t fan_in, uint32_t seed) {
     const std::string path = (std::filesystem::path(dir) / name).string();
     if (!std::filesystem::exists(path)) return pytorch_default_init(shape, fan_in, seed);
