@@ -1,6 +1,8 @@
 // Sections: helpers · scene install · edits and presets · intents · frame update · textures
 #include "app_state.hpp"
 
+#include "script_grammar.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -346,7 +348,8 @@ namespace {
 bool reads_scene(const Intent& i) {
     return std::holds_alternative<intent::Seek>(i) || std::holds_alternative<intent::StepBy>(i) ||
            std::holds_alternative<intent::SeekEnd>(i) || std::holds_alternative<intent::MoveCursor>(i) ||
-           std::holds_alternative<intent::SelectOutputChannel>(i) || std::holds_alternative<intent::PinHover>(i);
+           std::holds_alternative<intent::SelectOutputChannel>(i) || std::holds_alternative<intent::PinHover>(i) ||
+           std::holds_alternative<intent::ApplySetting>(i);
 }
 
 bool scene_in_flight(AppState& s) { return app_scene_in_flight(s); }
@@ -375,6 +378,12 @@ void app_apply_intents(AppState& s) {
         }
         std::visit(Overloaded{
                        [&](intent::EditLayer& e) { app_apply_edit(s, e.edit); },
+                       [&](intent::ApplySetting& e) {
+                           LayerEdit edit = s.edit;
+                           std::string why;
+                           if (apply_setting(edit, e.key, e.value, why)) app_apply_edit(s, edit);
+                           else app_set_status(s, "set " + e.key + " " + e.value + ": " + why, true);
+                       },
                        [&](intent::ApplyPreset& e) { app_preset(s, e.key); },
                        [&](intent::Seek& e) { s.step = e.step, s.step_accumulator = 0; },
                        [&](intent::StepBy& e) { s.step += e.delta, s.playing = false; },

@@ -30,6 +30,7 @@ using namespace convscope::workspace;
 // ---- intents: what a panel (or the script) asked for; applied by app_apply_intents between frames ----
 namespace intent {
 struct EditLayer { LayerEdit edit; };
+struct ApplySetting { std::string key, value; };  // script/lesson `set KEY VALUE`, on the edit as it is when applied
 struct ApplyPreset { std::string key; };
 struct Seek { int64_t step; };          // absolute step at the current granularity
 struct StepBy { int64_t delta; };        // ±steps at the current granularity
@@ -49,7 +50,7 @@ struct SetImageOptions { ImageOptions options; };     // re-convert the last ope
 struct UseOnnxNode { int node; bool test_input; };    // the scene takes this Conv node's weights and attributes
 struct SaveScene { std::string path; bool overwrite; };
 }  // namespace intent
-using Intent = std::variant<intent::EditLayer, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
+using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
                             intent::SelectOutputChannel, intent::HoverInput, intent::PinHover, intent::SetUiScale,
                             intent::Open, intent::OpenPath, intent::PickCifar, intent::SetImageOptions,

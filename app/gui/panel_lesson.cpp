@@ -33,9 +33,35 @@ std::string without_bold(std::string t) {
     return t;
 }
 
-// Lines of `text` no wider than `width`, broken only at spaces: a number like "14,592" or "(-1.9e-03)" is never
-// split (ImGui's own wrapping breaks after ',' and '.'). A word wider than the line is left whole (it overflows
-// and the dump's line rectangles show it).
+// Lines of `text` no wider than `width`, broken at spaces: a number like "14,592" or "(-1.9e-03)" is never split
+// (ImGui's own wrapping breaks after ',' and '.'); only a word wider than the whole line is cut (split_long_word).
+bool number_char(char c) { return (c >= '0' && c <= '9') || c == '.' || c == ',' || c == '-' || c == '+'; }
+
+// A word wider than the line (code like self.pool(F.relu(self.conv1(x)))) is cut after '(' '.' ',' '_' '/' where
+// that does not split a number.
+std::vector<std::string> split_long_word(const std::string& word, float width) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start < word.size()) {
+        size_t cut = std::string::npos;
+        for (size_t i = start + 1; i < word.size(); ++i) {
+            const char p = word[i - 1];
+            const bool breakable = (p == '(' || p == '.' || p == ',' || p == '_' || p == '/') &&
+                                   !(number_char(word[i]) && i >= 2 && number_char(word[i - 2]));
+            if (!breakable) continue;
+            if (ImGui::CalcTextSize(word.substr(start, i - start).c_str()).x > width) break;
+            cut = i;
+        }
+        if (cut == std::string::npos || ImGui::CalcTextSize(word.substr(start).c_str()).x <= width) {
+            parts.push_back(word.substr(start));
+            break;
+        }
+        parts.push_back(word.substr(start, cut - start));
+        start = cut;
+    }
+    return parts;
+}
+
 std::vector<std::string> wrap_at_spaces(const std::string& text, float width) {
     std::vector<std::string> lines;
     std::string line;
@@ -45,6 +71,14 @@ std::vector<std::string> wrap_at_spaces(const std::string& text, float width) {
         const std::string word = text.substr(i, end == std::string::npos ? std::string::npos : end - i);
         i = end == std::string::npos ? text.size() : end + 1;
         if (word.empty()) continue;
+        if (ImGui::CalcTextSize(word.c_str()).x > width) {
+            if (!line.empty()) lines.push_back(line);
+            std::vector<std::string> parts = split_long_word(word, width);
+            line = parts.back();
+            parts.pop_back();
+            lines.insert(lines.end(), parts.begin(), parts.end());
+            continue;
+        }
         const std::string candidate = line.empty() ? word : line + " " + word;
         if (!line.empty() && ImGui::CalcTextSize(candidate.c_str()).x > width) {
             lines.push_back(line);

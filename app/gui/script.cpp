@@ -64,10 +64,8 @@ const std::map<std::string_view, Action>& actions() {
     static const std::map<std::string_view, Action> table = {
         {"set",
          [](Run& r) {
-             LayerEdit e = r.s.edit;
-             if (!apply_setting(e, r.a.args[0], r.a.args[1], r.error)) return;
              r.s.preset_key.clear();
-             r.s.push(intent::EditLayer{e});
+             r.s.push(intent::ApplySetting{r.a.args[0], r.a.args[1]});  // checked by the grammar; applied in order
          }},
         {"preset",
          [](Run& r) {
@@ -454,6 +452,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
         for (const std::string& t : templates)
             for (const std::string& name : lesson_placeholders(t)) values[name] = lesson_fill("{" + name + "}", ctx);
         j["lesson"] = {{"id", run.lesson.id},       {"step", run.step + 1}, {"values", values},
+                       {"lesson_title", run.lesson.title},
                        {"steps", run.steps()},      {"title", lesson_fill(st.title, ctx)},
                        {"text", lesson_fill(st.text, ctx)}, {"question", q},
                        {"highlights", st.highlights}};
