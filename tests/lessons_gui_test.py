@@ -206,12 +206,12 @@ def main():
         w, r = json.load(open(T("wrong.json")))["lesson"]["question"], json.load(open(T("right.json")))["lesson"]["question"]
         check(w["correct"] is False and not w["revealed"], "answers: 192 for the size of w[o] is wrong, not revealed")
         check(r["correct"] is True and r["revealed"] and r["expected"] == "75", "answers: 75 is right and revealed")
-        # Q2 perturbation: the outputs lit by x[1,0,12,12] are exactly those PyTorch's output changes in
+        # Q2 perturbation: the outputs lit by x[1,0,12,14] are exactly those PyTorch's output changes in
         d = json.load(open(T("q2_batch_vs_channel@1_2.json")))
         conv = module_of(d)
         x = torch.rand(d["input_shape"])
         y0 = conv(x)
-        x[1, 0, 12, 12] += 1.0
+        x[1, 0, 12, 14] += 1.0
         changed = int((conv(x) != y0).sum())
         items = sorted({int(i) for i in (conv(x) != y0).nonzero()[:, 0]})
         check(d["hover_hits"] == changed and items == [1],
@@ -220,7 +220,7 @@ def main():
         conv = module_of(d)
         x = torch.rand(d["input_shape"])
         y0 = conv(x)
-        x[0, 1, 12, 12] += 1.0
+        x[0, 1, 12, 14] += 1.0
         diff = conv(x) != y0
         maps = sorted({int(i) for i in diff.nonzero()[:, 1]})
         check(d["hover_hits"] == int(diff.sum()) and maps == list(range(6)),

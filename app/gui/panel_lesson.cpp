@@ -241,17 +241,23 @@ void draw_lesson(AppState& s) {
         ImGui::ProgressBar(static_cast<float>(run.step + 1) / static_cast<float>(run.steps()), ImVec2(-1, 0),
                            progress.c_str());
         const bool first = run.step == 0, last = run.step + 1 >= run.steps();
+        // the buttons share a row while they fit (UI scale 1.5 in a narrow column wraps them)
+        auto next_button = [](const char* label) {
+            const float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+            const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+            if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right) ImGui::SameLine();
+        };
         ImGui::BeginDisabled(first);
         if (ImGui::Button("< Back (P)")) app_lesson_go(s, run.step - 1);
         ImGui::EndDisabled();
-        ImGui::SameLine();
+        next_button("Next (N) >");
         ImGui::BeginDisabled(last);
         if (ImGui::Button("Next (N) >")) app_lesson_go(s, run.step + 1);
         ImGui::EndDisabled();
-        ImGui::SameLine();
+        next_button("Resume");
         if (ImGui::Button("Resume")) app_lesson_go(s, run.step);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("Set the window back to this step's state");
-        ImGui::SameLine();
+        next_button("Close");
         if (ImGui::Button("Close")) {
             app_lesson_close(s);
             ImGui::End();

@@ -11,7 +11,8 @@ void next_window_slot(const AppState& s, Slot slot) {
     const float bar = ImGui::GetFrameHeight() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f + 28.0f;
     const float top = ImGui::GetFrameHeight();  // the main menu bar
     const float body = d.y - bar - top;
-    const float c0 = d.x * (290.0f / 1280.0f), c1 = d.x * (810.0f / 1280.0f);
+    // the left column is wider while a lesson is followed: its text sits above the Layer panel
+    const float c0 = d.x * ((s.lesson ? 350.0f : 290.0f) / 1280.0f), c1 = d.x * (810.0f / 1280.0f);
     const float in_h = body * 0.32f, fm_h = body * 0.55f, cs_h = body * 0.21f;
     ImVec2 pos, size;
     switch (slot) {
