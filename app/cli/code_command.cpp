@@ -46,9 +46,10 @@ CodeLayer code_layer_from_scene(const std::string& path) {
     if (!check.ok()) throw ConfigError(path + ": the scene's layer does not run on its input " + shape_to_string(input) +
                                        ": " + check.error);
     c.geometry = *check.geometry;
-    // The scene's cursor step, as an output position (step numbering: cursor.hpp; the tensors are not read).
-    const Tensor none;
-    const ConvCursor cursor(c.geometry, none, none, nullptr);
+    // The scene's cursor step, as an output position (step numbering: cursor.hpp; the values are not read, but the
+    // cursor requires an input of the geometry's shape).
+    const Tensor x(c.geometry.input_shape()), none;
+    const ConvCursor cursor(c.geometry, x, none, nullptr);
     int64_t pos = cursor.convert_step(scene.cursor_step, scene.granularity, Granularity::Position);
     const Shape out = c.geometry.output_shape();
     std::array<int64_t, 4> at{};
