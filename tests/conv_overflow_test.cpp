@@ -20,7 +20,7 @@ namespace {
 using convscope::ConvCheck;
 using convscope::ConvLayer;
 using convscope::Shape;
-using i128 = __int128;
+__extension__ typedef __int128 i128;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 const std::array<int64_t, 3> kHuge{int64_t{1} << 31, int64_t{1} << 62, kMax};
