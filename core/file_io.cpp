@@ -268,6 +268,9 @@ void write_file_atomically(const std::string& path, std::span<const uint8_t> byt
             if (::fsync(out.get()) != 0 || out.close() != 0) give_up_bak("cannot write the backup " + bak, errno);
         }
         if (::rename(bak_tmp.c_str(), bak.c_str()) != 0) give_up_bak("cannot replace the backup " + bak, errno);
+        // rename() does nothing when both names are links to one file (another saver linked the same version to
+        // .bak a moment ago): the temporary name must still go.
+        ::unlink(bak_tmp.c_str());
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) give_up("cannot rename " + tmp + " over it", errno);
     // Make the rename durable; a failure here leaves a complete file in place, so it is not reported.

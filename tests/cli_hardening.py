@@ -207,6 +207,50 @@ def main():
                        (p.stderr, None if got is None else (np.argwhere(np.isnan(got) != np.isnan(want))[:3].tolist(),
                                                             np.argwhere(np.isinf(got) != np.isinf(want))[:3].tolist())))
 
+        # ---- ONNX: one verdict for odd nodes, the nesting limit named ----
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+
+        def conv_model(strides, declared):
+            w = numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
+            node = helper.make_node("Conv", ["x", "w"], ["y"], name="odd", strides=strides)
+            x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8] if declared else None)
+            y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+            return helper.make_model(helper.make_graph([node], "g", [x], [y], [w]))
+
+        for declared in (True, False):
+            onnx.save(conv_model([0, 0], declared), path("strides0.onnx"))
+            p = run(cli, "onnx-list", path("strides0.onnx"), "--json")
+            doc = json.loads(p.stdout) if p.stdout.strip() else {}
+            nodes = doc.get("nodes", doc.get("layers", []))
+            expect(f"onnx-list: a Conv with strides [0, 0] is not runnable ({'declared' if declared else 'unknown'} input shape)",
+                   doc.get("usable_layers") == 0 and "non-positive stride is not supported" in p.stdout, p.stdout[:600])
+
+        def nested(depth):
+            def leaf(name):
+                return helper.make_graph([helper.make_node("Identity", ["c"], [name])], "leaf", [],
+                                         [helper.make_tensor_value_info(name, TensorProto.BOOL, None)])
+            inner = leaf("o0")
+            for i in range(depth):  # the else branch is a leaf: the model grows linearly with the depth
+                node = helper.make_node("If", ["c"], [f"o{i + 1}"], then_branch=inner, else_branch=leaf(f"o{i + 1}"))
+                inner = helper.make_graph([node], f"g{i}", [], [helper.make_tensor_value_info(f"o{i + 1}", TensorProto.BOOL, None)])
+            c = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
+            graph = helper.make_graph(list(conv_model([1, 1], True).graph.node) + list(inner.node), "deep",
+                                      [c, helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])],
+                                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                      list(conv_model([1, 1], True).graph.initializer))
+            return helper.make_model(graph)
+
+        with open(path("deep.onnx"), "wb") as f:
+            f.write(nested(40).SerializeToString())  # 40 nested If subgraphs: > 100 protobuf messages deep
+        p = run(cli, "onnx-list", path("deep.onnx"))
+        expect("onnx-list of a validly but deeply nested model names the nesting limit",
+               p.returncode == 1 and "nest deeper than protobuf's recursion limit of 100" in p.stderr, p.stderr)
+        with open(path("deep.onnx"), "wb") as f:
+            f.write(nested(40).SerializeToString()[:-7])
+        p = run(cli, "onnx-list", path("deep.onnx"))
+        expect("a truncated model is still called truncated", p.returncode == 1 and "truncated" in p.stderr, p.stderr)
+
     if FAILURES:
         print(f"{len(FAILURES)} failure(s)")
         return 1

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <regex>
@@ -41,31 +42,41 @@ std::string name_of(const std::vector<std::pair<int, int64_t>>& set) {
     return s;
 }
 
+// A product of non-negative factors, saturated at 2^120 (far beyond int64, and no 128-bit overflow either).
+i128 product(std::initializer_list<i128> factors) {
+    const i128 cap = i128{1} << 120;
+    i128 r = 1;
+    for (i128 f : factors) {
+        if (f != 0 && r > cap / f) return cap;
+        r *= f;
+    }
+    return r;
+}
+
 bool fits(i128 v) { return v >= std::numeric_limits<int64_t>::min() && v <= kMax; }
 
 // What the layer computes, in 128-bit arithmetic: nullopt when a size PyTorch would compute (weight storage,
 // input storage, padded input, dilated kernel, output storage) does not fit in int64.
 struct Oracle {
     bool overflows = false;
-    i128 out = 0;  // H_out == W_out (the table keeps H/W arguments symmetric in kernel, stride, padding, dilation)
+    i128 out[2] = {0, 0};  // H_out, W_out
 };
 
 Oracle oracle(const Case& c) {
     Oracle o;
     const auto& v = c.v;
-    const i128 weight_bytes = i128{v[OutChannels]} * (v[Groups] > 0 ? v[InChannels] / v[Groups] : v[InChannels]) *
-                              v[Kernel] * v[Kernel] * 4;
-    const i128 input_bytes = i128{v[N]} * v[InChannels] * v[H] * v[W] * 4;
+    const i128 weight_bytes =
+        product({v[OutChannels], v[Groups] > 0 ? v[InChannels] / v[Groups] : v[InChannels], v[Kernel], v[Kernel], 4});
+    const i128 input_bytes = product({v[N], v[InChannels], v[H], v[W], 4});
     if (!fits(weight_bytes) || !fits(input_bytes)) o.overflows = true;
     const i128 dk = i128{v[Dilation]} * (v[Kernel] - 1) + 1;
-    for (int axis : {H, W}) {
-        const i128 padded = i128{v[axis]} + 2 * i128{v[Padding]};
+    for (int i = 0; i < 2; ++i) {
+        const i128 padded = i128{v[i == 0 ? H : W]} + 2 * i128{v[Padding]};  // < 2^65: no 128-bit overflow
         if (!fits(padded) || !fits(dk)) o.overflows = true;
-        if (padded >= dk) o.out = (padded - dk) / v[Stride] + 1;
+        if (padded >= dk && v[Stride] > 0) o.out[i] = (padded - dk) / v[Stride] + 1;
     }
-    if (!o.overflows && fits(o.out)) {
-        const i128 out_bytes = i128{v[N]} * v[OutChannels] * o.out * o.out * 4;
-        if (!fits(out_bytes)) o.overflows = true;
+    if (!o.overflows && fits(o.out[0]) && fits(o.out[1])) {
+        if (!fits(product({v[N], v[OutChannels], o.out[0], o.out[1], 4}))) o.overflows = true;
     }
     return o;
 }
@@ -95,8 +106,8 @@ void expect_consistent(const Case& c) {
     const Oracle o = oracle(c);
     if (r.ok()) {
         EXPECT_FALSE(o.overflows) << "accepted although a size overflows int64";
-        EXPECT_EQ(i128{r.geometry->out[0]}, o.out);
-        EXPECT_EQ(i128{r.geometry->out[1]}, o.out);
+        EXPECT_EQ(i128{r.geometry->out[0]}, o.out[0]);
+        EXPECT_EQ(i128{r.geometry->out[1]}, o.out[1]);
         EXPECT_GT(r.geometry->out[0], 0);
     } else {
         EXPECT_FALSE(r.error.empty());
