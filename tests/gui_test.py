@@ -376,6 +376,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         T = lambda n: os.path.join(tmp, n)
 
+        # 0. an option that needs a value does not take the next option as its value (issue 12: this ran the
+        #    window forever with a scene called "--screenshot")
+        p = subprocess.run(XVFB + [app, "--scene", "--screenshot", T("never.png")], capture_output=True, text=True,
+                           timeout=60)
+        check(p.returncode == 2 and "--scene needs a value, but is followed by the option --screenshot" in p.stderr
+              and not os.path.exists(T("never.png")), f"--scene --screenshot: exit {p.returncode}, {p.stderr.strip()}")
+
         # 1. the default scene: Conv2d(3, 192, 5, padding=2) on a 32x32 RGB picture
         run(app, f"zoom fmap 6\nframes 2\ndump {T('default.json')}\nscreenshot {T('default.png')}\n", tmp, "default")
         d, w, h, px = load(tmp, "default")

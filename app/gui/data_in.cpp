@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "file_io.hpp"
+#include "json_safe.hpp"
 #include "npy.hpp"
 
 namespace convscope::gui {
@@ -391,21 +393,21 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
         case SceneWeights::Kind::Npy: {
             std::string perm;
             std::vector<std::string> notes;
-            check_weight(guarded("weights.weight_path", [&] { return load_weight_npy(sw.weight_path, sw.layout, perm, notes); }),
-                         "weights.weight_path");
+            check_weight(guarded("weights.weight", [&] { return load_weight_npy(sw.weight_path, sw.layout, perm, notes); }),
+                         "weights.weight");
             if (e.layer.bias) {
-                if (sw.bias_path.empty()) fail("weights.bias_path", "the layer has a bias but no bias file is named");
-                check_bias(guarded("weights.bias_path", [&] { return load_bias_npy(sw.bias_path, notes); }),
-                           "weights.bias_path");
+                if (sw.bias_path.empty()) fail("weights.bias", "the layer has a bias but no bias file is named");
+                check_bias(guarded("weights.bias", [&] { return load_bias_npy(sw.bias_path, notes); }),
+                           "weights.bias");
             }
             break;
         }
         case SceneWeights::Kind::Onnx: {
-            const OnnxModel m = guarded("weights.onnx_path", [&] { return onnx_load(sw.onnx_path); });
+            const OnnxModel m = guarded("weights.model", [&] { return onnx_load(sw.onnx_path); });
             const OnnxNode* node = nullptr;
             for (const OnnxNode& n : m.nodes)
                 if (n.op == OnnxOp::Conv && (n.name == sw.onnx_node || n.label() == sw.onnx_node)) node = &n;
-            if (!node) fail("weights.onnx_node", "no Conv node '" + sw.onnx_node + "' in " + file_name(sw.onnx_path));
+            if (!node) fail("weights.node", "no Conv node '" + sw.onnx_node + "' in " + file_name(sw.onnx_path));
             auto value = [&](size_t input, const std::string& field) {
                 const OnnxInitializer* init =
                     node->inputs.size() > input ? m.find_initializer(node->inputs[input]) : nullptr;
@@ -413,8 +415,8 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
                 if (!init->value) fail(field, init->name + ": " + init->error);
                 return *init->value;
             };
-            check_weight(value(1, "weights.onnx_node"), "weights.onnx_node");
-            if (e.layer.bias) check_bias(value(2, "weights.onnx_node"), "weights.onnx_node");
+            check_weight(value(1, "weights.node"), "weights.node");
+            if (e.layer.bias) check_bias(value(2, "weights.node"), "weights.node");
             break;
         }
     }
@@ -445,7 +447,9 @@ bool recent_load(std::vector<RecentFile>& out, std::string& error) {
         for (const auto& e : j.at("files")) {
             const auto p = purpose_from_name(e.at("purpose").get<std::string>());
             if (!p) continue;
-            out.push_back({e.at("path").get<std::string>(), *p});
+            const auto file = path_from_json(e.at("path"));  // a string, or {"bytes_hex": ...} for non-UTF-8 names
+            if (!file) continue;
+            out.push_back({*file, *p});
             if (out.size() >= kMaxRecent) break;
         }
     } catch (const std::exception& e) {
@@ -463,24 +467,16 @@ bool recent_save(const std::vector<RecentFile>& list, std::string& error) {
         return false;
     }
     nlohmann::json files = nlohmann::json::array();
-    for (const RecentFile& r : list) files.push_back({{"path", r.path}, {"purpose", purpose_name(r.purpose)}});
+    // Paths are bytes: a name that is not UTF-8 is stored losslessly (json_safe.hpp), and nothing here throws.
+    for (const RecentFile& r : list) files.push_back({{"path", path_to_json(r.path)}, {"purpose", purpose_name(r.purpose)}});
     const nlohmann::json j = {{"version", 1}, {"files", files}};
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::trunc);
-        f << j.dump(1) << "\n";
-        if (!f.flush()) {
-            error = "recent files not saved to " + path + ": cannot write " + tmp;
-            fs::remove(tmp, ec);
-            return false;
-        }
-    }
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        error = "recent files not saved to " + path + ": " + ec.message();
-        fs::remove(tmp, ec);
+    const std::string text = json_dump_safe(j, 1) + "\n";
+    try {
+        write_file_atomically(path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    } catch (const Error& e) {
+        error = "recent files not saved: " + escape_invalid_utf8(e.what());
         return false;
     }
     return true;

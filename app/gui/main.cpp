@@ -72,6 +72,12 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
                 error = a + " needs a value";
                 return false;
             }
+            // "--scene --screenshot x.png" must not open a scene called "--screenshot" (and then run forever):
+            // a value never starts with "--" (a file that does can be named ./--file).
+            if (std::string(argv[i + 1]).rfind("--", 0) == 0) {
+                error = a + " needs a value, but is followed by the option " + argv[i + 1];
+                return false;
+            }
             out = argv[++i];
             return true;
         };
