@@ -206,6 +206,23 @@ TEST(ConvOverflow, HugeButRepresentableOutputIsRefusedByItsStorageSize) {
     EXPECT_EQ(r.error.rfind("Storage size calculation overflowed with sizes=[1, 4, ", 0), 0u) << r.error;
 }
 
+TEST(ShapeChainOverflow, InputsLinearAndFlattenNeverWrapAround) {
+    using convscope::parse_layer;
+    using convscope::shape_chain;
+    auto rows = shape_chain({1, -3, 32, 32}, {parse_layer("Conv2d(3, 4, 5)")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error, "Trying to create tensor with negative dimension -3: [1, -3, 32, 32]");
+    rows = shape_chain({1, 4611686018427387904}, {parse_layer("Linear(4611686018427387904, 4611686018427387904)")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error, "Storage size calculation overflowed with sizes=[1, 4611686018427387904]");
+    rows = shape_chain({1, 8}, {parse_layer("Linear(8, 4611686018427387904)")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error, "Storage size calculation overflowed with sizes=[4611686018427387904, 8]");
+    rows = shape_chain({3, 2147483648, 2147483648}, {parse_layer("Flatten(0)")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error.rfind("Storage size calculation overflowed", 0), 0u) << rows[0].error;
+}
+
 TEST(ConvOverflow, HugeStrideStillComputesOnePosition) {
     Case c;
     c.v[Stride] = kMax;
