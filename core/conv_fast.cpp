@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "conv_direct.hpp"
+#include "conv_reference.hpp"
 #include "thread_pool.hpp"
 
 namespace convscope {
@@ -85,11 +88,32 @@ void gemm_item(const ConvGeometry& g, const float* xn, const float* w, const flo
     }
 }
 
+float max_finite_magnitude(const float* v, size_t n) {
+    float m = 0.0f;
+    for (size_t i = 0; i < n; ++i)
+        if (std::isfinite(v[i])) m = std::max(m, std::fabs(v[i]));
+    return m;
+}
+
 }  // namespace
+
+bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias) {
+    // Every partial sum of one output, in any order, is at most K * max|x| * max|w| + max|b| in magnitude (finite
+    // values only; infinities and NaN propagate the same way in every order). Half of FLT_MAX leaves room for
+    // rounding.
+    const double bound = static_cast<double>(g.macs_per_output()) * max_finite_magnitude(x.data.data(), x.data.size()) *
+                             max_finite_magnitude(w.data.data(), w.data.size()) +
+                         (bias ? max_finite_magnitude(bias->data.data(), bias->data.size()) : 0.0f);
+    return bound < 0.5 * static_cast<double>(std::numeric_limits<float>::max());
+}
 
 Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias, const FastConvOptions& options) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(x.numel() == shape_numel(g.input_shape()));
+    // Where a finite sum could overflow, the summation order decides between +inf, -inf and NaN (3e38 + 3e38 - 3e38
+    // is inf in one order, 3e38 in another, NaN when two channel sums overflow with opposite signs). There, every
+    // engine gives the reference's value: its order is the one the cursor shows.
+    if (!conv_sums_cannot_overflow(g, x, w, bias)) return conv_reference(g, x, w, bias);
     Tensor y(g.output_shape_torch());
     if (y.numel() == 0) return y;
     // Tiny layers lose more to handing work to other threads than they gain: below ~1 M multiply-adds, one thread.

@@ -21,9 +21,15 @@ struct FastConvOptions {
 };
 
 // Same contract as conv_reference: y = conv(x, w) + b, PyTorch's output shape. Differs from the reference only
-// by float32 accumulation order.
+// by float32 accumulation order, never in which outputs are NaN, +inf or -inf: when a finite sum could overflow
+// (conv_sums_cannot_overflow is false: inputs near 3e38) the reference computes the layer, so every engine gives
+// the same non-finite values; otherwise NaN and infinities in the data propagate the same way in any order.
 Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias,
                  const FastConvOptions& options = {});
+
+// True when no partial sum of any output can overflow float32, in any summation order (a bound from the largest
+// finite magnitudes of x, w and bias and the multiply-adds per output).
+bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias);
 
 // The thread count conv_fast will use for `options` (resolves 0 to the number of cores).
 int fast_conv_threads(const FastConvOptions& options);

@@ -11,6 +11,7 @@
 #include <cassert>
 #include <sstream>
 
+#include "checked_math.hpp"
 #include "error.hpp"
 
 namespace convscope {
@@ -52,6 +53,23 @@ std::string float_tensor_text(const Shape& s) {
     std::string t = "[ torch.FloatTensor{";
     for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
     return t + "} ]";
+}
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+// convscope's own words where PyTorch's int64 size arithmetic wraps around silently (it has no message there).
+std::string overflow_text(const std::string& argument, const std::string& expression) {
+    return argument + " is too large: " + expression +
+           " does not fit in a 64-bit integer (PyTorch's size arithmetic wraps around here; convscope refuses)";
+}
+
+// The dilated kernel span d*(k-1) of one spatial dim ("same" padding splits it), checked.
+std::optional<std::string> dilated_span(int64_t dilation, int64_t k, int64_t& span) {
+    const auto km1 = checked_sub(k, 1);
+    const auto v = km1 ? checked_mul(dilation, *km1) : std::nullopt;
+    if (!v) return overflow_text("dilation=" + str(dilation), "dilation*(kernel_size-1) = " + str(dilation) + "*(" + str(k) + "-1)");
+    span = *v;
+    return std::nullopt;
 }
 
 // expand_param_if_needed: one value broadcasts, otherwise exactly `dims` values.
@@ -127,6 +145,10 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
     auto fail = [](std::string message) { return ConvCheck{std::nullopt, std::move(message)}; };
     const int d = p.dims;
     assert(d == 1 || d == 2);
+    // Tensors PyTorch could not have created (negative sizes, storage over 2^63 bytes) never reach a convolution.
+    for (const Shape* s : {&input, &weight, bias ? &*bias : nullptr})
+        if (s)
+            if (std::string e = tensor_shape_error(*s); !e.empty()) return fail(e);
 
     const int wrank = static_cast<int>(weight.size());
     const bool unbatched = static_cast<int>(input.size()) == d + 1;
@@ -154,7 +176,8 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         dil.assign(static_cast<size_t>(d), 0);
         for (int i = 0; i < d; ++i) {
             dil[i] = p.dilation.size() == 1 ? p.dilation[0] : p.dilation[i];
-            const int64_t total = dil[i] * (weight[static_cast<size_t>(2 + i)] - 1);
+            int64_t total = 0;
+            if (auto e = dilated_span(dil[i], weight[static_cast<size_t>(2 + i)], total)) return e;
             pad_begin[i] = total / 2;
             pad_end[i] = total - total / 2;
         }
@@ -171,7 +194,8 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
             if (auto e = expand(p.dilation, "dilation", d, dil)) return fail(*e);
             if (wrank != d + 2) return fail("weight should have " + std::to_string(d + 2) + " dimensions for conv" + std::to_string(d) + "d");
             for (int i = 0; i < d; ++i) {
-                const int64_t total = dil[i] * (weight[static_cast<size_t>(2 + i)] - 1);
+                int64_t total = 0;
+                if (auto e = dilated_span(dil[i], weight[static_cast<size_t>(2 + i)], total)) return fail(*e);
                 pad_begin[i] = total >= 0 ? total / 2 : -((-total + 1) / 2);
                 pad_end[i] = total - pad_begin[i];
             }
@@ -197,7 +221,15 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
                             "' (PyTorch's F.pad crops the input by that many elements on each side first; crop the "
                             "input instead and use padding=0)");
         if (auto e = pad_mode_error(p.padding_mode, input, d, pad_begin, pad_end)) return fail(*e);
-        for (int i = 0; i < d; ++i) x[static_cast<size_t>(2 + i)] += pad_begin[i] + pad_end[i];
+        for (int i = 0; i < d; ++i) {
+            int64_t& size = x[static_cast<size_t>(2 + i)];
+            const auto both = checked_add(pad_begin[i], pad_end[i]);
+            const auto padded_size = both ? checked_add(size, *both) : std::nullopt;
+            if (!padded_size)
+                return fail(overflow_text("padding", "the padded input size " + str(size) + " + " + str(pad_begin[i]) +
+                                                         " + " + str(pad_end[i])));
+            size = *padded_size;
+        }
         conv_padding.assign(1, 0);
         asymmetric = false;
     }
@@ -218,7 +250,7 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
             // constant_pad_nd by the difference at the end, then symmetric padding = left.
             conv_padding.assign(static_cast<size_t>(d), 0);
             for (int i = 0; i < d; ++i) {
-                const int64_t delta = pad_end[i] - pad_begin[i];
+                const int64_t delta = pad_end[i] - pad_begin[i];  // 0 or 1: the split's odd element
                 x[static_cast<size_t>(2 + i)] += delta;
                 conv_padding[i] = delta > 0 ? pad_begin[i] : pad_end[i];
             }
@@ -262,9 +294,12 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
     if (weight[0] % g != 0)
         return fail("Given groups=" + gs + ", expected weight to be divisible by " + gs +
                     " at dimension 0, but got weight of size [" + list_text(weight) + "] instead");
-    if (x[1] != weight[1] * g)
+    const auto expected_channels = checked_mul(weight[1], g);
+    if (!expected_channels)
+        return fail(overflow_text("groups=" + gs, "the expected input channels " + str(weight[1]) + "*" + gs));
+    if (x[1] != *expected_channels)
         return fail("Given groups=" + gs + ", weight of size " + list_text(weight) + ", expected input" + list_text(x) +
-                    " to have " + std::to_string(weight[1] * g) + " channels, but got " + std::to_string(x[1]) +
+                    " to have " + std::to_string(*expected_channels) + " channels, but got " + std::to_string(x[1]) +
                     " channels instead");
     if (bias && !(bias->size() == 1 && (*bias)[0] == weight[0]))
         return fail("Given weight of size " + list_text(weight) + ", expected bias to be 1-dimensional with " +
@@ -272,9 +307,20 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
     std::vector<int64_t> padded(static_cast<size_t>(d)), dil_kernel(static_cast<size_t>(d));
     bool kernel_fits = true;
     for (int i = 0; i < d; ++i) {
-        const int64_t total_pad = asymmetric ? pad_begin[i] + pad_end[i] : 2 * padding[i];
-        padded[i] = x[static_cast<size_t>(2 + i)] + total_pad;
-        dil_kernel[i] = dilation[i] * (weight[static_cast<size_t>(2 + i)] - 1) + 1;
+        const int64_t size = x[static_cast<size_t>(2 + i)];
+        const auto total_pad = asymmetric ? checked_add(pad_begin[i], pad_end[i]) : checked_mul(2, padding[i]);
+        const auto padded_size = total_pad ? checked_add(size, *total_pad) : std::nullopt;
+        if (!padded_size) {
+            const std::string pads = asymmetric ? str(pad_begin[i]) + " + " + str(pad_end[i]) : "2*" + str(padding[i]);
+            return fail(overflow_text(asymmetric ? "pads" : "padding=" + str(padding[i]),
+                                      "the padded input size " + str(size) + " + " + pads));
+        }
+        padded[i] = *padded_size;
+        int64_t span = 0;
+        if (auto e = dilated_span(dilation[i], weight[static_cast<size_t>(2 + i)], span)) return fail(*e);
+        const auto dk = checked_add(span, 1);
+        if (!dk) return fail(overflow_text("dilation=" + str(dilation[i]), "the dilated kernel size " + str(span) + " + 1"));
+        dil_kernel[i] = *dk;
         if (padded[i] < dil_kernel[i]) kernel_fits = false;
     }
     if (!kernel_fits) {
@@ -344,8 +390,14 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         geo.dilation[j] = dilation[i];
         geo.pad_begin[j] = pad_begin[i];
         geo.pad_end[j] = pad_end[i];
-        geo.out[j] = (padded[i] - dil_kernel[i]) / stride[i] + 1;
+        const auto room = checked_sub(padded[i], dil_kernel[i]);  // >= 0, but dil_kernel < 0 for a negative dilation
+        if (!room)
+            return fail(overflow_text("dilation=" + str(dilation[i]), "the padded input size minus the dilated kernel size " +
+                                                                        str(padded[i]) + " - (" + str(dil_kernel[i]) + ")"));
+        geo.out[j] = *room / stride[i] + 1;
     }
+    // The output tensor PyTorch would allocate.
+    if (std::string e = tensor_shape_error(geo.output_shape_torch()); !e.empty()) return fail(e);
     return ConvCheck{geo, {}};
 }
 
@@ -378,7 +430,8 @@ std::string conv_layer_init_error(const ConvLayer& layer) {
     if (layer.params.padding_kind == PaddingKind::Same)
         for (int64_t s : layer.params.stride)
             if (s != 1) return "padding='same' is not supported for strided convolutions";
-    return {};
+    // reset_parameters' torch.empty of the weight (the bias, out_channels elements, is smaller).
+    return tensor_shape_error(layer.weight_shape());
 }
 
 ConvCheck conv_layer_check(const ConvLayer& layer, const Shape& input) {

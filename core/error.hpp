@@ -30,4 +30,11 @@ public:
     using Error::Error;
 };
 
+// A computation that would need more memory than the budget (memory_budget.hpp): refused before allocating, with
+// the bytes it would need.
+class ResourceError : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace convscope

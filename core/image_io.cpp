@@ -226,6 +226,32 @@ std::optional<std::string> jpeg_huffman_problem(std::span<const uint8_t> b) {
     return std::nullopt;
 }
 
+// stb_image decodes baseline and progressive Huffman-coded JPEGs (SOF0, SOF1, SOF2). Any other frame type is a
+// valid JPEG that stb calls "Corrupt JPEG" ("unknown marker"): name the variant instead. Markers are walked up to
+// the first scan (SOS), where the frame header has always been seen.
+std::optional<std::string> jpeg_unsupported_variant(std::span<const uint8_t> b) {
+    size_t pos = 2;
+    while (pos + 4 <= b.size() && b[pos] == 0xFF) {
+        const uint8_t m = b[pos + 1];
+        if (m == 0xFF) {
+            ++pos;
+            continue;
+        }
+        if (m == 0xDA || m == 0xD9) break;
+        if (m >= 0xC3 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+            const bool arithmetic = m >= 0xC9;
+            const int n = m - 0xC0;
+            std::string what = arithmetic ? "arithmetic coding" : "Huffman coding";
+            if (n == 3 || n == 11) what = "lossless, " + what;
+            else if (n == 5 || n == 6 || n == 7 || n == 13 || n == 14 || n == 15) what = "hierarchical (differential), " + what;
+            else if (n == 10) what = "progressive, " + what;
+            return what + "; SOF" + int_text(n) + " marker at byte offset " + int_text(static_cast<int64_t>(pos));
+        }
+        pos += 2 + be16(b.data() + pos + 2);
+    }
+    return std::nullopt;
+}
+
 // Walks a PNG's chunks up to IEND (stb reads nothing after it). A chunk whose declared length runs past the end of
 // the file is reported here, by name and offset, rather than by stb's bare "outofdata". Zero-length IDAT chunks
 // (legal, and contributing nothing) are dropped from a copy: stb_image 2.27 passes a null buffer to memcpy when
@@ -378,6 +404,10 @@ DecodedImage image_decode(std::span<const uint8_t> bytes, const std::string& nam
     // The declared size first, from the header itself: stb refuses huge images with a bare "too large".
     if (const auto d = sniff_dims(bytes, fmt.format)) check_dims(*d, name);
     if (fmt.format == Format::Jpeg) {
+        if (const auto variant = jpeg_unsupported_variant(bytes))
+            throw FormatError(name + ": unsupported JPEG variant (" + *variant +
+                              "); convscope reads baseline and progressive Huffman-coded JPEGs: save the picture again "
+                              "as a standard JPEG or a PNG");
         if (const auto problem = jpeg_huffman_problem(bytes))
             throw FormatError(name + ": not a valid JPEG image (" + *problem + ")");
     }

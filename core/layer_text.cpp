@@ -336,8 +336,17 @@ LayerSpec parse_layer(const std::string& text) {
 std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<LayerSpec>& layers) {
     std::vector<LayerShapeRow> rows;
     Shape x = input;
+    // An input shape torch.empty refuses (a negative size, more than 2^63 bytes) stops at the first layer.
+    const std::string input_error = tensor_shape_error(input);
     for (const LayerSpec& spec : layers) {
         LayerShapeRow row;
+        if (!input_error.empty()) {
+            row.text = spec.text;
+            row.input_shape = x;
+            row.error = input_error;
+            rows.push_back(std::move(row));
+            break;
+        }
         row.text = spec.text;
         row.input_shape = x;
         if (const auto* conv = std::get_if<ConvLayer>(&spec.layer)) {
@@ -412,7 +421,9 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                                       shape_to_string(x) + " -> " + shape_to_string(out));
             }
         } else if (const auto* lin = std::get_if<LinearLayer>(&spec.layer)) {
-            if (x.empty()) {
+            if (std::string e = tensor_shape_error({lin->out_features, lin->in_features}); !e.empty()) {
+                row.error = e;  // nn.Linear.__init__'s torch.empty of the weight
+            } else if (x.empty()) {
                 row.error = "both arguments to matmul need to be at least 1D, but they are 0D and 2D";
             } else if (x.back() != lin->in_features) {
                 int64_t rows_ = 1;
@@ -431,6 +442,15 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                                       std::to_string(row.parameters));
             }
         }
+        // A result PyTorch could not allocate (a pool or Linear output of more than 2^63 bytes) stops the chain
+        // with its text; every later product of dimensions then fits in int64.
+        if (row.error.empty())
+            if (std::string e = tensor_shape_error(row.output_shape); !e.empty()) {
+                row.error = e;
+                row.output_shape.clear();
+                row.formula.clear();
+                row.parameters = 0;
+            }
         const bool failed = !row.error.empty();
         x = row.output_shape;
         rows.push_back(std::move(row));

@@ -16,6 +16,7 @@
 #include "npy.hpp"
 
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cerrno>
@@ -140,9 +141,11 @@ struct Preamble {
     size_t header_len = 0;     // length of the dict text including padding and '\n'
 };
 
-Preamble parse_preamble(std::span<const uint8_t> bytes, const std::string& name) {
-    constexpr size_t kMinV1 = 10;  // magic(6) + version(2) + uint16 length
-    constexpr size_t kMinV2 = 12;  // magic(6) + version(2) + uint32 length
+constexpr size_t kMinV1 = 10;  // magic(6) + version(2) + uint16 length
+constexpr size_t kMinV2 = 12;  // magic(6) + version(2) + uint32 length
+
+// `bytes` is the start of the file (all of it, or at least kMinV2 + kMaxHeaderLen bytes); `file_size` its size.
+Preamble parse_preamble(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& name) {
     if (bytes.size() < kMinV1) {
         std::string msg = "file is " + int_text(static_cast<uint64_t>(bytes.size())) +
                           " bytes, too short for a .npy header (the fixed preamble alone is 10 bytes)";
@@ -178,9 +181,9 @@ Preamble parse_preamble(std::span<const uint8_t> bytes, const std::string& name)
     if (header_len > kMaxHeaderLen) {
         fail(name, "header too long: the header length field says " + int_text(header_len) + " bytes (at most " +
                        int_text(static_cast<uint64_t>(kMaxHeaderLen)) + " are accepted; the file is " +
-                       int_text(static_cast<uint64_t>(bytes.size())) + " bytes)");
+                       int_text(file_size) + " bytes)");
     }
-    const size_t available = bytes.size() - p.header_offset;
+    const uint64_t available = file_size - p.header_offset;
     if (header_len > available) {
         fail(name, "header length " + int_text(header_len) + " is larger than the file: only " +
                        int_text(static_cast<uint64_t>(available)) +
@@ -574,14 +577,25 @@ void convert_to_float(const uint8_t* src, size_t count, const Dtype& d, const st
     throw IoError(name + ": not enough memory to load it (" + int_text(bytes) + " bytes needed)");
 }
 
-}  // namespace
+// Everything the header says, checked against the file size: what to allocate and where the data starts.
+struct Layout {
+    Preamble pre;
+    Header header;
+    Dtype dtype;
+    uint64_t count = 0;       // elements
+    uint64_t data_bytes = 0;  // count * itemsize, exactly the bytes after the header
+    size_t data_offset = 0;
+};
 
-Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInfo* info) {
-    const Preamble pre = parse_preamble(bytes, name);
-    const std::string_view header_text(reinterpret_cast<const char*>(bytes.data()) + pre.header_offset, pre.header_len);
-    const Header header = HeaderParser(header_text, name).parse();
-    const Dtype dtype = parse_dtype(header.descr, name);
-    const Shape& shape = header.shape;
+Layout parse_layout(std::span<const uint8_t> head, uint64_t file_size, const std::string& name) {
+    Layout l;
+    l.pre = parse_preamble(head, file_size, name);
+    const Preamble& pre = l.pre;
+    const std::string_view header_text(reinterpret_cast<const char*>(head.data()) + pre.header_offset, pre.header_len);
+    l.header = HeaderParser(header_text, name).parse();
+    l.dtype = parse_dtype(l.header.descr, name);
+    const Shape& shape = l.header.shape;
+    const Dtype& dtype = l.dtype;
     if (shape.size() > static_cast<size_t>(kMaxRank)) {
         fail(name, "rank " + int_text(static_cast<uint64_t>(shape.size())) + " arrays are not supported (at most " +
                        int_text(kMaxRank) + "); shape " + shape_tuple_text(shape));
@@ -593,14 +607,15 @@ Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInf
     if (numel < 0) {
         fail(name, "shape " + shape_tuple_text(shape) + " is too large: its element count overflows 64 bits");
     }
-    const auto count = static_cast<uint64_t>(numel);
-    const auto needed = checked_mul(count, dtype.itemsize);
+    l.count = static_cast<uint64_t>(numel);
+    const auto needed = checked_mul(l.count, dtype.itemsize);
     if (!needed) {
         fail(name, "shape " + shape_tuple_text(shape) + " " + dtype.type_name +
                        " is too large: its size in bytes overflows 64 bits");
     }
-    const size_t data_offset = pre.header_offset + pre.header_len;
-    const uint64_t available = bytes.size() - data_offset;
+    l.data_bytes = *needed;
+    l.data_offset = pre.header_offset + pre.header_len;
+    const uint64_t available = file_size - l.data_offset;
     const std::string need_text = "shape " + shape_tuple_text(shape) + " " + dtype.type_name + " needs " +
                                   int_text(*needed) + " bytes, the file has " + int_text(available) +
                                   " after the header";
@@ -609,40 +624,95 @@ Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInf
         fail(name, int_text(available - *needed) + " trailing bytes after the data (" + need_text +
                        "; is the header's shape or dtype wrong?)");
     }
+    return l;
+}
 
+void fill_info(const Layout& l, std::vector<std::string> notices, NpyInfo* info) {
+    if (!info) return;
+    info->major = l.pre.major;
+    info->minor = l.pre.minor;
+    info->descr = l.header.descr;
+    info->fortran_order = l.header.fortran_order;
+    info->shape = l.header.shape;
+    info->notices = std::move(notices);
+}
+
+// Row-major float32 values in C order as the tensor; Fortran-order data is reordered.
+Tensor tensor_of(const Layout& l, std::vector<float> values, std::vector<std::string>& notices) {
+    const Shape& shape = l.header.shape;
+    if (l.header.fortran_order && shape.size() > 1) {
+        // Fortran-order data of shape (d0, ..., dk) is C-order data of shape (dk, ..., d0); reversing the
+        // axes gives the row-major tensor.
+        const Shape reversed(shape.rbegin(), shape.rend());
+        std::vector<int> perm(shape.size());
+        for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int>(perm.size() - 1 - i);
+        notices.push_back("reordered fortran_order (column-major) data to row-major");
+        return permute(Tensor(reversed, std::move(values)), perm);
+    }
+    return Tensor(shape, std::move(values));
+}
+
+// Decodes the data bytes that follow the header (exactly l.data_bytes of them).
+Tensor decode(const Layout& l, const uint8_t* data, const std::string& name, NpyInfo* info) {
     std::vector<std::string> notices;
     Tensor t;
     try {
-        std::vector<float> values(static_cast<size_t>(count));
-        convert_to_float(bytes.data() + data_offset, values.size(), dtype, header.descr, values.data(), notices);
-        if (header.fortran_order && shape.size() > 1) {
-            // Fortran-order data of shape (d0, ..., dk) is C-order data of shape (dk, ..., d0); reversing the
-            // axes gives the row-major tensor.
-            const Shape reversed(shape.rbegin(), shape.rend());
-            std::vector<int> perm(shape.size());
-            for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int>(perm.size() - 1 - i);
-            t = permute(Tensor(reversed, std::move(values)), perm);
-            notices.push_back("reordered fortran_order (column-major) data to row-major");
-        } else {
-            t = Tensor(shape, std::move(values));
-        }
+        std::vector<float> values(static_cast<size_t>(l.count));
+        convert_to_float(data, values.size(), l.dtype, l.header.descr, values.data(), notices);
+        t = tensor_of(l, std::move(values), notices);
     } catch (const std::bad_alloc&) {
-        out_of_memory(name, count * sizeof(float));
+        out_of_memory(name, l.count * sizeof(float));
     }
-
-    if (info) {
-        info->major = pre.major;
-        info->minor = pre.minor;
-        info->descr = header.descr;
-        info->fortran_order = header.fortran_order;
-        info->shape = shape;
-        info->notices = std::move(notices);
-    }
+    fill_info(l, std::move(notices), info);
     return t;
 }
 
+// How much of a file holds its preamble and header at most.
+constexpr size_t kMaxHeadBytes = kMinV2 + kMaxHeaderLen;
+
+// The file's size as far as the header check is concerned: what was read when it shrank since it was opened.
+uint64_t known_size(const RegularFileReader& file, const std::vector<uint8_t>& head) {
+    return head.size() < std::min<uint64_t>(file.size(), kMaxHeadBytes) ? head.size() : file.size();
+}
+
+}  // namespace
+
+Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInfo* info) {
+    const Layout l = parse_layout(bytes, bytes.size(), name);
+    return decode(l, bytes.data() + l.data_offset, name, info);
+}
+
+NpyInfo npy_read_info(const std::string& path) {
+    const RegularFileReader file(path, "a .npy array");
+    const std::vector<uint8_t> head = file.read_prefix(kMaxHeadBytes);
+    const Layout l = parse_layout(head, known_size(file, head), path);
+    NpyInfo info;
+    fill_info(l, {}, &info);
+    return info;
+}
+
 Tensor npy_load(const std::string& path, NpyInfo* info) {
-    return npy_parse(read_regular_file(path, "a .npy array", UINT64_MAX), path, info);
+    // The header first: a shape that cannot be loaded is refused before the data is read, and the data is read
+    // straight into the tensor (float32 C order) or into one buffer converted once, never the whole file twice.
+    const RegularFileReader file(path, "a .npy array");
+    const std::vector<uint8_t> head = file.read_prefix(kMaxHeadBytes);
+    const Layout l = parse_layout(head, known_size(file, head), path);
+    const bool native = l.dtype.kind == Kind::Float && l.dtype.itemsize == 4 && !l.dtype.big_endian;
+    try {
+        if (native) {
+            std::vector<float> values(static_cast<size_t>(l.count));
+            file.read_exactly(l.data_offset, std::span(reinterpret_cast<uint8_t*>(values.data()), l.data_bytes));
+            std::vector<std::string> notices;
+            Tensor t = tensor_of(l, std::move(values), notices);
+            fill_info(l, std::move(notices), info);
+            return t;
+        }
+        std::vector<uint8_t> data(static_cast<size_t>(l.data_bytes));
+        file.read_exactly(l.data_offset, data);
+        return decode(l, data.data(), path, info);
+    } catch (const std::bad_alloc&) {
+        out_of_memory(path, l.data_bytes + (native ? 0 : l.count * sizeof(float)));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -32,7 +32,12 @@ struct NpyInfo {
 // Parses a whole .npy file held in memory. `name` starts every error message (usually the file name).
 Tensor npy_parse(std::span<const uint8_t> bytes, const std::string& name, NpyInfo* info = nullptr);
 // Reads `path`, which must be a regular file (a directory or FIFO is refused without blocking), and parses it.
+// The header is read and checked (shape, dtype, sizes against the file size) before the data: the data is then
+// read straight into the tensor, so a float32 file needs its own size in memory once, not twice.
 Tensor npy_load(const std::string& path, NpyInfo* info = nullptr);
+// The header of `path` only (at most 64 KiB read), with every check npy_load makes except the data itself:
+// shape and dtype, to check a file against a layer before loading gigabytes. `notices` stays empty.
+NpyInfo npy_read_info(const std::string& path);
 
 std::vector<uint8_t> npy_serialize(const Tensor& t);
 // Writes `path + ".tmp"` in the same directory, fsyncs it and renames it over `path`; on failure the temporary

@@ -8,6 +8,7 @@
 //   3. Loading a model
 #include "onnx_model.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
@@ -424,6 +425,28 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
     }
     if (n.dims == 1 || n.dims == 2)
         if (auto e = attribute_length_error(n, n.dims); !e.empty()) return fail(e, false);
+    if (n.op == OnnxOp::Conv) {
+        // What conv_check says for every input shape, in its order: the node is refused here, with the engine's
+        // text, whether or not the graph declares an input shape (onnx-list and the window give one verdict).
+        // onnx_resolve_node runs conv_check again for its input shape and throws its ConfigError.
+        n.problem_is_for_declared_input = true;
+        for (int64_t p : n.pads)
+            if (p < 0) return fail("negative padding is not supported", false);
+        for (int64_t st : n.strides)
+            if (st <= 0) return fail("non-positive stride is not supported", false);
+        n.problem_is_for_declared_input = false;
+    }
+}
+
+constexpr int kProtobufRecursionLimit = 100;  // protobuf's default, which ParseFromArray applies
+
+// True when the bytes are a valid model once the recursion limit is raised (to a depth still safe for an 8 MiB
+// stack): the parse failed on nesting alone, not on truncated or foreign bytes.
+bool parses_only_with_deeper_nesting(std::span<const uint8_t> bytes) {
+    google::protobuf::io::CodedInputStream in(bytes.data(), static_cast<int>(bytes.size()));
+    in.SetRecursionLimit(1000);
+    onnx::ModelProto deeper;
+    return deeper.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
 }  // namespace
@@ -438,6 +461,11 @@ OnnxModel onnx_parse(std::span<const uint8_t> bytes, const std::string& name, ui
     onnx::ModelProto proto;
     // ParseFromArray uses protobuf's default recursion limit (100), so deeply nested graphs fail cleanly.
     if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+        if (parses_only_with_deeper_nesting(bytes))
+            throw invalid("its messages nest deeper than protobuf's recursion limit of " +
+                          std::to_string(kProtobufRecursionLimit) +
+                          " (subgraphs of If/Loop/Scan nodes inside each other); convscope keeps that limit to read "
+                          "untrusted files safely and reads models nested less deeply");
         const bool png = bytes.size() >= 4 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G';
         throw invalid(std::string("protobuf parse failed; ") +
                       (png ? "this is a PNG image" : "is the file truncated, or not an .onnx file?"));

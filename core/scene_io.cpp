@@ -62,6 +62,7 @@
 
 #include "error.hpp"
 #include "file_io.hpp"
+#include "json_safe.hpp"
 
 static_assert(std::endian::native == std::endian::little, "scene tensors are stored as little-endian float32");
 
@@ -535,7 +536,10 @@ public:
     }
 
     std::string path_value(const json& v, const std::string& path) const {
-        const std::string s = string(v, path);
+        // A file name that is not UTF-8 is stored as {"bytes_hex": "..."} (json_safe.hpp), losslessly.
+        const std::optional<std::string> raw = v.is_object() ? convscope::path_from_json(v) : std::nullopt;
+        if (v.is_object() && !raw) fail(path, "must be a path: a string, or {\"bytes_hex\": \"...\"} for a name that is not UTF-8");
+        const std::string s = raw ? *raw : string(v, path);
         if (s.empty()) fail(path, "must not be empty");
         if (s.size() > kMaxPathBytes) fail(path, "is longer than " + size_text(kMaxPathBytes) + " bytes");
         if (s.find('\0') != std::string::npos) fail(path, "contains a NUL character");
@@ -762,6 +766,15 @@ private:
 // ---------------------------------------------------------------------------------------------------------------
 
 std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) {
+    // Text fields must be UTF-8 (paths need not be: they are stored losslessly); name the field that is not.
+    const auto require_utf8 = [](const std::string& text, const char* field) {
+        if (!is_valid_utf8(text))
+            throw Error(std::string("cannot write the scene: ") + field + " is not valid UTF-8 text (\"" +
+                        escape_invalid_utf8(text) + "\"); rename it in the source file");
+    };
+    require_utf8(scene.title, "title");
+    if (scene.input.kind == SceneInput::Kind::Builtin) require_utf8(scene.input.builtin, "input.name");
+    if (scene.weights.kind == SceneWeights::Kind::Onnx) require_utf8(scene.weights.onnx_node, "weights.node (the ONNX node name)");
     ordered_json j;
     j["version"] = kSceneVersion;
     j["title"] = scene.title;
@@ -776,12 +789,12 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
             input["width"] = in.width;
             break;
         case SceneInput::Kind::Cifar:
-            input["path"] = path_for_json(in.path, scene_dir);
+            input["path"] = path_to_json<ordered_json>(path_for_json(in.path, scene_dir));
             input["indices"] = in.indices;
             input["greyscale"] = in.greyscale;
             break;
         case SceneInput::Kind::Image:
-            input["path"] = path_for_json(in.path, scene_dir);
+            input["path"] = path_to_json<ordered_json>(path_for_json(in.path, scene_dir));
             input["greyscale"] = in.greyscale;
             input["center_crop"] = in.center_crop;
             input["height"] = in.height;
@@ -803,12 +816,12 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
             if (!w.bias.data.empty() || !w.bias.shape.empty()) weights["bias"] = tensor_to_json(w.bias);
             break;
         case SceneWeights::Kind::Npy:
-            weights["weight"] = path_for_json(w.weight_path, scene_dir);
-            if (!w.bias_path.empty()) weights["bias"] = path_for_json(w.bias_path, scene_dir);
+            weights["weight"] = path_to_json<ordered_json>(path_for_json(w.weight_path, scene_dir));
+            if (!w.bias_path.empty()) weights["bias"] = path_to_json<ordered_json>(path_for_json(w.bias_path, scene_dir));
             weights["layout"] = w.layout == WeightLayout::Keras ? "keras" : "pytorch";
             break;
         case SceneWeights::Kind::Onnx:
-            weights["model"] = path_for_json(w.onnx_path, scene_dir);
+            weights["model"] = path_to_json<ordered_json>(path_for_json(w.onnx_path, scene_dir));
             weights["node"] = w.onnx_node;
             break;
     }
@@ -845,23 +858,35 @@ SceneFile scene_from_json(const std::string& text, const std::string& name, cons
     return Reader(name, scene_dir).scene(root);
 }
 
-std::vector<std::string> scene_paths_outside(const SceneFile& scene, const std::string& scene_dir) {
-    std::vector<std::string> out;
+std::vector<ScenePath> scene_paths_outside_by_key(const SceneFile& scene, const std::string& scene_dir) {
+    std::vector<ScenePath> out;
     std::error_code ec;
     const fs::path dir = fs::absolute(fs::path(scene_dir), ec).lexically_normal();
-    const auto check = [&](const std::string& p) {
+    const auto check = [&](const char* key, const std::string& p) {
         if (p.empty()) return;
         const fs::path abs = fs::absolute(fs::path(p), ec).lexically_normal();
-        if (scene_dir.empty() || !lies_under(abs, dir)) out.push_back(p);
+        if (scene_dir.empty() || !lies_under(abs, dir)) out.push_back({key, p});
     };
     if (scene.input.kind == SceneInput::Kind::Cifar || scene.input.kind == SceneInput::Kind::Image)
-        check(scene.input.path);
+        check("input.path", scene.input.path);
     if (scene.weights.kind == SceneWeights::Kind::Npy) {
-        check(scene.weights.weight_path);
-        check(scene.weights.bias_path);
+        check("weights.weight", scene.weights.weight_path);
+        check("weights.bias", scene.weights.bias_path);
     }
-    if (scene.weights.kind == SceneWeights::Kind::Onnx) check(scene.weights.onnx_path);
+    if (scene.weights.kind == SceneWeights::Kind::Onnx) check("weights.model", scene.weights.onnx_path);
     return out;
+}
+
+std::vector<std::string> scene_paths_outside(const SceneFile& scene, const std::string& scene_dir) {
+    std::vector<std::string> out;
+    for (const ScenePath& p : scene_paths_outside_by_key(scene, scene_dir)) out.push_back(p.path);
+    return out;
+}
+
+std::string scene_paths_outside_text(const std::vector<ScenePath>& paths) {
+    std::string list;
+    for (const ScenePath& p : paths) list += (list.empty() ? "" : ", ") + p.key + " = " + escape_invalid_utf8(p.path);
+    return "the scene refers to " + std::string(paths.size() == 1 ? "a file" : "files") + " outside its folder: " + list;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

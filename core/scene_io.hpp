@@ -1,7 +1,8 @@
 // convscope core: scene files. A scene is the whole state a lesson needs: input source, layer settings, weights,
 // cursor position and view options, saved as versioned JSON.
 //
-// Writing is atomic: the JSON goes to "<file>.tmp" in the same folder (flushed, fsynced), the previous file is kept
+// Writing is atomic: the JSON goes to a uniquely named temporary file in the same folder (flushed, fsynced; see
+// write_file_atomically), the previous file is kept
 // as "<file>.bak", then the temp file is renamed over the target; on any failure the original is untouched and an
 // IoError carries the OS's text. Reading is strict: syntax errors report line:column, wrong types name the field
 // ("layer.stride[1] must be an integer"), unknown fields are errors, a newer version says so, nesting depth is
@@ -72,6 +73,17 @@ SceneFile scene_from_json(const std::string& text, const std::string& name, cons
 // The files a scene refers to (input path, .npy and ONNX paths) that lie outside `scene_dir` (or all of them when
 // scene_dir is empty): the app asks before loading these.
 std::vector<std::string> scene_paths_outside(const SceneFile& scene, const std::string& scene_dir);
+
+// The same, each with the JSON key the user wrote ("input.path", "weights.weight", "weights.bias",
+// "weights.model"), and the one message that lists them for a question or a refusal:
+//   "the scene refers to a file outside its folder: input.path = /etc/passwd"
+struct ScenePath {
+    std::string key;
+    std::string path;
+    bool operator==(const ScenePath&) const = default;
+};
+std::vector<ScenePath> scene_paths_outside_by_key(const SceneFile& scene, const std::string& scene_dir);
+std::string scene_paths_outside_text(const std::vector<ScenePath>& paths);
 
 void scene_save(const std::string& path, const SceneFile& scene);
 SceneFile scene_load(const std::string& path);

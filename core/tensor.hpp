@@ -24,6 +24,11 @@ std::string shape_to_string(const Shape& shape);
 // Product of the dimensions; 1 for rank 0. Returns -1 if it overflows int64 or a dimension is negative.
 int64_t shape_numel(const Shape& shape);
 
+// Why PyTorch could not create a float32 tensor of this shape, in its words; empty when it can:
+//   "Trying to create tensor with negative dimension -1: [4, -1, 5, 5]"
+//   "Storage size calculation overflowed with sizes=[4611686018427387904, 3, 5, 5]"  (numel * 4 bytes > int64)
+std::string tensor_shape_error(const Shape& shape);
+
 struct Tensor {
     Shape shape;
     std::vector<float> data;

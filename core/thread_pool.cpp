@@ -149,9 +149,9 @@ void parallel_for(int threads, int64_t count, const std::function<void(int64_t b
 }
 
 int resolve_threads(int requested) {
-    if (requested > 0) return requested;
+    if (requested > 0) return std::min(requested, kMaxThreads);
     const unsigned hc = std::thread::hardware_concurrency();
-    return hc == 0 ? 1 : static_cast<int>(hc);
+    return hc == 0 ? 1 : static_cast<int>(std::min<unsigned>(hc, kMaxThreads));
 }
 
 }  // namespace convscope

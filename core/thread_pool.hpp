@@ -13,7 +13,12 @@ namespace convscope {
 // runs fn(0, count) on the caller. fn must not throw.
 void parallel_for(int threads, int64_t count, const std::function<void(int64_t begin, int64_t end)>& fn);
 
-// A thread-count setting resolved: `requested` when above 0, else the machine's hardware threads (1 if unknown).
+// The most worker threads a thread-count setting may ask for: front ends refuse more with a message (each thread
+// costs a stack and a share of the scratch buffers; 100,000 threads exhaust memory before they start).
+inline constexpr int kMaxThreads = 256;
+
+// A thread-count setting resolved: `requested` when above 0, else the machine's hardware threads (1 if unknown);
+// never more than kMaxThreads.
 int resolve_threads(int requested);
 
 }  // namespace convscope

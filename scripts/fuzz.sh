@@ -22,7 +22,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CONVSCOPE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx fuzz_layer); fi
 
 mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCONVSCOPE_BUILD_FUZZ=ON -DCONVSCOPE_BUILD_GUI=OFF \

@@ -399,6 +399,25 @@ def workspace_checks(app, cli, tmp, T):
     rec = os.path.join(settings, "recent.json")
     check(os.path.exists(rec) and os.path.abspath(pic) in open(rec).read(),
           "workspace: --settings-dir names where a scripted run may keep its Recent list")
+    import numpy as np  # Debian's python3-numpy (ctest runs this with /usr/bin/python3)
+    # Issue 12: a scene naming a file outside its folder reads nothing unless the user agrees; a scripted run has no
+    # one to ask, so it refuses unless --allow-outside-paths is given.
+    os.makedirs(T("ws_scenes"), exist_ok=True)
+    np.save(T("ws_outside_w.npy"), np.full((4, 3, 3, 3), 0.5, np.float32))
+    with open(T("ws_scenes/outside.json"), "w") as f:
+        json.dump({"version": 1, "input": {"kind": "builtin", "name": "sunset", "height": 8, "width": 8},
+                   "layer": {"dims": 2, "in_channels": 3, "out_channels": 4, "kernel_size": [3, 3], "bias": False},
+                   "weights": {"kind": "npy", "weight": "../ws_outside_w.npy"}}, f)
+    run(app, f"open_scene {T('ws_scenes/outside.json')}\nexpect_status outside its folder: weights.weight = "
+             f"../ws_outside_w.npy\ndump {T('ws_outside.json')}\n", tmp, "ws_outside")
+    d = json.load(open(T("ws_outside.json")))
+    check(d["geometry"]["c_out"] == 192, f"workspace: a scene naming ../w.npy is not opened without asking "
+                                         f"(C_out {d['geometry']['c_out']}, status {d['status']!r})")
+    run(app, f"open_scene {T('ws_scenes/outside.json')}\ndump {T('ws_outside2.json')}\n", tmp, "ws_outside2",
+        extra=["--allow-outside-paths"])
+    d = json.load(open(T("ws_outside2.json")))
+    check(d["geometry"]["c_out"] == 4 and d["geometry"]["in"] == [8, 8],
+          f"workspace: --allow-outside-paths opens it (C_out {d['geometry']['c_out']}, status {d['status']!r})")
     # One verb table: --help-script lists every verb the parser knows; a bad argument names the usage.
     h = subprocess.run(XVFB + [app, "--help-script"], capture_output=True, text=True, timeout=60)
     verbs = [l.split()[0] for l in h.stdout.splitlines() if l.startswith("  ") and not l.startswith("      ")]
@@ -422,6 +441,13 @@ def main():
     app = os.path.abspath(args.app)
     with tempfile.TemporaryDirectory() as tmp:
         T = lambda n: os.path.join(tmp, n)
+
+        # 0. an option that needs a value does not take the next option as its value (issue 12: this ran the
+        #    window forever with a scene called "--screenshot")
+        p = subprocess.run(XVFB + [app, "--scene", "--screenshot", T("never.png")], capture_output=True, text=True,
+                           timeout=60)
+        check(p.returncode == 2 and "--scene needs a value, got the option '--screenshot'" in p.stderr
+              and not os.path.exists(T("never.png")), f"--scene --screenshot: exit {p.returncode}, {p.stderr.strip()}")
 
         # 1. the default scene: Conv2d(3, 192, 5, padding=2) on a 32x32 RGB picture
         run(app, f"zoom fmap 6\nframes 2\ndump {T('default.json')}\nscreenshot {T('default.png')}\n", tmp, "default")

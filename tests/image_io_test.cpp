@@ -124,6 +124,7 @@ Bytes gradient_rgb(int64_t w, int64_t h) {
 using convscope::testing::throws_with;
 
 using convscope::testing::TempDir;
+using convscope::testing::dir_entries;
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Decoding good files
@@ -397,7 +398,7 @@ TEST(ImagePngWrite, ReplacesAnExistingFileAtomically) {
     convscope::png_write(dir.file("a.png"), 1, 1, Bytes{1, 2, 3});
     convscope::png_write(dir.file("a.png"), 2, 1, Bytes{4, 5, 6, 7, 8, 9});
     EXPECT_EQ(convscope::image_load(dir.file("a.png")).rgb, (Bytes{4, 5, 6, 7, 8, 9}));
-    EXPECT_FALSE(std::filesystem::exists(dir.file("a.png.tmp")));
+    EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"a.png"});
 }
 
 }  // namespace

@@ -45,6 +45,8 @@ using convscope::Tensor;
 // ---------------------------------------------------------------------------------------------------------------
 
 using convscope::testing::TempDir;
+using convscope::testing::dir_entries;
+using convscope::testing::name_too_long_for_a_temporary;
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -350,6 +352,42 @@ TEST(ScenePaths, PathsOutsideTheSceneFolderAreListed) {
               (std::vector<std::string>{"/home/etc/passwd", "/abs/m.onnx"}));
 }
 
+TEST(ScenePaths, OutsidePathsAreNamedByTheJsonKeysTheUserWrote) {
+    const std::string text = replaced(
+        replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                 "{\"kind\": \"image\", \"path\": \"/etc/passwd\"}"),
+        "{\"kind\": \"builtin\"}", "{\"kind\": \"npy\", \"weight\": \"w.npy\", \"bias\": \"../b.npy\"}");
+    const SceneFile s = convscope::scene_from_json(text, "s.json", "/home/u/lesson");
+    const auto paths = convscope::scene_paths_outside_by_key(s, "/home/u/lesson");
+    EXPECT_EQ(paths, (std::vector<convscope::ScenePath>{{"input.path", "/etc/passwd"}, {"weights.bias", "/home/u/b.npy"}}));
+    EXPECT_EQ(convscope::scene_paths_outside_text(paths),
+              "the scene refers to files outside its folder: input.path = /etc/passwd, weights.bias = /home/u/b.npy");
+}
+
+TEST(ScenePaths, NonUtf8PathsAreSavedLosslesslyAndLoadBack) {
+    TempDir dir;
+    SceneFile s;
+    s.input.kind = SceneInput::Kind::Image;
+    s.input.path = dir.file("bild_\xFF\xFE.png");
+    s.weights.kind = SceneWeights::Kind::Npy;
+    s.weights.weight_path = "/elsewhere/w\xAB.npy";
+    convscope::scene_save(dir.file("scene.json"), s);
+    const std::string text = read_text(dir.file("scene.json"));
+    EXPECT_NE(text.find("\"bytes_hex\": \"62696c645ffffe2e706e67\""), std::string::npos) << text;
+    const SceneFile back = convscope::scene_load(dir.file("scene.json"));
+    EXPECT_EQ(back.input.path, s.input.path);
+    EXPECT_EQ(back.weights.weight_path, s.weights.weight_path);
+}
+
+TEST(SceneSave, NonUtf8OnnxNodeNameIsNamedByItsField) {
+    SceneFile s;
+    s.weights.kind = SceneWeights::Kind::Onnx;
+    s.weights.onnx_path = "/m.onnx";
+    s.weights.onnx_node = "conv\xFF";
+    EXPECT_TRUE(throws_with<convscope::Error>([&] { convscope::scene_to_json(s, "/"); },
+                                              {"weights.node (the ONNX node name) is not valid UTF-8 text (\"conv\\xFF\")"}));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // 5. Saving
 // ---------------------------------------------------------------------------------------------------------------
@@ -365,17 +403,17 @@ TEST(SceneSave, KeepsThePreviousVersionAsBak) {
     EXPECT_EQ(read_text(dir.file("scene.json.bak")), first);
     EXPECT_EQ(convscope::scene_load(dir.file("scene.json")).title, "second");
     EXPECT_EQ(convscope::scene_load(dir.file("scene.json.bak")).title, "first");
-    EXPECT_FALSE(std::filesystem::exists(dir.file("scene.json.tmp")));
+    EXPECT_EQ(dir_entries(dir.path()), (std::vector<std::string>{"scene.json", "scene.json.bak"}));
 }
 
 TEST(SceneSave, FailureLeavesTheOriginalUntouchedAndReportsTheOsError) {
     TempDir dir;
-    write_text(dir.file("scene.json"), "original bytes");
-    std::filesystem::create_directory(dir.file("scene.json.tmp"));  // the temporary file cannot be created
-    EXPECT_TRUE(throws_with<IoError>([&] { convscope::scene_save(dir.file("scene.json"), rich_scene()); },
-                                     {"scene.json", "Is a directory"}));
-    EXPECT_EQ(read_text(dir.file("scene.json")), "original bytes");
-    EXPECT_FALSE(std::filesystem::exists(dir.file("scene.json.bak")));
+    const std::string name = name_too_long_for_a_temporary();  // the temporary file cannot be created
+    write_text(dir.file(name), "original bytes");
+    EXPECT_TRUE(throws_with<IoError>([&] { convscope::scene_save(dir.file(name), rich_scene()); },
+                                     {name, "File name too long"}));
+    EXPECT_EQ(read_text(dir.file(name)), "original bytes");
+    EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{name});  // no .bak, no temporary file
 }
 
 TEST(SceneSave, ParentThatIsAFileIsReported) {
@@ -391,8 +429,7 @@ TEST(SceneSave, InvalidUtf8TitleFailsBeforeAnyFileIsTouched) {
     SceneFile s;
     s.title = "bad \xFF title";
     EXPECT_THROW(convscope::scene_save(dir.file("scene.json"), s), convscope::Error);
-    EXPECT_FALSE(std::filesystem::exists(dir.file("scene.json")));
-    EXPECT_FALSE(std::filesystem::exists(dir.file("scene.json.tmp")));
+    EXPECT_TRUE(dir_entries(dir.path()).empty());
 }
 
 TEST(SceneLoad, FifoAndMissingFileAreIoErrors) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -56,6 +57,18 @@ inline bool bits_equal(const Tensor& a, const Tensor& b) {
     if (a.shape != b.shape || a.data.size() != b.data.size()) return false;
     return a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
 }
+
+// The names in a directory, sorted (hidden ones included): what a writer left behind.
+inline std::vector<std::string> dir_entries(const std::string& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// A name of 250 bytes: a file can have it, but a temporary name built from it exceeds NAME_MAX (255), so a writer
+// cannot create its temporary file next to it (a failure that works as root, unlike removing write permission).
+inline std::string name_too_long_for_a_temporary() { return std::string(246, 'k') + ".npy"; }
 
 // A fresh temporary directory, removed with everything in it at scope exit.
 class TempDir {

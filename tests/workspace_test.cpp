@@ -140,7 +140,7 @@ TEST(SceneFiles, MissingNpyNamesTheFieldAndTheFile) {
     f.layer.bias = false;
     scene_save(dir.file("s.json"), f);
     EXPECT_TRUE(throws_with<FormatError>([&] { load_scene_file(dir.file("s.json"), nullptr, nullptr); },
-                                         {"s.json", "weights.weight_path", "gone.npy"}));
+                                         {"s.json", "weights.weight", "gone.npy"}));
 }
 
 TEST(SceneFiles, MismatchedWeightsAreRefusedWithBothShapes) {
@@ -152,7 +152,41 @@ TEST(SceneFiles, MismatchedWeightsAreRefusedWithBothShapes) {
     f.weights.weight_path = dir.file("w.npy");
     scene_save(dir.file("s.json"), f);
     EXPECT_TRUE(throws_with<FormatError>([&] { load_scene_file(dir.file("s.json"), nullptr, nullptr); },
-                                         {"weights.weight_path", "[4, 3, 3, 3]", "[4, 3, 5, 5]"}));
+                                         {"weights.weight", "[4, 3, 3, 3]", "[4, 3, 5, 5]"}));
+}
+
+TEST(SceneFiles, FilesOutsideTheScenesFolderAreNotReadUnlessAllowed) {
+    // Issue 12: a scene that names /etc/passwd or ../w.npy reads nothing until the user agrees.
+    TempDir dir;
+    std::filesystem::create_directory(dir.file("scenes"));
+    SceneFile f = conv_scene();
+    f.layer.bias = false;
+    npy_save(dir.file("w.npy"), Tensor(Shape{4, 3, 5, 5}));
+    f.weights.kind = SceneWeights::Kind::Npy;
+    f.weights.weight_path = dir.file("w.npy");  // beside the scenes folder, not in it
+    scene_save(dir.file("scenes/s.json"), f);
+    try {
+        load_scene_file(dir.file("scenes/s.json"), nullptr, nullptr);
+        ADD_FAILURE() << "a weight outside the scene's folder was read without asking";
+    } catch (const OutsidePathsError& e) {
+        ASSERT_EQ(e.paths.size(), 1u);
+        EXPECT_EQ(e.paths[0].key, "weights.weight");
+        EXPECT_NE(std::string(e.what()).find("the scene refers to a file outside its folder: weights.weight = "),
+                  std::string::npos) << e.what();
+    }
+    const LoadedScene ls = load_scene_file(dir.file("scenes/s.json"), nullptr, nullptr, true);
+    ASSERT_TRUE(ls.data.w);
+    EXPECT_EQ(ls.data.w->shape, (Shape{4, 3, 5, 5}));
+    // The loader thread's result carries the paths, so the window can ask, and nothing else.
+    LoadRequest q;
+    q.purpose = FilePurpose::Scene;
+    q.path = dir.file("scenes/s.json");
+    const LoadResult r = run_load(q, nullptr, nullptr);
+    EXPECT_FALSE(r.scene);
+    ASSERT_EQ(r.outside.size(), 1u);
+    EXPECT_NE(r.error.find("s.json: the scene refers to a file outside its folder"), std::string::npos) << r.error;
+    q.allow_outside = true;
+    EXPECT_TRUE(run_load(q, nullptr, nullptr).scene);
 }
 
 TEST(SceneFiles, BuiltinNameAndSeedAreUsed) {

@@ -11,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <functional>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
@@ -26,16 +28,20 @@
 #include "conv_spec.hpp"
 #include "cursor.hpp"
 #include "error.hpp"
+#include "file_io.hpp"
+#include "json_safe.hpp"
 #include "keras_commands.hpp"
 #include "keras_layer.hpp"
 #include "layer_text.hpp"
 #include "layout.hpp"
+#include "memory_budget.hpp"
 #include "npy.hpp"
 #include "onnx_commands.hpp"
 #include "transpose_commands.hpp"
 #include "pool.hpp"
 #include "scene.hpp"
 #include "data_in.hpp"
+#include "thread_pool.hpp"
 
 using namespace convscope;
 
@@ -50,6 +56,7 @@ struct ConvOptions {
     int threads = 0;
     bool force = false;
     std::string data_format = "channels_first", weight_layout = "pytorch";  // Keras-saved files: channels_last, keras
+    bool time = false;
 };
 
 void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true) {
@@ -79,19 +86,39 @@ struct LoadedConv {
     ConvGeometry g;
 };
 
-LoadedConv load_conv(const ConvOptions& o) {
+// The data of a .npy file whose header was already checked; what loading converted is said on stderr, as the
+// window says it ("note: w.npy: converted float64 (<f8) to float32").
+Tensor load_npy_data(const std::string& path) {
+    NpyInfo info;
+    Tensor t = npy_load(path, &info);
+    for (const std::string& n : info.notices) std::fprintf(stderr, "note: %s: %s\n", path.c_str(), n.c_str());
+    return t;
+}
+
+// Checks the layer on the files' headers (shapes only), then the memory it needs (memory_task: "conv2d",
+// "explain"), and only then reads the data: a weight that does not fit the input is refused before gigabytes are read.
+LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<MemoryItem>(const ConvGeometry&)>& memory) {
     LoadedConv l;
-    l.x = npy_load(o.input);
-    l.w = npy_load(o.weight);
-    if (!o.bias.empty()) l.b = npy_load(o.bias);
-    if (o.weight_layout == "keras") l.w = weight_to_pytorch(l.w, WeightLayout::Keras);
-    if (o.data_format == "channels_last" && (l.w.rank() == 3 || l.w.rank() == 4))
-        l.x = channels_last_to_first(l.x, l.w.rank() - 2);
-    if (l.w.rank() != 3 && l.w.rank() != 4)
+    Shape x_shape = npy_read_info(o.input).shape;
+    Shape w_shape = npy_read_info(o.weight).shape;
+    std::optional<Shape> bias_shape;
+    if (!o.bias.empty()) bias_shape = npy_read_info(o.bias).shape;
+    const size_t w_rank = w_shape.size();
+    if (o.weight_layout == "keras" && (w_rank == 3 || w_rank == 4)) {  // ([H,] W, I, O) -> (O, I, [H,] W)
+        Shape t{w_shape[w_rank - 1], w_shape[w_rank - 2]};
+        t.insert(t.end(), w_shape.begin(), w_shape.end() - 2);
+        w_shape = t;
+    }
+    if (o.data_format == "channels_last" && (w_rank == 3 || w_rank == 4) && x_shape.size() >= 2) {
+        // ((N,) [H,] W, C) -> ((N,) C, [H,] W): the last axis moves before the spatial ones
+        const size_t channel_at = x_shape.size() - (w_rank - 2) - 1;
+        std::rotate(x_shape.begin() + static_cast<std::ptrdiff_t>(channel_at), x_shape.end() - 1, x_shape.end());
+    }
+    if (w_rank != 3 && w_rank != 4)
         throw ConfigError(o.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
-                          "C_in/groups, kH, kW), got shape " + shape_to_string(l.w.shape));
+                          "C_in/groups, kH, kW), got shape " + shape_to_string(w_shape));
     ConvParams p;
-    p.dims = l.w.rank() - 2;
+    p.dims = static_cast<int>(w_shape.size()) - 2;
     p.stride = parse_int_list(o.stride, "--stride");
     p.dilation = parse_int_list(o.dilation, "--dilation");
     if (o.padding == "same")
@@ -105,24 +132,50 @@ LoadedConv load_conv(const ConvOptions& o) {
     if (!mode)
         throw UsageError("--padding-mode: expected zeros, reflect, replicate or circular, got '" + o.padding_mode + "'");
     p.padding_mode = *mode;
-    std::optional<Shape> bias_shape;
-    if (l.b) bias_shape = l.b->shape;
-    l.g = conv_geometry(p, l.x.shape, l.w.shape, bias_shape);
+    l.g = conv_geometry(p, x_shape, w_shape, bias_shape);
+    check_memory_budget(l.g.dims == 1 ? "conv1d" : "conv2d", memory(l.g));
+    l.x = load_npy_data(o.input);
+    l.w = load_npy_data(o.weight);
+    if (!o.bias.empty()) l.b = load_npy_data(o.bias);
+    if (o.weight_layout == "keras") l.w = weight_to_pytorch(l.w, WeightLayout::Keras);
+    if (o.data_format == "channels_last") l.x = channels_last_to_first(l.x, l.g.dims);
     return l;
 }
 
+// --threads: 0 (all cores) or 1..kMaxThreads; checked before anything is loaded.
+void check_threads(int threads) {
+    if (threads < 0 || threads > kMaxThreads)
+        throw UsageError("--threads: expected 0 (all " + std::to_string(resolve_threads(0)) + " cores of this machine) or 1 to " +
+                         std::to_string(kMaxThreads) + ", got " + std::to_string(threads));
+}
+
 int run_conv(const ConvOptions& o) {
+    check_threads(o.threads);
     check_output_path(o.output, o.force);
-    LoadedConv l = load_conv(o);
-    const Tensor* b = l.b ? &*l.b : nullptr;
     const FastConvOptions fast{o.threads, o.engine == "gemm" ? FastConvPath::Gemm : o.engine == "direct" ? FastConvPath::Direct : FastConvPath::Auto};
     const bool reference = o.engine == "reference";
+    const auto start = std::chrono::steady_clock::now();
+    LoadedConv l = load_conv(o, [&](const ConvGeometry& g) {
+        const ConvScratch scratch = reference                                             ? ConvScratch::None
+                                    : fast_conv_path(g, fast) == FastConvPath::Gemm ? ConvScratch::Im2col
+                                                                                    : ConvScratch::PaddedBatch;
+        return conv_memory_items(g, scratch, fast_conv_threads(fast));
+    });
+    const Tensor* b = l.b ? &*l.b : nullptr;
+    const auto computed = std::chrono::steady_clock::now();
     Tensor y = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast);
+    const auto done = std::chrono::steady_clock::now();
     if (o.data_format == "channels_last") y = channels_first_to_last(y, l.g.dims);
     npy_save(o.output, y);
     std::fprintf(stderr, "%s %s -> %s written to %s (%s engine)\n", l.g.dims == 1 ? "conv1d" : "conv2d",
                  shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
                  reference ? "reference" : fast_conv_path_name(fast_conv_path(l.g, fast)));
+    if (o.time) {
+        const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        std::fprintf(stderr, "time: load %.3f ms, compute %.3f ms (%d thread%s); peak memory %s bytes (resident)\n",
+                     ms(computed - start), ms(done - computed), reference ? 1 : fast_conv_threads(fast),
+                     reference || fast_conv_threads(fast) == 1 ? "" : "s", grouped_int(peak_resident_bytes()).c_str());
+    }
     return 0;
 }
 
@@ -140,9 +193,9 @@ nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
     using nlohmann::json;
     json j;
     j["position"] = {{"n", s.n}, {"c_out", s.c_out}, {"y", s.y}, {"x", s.x}};
-    j["value"] = s.value;
-    j["bias"] = s.bias;
-    j["accumulator"] = s.accumulator;
+    j["value"] = json_float(s.value);
+    j["bias"] = json_float(s.bias);
+    j["accumulator"] = json_float(s.accumulator);
     j["channels"] = json::array();
     const int64_t kk = g.kernel[0] * g.kernel[1];
     for (size_t ci = 0; ci < s.channels.size(); ++ci) {
@@ -150,7 +203,8 @@ nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
         for (int64_t t = 0; t < kk; ++t) {
             const CursorTap& tap = s.taps[ci * static_cast<size_t>(kk) + static_cast<size_t>(t)];
             json jt = {{"ky", tap.ky}, {"kx", tap.kx}, {"padding", tap.padding},
-                       {"input", tap.input}, {"weight", tap.weight}, {"product", tap.product}};
+                       {"input", json_float(tap.input)}, {"weight", json_float(tap.weight)},
+                       {"product", json_float(tap.product)}};
             jt["input_index"] = g.dims == 1 ? json::array({tap.px}) : json::array({tap.py, tap.px});
             if (tap.src_y < 0)
                 jt["source_index"] = nullptr;
@@ -158,7 +212,7 @@ nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
                 jt["source_index"] = g.dims == 1 ? json::array({tap.src_x}) : json::array({tap.src_y, tap.src_x});
             taps.push_back(jt);
         }
-        j["channels"].push_back({{"channel", s.channels[ci].c_in}, {"sum", s.channels[ci].sum}, {"taps", taps}});
+        j["channels"].push_back({{"channel", s.channels[ci].c_in}, {"sum", json_float(s.channels[ci].sum)}, {"taps", taps}});
     }
     return j;
 }
@@ -221,14 +275,19 @@ int explain_at(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Te
     ConvCursor cursor(g, x, w, b);
     CursorState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3], Granularity::Position), Granularity::Position);
     if (json)
-        std::cout << state_json(g, s).dump(2) << "\n";
+        std::cout << json_dump_safe(state_json(g, s), 2) << "\n";
     else
         print_state(g, x.shape, w.shape, s);
     return 0;
 }
 
 int run_explain(const ConvOptions& o) {
-    LoadedConv l = load_conv(o);
+    // One position: the cursor reads the input in place (no padded copy, no output tensor).
+    LoadedConv l = load_conv(o, [](const ConvGeometry& g) {
+        std::vector<MemoryItem> items = conv_memory_items(g, ConvScratch::None, 1);
+        items.pop_back();  // no output tensor
+        return items;
+    });
     std::string at = o.at;
     if (o.data_format == "channels_last") {  // n,[y,]x,c -> n,c,[y,]x
         std::vector<int64_t> idx = parse_int_list(o.at, "--at");
@@ -266,12 +325,13 @@ void add_pool_options(CLI::App* cmd, PoolOptions& o, bool mode_required) {
 }
 
 // The input's rank decides 1-D or 2-D, as the functional call the user would write: 2/3 dims -> *_pool1d.
-PoolGeometry load_pool(const PoolOptions& o, Tensor& x) {
-    x = npy_load(o.input);
+PoolGeometry load_pool(const PoolOptions& o, Tensor& x, bool with_output) {
+    const Shape x_shape = npy_read_info(o.input).shape;
     if (o.kernel_size.empty()) throw UsageError("--kernel-size is required for pooling");
     PoolParams p;
     const size_t kernel_values = parse_int_list(o.kernel_size, "--kernel-size").size();
-    p.dims = o.dims != 0 ? o.dims : x.rank() >= 4 || (x.rank() == 3 && kernel_values == 2) ? 2 : 1;
+    const size_t rank = x_shape.size();
+    p.dims = o.dims != 0 ? o.dims : rank >= 4 || (rank == 3 && kernel_values == 2) ? 2 : 1;
     p.mode = o.mode == "max" ? PoolMode::Max : PoolMode::Avg;
     p.kernel_size = parse_int_list(o.kernel_size, "--kernel-size");
     if (!o.stride.empty()) p.stride = parse_int_list(o.stride, "--stride");
@@ -280,13 +340,18 @@ PoolGeometry load_pool(const PoolOptions& o, Tensor& x) {
     p.ceil_mode = o.ceil_mode;
     p.count_include_pad = o.count_include_pad == "true";
     if (o.divisor_override != 0) p.divisor_override = o.divisor_override;
-    return pool_geometry(p, x.shape);
+    const PoolGeometry g = pool_geometry(p, x_shape);
+    std::vector<MemoryItem> items = pool_memory_items(g);
+    if (!with_output) items.pop_back();
+    check_memory_budget(std::string(pool_mode_name(p.mode)) + "_pool" + std::to_string(p.dims) + "d", items);
+    x = load_npy_data(o.input);
+    return g;
 }
 
 int run_pool(const PoolOptions& o) {
     check_output_path(o.output, o.force);
     Tensor x;
-    const PoolGeometry g = load_pool(o, x);
+    const PoolGeometry g = load_pool(o, x, true);
     Tensor y = pool_reference(g, x);
     npy_save(o.output, y);
     std::fprintf(stderr, "%s_pool%dd %s -> %s written to %s\n", o.mode.c_str(), g.dims, shape_to_string(x.shape).c_str(),
@@ -296,7 +361,7 @@ int run_pool(const PoolOptions& o) {
 
 int explain_pool(const PoolOptions& o) {
     Tensor x;
-    const PoolGeometry g = load_pool(o, x);
+    const PoolGeometry g = load_pool(o, x, false);
     std::vector<int64_t> idx = parse_int_list(o.at, "--at");
     if (idx.size() != static_cast<size_t>(g.dims + 2))
         throw UsageError("--at: expected " + std::string(g.dims == 1 ? "n,c,x" : "n,c,y,x") + " for this pooling, got '" + o.at + "'");
@@ -309,21 +374,21 @@ int explain_pool(const PoolOptions& o) {
     const PoolState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3]));
     const bool is_max = o.mode == "max";
     if (o.json) {
-        nlohmann::json j = {{"position", {{"n", s.n}, {"c", s.c}, {"y", s.y}, {"x", s.x}}}, {"value", s.value}};
+        nlohmann::json j = {{"position", {{"n", s.n}, {"c", s.c}, {"y", s.y}, {"x", s.x}}}, {"value", json_float(s.value)}};
         nlohmann::json taps = nlohmann::json::array();
         for (const PoolTap& t : s.taps)
             taps.push_back({{"ky", t.ky}, {"kx", t.kx}, {"input_index", g.dims == 1 ? nlohmann::json::array({t.px}) : nlohmann::json::array({t.py, t.px})},
-                            {"kind", pool_tap_kind_name(t.kind)}, {"input", t.input}});
+                            {"kind", pool_tap_kind_name(t.kind)}, {"input", json_float(t.input)}});
         j["taps"] = taps;
         if (is_max) {
             j["winner_tap"] = s.winner_tap;
             j["argmax"] = s.argmax;
         } else {
-            j["sum"] = s.sum;
+            j["sum"] = json_float(s.sum);
             j["divisor"] = s.divisor;
             j["divisor_rule"] = s.divisor_text;
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_dump_safe(j, 2) << "\n";
         return 0;
     }
     std::printf("%s output y[%s] = %s\n", is_max ? "MaxPool" : "AvgPool", o.at.c_str(), fmt(s.value).c_str());
@@ -375,7 +440,7 @@ int run_shape(const std::string& input, const std::vector<std::string>& layers, 
         }
     }
     j["total_parameters"] = total;
-    if (json) std::cout << j.dump(2) << "\n";
+    if (json) std::cout << json_dump_safe(j, 2) << "\n";
     else if (!failed) std::printf("total parameters: %lld\n", static_cast<long long>(total));
     if (failed) {
         std::fprintf(stderr, "%s\n", rows.back().error.c_str());
@@ -384,7 +449,7 @@ int run_shape(const std::string& input, const std::vector<std::string>& layers, 
     return 0;
 }
 
-int run_demo(const std::string& at, const std::string& scene_path, bool json) {
+int run_demo(const std::string& at, const std::string& scene_path, bool json, bool allow_outside) {
     // The window's scene, built by the same workspace code: the default is the seed's first question,
     // Conv2d(3, 192, kernel_size=5, stride=1, padding=2) on the built-in 32x32 RGB picture (weights seed 1).
     using namespace convscope::workspace;
@@ -393,7 +458,12 @@ int run_demo(const std::string& at, const std::string& scene_path, bool json) {
     const SceneData* data_ptr = nullptr;
     std::string title = "the seed's first question";
     if (!scene_path.empty()) {
-        LoadedScene loaded = load_scene_file(scene_path, nullptr, nullptr);
+        LoadedScene loaded;
+        try {
+            loaded = load_scene_file(scene_path, nullptr, nullptr, allow_outside);
+        } catch (const OutsidePathsError& e) {
+            throw ConfigError(scene_path + ": " + e.what() + "; nothing was read (add --allow-outside-paths to read them)");
+        }
         edit = loaded.edit;
         data = std::move(loaded.data);
         data_ptr = &data;
@@ -430,7 +500,8 @@ int main(int argc, char** argv) {
                      "same), gemm (always im2col + BLAS) or reference (plain loops)")
         ->check(CLI::IsMember({"fast", "direct", "gemm", "reference"}))
         ->capture_default_str();
-    conv->add_option("--threads", conv_opts.threads, "threads for the fast engine (0 = all cores)")->capture_default_str();
+    conv->add_option("--threads", conv_opts.threads, "threads for the fast engine (0 = all cores; at most 256)")->capture_default_str();
+    conv->add_flag("--time", conv_opts.time, "print the load and compute times and the peak memory on stderr");
 
     CLI::App* pool = app.add_subcommand("pool", "Run a MaxPool/AvgPool 1-D/2-D on a .npy file and write the output .npy");
     PoolOptions pool_opts, explain_pool_opts;
@@ -469,6 +540,9 @@ int main(int argc, char** argv) {
     demo->add_option("--at", demo_at, "output position n,c,y,x (Conv1d: n,c,x)")->capture_default_str();
     demo->add_option("--scene", demo_scene, "a scene file (as the window opens it) instead of the default scene");
     demo->add_flag("--json", demo_json, "print JSON");
+    bool demo_allow_outside = false;
+    demo->add_flag("--allow-outside-paths", demo_allow_outside,
+                   "read the files a scene names outside its own folder (absolute paths, ../); refused otherwise");
 
     OnnxCommands onnx = add_onnx_commands(app);
     TransposeCommands transpose = add_transpose_commands(app);  // also adds --transposed to explain
@@ -496,14 +570,23 @@ int main(int argc, char** argv) {
         if (*explain && explain_opts.weight.empty()) throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
         if (*explain) return run_explain(explain_opts);
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
-        if (*demo) return run_demo(demo_at, demo_scene, demo_json);
+        if (*demo) return run_demo(demo_at, demo_scene, demo_json, demo_allow_outside);
         if (auto code = run_onnx_commands(onnx)) return *code;
         if (auto exit_code = run_code_command(code_cmd)) return *exit_code;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "usage: %s\n", e.what());
         return 2;
     } catch (const Error& e) {
-        std::fprintf(stderr, "%s\n", e.what());
+        std::fprintf(stderr, "%s\n", escape_invalid_utf8(e.what()).c_str());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        // Budgets are checked before large allocations; this is the system refusing a smaller one.
+        std::fprintf(stderr, "out of memory (the system refused an allocation; peak so far %s bytes)\n",
+                     grouped_int(peak_resident_bytes()).c_str());
+        return 1;
+    } catch (const std::exception& e) {
+        // Never an abort: an unexpected failure is still a message and an exit code.
+        std::fprintf(stderr, "internal error: %s\n", escape_invalid_utf8(e.what()).c_str());
         return 1;
     }
     return 2;

@@ -444,6 +444,16 @@ void app_take_load_result(AppState& s) {
     const bool builtin_scene = q.purpose == FilePurpose::Scene && !s.asset_dir.empty() &&
                                q.path.rfind(s.asset_dir + "/scenes/", 0) == 0;
     if (!r.error.empty()) {
+        if (!r.outside.empty()) {
+            if (s.allow_outside_paths) {  // --allow-outside-paths: the user said yes on the command line
+                LoadRequest again = q;
+                again.allow_outside = true;
+                s.push(intent::Open{again});
+                return;
+            }
+            s.outside_request = q;  // the question (draw_outside_paths_question) repeats the load if the user agrees
+            s.outside_paths = r.outside;
+        }
         if (q.purpose == FilePurpose::Cifar) {
             s.cifar.error = r.error;
             s.cifar.partial_records = r.partial_records;

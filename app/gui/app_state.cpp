@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <thread>
+#include <utility>
 
 #include "conv_reference.hpp"
 
@@ -67,12 +68,16 @@ void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
 }
 
 std::string too_large(const ConvGeometry& g) {
-    const int64_t input = shape_numel(g.input_shape()), output = shape_numel(g.output_shape());
-    const int64_t weight = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
-    if (input > kMaxDrawnValues || output > kMaxDrawnValues || weight > kMaxDrawnValues)
-        return "Too large to draw: input " + shape_to_string(g.input_shape()) + ", output " +
-               shape_to_string(g.output_shape()) + ". convscope draws up to 16M values per tensor; the layer is "
-               "valid for PyTorch.";
+    // shape_numel is -1 when the product overflows int64 (out_channels 2^62): too large as well.
+    const Shape weight{g.c_out, g.c_in_per_group, g.kernel[0], g.kernel[1]};
+    for (const auto& [what, shape] : {std::pair<const char*, Shape>{"input", g.input_shape()},
+                                      {"weight", weight}, {"output", g.output_shape()}}) {
+        const int64_t n = shape_numel(shape);
+        if (n < 0 || n > kMaxDrawnValues)
+            return std::string("Too large to draw: the ") + what + " " + shape_to_string(shape) + " has " +
+                   (n < 0 ? std::string("more than 2^63") : std::to_string(n)) +
+                   " values. convscope draws up to 16M values per tensor; the layer is valid for PyTorch.";
+    }
     return {};
 }
 

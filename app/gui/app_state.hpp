@@ -224,6 +224,10 @@ struct AppState {
     bool status_error = false;
     FileBrowser browser;
     CifarView cifar;
+    // A scene that names files outside its folder is not loaded until the user agrees (or --allow-outside-paths).
+    bool allow_outside_paths = false;
+    std::optional<LoadRequest> outside_request;  // the scene load to repeat with allow_outside when the user agrees
+    std::vector<ScenePath> outside_paths;        // what it names, by JSON key
     OnnxView onnx;
     WeightsInfo weights_info;
     std::shared_ptr<const DecodedImage> image;   // the last picture opened (re-converted when options change)

@@ -35,6 +35,7 @@ struct Options {
     std::string shader_dir = CONVSCOPE_SHADER_DIR;
     std::string asset_dir = CONVSCOPE_ASSET_DIR;
     std::string lesson;  // --lesson ID|FILE
+    bool allow_outside_paths = false;
     std::optional<std::string> settings_dir;  // --settings-dir; default: the user's for a window, none for automation
     bool help_script = false;
 };
@@ -48,6 +49,8 @@ const char* kUsage =
     "  FILE                  open a picture (.png .jpg .jpeg .bmp), weights (.npy), ONNX model, scene (.json)\n"
     "  --cifar FILE          open a CIFAR-10/100 batch, folder or .tar.gz; --pick chooses the batch images\n"
     "  --scene FILE          open a scene file\n"
+    "  --allow-outside-paths  read the files a scene names outside its folder without asking (scripted runs\n"
+    "                        refuse such scenes otherwise; the window asks)\n"
     "  --screenshot OUT.png  render N frames (default 3; after the layer is computed), write a PNG, exit 0\n"
     "  --script FILE         run an action script (--help-script lists its actions), then exit (1 on a script error)\n"
     "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n"
@@ -107,6 +110,7 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
         else if (a == "--scene") ok = value(o.scene);
         else if (a == "--settings-dir") ok = value(o.settings_dir.emplace());
         else if (a == "--help-script") o.help_script = true;
+        else if (a == "--allow-outside-paths") o.allow_outside_paths = true;
         else if (a == "--lesson") ok = value(o.lesson);
         else if (a == "--export-tensors") ok = value(o.export_tensors);
         else if (a == "--pick") {
@@ -161,6 +165,7 @@ void draw_panels(AppState& s) {
     draw_data(s);
     draw_cifar_browser(s);
     draw_file_browser(s);
+    draw_outside_paths_question(s);
     draw_lesson(s);
 }
 
@@ -267,6 +272,7 @@ int main(int argc, char** argv) {
         AppState s;
         s.settings_dir = opt.settings_dir ? *opt.settings_dir : automated ? std::string() : default_settings_dir();
         app_init(s, opt.asset_dir);
+        s.allow_outside_paths = opt.allow_outside_paths;
         s.show_frame_time = actions.empty();
         open_from_command_line(s, opt);
         if (!opt.lesson.empty() && !app_start_lesson(s, opt.lesson)) {

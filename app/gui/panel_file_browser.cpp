@@ -5,6 +5,7 @@
 #include <string>
 
 #include "panels.hpp"
+#include "utf8.hpp"
 #include "widgets.hpp"
 
 namespace convscope::gui {
@@ -232,6 +233,34 @@ void draw_file_browser(AppState& s) {
     if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) close = true;
     if (close) {
         b.confirm_overwrite.clear();
+        ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
+}
+
+void draw_outside_paths_question(AppState& s) {
+    constexpr const char* kQuestion = "Files outside the scene's folder";
+    if (!s.outside_request) return;
+    if (!ImGui::IsPopupOpen(kQuestion)) ImGui::OpenPopup(kQuestion);
+    const ImVec2 d = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.5f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSizeConstraints(ImVec2(0, 0), ImVec2(d.x - 40.0f, d.y - 60.0f));
+    if (!ImGui::BeginPopupModal(kQuestion, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+    ImGui::Text("%s names %s outside its own folder:", file_name(s.outside_request->path).c_str(),
+                s.outside_paths.size() == 1 ? "a file" : "files");
+    for (const ScenePath& p : s.outside_paths)
+        ImGui::BulletText("%s = %s", p.key.c_str(), escape_invalid_utf8(p.path).c_str());
+    ImGui::TextUnformatted("Nothing has been read yet. Load them only if you trust where the scene came from.");
+    if (ImGui::Button("Load them")) {
+        LoadRequest again = *s.outside_request;
+        again.allow_outside = true;
+        s.push(intent::Open{again});
+        s.outside_request.reset();
+        ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGuiKey_Escape)) {
+        s.outside_request.reset();
         ImGui::CloseCurrentPopup();
     }
     ImGui::EndPopup();

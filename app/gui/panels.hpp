@@ -18,6 +18,8 @@ void draw_playback(AppState& s);
 // Data window (sources, image options, weights, ONNX nodes). Closed windows draw nothing.
 void draw_main_menu(AppState& s);
 void draw_file_browser(AppState& s);
+// "This scene reads files outside its folder: ... Load them?" while s.outside_request is set.
+void draw_outside_paths_question(AppState& s);
 void draw_cifar_browser(AppState& s);
 void draw_data(AppState& s);
 // Lessons: the Lesson panel (while one is followed), the outlines on the panels its step points at, and the

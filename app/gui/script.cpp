@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "gl_render.hpp"
+#include "json_safe.hpp"
 #include "platform.hpp"
 
 namespace convscope::gui {
@@ -475,7 +476,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
         error = "could not write " + path;
         return false;
     }
-    f << j.dump(1) << "\n";
+    f << json_dump_safe(j, 1) << "\n";  // status lines may hold raw bytes from a file: escaped, never thrown
     return static_cast<bool>(f);
 }
 

@@ -10,6 +10,8 @@
 
 #include "builtin_data.hpp"
 #include "error.hpp"
+#include "file_io.hpp"
+#include "json_safe.hpp"
 #include "npy.hpp"
 
 namespace convscope::workspace {
@@ -219,9 +221,13 @@ LoadResult run_load(const LoadRequest& request, const std::atomic<bool>* cancel,
             case FilePurpose::Onnx: r.onnx = load_onnx(request.path); break;
             case FilePurpose::Scene:
             case FilePurpose::SaveScene:
-                r.scene = std::make_shared<const LoadedScene>(load_scene_file(request.path, cancel, progress));
+                r.scene = std::make_shared<const LoadedScene>(
+                    load_scene_file(request.path, cancel, progress, request.allow_outside));
                 break;
         }
+    } catch (const OutsidePathsError& e) {
+        r.error = name + ": " + e.what();
+        r.outside = e.paths;
     } catch (const CifarPartialError& e) {
         r.error = e.what();
         r.partial_records = e.complete_records;
@@ -289,11 +295,16 @@ Tensor image_batch(const DecodedImage& image, const ImageOptions& o) {
 
 // ---- scene files ----
 
-LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* cancel, std::atomic<float>* progress) {
+LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* cancel, std::atomic<float>* progress,
+                            bool allow_outside) {
     LoadedScene r;
     r.path = fs::absolute(path).string();
     const std::string name = file_name(path);
     r.file = scene_load(path);
+    if (!allow_outside) {
+        std::vector<ScenePath> outside = scene_paths_outside_by_key(r.file, fs::path(r.path).parent_path().string());
+        if (!outside.empty()) throw OutsidePathsError(std::move(outside));
+    }
     const SceneFile& f = r.file;
     auto fail = [&](const std::string& field, const std::string& why) {
         throw FormatError(name + ": " + field + ": " + why);
@@ -393,21 +404,21 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
         case SceneWeights::Kind::Npy: {
             std::string perm;
             std::vector<std::string> notes;
-            check_weight(guarded("weights.weight_path", [&] { return load_weight_npy(sw.weight_path, sw.layout, perm, notes); }),
-                         "weights.weight_path");
+            check_weight(guarded("weights.weight", [&] { return load_weight_npy(sw.weight_path, sw.layout, perm, notes); }),
+                         "weights.weight");
             if (e.layer.bias) {
-                if (sw.bias_path.empty()) fail("weights.bias_path", "the layer has a bias but no bias file is named");
-                check_bias(guarded("weights.bias_path", [&] { return load_bias_npy(sw.bias_path, notes); }),
-                           "weights.bias_path");
+                if (sw.bias_path.empty()) fail("weights.bias", "the layer has a bias but no bias file is named");
+                check_bias(guarded("weights.bias", [&] { return load_bias_npy(sw.bias_path, notes); }),
+                           "weights.bias");
             }
             break;
         }
         case SceneWeights::Kind::Onnx: {
-            const OnnxModel m = guarded("weights.onnx_path", [&] { return onnx_load(sw.onnx_path); });
+            const OnnxModel m = guarded("weights.model", [&] { return onnx_load(sw.onnx_path); });
             const OnnxNode* node = nullptr;
             for (const OnnxNode& n : m.nodes)
                 if (n.op == OnnxOp::Conv && (n.name == sw.onnx_node || n.label() == sw.onnx_node)) node = &n;
-            if (!node) fail("weights.onnx_node", "no Conv node '" + sw.onnx_node + "' in " + file_name(sw.onnx_path));
+            if (!node) fail("weights.node", "no Conv node '" + sw.onnx_node + "' in " + file_name(sw.onnx_path));
             auto value = [&](size_t input, const std::string& field) {
                 const OnnxInitializer* init =
                     node->inputs.size() > input ? m.find_initializer(node->inputs[input]) : nullptr;
@@ -415,8 +426,8 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
                 if (!init->value) fail(field, init->name + ": " + init->error);
                 return *init->value;
             };
-            check_weight(value(1, "weights.onnx_node"), "weights.onnx_node");
-            if (e.layer.bias) check_bias(value(2, "weights.onnx_node"), "weights.onnx_node");
+            check_weight(value(1, "weights.node"), "weights.node");
+            if (e.layer.bias) check_bias(value(2, "weights.node"), "weights.node");
             break;
         }
     }
@@ -451,7 +462,9 @@ bool recent_load(const std::string& settings_dir, std::vector<RecentFile>& out, 
         for (const auto& e : j.at("files")) {
             const auto p = purpose_from_name(e.at("purpose").get<std::string>());
             if (!p) continue;
-            out.push_back({e.at("path").get<std::string>(), *p});
+            const auto file = path_from_json(e.at("path"));  // a string, or {"bytes_hex": ...} for non-UTF-8 names
+            if (!file) continue;
+            out.push_back({*file, *p});
             if (out.size() >= kMaxRecent) break;
         }
     } catch (const std::exception& e) {
@@ -466,24 +479,16 @@ bool recent_save(const std::string& settings_dir, const std::vector<RecentFile>&
     const std::string path = recent_files_path(settings_dir);
     if (path.empty()) return true;  // no settings folder: automation, or neither XDG_CONFIG_HOME nor HOME is set
     nlohmann::json files = nlohmann::json::array();
-    for (const RecentFile& r : list) files.push_back({{"path", r.path}, {"purpose", purpose_name(r.purpose)}});
+    // Paths are bytes: a name that is not UTF-8 is stored losslessly (json_safe.hpp), and nothing here throws.
+    for (const RecentFile& r : list) files.push_back({{"path", path_to_json(r.path)}, {"purpose", purpose_name(r.purpose)}});
     const nlohmann::json j = {{"version", 1}, {"files", files}};
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::trunc);
-        f << j.dump(1) << "\n";
-        if (!f.flush()) {
-            error = "recent files not saved to " + path + ": cannot write " + tmp;
-            fs::remove(tmp, ec);
-            return false;
-        }
-    }
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        error = "recent files not saved to " + path + ": " + ec.message();
-        fs::remove(tmp, ec);
+    const std::string text = json_dump_safe(j, 1) + "\n";
+    try {
+        write_file_atomically(path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    } catch (const Error& e) {
+        error = "recent files not saved: " + escape_invalid_utf8(e.what());
         return false;
     }
     return true;

@@ -51,6 +51,7 @@ struct LoadRequest {
     std::vector<int64_t> pick;                      // Cifar: images that become the batch once loaded
     bool cifar_greyscale = false;
     ImageOptions image;
+    bool allow_outside = false;                     // Scene: the user agreed to load files outside its folder
 };
 
 struct OnnxData {
@@ -84,6 +85,7 @@ struct LoadResult {
     std::vector<std::string> notices;
     std::shared_ptr<const OnnxData> onnx;
     std::shared_ptr<const LoadedScene> scene;
+    std::vector<ScenePath> outside;  // Scene: not loaded because these files lie outside its folder (ask the user)
 };
 
 // ---- the loader thread: one load at a time; starting another cancels the one running ----
@@ -128,8 +130,17 @@ std::string file_name(const std::string& path);
 
 // ---- scene files ----
 // Reads `path`, then every file it references, checks every shape against the layer; throws Error naming the
-// file and field. `asset_dir` is where built-in scenes live (they may name generated pictures).
-LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* cancel, std::atomic<float>* progress);
+// file and field. A scene that names files outside its own folder (an absolute path, "../") reads none of them
+// unless allow_outside: it throws OutsidePathsError listing them by the JSON key the user wrote, so the window can
+// ask and a headless run can refuse ("--allow-outside-paths" says yes).
+class OutsidePathsError : public Error {
+public:
+    explicit OutsidePathsError(std::vector<ScenePath> paths_)
+        : Error(scene_paths_outside_text(paths_)), paths(std::move(paths_)) {}
+    std::vector<ScenePath> paths;
+};
+LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* cancel, std::atomic<float>* progress,
+                            bool allow_outside = false);
 
 // ---- recent files: <settings dir>/recent.json ----
 // The settings folder is $XDG_CONFIG_HOME/convscope or ~/.config/convscope for an interactive window

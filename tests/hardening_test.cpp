@@ -1,0 +1,286 @@
+// Issue 12's core cases: NaN/Inf parity between engines, the memory budget, the thread cap, .npy headers checked
+// before data, unsupported JPEG variants by name, and text that is not UTF-8 (escaped for display, stored
+// losslessly, never thrown out of a JSON writer).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "conv_cases.hpp"
+#include "conv_direct.hpp"
+#include "conv_fast.hpp"
+#include "conv_reference.hpp"
+#include "error.hpp"
+#include "image_io.hpp"
+#include "json_safe.hpp"
+#include "memory_budget.hpp"
+#include "npy.hpp"
+#include "test_util.hpp"
+#include "thread_pool.hpp"
+#include "utf8.hpp"
+
+namespace {
+
+using namespace convscope;
+using convscope::testing::TempDir;
+
+// ---- NaN / Inf parity ----
+
+// Same NaN, +inf and -inf positions (finite values may differ by rounding); names the first difference.
+::testing::AssertionResult same_non_finite(const Tensor& got, const Tensor& want) {
+    if (got.shape != want.shape) return ::testing::AssertionFailure() << "shape " << shape_to_string(got.shape);
+    for (int64_t i = 0; i < got.numel(); ++i) {
+        const float a = got[i], b = want[i];
+        const bool same = std::isnan(a) == std::isnan(b) && (std::isinf(a) == std::isinf(b)) &&
+                          (!std::isinf(a) || (a > 0) == (b > 0));
+        if (!same)
+            return ::testing::AssertionFailure() << "at " << convscope::testing::index_text(got.shape, i) << ": " << a
+                                                 << " where the reference has " << b;
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// The shared case table with hostile data: huge values near FLT_MAX of both signs, infinities and NaN.
+Tensor hostile(const Shape& s, std::mt19937& rng, bool weights) {
+    const float big = 3e38f, inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<float> pool = weights ? std::vector<float>{1.0f, -1.0f, 0.5f, 0.0f, -2.0f}
+                                            : std::vector<float>{big, -big, 1.0f, big, inf, -inf, nan, 0.0f};
+    Tensor t(s);
+    std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
+    for (float& v : t.data) v = pool[pick(rng)];
+    return t;
+}
+
+TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTable) {
+    const unsigned seed = 20261201;
+    std::mt19937 rng(seed);
+    for (const ConvCase& c : kCases) {
+        SCOPED_TRACE(std::string(c.name) + " (seed " + std::to_string(seed) + ")");
+        const ConvGeometry g = conv_geometry(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(Shape{c.weight[0]}) : std::nullopt);
+        const Tensor x = hostile(c.input, rng, false), w = hostile(c.weight, rng, true);
+        const Tensor b = hostile({c.weight[0]}, rng, false);
+        const Tensor* bias = c.bias ? &b : nullptr;
+        const Tensor want = conv_reference(g, x, w, bias);
+        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Auto})
+            EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path}), want)) << fast_conv_path_name(path);
+        EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {2, FastConvPath::Auto}), want));
+    }
+}
+
+// 3e38 on two channels with weights +1 and -1: each channel sum overflows, to +inf and -inf, and the reference
+// (like PyTorch) gives NaN. Summing across channels in another order gives +inf or a finite value instead; the
+// AVX-512 kernel's order gave +inf before conv_fast routed such layers to the reference.
+TEST(NanInfParity, OppositeOverflowingChannelSumsAreNaNInEveryEngine) {
+    ConvParams p;
+    const ConvGeometry g = conv_geometry(p, {1, 2, 4, 4}, {1, 2, 3, 3}, std::nullopt);
+    Tensor x({1, 2, 4, 4});
+    for (float& v : x.data) v = 3e38f;
+    Tensor w({1, 2, 3, 3});
+    for (int64_t i = 0; i < 9; ++i) {
+        w[i] = 1.0f;
+        w[9 + i] = -1.0f;
+    }
+    EXPECT_FALSE(conv_sums_cannot_overflow(g, x, w, nullptr));
+    const Tensor want = conv_reference(g, x, w, nullptr);
+    for (float v : want.data) EXPECT_TRUE(std::isnan(v)) << v;
+    for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct})
+        EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, nullptr, {1, path}), want)) << fast_conv_path_name(path);
+}
+
+TEST(NanInfParity, OrdinaryDataKeepsTheFastEngine) {
+    ConvParams p;
+    const ConvGeometry g = conv_geometry(p, {1, 2, 4, 4}, {1, 2, 3, 3}, std::nullopt);
+    std::mt19937 rng(5);
+    Tensor x = convscope::testing::random_tensor({1, 2, 4, 4}, rng), w = convscope::testing::random_tensor({1, 2, 3, 3}, rng);
+    x[3] = std::numeric_limits<float>::infinity();  // infinities and NaN alone propagate the same in any order
+    x[5] = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_TRUE(conv_sums_cannot_overflow(g, x, w, nullptr));
+}
+
+// The direct AVX-512 kernel's own NaN rule, where it can run: NaN and infinities in the data propagate as in the
+// reference (only overflowing finite sums depend on the order, and conv_fast keeps those away from it).
+TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
+    ConvParams p;
+    p.padding = {1};
+    const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {8, 3, 3, 3}, Shape{8});
+    if (!conv_direct_applies(g)) GTEST_SKIP() << "this CPU has no AVX-512F: the direct kernel cannot run here";
+    std::mt19937 rng(9);
+    Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({8, 3, 3, 3}, rng);
+    Tensor b = convscope::testing::random_tensor({8}, rng);
+    x[4] = std::numeric_limits<float>::quiet_NaN();
+    x[30] = std::numeric_limits<float>::infinity();
+    x[100] = -std::numeric_limits<float>::infinity();
+    b[2] = std::numeric_limits<float>::infinity();
+    Tensor y(g.output_shape_torch());
+    conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1);
+    EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b)));
+}
+
+// ---- memory budget and threads ----
+
+TEST(MemoryBudget, RefusesBeforeAllocatingWithTheBytesNeeded) {
+    ConvParams p;
+    p.padding = {100000};
+    const ConvGeometry g = conv_geometry(p, {1, 3, 8, 8}, {4, 3, 3, 3}, std::nullopt);
+    const auto items = conv_memory_items(g, ConvScratch::Im2col, 1);
+    try {
+        check_memory_budget("conv2d", items, uint64_t{16} << 30);
+        FAIL() << "a 640 GB output passed a 16 GiB budget";
+    } catch (const ResourceError& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("conv2d needs"), std::string::npos) << m;
+        // Output (1, 4, 200006, 200006) float32: 4 * 4 * 200006^2 bytes.
+        EXPECT_NE(m.find("output [1, 4, 200006, 200006]: 640,038,400,576 bytes"), std::string::npos) << m;
+        EXPECT_NE(m.find("the memory budget is 17,179,869,184 bytes"), std::string::npos) << m;
+    }
+    EXPECT_NO_THROW(check_memory_budget("conv2d", conv_memory_items(conv_geometry(ConvParams{}, {1, 3, 8, 8}, {4, 3, 3, 3},
+                                                                                         std::nullopt),
+                                                                   ConvScratch::Im2col, 1),
+                                        uint64_t{1} << 20));
+}
+
+TEST(MemoryBudget, ByteSizesParseWithBinarySuffixes) {
+    EXPECT_EQ(parse_byte_size("1000"), 1000u);
+    EXPECT_EQ(parse_byte_size("16K"), 16384u);
+    EXPECT_EQ(parse_byte_size("64M"), uint64_t{64} << 20);
+    EXPECT_EQ(parse_byte_size("2g"), uint64_t{2} << 30);
+    for (const char* bad : {"", "G", "-1", "1.5G", "12Q", "99999999999999999999", "17179869184G"})
+        EXPECT_FALSE(parse_byte_size(bad).has_value()) << bad;
+}
+
+TEST(Threads, ResolvedCountNeverExceedsTheCap) {
+    EXPECT_EQ(resolve_threads(100000), kMaxThreads);
+    EXPECT_EQ(resolve_threads(3), 3);
+    EXPECT_GE(resolve_threads(0), 1);
+    EXPECT_LE(resolve_threads(0), kMaxThreads);
+}
+
+// ---- .npy: the header before the data ----
+
+TEST(NpyHeaderFirst, ReadInfoGivesTheShapeWithoutReadingTheData) {
+    TempDir dir;
+    const std::string path = dir.file("big.npy");
+    // A (1000, 7, 300, 360) float32 header followed by a sparse 3 GB hole: read_info never touches the data.
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 7, 300, 360), }";
+    header += std::string(127 - 10 - header.size(), ' ') + "\n";
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size()) << '\x00' << header;
+    }
+    std::filesystem::resize_file(path, 128 + uint64_t{1000} * 7 * 300 * 360 * 4);
+    const NpyInfo info = npy_read_info(path);
+    EXPECT_EQ(info.shape, (Shape{1000, 7, 300, 360}));
+    EXPECT_EQ(info.descr, "<f4");
+    // The same checks as a full load: one byte short is refused from the header alone.
+    std::filesystem::resize_file(path, 127 + uint64_t{1000} * 7 * 300 * 360 * 4);
+    EXPECT_THROW(npy_read_info(path), FormatError);
+}
+
+TEST(NpyHeaderFirst, LoadReadsFloat32DataStraightIntoTheTensorAndOtherDtypesOnce) {
+    TempDir dir;
+    const Tensor t({2, 3}, {1, 2, 3, 4, 5, 6});
+    npy_save(dir.file("a.npy"), t);
+    NpyInfo info;
+    EXPECT_TRUE(convscope::testing::bits_equal(npy_load(dir.file("a.npy"), &info), t));
+    EXPECT_TRUE(info.notices.empty());
+    // A big-endian float64 file goes through the converting path and says so.
+    std::string header = "{'descr': '>f8', 'fortran_order': True, 'shape': (2, 2), }";
+    header += std::string(127 - 10 - header.size(), ' ') + "\n";
+    std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
+    for (double v : {1.0, 3.0, 2.0, 4.0}) {  // column-major [[1, 2], [3, 4]]
+        uint64_t raw = 0;
+        std::memcpy(&raw, &v, 8);
+        for (int i = 7; i >= 0; --i) bytes += static_cast<char>(raw >> (8 * i));
+    }
+    std::ofstream(dir.file("b.npy"), std::ios::binary) << bytes;
+    const Tensor b = npy_load(dir.file("b.npy"), &info);
+    EXPECT_EQ(b.data, (std::vector<float>{1, 2, 3, 4}));
+    ASSERT_EQ(info.notices.size(), 2u);
+    EXPECT_EQ(info.notices[0], "converted big-endian float64 (>f8) to float32");
+}
+
+// ---- JPEG variants ----
+
+TEST(JpegVariant, ArithmeticCodedJpegIsNamedAsAnUnsupportedVariant) {
+    // stb_image_write writes baseline (SOF0); the same frame marked SOF9 is what an arithmetic-coded JPEG
+    // (cjpeg -arithmetic) declares. stb calls it "Corrupt JPEG"; convscope names the variant.
+    std::vector<uint8_t> rgb(8 * 8 * 3, 128);
+    std::vector<uint8_t> jpeg = jpeg_encode(8, 8, rgb, 90);
+    size_t sof = 0;
+    for (size_t i = 2; i + 1 < jpeg.size(); ++i)
+        if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
+            sof = i;
+            break;
+        }
+    ASSERT_GT(sof, 0u);
+    jpeg[sof + 1] = 0xC9;
+    try {
+        image_decode(jpeg, "arith.jpg");
+        FAIL() << "decoded an arithmetic-coded JPEG";
+    } catch (const FormatError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("arith.jpg: unsupported JPEG variant (arithmetic coding; SOF9 marker at byte "
+                                              "offset " + std::to_string(sof) + ")", 0),
+                  0u)
+            << e.what();
+    }
+    jpeg[sof + 1] = 0xC3;
+    EXPECT_THROW(
+        {
+            try {
+                image_decode(jpeg, "lossless.jpg");
+            } catch (const FormatError& e) {
+                EXPECT_NE(std::string(e.what()).find("lossless, Huffman coding; SOF3"), std::string::npos) << e.what();
+                throw;
+            }
+        },
+        FormatError);
+}
+
+// ---- text that is not UTF-8 ----
+
+TEST(Utf8, InvalidBytesAreEscapedForDisplayAndValidTextIsKept) {
+    EXPECT_TRUE(is_valid_utf8("bild_\xC3\xA4.png"));
+    EXPECT_FALSE(is_valid_utf8("bild_\xFF\xFE.png"));
+    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // a surrogate
+    EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+    EXPECT_EQ(escape_invalid_utf8("bild_\xFF\xFE.png"), "bild_\\xFF\\xFE.png");
+    EXPECT_EQ(escape_invalid_utf8("\xC3\xA4\xAB"), "\xC3\xA4\\xAB");
+}
+
+TEST(JsonSafe, NonFiniteFloatsAreStringsAndInvalidUtf8NeverThrows) {
+    nlohmann::json j;
+    j["nan"] = json_float(std::nan(""));
+    j["inf"] = json_float(std::numeric_limits<double>::infinity());
+    j["ninf"] = json_float(-std::numeric_limits<double>::infinity());
+    j["one"] = json_float(1.5);
+    j["status"] = "chunk type 'b\xAB" "cd'";
+    j["list"] = {std::string("ok"), std::string("\xFF")};
+    const std::string text = json_dump_safe(j);
+    const nlohmann::json back = nlohmann::json::parse(text);
+    EXPECT_EQ(back["nan"], "nan");
+    EXPECT_EQ(back["inf"], "inf");
+    EXPECT_EQ(back["ninf"], "-inf");
+    EXPECT_EQ(back["one"], 1.5);
+    EXPECT_EQ(back["status"], "chunk type 'b\\xAB" "cd'");
+    EXPECT_EQ(back["list"][1], "\\xFF");
+}
+
+TEST(JsonSafe, PathsRoundTripLosslesslyWhateverTheirBytes) {
+    for (const std::string& p : {std::string("/home/a/bild.png"), std::string("/tmp/bild_\xFF\xFE.png"),
+                                std::string("/tmp/\xC3\xA4/x.npy"), std::string("odd\\xFF")}) {
+        const nlohmann::json j = path_to_json(p);
+        const std::string text = json_dump_safe(j);
+        const auto back = path_from_json(nlohmann::json::parse(text));
+        ASSERT_TRUE(back.has_value()) << text;
+        EXPECT_EQ(*back, p) << text;
+    }
+    EXPECT_FALSE(path_from_json(nlohmann::json(3)).has_value());
+    EXPECT_FALSE(path_from_json(nlohmann::json{{"bytes_hex", "zz"}}).has_value());
+}
+
+}  // namespace
