@@ -1,5 +1,7 @@
 #include "layout.hpp"
 
+#include <algorithm>
+
 #include "error.hpp"
 
 namespace convscope {
@@ -23,13 +25,18 @@ Tensor oiw_to_wio(const Tensor& t) { return permute_checked(t, 3, {2, 1, 0}, "OI
 Tensor wio_to_oiw(const Tensor& t) { return permute_checked(t, 3, {2, 1, 0}, "WIO -> OIW"); }
 
 namespace {
-Tensor move_channels(const Tensor& x, int dims, bool to_first) {
-    const int r = x.rank();
+void check_data_rank(const Shape& shape, int dims, bool to_first) {
+    const int r = static_cast<int>(shape.size());
     if (r != dims + 1 && r != dims + 2)
         throw ConfigError(std::string(to_first ? "a channels-last" : "a channels-first") + " input of a " +
                           std::to_string(dims) + "-D layer has rank " + std::to_string(dims + 2) + " " +
                           (to_first ? (dims == 1 ? "(N, L, C)" : "(N, H, W, C)") : (dims == 1 ? "(N, C, L)" : "(N, C, H, W)")) +
-                          " or " + std::to_string(dims + 1) + " without the batch, got shape " + shape_to_string(x.shape));
+                          " or " + std::to_string(dims + 1) + " without the batch, got shape " + shape_to_string(shape));
+}
+
+Tensor move_channels(const Tensor& x, int dims, bool to_first) {
+    check_data_rank(x.shape, dims, to_first);
+    const int r = x.rank();
     const int c = r - dims - 1;  // the first non-batch axis
     std::vector<int> perm;
     for (int i = 0; i < c; ++i) perm.push_back(i);
@@ -45,6 +52,14 @@ Tensor move_channels(const Tensor& x, int dims, bool to_first) {
 }  // namespace
 
 Tensor channels_last_to_first(const Tensor& x, int dims) { return move_channels(x, dims, true); }
+
+Shape channels_last_to_first(const Shape& shape, int dims) {
+    check_data_rank(shape, dims, true);
+    Shape out = shape;
+    const auto c = static_cast<std::ptrdiff_t>(shape.size()) - dims - 1;  // where the channels go
+    std::rotate(out.begin() + c, out.end() - 1, out.end());
+    return out;
+}
 Tensor channels_first_to_last(const Tensor& x, int dims) { return move_channels(x, dims, false); }
 
 Tensor weight_to_pytorch(const Tensor& w, WeightLayout layout, std::string* permutation_text) {

@@ -27,6 +27,8 @@ Tensor wio_to_oiw(const Tensor& t);
 // channels-first ((N,) C, [H,] W). Throws ConfigError when the rank is neither dims + 1 nor dims + 2.
 Tensor channels_last_to_first(const Tensor& x, int dims);
 Tensor channels_first_to_last(const Tensor& x, int dims);
+// The shape channels_last_to_first would give (same check and message), for checking files before reading them.
+Shape channels_last_to_first(const Shape& shape, int dims);
 
 enum class WeightLayout { PyTorch, Keras };  // (O, I, [H,] W)  vs  ([H,] W, I, O)
 

@@ -409,7 +409,7 @@ def workspace_checks(app, cli, tmp, T):
                    "layer": {"dims": 2, "in_channels": 3, "out_channels": 4, "kernel_size": [3, 3], "bias": False},
                    "weights": {"kind": "npy", "weight": "../ws_outside_w.npy"}}, f)
     run(app, f"open_scene {T('ws_scenes/outside.json')}\nexpect_status outside its folder: weights.weight = "
-             f"../ws_outside_w.npy\ndump {T('ws_outside.json')}\n", tmp, "ws_outside")
+             f"{T('ws_outside_w.npy')}\ndump {T('ws_outside.json')}\n", tmp, "ws_outside")
     d = json.load(open(T("ws_outside.json")))
     check(d["geometry"]["c_out"] == 192, f"workspace: a scene naming ../w.npy is not opened without asking "
                                          f"(C_out {d['geometry']['c_out']}, status {d['status']!r})")

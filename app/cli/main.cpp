@@ -109,11 +109,8 @@ LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<Memor
         t.insert(t.end(), w_shape.begin(), w_shape.end() - 2);
         w_shape = t;
     }
-    if (o.data_format == "channels_last" && (w_rank == 3 || w_rank == 4) && x_shape.size() >= 2) {
-        // ((N,) [H,] W, C) -> ((N,) C, [H,] W): the last axis moves before the spatial ones
-        const size_t channel_at = x_shape.size() - (w_rank - 2) - 1;
-        std::rotate(x_shape.begin() + static_cast<std::ptrdiff_t>(channel_at), x_shape.end() - 1, x_shape.end());
-    }
+    if (o.data_format == "channels_last" && (w_rank == 3 || w_rank == 4))  // ((N,) [H,] W, C) -> ((N,) C, [H,] W)
+        x_shape = channels_last_to_first(x_shape, static_cast<int>(w_rank) - 2);
     if (w_rank != 3 && w_rank != 4)
         throw ConfigError(o.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
                           "C_in/groups, kH, kW), got shape " + shape_to_string(w_shape));
