@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "file_io.hpp"
 #include "keras_layer.hpp"
 #include "layer_text.hpp"
 #include "tf_padding.hpp"
@@ -120,6 +121,16 @@ std::optional<CodeFramework> parse_code_framework(const std::string& name) {
     return std::nullopt;
 }
 
+const char* code_framework_key(CodeFramework f) {
+    switch (f) {
+        case CodeFramework::PyTorch: return "pytorch";
+        case CodeFramework::Keras: return "keras";
+        case CodeFramework::NumPy: return "numpy";
+        case CodeFramework::Onnx: return "onnx";
+    }
+    return "?";
+}
+
 // ---- code_layer_from_text ----
 CodeLayer code_layer_from_text(const std::string& text, const Shape& input) {
     CodeLayer c;
@@ -158,6 +169,24 @@ void set_code_cursor(CodeLayer& c, const std::array<int64_t, 4>& cursor) {
             throw ConfigError("the cursor (n, c_out, y, x) = (" + index_text({cursor.begin(), cursor.end()}) +
                               ") is outside the output of shape " + shape_to_string(c.geometry.output_shape_torch()));
     c.cursor = cursor;
+}
+
+CodeLayer code_layer_from_conv(const ConvLayer& layer, const Shape& input, const std::array<int64_t, 4>& cursor,
+                               const std::string& source, const std::string& where) {
+    CodeLayer c;
+    c.source_text = source;
+    c.layer = layer;
+    c.input = input;
+    const ConvCheck check = conv_layer_check(layer, input);
+    if (!check.ok())
+        throw ConfigError(where + ": the scene's layer does not run on its input " + shape_to_string(input) + ": " + check.error);
+    c.geometry = *check.geometry;
+    set_code_cursor(c, cursor);
+    return c;
+}
+
+std::string code_scene_source(const std::string& title, const std::string& path) {
+    return (title.empty() ? path : title) + " (scene " + file_base_name(path) + ")";
 }
 
 // ---- PyTorch ----
@@ -309,20 +338,8 @@ std::string code_keras(const CodeLayer& c) {
                           ", dilation " + tuple_text(dilation) + "); this layer has no Keras equivalent");
     // Which Keras padding gives these pads: 'valid', 'same', 'causal', or ZeroPadding + 'valid'.
     const std::vector<int64_t> begin = spatial(g, g.pad_begin), end = spatial(g, g.pad_end);
-    auto matches = [&](TfPadding rule) {
-        for (size_t i = 0; i < in.size(); ++i) {
-            const TfPads p = tf_pads(rule, in[i], kernel[i], strides[i], dilation[i]);
-            if (p.begin != begin[i] || p.end != end[i]) return false;
-        }
-        return true;
-    };
-    std::string padding;
-    if (matches(TfPadding::Valid))
-        padding = "valid";
-    else if (matches(TfPadding::SameUpper))
-        padding = "same";
-    else if (!two_d && matches(TfPadding::Causal))
-        padding = "causal";
+    const std::optional<TfPadding> rule = keras_padding_of(g);
+    std::string padding = rule ? tf_padding_name(*rule) : "";
     Shape x_keras{g.n}, y_keras{g.n};  // channels-last, always with the batch axis
     for (int64_t v : in) x_keras.push_back(v);
     for (int64_t v : spatial(g, g.out)) y_keras.push_back(v);

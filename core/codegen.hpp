@@ -25,6 +25,7 @@ namespace convscope {
 
 enum class CodeFramework { PyTorch, Keras, NumPy, Onnx };
 std::optional<CodeFramework> parse_code_framework(const std::string& name);  // "pytorch", "keras", "numpy", "onnx"
+const char* code_framework_key(CodeFramework f);  // the same words back
 
 // One convolution, resolved. Build it with code_layer_from_text (or fill it from a scene).
 struct CodeLayer {
@@ -45,6 +46,15 @@ CodeLayer code_layer_from_text(const std::string& text, const Shape& input);
 
 // Checks `cursor` against the output shape; throws ConfigError naming the output shape.
 void set_code_cursor(CodeLayer& code, const std::array<int64_t, 4>& cursor);
+
+// A scene's layer (PyTorch's form) on its input (PyTorch order, with the batch), printing output element `cursor`
+// (n, c_out, y, x; 1-D: y = 0): what `code --scene FILE` writes and the window's Code panel shows, so both give the
+// same text. `source` names the layer in the code's first comment (code_scene_source). Throws ConfigError starting
+// with `where` when the layer does not run on the input, and set_code_cursor's error for a cursor outside it.
+CodeLayer code_layer_from_conv(const ConvLayer& layer, const Shape& input, const std::array<int64_t, 4>& cursor,
+                               const std::string& source, const std::string& where);
+// How code names a scene: "TITLE (scene NAME)", TITLE being the scene's title or else `path`, NAME the file's name.
+std::string code_scene_source(const std::string& title, const std::string& path);
 
 std::string code_pytorch(const CodeLayer& code);
 std::string code_numpy(const CodeLayer& code);

@@ -1,6 +1,7 @@
 #include "conventions.hpp"
 
 #include "file_io.hpp"
+#include "keras_layer.hpp"
 
 namespace convscope {
 
@@ -40,12 +41,13 @@ std::string axis_names_text(Convention c, TensorRole role, int rank) {
     return keras ? "(kH, kW, in/groups, filters)" : "(out, in/groups, kH, kW)";
 }
 
-std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index) {
-    const char* name = role == TensorRole::Data ? "x" : role == TensorRole::Bias ? "bias"
-                                                     : c == Convention::Keras ? "kernel" : "weight";
+std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index,
+                                     const char* name) {
+    if (!name)
+        name = role == TensorRole::Data ? "x" : role == TensorRole::Bias ? "bias" : c == Convention::Keras ? "kernel" : "weight";
     const Shape idx = shape_in_convention(c, role, torch_index);
     std::string t = std::string(name) + "[";
-    for (size_t i = 0; i < idx.size(); ++i) t += (i ? ", " : "") + std::to_string(idx[i]);
+    for (size_t i = 0; i < idx.size(); ++i) t += (i ? ", " : "") + (idx[i] == kWholeAxis ? std::string(":") : std::to_string(idx[i]));
     return t + "]";
 }
 
@@ -68,6 +70,56 @@ std::string parameter_formula_text(Convention c, const ConvLayer& layer) {
                     "]*filters = [(" + kernel + in + ")" + (layer.bias ? " + 1" : "") + "]*" +
                     std::to_string(layer.out_channels);
     return t + " = " + count;
+}
+
+namespace {
+
+// The spatial values of a canonical [H, W] array: {H, W} for 2-D, {W} for 1-D.
+std::vector<int64_t> spatial(const ConvGeometry& g, const std::array<int64_t, 2>& a) {
+    return g.dims == 1 ? std::vector<int64_t>{a[1]} : std::vector<int64_t>{a[0], a[1]};
+}
+
+}  // namespace
+
+std::optional<TfPadding> keras_padding_of(const ConvGeometry& g) {
+    const std::vector<int64_t> strides = spatial(g, g.stride), dilation = spatial(g, g.dilation),
+                               kernel = spatial(g, g.kernel), in = spatial(g, g.in), begin = spatial(g, g.pad_begin),
+                               end = spatial(g, g.pad_end);
+    auto matches = [&](TfPadding rule) {
+        for (size_t i = 0; i < in.size(); ++i) {
+            const TfPads p = tf_pads(rule, in[i], kernel[i], strides[i], dilation[i]);
+            if (p.begin != begin[i] || p.end != end[i]) return false;
+        }
+        return true;
+    };
+    if (matches(TfPadding::Valid)) return TfPadding::Valid;
+    if (matches(TfPadding::SameUpper)) return TfPadding::SameUpper;
+    if (g.dims == 1 && matches(TfPadding::Causal)) return TfPadding::Causal;
+    return std::nullopt;
+}
+
+std::string keras_layer_text(const ConvLayer& layer, const ConvGeometry& g) {
+    const bool two_d = g.dims == 2;
+    const std::optional<TfPadding> padding = keras_padding_of(g);
+    std::string t;
+    if (!padding) {
+        const std::vector<int64_t> begin = spatial(g, g.pad_begin), end = spatial(g, g.pad_end);
+        t = std::string("ZeroPadding") + (two_d ? "2D" : "1D") + "(padding=";
+        if (two_d)
+            t += "((" + std::to_string(begin[0]) + ", " + std::to_string(end[0]) + "), (" + std::to_string(begin[1]) + ", " +
+                 std::to_string(end[1]) + "))";
+        else
+            t += "(" + std::to_string(begin[0]) + ", " + std::to_string(end[0]) + ")";
+        t += ") + ";
+    }
+    t += std::string("Conv") + (two_d ? "2D" : "1D") + "(filters=" + std::to_string(g.c_out) +
+         ", kernel_size=" + python_tuple_text(spatial(g, g.kernel)) + ", strides=" + python_tuple_text(spatial(g, g.stride)) +
+         ", padding='" + (padding ? tf_padding_name(*padding) : "valid") + "', dilation_rate=" +
+         python_tuple_text(spatial(g, g.dilation)) + ", groups=" + std::to_string(g.groups) +
+         ", use_bias=" + (layer.bias ? "True" : "False") + ")";
+    if (g.mode != PaddingMode::Zeros)
+        t += std::string("  # padding_mode='") + padding_mode_name(g.mode) + "': Keras pads with zeros only";
+    return t;
 }
 
 }  // namespace convscope

@@ -8,11 +8,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "conv_spec.hpp"
 #include "tensor.hpp"
+#include "tf_padding.hpp"
 
 namespace convscope {
 
@@ -37,11 +39,25 @@ std::string axis_names_text(Convention c, TensorRole role, int rank);
 
 // An element named in the convention, e.g. PyTorch weight index {o, c, ky, kx} = {5, 1, 2, 0}:
 //   PyTorch "weight[5, 1, 2, 0]"   Keras "kernel[2, 0, 1, 5]";  data "x[0, 2, 3, 7]" / "x[0, 3, 7, 2]".
-std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index);
+// An index of kWholeAxis is written ':' (a slice: weight {5, 1, -1, -1} is Keras "kernel[:, :, 1, 5]"). `name`
+// replaces the tensor's default name ("x", "weight"/"kernel", "bias"), e.g. "y" for an output.
+inline constexpr int64_t kWholeAxis = -1;
+std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index,
+                                     const char* name = nullptr);
 
 // The parameter count with the numbers filled in:
 //   PyTorch "parameters = 64*3*3*3 weights + 64 bias = 1,792"
 //   Keras   "params = [(kH*kW*in/groups) + 1]*filters = [(3*3*3/1) + 1]*64 = 1,792"
 std::string parameter_formula_text(Convention c, const ConvLayer& layer);
+
+// The Keras padding that gives the geometry's pads on its input: Valid, SameUpper ('same') or, for 1-D, Causal;
+// nullopt when no Keras padding does (the pads then need a ZeroPadding1D/2D layer before padding='valid').
+std::optional<TfPadding> keras_padding_of(const ConvGeometry& g);
+
+// The layer as Keras writes it: "Conv2D(filters=64, kernel_size=(3, 3), strides=(1, 1), padding='same',
+// dilation_rate=(1, 1), groups=1, use_bias=True)", after "ZeroPadding2D(padding=((1, 1), (1, 1))) + " when no Keras
+// padding gives the pads, and with "  # padding_mode='reflect': Keras pads with zeros only" when the mode has no
+// Keras form. (PyTorch's form is the workspace's layer_python_text.)
+std::string keras_layer_text(const ConvLayer& layer, const ConvGeometry& g);
 
 }  // namespace convscope

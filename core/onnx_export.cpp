@@ -50,25 +50,68 @@ Shape batched(const Shape& s, bool unbatched) {
     return b;
 }
 
-}  // namespace
+// The Conv node's attributes, shared by the model and its text summary.
+struct ConvAttributes {
+    std::vector<int64_t> kernel, strides, dilations, pads;  // pads: begin..., end...
+};
 
-OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor& y,
-                                 const std::string& doc) {
+ConvAttributes conv_attributes(const ConvGeometry& g) {
     if (g.mode != PaddingMode::Zeros)
         throw ConfigError(std::string("ONNX's Conv pads with zeros only; padding_mode='") + padding_mode_name(g.mode) +
                           "' would need a separate Pad node (convscope writes one Conv node)");
-    const Shape xs = batched(x.shape, g.unbatched), ys = batched(y.shape, g.unbatched);
     const size_t first = g.dims == 1 ? 1 : 0;  // canonical [H, W]: 1-D uses W only
-    std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end;
+    ConvAttributes a;
+    std::vector<int64_t> pads_end;
     for (size_t i = first; i < 2; ++i) {
-        kernel.push_back(g.kernel[i]);
-        strides.push_back(g.stride[i]);
-        dilations.push_back(g.dilation[i]);
-        pads_begin.push_back(g.pad_begin[i]);
+        a.kernel.push_back(g.kernel[i]);
+        a.strides.push_back(g.stride[i]);
+        a.dilations.push_back(g.dilation[i]);
+        a.pads.push_back(g.pad_begin[i]);
         pads_end.push_back(g.pad_end[i]);
     }
-    std::vector<int64_t> pads = pads_begin;
-    pads.insert(pads.end(), pads_end.begin(), pads_end.end());
+    a.pads.insert(a.pads.end(), pads_end.begin(), pads_end.end());
+    return a;
+}
+
+Shape conv_weight_shape(const ConvGeometry& g) {
+    Shape w{g.c_out, g.c_in_per_group};
+    if (g.dims == 2) w.push_back(g.kernel[0]);
+    w.push_back(g.kernel[1]);
+    return w;
+}
+
+std::string list_text(const std::vector<int64_t>& v) {
+    std::string t = "[";
+    for (size_t i = 0; i < v.size(); ++i) t += (i ? ", " : "") + std::to_string(v[i]);
+    return t + "]";
+}
+
+}  // namespace
+
+std::string onnx_export_summary(const ConvGeometry& g, bool bias, const std::string& doc) {
+    const ConvAttributes a = conv_attributes(g);
+    Shape xs{g.n, g.c_in}, ys{g.n, g.c_out};
+    for (size_t i = g.dims == 1 ? 1 : 0; i < 2; ++i) xs.push_back(g.in[i]), ys.push_back(g.out[i]);
+    std::string t = "# ONNX model (opset " + std::to_string(kOnnxExportOpset) + ", IR version " +
+                    std::to_string(kOnnxExportIrVersion) + ", producer convscope): one Conv node\n";
+    t += "# doc_string: " + doc + "\n";
+    t += "graph convscope_conv\n";
+    t += "  input        input   float32 " + list_text(xs) + "\n";
+    t += "  initializer  weight  float32 " + list_text(conv_weight_shape(g)) + "\n";
+    if (bias) t += "  initializer  bias    float32 " + list_text({g.c_out}) + "\n";
+    t += std::string("  node conv: Conv(input, weight") + (bias ? ", bias" : "") + ") -> output\n";
+    t += "    kernel_shape=" + list_text(a.kernel) + "  strides=" + list_text(a.strides) +
+         "  dilations=" + list_text(a.dilations) + "  pads=" + list_text(a.pads) + "  group=" + std::to_string(g.groups) + "\n";
+    t += "  output       output  float32 " + list_text(ys) + "\n";
+    t += "# pads are (begin..., end...) per spatial axis; test_data_set_0 holds input_0.pb and the expected output_0.pb.\n";
+    t += "# Write the files: convscope-cli code --framework onnx --scene FILE --output DIR\n";
+    return t;
+}
+
+OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor& y,
+                                 const std::string& doc) {
+    const ConvAttributes attrs = conv_attributes(g);
+    const Shape xs = batched(x.shape, g.unbatched), ys = batched(y.shape, g.unbatched);
 
     onnx::ModelProto model;
     model.set_ir_version(kOnnxExportIrVersion);
@@ -86,10 +129,10 @@ OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const T
     node->add_input("weight");
     if (b) node->add_input("bias");
     node->add_output("output");
-    add_ints(*node, "kernel_shape", kernel);
-    add_ints(*node, "strides", strides);
-    add_ints(*node, "dilations", dilations);
-    add_ints(*node, "pads", pads);
+    add_ints(*node, "kernel_shape", attrs.kernel);
+    add_ints(*node, "strides", attrs.strides);
+    add_ints(*node, "dilations", attrs.dilations);
+    add_ints(*node, "pads", attrs.pads);
     auto* group = node->add_attribute();
     group->set_name("group");
     group->set_type(onnx::AttributeProto::INT);

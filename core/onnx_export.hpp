@@ -31,6 +31,13 @@ struct OnnxExportFiles {
 OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor& y,
                                  const std::string& doc);
 
+// What onnx_export_conv writes for geometry g, as text (no tensors needed): opset, graph inputs and initializers
+// with their shapes, the Conv node and its attributes, the output, e.g.
+//   Conv(input, weight, bias) -> output
+//     kernel_shape=[3, 3]  strides=[1, 1]  dilations=[1, 1]  pads=[1, 1, 1, 1]  group=1
+// Throws ConfigError as onnx_export_conv does for a padding_mode other than zeros.
+std::string onnx_export_summary(const ConvGeometry& g, bool bias, const std::string& doc);
+
 // DIR/model.onnx, DIR/test_data_set_0/input_0.pb, DIR/test_data_set_0/output_0.pb.
 std::vector<std::string> onnx_export_paths(const std::string& dir);
 

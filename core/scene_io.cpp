@@ -30,7 +30,8 @@
 //              | {"kind": "onnx", "model": PATH, "node": "name"},
 //     "cursor": {"step": int >= 0 (opt, 0), "granularity": "position" | "channel" | "mac" (opt)} (opt),
 //     "view": {"ui_scale": 0.25..8 (opt, 1), "input_zoom" / "maps_zoom" / "filters_zoom": 0..1024 (opt, 0 = fit),
-//              "reveal_all": bool (opt), "selected_c_out": int >= 0 (opt)} (opt)
+//              "reveal_all": bool (opt), "selected_c_out": int >= 0 (opt),
+//              "conventions": "pytorch" | "keras" (opt: the window keeps its own)} (opt)
 //   }
 //   TENSOR = {"shape": [int >= 0, ...], "dtype": "float32", "data": BASE64}: the row-major elements as
 //     little-endian IEEE float32 bytes, standard base64 with '=' padding (chosen over number arrays for every size:
@@ -741,7 +742,8 @@ public:
         }
         if (const json* v = optional(root, "view")) {
             expect_object(*v, "view",
-                          {"ui_scale", "input_zoom", "maps_zoom", "filters_zoom", "reveal_all", "selected_c_out"});
+                          {"ui_scale", "input_zoom", "maps_zoom", "filters_zoom", "reveal_all", "selected_c_out",
+                           "conventions"});
             if (const json* x = optional(*v, "ui_scale")) s.view.ui_scale = number(*x, "view.ui_scale", 0.25, 8);
             if (const json* x = optional(*v, "input_zoom")) s.view.input_zoom = number(*x, "view.input_zoom", 0, 1024);
             if (const json* x = optional(*v, "maps_zoom")) s.view.maps_zoom = number(*x, "view.maps_zoom", 0, 1024);
@@ -750,6 +752,9 @@ public:
             if (const json* x = optional(*v, "reveal_all")) s.view.reveal_all = boolean(*x, "view.reveal_all");
             if (const json* x = optional(*v, "selected_c_out"))
                 s.view.selected_c_out = integer(*x, "view.selected_c_out", 0);
+            if (const json* x = optional(*v, "conventions"))
+                s.view.conventions = choice(*x, "view.conventions", {"pytorch", "keras"}) == "keras" ? Convention::Keras
+                                                                                                     : Convention::PyTorch;
         }
         return s;
     }
@@ -839,6 +844,7 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
     view["filters_zoom"] = float_for_json(scene.view.filters_zoom);
     view["reveal_all"] = scene.view.reveal_all;
     view["selected_c_out"] = scene.view.selected_c_out;
+    if (scene.view.conventions) view["conventions"] = *scene.view.conventions == Convention::Keras ? "keras" : "pytorch";
     j["view"] = std::move(view);
 
     try {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "conv_spec.hpp"
+#include "conventions.hpp"
 #include "cursor.hpp"
 #include "layout.hpp"
 #include "tensor.hpp"
@@ -52,6 +53,7 @@ struct SceneView {
     float input_zoom = 0.0f, maps_zoom = 0.0f, filters_zoom = 0.0f;  // 0 = fit
     bool reveal_all = false;
     int64_t selected_c_out = 0;
+    std::optional<Convention> conventions;  // the window's PyTorch/Keras naming; unset: the window keeps its own
 };
 
 struct SceneFile {

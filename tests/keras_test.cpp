@@ -3,9 +3,14 @@
 // - in), the odd pixel after), written out per case.
 #include <gtest/gtest.h>
 
+#include "codegen.hpp"
+#include "convention_texts.hpp"
 #include "conventions.hpp"
 #include "error.hpp"
 #include "keras_layer.hpp"
+#include "scene.hpp"
+#include "onnx_export.hpp"
+#include "test_util.hpp"
 #include "tf_padding.hpp"
 
 using namespace convscope;
@@ -126,6 +131,141 @@ TEST(Conventions, ShapesIndicesAndParameterFormula) {
     EXPECT_EQ(parameter_formula_text(Convention::Keras, l),
               "params = [(kH*kW*in/groups) + 1]*filters = [(3*3*3/1) + 1]*64 = 1,792");
     EXPECT_EQ(parameter_formula_text(Convention::PyTorch, l), "parameters = 64*3*3*3 weights + 64 bias = 1,792");
+}
+
+}  // namespace
+namespace {
+
+using convscope::testing::throws_with;
+using convscope::workspace::layer_python_text;
+using convscope::workspace::layer_texts;
+using convscope::workspace::LayerTexts;
+
+ConvGeometry checked(const ConvLayer& l, const Shape& input) {
+    const ConvCheck c = conv_layer_check(l, input);
+    EXPECT_TRUE(c.ok()) << c.error;
+    return *c.geometry;
+}
+
+ConvLayer conv2d(int64_t in, int64_t out, int64_t k) {
+    ConvLayer l;
+    l.in_channels = in;
+    l.out_channels = out;
+    l.kernel_size = {k};
+    return l;
+}
+
+TEST(Conventions, SlicesAndOtherNames) {
+    EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Weight, {5, 1, kWholeAxis, kWholeAxis}),
+              "kernel[:, :, 1, 5]");
+    EXPECT_EQ(index_text_in_convention(Convention::PyTorch, TensorRole::Weight, {5, 1, kWholeAxis, kWholeAxis}, "w"),
+              "w[5, 1, :, :]");
+    EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Data, {0, 5, 16, 9}, "y"), "y[0, 16, 9, 5]");
+    EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Data, {1, 4, 7}, "y"), "y[1, 7, 4]");
+    EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Weight, {3, 2, 1}), "kernel[1, 2, 3]");
+}
+
+// Q3 and Q6 of the seed questions: the texts the window writes in each convention.
+TEST(Conventions, LayerTextsOfTheKerasSeedQuestions) {
+    ConvLayer q3 = conv2d(3, 64, 3);
+    q3.params.padding_kind = PaddingKind::Same;
+    const LayerTexts k3 = layer_texts(Convention::Keras, q3, checked(q3, {60, 3, 32, 32}));
+    EXPECT_EQ(k3.layer,
+              "Conv2D(filters=64, kernel_size=(3, 3), strides=(1, 1), padding='same', dilation_rate=(1, 1), groups=1, "
+              "use_bias=True)");
+    EXPECT_EQ(k3.input_shape, "(60, 32, 32, 3)");
+    EXPECT_EQ(k3.output_shape, "(60, 32, 32, 64)");
+    EXPECT_EQ(k3.weight_shape, "(3, 3, 3, 64)");
+    EXPECT_EQ(k3.bias_shape, "(64,)");
+    EXPECT_EQ(k3.weight_axes, "(kH, kW, in/groups, filters)");
+    EXPECT_EQ(k3.input_axes, "(N, H, W, C)");
+    EXPECT_EQ(k3.weight_name, "kernel");
+    EXPECT_EQ(k3.parameter_formula, "params = [(kH*kW*in/groups) + 1]*filters = [(3*3*3/1) + 1]*64 = 1,792");
+    const LayerTexts t3 = layer_texts(Convention::PyTorch, q3, checked(q3, {60, 3, 32, 32}));
+    EXPECT_EQ(t3.layer, layer_python_text(q3));
+    EXPECT_EQ(t3.input_shape, "[60, 3, 32, 32]");
+    EXPECT_EQ(t3.weight_shape, "[64, 3, 3, 3]");
+    EXPECT_EQ(t3.bias_shape, "[64]");
+
+    const ConvLayer q6 = conv2d(3, 32, 5);
+    const LayerTexts k6 = layer_texts(Convention::Keras, q6, checked(q6, {1, 3, 32, 32}));
+    EXPECT_EQ(k6.weight_shape, "(5, 5, 3, 32)");
+    EXPECT_EQ(k6.output_shape, "(1, 28, 28, 32)");
+    EXPECT_NE(k6.layer.find("padding='valid'"), std::string::npos) << k6.layer;
+    EXPECT_EQ(layer_texts(Convention::PyTorch, q6, checked(q6, {1, 3, 32, 32})).weight_shape, "[32, 3, 5, 5]");
+}
+
+TEST(Conventions, KerasPaddingOfExplicitPads) {
+    ConvLayer l = conv2d(4, 6, 3);
+    l.params.stride = {2};
+    l.params.padding = {1};  // on 17: TF's 'same' also pads 1 and 1
+    EXPECT_EQ(keras_padding_of(checked(l, {1, 4, 17, 17})), TfPadding::SameUpper);
+    // on 16, TF's 'same' pads 0 before and 1 after: PyTorch's padding=1 needs ZeroPadding2D
+    const ConvGeometry g16 = checked(l, {1, 4, 16, 16});
+    EXPECT_FALSE(keras_padding_of(g16).has_value());
+    EXPECT_EQ(keras_layer_text(l, g16),
+              "ZeroPadding2D(padding=((1, 1), (1, 1))) + Conv2D(filters=6, kernel_size=(3, 3), strides=(2, 2), "
+              "padding='valid', dilation_rate=(1, 1), groups=1, use_bias=True)");
+    ConvLayer causal;
+    causal.dims = 1;
+    causal.in_channels = 2;
+    causal.out_channels = 4;
+    causal.kernel_size = {3};
+    causal.params.dilation = {2};
+    causal.params.pads_begin = {4};
+    causal.params.pads_end = {0};
+    causal.bias = false;
+    const ConvGeometry gc = checked(causal, {1, 2, 10});
+    EXPECT_EQ(keras_padding_of(gc), TfPadding::Causal);
+    EXPECT_EQ(keras_layer_text(causal, gc),
+              "Conv1D(filters=4, kernel_size=(3,), strides=(1,), padding='causal', dilation_rate=(2,), groups=1, "
+              "use_bias=False)");
+    ConvLayer reflect = conv2d(2, 2, 3);
+    reflect.params.padding = {1};
+    reflect.params.padding_mode = PaddingMode::Reflect;
+    const std::string t = keras_layer_text(reflect, checked(reflect, {1, 2, 8, 8}));
+    EXPECT_NE(t.find("padding='same'"), std::string::npos) << t;
+    EXPECT_NE(t.find("# padding_mode='reflect': Keras pads with zeros only"), std::string::npos) << t;
+}
+
+TEST(CodeForScenes, SameTextAsCodeLayerFromText) {
+    CodeLayer from_text = code_layer_from_text("Conv2d(3, 8, 3, stride=2, padding=1)", {2, 3, 17, 17});
+    set_code_cursor(from_text, {1, 5, 4, 7});
+    ConvLayer l = conv2d(3, 8, 3);
+    l.params.stride = {2};
+    l.params.padding = {1};
+    CodeLayer from_scene = code_layer_from_conv(l, {2, 3, 17, 17}, {1, 5, 4, 7}, from_text.source_text, "s.json");
+    EXPECT_EQ(code_pytorch(from_scene), code_pytorch(from_text));
+    EXPECT_EQ(code_numpy(from_scene), code_numpy(from_text));
+    EXPECT_EQ(code_keras(from_scene), code_keras(from_text));
+    EXPECT_EQ(code_scene_source("Q3", "/a/b/q3.json"), "Q3 (scene q3.json)");
+    EXPECT_EQ(code_scene_source("", "/a/b/q3.json"), "/a/b/q3.json (scene q3.json)");
+    EXPECT_TRUE(throws_with<ConfigError>([&] { code_layer_from_conv(l, {2, 4, 17, 17}, {0, 0, 0, 0}, "x", "s.json"); },
+                                         {"s.json: the scene's layer does not run on its input [2, 4, 17, 17]"}));
+    EXPECT_TRUE(throws_with<ConfigError>([&] { code_layer_from_conv(l, {2, 3, 17, 17}, {0, 8, 0, 0}, "x", "s.json"); },
+                                         {"outside the output of shape [2, 8, 9, 9]"}));
+}
+
+TEST(CodeForScenes, OnnxSummaryNamesTheNodeAsExported) {
+    ConvLayer l = conv2d(4, 6, 3);
+    l.params.stride = {2};
+    l.params.groups = 2;
+    l.params.pads_begin = {0, 0};
+    l.params.pads_end = {1, 1};  // TF 'same' on 16: 0 before, 1 after
+    const ConvGeometry g = checked(l, {1, 4, 16, 16});
+    const std::string t = onnx_export_summary(g, true, "Conv2D(6, 3, strides=2, padding='same', groups=2)");
+    for (const char* want : {"opset 13", "input   float32 [1, 4, 16, 16]", "weight  float32 [6, 2, 3, 3]",
+                             "bias    float32 [6]", "Conv(input, weight, bias) -> output",
+                             "kernel_shape=[3, 3]  strides=[2, 2]  dilations=[1, 1]  pads=[0, 0, 1, 1]  group=2",
+                             "output  float32 [1, 6, 8, 8]", "doc_string: Conv2D(6, 3, strides=2"})
+        EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+    l.bias = false;
+    EXPECT_EQ(onnx_export_summary(checked(l, {1, 4, 16, 16}), false, "").find("bias"), std::string::npos);
+    ConvLayer reflect = conv2d(2, 2, 3);
+    reflect.params.padding = {1};
+    reflect.params.padding_mode = PaddingMode::Reflect;
+    EXPECT_TRUE(throws_with<ConfigError>([&] { onnx_export_summary(checked(reflect, {1, 2, 8, 8}), true, ""); },
+                                         {"ONNX's Conv pads with zeros only", "reflect"}));
 }
 
 }  // namespace

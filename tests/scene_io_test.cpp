@@ -215,6 +215,26 @@ TEST(SceneRoundTrip, MinimalHandWrittenSceneTakesDefaults) {
     EXPECT_EQ(s.view.ui_scale, 1.0f);
 }
 
+TEST(SceneConventions, OptionalKeyRoundTripsAndOldScenesLeaveItUnset) {
+    EXPECT_FALSE(convscope::scene_from_json(scene_text(), "s.json", "").view.conventions.has_value());
+    const SceneFile keras =
+        convscope::scene_from_json(scene_text("", ",\n  \"view\": {\"conventions\": \"keras\"}"), "s.json", "");
+    ASSERT_TRUE(keras.view.conventions.has_value());
+    EXPECT_EQ(*keras.view.conventions, convscope::Convention::Keras);
+    const std::string written = convscope::scene_to_json(keras, "");
+    EXPECT_NE(written.find("\"conventions\": \"keras\""), std::string::npos) << written;
+    EXPECT_EQ(*convscope::scene_from_json(written, "s.json", "").view.conventions, convscope::Convention::Keras);
+    SceneFile torch = keras;
+    torch.view.conventions = convscope::Convention::PyTorch;
+    EXPECT_EQ(*convscope::scene_from_json(convscope::scene_to_json(torch, ""), "s.json", "").view.conventions,
+              convscope::Convention::PyTorch);
+    torch.view.conventions.reset();  // unset: not written, so older convscope versions still read the file
+    EXPECT_EQ(convscope::scene_to_json(torch, "").find("conventions"), std::string::npos);
+    EXPECT_TRUE(throws_with<FormatError>(
+        [&] { convscope::scene_from_json(scene_text("", ",\n  \"view\": {\"conventions\": \"tensorflow\"}"), "s.json", ""); },
+        {"s.json", "view.conventions", "\"pytorch\", \"keras\"", "tensorflow"}));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // 3. Malformed scenes
 // ---------------------------------------------------------------------------------------------------------------

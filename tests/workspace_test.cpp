@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "builtin_data.hpp"
+#include "app_settings.hpp"
 #include "data_in.hpp"
 #include "error.hpp"
 #include "lesson.hpp"
@@ -282,6 +283,8 @@ TEST(ScriptGrammar, BadArgumentsAreNamed) {
         {"after pool max 0 2", "after takes show|hide"},
         {"after dance", "after takes show|hide"},
         {"frames many", "'many' is not an integer"},
+        {"conventions tensorflow", "conventions takes pytorch or keras, got 'tensorflow'"},
+        {"code_panel jax", "code_panel takes pytorch, keras, numpy, onnx or off, got 'jax'"},
         {"explode", "unknown action 'explode'"},
     };
     for (const BadArgs& c : cases) {
@@ -501,3 +504,43 @@ TEST(Lessons, AnswersCompareShapesNumbersAndText) {
     EXPECT_TRUE(lesson_check_answer(" Reflect ", "reflect").correct);
     EXPECT_FALSE(lesson_check_answer("", "6").correct);
 }
+
+namespace {
+
+using namespace convscope;
+using namespace convscope::workspace;
+
+TEST(AppSettings, ConventionsAreRememberedInTheSettingsFolder) {
+    TempDir dir;
+    AppSettings a;
+    std::string error;
+    EXPECT_TRUE(app_settings_load(dir.path(), a, error)) << error;  // no file yet: defaults
+    EXPECT_EQ(a.conventions, Convention::PyTorch);
+    a.conventions = Convention::Keras;
+    ASSERT_TRUE(app_settings_save(dir.path() + "/sub", a, error)) << error;  // the folder is created
+    AppSettings b;
+    ASSERT_TRUE(app_settings_load(dir.path() + "/sub", b, error)) << error;
+    EXPECT_EQ(b.conventions, Convention::Keras);
+    EXPECT_EQ(app_settings_path(""), "");
+    EXPECT_TRUE(app_settings_save("", a, error));  // no settings folder (automation): nothing written
+    {
+        std::ofstream f(dir.file("settings.json"));
+        f << "{\"version\": 1, \"conventions\": \"tensorflow\"}\n";
+    }
+    b.conventions = Convention::Keras;
+    EXPECT_FALSE(app_settings_load(dir.path(), b, error));
+    EXPECT_EQ(b.conventions, Convention::PyTorch);
+    EXPECT_NE(error.find(dir.file("settings.json")), std::string::npos) << error;
+    EXPECT_NE(error.find("\"conventions\" must be \"pytorch\" or \"keras\", found \"tensorflow\""), std::string::npos)
+        << error;
+    {
+        std::ofstream f(dir.file("settings.json"));
+        f << "{\"version\": 2, \"conventions\": \"keras\", \"theme\": \"light\"}\n";  // unknown keys ignored
+    }
+    EXPECT_TRUE(app_settings_load(dir.path(), b, error)) << error;
+    EXPECT_EQ(b.conventions, Convention::Keras);
+    EXPECT_EQ(convention_from_key("keras"), Convention::Keras);
+    EXPECT_FALSE(convention_from_key("Keras").has_value());
+}
+
+}  // namespace

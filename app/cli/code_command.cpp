@@ -38,26 +38,22 @@ CodeLayer code_layer_from_scene(const std::string& path) {
         const int64_t w = scene.input.kind == SceneInput::Kind::Cifar ? 32 : scene.input.width;
         input = l.dims == 1 ? Shape{scene.batch, l.in_channels, w} : Shape{scene.batch, l.in_channels, h, w};
     }
-    CodeLayer c;
-    c.source_text = (scene.title.empty() ? path : scene.title) + " (scene " + file_base_name(path) + ")";
-    c.layer = l;
-    c.input = input;
     const ConvCheck check = conv_layer_check(l, input);
     if (!check.ok()) throw ConfigError(path + ": the scene's layer does not run on its input " + shape_to_string(input) +
                                        ": " + check.error);
-    c.geometry = *check.geometry;
     // The scene's cursor step, as an output position (step numbering: cursor.hpp; the values are not read, but the
     // cursor requires an input of the geometry's shape).
-    const Tensor x(c.geometry.input_shape()), none;
-    const ConvCursor cursor(c.geometry, x, none, nullptr);
+    const ConvGeometry& g = *check.geometry;
+    const Tensor x(g.input_shape()), none;
+    const ConvCursor cursor(g, x, none, nullptr);
     int64_t pos = cursor.convert_step(scene.cursor_step, scene.granularity, Granularity::Position);
-    const Shape out = c.geometry.output_shape();
+    const Shape out = g.output_shape();
     std::array<int64_t, 4> at{};
     for (int i = 3; i >= 0; --i) {
         at[static_cast<size_t>(i)] = pos % out[static_cast<size_t>(i)];
         pos /= out[static_cast<size_t>(i)];
     }
-    set_code_cursor(c, at);
+    CodeLayer c = code_layer_from_conv(l, input, at, code_scene_source(scene.title, path), path);
     return c;
 }
 

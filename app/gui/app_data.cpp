@@ -303,6 +303,7 @@ SceneFile scene_file_from_state(const AppState& s) {
     f.view.filters_zoom = s.view.filter_zoom;
     f.view.reveal_all = !s.view.reveal_progressively;
     f.view.selected_c_out = s.cs.c_out;
+    f.view.conventions = s.view.conventions;
     return f;
 }
 
@@ -356,6 +357,7 @@ void use_scene(AppState& s, const LoadedScene& ls) {
         s.view.filter_zoom = f.view.filters_zoom;
         s.view.reveal_progressively = !f.view.reveal_all;
     }
+    if (f.view.conventions) app_set_conventions(s, *f.view.conventions, false);  // the scene's naming, not remembered
     s.preset_key.clear();
     for (const Preset& p : s.presets)
         if (!f.title.empty() && (p.label == f.title || p.key == f.title)) s.preset_key = p.key;

@@ -335,6 +335,9 @@ void app_init(AppState& s, const std::string& asset_dir) {
     std::string error;
     s.asset_dir = asset_dir;
     if (std::string recent_error; !recent_load(s.settings_dir, s.recent, recent_error)) app_set_status(s, recent_error, true);
+    if (std::string settings_error; !app_settings_load(s.settings_dir, s.settings, settings_error))
+        app_set_status(s, settings_error, true);
+    s.view.conventions = s.settings.conventions;
     s.presets = builtin_presets(asset_dir, error);
     s.lesson_catalogue = lesson_list(asset_dir, s.lesson_catalogue_errors);
     s.notice = error;
@@ -459,6 +462,7 @@ void app_apply_intents(AppState& s) {
                        },
                        [&](intent::UseOnnxNode& e) { app_use_onnx_node(s, e.node, e.test_input); },
                        [&](intent::SaveScene& e) { app_save_scene(s, e.path, e.overwrite); },
+                       [&](intent::SetConventions& e) { app_set_conventions(s, e.conventions, true); },
                    },
                    i);
     }
@@ -491,6 +495,7 @@ void app_begin_frame(AppState& s, double dt) {
     after_update(s);
     app_update_onnx_diff(s);
     app_update_cifar_view(s);
+    app_refresh_texts(s);
     s.geometry.clear();
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +16,11 @@
 #include <imgui.h>
 
 #include "after_conv.hpp"
+#include "app_settings.hpp"
+#include "codegen.hpp"
 #include "compute.hpp"
+#include "convention_texts.hpp"
+#include "conventions.hpp"
 #include "cursor.hpp"
 #include "data_in.hpp"
 #include "lesson.hpp"
@@ -49,12 +54,13 @@ struct PickCifar { std::vector<int64_t> indices; bool greyscale; };  // these im
 struct SetImageOptions { ImageOptions options; };     // re-convert the last opened picture
 struct UseOnnxNode { int node; bool test_input; };    // the scene takes this Conv node's weights and attributes
 struct SaveScene { std::string path; bool overwrite; };
+struct SetConventions { Convention conventions; };  // View -> Conventions (remembered in the settings folder)
 }  // namespace intent
 using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
                             intent::SelectOutputChannel, intent::HoverInput, intent::PinHover, intent::SetUiScale,
                             intent::Open, intent::OpenPath, intent::PickCifar, intent::SetImageOptions,
-                            intent::UseOnnxNode, intent::SaveScene>;
+                            intent::UseOnnxNode, intent::SaveScene, intent::SetConventions>;
 
 // ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
 struct FileBrowser {
@@ -121,6 +127,25 @@ struct ViewSettings {
     bool after_shown = false;                        // Feature maps panel: the "then ReLU + pool" tab is open
     std::optional<bool> after_show_request;          // the script asks for a tab (ImGui selects it next frame)
     int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
+    Convention conventions = Convention::PyTorch;    // how shapes, indices and the layer are written
+};
+
+// ---- the Code panel: core/codegen's text for the scene's layer and cursor, made again only when they change ----
+struct CodeView {
+    bool open = false;
+    CodeFramework framework = CodeFramework::PyTorch;
+    std::string source;   // how the code names the layer (code_scene_source)
+    std::string text;     // the snippet (ONNX: onnx_export_summary)
+    std::string error;    // why this framework cannot write the layer (text is then empty)
+    struct Key {
+        uint64_t scene = 0;
+        std::array<int64_t, 4> cursor{-1, -1, -1, -1};
+        CodeFramework framework = CodeFramework::PyTorch;
+        std::string source;
+        bool operator==(const Key&) const = default;
+    };
+    std::optional<Key> made_for;
+    int generated = 0;    // how many times the text was made (the dump reports it: not once per frame)
 };
 
 // ---- where things were drawn this frame (window pixel coordinates), for `dump` and tests ----
@@ -155,6 +180,8 @@ struct FrameGeometry {
     };
     std::vector<TextLine> lesson_lines;
     std::optional<OutlineRect> lesson_panel;  // the Lesson window's inner rectangle (its text must fit inside)
+    // the lines whose wording follows View -> Conventions, as drawn: "layer.shapes" -> "x: (2, 32, 32, 3) -> ..."
+    std::map<std::string, std::string> written;
     void clear() { *this = FrameGeometry{}; }
 };
 
@@ -206,6 +233,10 @@ struct AppState {
     bool textures_dirty = true;
 
     ViewSettings view;
+    LayerTexts texts;         // the scene's shapes and layer in view.conventions (app_refresh_texts)
+    std::pair<uint64_t, Convention> texts_key{0, Convention::PyTorch};
+    CodeView code;
+    AppSettings settings;     // what settings.json holds (settings_dir)
     AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
     float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)
     bool relayout = true;           // place every panel at its default slot this frame
@@ -301,6 +332,13 @@ void app_lesson_go(AppState& s, int step);
 void app_lesson_answer(AppState& s, const std::string& answer);
 void app_lesson_close(AppState& s);
 LessonContext app_lesson_context(const AppState& s);
+
+// Conventions and the Code panel (app_code.cpp). app_set_conventions changes the naming and, with `remember`, writes
+// it to settings.json (when there is a settings folder). app_refresh_texts runs at frame start: the scene's texts when
+// the scene or convention changed, the Code panel's snippet when it is open and the layer, cursor or framework changed.
+void app_set_conventions(AppState& s, Convention c, bool remember);
+void app_refresh_texts(AppState& s);
+std::string app_code_source(const AppState& s);  // how the code names the scene (code_scene_source)
 
 // Item colours shared by every panel (batch item n is always drawn in item_colour(n)).
 ImU32 item_colour(int64_t n, float alpha = 1.0f);

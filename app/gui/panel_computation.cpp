@@ -140,27 +140,56 @@ void draw_computation(AppState& s) {
         const CursorState& cs = s.cs;
         const int64_t kH = g.kernel[0], kW = g.kernel[1];
         const int64_t group = cs.c_out / g.c_out_per_group;
-        const std::string y_name = g.dims == 2 ? index_text("y", {cs.n, cs.c_out, cs.y, cs.x}) : index_text("y", {cs.n, cs.c_out, cs.x});
+        const Convention conv = s.view.conventions;
+        const bool keras = conv == Convention::Keras;
+        const char* w_name = keras ? "kernel" : "w";
+        const char* b_name = keras ? "bias" : "b";
+        // PyTorch-order indices of what this panel names; written in the convention, hovered: PyTorch's order
+        const std::vector<int64_t> y_idx = g.dims == 2 ? std::vector<int64_t>{cs.n, cs.c_out, cs.y, cs.x}
+                                                       : std::vector<int64_t>{cs.n, cs.c_out, cs.x};
+        auto slice = [&](int64_t o, int64_t c) {
+            std::vector<int64_t> idx{o, c, kWholeAxis};
+            if (g.dims == 2) idx.push_back(kWholeAxis);
+            return idx;
+        };
+        const std::string y_name = index_text_in_convention(conv, TensorRole::Data, y_idx, "y");
         ImGui::TextColored(accent_text(), "%s", y_name.c_str());
+        pytorch_index_tooltip(conv, TensorRole::Data, y_idx, "y");
         ImGui::SameLine();
-        ImGui::Text("= sum over %lld input channel%s of (window * w[%lld, c]) %s", static_cast<long long>(g.c_in_per_group),
-                    g.c_in_per_group == 1 ? "" : "s", static_cast<long long>(cs.c_out),
-                    s.scene->edit.layer.bias ? (" + b[" + std::to_string(cs.c_out) + "]").c_str() : "");
+        const std::string filter_slice = keras ? std::string(g.dims == 2 ? "kernel[:, :, c, " : "kernel[:, c, ") +
+                                                     std::to_string(cs.c_out) + "]"
+                                               : "w[" + std::to_string(cs.c_out) + ", c]";
+        const std::string sum_text = "= sum over " + std::to_string(g.c_in_per_group) + " input channel" +
+                                     (g.c_in_per_group == 1 ? "" : "s") + " of (window * " + filter_slice + ") " +
+                                     (s.scene->edit.layer.bias ? "+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]" : "");
+        ImGui::TextUnformatted(sum_text.c_str());
+        s.geometry.written["computation.output"] = y_name + " " + sum_text;
         draw_sum_line(s);
         if (s.granularity == Granularity::Mac) {
             const CursorTap& tap = cs.taps[static_cast<size_t>(cs.mac)];
             const int64_t c = group * g.c_in_per_group + cs.ci;
-            std::string src = tap.src_y < 0 ? "0 (zero padding)"
-                              : g.dims == 2 ? index_text("x", {cs.n, c, tap.src_y, tap.src_x})
-                                            : index_text("x", {cs.n, c, tap.src_x});
+            const std::vector<int64_t> x_idx = g.dims == 2 ? std::vector<int64_t>{cs.n, c, tap.src_y, tap.src_x}
+                                                           : std::vector<int64_t>{cs.n, c, tap.src_x};
+            const std::vector<int64_t> w_idx = g.dims == 2 ? std::vector<int64_t>{cs.c_out, cs.ci, cs.ky, cs.kx}
+                                                           : std::vector<int64_t>{cs.c_out, cs.ci, cs.kx};
+            const std::string src = tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(conv, TensorRole::Data, x_idx);
+            const std::string w_text = keras ? index_text_in_convention(conv, TensorRole::Weight, w_idx, w_name)
+                                             : index_text("w", {cs.c_out, cs.ci, cs.ky, cs.kx});
+            const std::string mac = "MAC " + std::to_string(cs.mac + 1) + "/" + std::to_string(cs.macs) + ": " + src + " * " +
+                                    w_text + " = " + value_text(tap.input) + " * " + value_text(tap.weight) + " = " +
+                                    value_text(tap.product);
             ImGui::PushFont(mono_font());
-            ImGui::TextColored(ImVec4(0.0f, 0.92f, 1.0f, 1.0f), "MAC %lld/%lld: %s * w[%lld, %lld, %lld, %lld] = %s * %s = %s",
-                               static_cast<long long>(cs.mac + 1), static_cast<long long>(cs.macs), src.c_str(),
-                               static_cast<long long>(cs.c_out), static_cast<long long>(cs.ci), static_cast<long long>(cs.ky),
-                               static_cast<long long>(cs.kx), value_text(tap.input).c_str(), value_text(tap.weight).c_str(),
-                               value_text(tap.product).c_str());
+            ImGui::TextColored(ImVec4(0.0f, 0.92f, 1.0f, 1.0f), "%s", mac.c_str());
+            if (keras && ImGui::IsItemHovered()) {
+                ImGui::BeginTooltip();
+                ImGui::Text("PyTorch: %s * %s", tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(Convention::PyTorch, TensorRole::Data, x_idx).c_str(),
+                            index_text_in_convention(Convention::PyTorch, TensorRole::Weight, w_idx).c_str());
+                ImGui::TextColored(dim_text(), "the same elements in PyTorch's order");
+                ImGui::EndTooltip();
+            }
             ImGui::TextColored(ImVec4(0.0f, 0.92f, 1.0f, 1.0f), "running sum (accumulator) = %s", value_text(cs.accumulator).c_str());
             ImGui::PopFont();
+            s.geometry.written["computation.mac"] = mac;
         }
         ImGui::Separator();
 
@@ -182,8 +211,16 @@ void draw_computation(AppState& s) {
             const int64_t c = group * g.c_in_per_group + cs.ci;
             ImGui::Text("input channel c=%lld:", static_cast<long long>(c));
             ImGui::SameLine();
-            ImGui::TextColored(dim_text(), "window of x[%lld, %lld]  *  kernel slice w[%lld, %lld]", static_cast<long long>(cs.n),
-                               static_cast<long long>(c), static_cast<long long>(cs.c_out), static_cast<long long>(cs.ci));
+            std::vector<int64_t> x_slice{cs.n, c, kWholeAxis};
+            if (g.dims == 2) x_slice.push_back(kWholeAxis);
+            const std::string detail =
+                keras ? "window of " + index_text_in_convention(conv, TensorRole::Data, x_slice) + "  *  " +
+                            index_text_in_convention(conv, TensorRole::Weight, slice(cs.c_out, cs.ci), w_name)
+                      : "window of x[" + std::to_string(cs.n) + ", " + std::to_string(c) + "]  *  kernel slice w[" +
+                            std::to_string(cs.c_out) + ", " + std::to_string(cs.ci) + "]";
+            ImGui::TextColored(dim_text(), "%s", detail.c_str());
+            pytorch_index_tooltip(conv, TensorRole::Weight, slice(cs.c_out, cs.ci));
+            s.geometry.written["computation.detail"] = detail;
             const ImVec2 p = ImGui::GetCursorScreenPos();
             const float mw = cell * static_cast<float>(kW), mh = cell * static_cast<float>(kH);
             ChannelRow r;
@@ -209,8 +246,12 @@ void draw_computation(AppState& s) {
         ImGui::Separator();
 
         // every input channel of the group, compact
-        ImGui::Text("all %lld input channel%s of filter w[%lld] (group %lld):", static_cast<long long>(g.c_in_per_group),
-                    g.c_in_per_group == 1 ? "" : "s", static_cast<long long>(cs.c_out), static_cast<long long>(group));
+        std::vector<int64_t> whole_filter{cs.c_out, kWholeAxis, kWholeAxis};
+        if (g.dims == 2) whole_filter.push_back(kWholeAxis);
+        const std::string filter = keras ? index_text_in_convention(conv, TensorRole::Weight, whole_filter, w_name)
+                                         : "w[" + std::to_string(cs.c_out) + "]";
+        ImGui::Text("all %lld input channel%s of filter %s (group %lld):", static_cast<long long>(g.c_in_per_group),
+                    g.c_in_per_group == 1 ? "" : "s", filter.c_str(), static_cast<long long>(group));
         const float cell = std::clamp((avail - label_w - op_w * 2 - sum_w) / static_cast<float>(3 * kW), 3.0f,
                                       std::min(ImGui::GetFontSize() * 0.8f, 48.0f / static_cast<float>(kH)));
         const float mw = cell * static_cast<float>(kW), mh = cell * static_cast<float>(kH);

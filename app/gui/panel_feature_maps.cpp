@@ -2,6 +2,7 @@
 #include <cmath>
 #include <string>
 
+#include "keras_layer.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
@@ -113,7 +114,10 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
 void draw_conv_maps(AppState& s) {
     {
         const ConvGeometry& g = s.geo();
-        ImGui::Text("y %s", shape_to_string(g.output_shape_torch()).c_str());
+        const Convention conv = s.view.conventions;
+        const std::string header = "y " + s.texts.output_shape;
+        ImGui::TextUnformatted(header.c_str());
+        s.geometry.written["feature_maps.header"] = header;
         ImGui::SameLine();
         HeatmapStyle style = diverging_style(s.fmap_atlas.scale);
         draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.fmap_atlas.non_finite);
@@ -148,9 +152,13 @@ void draw_conv_maps(AppState& s) {
             dl->AddRectFilled(ImVec2(head.x, head.y + 3), ImVec2(head.x + 10, head.y + 13), item_colour(n));
             ImGui::Indent(14);
             const Shape ys = g.output_shape_torch();
-            const Shape per_item(ys.end() - (g.dims == 2 ? 3 : 2), ys.end());
+            const Shape per_item_torch(ys.end() - (g.dims == 2 ? 3 : 2), ys.end());
+            // one item: (C, H, W) in PyTorch's order, (H, W, C) in Keras's
+            Shape per_item = per_item_torch;
+            if (conv == Convention::Keras) std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());
+            const std::string per_item_text = conv == Convention::Keras ? python_tuple_text(per_item) : shape_to_string(per_item);
             ImGui::Text("item n=%lld:  x[%lld] -> y[%lld] %s", static_cast<long long>(n), static_cast<long long>(n),
-                        static_cast<long long>(n), shape_to_string(per_item).c_str());
+                        static_cast<long long>(n), per_item_text.c_str());
             if (g.n > 1) {
                 ImGui::SameLine();
                 ImGui::TextColored(dim_text(), "(made from x[%lld] only)", static_cast<long long>(n));
@@ -214,11 +222,11 @@ void draw_conv_maps(AppState& s) {
                 const ImVec2 a(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
                 outline(dl, a, ImVec2(a.x + m.cell, a.y + m.cell), kHoverColour, 1.0f);
                 ImGui::BeginTooltip();
-                if (g.dims == 2)
-                    ImGui::Text("y[%lld, %lld, %lld, %lld]", static_cast<long long>(t.n), static_cast<long long>(t.c),
-                                static_cast<long long>(y), static_cast<long long>(x));
-                else
-                    ImGui::Text("y[%lld, %lld, %lld]", static_cast<long long>(t.n), static_cast<long long>(t.c), static_cast<long long>(x));
+                const std::vector<int64_t> y_idx = g.dims == 2 ? std::vector<int64_t>{t.n, t.c, y, x} : std::vector<int64_t>{t.n, t.c, x};
+                ImGui::Text("%s", index_text_in_convention(conv, TensorRole::Data, y_idx, "y").c_str());
+                if (conv == Convention::Keras)
+                    ImGui::TextColored(dim_text(), "PyTorch: %s",
+                                       index_text_in_convention(Convention::PyTorch, TensorRole::Data, y_idx, "y").c_str());
                 if (pos <= revealed)
                     ImGui::Text("= %s", value_text(s.output->y[pos]).c_str());
                 else

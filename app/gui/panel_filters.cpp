@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "panels.hpp"
 #include "widgets.hpp"
@@ -9,8 +10,15 @@ namespace convscope::gui {
 
 namespace {
 
-std::string slice_label(int64_t o, int64_t i, int dims) {
-    return "w[" + std::to_string(o) + ", " + std::to_string(i) + (dims == 2 ? ", :, :]" : ", :]");
+// The kernel slice of filter o and input channel i: PyTorch "w[o, i, :, :]", Keras "kernel[:, :, i, o]".
+std::vector<int64_t> slice_index(int64_t o, int64_t i, int dims) {
+    std::vector<int64_t> idx{o, i, kWholeAxis};
+    if (dims == 2) idx.push_back(kWholeAxis);
+    return idx;
+}
+
+std::string slice_label(Convention c, int64_t o, int64_t i, int dims) {
+    return index_text_in_convention(c, TensorRole::Weight, slice_index(o, i, dims), c == Convention::Keras ? "kernel" : "w");
 }
 
 }  // namespace
@@ -22,15 +30,26 @@ void draw_filters(AppState& s) {
         const CursorState& cs = s.cs;
         const int64_t cig = g.c_in_per_group, kH = g.kernel[0], kW = g.kernel[1];
         const HeatmapStyle style = diverging_style(s.filter_atlas.scale);
-        ImGui::Text("w %s", shape_to_string(s.scene->edit.layer.weight_shape()).c_str());
+        const Convention conv = s.view.conventions;
+        const std::string header = conv == Convention::Keras ? "kernel " + s.texts.weight_shape : "w " + s.texts.weight_shape;
+        ImGui::TextUnformatted(header.c_str());
+        if (conv == Convention::Keras && ImGui::IsItemHovered())
+            ImGui::SetTooltip("Keras's kernel %s; PyTorch's weight %s holds the same numbers", s.texts.weight_axes.c_str(),
+                              axis_names_text(Convention::PyTorch, TensorRole::Weight, g.dims + 2).c_str());
+        s.geometry.written["filters.header"] = header;
         ImGui::SameLine();
         draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 4.0f, "", s.filter_atlas.non_finite);
         ImGui::SameLine();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
         ImGui::SliderFloat("##fzoom", &s.view.filter_zoom, 0.0f, 24.0f, s.view.filter_zoom > 0 ? "%.0f px" : "fit");
-        help_marker("One row block per output channel o: its C_in/groups kernel slices w[o, i] side by side. "
-                    "Click a filter to select that output channel. Dots mark the designed filters; the rest are "
-                    "PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).");
+        help_marker(conv == Convention::Keras
+                        ? "One row block per filter o: its in/groups kernel slices kernel[:, :, i, o] side by side "
+                          "(PyTorch: weight[o, i]). Click a filter to select that output channel. Dots mark the "
+                          "designed filters; the rest are PyTorch's default initialisation U(-1/sqrt(fan_in), "
+                          "1/sqrt(fan_in))."
+                        : "One row block per output channel o: its C_in/groups kernel slices w[o, i] side by side. "
+                          "Click a filter to select that output channel. Dots mark the designed filters; the rest are "
+                          "PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).");
         if (cs.c_out < s.scene->designed_filters)
             ImGui::TextColored(accent_text(), "filter %lld: %s", static_cast<long long>(cs.c_out),
                                s.scene->filter_names[static_cast<size_t>(cs.c_out)].c_str());
@@ -91,8 +110,11 @@ void draw_filters(AppState& s) {
                 const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(mx / (cell * static_cast<float>(kW) + slice_gap)), 0, cig - 1);
                 outline(dl, b, ImVec2(b.x + bw, b.y + bh), kHoverColour, 1.0f);
                 ImGui::BeginTooltip();
-                ImGui::Text("%s  (filter %lld, input channel %lld of its group)", slice_label(o, i, g.dims).c_str(),
+                ImGui::Text("%s  (filter %lld, input channel %lld of its group)", slice_label(conv, o, i, g.dims).c_str(),
                             static_cast<long long>(o), static_cast<long long>(i));
+                if (conv == Convention::Keras)
+                    ImGui::TextColored(dim_text(), "PyTorch: %s",
+                                       slice_label(Convention::PyTorch, o, i, g.dims).c_str());
                 if (o < s.scene->designed_filters) ImGui::TextColored(accent_text(), "%s", s.scene->filter_names[static_cast<size_t>(o)].c_str());
                 ImGui::TextColored(dim_text(), "click: select output channel %lld", static_cast<long long>(o));
                 ImGui::EndTooltip();

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "conv_reference.hpp"
 #include "panels.hpp"
@@ -185,10 +186,16 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
     const bool pad = iy < 0 || iy >= H || ix < 0 || ix >= W;
     ImGui::BeginTooltip();
     const int64_t ch = rgb ? 0 : c;
+    auto index_in = [&](Convention conv, int64_t yy, int64_t xx) {
+        std::vector<int64_t> idx{n, rgb ? kWholeAxis : c};
+        if (g.dims == 2) idx.push_back(yy);
+        idx.push_back(xx);
+        return index_text_in_convention(conv, TensorRole::Data, idx);
+    };
     auto index_text = [&](int64_t yy, int64_t xx) {
-        std::string t = "x[" + std::to_string(n) + ", " + (rgb ? std::string(":") : std::to_string(c)) + ", ";
-        if (g.dims == 2) t += std::to_string(yy) + ", ";
-        return t + std::to_string(xx) + "]";
+        std::string t = index_in(s.view.conventions, yy, xx);
+        if (s.view.conventions == Convention::Keras) t += "  (PyTorch: " + index_in(Convention::PyTorch, yy, xx) + ")";
+        return t;
     };
     if (pad && (sy < 0 || sx < 0)) {
         ImGui::Text("padding (zeros): the window reads 0 here");
@@ -217,7 +224,8 @@ void draw_input(AppState& s) {
     next_window_slot(s, Slot::Input);
     if (ImGui::Begin("Input", nullptr, kPanelFlags)) {
         const ConvGeometry& g = s.geo();
-        const std::string shape = "x " + shape_to_string(input_shape(s.scene->edit));
+        const std::string shape = "x " + s.texts.input_shape;
+        s.geometry.written["input.header"] = shape;
         const std::string title = shape + ": " + s.scene->image_kind;
         const float slider_w = ImGui::GetFontSize() * 5.0f;
         const ImGuiStyle& st = ImGui::GetStyle();

@@ -175,11 +175,21 @@ void draw_result(AppState& s) {
     }
     const Scene& sc = *s.scene;
     const ConvGeometry& g = sc.geo;
+    const LayerTexts& t = s.texts;
+    const bool keras = s.view.conventions == Convention::Keras;
+    const std::string shapes = "x: " + t.input_shape + "  ->  y: " + t.output_shape;
     ImGui::PushFont(mono_font());
-    ImGui::TextWrapped("%s", layer_python_text(sc.edit.layer).c_str());
-    ImGui::TextWrapped("x: %s  ->  y: %s", shape_to_string(input_shape(sc.edit)).c_str(),
-                       shape_to_string(g.output_shape_torch()).c_str());
+    ImGui::TextWrapped("%s", t.layer.c_str());
+    ImGui::TextWrapped("%s", shapes.c_str());
     ImGui::PopFont();
+    if (keras) {
+        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
+        ImGui::TextWrapped("Keras conventions: channels last %s; the numbers are PyTorch's, in Keras's order.",
+                           t.input_axes.c_str());
+        ImGui::PopStyleColor();
+    }
+    s.geometry.written["layer.layer"] = t.layer;
+    s.geometry.written["layer.shapes"] = shapes;
     ImGui::Spacing();
     ImGui::TextColored(accent_text(), "Output size");
     ImGui::PushFont(mono_font());
@@ -193,11 +203,24 @@ void draw_result(AppState& s) {
     const int64_t wcount = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
     const int64_t bcount = sc.edit.layer.bias ? g.c_out : 0;
     ImGui::TextColored(accent_text(), "Parameters: %s", count_text(wcount + bcount).c_str());
-    const std::string kernel =
-        g.dims == 2 ? std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1]) : std::to_string(g.kernel[1]);
-    ImGui::TextWrapped("weight %s = %lld x %lld x %s = %s;  bias %s", shape_to_string(sc.edit.layer.weight_shape()).c_str(),
-                       static_cast<long long>(g.c_out), static_cast<long long>(g.c_in_per_group), kernel.c_str(),
-                       count_text(wcount).c_str(), bcount ? count_text(bcount).c_str() : "none");
+    if (keras) {
+        const std::string weights = "kernel " + t.weight_shape + " = " + t.weight_axes + ";  bias " +
+                                    (bcount ? t.bias_shape : std::string("none (use_bias=False)"));
+        ImGui::TextWrapped("%s", weights.c_str());
+        ImGui::PushFont(mono_font());
+        ImGui::TextWrapped("%s", t.parameter_formula.c_str());
+        ImGui::PopFont();
+        s.geometry.written["layer.weights"] = weights;
+        s.geometry.written["layer.parameters"] = t.parameter_formula;
+    } else {
+        const std::string kernel =
+            g.dims == 2 ? std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1]) : std::to_string(g.kernel[1]);
+        const std::string weights = "weight " + t.weight_shape + " = " + std::to_string(g.c_out) + " x " +
+                                    std::to_string(g.c_in_per_group) + " x " + kernel + " = " + count_text(wcount) +
+                                    ";  bias " + (bcount ? count_text(bcount) : std::string("none"));
+        ImGui::TextWrapped("%s", weights.c_str());
+        s.geometry.written["layer.weights"] = weights;
+    }
     ImGui::TextWrapped("%s MACs per output value, %s in total", count_text(g.macs_per_output()).c_str(),
                        count_text(g.macs_per_output() * g.output_positions()).c_str());
     if (s.pending) {

@@ -65,6 +65,17 @@ void file_menu(AppState& s) {
 void view_menu(AppState& s) {
     ImGui::MenuItem("Data (sources, weights, ONNX)", nullptr, &s.show_data);
     ImGui::MenuItem("CIFAR browser", nullptr, &s.show_cifar);
+    ImGui::MenuItem("Code (PyTorch, Keras, NumPy, ONNX)", nullptr, &s.code.open);
+    if (ImGui::BeginMenu("Conventions")) {
+        for (const Convention c : {Convention::PyTorch, Convention::Keras}) {
+            const bool keras = c == Convention::Keras;
+            if (ImGui::MenuItem(keras ? "Keras: (N, H, W, C), kernel (kH, kW, in, filters)"
+                                      : "PyTorch: (N, C, H, W), weight (out, in, kH, kW)",
+                                nullptr, s.view.conventions == c))
+                s.push(intent::SetConventions{c});
+        }
+        ImGui::EndMenu();
+    }
     if (ImGui::BeginMenu("UI scale")) {
         for (float f : {0.75f, 1.0f, 1.25f, 1.5f, 2.0f}) {
             const std::string label = std::to_string(static_cast<int>(f * 100.0f + 0.5f)) + "%";

@@ -25,9 +25,11 @@ void draw_data(AppState& s);
 // Lessons: the Lesson panel (while one is followed), the outlines on the panels its step points at, and the
 // lesson picker (Help -> Lessons). Drawn after every other panel.
 void draw_lesson(AppState& s);
+// The Code panel (View -> Code): the layer and cursor as PyTorch, Keras or NumPy code, or the ONNX model's summary.
+void draw_code(AppState& s);
 
 // The default arrangement at any window size (1280x800 is the reference): SetNextWindowPos/Size for a panel.
-enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback, Lesson };
+enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback, Lesson, Code };
 void next_window_slot(const AppState& s, Slot slot);
 inline constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoCollapse;
 

@@ -262,6 +262,12 @@ const std::map<std::string_view, Action>& actions() {
              r.s.lesson->revealed = true;
          }},
         {"lesson_close", [](Run& r) { app_lesson_close(r.s); }},
+        {"conventions", [](Run& r) { r.s.push(intent::SetConventions{*convention_from_key(r.a.args[0])}); }},
+        {"code_panel",
+         [](Run& r) {
+             r.s.code.open = r.a.args[0] != "off";
+             if (r.s.code.open) r.s.code.framework = *parse_code_framework(r.a.args[0]);
+         }},
     };
     return table;
 }
@@ -471,6 +477,27 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     j["edit_layer"] = layer_python_text(s.edit.layer);  // the layer as edited (may be invalid: see "error")
     j["edit_input_shape"] = input_shape(s.edit);
     j["input_name"] = s.scene->edit.input.picture;
+    {
+        const LayerTexts& t = s.texts;
+        j["conventions"] = {{"name", convention_name(s.view.conventions)},
+                            {"remembered", convention_key(s.settings.conventions)},
+                            {"layer", t.layer},
+                            {"input_shape", t.input_shape},
+                            {"output_shape", t.output_shape},
+                            {"weight_shape", t.weight_shape},
+                            {"bias_shape", t.bias_shape},
+                            {"input_axes", t.input_axes},
+                            {"weight_axes", t.weight_axes},
+                            {"parameter_formula", t.parameter_formula},
+                            {"written", s.geometry.written}};  // panel -> the convention-dependent lines it drew
+        const CodeView& v = s.code;
+        j["code"] = {{"open", v.open},
+                     {"framework", v.made_for ? json(code_framework_key(v.made_for->framework)) : json(nullptr)},
+                     {"source", v.source},
+                     {"text", v.text},
+                     {"error", v.error},
+                     {"generated", v.generated}};
+    }
     std::ofstream f(path);
     if (!f) {
         error = "could not write " + path;

@@ -198,4 +198,14 @@ void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps) {
         ImGui::TextColored(error_text(), "showing the first %d of %lld maps", atlas.count, static_cast<long long>(maps));
 }
 
+void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int64_t>& torch_index, const char* name) {
+    if (c != Convention::Keras || !ImGui::IsItemHovered()) return;
+    const char* torch_name = name ? name : role == TensorRole::Weight ? "weight" : nullptr;
+    ImGui::BeginTooltip();
+    ImGui::Text("PyTorch: %s", index_text_in_convention(Convention::PyTorch, role, torch_index, torch_name).c_str());
+    ImGui::TextColored(dim_text(), "the same element in PyTorch's order (%s)",
+                       axis_names_text(Convention::PyTorch, role, static_cast<int>(torch_index.size())).c_str());
+    ImGui::EndTooltip();
+}
+
 }  // namespace convscope::gui

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <imgui.h>
 
+#include "conventions.hpp"
 #include "gl_render.hpp"
 #include "tile_atlas.hpp"
 
@@ -54,6 +56,9 @@ bool cell_value(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float v, ImU32 colour);
 void outline(ImDrawList* dl, ImVec2 p0, ImVec2 p1, ImU32 colour, float thickness);
 // "showing the first K of N maps" in red when the atlas could not hold every map (GL's texture size limit).
 void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps);
+// While the last item is hovered in Keras conventions: a tooltip naming the same element in PyTorch's order
+// ("PyTorch: weight[5, 1, 2, 0]"); `torch_index` in PyTorch's order, kWholeAxis for ':'. Nothing in PyTorch mode.
+void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int64_t>& torch_index, const char* name = nullptr);
 // Text with a shadow at an absolute position.
 void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "builtin_data.hpp"
+#include "codegen.hpp"
 #include "export_plan.hpp"
 
 namespace convscope::workspace {
@@ -240,6 +241,18 @@ bool check_lesson_id(const ScriptAction& a, std::string& why) {
     return false;
 }
 
+bool check_conventions(const ScriptAction& a, std::string& why) {
+    if (a.args[0] == "pytorch" || a.args[0] == "keras") return true;
+    why = "conventions takes pytorch or keras, got '" + a.args[0] + "'";
+    return false;
+}
+
+bool check_code_panel(const ScriptAction& a, std::string& why) {
+    if (a.args[0] == "off" || parse_code_framework(a.args[0])) return true;
+    why = "code_panel takes pytorch, keras, numpy, onnx or off, got '" + a.args[0] + "'";
+    return false;
+}
+
 bool check_lesson_goto(const ScriptAction& a, std::string& why) {
     int64_t step = 0;
     if (script_int(a.args[0], step) && step >= 1) return true;
@@ -297,6 +310,12 @@ const std::vector<VerbSpec>& script_verbs() {
         {"open_scene", 1, 1, "open_scene PATH", "Open a scene file"},
         {"save_scene", 1, 2, "save_scene PATH [overwrite]", "Save the scene (an existing file only with overwrite)",
          check_save_scene},
+        {"conventions", 1, 1, "conventions pytorch|keras",
+         "Name shapes, indices, the layer and its parameter count as PyTorch or Keras does (View -> Conventions; "
+         "remembered in the settings folder)",
+         check_conventions},
+        {"code_panel", 1, 1, "code_panel pytorch|keras|numpy|onnx|off",
+         "Open the Code panel on this framework's code for the layer and cursor (off: close it)", check_code_panel},
         {"window", 2, 2, "window cifar|data|browser|lessons on|off", "Show or hide a window", check_window},
         {"export", 1, 24,
          "export OUT [--panel NAME] [--steps A:B|all|row] [--granularity G] [--fps F] [--hold S] [--scale S] "
