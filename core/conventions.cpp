@@ -51,6 +51,15 @@ std::string index_text_in_convention(Convention c, TensorRole role, const std::v
     return t + "]";
 }
 
+std::string channel_text_in_convention(Convention c, TensorRole role, int64_t first, int64_t second, const char* name) {
+    if (!name)
+        name = role == TensorRole::Data ? "x" : role == TensorRole::Bias ? "bias" : c == Convention::Keras ? "kernel" : "weight";
+    const std::string a = std::to_string(first), b = std::to_string(second);
+    if (c == Convention::PyTorch || role == TensorRole::Bias) return std::string(name) + "[" + a + ", " + b + "]";
+    if (role == TensorRole::Data) return std::string(name) + "[" + a + ", ..., " + b + "]";
+    return std::string(name) + "[..., " + b + ", " + a + "]";
+}
+
 std::string parameter_formula_text(Convention c, const ConvLayer& layer) {
     const Shape w = layer.weight_shape();  // (out, in/groups, k...)
     const int64_t params = layer.parameter_count();

@@ -45,6 +45,12 @@ inline constexpr int64_t kWholeAxis = -1;
 std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index,
                                      const char* name = nullptr);
 
+// One channel (data: item n, channel c) or one kernel slice (weight: filter o, input channel i), as NumPy slices it
+// in the convention, the same for 1-D and 2-D: data PyTorch "x[0, 2]", Keras "x[0, ..., 2]"; weight PyTorch
+// "weight[5, 2]", Keras "kernel[..., 2, 5]". `name` as in index_text_in_convention.
+std::string channel_text_in_convention(Convention c, TensorRole role, int64_t first, int64_t second,
+                                       const char* name = nullptr);
+
 // The parameter count with the numbers filled in:
 //   PyTorch "parameters = 64*3*3*3 weights + 64 bias = 1,792"
 //   Keras   "params = [(kH*kW*in/groups) + 1]*filters = [(3*3*3/1) + 1]*64 = 1,792"

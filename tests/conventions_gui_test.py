@@ -97,7 +97,7 @@ def check_keras(d, name, torch_dump=None):
         check(c[key] == want[key], f"{name}: {key} {c[key]!r} = {want[key]!r}")
     check(c["weight_axes"] == "(kH, kW, in/groups, filters)" and c["input_axes"] == "(N, H, W, C)",
           f"{name}: axis names {c['input_axes']} {c['weight_axes']}")
-    check(w.get("layer.shapes") == f"x: {want['input_shape']}  ->  y: {want['output_shape']}",
+    check(w.get("layer.shapes") == f"x: {want['input_shape']} -> y: {want['output_shape']}",
           f"{name}: Layer panel wrote {w.get('layer.shapes')!r}")
     check(w.get("layer.parameters") == want["parameter_formula"], f"{name}: Layer panel wrote {w.get('layer.parameters')!r}")
     check(w.get("filters.header") == "kernel " + want["weight_shape"], f"{name}: Filters wrote {w.get('filters.header')!r}")
@@ -164,7 +164,7 @@ def main():
     try:
         # 1. Q3 and Q6 in Keras mode, both UI scales; the Code panel on the saved Q3 scene.
         for scale, tag in ((1.0, "s100"), (1.5, "s150")):
-            lines = [f"ui_scale {scale}", "lesson q3_keras_params", "wait", "granularity mac", "frames 2",
+            lines = [f"ui_scale {scale}", "conventions pytorch", "lesson q3_keras_params", "wait", "granularity mac", "frames 2",
                      f"dump {T(tag + '_q3_torch.json')}",
                      "conventions keras", "frames 2", f"dump {T(tag + '_q3_keras.json')}",
                      f"screenshot {T(tag + '_q3_keras.png')}",

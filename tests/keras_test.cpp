@@ -163,6 +163,11 @@ TEST(Conventions, SlicesAndOtherNames) {
     EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Data, {0, 5, 16, 9}, "y"), "y[0, 16, 9, 5]");
     EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Data, {1, 4, 7}, "y"), "y[1, 7, 4]");
     EXPECT_EQ(index_text_in_convention(Convention::Keras, TensorRole::Weight, {3, 2, 1}), "kernel[1, 2, 3]");
+    EXPECT_EQ(channel_text_in_convention(Convention::Keras, TensorRole::Data, 0, 2), "x[0, ..., 2]");
+    EXPECT_EQ(channel_text_in_convention(Convention::PyTorch, TensorRole::Data, 0, 2), "x[0, 2]");
+    EXPECT_EQ(channel_text_in_convention(Convention::Keras, TensorRole::Weight, 5, 2), "kernel[..., 2, 5]");
+    EXPECT_EQ(channel_text_in_convention(Convention::PyTorch, TensorRole::Weight, 5, 2, "w"), "w[5, 2]");
+    EXPECT_EQ(channel_text_in_convention(Convention::Keras, TensorRole::Data, 1, 7, "y"), "y[1, ..., 7]");
 }
 
 // Q3 and Q6 of the seed questions: the texts the window writes in each convention.

@@ -4,6 +4,7 @@
 #include <string>
 #include <tuple>
 
+#include "keras_layer.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
@@ -121,17 +122,18 @@ void draw_after_conv_tab(AppState& s) {
         return;
     }
     const Shape y_shape = g.output_shape_torch();
+    const Convention conv = s.view.conventions;
+    auto shape_text = [&](const Shape& t) { return shape_text_in_convention(conv, TensorRole::Data, t); };
     const std::string layers = after_layers_text(a.computed_settings, g.dims);
     if (!a.error.empty()) {
-        ImGui::TextWrapped("y %s -> %s", shape_to_string(y_shape).c_str(), layers.c_str());
+        ImGui::TextWrapped("y %s -> %s", shape_text(y_shape).c_str(), layers.c_str());
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
         ImGui::TextWrapped("RuntimeError: %s", a.error.c_str());
         ImGui::PopStyleColor();
         return;
     }
     const Shape out_shape = a.pool ? a.pool->output_shape_torch() : y_shape;
-    ImGui::TextWrapped("y %s -> %s -> %s", shape_to_string(y_shape).c_str(), layers.c_str(),
-                       shape_to_string(out_shape).c_str());
+    ImGui::TextWrapped("y %s -> %s -> %s", shape_text(y_shape).c_str(), layers.c_str(), shape_text(out_shape).c_str());
     HeatmapStyle style = diverging_style(std::max(s.fmap_atlas.scale, a.abs_max));
     draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", a.non_finite);
     ImGui::SameLine();
@@ -165,9 +167,10 @@ void draw_after_conv_tab(AppState& s) {
         const ImVec2 head = ImGui::GetCursorScreenPos();
         dl->AddRectFilled(ImVec2(head.x, head.y + 3), ImVec2(head.x + 10, head.y + 13), item_colour(n));
         ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
-        const Shape per_item(out_shape.end() - (g.dims == 2 ? 3 : 2), out_shape.end());
+        Shape per_item(out_shape.end() - (g.dims == 2 ? 3 : 2), out_shape.end());
+        if (conv == Convention::Keras) std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());  // (H, W, C)
         ImGui::Text("item n=%lld:  y[%lld] -> %s", static_cast<long long>(n), static_cast<long long>(n),
-                    shape_to_string(per_item).c_str());
+                    conv == Convention::Keras ? python_tuple_text(per_item).c_str() : shape_to_string(per_item).c_str());
         const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
         float bottom = origin.y;
         for (int64_t c = 0; c < g.c_out; ++c) {

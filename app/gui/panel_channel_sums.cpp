@@ -26,8 +26,18 @@ void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const st
     ImGui::EndTooltip();
 }
 
-std::string partial_label(const CursorState& cs, int64_t c, int64_t ci) {
+std::string partial_label(const AppState& s, int64_t c, int64_t ci) {
+    const CursorState& cs = s.cs;
+    if (s.view.conventions == Convention::Keras)
+        return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, c) + " * " +
+               channel_text_in_convention(Convention::Keras, TensorRole::Weight, cs.c_out, ci);
     return "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" + std::to_string(cs.c_out) + "," + std::to_string(ci) + "]";
+}
+
+std::string output_label(const AppState& s) {
+    const CursorState& cs = s.cs;
+    if (s.view.conventions == Convention::Keras) return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, cs.c_out, "y");
+    return "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
 }
 
 // Conv1d: every partial map is a strip one value high, so the sum is written top to bottom, one strip per line
@@ -38,7 +48,7 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
     const int64_t cig = g.c_in_per_group, group = cs.c_out / g.c_out_per_group, Wo = g.out[1];
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int64_t shown = std::min<int64_t>(cig, 16);
-    const std::string widest = "+ " + partial_label(cs, g.c_in - 1, cig - 1);
+    const std::string widest = "+ " + partial_label(s, g.c_in - 1, cig - 1);
     const float label_w = ImGui::CalcTextSize(widest.c_str()).x + 8.0f;
     const float avail_w = ImGui::GetContentRegionAvail().x - label_w - 4.0f;
     const float cell = std::clamp(std::floor(avail_w / static_cast<float>(Wo)), 3.0f, 24.0f);
@@ -67,12 +77,12 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
     };
     // The result first (it stays in view when the panel is short and the list scrolls), then what it adds up.
     float y = p.y;
-    const std::string out = "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
+    const std::string out = output_label(s);
     dl->AddText(ImVec2(p.x, y), yellow, (out + " =").c_str());
     strip(-1, y, out);
     y += row_h + 2.0f;
     for (int64_t ci = 0; ci < shown; ++ci, y += row_h) {
-        const std::string label = partial_label(cs, group * cig + ci, ci);
+        const std::string label = partial_label(s, group * cig + ci, ci);
         dl->AddText(ImVec2(p.x, y), text_ink, ((ci == 0 ? "  " : "+ ") + label).c_str());
         strip(ci, y, label);
     }
@@ -158,8 +168,7 @@ void draw_channel_sums(AppState& s) {
             const Placed& m = maps[i];
             const ImVec2 b(m.a.x + tw, m.a.y + th);
             const int64_t c = group * cig + m.ci;
-            const std::string label = m.ci >= 0 ? partial_label(cs, c, m.ci)
-                                                : "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
+            const std::string label = m.ci >= 0 ? partial_label(s, c, m.ci) : output_label(s);
             const std::string short_label = m.ci >= 0 ? "c=" + std::to_string(c) : label;
             const std::string& text = ImGui::CalcTextSize(label.c_str()).x <= tw + op_w - 4 ? label : short_label;
             dl->AddText(ImVec2(m.a.x, p.y), m.ci >= 0 ? ink(IM_COL32(210, 210, 220, 255)) : ink(IM_COL32(255, 221, 0, 255)), text.c_str());

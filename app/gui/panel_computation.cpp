@@ -106,6 +106,12 @@ void draw_rows(AppState& s, ImDrawList* dl, const std::vector<ChannelRow>& rows,
     }
 }
 
+std::string joined(const std::vector<std::string>& pieces) {
+    std::string t;
+    for (const std::string& p : pieces) t += (t.empty() ? "" : " ") + p;
+    return t;
+}
+
 void draw_operator(ImDrawList* dl, ImVec2 p, float h, const char* op) {
     const ImVec2 ts = ImGui::CalcTextSize(op);
     dl->AddText(ImVec2(p.x - ts.x * 0.5f, p.y + (h - ts.y) * 0.5f), ink(IM_COL32(230, 230, 235, 255)), op);
@@ -155,15 +161,14 @@ void draw_computation(AppState& s) {
         const std::string y_name = index_text_in_convention(conv, TensorRole::Data, y_idx, "y");
         ImGui::TextColored(accent_text(), "%s", y_name.c_str());
         pytorch_index_tooltip(conv, TensorRole::Data, y_idx, "y");
-        ImGui::SameLine();
-        const std::string filter_slice = keras ? std::string(g.dims == 2 ? "kernel[:, :, c, " : "kernel[:, c, ") +
-                                                     std::to_string(cs.c_out) + "]"
+        const std::string filter_slice = keras ? "kernel[..., c, " + std::to_string(cs.c_out) + "]"
                                                : "w[" + std::to_string(cs.c_out) + ", c]";
-        const std::string sum_text = "= sum over " + std::to_string(g.c_in_per_group) + " input channel" +
-                                     (g.c_in_per_group == 1 ? "" : "s") + " of (window * " + filter_slice + ") " +
-                                     (s.scene->edit.layer.bias ? "+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]" : "");
-        ImGui::TextUnformatted(sum_text.c_str());
-        s.geometry.written["computation.output"] = y_name + " " + sum_text;
+        std::vector<std::string> sum_pieces{"= sum over " + std::to_string(g.c_in_per_group) + " input channel" +
+                                                (g.c_in_per_group == 1 ? "" : "s") + " of",
+                                            "(window * " + filter_slice + ")"};
+        if (s.scene->edit.layer.bias) sum_pieces.push_back("+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]");
+        text_pieces(sum_pieces, ImGui::GetStyleColorVec4(ImGuiCol_Text), true);
+        s.geometry.written["computation.output"] = y_name + " " + joined(sum_pieces);
         draw_sum_line(s);
         if (s.granularity == Granularity::Mac) {
             const CursorTap& tap = cs.taps[static_cast<size_t>(cs.mac)];
@@ -175,11 +180,15 @@ void draw_computation(AppState& s) {
             const std::string src = tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(conv, TensorRole::Data, x_idx);
             const std::string w_text = keras ? index_text_in_convention(conv, TensorRole::Weight, w_idx, w_name)
                                              : index_text("w", {cs.c_out, cs.ci, cs.ky, cs.kx});
-            const std::string mac = "MAC " + std::to_string(cs.mac + 1) + "/" + std::to_string(cs.macs) + ": " + src + " * " +
-                                    w_text + " = " + value_text(tap.input) + " * " + value_text(tap.weight) + " = " +
-                                    value_text(tap.product);
+            const std::vector<std::string> mac_pieces{
+                "MAC " + std::to_string(cs.mac + 1) + "/" + std::to_string(cs.macs) + ":", src + " * " + w_text,
+                "= " + value_text(tap.input) + " * " + value_text(tap.weight), "= " + value_text(tap.product)};
+            const std::string mac = joined(mac_pieces);
             ImGui::PushFont(mono_font());
-            ImGui::TextColored(ImVec4(0.0f, 0.92f, 1.0f, 1.0f), "%s", mac.c_str());
+            const ImVec4 mac_colour(0.0f, 0.92f, 1.0f, 1.0f);
+            ImGui::BeginGroup();
+            text_pieces(mac_pieces, mac_colour, false);
+            ImGui::EndGroup();
             if (keras && ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
                 ImGui::Text("PyTorch: %s * %s", tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(Convention::PyTorch, TensorRole::Data, x_idx).c_str(),
@@ -211,11 +220,9 @@ void draw_computation(AppState& s) {
             const int64_t c = group * g.c_in_per_group + cs.ci;
             ImGui::Text("input channel c=%lld:", static_cast<long long>(c));
             ImGui::SameLine();
-            std::vector<int64_t> x_slice{cs.n, c, kWholeAxis};
-            if (g.dims == 2) x_slice.push_back(kWholeAxis);
             const std::string detail =
-                keras ? "window of " + index_text_in_convention(conv, TensorRole::Data, x_slice) + "  *  " +
-                            index_text_in_convention(conv, TensorRole::Weight, slice(cs.c_out, cs.ci), w_name)
+                keras ? "window of " + channel_text_in_convention(conv, TensorRole::Data, cs.n, c) + "  *  " +
+                            channel_text_in_convention(conv, TensorRole::Weight, cs.c_out, cs.ci)
                       : "window of x[" + std::to_string(cs.n) + ", " + std::to_string(c) + "]  *  kernel slice w[" +
                             std::to_string(cs.c_out) + ", " + std::to_string(cs.ci) + "]";
             ImGui::TextColored(dim_text(), "%s", detail.c_str());
@@ -246,10 +253,7 @@ void draw_computation(AppState& s) {
         ImGui::Separator();
 
         // every input channel of the group, compact
-        std::vector<int64_t> whole_filter{cs.c_out, kWholeAxis, kWholeAxis};
-        if (g.dims == 2) whole_filter.push_back(kWholeAxis);
-        const std::string filter = keras ? index_text_in_convention(conv, TensorRole::Weight, whole_filter, w_name)
-                                         : "w[" + std::to_string(cs.c_out) + "]";
+        const std::string filter = keras ? "kernel[..., " + std::to_string(cs.c_out) + "]" : "w[" + std::to_string(cs.c_out) + "]";
         ImGui::Text("all %lld input channel%s of filter %s (group %lld):", static_cast<long long>(g.c_in_per_group),
                     g.c_in_per_group == 1 ? "" : "s", filter.c_str(), static_cast<long long>(group));
         const float cell = std::clamp((avail - label_w - op_w * 2 - sum_w) / static_cast<float>(3 * kW), 3.0f,

@@ -18,7 +18,8 @@ std::vector<int64_t> slice_index(int64_t o, int64_t i, int dims) {
 }
 
 std::string slice_label(Convention c, int64_t o, int64_t i, int dims) {
-    return index_text_in_convention(c, TensorRole::Weight, slice_index(o, i, dims), c == Convention::Keras ? "kernel" : "w");
+    if (c == Convention::Keras) return channel_text_in_convention(c, TensorRole::Weight, o, i);
+    return index_text_in_convention(c, TensorRole::Weight, slice_index(o, i, dims), "w");
 }
 
 }  // namespace
@@ -43,7 +44,7 @@ void draw_filters(AppState& s) {
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
         ImGui::SliderFloat("##fzoom", &s.view.filter_zoom, 0.0f, 24.0f, s.view.filter_zoom > 0 ? "%.0f px" : "fit");
         help_marker(conv == Convention::Keras
-                        ? "One row block per filter o: its in/groups kernel slices kernel[:, :, i, o] side by side "
+                        ? "One row block per filter o: its in/groups kernel slices kernel[..., i, o] side by side "
                           "(PyTorch: weight[o, i]). Click a filter to select that output channel. Dots mark the "
                           "designed filters; the rest are PyTorch's default initialisation U(-1/sqrt(fan_in), "
                           "1/sqrt(fan_in))."

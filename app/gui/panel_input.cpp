@@ -275,7 +275,9 @@ void draw_input(AppState& s) {
                 for (int64_t c = 0; c < g.c_in; ++c) {
                     ImGui::PushID(static_cast<int>(c));
                     const ImVec2 p(origin.x + 56.0f, origin.y + static_cast<float>(c) * l.cell);
-                    const std::string label = "x[" + std::to_string(n) + "," + std::to_string(c) + "]";
+                    const std::string label = s.view.conventions == Convention::Keras
+                                                  ? channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c)
+                                                  : "x[" + std::to_string(n) + "," + std::to_string(c) + "]";
                     if (l.cell >= ImGui::GetFontSize() * 0.8f)
                         dl->AddText(ImVec2(origin.x, p.y + (l.cell - ImGui::GetFontSize()) * 0.5f), ink(IM_COL32(200, 200, 210, 255)), label.c_str());
                     draw_channel(s, dl, n, c, p, l.cell);
@@ -293,9 +295,19 @@ void draw_input(AppState& s) {
                     const ImVec2 p(origin.x + 2 + static_cast<float>(col) * (tw + gap),
                                    origin.y + static_cast<float>(row) * (th + l.label_h + gap));
                     std::string label = c < 0 ? "x[" + std::to_string(n) + "] RGB"
-                                              : "x[" + std::to_string(n) + ", " + std::to_string(c) + "]" +
+                                              : channel_text_in_convention(s.view.conventions, TensorRole::Data, n, c) +
                                                     channel_suffix(c, g.c_in, g.dims);
                     if (c >= 0 && c / g.c_in_per_group != s.cs.c_out / g.c_out_per_group) label += " (other group)";
+                    // Keras's "x[0, ..., 2] blue" is long: without the colour name, then without spaces, when the
+                    // tile is narrow (the index is what the other panels refer to)
+                    if (c >= 0 && s.view.conventions == Convention::Keras) {
+                        const float room = tw + gap - 2;
+                        const std::string plain = channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c);
+                        const std::string compact = "x[" + std::to_string(n) + ",...," + std::to_string(c) + "]";
+                        const std::string channel = "c=" + std::to_string(c);
+                        for (const std::string& shorter : {plain, compact, channel})
+                            if (ImGui::CalcTextSize(label.c_str()).x > room) label = shorter;
+                    }
                     dl->PushClipRect(p, ImVec2(p.x + tw + gap - 2, p.y + l.label_h), true);  // not into the next tile's label
                     dl->AddText(p, ink(IM_COL32(210, 210, 220, 255)), label.c_str());
                     dl->PopClipRect();

@@ -177,10 +177,10 @@ void draw_result(AppState& s) {
     const ConvGeometry& g = sc.geo;
     const LayerTexts& t = s.texts;
     const bool keras = s.view.conventions == Convention::Keras;
-    const std::string shapes = "x: " + t.input_shape + "  ->  y: " + t.output_shape;
+    const std::string shapes = "x: " + t.input_shape + " -> y: " + t.output_shape;  // as the pieces below read
     ImGui::PushFont(mono_font());
     ImGui::TextWrapped("%s", t.layer.c_str());
-    ImGui::TextWrapped("%s", shapes.c_str());
+    text_pieces({"x: " + t.input_shape, "->", "y: " + t.output_shape}, ImGui::GetStyleColorVec4(ImGuiCol_Text));
     ImGui::PopFont();
     if (keras) {
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());

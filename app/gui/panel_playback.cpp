@@ -1,4 +1,5 @@
 #include <string>
+#include <vector>
 
 #include "panels.hpp"
 #include "widgets.hpp"
@@ -19,9 +20,10 @@ void handle_keys(AppState& s) {
 
 std::string position_text(const AppState& s) {
     const CursorState& c = s.cs;
-    std::string t = "y[" + std::to_string(c.n) + ", " + std::to_string(c.c_out) + ", ";
-    if (s.geo().dims == 2) t += std::to_string(c.y) + ", ";
-    t += std::to_string(c.x) + "]";
+    std::vector<int64_t> idx{c.n, c.c_out};
+    if (s.geo().dims == 2) idx.push_back(c.y);
+    idx.push_back(c.x);
+    std::string t = index_text_in_convention(s.view.conventions, TensorRole::Data, idx, "y");
     if (s.granularity != Granularity::Position)
         t += "  channel " + std::to_string(c.ci) + ", MAC " + std::to_string(c.mac + 1) + "/" + std::to_string(c.macs);
     return t;

@@ -208,4 +208,23 @@ void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int6
     ImGui::EndTooltip();
 }
 
+void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item) {
+    const float indent = ImGui::GetFontSize() * 1.5f;
+    const float space = ImGui::CalcTextSize(" ").x;
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    for (size_t i = 0; i < pieces.size(); ++i) {
+        const float w = ImGui::CalcTextSize(pieces[i].c_str()).x;
+        if (i > 0 || after_item) {
+            if (ImGui::GetItemRectMax().x + space + w > right) {
+                ImGui::Indent(indent);
+                ImGui::TextColored(colour, "%s", pieces[i].c_str());
+                ImGui::Unindent(indent);
+                continue;
+            }
+            ImGui::SameLine(0, space);
+        }
+        ImGui::TextColored(colour, "%s", pieces[i].c_str());
+    }
+}
+
 }  // namespace convscope::gui

@@ -59,6 +59,9 @@ void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps);
 // While the last item is hovered in Keras conventions: a tooltip naming the same element in PyTorch's order
 // ("PyTorch: weight[5, 1, 2, 0]"); `torch_index` in PyTorch's order, kWholeAxis for ':'. Nothing in PyTorch mode.
 void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int64_t>& torch_index, const char* name = nullptr);
+// Text pieces on one line while they fit, else continued on the next line (indented): never broken inside a piece,
+// so an index, a shape or a number is never split. `after_item`: the first piece continues the last item's line.
+void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item = false);
 // Text with a shadow at an absolute position.
 void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text);
 
