@@ -179,9 +179,20 @@ void draw_result(AppState& s) {
     const bool keras = s.view.conventions == Convention::Keras;
     const std::string shapes = "x: " + t.input_shape + " -> y: " + t.output_shape;  // as the pieces below read
     ImGui::PushFont(mono_font());
+    ImGui::BeginGroup();
     ImGui::TextWrapped("%s", t.layer.c_str());
     text_pieces({"x: " + t.input_shape, "->", "y: " + t.output_shape}, ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    ImGui::EndGroup();
     ImGui::PopFont();
+    if (keras && ImGui::IsItemHovered()) {  // the same layer and shapes in PyTorch's words
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36.0f);
+        ImGui::TextWrapped("PyTorch: %s", layer_python_text(sc.edit.layer).c_str());
+        ImGui::TextWrapped("x: %s -> y: %s", shape_to_string(input_shape(sc.edit)).c_str(),
+                           shape_to_string(g.output_shape_torch()).c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
     if (keras) {
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("Keras conventions: channels last %s; the numbers are PyTorch's, in Keras's order.",
