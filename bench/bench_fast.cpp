@@ -1,5 +1,7 @@
-// Times the full-layer paths on the seven shapes, plus S8 (ConvTranspose2d(64, 32, 4, stride=2, padding=1)
-// on 1x64x56x56: reference scatter, GEMM + col2im, the gather cursor), and prints one line per (shape, threads):
+// Times the full-layer paths on the seed shapes S1-S7, S8 (ConvTranspose2d(64, 32, 4, stride=2, padding=1) on
+// 1x64x56x56: reference scatter, GEMM + col2im, the gather cursor) and the layers of real networks R1-R7 (ResNet
+// stem, strided, pointwise, depthwise, dilated, Conv1d, MaxPool2d(3, 2, 1)), and prints one line per (shape,
+// threads, engine), every direct-kernel instruction set this CPU runs and im2col + BLAS each timed:
 //   <id> <threads> <reference ms> <fast ms> <cursor ns per query> <GFLOPS> <engine>
 // scripts/bench.sh runs this next to bench/bench_torch.py (PyTorch, same thread counts) and prints the ratios.
 // The figures are the best of several repetitions; tests never assert timing.
@@ -49,6 +51,8 @@ struct ConvShape {
     Shape input, weight;
     std::vector<int64_t> padding;
     PaddingKind kind;
+    std::vector<int64_t> stride{1}, dilation{1};
+    int64_t groups = 1;
 };
 
 }  // namespace
@@ -67,7 +71,18 @@ int main(int argc, char** argv) {
         {"S4", {3, 1, 28, 28}, {6, 1, 5, 5}, {0}, PaddingKind::Explicit},
         {"S5", {1, 16, 32, 32}, {16, 16, 3, 3}, {1}, PaddingKind::Explicit},
         {"S6", {1, 64, 56, 56}, {64, 64, 3, 3}, {1}, PaddingKind::Explicit},
+        {"R1", {1, 3, 224, 224}, {64, 3, 7, 7}, {3}, PaddingKind::Explicit, {2}},          // ResNet stem
+        {"R2", {1, 64, 56, 56}, {128, 64, 3, 3}, {1}, PaddingKind::Explicit, {2}},         // 3x3 stride 2
+        {"R3", {1, 256, 56, 56}, {64, 256, 1, 1}, {0}, PaddingKind::Explicit},             // 1x1
+        {"R4", {1, 64, 112, 112}, {64, 1, 3, 3}, {1}, PaddingKind::Explicit, {1}, {1}, 64}, // depthwise 3x3
+        {"R5", {1, 64, 56, 56}, {64, 64, 3, 3}, {2}, PaddingKind::Explicit, {1}, {2}},     // dilated 3x3
+        {"R6", {8, 512, 256}, {512, 512, 3}, {1}, PaddingKind::Explicit},                  // Conv1d
     };
+    // The direct kernel with every instruction set this CPU runs, then im2col + BLAS.
+    std::vector<FastConvOptions> engines;
+    for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
+        if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Direct, isa});
+    engines.push_back({0, FastConvPath::Gemm, Isa::Auto});
     std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
                 std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset");
     {
@@ -87,12 +102,16 @@ int main(int argc, char** argv) {
         p.dims = static_cast<int>(s.weight.size()) - 2;
         p.padding = s.padding;
         p.padding_kind = s.kind;
+        p.stride = s.stride;
+        p.dilation = s.dilation;
+        p.groups = s.groups;
         const ConvGeometry g = conv_geometry(p, s.input, s.weight, Shape{s.weight[0]});
         const int64_t fan_in = g.macs_per_output();
         Tensor x = pytorch_default_init(s.input, 1, 3), w = pytorch_default_init(s.weight, fan_in, 4),
                b = pytorch_default_init({s.weight[0]}, fan_in, 5);
         const double flops = 2.0 * static_cast<double>(g.output_positions()) * static_cast<double>(fan_in);
-        const double ref_ms = skip_reference ? -1 : best_ms(0.5, [&] { conv_reference(g, x, w, &b); });
+        // The reference's plain loops take seconds on the largest rows: timed up to 0.3 G multiply-adds.
+        const double ref_ms = skip_reference || flops > 6e8 ? -1 : best_ms(0.5, [&] { conv_reference(g, x, w, &b); });
         ConvCursor cursor(g, x, w, &b);
         CursorState st;
         std::uniform_int_distribution<int64_t> pick(0, cursor.step_count(Granularity::Mac) - 1);
@@ -102,31 +121,44 @@ int main(int argc, char** argv) {
             for (int64_t step : steps) cursor.state_at(step, Granularity::Mac, st);
         });
         for (int threads : thread_counts) {
-            const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, {threads}); });
-            std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms, cur_ms * 1e6 / static_cast<double>(steps.size()),
-                        flops / (fast_ms * 1e-3) * 1e-9, fast_conv_path_name(fast_conv_path(g, {threads})));
+            for (FastConvOptions e : engines) {
+                e.threads = threads;
+                const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, e); });
+                std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms,
+                            cur_ms * 1e6 / static_cast<double>(steps.size()), flops / (fast_ms * 1e-3) * 1e-9,
+                            fast_conv_engine_name(g, e).c_str());
+            }
         }
     }
-    // S7 MaxPool2d(2, 2) on 60x64x32x32: the reference pooling path (single-threaded loops).
-    PoolParams pp;
-    pp.mode = PoolMode::Max;
-    pp.kernel_size = {2};
-    pp.stride = {2};
-    const Shape xs{60, 64, 32, 32};
-    const PoolGeometry pg = pool_geometry(pp, xs);
-    Tensor x = pytorch_default_init(xs, 1, 6);
-    const double pool_ms = best_ms(0.5, [&] { pool_reference(pg, x); });
-    PoolCursor pc(pg, x);
-    PoolState ps;
-    std::uniform_int_distribution<int64_t> pick(0, pc.step_count() - 1);
-    std::vector<int64_t> steps(5000);
-    for (auto& v : steps) v = pick(rng);
-    const double pcur_ms = best_ms(0.2, [&] {
-        for (int64_t step : steps) pc.state_at(step, ps);
-    });
-    for (int threads : thread_counts) {
-        const double fast_ms = best_ms(0.5, [&] { pool_fast(pg, x, threads); });
-        std::printf("S7 %d %.4f %.4f %.1f 0 pool_fast\n", threads, pool_ms, fast_ms, pcur_ms * 1e6 / static_cast<double>(steps.size()));
+    // S7 MaxPool2d(2, 2) on 60x64x32x32 and R7 MaxPool2d(3, 2, padding=1) on 1x64x112x112 (ResNet's first pool):
+    // the reference pooling loops, pool_fast and the cursor.
+    struct PoolShape {
+        const char* id;
+        Shape input;
+        int64_t kernel, stride, padding;
+    };
+    for (const PoolShape& ps_shape : {PoolShape{"S7", {60, 64, 32, 32}, 2, 2, 0}, PoolShape{"R7", {1, 64, 112, 112}, 3, 2, 1}}) {
+        PoolParams pp;
+        pp.mode = PoolMode::Max;
+        pp.kernel_size = {ps_shape.kernel};
+        pp.stride = {ps_shape.stride};
+        pp.padding = {ps_shape.padding};
+        const PoolGeometry pg = pool_geometry(pp, ps_shape.input);
+        Tensor x = pytorch_default_init(ps_shape.input, 1, 6);
+        const double pool_ms = best_ms(0.5, [&] { pool_reference(pg, x); });
+        PoolCursor pc(pg, x);
+        PoolState ps;
+        std::uniform_int_distribution<int64_t> pick(0, pc.step_count() - 1);
+        std::vector<int64_t> steps(5000);
+        for (auto& v : steps) v = pick(rng);
+        const double pcur_ms = best_ms(0.2, [&] {
+            for (int64_t step : steps) pc.state_at(step, ps);
+        });
+        for (int threads : thread_counts) {
+            const double fast_ms = best_ms(0.5, [&] { pool_fast(pg, x, threads); });
+            std::printf("%s %d %.4f %.4f %.1f 0 pool_fast\n", ps_shape.id, threads, pool_ms, fast_ms,
+                        pcur_ms * 1e6 / static_cast<double>(steps.size()));
+        }
     }
     {
         // S8 ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 -> 1x32x112x112 (a U-Net/GAN upsampler).

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Times PyTorch (Debian's python3-torch) on the same shapes as bench_fast, with the same thread counts.
-Prints: <id> <threads> <torch_ms>. scripts/bench.sh combines both into the ratio table."""
+Prints: <id> <threads> <torch_ms>. scripts/bench.sh combines both into the ratio table. The instruction set PyTorch
+uses is its own choice unless ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA restrict it (bench.sh does that for the
+AVX2 comparison on a CPU with AVX-512)."""
 import sys
 import time
 
@@ -33,6 +35,13 @@ def main():
         ("S6", lambda: (torch.randn(1, 64, 56, 56, generator=g), torch.nn.Conv2d(64, 64, 3, padding=1))),
         ("S7", lambda: (torch.randn(60, 64, 32, 32, generator=g), torch.nn.MaxPool2d(2, 2))),
         ("S8", lambda: (torch.randn(1, 64, 56, 56, generator=g), torch.nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1))),
+        ("R1", lambda: (torch.randn(1, 3, 224, 224, generator=g), torch.nn.Conv2d(3, 64, 7, stride=2, padding=3))),
+        ("R2", lambda: (torch.randn(1, 64, 56, 56, generator=g), torch.nn.Conv2d(64, 128, 3, stride=2, padding=1))),
+        ("R3", lambda: (torch.randn(1, 256, 56, 56, generator=g), torch.nn.Conv2d(256, 64, 1))),
+        ("R4", lambda: (torch.randn(1, 64, 112, 112, generator=g), torch.nn.Conv2d(64, 64, 3, padding=1, groups=64))),
+        ("R5", lambda: (torch.randn(1, 64, 56, 56, generator=g), torch.nn.Conv2d(64, 64, 3, padding=2, dilation=2))),
+        ("R6", lambda: (torch.randn(8, 512, 256, generator=g), torch.nn.Conv1d(512, 512, 3, padding=1))),
+        ("R7", lambda: (torch.randn(1, 64, 112, 112, generator=g), torch.nn.MaxPool2d(3, 2, padding=1))),
     ]
     print(f"# torch {torch.__version__}")
     for sid, make in shapes:

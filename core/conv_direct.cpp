@@ -1,16 +1,15 @@
-// Sections: padding · the plan (flattened positions, tiles, channel blocks) · packing the weights ·
-// the AVX-512 tile kernel · storing a tile · conv_direct
+// Sections: padding · the three vector shapes · the plan (stride phases, flattened positions, tiles, channel
+// blocks) · packing the weights · the tile kernel · storing a tile · filling the scratch · conv_direct
 #include "conv_direct.hpp"
-
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "conv_reference.hpp"
-#include "simd.hpp"
 #include "thread_pool.hpp"
 
 namespace convscope {
@@ -40,167 +39,290 @@ void pad_input_plane(const ConvGeometry& g, const float* x, float* padded) {
     }
 }
 
-bool conv_direct_applies(const ConvGeometry& g) {
-    return cpu_has_avx512f() && g.stride[0] == 1 && g.stride[1] == 1;
-}
-
 namespace {
 
-constexpr int kMr = 8;    // output channels per tile
-constexpr int kNr = 48;   // flattened output positions per tile: three 16-float vectors
-constexpr int64_t kBlockBytes = 24 * 1024;  // input one tile reads per channel block: stays in the 32-48 KiB L1
-
-// With stride 1, output (oy, ox) reads padded input (oy + ky*dy, ox + kx*dx). Numbering outputs by the flat
-// index f = oy * wp + ox of the padded plane makes every tap a fixed offset (ky*dy*wp + kx*dx): 48 consecutive
-// f read 48 consecutive floats per tap, whatever row they fall on. The f whose ox >= W_out are computed and
-// dropped (wp - W_out of every wp; 2 of 58 for a 56-wide map with padding 1).
-struct Plan {
-    int64_t hp = 0, wp = 0;             // the plane the kernel reads: padded, or the input itself
-    int64_t plane = 0;                  // floats from one channel's plane to the next's
-    int64_t nflat = 0;                  // (H_out - 1) * wp + W_out: the last f that is an output, plus one
-    int64_t n_tiles = 0, m_tiles = 0;
-    int64_t block = 1;                  // input channels per block
-    int64_t span = 0;                   // floats a tile reads per channel: farthest tap + 48
-    int64_t panel_stride = 0;           // span rounded up to whole 64-byte lines
-    bool padded = false;                // padded into scratch, which the kernel then reads in place
-    std::vector<int64_t> taps;          // per (ky, kx): ky * dy * wp + kx * dx
+// The vector shapes, as GCC vector types: the kernel body is written once on them, and each instantiation is
+// compiled inside a function with its own target attribute, so the same `acc += w * b` becomes zmm FMAs, ymm FMAs
+// or SSE multiply-adds. Rows x vectors accumulators plus the vectors and one broadcast fill the register file
+// (32 zmm; 16 ymm; 16 xmm) without spilling.
+struct Avx512Shape {
+    typedef float V __attribute__((vector_size(64)));
+    static constexpr int kWidth = 16, kVectors = 3, kRows = 8;
+};
+struct Avx2Shape {
+    typedef float V __attribute__((vector_size(32)));
+    static constexpr int kWidth = 8, kVectors = 3, kRows = 4;
+};
+struct GenericShape {
+    typedef float V __attribute__((vector_size(16)));
+    static constexpr int kWidth = 4, kVectors = 2, kRows = 4;  // no FMA: a product needs a register too
 };
 
+constexpr int64_t kBlockBytes = 24 * 1024;  // input one tile reads per channel block: stays in the 32-48 KiB L1
+
+// Output (oy, ox) with stride (sy, sx) reads padded input (oy*sy + ky*dy, ox*sx + kx*dx). Split the padded plane
+// into sy*sx phase planes, phase (ry, rx) holding rows ry, ry + sy, ... and columns rx, rx + sx, ...: tap (ky, kx)
+// with ky*dy = qy*sy + ry and kx*dx = qx*sx + rx then reads phase (ry, rx) at (oy + qy, ox + qx), consecutive
+// floats for consecutive ox again. (Stride 1: one phase, the padded plane itself.) Numbering outputs by the flat
+// index f = oy * wq + ox of a phase plane makes every tap a fixed offset: NR consecutive f read NR consecutive
+// floats per tap, whatever row they fall on. The f whose ox >= W_out are computed and dropped (wq - W_out of
+// every wq; 2 of 58 for a 56-wide map with padding 1).
+struct Plan {
+    int nr = 0, mr = 0;                 // tile: output positions x output channels
+    int64_t hp = 0, wp = 0;             // the padded plane
+    int64_t hq = 0, wq = 0;             // one phase plane: ceil(hp / sy) x ceil(wp / sx)
+    int64_t phases = 1;                 // sy * sx
+    int64_t plane = 0;                  // floats from one channel's planes to the next's
+    int64_t nflat = 0;                  // (H_out - 1) * wq + W_out: the last f that is an output, plus one
+    int64_t n_tiles = 0, m_tiles = 0;
+    int64_t block = 1;                  // input channels per block
+    int64_t span = 0;                   // floats past a tile's first f it may read per channel: farthest tap + nr
+    int64_t panel_stride = 0;           // span rounded up to whole 64-byte lines
+    bool scratch = false;               // padded and/or phase-split into scratch, which the kernel reads in place
+    std::vector<int64_t> taps;          // per (ky, kx): phase * hq * wq + qy * wq + qx
+};
+
+template <class S>
 Plan make_plan(const ConvGeometry& g) {
     Plan p;
-    p.padded = g.pad_begin != std::array<int64_t, 2>{0, 0} || g.pad_end != std::array<int64_t, 2>{0, 0};
+    p.nr = S::kWidth * S::kVectors;
+    p.mr = S::kRows;
+    const int64_t sy = g.stride[0], sx = g.stride[1];
+    p.phases = sy * sx;
+    p.scratch = p.phases > 1 || g.pad_begin != std::array<int64_t, 2>{0, 0} || g.pad_end != std::array<int64_t, 2>{0, 0};
     p.hp = g.in[0] + g.pad_begin[0] + g.pad_end[0];
     p.wp = g.in[1] + g.pad_begin[1] + g.pad_end[1];
-    p.plane = p.hp * p.wp;
-    if (p.padded) {
+    p.hq = (p.hp + sy - 1) / sy;
+    p.wq = (p.wp + sx - 1) / sx;
+    p.plane = p.phases * p.hq * p.wq;
+    if (p.scratch) {
         // Scratch planes start on 64-byte lines an odd number of lines apart, so the channels of a block spread
         // over every L1 set instead of evicting each other.
         p.plane = (p.plane + 15) / 16 * 16;
         if (p.plane / 16 % 2 == 0) p.plane += 16;
     }
-    p.nflat = (g.out[0] - 1) * p.wp + g.out[1];
-    p.n_tiles = (p.nflat + kNr - 1) / kNr;
-    p.m_tiles = (g.c_out_per_group + kMr - 1) / kMr;
-    for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
-        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) p.taps.push_back(ky * g.dilation[0] * p.wp + kx * g.dilation[1]);
-    // Floats one tile touches per channel: from its first f to its last f plus the farthest tap.
-    p.span = p.taps.back() + kNr;
+    p.nflat = (g.out[0] - 1) * p.wq + g.out[1];
+    p.n_tiles = (p.nflat + p.nr - 1) / p.nr;
+    p.m_tiles = (g.c_out_per_group + p.mr - 1) / p.mr;
+    std::map<int64_t, std::pair<int64_t, int64_t>> reach;  // per phase: the nearest and farthest tap
+    for (int64_t ky = 0; ky < g.kernel[0]; ++ky) {
+        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) {
+            const int64_t ty = ky * g.dilation[0], tx = kx * g.dilation[1];
+            const int64_t phase = (ty % sy) * sx + tx % sx;
+            const int64_t offset = phase * p.hq * p.wq + ty / sy * p.wq + tx / sx;
+            p.taps.push_back(offset);
+            auto [it, fresh] = reach.try_emplace(phase, offset, offset);
+            it->second = {std::min(it->second.first, offset), std::max(it->second.second, offset)};
+        }
+    }
+    p.span = *std::max_element(p.taps.begin(), p.taps.end()) + p.nr;
     p.panel_stride = (p.span + 15) / 16 * 16;
-    const int64_t per_block = std::max<int64_t>(1, kBlockBytes / (p.panel_stride * static_cast<int64_t>(sizeof(float))));
+    // Floats one tile touches per channel: per phase, from its nearest tap to its farthest plus the tile.
+    int64_t footprint = 0;
+    for (const auto& [phase, r] : reach) footprint += r.second - r.first + p.nr;
+    const int64_t per_block = std::max<int64_t>(1, kBlockBytes / (footprint * static_cast<int64_t>(sizeof(float))));
     const int64_t blocks = (g.c_in_per_group + per_block - 1) / per_block;
     p.block = (g.c_in_per_group + blocks - 1) / blocks;  // even blocks
     return p;
 }
 
-// Weights as the kernel reads them: per (group, tile of 8 output channels), for each input channel and tap, the
-// 8 weights side by side; rows past the group's last channel are zero.
+// Weights as the kernel reads them: per (group, tile of mr output channels), for each input channel and tap, the
+// mr weights side by side; rows past the group's last channel are zero.
 void pack_weights(const ConvGeometry& g, const Plan& p, const float* w, std::vector<float>& packed) {
     const int64_t taps = static_cast<int64_t>(p.taps.size()), K = g.c_in_per_group * taps;
-    packed.assign(static_cast<size_t>(g.groups * p.m_tiles * K * kMr), 0.0f);
+    packed.assign(static_cast<size_t>(g.groups * p.m_tiles * K * p.mr), 0.0f);
     for (int64_t grp = 0; grp < g.groups; ++grp) {
         for (int64_t m = 0; m < g.c_out_per_group; ++m) {
             const float* src = w + (grp * g.c_out_per_group + m) * K;
-            float* dst = packed.data() + ((grp * p.m_tiles + m / kMr) * K) * kMr + m % kMr;
-            for (int64_t k = 0; k < K; ++k) dst[k * kMr] = src[k];
+            float* dst = packed.data() + ((grp * p.m_tiles + m / p.mr) * K) * p.mr + m % p.mr;
+            for (int64_t k = 0; k < K; ++k) dst[k * p.mr] = src[k];
         }
     }
 }
 
 // One tile: tile[i][j] (+)= sum over the block's channels and taps of a[c][tap][i] * panel[c][tap + j], for
-// i < MR and j < 48; the first block writes, later ones add their block sum (summed from zero, so rounding grows
-// with the block's length, not the layer's). a advances by 8 per tap whatever MR is; panel rows are `stride`
-// floats apart.
-template <int MR>
-__attribute__((target("avx512f"))) void tile_kernel(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                                      const int64_t* taps, int64_t ntaps, bool first, float* tile) {
-    __m512 acc[MR][3];
+// i < MR and j < nr; the first block writes, later ones add their block sum (summed from zero, so rounding grows
+// with the block's length, not the layer's). a advances by S::kRows per tap whatever MR is; panel rows are
+// `stride` floats apart. Always inlined into a function with the shape's target attribute (tile_kernel below).
+// v in every lane (one broadcast; `V{} + v` would add +0.0 and turn a -0.0 weight into +0.0).
+// (An out parameter: a function returning a vector type warns about the ABI outside its target.)
+template <class V, size_t... I>
+[[gnu::always_inline]] inline void splat(V& out, float v, std::index_sequence<I...>) {
+    out = V{((void)I, v)...};
+}
+
+template <class S, int MR>
+[[gnu::always_inline]] inline void tile_body(const float* a, const float* panel, int64_t channels, int64_t stride,
+                                             const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    using V = typename S::V;
+    constexpr int W = S::kWidth, NV = S::kVectors, NR = W * NV;
+    V acc[MR][NV];
 #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) acc[i][j] = V{};
     for (int64_t c = 0; c < channels; ++c, panel += stride) {
-        for (int64_t t = 0; t < ntaps; ++t, a += kMr) {
+        for (int64_t t = 0; t < ntaps; ++t, a += S::kRows) {
             const float* src = panel + taps[t];
-            const __m512 b0 = _mm512_loadu_ps(src);
-            const __m512 b1 = _mm512_loadu_ps(src + 16);
-            const __m512 b2 = _mm512_loadu_ps(src + 32);
+            V b[NV];
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; ++j) std::memcpy(&b[j], src + W * j, sizeof(V));
 #pragma GCC unroll 8
             for (int i = 0; i < MR; ++i) {
-                const __m512 wi = _mm512_set1_ps(a[i]);
-                acc[i][0] = _mm512_fmadd_ps(wi, b0, acc[i][0]);
-                acc[i][1] = _mm512_fmadd_ps(wi, b1, acc[i][1]);
-                acc[i][2] = _mm512_fmadd_ps(wi, b2, acc[i][2]);
+                V wi;
+                splat(wi, a[i], std::make_index_sequence<W>());
+#pragma GCC unroll 4
+                for (int j = 0; j < NV; ++j) acc[i][j] += wi * b[j];  // one FMA where the target has it
             }
         }
     }
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-        for (int j = 0; j < 3; ++j) {
-            float* dst = tile + i * kNr + 16 * j;
-            _mm512_storeu_ps(dst, first ? acc[i][j] : _mm512_add_ps(_mm512_loadu_ps(dst), acc[i][j]));
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) {
+            float* dst = tile + i * NR + W * j;
+            V v = acc[i][j];
+            if (!first) {
+                V old;
+                std::memcpy(&old, dst, sizeof(V));
+                v += old;
+            }
+            std::memcpy(dst, &v, sizeof(V));
         }
     }
 }
 
 using TileKernel = void (*)(const float*, const float*, int64_t, int64_t, const int64_t*, int64_t, bool, float*);
-constexpr TileKernel kTileKernels[kMr + 1] = {nullptr,         tile_kernel<1>, tile_kernel<2>, tile_kernel<3>, tile_kernel<4>,
-                                              tile_kernel<5>, tile_kernel<6>, tile_kernel<7>, tile_kernel<8>};
 
-// Copies `rows` rows of a finished tile (flat positions f0 .. f0 + count) into their output maps with the bias
-// added, dropping the f past W_out.
-__attribute__((target("avx512f"))) void store_tile(const float* tile, int rows, int64_t f0, int64_t count, int64_t wp,
-                                                     int64_t wo, int64_t map_size, float* y, const float* bias) {
+template <int MR>
+__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* panel, int64_t channels, int64_t stride,
+                                                      const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<Avx512Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+}
+template <int MR>
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, const float* panel, int64_t channels, int64_t stride,
+                                                     const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<Avx2Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+}
+template <int MR>
+void tile_generic(const float* a, const float* panel, int64_t channels, int64_t stride, const int64_t* taps,
+                  int64_t ntaps, bool first, float* tile) {
+    tile_body<GenericShape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+}
+
+// The kernel for `rows` output channels (1 .. the shape's kRows).
+TileKernel tile_kernel(Isa isa, int rows) {
+    static constexpr TileKernel avx512[] = {nullptr,        tile_avx512<1>, tile_avx512<2>, tile_avx512<3>, tile_avx512<4>,
+                                            tile_avx512<5>, tile_avx512<6>, tile_avx512<7>, tile_avx512<8>};
+    static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
+    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>, tile_generic<4>};
+    switch (isa) {
+        case Isa::Avx512: return avx512[rows];
+        case Isa::Avx2: return avx2[rows];
+        case Isa::Auto:
+        case Isa::Generic: break;
+    }
+    return generic[rows];
+}
+
+// Copies `rows` rows of a finished tile (flat positions f0 .. f0 + count, rows nr floats apart) into their output
+// maps with the bias added, dropping the f past W_out.
+void store_tile(const float* tile, int rows, int nr, int64_t f0, int64_t count, int64_t wq, int64_t wo, int64_t map_size,
+                float* y, const float* bias) {
     for (int64_t j = 0; j < count;) {
-        const int64_t oy = (f0 + j) / wp, ox = (f0 + j) % wp;
+        const int64_t oy = (f0 + j) / wq, ox = (f0 + j) % wq;
         if (ox >= wo) {
-            j += wp - ox;
+            j += wq - ox;
             continue;
         }
         const int64_t len = std::min(wo - ox, count - j);
         for (int i = 0; i < rows; ++i) {
             float* dst = y + i * map_size + oy * wo + ox;
-            const float* src = tile + i * kNr + j;
-            const __m512 b = _mm512_set1_ps(bias ? bias[i] : 0.0f);
-            for (int64_t l = 0; l < len; l += 16) {
-                const __mmask16 m = first_lanes(len - l);
-                _mm512_mask_storeu_ps(dst + l, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, src + l), b));
-            }
+            const float* src = tile + i * nr + j;
+            const float b = bias ? bias[i] : 0.0f;
+            for (int64_t l = 0; l < len; ++l) dst[l] = src[l] + b;
         }
         j += len;
     }
 }
 
+// One channel of the scratch: the plane padded (every mode) and split into its stride phases, each phase plane
+// hq x wq with the rows and columns past the padded plane zero, then zeros to the next channel's start.
+void fill_scratch_plane(const ConvGeometry& g, const Plan& p, const float* x, float* dst, std::vector<float>& padded) {
+    const int64_t sy = g.stride[0], sx = g.stride[1];
+    if (p.phases == 1) {
+        pad_input_plane(g, x, dst);
+    } else {
+        padded.resize(static_cast<size_t>(p.hp * p.wp));
+        pad_input_plane(g, x, padded.data());
+        for (int64_t ry = 0; ry < sy; ++ry) {
+            for (int64_t rx = 0; rx < sx; ++rx) {
+                float* phase = dst + (ry * sx + rx) * p.hq * p.wq;
+                for (int64_t a = 0; a < p.hq; ++a) {
+                    float* row = phase + a * p.wq;
+                    const int64_t py = a * sy + ry;
+                    if (py >= p.hp) {
+                        std::fill(row, row + p.wq, 0.0f);
+                        continue;
+                    }
+                    const float* src = padded.data() + py * p.wp;
+                    for (int64_t b = 0; b < p.wq; ++b) {
+                        const int64_t px = b * sx + rx;
+                        row[b] = px < p.wp ? src[px] : 0.0f;
+                    }
+                }
+            }
+        }
+    }
+    std::fill(dst + p.phases * p.hq * p.wq, dst + p.plane, 0.0f);
+}
+
+Plan plan_for(const ConvGeometry& g, Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return make_plan<Avx512Shape>(g);
+        case Isa::Avx2: return make_plan<Avx2Shape>(g);
+        case Isa::Auto:
+        case Isa::Generic: break;
+    }
+    return make_plan<GenericShape>(g);
+}
+
 }  // namespace
 
-void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads) {
+int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
+    const Plan p = plan_for(g, isa);
+    const int64_t packed = g.groups * p.m_tiles * g.c_in_per_group * static_cast<int64_t>(p.taps.size()) * p.mr;
+    return (p.scratch ? g.n * g.c_in * p.plane + p.span : 0) + packed;
+}
+
+void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
-    assert(conv_direct_applies(g) && threads >= 1);
-    const Plan p = make_plan(g);
+    assert(isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
+    const Plan p = plan_for(g, isa);
     // Scratch keeps its capacity between calls on the calling thread: fresh pages cost more than small layers.
-    thread_local std::vector<float> packed, padded;
+    thread_local std::vector<float> packed, scratch;
     pack_weights(g, p, w, packed);
     const float* input = x;
     const int64_t item_floats = g.c_in * p.plane;
-    if (p.padded) {
+    if (p.scratch) {
         // The last tile reads up to a span past the last output: zeros after the last plane keep that in bounds.
-        padded.resize(static_cast<size_t>(g.n * item_floats + p.span));
-        float* dst = padded.data();  // (a worker's own thread_local `padded` is another vector)
-        const int64_t filled = p.hp * p.wp, in_plane = g.in[0] * g.in[1];
+        scratch.resize(static_cast<size_t>(g.n * item_floats + p.span));
+        float* dst = scratch.data();  // (a worker's own thread_local `scratch` is another vector)
+        const int64_t in_plane = g.in[0] * g.in[1];
         parallel_for(threads, g.n * g.c_in, [&](int64_t q0, int64_t q1) {
-            for (int64_t q = q0; q < q1; ++q) {  // plane q = n * C_in + c
-                float* plane = dst + q * p.plane;
-                pad_input_plane(g, x + q * in_plane, plane);
-                std::fill(plane + filled, plane + p.plane, 0.0f);
-            }
+            thread_local std::vector<float> padded;  // one padded plane, before its phases are split out
+            for (int64_t q = q0; q < q1; ++q) fill_scratch_plane(g, p, x + q * in_plane, dst + q * p.plane, padded);
         });
-        std::fill(padded.end() - p.span, padded.end(), 0.0f);
+        std::fill(scratch.end() - p.span, scratch.end(), 0.0f);
         input = dst;
     }
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t map_size = g.out[0] * g.out[1];
-    const int64_t units = g.n * g.groups * p.n_tiles;  // (item, group, tile of 48 positions), all output channels
+    const int64_t units = g.n * g.groups * p.n_tiles;  // (item, group, tile of nr positions), all output channels
     const float* weights = packed.data();  // likewise for `packed`
     parallel_for(threads, units, [&](int64_t u0, int64_t u1) {
         thread_local std::vector<float> tile_buffer;  // one tile of sums per tile of output channels
-        tile_buffer.resize(static_cast<size_t>(p.m_tiles * kMr * kNr));
+        tile_buffer.resize(static_cast<size_t>(p.m_tiles * p.mr * p.nr));
         float* tiles = tile_buffer.data();
         // The block's input for one tile, copied side by side: a contiguous panel stays in L1 whatever the plane
         // size (planes a power of two apart would all fall into the same few cache sets).
@@ -209,7 +331,7 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
         float* panel = panel_buffer.data();
         for (int64_t u = u0; u < u1; ++u) {
             const int64_t nt = u % p.n_tiles, grp = u / p.n_tiles % g.groups, n = u / (p.n_tiles * g.groups);
-            const int64_t f0 = nt * kNr, count = std::min<int64_t>(kNr, p.nflat - f0);
+            const int64_t f0 = nt * p.nr, count = std::min<int64_t>(p.nr, p.nflat - f0);
             const int64_t avail = std::min(p.span, p.plane - f0);  // the plane may end before the span does
             const float* in = input + n * item_floats + grp * cpg * p.plane + f0;
             float* yg = y + (n * g.c_out + grp * M) * map_size;
@@ -217,7 +339,7 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
                 const int64_t channels = std::min(p.block, cpg - c0);
                 const float* block_in = in + c0 * p.plane;
                 int64_t stride = p.plane;
-                if (!p.padded) {
+                if (!p.scratch) {
                     // The caller's input: any plane size, and the last tile may run past its end. Copy the block.
                     for (int64_t c = 0; c < channels; ++c) {
                         float* row = panel + c * p.panel_stride;
@@ -228,15 +350,16 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
                     stride = p.panel_stride;
                 }
                 for (int64_t mt = 0; mt < p.m_tiles; ++mt) {
-                    const int rows = static_cast<int>(std::min<int64_t>(kMr, M - mt * kMr));
-                    const float* a = weights + ((grp * p.m_tiles + mt) * cpg + c0) * ntaps * kMr;
-                    kTileKernels[rows](a, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0, tiles + mt * kMr * kNr);
+                    const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
+                    const float* a = weights + ((grp * p.m_tiles + mt) * cpg + c0) * ntaps * p.mr;
+                    tile_kernel(isa, rows)(a, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0,
+                                           tiles + mt * p.mr * p.nr);
                 }
             }
             for (int64_t mt = 0; mt < p.m_tiles; ++mt) {
-                const int rows = static_cast<int>(std::min<int64_t>(kMr, M - mt * kMr));
-                store_tile(tiles + mt * kMr * kNr, rows, f0, count, p.wp, g.out[1], map_size, yg + mt * kMr * map_size,
-                           bias ? bias + grp * M + mt * kMr : nullptr);
+                const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
+                store_tile(tiles + mt * p.mr * p.nr, rows, p.nr, f0, count, p.wq, g.out[1], map_size,
+                           yg + mt * p.mr * map_size, bias ? bias + grp * M + mt * p.mr : nullptr);
             }
         }
     });

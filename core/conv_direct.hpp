@@ -1,19 +1,24 @@
-// convscope core: the direct AVX-512 kernel behind conv_fast for stride-1 layers (the common case: every layer
-// in the seed questions). No unfolded matrix is built: the kernel reads the (padded) input in place, 8 output
-// channels x 48 output positions per tile, and keeps the tile's sums in registers. conv_fast picks it when
-// conv_direct_applies() and otherwise runs im2col + BLAS; tests compare both with the reference.
+// convscope core: the direct kernels behind conv_fast. No unfolded matrix is built and no BLAS is called: the
+// kernel reads the (padded) input in place, a tile of output channels x output positions at a time, and keeps the
+// tile's sums in registers. One kernel, built three times: AVX-512F (8 channels x 48 positions), AVX2 + FMA
+// (4 x 24) and generic SSE2 (4 x 8); resolve_isa() picks one. Strided layers are computed on the input split into
+// its stride phases (every s-th row and column), where each tap reads consecutive floats again. conv_fast picks
+// this engine or im2col + BLAS (fast_conv_path); tests compare every variant with the reference.
 #pragma once
 
 #include "conv_spec.hpp"
+#include "simd.hpp"
 
 namespace convscope {
 
-// True when conv_direct computes g: the CPU has AVX-512F (cpu_has_avx512f) and the layer has stride 1 on both axes.
-bool conv_direct_applies(const ConvGeometry& g);
-
 // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   bias: (C_out) or null   y: (N, C_out, H_out, W_out)
-// y = conv(x, w) + bias, every element written. Requires conv_direct_applies(g). threads >= 1.
-void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads);
+// y = conv(x, w) + bias, every element written, for every geometry conv_geometry accepts (any stride, dilation,
+// groups, padding mode). isa: not Auto, and cpu_supports(isa). threads >= 1.
+void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa);
+
+// Floats of scratch conv_direct allocates for g beyond the output: the padded, phase-split input (0 when the
+// input is read as it is) and the packed weights. For memory budgets.
+int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa);
 
 // One padded channel plane: x (H, W) -> padded (Hp, Wp) with Hp = H + pad_top + pad_bottom, every padding mode
 // resolved (zeros, reflect, replicate, circular).

@@ -19,16 +19,13 @@ namespace convscope {
 int fast_conv_threads(const FastConvOptions& options) { return resolve_threads(options.threads); }
 
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options) {
-    return options.path != FastConvPath::Gemm && conv_direct_applies(g) ? FastConvPath::Direct : FastConvPath::Gemm;
+    (void)g;
+    return options.path == FastConvPath::Gemm ? FastConvPath::Gemm : FastConvPath::Direct;
 }
 
-const char* fast_conv_path_name(FastConvPath path) {
-    switch (path) {
-        case FastConvPath::Direct: return "direct-avx512";
-        case FastConvPath::Gemm: return "im2col-sgemm";
-        case FastConvPath::Auto: break;
-    }
-    return "auto";
+std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options) {
+    if (fast_conv_path(g, options) == FastConvPath::Gemm) return "im2col-sgemm";
+    return std::string("direct-") + isa_name(resolve_isa(options.isa));
 }
 
 namespace {
@@ -121,7 +118,7 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
     const int threads = macs < 1.0e6 ? 1 : fast_conv_threads(options);
     const float* b = bias ? bias->data.data() : nullptr;
     if (fast_conv_path(g, options) == FastConvPath::Direct) {
-        conv_direct(g, x.data.data(), w.data.data(), b, y.data.data(), threads);
+        conv_direct(g, x.data.data(), w.data.data(), b, y.data.data(), threads, resolve_isa(options.isa));
         return y;
     }
     const int64_t item_in = g.c_in * g.in[0] * g.in[1], item_out = g.c_out * g.out[0] * g.out[1];

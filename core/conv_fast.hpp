@@ -1,23 +1,27 @@
 // convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Two engines: the direct
-// AVX-512 kernel (conv_direct.hpp) for stride-1 layers on CPUs that have AVX-512, and otherwise im2col (unfold)
-// + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks). The reference
+// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa) for every layer by default,
+// and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks). The reference
 // (conv_reference.hpp) stays the readable definition; tests compare this path with it on every awkward shape.
 #pragma once
 
+#include <string>
+
 #include "conv_spec.hpp"
+#include "simd.hpp"
 #include "tensor.hpp"
 
 namespace convscope {
 
 enum class FastConvPath {
-    Auto,    // Direct where conv_direct_applies(), otherwise Gemm
-    Gemm,    // im2col + OpenBLAS sgemm, always available
-    Direct,  // the AVX-512 direct kernel; falls back to Gemm where it does not apply
+    Auto,    // the engine that measured fastest for the layer's kind (fast_conv_path)
+    Gemm,    // im2col + OpenBLAS sgemm (its speed depends on OpenBLAS recognising the CPU)
+    Direct,  // the direct kernel, with options.isa
 };
 
 struct FastConvOptions {
     int threads = 0;  // worker threads; 0 = the machine's cores
     FastConvPath path = FastConvPath::Auto;
+    Isa isa = Isa::Auto;  // the direct kernel's instruction set; Auto: resolve_isa (CONVSCOPE_ISA, else the widest)
 };
 
 // Same contract as conv_reference: y = conv(x, w) + b, PyTorch's output shape. Differs from the reference only
@@ -34,9 +38,10 @@ bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Ten
 // The thread count conv_fast will use for `options` (resolves 0 to the number of cores).
 int fast_conv_threads(const FastConvOptions& options);
 
-// The engine conv_fast runs for g with `options` (Direct or Gemm, never Auto), and its name ("direct-avx512",
-// "im2col-sgemm") for benchmark and CLI reports.
+// The engine conv_fast runs for g with `options` (Direct or Gemm, never Auto), and its name for benchmark and CLI
+// reports: "direct-avx512", "direct-avx2", "direct-generic" or "im2col-sgemm". Both may throw ConfigError from
+// resolve_isa (a CONVSCOPE_ISA this CPU cannot run).
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
-const char* fast_conv_path_name(FastConvPath path);
+std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options);
 
 }  // namespace convscope

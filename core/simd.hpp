@@ -1,19 +1,42 @@
-// convscope core: what the vector kernels share: the CPU check in front of every AVX-512 path, and the mask of a
-// vector's first lanes for row tails. Kernels themselves carry __attribute__((target("avx512f"))), so the build
-// stays baseline x86-64 and runs anywhere.
+// convscope core: the instruction sets the vector kernels are built for, and which one runs. Kernels carry
+// __attribute__((target(...))), so the build stays baseline x86-64 and runs anywhere; the CPU is asked at run time
+// (never a library's guess). CONVSCOPE_ISA=generic|avx2|avx512 (or the CLI's --isa) forces one, so every variant
+// can be measured and tested on a machine that has the widest.
 #pragma once
 
 #include <immintrin.h>
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace convscope {
+
+// Auto: CONVSCOPE_ISA if set, else the widest this CPU runs. Generic: SSE2 (every x86-64). Avx2: AVX2 + FMA.
+// Avx512: AVX-512F.
+enum class Isa { Auto, Generic, Avx2, Avx512 };
 
 // True when this CPU (and its OS) can run AVX-512F instructions. Checked once.
 inline bool cpu_has_avx512f() {
     static const bool supported = __builtin_cpu_supports("avx512f");
     return supported;
 }
+
+// True when this CPU can run AVX2 and FMA instructions. Checked once.
+inline bool cpu_has_avx2_fma() {
+    static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return supported;
+}
+
+bool cpu_supports(Isa isa);           // Auto and Generic: always
+Isa widest_isa();                     // of this CPU: Avx512, Avx2 or Generic
+const char* isa_name(Isa isa);        // "auto", "generic", "avx2", "avx512"
+std::optional<Isa> parse_isa(std::string_view name);
+
+// The instruction set a kernel runs for `requested`: Auto resolves to CONVSCOPE_ISA when that is set, else to
+// widest_isa(). Throws ConfigError naming the value when CONVSCOPE_ISA is not one of generic, avx2, avx512, or
+// when the CPU cannot run what was asked ("this CPU has no AVX-512F (it runs avx2)").
+Isa resolve_isa(Isa requested);
 
 // The mask of the first n of 16 float lanes (n below 0 counts as 0, above 16 as 16).
 inline __mmask16 first_lanes(int64_t n) {

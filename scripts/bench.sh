@@ -1,19 +1,37 @@
 #!/usr/bin/env bash
 # Benchmarks convscope's engines against PyTorch in one run (same shapes, same thread counts) and prints the
-# ratio ours/PyTorch per shape. Needs a build (scripts/build.sh). Figures only; nothing is asserted.
+# ratio ours/PyTorch per shape, thread count and engine (every direct-kernel instruction set this CPU runs, and
+# im2col + BLAS). Needs a build (scripts/build.sh). Figures only; nothing is asserted.
+# On a CPU with AVX-512, PyTorch is also timed restricted to AVX2 (ATEN_CPU_CAPABILITY=avx2,
+# ONEDNN_MAX_CPU_ISA=AVX2), and the direct-avx2 rows are compared with that run: the laptop path against the laptop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ours=$(build/bench/bench_fast "$@")
 theirs=$(/usr/bin/python3 bench/bench_torch.py 1 2)
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+theirs_avx2=""
+if grep -q -m1 avx512f /proc/cpuinfo; then
+  theirs_avx2=$(ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 /usr/bin/python3 bench/bench_torch.py 1 2)
+fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
+     "$(grep -m1 -o -w avx512f /proc/cpuinfo || echo 'no AVX-512'), $(grep -m1 -o -w avx2 /proc/cpuinfo || echo 'no AVX2')"
 echo "$ours" | grep -E '^# (OpenBLAS|sgemm)' || true
 echo "$theirs" | grep '^#' || true
 printf '%-4s %7s %12s %10s %10s %7s %10s %8s  %s\n' shape threads reference_ms fast_ms torch_ms ratio cursor_ns GFLOPS engine
-join -j1 <(echo "$ours" | grep -v '^#' | awk '{print $1"_"$2, $3, $4, $5, $6, $7}' | sort) \
-         <(echo "$theirs" | grep -v '^#' | awk '{print $1"_"$2, $3}' | sort) |
-  awk '{split($1, k, "_"); printf "%-4s %7s %12.3f %10.3f %10.3f %7.2f %10.0f %8.1f  %s\n", k[1], k[2], $2, $3, $7, $3/$7, $4, $5, $6}' |
-  sort -k1,1 -k2,2n
-echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); S7 is MaxPool2d (pool_fast); S8 is"
-echo "ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 (GEMM + col2im; cursor_ns = one gather state)"
+awk -v avx2="$theirs_avx2" -v torch="$theirs" '
+  BEGIN {
+    n = split(torch, lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], f, " "); if (f[1] !~ /^#/) t[f[1] "_" f[2]] = f[3] }
+    n = split(avx2, lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], f, " "); if (f[1] !~ /^#/) a[f[1] "_" f[2]] = f[3] }
+  }
+  !/^#/ {
+    key = $1 "_" $2; tm = ($7 == "direct-avx2" && (key in a)) ? a[key] : t[key]
+    note = ($7 == "direct-avx2" && (key in a)) ? " (vs PyTorch restricted to AVX2)" : ""
+    printf "%-4s %7s %12.3f %10.3f %10.3f %7.2f %10.0f %8.1f  %s%s\n", $1, $2, $3, $4, tm, $4 / tm, $5, $6, $7, note
+  }' <<< "$ours" | sort -s -k1,1 -k2,2n
+echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); reference_ms -1: not timed (over 0.3 G multiply-adds)."
+echo "S1-S6 seed layers; S7 MaxPool2d(2, 2); S8 ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 (GEMM +"
+echo "col2im; cursor_ns = one gather state); R1 ResNet stem Conv2d(3, 64, 7, 2, 3) on 224x224; R2 Conv2d(64, 128, 3, 2, 1)"
+echo "on 56x56; R3 Conv2d(256, 64, 1) on 56x56; R4 depthwise Conv2d(64, 64, 3, padding=1, groups=64) on 112x112; R5"
+echo "Conv2d(64, 64, 3, padding=2, dilation=2) on 56x56; R6 Conv1d(512, 512, 3, padding=1) on 8x512x256; R7"
+echo "MaxPool2d(3, 2, padding=1) on 1x64x112x112."
 build/bench/bench_cifar
 scripts/bench_export.sh || echo "export benchmark skipped (needs build/convscope, xvfb-run, ffmpeg)"

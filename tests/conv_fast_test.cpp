@@ -1,7 +1,10 @@
-// Both fast engines (im2col + BLAS, and the direct AVX-512 kernel where the CPU has it) against the reference, on
-// the shared table of awkward shapes, on seeded random configurations and on the shapes that stress the direct
-// kernel's tiling; single- and multi-threaded.
+// Every fast engine (im2col + BLAS, and the direct kernel built for each instruction set this CPU runs: generic
+// SSE2, AVX2 + FMA, AVX-512F) against the reference, on the shared table of awkward shapes, on seeded random
+// configurations and on the shapes that stress the direct kernel's tiling and stride phases; single- and
+// multi-threaded.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 #include "conv_cases.hpp"
 #include "conv_direct.hpp"
@@ -13,7 +16,13 @@
 namespace convscope {
 namespace {
 
-constexpr FastConvPath kPaths[] = {FastConvPath::Gemm, FastConvPath::Direct};
+// Gemm, then the direct kernel with every instruction set this CPU can run.
+std::vector<FastConvOptions> engines(int threads) {
+    std::vector<FastConvOptions> e{{threads, FastConvPath::Gemm, Isa::Auto}};
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
+        if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Direct, isa});
+    return e;
+}
 
 class FastVsReference : public ::testing::TestWithParam<ConvCase> {};
 
@@ -24,10 +33,10 @@ TEST_P(FastVsReference, MatchesReference) {
            b = testing::random_tensor({c.weight[0]}, rng);
     ConvGeometry g = conv_geometry(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(b.shape) : std::nullopt);
     const Tensor ref = conv_reference(g, x, w, c.bias ? &b : nullptr);
-    for (FastConvPath path : kPaths) {
-        for (int threads : {1, 2}) {
-            EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, c.bias ? &b : nullptr, {threads, path}), ref))
-                << fast_conv_path_name(fast_conv_path(g, {threads, path})) << ", " << threads << " threads";
+    for (int threads : {1, 2}) {
+        for (const FastConvOptions& e : engines(threads)) {
+            EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, c.bias ? &b : nullptr, e), ref))
+                << fast_conv_engine_name(g, e) << ", " << threads << " threads";
         }
     }
 }
@@ -59,11 +68,11 @@ TEST(FastConv, SeededRandomConfigurations) {
         if (!check.ok()) continue;  // e.g. reflect padding as large as the input
         Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng), b = testing::random_tensor({cout}, rng);
         const Tensor ref = conv_reference(*check.geometry, x, w, &b);
-        for (FastConvPath path : kPaths) {
-            ASSERT_TRUE(testing::tensors_close(conv_fast(*check.geometry, x, w, &b, {1, path}), ref))
+        for (const FastConvOptions& e : engines(1)) {
+            ASSERT_TRUE(testing::tensors_close(conv_fast(*check.geometry, x, w, &b, e), ref))
                 << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " weight " << shape_to_string(wshape)
-                << " mode " << padding_mode_name(p.padding_mode) << " engine "
-                << fast_conv_path_name(fast_conv_path(*check.geometry, {1, path}));
+                << " stride " << p.stride[0] << " mode " << padding_mode_name(p.padding_mode) << " engine "
+                << fast_conv_engine_name(*check.geometry, e);
         }
     }
 }
@@ -76,24 +85,53 @@ TEST(FastConv, LargeChannelSumStaysWithinTolerance) {
     Tensor x = testing::random_tensor({2, 768, 40}, rng), w = testing::random_tensor({10, 768, 2}, rng);
     ConvGeometry g = conv_geometry(p, x.shape, w.shape, std::nullopt);
     const Tensor ref = conv_reference(g, x, w, nullptr);
-    for (FastConvPath path : kPaths) EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, nullptr, {0, path}), ref, 1e-4f, 1e-4f));
+    for (const FastConvOptions& e : engines(0))
+        EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, nullptr, e), ref, 1e-4f, 1e-4f)) << fast_conv_engine_name(g, e);
 }
 
-TEST(FastConv, PicksTheDirectKernelForStrideOneWhereTheCpuHasAvx512) {
+TEST(FastConv, PicksTheDirectKernelWithTheWidestInstructionSetUnlessAsked) {
     ConvParams p;
     p.padding = {1};
-    const ConvGeometry s1 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);
     p.stride = {2};
     const ConvGeometry s2 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);
-    EXPECT_EQ(fast_conv_path(s2, {}), FastConvPath::Gemm);  // stride 2: the direct kernel does not apply
-    EXPECT_EQ(fast_conv_path(s1, {0, FastConvPath::Gemm}), FastConvPath::Gemm);
-    if (!cpu_has_avx512f()) GTEST_SKIP() << "this CPU has no AVX-512F: conv_fast runs im2col + BLAS only";
-    EXPECT_EQ(fast_conv_path(s1, {}), FastConvPath::Direct);
-    EXPECT_STREQ(fast_conv_path_name(FastConvPath::Direct), "direct-avx512");
+    EXPECT_EQ(fast_conv_path(s2, {}), FastConvPath::Direct);  // strided layers too: no dependence on BLAS's CPU guess
+    EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Gemm}), FastConvPath::Gemm);
+    EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Gemm}), "im2col-sgemm");
+    EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Direct, Isa::Generic}), "direct-generic");
+    if (getenv("CONVSCOPE_ISA") == nullptr)
+        EXPECT_EQ(fast_conv_engine_name(s2, {}), std::string("direct-") + isa_name(widest_isa()));
+    EXPECT_EQ(widest_isa(), cpu_has_avx512f() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic);
 }
 
-// Shapes aimed at the direct kernel's seams: output channels around multiples of its 8-row tile, flat position
-// counts around multiples of its 48-wide tile, planes a power of two apart (the unpadded panel copy), enough
+TEST(FastConv, AnInstructionSetTheCpuLacksOrAnUnknownNameIsRefusedByName) {
+    EXPECT_EQ(parse_isa("avx2"), Isa::Avx2);
+    EXPECT_EQ(parse_isa("AVX2"), std::nullopt);
+    EXPECT_EQ(resolve_isa(Isa::Generic), Isa::Generic);
+    if (!cpu_has_avx512f()) {
+        try {
+            resolve_isa(Isa::Avx512);
+            ADD_FAILURE() << "avx512 accepted on a CPU without AVX-512F";
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find("instruction set avx512: this CPU has no AVX-512F (the widest it runs is"),
+                      std::string::npos) << e.what();
+        }
+    }
+    const char* saved = getenv("CONVSCOPE_ISA");
+    const std::string keep = saved ? saved : "";
+    setenv("CONVSCOPE_ISA", "sse9", 1);
+    try {
+        resolve_isa(Isa::Auto);
+        ADD_FAILURE() << "CONVSCOPE_ISA=sse9 accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "CONVSCOPE_ISA: expected auto, generic, avx2 or avx512, got 'sse9'");
+    }
+    setenv("CONVSCOPE_ISA", "generic", 1);
+    EXPECT_EQ(resolve_isa(Isa::Auto), Isa::Generic);
+    if (saved) setenv("CONVSCOPE_ISA", keep.c_str(), 1); else unsetenv("CONVSCOPE_ISA");
+}
+
+// Shapes aimed at the direct kernel's seams: output channels around multiples of its tile's rows (8 for AVX-512,
+// 4 for AVX2 and generic), flat position counts around multiples of its tile's width (48, 24, 8), planes a power of two apart (the unpadded panel copy), enough
 // input channels for several channel blocks, wide dilated taps, groups, and every padding mode.
 struct DirectCase {
     const char* name;
@@ -102,10 +140,10 @@ struct DirectCase {
     int64_t groups;
     PaddingMode mode;
     float tol = 1e-5f;
+    std::vector<int64_t> stride{1};
 };
 
 TEST(FastConv, DirectKernelSeamsMatchReference) {
-    if (!cpu_has_avx512f()) GTEST_SKIP() << "this CPU has no AVX-512F: the direct kernel never runs";
     const DirectCase cases[] = {
         {"one_output_channel", {1, 3, 9, 7}, {1, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
         {"seven_channels", {2, 5, 13, 11}, {7, 5, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
@@ -113,6 +151,11 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"seventeen_channels", {1, 6, 10, 10}, {17, 6, 2, 2}, {1}, {1}, 1, PaddingMode::Reflect},
         {"flat_47", {1, 2, 1, 49}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // 47 outputs: one short tile
         {"flat_48", {1, 2, 1, 50}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // exactly one tile
+        {"flat_23", {1, 2, 1, 25}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // AVX2: one short tile
+        {"flat_24", {1, 2, 1, 26}, {3, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
+        {"flat_25", {1, 2, 1, 27}, {4, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
+        {"flat_8", {1, 2, 1, 10}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},       // generic: one tile
+        {"flat_9", {1, 2, 1, 11}, {6, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
         {"flat_49", {1, 2, 1, 51}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // one tile and one lane
         {"plane_512_unpadded", {3, 40, 512}, {10, 40, 2}, {0}, {1}, 1, PaddingMode::Zeros},
         // 2,700-term sums: the reference's own float32 rounding is ~4e-5 here (measured against double sums).
@@ -123,6 +166,20 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"kernel_fills_input", {2, 3, 6, 6}, {4, 3, 6, 6}, {0}, {1}, 1, PaddingMode::Zeros},
         {"pointwise", {2, 16, 7, 9}, {12, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros},
         {"asymmetric_pad_1d", {2, 4, 30}, {6, 4, 4}, {3}, {1}, 1, PaddingMode::Zeros},
+        // Stride phases: odd and even planes, strides larger than the kernel (phases no tap reads), dilation
+        // sharing a factor with the stride, a 1-D stride, the ResNet stem's shape (smaller), strided depthwise.
+        {"stride_2_odd_plane", {1, 3, 15, 13}, {5, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"stride_2_even_plane", {2, 4, 16, 16}, {9, 4, 3, 3}, {1}, {1}, 1, PaddingMode::Reflect, 1e-5f, {2, 2}},
+        {"stride_3_kernel_2", {1, 2, 17, 20}, {6, 2, 2, 2}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {3, 3}},
+        {"stride_2_dilation_2", {1, 3, 19, 23}, {4, 3, 3, 3}, {2}, {2}, 1, PaddingMode::Circular, 1e-5f, {2, 2}},
+        {"stride_2_dilation_3", {1, 3, 21, 22}, {4, 3, 3, 3}, {3}, {3}, 1, PaddingMode::Replicate, 1e-5f, {2, 2}},
+        {"stride_2_by_1", {1, 3, 14, 11}, {8, 3, 3, 5}, {2}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 1}},
+        {"stride_1_by_3", {1, 3, 9, 31}, {8, 3, 3, 4}, {1}, {1}, 1, PaddingMode::Zeros, 1e-5f, {1, 3}},
+        {"stride_4_1d", {2, 5, 61}, {7, 5, 6}, {2}, {1}, 1, PaddingMode::Zeros, 1e-5f, {1, 4}},
+        {"resnet_stem_small", {1, 3, 40, 40}, {10, 3, 7, 7}, {3}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"strided_depthwise", {1, 8, 15, 15}, {8, 1, 3, 3}, {1}, {1}, 8, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
     };
     std::mt19937 rng(2024);
     for (const DirectCase& c : cases) {
@@ -132,14 +189,18 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         p.dilation = c.dilation;
         p.groups = c.groups;
         p.padding_mode = c.mode;
+        p.stride = c.stride;
+        if (c.input.size() == 3 && c.stride.size() == 2) p.stride = {c.stride[1]};
         const ConvGeometry g = conv_geometry(p, c.input, c.weight, Shape{c.weight[0]});
-        ASSERT_TRUE(conv_direct_applies(g)) << c.name;
         Tensor x = testing::random_tensor(c.input, rng), w = testing::random_tensor(c.weight, rng),
                b = testing::random_tensor({c.weight[0]}, rng);
         const Tensor ref = conv_reference(g, x, w, &b);
         for (int threads : {1, 2, 3}) {
-            EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, &b, {threads, FastConvPath::Direct}), ref, c.tol, c.tol))
-                << c.name << ", " << threads << " threads";
+            for (const FastConvOptions& e : engines(threads)) {
+                if (e.path != FastConvPath::Direct) continue;
+                EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, &b, e), ref, c.tol, c.tol))
+                    << c.name << ", " << fast_conv_engine_name(g, e) << ", " << threads << " threads";
+            }
         }
     }
 }

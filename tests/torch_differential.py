@@ -25,6 +25,10 @@ import torch.nn.functional as F
 MODES = ["zeros", "reflect", "replicate", "circular"]
 
 
+# The direct kernel's instruction sets this CPU runs (what `conv --isa` accepts here).
+_FLAGS = open("/proc/cpuinfo").read().split()
+CPU_ISAS = ["generic"] + (["avx2"] if "avx2" in _FLAGS and "fma" in _FLAGS else []) + (["avx512"] if "avx512f" in _FLAGS else [])
+
 def tup(v, d):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * d
 
@@ -157,9 +161,16 @@ def check_case(runner, c, rng, index, stats):
     out = os.path.join(runner.tmp, "y.npy")
     if os.path.exists(out):
         os.remove(out)
+    # The direct kernel is forced to every instruction set this CPU runs in turn (generic, avx2, avx512).
     engine = rng.choice(["fast", "gemm", "reference"])
-    stats[engine] += 1
-    p = runner.run("conv", *args, "--output", out, "--engine", engine)
+    extra = []
+    if engine == "fast":
+        isa = CPU_ISAS[stats["fast"] % len(CPU_ISAS)]
+        extra = ["--isa", isa]
+        stats["isa_" + isa] += 1
+        engine = f"fast --isa {isa}"
+    stats[engine.split()[0]] += 1
+    p = runner.run("conv", *args, "--output", out, "--engine", engine.split()[0], *extra)
     where = f"case {index} ({engine} engine): {json.dumps({k: v for k, v in c.items()})} x{list(x.shape)} w{list(w.shape)}"
     if error is not None:
         stats["invalid"] += 1
@@ -312,7 +323,7 @@ def main():
     torch.set_num_threads(1)
     rng = random.Random(a.seed)
     stats = {"valid": 0, "invalid": 0, "explained": 0, "fast": 0, "gemm": 0, "reference": 0, "pool_valid": 0, "pool_invalid": 0,
-             "pool_explained": 0}
+             "pool_explained": 0, **{"isa_" + isa: 0 for isa in CPU_ISAS}}
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(a.cli, tmp)
@@ -333,7 +344,8 @@ def main():
             if msg:
                 failures.append(msg)
     print(f"valid cases compared: {stats['valid']}; invalid cases (error text compared): {stats['invalid']}; "
-          f"explain checks: {stats['explained']}; engines: fast {stats['fast']}, gemm {stats['gemm']}, reference {stats['reference']}")
+          f"explain checks: {stats['explained']}; engines: fast {stats['fast']} ("
+          + ", ".join(f"{isa} {stats['isa_' + isa]}" for isa in CPU_ISAS) + f"), gemm {stats['gemm']}, reference {stats['reference']}")
     print(f"pooling: valid {stats['pool_valid']}, invalid {stats['pool_invalid']}, explain checks {stats['pool_explained']}")
     for f in failures[:20]:
         print("FAIL", f)

@@ -16,6 +16,7 @@
 #include "panels.hpp"
 #include "platform.hpp"
 #include "script.hpp"
+#include "script_grammar.hpp"
 
 namespace {
 
@@ -53,7 +54,8 @@ const char* kUsage =
     "                        refuse such scenes otherwise; the window asks)\n"
     "  --screenshot OUT.png  render N frames (default 3; after the layer is computed), write a PNG, exit 0\n"
     "  --script FILE         run an action script (--help-script lists its actions), then exit (1 on a script error)\n"
-    "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms)\n"
+    "  --bench-frames N      play the default scene for N frames, print mean and p95 frame time (ms), the same for\n"
+    "                        N empty ImGui frames and the ratio, and the time from a layer edit to its maps on screen\n"
     "  --settings-dir DIR    where the Recent list and settings.json (View -> Conventions) are kept (default:\n"
     "                        ~/.config/convscope for the window; scripted, screenshot, export and benchmark runs\n"
     "                        keep no settings unless this names a folder)\n"
@@ -214,6 +216,61 @@ int run_command_line_exports(AppState& s, const Options& o) {
     return 0;
 }
 
+struct FrameStats {
+    double mean = 0, p95 = 0;
+};
+
+FrameStats frame_stats(std::vector<double> v) {
+    FrameStats f;
+    if (v.empty()) return f;
+    f.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    std::sort(v.begin(), v.end());
+    f.p95 = v[std::min(v.size() - 1, static_cast<size_t>(0.95 * static_cast<double>(v.size())))];
+    return f;
+}
+
+// --bench-frames: n frames that draw nothing but an empty ImGui frame, in the same window and run, so the scene's
+// cost can be read as a ratio to what the platform (Xvfb + llvmpipe, or a real GPU) costs anyway.
+std::vector<double> bench_empty_frames(int n) {
+    std::vector<double> ms;
+    double last = platform_time();
+    for (int i = 0; i <= n && !platform_should_close(); ++i) {
+        platform_begin_frame();
+        platform_render();
+        platform_swap();
+        const double now = platform_time();
+        if (i > 0) ms.push_back((now - last) * 1000.0);
+        last = now;
+    }
+    return ms;
+}
+
+// --bench-frames: applies `settings` (script `set` pairs) and draws frames until the new layer's feature maps
+// are installed and one frame has shown them. Returns the milliseconds from the edit to that frame's swap, or -1
+// when it does not happen within 60 s (the status line says why).
+double bench_edit_to_screen(AppState& s, const std::vector<std::pair<std::string, std::string>>& settings) {
+    LayerEdit edit = s.edit;  // every setting in one edit: one computation, as a user's single change would be
+    for (const auto& [key, value] : settings) {
+        std::string error;
+        if (!convscope::workspace::apply_setting(edit, key, value, error)) {
+            s.status = error;
+            return -1.0;
+        }
+    }
+    const double start = platform_time();
+    s.push(intent::EditLayer{edit});
+    while (!platform_should_close() && platform_time() - start < 60.0) {
+        platform_begin_frame();
+        app_begin_frame(s, 1.0 / 60.0);
+        draw_panels(s);
+        platform_render();
+        platform_swap();
+        // Applied, computed and installed before this frame's panels drew: this swap showed the new maps.
+        if (s.intents.empty() && s.waiting_intents.empty() && !app_scene_in_flight(s)) return (platform_time() - start) * 1000.0;
+    }
+    return -1.0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -333,11 +390,28 @@ int main(int argc, char** argv) {
             if (opt.bench_frames > 0 && !s.playing) s.push(intent::SetPlaying{true});
         }
         if (opt.bench_frames > 0 && !frame_ms.empty()) {
-            std::vector<double> v = frame_ms;
-            const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-            std::sort(v.begin(), v.end());
-            const double p95 = v[std::min(v.size() - 1, static_cast<size_t>(0.95 * static_cast<double>(v.size())))];
-            std::printf("frames %zu  mean %.2f ms  p95 %.2f ms\n", v.size(), mean, p95);
+            const FrameStats scene = frame_stats(frame_ms);
+            const FrameStats empty = frame_stats(bench_empty_frames(opt.bench_frames));
+            std::printf("frames %zu  mean %.2f ms  p95 %.2f ms\n", frame_ms.size(), scene.mean, scene.p95);
+            std::printf("empty ImGui frame: mean %.2f ms  p95 %.2f ms; scene / empty: mean %.2f  p95 %.2f\n", empty.mean,
+                        empty.p95, scene.mean / empty.mean, scene.p95 / empty.p95);
+            // From a layer edit to the frame that shows its feature maps: the seed layer with padding 1 instead of
+            // 2, then the ResNet stem (Conv2d(3, 64, 7, stride=2, padding=3) on 224x224), then back.
+            s.push(intent::SetPlaying{false});
+            const std::vector<std::pair<const char*, std::vector<std::pair<std::string, std::string>>>> edits = {
+                {"S1 padding 2 -> 1", {{"padding", "1"}}},
+                {"ResNet stem (3->64, 7x7, stride 2, padding 3, 224x224)",
+                 {{"out_channels", "64"}, {"kernel_size", "7"}, {"stride", "2"}, {"padding", "3"}, {"height", "224"},
+                  {"width", "224"}}},
+                {"ResNet stem padding 3 -> 2", {{"padding", "2"}}},
+            };
+            for (const auto& [name, settings] : edits) {
+                const double ms = bench_edit_to_screen(s, settings);
+                if (ms < 0)
+                    std::printf("edit to screen, %s: not shown within 60 s (%s)\n", name, s.status.c_str());
+                else
+                    std::printf("edit to screen, %s: %.1f ms\n", name, ms);
+            }
         }
         app_shutdown(s);
     }
