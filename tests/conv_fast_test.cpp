@@ -10,6 +10,7 @@
 #include "conv_direct.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
+#include "error.hpp"
 #include "simd.hpp"
 #include "test_util.hpp"
 
@@ -98,8 +99,9 @@ TEST(FastConv, PicksTheDirectKernelWithTheWidestInstructionSetUnlessAsked) {
     EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Gemm}), FastConvPath::Gemm);
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Gemm}), "im2col-sgemm");
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Direct, Isa::Generic}), "direct-generic");
-    if (getenv("CONVSCOPE_ISA") == nullptr)
+    if (getenv("CONVSCOPE_ISA") == nullptr) {
         EXPECT_EQ(fast_conv_engine_name(s2, {}), std::string("direct-") + isa_name(widest_isa()));
+    }
     EXPECT_EQ(widest_isa(), cpu_has_avx512f() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic);
 }
 
