@@ -67,7 +67,10 @@ TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTa
         const Tensor* bias = c.bias ? &b : nullptr;
         const Tensor want = conv_reference(g, x, w, bias);
         for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Auto})
-            EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path}), want)) << fast_conv_path_name(path);
+            for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512})
+                if (cpu_supports(isa))
+                    EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))
+                        << fast_conv_engine_name(g, {1, path, isa});
         EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {2, FastConvPath::Auto}), want));
     }
 }
@@ -89,7 +92,7 @@ TEST(NanInfParity, OppositeOverflowingChannelSumsAreNaNInEveryEngine) {
     const Tensor want = conv_reference(g, x, w, nullptr);
     for (float v : want.data) EXPECT_TRUE(std::isnan(v)) << v;
     for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct})
-        EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, nullptr, {1, path}), want)) << fast_conv_path_name(path);
+        EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, nullptr, {1, path}), want)) << fast_conv_engine_name(g, {1, path});
 }
 
 TEST(NanInfParity, OrdinaryDataKeepsTheFastEngine) {
@@ -102,13 +105,15 @@ TEST(NanInfParity, OrdinaryDataKeepsTheFastEngine) {
     EXPECT_TRUE(conv_sums_cannot_overflow(g, x, w, nullptr));
 }
 
-// The direct AVX-512 kernel's own NaN rule, where it can run: NaN and infinities in the data propagate as in the
-// reference (only overflowing finite sums depend on the order, and conv_fast keeps those away from it).
+// The direct kernel's own NaN rule, with every instruction set this CPU runs: NaN and infinities in the data
+// propagate as in the reference (only overflowing finite sums depend on the order, and conv_fast keeps those away
+// from it). Strided too: the stride phases must not mix a NaN into an output that does not read it.
 TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
     ConvParams p;
     p.padding = {1};
+    for (int64_t stride : {1, 2}) {
+    p.stride = {stride};
     const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {8, 3, 3, 3}, Shape{8});
-    if (!conv_direct_applies(g)) GTEST_SKIP() << "this CPU has no AVX-512F: the direct kernel cannot run here";
     std::mt19937 rng(9);
     Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({8, 3, 3, 3}, rng);
     Tensor b = convscope::testing::random_tensor({8}, rng);
@@ -116,9 +121,13 @@ TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
     x[30] = std::numeric_limits<float>::infinity();
     x[100] = -std::numeric_limits<float>::infinity();
     b[2] = std::numeric_limits<float>::infinity();
-    Tensor y(g.output_shape_torch());
-    conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1);
-    EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b)));
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+        if (!cpu_supports(isa)) continue;
+        Tensor y(g.output_shape_torch());
+        conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1, isa);
+        EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b))) << isa_name(isa) << ", stride " << stride;
+    }
+    }
 }
 
 // ---- memory budget and threads ----
