@@ -66,11 +66,13 @@ TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTa
         const Tensor b = hostile({c.weight[0]}, rng, false);
         const Tensor* bias = c.bias ? &b : nullptr;
         const Tensor want = conv_reference(g, x, w, bias);
-        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Auto})
-            for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512})
-                if (cpu_supports(isa))
-                    EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))
-                        << fast_conv_engine_name(g, {1, path, isa});
+        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Auto}) {
+            for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+                if (!cpu_supports(isa)) continue;
+                EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))
+                    << fast_conv_engine_name(g, {1, path, isa});
+            }
+        }
         EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {2, FastConvPath::Auto}), want));
     }
 }
@@ -112,21 +114,21 @@ TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
     ConvParams p;
     p.padding = {1};
     for (int64_t stride : {1, 2}) {
-    p.stride = {stride};
-    const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {8, 3, 3, 3}, Shape{8});
-    std::mt19937 rng(9);
-    Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({8, 3, 3, 3}, rng);
-    Tensor b = convscope::testing::random_tensor({8}, rng);
-    x[4] = std::numeric_limits<float>::quiet_NaN();
-    x[30] = std::numeric_limits<float>::infinity();
-    x[100] = -std::numeric_limits<float>::infinity();
-    b[2] = std::numeric_limits<float>::infinity();
-    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
-        if (!cpu_supports(isa)) continue;
-        Tensor y(g.output_shape_torch());
-        conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1, isa);
-        EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b))) << isa_name(isa) << ", stride " << stride;
-    }
+        p.stride = {stride};
+        const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {8, 3, 3, 3}, Shape{8});
+        std::mt19937 rng(9);
+        Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({8, 3, 3, 3}, rng);
+        Tensor b = convscope::testing::random_tensor({8}, rng);
+        x[4] = std::numeric_limits<float>::quiet_NaN();
+        x[30] = std::numeric_limits<float>::infinity();
+        x[100] = -std::numeric_limits<float>::infinity();
+        b[2] = std::numeric_limits<float>::infinity();
+        for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+            if (!cpu_supports(isa)) continue;
+            Tensor y(g.output_shape_torch());
+            conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1, isa);
+            EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b))) << isa_name(isa) << ", stride " << stride;
+        }
     }
 }
 
