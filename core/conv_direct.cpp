@@ -70,6 +70,7 @@ constexpr int64_t kBlockBytes = 24 * 1024;  // input one tile reads per channel 
 struct Plan {
     int nr = 0, mr = 0;                 // tile: output positions x output channels
     int64_t hp = 0, wp = 0;             // the padded plane
+    int64_t sy = 1, sx = 1;             // the strides the phases split by (1 on an axis with one output)
     int64_t hq = 0, wq = 0;             // one phase plane: ceil(hp / sy) x ceil(wp / sx)
     int64_t phases = 1;                 // sy * sx
     int64_t plane = 0;                  // floats from one channel's planes to the next's
@@ -87,7 +88,9 @@ Plan make_plan(const ConvGeometry& g) {
     Plan p;
     p.nr = S::kWidth * S::kVectors;
     p.mr = S::kRows;
-    const int64_t sy = g.stride[0], sx = g.stride[1];
+    // An axis with one output reads one window whatever its stride (2^63 - 1 is valid there): split it by 1. With
+    // more outputs, (out - 1) * stride < the padded size, so the phases never outnumber the padded plane's floats.
+    const int64_t sy = p.sy = g.out[0] > 1 ? g.stride[0] : 1, sx = p.sx = g.out[1] > 1 ? g.stride[1] : 1;
     p.phases = sy * sx;
     p.scratch = p.phases > 1 || g.pad_begin != std::array<int64_t, 2>{0, 0} || g.pad_end != std::array<int64_t, 2>{0, 0};
     p.hp = g.in[0] + g.pad_begin[0] + g.pad_end[0];
@@ -249,7 +252,7 @@ void store_tile(const float* tile, int rows, int nr, int64_t f0, int64_t count, 
 // One channel of the scratch: the plane padded (every mode) and split into its stride phases, each phase plane
 // hq x wq with the rows and columns past the padded plane zero, then zeros to the next channel's start.
 void fill_scratch_plane(const ConvGeometry& g, const Plan& p, const float* x, float* dst, std::vector<float>& padded) {
-    const int64_t sy = g.stride[0], sx = g.stride[1];
+    const int64_t sy = p.sy, sx = p.sx;
     if (p.phases == 1) {
         pad_input_plane(g, x, dst);
     } else {

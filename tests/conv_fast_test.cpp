@@ -182,6 +182,9 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"strided_depthwise", {1, 8, 15, 15}, {8, 1, 3, 3}, {1}, {1}, 8, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
+        // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
+        {"huge_stride_one_output_row", {1, 2, 5, 9}, {3, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
+         {INT64_MAX, 2}},
     };
     std::mt19937 rng(2024);
     for (const DirectCase& c : cases) {
