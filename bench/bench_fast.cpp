@@ -83,8 +83,9 @@ int main(int argc, char** argv) {
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Direct, isa});
     engines.push_back({0, FastConvPath::Gemm, Isa::Auto});
-    std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_corename(),
-                std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset");
+    std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s; %s)\n", openblas_get_corename(),
+                std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset",
+                blas_kernels_match_cpu() ? "tuned for this CPU" : "not tuned for this CPU: the direct kernel runs");
     {
         // The yardstick for S3 and S6: single-thread sgemm GFLOPS on a large square product.
         const int n = 1024;
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
         const double cur_ms = best_ms(0.2, [&] {
             for (int64_t step : steps) cursor.state_at(step, Granularity::Mac, st);
         });
+        std::printf("# auto %s: %s\n", s.id, fast_conv_engine_name(g, {}).c_str());
         for (int threads : thread_counts) {
             for (FastConvOptions e : engines) {
                 e.threads = threads;

@@ -1,6 +1,6 @@
 // convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Two engines: the direct
-// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa) for every layer by default,
-// and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks). The reference
+// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), and im2col (unfold) +
+// OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks); fast_conv_path picks one. The reference
 // (conv_reference.hpp) stays the readable definition; tests compare this path with it on every awkward shape.
 #pragma once
 
@@ -13,7 +13,7 @@
 namespace convscope {
 
 enum class FastConvPath {
-    Auto,    // the engine that measured fastest for the layer's kind (fast_conv_path)
+    Auto,    // the engine that measured fastest for the layer's kind on this CPU (fast_conv_path)
     Gemm,    // im2col + OpenBLAS sgemm (its speed depends on OpenBLAS recognising the CPU)
     Direct,  // the direct kernel, with options.isa
 };
@@ -41,7 +41,13 @@ int fast_conv_threads(const FastConvOptions& options);
 // The engine conv_fast runs for g with `options` (Direct or Gemm, never Auto), and its name for benchmark and CLI
 // reports: "direct-avx512", "direct-avx2", "direct-generic" or "im2col-sgemm". Both may throw ConfigError from
 // resolve_isa (a CONVSCOPE_ISA this CPU cannot run).
+// Auto: Direct with AVX-512, or when OpenBLAS runs kernels not tuned for this CPU (blas_kernels_match_cpu), or
+// for grouped layers with at most 4 input channels per group; otherwise Gemm.
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
+
+// True when OpenBLAS picked kernels made for this CPU's vector units (Haswell, Zen, SkylakeX, Cooperlake,
+// SapphireRapids), false when it fell back to older generic ones because it did not recognise the processor.
+bool blas_kernels_match_cpu();
 std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options);
 
 }  // namespace convscope

@@ -27,6 +27,7 @@ awk -v avx2="$theirs_avx2" -v torch="$theirs" '
     note = ($7 == "direct-avx2" && (key in a)) ? " (vs PyTorch restricted to AVX2)" : ""
     printf "%-4s %7s %12.3f %10.3f %10.3f %7.2f %10.0f %8.1f  %s%s\n", $1, $2, $3, $4, tm, $4 / tm, $5, $6, $7, note
   }' <<< "$ours" | sort -s -k1,1 -k2,2n
+echo "engine conv_fast picks by itself (auto):" $(echo "$ours" | grep '^# auto' | sed 's/^# auto //' | paste -sd ';' -)
 echo "ratio = fast_ms / torch_ms (<= 1.0: convscope is faster); reference_ms -1: not timed (over 0.3 G multiply-adds)."
 echo "S1-S6 seed layers; S7 MaxPool2d(2, 2); S8 ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 (GEMM +"
 echo "col2im; cursor_ns = one gather state); R1 ResNet stem Conv2d(3, 64, 7, 2, 3) on 224x224; R2 Conv2d(64, 128, 3, 2, 1)"

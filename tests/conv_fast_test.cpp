@@ -90,17 +90,24 @@ TEST(FastConv, LargeChannelSumStaysWithinTolerance) {
         EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, nullptr, e), ref, 1e-4f, 1e-4f)) << fast_conv_engine_name(g, e);
 }
 
-TEST(FastConv, PicksTheDirectKernelWithTheWidestInstructionSetUnlessAsked) {
+TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     ConvParams p;
     p.padding = {1};
     p.stride = {2};
     const ConvGeometry s2 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);
-    EXPECT_EQ(fast_conv_path(s2, {}), FastConvPath::Direct);  // strided layers too: no dependence on BLAS's CPU guess
+    p.stride = {1};
+    p.groups = 64;
+    const ConvGeometry depthwise = conv_geometry(p, {1, 64, 56, 56}, {64, 1, 3, 3}, std::nullopt);
+    // The direct kernel with AVX-512, or wherever OpenBLAS guessed the CPU wrong; else OpenBLAS for dense layers.
+    const bool direct_everywhere = resolve_isa(Isa::Auto) == Isa::Avx512 || !blas_kernels_match_cpu();
+    EXPECT_EQ(fast_conv_path(s2, {}), direct_everywhere ? FastConvPath::Direct : FastConvPath::Gemm);
+    EXPECT_EQ(fast_conv_path(depthwise, {}), FastConvPath::Direct);  // a 1-row GEMM per group never wins
     EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Gemm}), FastConvPath::Gemm);
+    EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Direct}), FastConvPath::Direct);
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Gemm}), "im2col-sgemm");
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Direct, Isa::Generic}), "direct-generic");
     if (getenv("CONVSCOPE_ISA") == nullptr) {
-        EXPECT_EQ(fast_conv_engine_name(s2, {}), std::string("direct-") + isa_name(widest_isa()));
+        EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("direct-") + isa_name(widest_isa()));
     }
     EXPECT_EQ(widest_isa(), cpu_has_avx512f() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic);
 }
