@@ -350,6 +350,16 @@ def data_in_checks(app, tmp, T):
     check(e["status_error"] and "notes.txt" in e["status"] and e["layer"] == d["layer"] and e["input_kind"] == d["input_kind"],
           f"drop: notes.txt refused ('{e['status'][:70]}'), nothing changed")
 
+    # 13b. several files dropped at once, two of them bad: the status line names both, not only the last (issue 12)
+    broken = T("broken.png")
+    with open(broken, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    run(app, f"drop {broken} {drop_w} {notes}\nwait\nframes 2\n"
+             f"expect_status 2 of 3 dropped files were not opened\ndump {T('dropped_many.json')}\n", tmp, "drop_many")
+    e = json.load(open(T("dropped_many.json")))
+    check(e["status_error"] and "broken.png" in e["status"] and "notes.txt" in e["status"]
+          and "1 other file opened" in e["status"], f"drop: both failures shown: '{e['status'][:160]}'")
+
     # 14. ONNX: a conformance model's Conv node with its test input reproduces output_0.pb
     model = "/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d_padding/model.onnx"
     if os.path.exists(model):

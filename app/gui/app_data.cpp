@@ -72,6 +72,20 @@ void app_set_status(AppState& s, const std::string& text, bool error) {
     s.status_error = error;
 }
 
+void app_batch_step(AppState& s, const std::string& error) {
+    if (s.batch_left == 0) return;
+    if (!error.empty()) s.batch_errors.push_back(error);
+    if (--s.batch_left > 0 || s.batch_errors.empty()) return;
+    const size_t failed = s.batch_errors.size(), opened = s.batch_total - failed;
+    std::string text = failed == 1 ? s.batch_errors.front()
+                                   : std::to_string(failed) + " of " + std::to_string(s.batch_total) + " dropped files were not opened: ";
+    if (failed > 1)
+        for (size_t i = 0; i < failed; ++i) text += (i ? "  |  " : "") + s.batch_errors[i];
+    if (opened > 0) text += " (" + std::to_string(opened) + (opened == 1 ? " other file opened)" : " other files opened)");
+    app_set_status(s, text, true);
+    s.batch_errors.clear();
+}
+
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose) {
     recent_add(s.recent, path, purpose);
     if (std::string error; !recent_save(s.settings_dir, s.recent, error)) app_set_status(s, s.status + "  (" + error + ")", s.status_error);
@@ -443,6 +457,11 @@ void app_take_load_result(AppState& s) {
     }
     LoadResult& r = *got;
     const LoadRequest& q = r.request;
+    struct BatchStep {  // whichever way this result is handled, it counts towards a dropped batch
+        AppState& s;
+        const std::string& error;
+        ~BatchStep() { app_batch_step(s, error); }
+    } batch_step{s, r.error};
     const bool builtin_scene = q.purpose == FilePurpose::Scene && !s.asset_dir.empty() &&
                                q.path.rfind(s.asset_dir + "/scenes/", 0) == 0;
     if (!r.error.empty()) {

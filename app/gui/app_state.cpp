@@ -441,6 +441,7 @@ void app_apply_intents(AppState& s) {
                            if (!purpose) {
                                app_set_status(s, file_name(e.path) + ": not a file convscope opens (images .png .jpg "
                                                  ".jpeg .bmp, CIFAR .bin/.tar.gz, .npy, .onnx, scene .json)", true);
+                               app_batch_step(s, s.status);
                                return;
                            }
                            LoadRequest r;

@@ -253,6 +253,9 @@ struct AppState {
     std::vector<LoadRequest> load_queue;  // command-line opens, started one after another
     std::string status;           // the last load/save outcome, shown in the menu bar
     bool status_error = false;
+    // Several files dropped at once: how many are still to open, and the errors so far (all shown at the end).
+    size_t batch_total = 0, batch_left = 0;
+    std::vector<std::string> batch_errors;
     FileBrowser browser;
     CifarView cifar;
     // A scene that names files outside its folder is not loaded until the user agrees (or --allow-outside-paths).
@@ -303,6 +306,9 @@ void app_apply_edit(AppState& s, const LayerEdit& edit);
 bool app_preset(AppState& s, const std::string& key);
 // Data in (app_data.cpp): loads, their results, picks, ONNX nodes, scene files.
 void app_set_status(AppState& s, const std::string& text, bool error);
+// One file of a dropped batch is done (error empty: it opened). After the last, every error of the batch is on the
+// status line, not only the last one.
+void app_batch_step(AppState& s, const std::string& error);
 void app_start_load(AppState& s, LoadRequest request);
 void app_take_load_result(AppState& s);  // frame start: applies a finished load
 // Validates `edit` with `data` (shapes included) and swaps the scene in; false with the reason, nothing changed.

@@ -369,7 +369,12 @@ int main(int argc, char** argv) {
             s.relayout = relayout_frames > 0;
             if (!opt.script.empty() || !opt.screenshot.empty() || exporting) runner.before_frame(s);
             platform_begin_frame();
-            for (std::string& p : platform_take_dropped_paths()) s.push(intent::OpenPath{std::move(p)});
+            std::vector<std::string> dropped = platform_take_dropped_paths();
+            if (dropped.size() > 1) {  // report every file that fails, not only the last
+                s.batch_total = s.batch_left = dropped.size();
+                s.batch_errors.clear();
+            }
+            for (std::string& p : dropped) s.push(intent::OpenPath{std::move(p)});
             app_begin_frame(s, std::min(dt, 0.1));
             if (!export_running(s)) draw_panels(s);
             draw_export_windows(s);
