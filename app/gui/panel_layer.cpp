@@ -92,25 +92,29 @@ void draw_presets(AppState& s) {
 void draw_settings(AppState& s) {
     LayerEdit e = s.edit;
     ConvLayer& L = e.layer;
+    // The same fields in Keras's words when View -> Conventions is Keras (the layer is still PyTorch's: padding as
+    // numbers has no Keras argument; the Layer line above writes ZeroPadding2D for it).
+    const bool keras = s.view.conventions == Convention::Keras;
+    auto word = [keras](const char* pytorch, const char* k) { return keras ? k : pytorch; };
     ConvParams& P = L.params;
     bool changed = false;
     int dims = L.dims;
-    if (ImGui::RadioButton("Conv1d", dims == 1)) dims = 1;
+    if (ImGui::RadioButton(word("Conv1d", "Conv1D"), dims == 1)) dims = 1;
     ImGui::SameLine();
-    if (ImGui::RadioButton("Conv2d", dims == 2)) dims = 2;
+    if (ImGui::RadioButton(word("Conv2d", "Conv2D"), dims == 2)) dims = 2;
     if (dims != L.dims) {
         L.dims = dims;
         changed = true;
     }
     ImGui::SameLine();
-    changed |= ImGui::Checkbox("bias", &L.bias);
-    changed |= int_input("in_channels", L.in_channels, 1, 4096);
+    changed |= ImGui::Checkbox(word("bias", "use_bias"), &L.bias);
+    changed |= int_input(word("in_channels", "input channels"), L.in_channels, 1, 4096);
     ImGui::SameLine();
-    changed |= int_input("out", L.out_channels, 1, 4096);
+    changed |= int_input(word("out", "filters"), L.out_channels, 1, 4096);
     changed |= per_dim_input("kernel_size", L.kernel_size, L.dims, 1, 64);
-    changed |= per_dim_input("stride", P.stride, L.dims, 0, 64);
+    changed |= per_dim_input(word("stride", "strides"), P.stride, L.dims, 0, 64);
     ImGui::SameLine();
-    changed |= per_dim_input("dilation", P.dilation, L.dims, 0, 16);
+    changed |= per_dim_input(word("dilation", "dilation_rate"), P.dilation, L.dims, 0, 16);
     label("padding");
     const char* kinds[] = {"int", "'same'", "'valid'"};
     int kind = static_cast<int>(P.padding_kind);
