@@ -428,6 +428,13 @@ def workspace_checks(app, cli, tmp, T):
     d = json.load(open(T("ws_outside2.json")))
     check(d["geometry"]["c_out"] == 4 and d["geometry"]["in"] == [8, 8],
           f"workspace: --allow-outside-paths opens it (C_out {d['geometry']['c_out']}, status {d['status']!r})")
+    # Issue 15: PyTorch refuses padding='same' with stride 2 (its text stays); keras_same (the "Use Keras's pads"
+    # button) applies TF's pads: 1 before, 2 after for a 5-wide kernel on 32, output ceil(32 / 2) = 16.
+    run(app, "set stride 2\nset padding same\nexpect_error padding='same' is not supported for strided convolutions\n"
+             f"keras_same\nwait\nexpect_ok\ndump {T('ws_keras_same.json')}\n", tmp, "ws_keras_same")
+    g = json.load(open(T("ws_keras_same.json")))["geometry"]
+    check(g["pad_begin"] == [1, 1] and g["pad_end"] == [2, 2] and g["out"] == [16, 16] and g["stride"] == [2, 2],
+          f"workspace: keras_same gives TF's pads {g['pad_begin']} / {g['pad_end']} and output {g['out']}")
     # One verb table: --help-script lists every verb the parser knows; a bad argument names the usage.
     h = subprocess.run(XVFB + [app, "--help-script"], capture_output=True, text=True, timeout=60)
     verbs = [l.split()[0] for l in h.stdout.splitlines() if l.startswith("  ") and not l.startswith("      ")]

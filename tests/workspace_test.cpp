@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "builtin_data.hpp"
+#include "convention_texts.hpp"
 #include "app_settings.hpp"
 #include "data_in.hpp"
 #include "error.hpp"
@@ -225,6 +226,32 @@ TEST(SceneFiles, ShippedScenesLoadAndQ2aUsesTheDigits) {
 // ---------------------------------------------------------------------------------------------------------------
 // 3. The script grammar
 // ---------------------------------------------------------------------------------------------------------------
+
+TEST(KerasSame, StridedSameBecomesTfPadsWrittenExplicitly) {
+    // Conv2d(3, 192, 5, stride=2, padding='same') on 32x32: PyTorch refuses; Keras pads 1 before, 2 after.
+    LayerEdit e = default_edit();
+    e.layer.params.stride = {2};
+    e.layer.params.padding_kind = PaddingKind::Same;
+    EXPECT_EQ(conv_layer_check(e.layer, input_shape(e)).error, "padding='same' is not supported for strided convolutions");
+    const std::optional<KerasSame> k = keras_same_pads(e);
+    ASSERT_TRUE(k);
+    EXPECT_EQ(k->edit.layer.params.pads_begin, (std::vector<int64_t>{1, 1}));
+    EXPECT_EQ(k->edit.layer.params.pads_end, (std::vector<int64_t>{2, 2}));
+    const ConvCheck c = conv_layer_check(k->edit.layer, input_shape(k->edit));
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.geometry->out, (std::array<int64_t, 2>{16, 16}));  // ceil(32 / 2), as Keras
+    ASSERT_EQ(k->lines.size(), 2u);
+    EXPECT_NE(k->lines[0].find("H_out = ceil(32 / 2) = 16; pad_total = max(0, (16-1)*2 + (5-1)*1 + 1 - 32) = 3: 1 before, "
+                               "2 after"), std::string::npos) << k->lines[0];
+    EXPECT_NE(k->lines[0].find("an extra row at the bottom"), std::string::npos) << k->lines[0];
+    EXPECT_NE(k->lines[1].find("an extra column at the right"), std::string::npos) << k->lines[1];
+    // Stride 1 (both frameworks agree) and explicit padding have nothing to convert.
+    e.layer.params.stride = {1};
+    EXPECT_FALSE(keras_same_pads(e));
+    e.layer.params.stride = {2};
+    e.layer.params.padding_kind = PaddingKind::Explicit;
+    EXPECT_FALSE(keras_same_pads(e));
+}
 
 TEST(ScriptGrammar, EveryVerbHasUsageHelpAndAnArityCheck) {
     std::set<std::string_view> seen;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <string>
 
+#include "convention_texts.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
@@ -173,6 +174,17 @@ void draw_result(AppState& s) {
         ImGui::PopStyleColor();
         const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y);
         s.geometry.error_text = OutlineRect{0, 0, p0, p1};
+        if (const std::optional<KerasSame> k = keras_same_pads(s.edit)) {
+            // The same layer in Keras: TF's rule pads asymmetrically where PyTorch refuses; both side by side.
+            ImGui::TextWrapped("Keras computes padding='same' with strides > 1 by TensorFlow's rule:");
+            ImGui::PushFont(mono_font());
+            for (const std::string& line : k->lines) ImGui::TextWrapped("%s", line.c_str());
+            ImGui::PopFont();
+            if (ImGui::SmallButton("Use Keras's pads")) {
+                s.preset_key.clear();
+                s.push(intent::EditLayer{k->edit});
+            }
+        }
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("Still showing the last valid layer:");
         ImGui::PopStyleColor();

@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "convention_texts.hpp"
 #include "gl_render.hpp"
 #include "json_safe.hpp"
 #include "platform.hpp"
@@ -67,6 +68,13 @@ const std::map<std::string_view, Action>& actions() {
          [](Run& r) {
              r.s.preset_key.clear();
              r.s.push(intent::ApplySetting{r.a.args[0], r.a.args[1]});  // checked by the grammar; applied in order
+         }},
+        {"keras_same",
+         [](Run& r) {
+             const std::optional<KerasSame> k = keras_same_pads(r.s.edit);
+             if (!k) return void(r.error = "keras_same: the layer is not padding='same' with a stride above 1");
+             r.s.preset_key.clear();
+             r.s.push(intent::EditLayer{k->edit});
          }},
         {"preset",
          [](Run& r) {

@@ -2,9 +2,12 @@
 // them and `dump` reports them. Built from core/conventions.hpp and layer_python_text.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "conventions.hpp"
+#include "scene.hpp"
 
 namespace convscope::workspace {
 
@@ -22,5 +25,16 @@ struct LayerTexts {
 
 // `layer` as the geometry was checked from (geometry: conv_layer_check(layer, input)); shapes with the batch axis.
 LayerTexts layer_texts(Convention c, const ConvLayer& layer, const ConvGeometry& g);
+
+// PyTorch refuses padding='same' with a stride above 1; Keras computes it with TensorFlow's rule (core/tf_padding:
+// out = ceil(in / s), the odd padding row or column at the bottom / right). For such an edit: the same layer with
+// those pads written explicitly (pads_begin / pads_end), and per spatial axis the rule with its numbers filled in
+// ("H_out = ceil(32 / 2) = 16; pad_total = ...: 1 before, 2 after (the odd one at the end): an extra row at the bottom"). nullopt for any other edit (not 'same',
+// or stride 1, where both frameworks agree).
+struct KerasSame {
+    LayerEdit edit;
+    std::vector<std::string> lines;
+};
+std::optional<KerasSame> keras_same_pads(const LayerEdit& edit);
 
 }  // namespace convscope::workspace

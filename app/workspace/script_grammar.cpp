@@ -270,6 +270,9 @@ const std::vector<VerbSpec>& script_verbs() {
          "Change the layer or input: dims|in_channels|out_channels|kernel_size|stride|padding|dilation|groups|bias|"
          "padding_mode|batch|input_channels|height|width|length|picture (per-dim values as 3,5; padding also same/valid)",
          check_set},
+        {"keras_same", 0, 0, "keras_same",
+         "After PyTorch refused padding='same' with a stride > 1: use Keras's pads for it (TF's rule, written "
+         "explicitly)"},
         {"preset", 1, 1, "preset NAME", "Open a built-in preset (default, batch_vs_channel, channel_stack, conv1d, ...)"},
         {"step", 1, 1, "step N", "Move the cursor N steps (negative: back) at the current granularity", all_ints},
         {"seek", 1, 1, "seek N", "Move the cursor to step N", all_ints},
