@@ -119,7 +119,7 @@ void draw_settings(AppState& s) {
     label("padding");
     const char* kinds[] = {"int", "'same'", "'valid'"};
     int kind = static_cast<int>(P.padding_kind);
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.2f);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.4f);
     if (ImGui::Combo("##padkind", &kind, kinds, 3)) {
         P.padding_kind = static_cast<PaddingKind>(kind);
         changed = true;
