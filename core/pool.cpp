@@ -345,6 +345,11 @@ PoolCheck pool_check(const PoolParams& p, const Shape& input) {
         e = d == 2 ? check_avg_pool2d(p, input, a, out) : check_avg_pool1d(p, input, a, out);
     if (e) return fail(*e);
 
+    // 1b. Tensors PyTorch could not have created: an input whose element count overflows (the ATen checks above
+    //     only look at each size), or an output that would (fuzz_layer found an input of 3.8e18 x 7e18 x 3.2e18
+    //     accepted here).
+    if (std::string err = tensor_shape_error(input); !err.empty()) return fail(err);
+
     // 2. convscope's own limit: every window is materialised tap by tap for the cursor.
     //    (Kernel values are positive and within 32 bits here, so the product cannot overflow.)
     int64_t taps = 1;
@@ -374,6 +379,7 @@ PoolCheck pool_check(const PoolParams& p, const Shape& input) {
         g.pad_begin[j] = a.pad_begin[i];
         g.pad_end[j] = a.pad_end[i];
     }
+    if (std::string err = tensor_shape_error(g.output_shape_torch()); !err.empty()) return fail(err);
     return PoolCheck{g, {}};
 }
 
