@@ -115,9 +115,10 @@ std::string grouped_int(uint64_t v) {
     return out;
 }
 
-std::vector<uint8_t> read_regular_file(const std::string& path, const std::string& what, uint64_t max_bytes,
-                                       const std::function<void(uint64_t)>& on_read) {
-    struct stat st {};
+namespace {
+
+// Opens a regular file for reading without blocking on FIFOs or devices; fills `st`.
+int open_regular(const std::string& path, const std::string& what, struct stat& st) {
     if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
     const auto refuse = [&](mode_t mode) {
         const std::string type = file_type_text(mode);
@@ -125,10 +126,26 @@ std::vector<uint8_t> read_regular_file(const std::string& path, const std::strin
                       (type == "not a regular file" ? "" : ", not a regular file"));
     };
     if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (fd.get() < 0) io_fail(path, "cannot open", errno);
-    if (::fstat(fd.get(), &st) != 0) io_fail(path, "cannot read", errno);
-    if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) io_fail(path, "cannot open", errno);
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        io_fail(path, "cannot read", err);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        refuse(st.st_mode);
+    }
+    return fd;
+}
+
+}  // namespace
+
+std::vector<uint8_t> read_regular_file(const std::string& path, const std::string& what, uint64_t max_bytes,
+                                       const std::function<void(uint64_t)>& on_read) {
+    struct stat st {};
+    FileDescriptor fd(open_regular(path, what, st));
     const auto size = static_cast<uint64_t>(st.st_size);
     if (size > max_bytes) {
         throw FormatError(path + " is " + grouped_int(size) + " bytes; convscope reads " + what + " of at most " +
@@ -157,29 +174,6 @@ std::vector<uint8_t> read_regular_file(const std::string& path, const std::strin
 }
 
 namespace {
-
-// Opens a regular file for reading without blocking on FIFOs or devices; fills `st`.
-int open_regular(const std::string& path, const std::string& what, struct stat& st) {
-    if (::stat(path.c_str(), &st) != 0) io_fail(path, "cannot open", errno);
-    const auto refuse = [&](mode_t mode) {
-        const std::string type = file_type_text(mode);
-        throw IoError(path + ": cannot load " + what + " from it: it is " + type +
-                      (type == "not a regular file" ? "" : ", not a regular file"));
-    };
-    if (!S_ISREG(st.st_mode)) refuse(st.st_mode);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) io_fail(path, "cannot open", errno);
-    if (::fstat(fd, &st) != 0) {
-        const int err = errno;
-        ::close(fd);
-        io_fail(path, "cannot read", err);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        refuse(st.st_mode);
-    }
-    return fd;
-}
 
 // Reads up to dst.size() bytes at `offset`; returns how many (fewer only at the end of the file).
 size_t read_at(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> dst) {
