@@ -109,7 +109,7 @@ void draw_settings(AppState& s) {
     }
     ImGui::SameLine();
     changed |= ImGui::Checkbox(word("bias", "use_bias"), &L.bias);
-    changed |= int_input(word("in_channels", "input channels"), L.in_channels, 1, 4096);
+    changed |= int_input("in_channels", L.in_channels, 1, 4096);  // Keras has no such argument: the input says it
     ImGui::SameLine();
     changed |= int_input(word("out", "filters"), L.out_channels, 1, 4096);
     changed |= per_dim_input("kernel_size", L.kernel_size, L.dims, 1, 64);
