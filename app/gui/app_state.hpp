@@ -23,6 +23,7 @@
 #include "conventions.hpp"
 #include "cursor.hpp"
 #include "data_in.hpp"
+#include "im2col_ui.hpp"
 #include "lesson.hpp"
 #include "scene.hpp"
 #include "tile_atlas.hpp"
@@ -236,6 +237,7 @@ struct AppState {
     LayerTexts texts;         // the scene's shapes and layer in view.conventions (app_refresh_texts)
     std::pair<uint64_t, Convention> texts_key{0, Convention::PyTorch};
     CodeView code;
+    Im2colUi im2col;          // View -> im2col / GEMM (panel_im2col.cpp)
     AppSettings settings;     // what settings.json holds (settings_dir)
     AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
     float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)

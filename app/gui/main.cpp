@@ -169,6 +169,7 @@ void draw_panels(AppState& s) {
     draw_cifar_browser(s);
     draw_file_browser(s);
     draw_code(s);
+    draw_im2col(s);
     draw_outside_paths_question(s);
     draw_lesson(s);
 }

@@ -276,6 +276,7 @@ const std::map<std::string_view, Action>& actions() {
              r.s.code.open = r.a.args[0] != "off";
              if (r.s.code.open) r.s.code.framework = *parse_code_framework(r.a.args[0]);
          }},
+        {"im2col_panel", [](Run& r) { r.s.im2col.open = r.a.args[0] == "on"; }},
     };
     return table;
 }
@@ -506,6 +507,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                      {"error", v.error},
                      {"generated", v.generated}};
     }
+    j["im2col"] = im2col_dump(s);
     std::ofstream f(path);
     if (!f) {
         error = "could not write " + path;

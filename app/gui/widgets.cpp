@@ -140,6 +140,27 @@ ImU32 ink(ImU32 dark_theme_colour) {
     return ImGui::ColorConvertFloat4ToU32(ImVec4(c.x * 0.55f, c.y * 0.55f, c.z * 0.55f, c.w));
 }
 
+ImU32 style_colour(const HeatmapStyle& style, float v) {
+    // shaders/heatmap.frag's formulas (modes 0 and 1; non-finite values magenta)
+    if (!std::isfinite(v)) return IM_COL32(255, 0, 255, 255);
+    auto mix = [](const float* a, const float* b, float t) {
+        return ImVec4(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t, 1.0f);
+    };
+    if (style.color == ColorMode::Sequential) {
+        const float range = style.hi - style.lo;
+        const float t = range > 0.0f ? std::clamp((v - style.lo) / range, 0.0f, 1.0f) : 0.0f;
+        return ImGui::ColorConvertFloat4ToU32(ImVec4(style.tint[0] * t, style.tint[1] * t, style.tint[2] * t, 1.0f));
+    }
+    static constexpr float kZero[3] = {0.969f, 0.969f, 0.969f}, kPosMid[3] = {0.957f, 0.647f, 0.510f},
+                           kPosEnd[3] = {0.404f, 0.000f, 0.122f}, kNegMid[3] = {0.573f, 0.773f, 0.871f},
+                           kNegEnd[3] = {0.020f, 0.188f, 0.380f};
+    const float t = style.scale > 0.0f ? std::clamp(v / style.scale, -1.0f, 1.0f) : 0.0f;
+    const float a = std::fabs(t);
+    const float* mid = t >= 0.0f ? kPosMid : kNegMid;
+    const float* end = t >= 0.0f ? kPosEnd : kNegEnd;
+    return ImGui::ColorConvertFloat4ToU32(a < 0.5f ? mix(kZero, mid, a * 2.0f) : mix(mid, end, a * 2.0f - 1.0f));
+}
+
 ImU32 text_colour_on(const HeatmapStyle& style, float v) {
     constexpr ImU32 kDark = IM_COL32(10, 10, 10, 255), kLight = IM_COL32(255, 255, 255, 255);
     if (!std::isfinite(v)) return kLight;

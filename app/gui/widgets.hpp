@@ -46,6 +46,8 @@ void texel_uv(const TileAtlas& atlas, int tile, int64_t ty, int64_t tx, ImVec2& 
 // A horizontal legend bar drawn through the same shader, with its numeric range. `ramp` holds -1 .. 1.
 void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, const char* label, bool non_finite);
 
+// The colour the heatmap shader gives `v` under `style` (diverging or sequential), for cells drawn as rectangles.
+ImU32 style_colour(const HeatmapStyle& style, float v);
 // Black or white, whichever reads better on the colour `style` gives `v`.
 ImU32 text_colour_on(const HeatmapStyle& style, float v);
 

@@ -319,6 +319,8 @@ const std::vector<VerbSpec>& script_verbs() {
          check_conventions},
         {"code_panel", 1, 1, "code_panel pytorch|keras|numpy|onnx|off",
          "Open the Code panel on this framework's code for the layer and cursor (off: close it)", check_code_panel},
+        {"im2col_panel", 1, 1, "im2col_panel on|off",
+         "Open (or close) the im2col / GEMM panel: X_col, W_row and Y = W_row . X_col^T at the cursor", on_off},
         {"window", 2, 2, "window cifar|data|browser|lessons on|off", "Show or hide a window", check_window},
         {"export", 1, 24,
          "export OUT [--panel NAME] [--steps A:B|all|row] [--granularity G] [--fps F] [--hold S] [--scale S] "
