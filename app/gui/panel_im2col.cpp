@@ -185,11 +185,12 @@ float text_w(const std::string& t) {
 // Diagonal stripes over a padding cell (the Input panel's hatching).
 void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1) {
     dl->AddRectFilled(p0, p1, IM_COL32(60, 60, 70, 90));
+    // 45-degree stripes cut to the cell by hand (a clip rectangle per cell would split the draw list)
     const float step = 6.0f, h = p1.y - p0.y;
-    dl->PushClipRect(p0, p1, true);
-    for (float x = p0.x - h; x < p1.x; x += step)
-        dl->AddLine(ImVec2(x, p1.y), ImVec2(x + h, p0.y), IM_COL32(30, 30, 40, 170), 1.0f);
-    dl->PopClipRect();
+    for (float x = p0.x - h + step; x < p1.x; x += step) {
+        const float t0 = std::max(0.0f, p0.x - x), t1 = std::min(h, p1.x - x);
+        if (t1 > t0) dl->AddLine(ImVec2(x + t0, p1.y - t0), ImVec2(x + t1, p1.y - t1), IM_COL32(30, 30, 40, 170), 1.0f);
+    }
 }
 
 }  // namespace
@@ -292,9 +293,8 @@ void draw_im2col(AppState& s) {
     xm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
         const workspace::Im2colCell cell = v.x_cell(cs.n, group, r, c);
         const HeatmapStyle st = input_style(s.input_atlas, cell.c, g.c_in, picture);
-        dl->AddRectFilled(p0, p1, style_colour(st, cell.value));
+        dl->AddRectFilled(p0, ImVec2(p1.x - 1, p1.y - 1), style_colour(st, cell.value));  // the 1 px gap is the grid
         if (cell.padding) hatch(dl, p0, p1);
-        dl->AddRect(p0, ImVec2(p1.x + 1, p1.y + 1), IM_COL32(0, 0, 0, 50));
         if (numbers)
             cell_value(dl, p0, p1, cell.value,
                        cell.padding ? IM_COL32(255, 255, 255, 255) : text_colour_on(st, cell.value));
@@ -333,8 +333,7 @@ void draw_im2col(AppState& s) {
     wm.row_label = [&](int64_t r) { return "co " + std::to_string(v.c_out_of(group, r)); };
     wm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
         const float w = v.w_value(group, r, c);
-        dl->AddRectFilled(p0, p1, style_colour(wstyle, w));
-        dl->AddRect(p0, ImVec2(p1.x + 1, p1.y + 1), IM_COL32(0, 0, 0, 50));
+        dl->AddRectFilled(p0, ImVec2(p1.x - 1, p1.y - 1), style_colour(wstyle, w));  // the 1 px gap is the grid
         if (numbers) cell_value(dl, p0, p1, w, text_colour_on(wstyle, w));
     };
     wm.tooltip = [&](int64_t r, int64_t c) {
@@ -364,8 +363,7 @@ void draw_im2col(AppState& s) {
     };
     ym.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
         const float y = output_at(v.c_out_of(group, r), c);
-        dl->AddRectFilled(p0, p1, style_colour(ystyle, y));
-        dl->AddRect(p0, ImVec2(p1.x + 1, p1.y + 1), IM_COL32(0, 0, 0, 50));
+        dl->AddRectFilled(p0, ImVec2(p1.x - 1, p1.y - 1), style_colour(ystyle, y));  // the 1 px gap is the grid
         if (numbers) cell_value(dl, p0, p1, y, text_colour_on(ystyle, y));
     };
     ym.tooltip = [&](int64_t r, int64_t c) {
