@@ -135,7 +135,10 @@ def check_dump(d, tdir, tag):
     check(yg["first_row"] <= im["y_cell"][0] <= yg["last_row"] and yg["first_col"] <= im["y_cell"][1] <= yg["last_col"],
           f"{tag}: Y's highlighted cell {im['y_cell']} is drawn (rows {yg['first_row']}..{yg['last_row']}, "
           f"columns {yg['first_col']}..{yg['last_col']})")
-    if im["mac_column"] is not None:
+    if im["channel_columns"] is not None:
+        first = im["channel_columns"][0]
+        check(xg["first_col"] <= first <= xg["last_col"], f"{tag}: the channel's first column {first} is drawn")
+    elif im["mac_column"] is not None:
         check(xg["first_col"] <= im["mac_column"] <= xg["last_col"], f"{tag}: the MAC column {im['mac_column']} is drawn")
     win = d["window"]
     for name in ("x_grid", "w_grid", "y_grid"):
@@ -169,6 +172,8 @@ def other_visible_row(grid, row):
 SCENES = {
     # the default scene (S1): X_col 1,024 x 75, W_row 192 x 75
     "default": ["preset default", "wait", "granularity mac", "cursor 0 17 16 16", "step -30"],
+    # channel steps: the channel's kH*kW columns are highlighted
+    "channel": ["preset default", "wait", "granularity channel", "cursor 0 5 3 4", "step -1"],
     # reflect padding 2, stride 2, dilation 2, groups 2 (4 -> 6 channels on 12x12)
     "grouped": ["preset padding_modes", "wait", "set input_channels 4", "set in_channels 4", "set out_channels 6",
                 "set groups 2", "set stride 2", "set dilation 2", "wait", "expect_ok", "granularity mac",
@@ -206,6 +211,10 @@ def main():
                 check(im["x_size"] == [1024, 75] and im["w_size"] == [192, 75], f"{tag}: S1's X_col 1,024 x 75 and W_row 192 x 75")
                 check(im["texts"][0] == "X_col: 1,024 x 75 (H_out*W_out x C_in*kH*kW)", f"{tag}: size text {im['texts'][0]!r}")
                 check(im["mac_column"] == d["cursor"]["mac"], f"{tag}: the MAC column is the cursor's MAC {d['cursor']['mac']}")
+            if scene == "channel":
+                ci, kk = d["cursor"]["ci"], 25
+                check(ci == 1 and im["channel_columns"] == [ci * kk, ci * kk + kk - 1],
+                      f"{tag}: channel steps highlight channel {ci}'s columns {im['channel_columns']}")
             if scene == "grouped":
                 check(im["groups"] == 2 and "one per group (2 groups)" in im["texts"][0], f"{tag}: one block per group")
                 check(d["geometry"]["padding_mode"] == "reflect" and any(im["row_padding"]),

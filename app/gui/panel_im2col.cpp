@@ -25,6 +25,7 @@ struct Matrix {
     std::function<void(int64_t, int64_t)> tooltip;
     int64_t hi_row = -1, hi_col = -1;    // the cursor's row (window colour) and column (tinted)
     int64_t mac_row = -1, mac_col = -1;  // one cell outlined in the MAC colour
+    int64_t mac_span = 1;                // columns from mac_col / hi_col on (a whole channel at channel steps)
     int64_t out_row = -1, out_col = -1;  // one cell outlined in the window colour (Y's value at the cursor)
     bool follow = false;                 // scroll so the highlighted row/column is in view
 };
@@ -83,8 +84,9 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
     const float wide = static_cast<float>(m.cols) * m.cell_w, tall = static_cast<float>(m.rows) * m.cell_h;
     if (m.hi_col >= 0) {
         const ImVec2 a = cell_min(0, m.hi_col);
-        dl->AddRectFilled(a, ImVec2(a.x + m.cell_w, a.y + tall), IM_COL32(0, 235, 255, 40));
-        outline(dl, a, ImVec2(a.x + m.cell_w, a.y + tall), IM_COL32(0, 235, 255, 160), 1.0f);
+        const float w = m.cell_w * static_cast<float>(m.mac_span);
+        dl->AddRectFilled(a, ImVec2(a.x + w, a.y + tall), IM_COL32(0, 235, 255, 40));
+        outline(dl, a, ImVec2(a.x + w, a.y + tall), IM_COL32(0, 235, 255, 160), 1.0f);
     }
     if (m.hi_row >= 0) {
         const ImVec2 a = cell_min(m.hi_row, 0);
@@ -97,7 +99,8 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
     }
     if (m.mac_row >= 0 && m.mac_col >= 0) {
         const ImVec2 a = cell_min(m.mac_row, m.mac_col);
-        outline(dl, ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + m.cell_w + 1, a.y + m.cell_h + 1), kMacColour, 3.0f);
+        const float w = m.cell_w * static_cast<float>(m.mac_span);
+        outline(dl, ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + w + 1, a.y + m.cell_h + 1), kMacColour, 3.0f);
     }
 
     // pinned header row and label column
@@ -114,12 +117,13 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
     dl->PushClipRect(ImVec2(cmin.x + m.label_w, cmin.y), cmax, true);
     for (int64_t c = c0; c < c1; ++c) {
         const float x = g0.x + static_cast<float>(c) * m.cell_w;
-        const bool hot = c == m.hi_col || c == m.mac_col || c == m.out_col;
+        const bool in_mac = m.mac_col >= 0 && c >= m.mac_col && c < m.mac_col + m.mac_span;
+        const bool hot = c == m.out_col || in_mac || (m.hi_col >= 0 && c >= m.hi_col && c < m.hi_col + m.mac_span);
         if (hot)
             dl->AddRectFilled(ImVec2(x, cmin.y), ImVec2(x + m.cell_w, cmin.y + m.header_h),
                               ink(IM_COL32(60, 62, 75, 255)));
         centred(ImVec2(x, cmin.y), ImVec2(x + m.cell_w, cmin.y + m.header_h), m.col_label(c),
-                hot ? (c == m.mac_col ? kMacColour : kWindowColour) : label);
+                hot ? (in_mac ? kMacColour : kWindowColour) : label);
     }
     dl->PopClipRect();
     dl->AddRectFilled(ImVec2(cmin.x, cmin.y + m.header_h), ImVec2(cmin.x + m.label_w, cmax.y), bg);
@@ -189,7 +193,8 @@ void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1) {
     const float step = 6.0f, h = p1.y - p0.y;
     for (float x = p0.x - h + step; x < p1.x; x += step) {
         const float t0 = std::max(0.0f, p0.x - x), t1 = std::min(h, p1.x - x);
-        if (t1 > t0) dl->AddLine(ImVec2(x + t0, p1.y - t0), ImVec2(x + t1, p1.y - t1), IM_COL32(30, 30, 40, 170), 1.0f);
+        if (t1 > t0)
+            dl->AddLine(ImVec2(x + t0, p1.y - t0), ImVec2(x + t1, p1.y - t1), IM_COL32(150, 150, 160, 190), 1.0f);
     }
 }
 
@@ -212,7 +217,11 @@ void draw_im2col(AppState& s) {
     const workspace::Im2colView v(g, sc.x, sc.w, sc.bias_ptr());
     const int64_t group = v.group_of(cs.c_out), row = v.row_of(cs.y, cs.x), wrow = v.w_row_of(cs.c_out);
     const bool mac = s.granularity != Granularity::Position;
-    const int64_t mac_col = mac ? cs.mac : -1;
+    // MAC steps: the current multiply-add's column; channel steps: the channel's kH*kW columns
+    const int64_t kk = g.kernel[0] * g.kernel[1];
+    const bool channel_steps = s.granularity == Granularity::Channel;
+    const int64_t mac_col = !mac ? -1 : channel_steps ? cs.ci * kk : cs.mac;
+    const int64_t mac_span = channel_steps ? kk : 1;
     const int64_t Ho = g.out[0], Wo = g.out[1];
     auto output_at = [&](int64_t co, int64_t r) {
         return s.output->y[((cs.n * g.c_out + co) * Ho + r / Wo) * Wo + r % Wo];
@@ -245,7 +254,8 @@ void draw_im2col(AppState& s) {
         "How PyTorch computes a convolution: unfold the input (im2col: one row of X_col per output position, "
         "F.unfold(x).transpose(1, 2)), reshape the weight into W_row (weight.reshape(C_out, -1)) and do one "
         "matrix multiply per group: Y = W_row . X_col^T + bias. The yellow row of X_col is the cursor's "
-        "window; the cyan column is the current multiply-add (MAC granularity); hatched cells are padding. "
+        "window; the cyan column is the current multiply-add (MAC steps; channel steps: the channel's columns); "
+        "hatched cells are padding. "
         "Click a row of X_col or a cell of Y to move the cursor there, a row of W_row to pick that filter.");
     ImGui::SameLine();
     const std::string at = "row " + std::to_string(row) + " = " + (g.dims == 1 ? "x " : "(y, x) ") +
@@ -323,6 +333,7 @@ void draw_im2col(AppState& s) {
     xm.mac_row = mac ? row : -1;
     xm.mac_col = mac_col;
     xm.hi_col = mac_col;
+    xm.mac_span = mac_span;
     xm.follow = follow;
 
     Matrix wm = xm;
@@ -463,6 +474,10 @@ nlohmann::json im2col_dump(const AppState& s) {
             {"row_values", values},
             {"row_padding", padding},
             {"mac_column", s.granularity == Granularity::Position ? json(nullptr) : json(cs.mac)},
+            {"channel_columns",
+             s.granularity == Granularity::Channel
+                 ? json::array({cs.ci * g.kernel[0] * g.kernel[1], (cs.ci + 1) * g.kernel[0] * g.kernel[1] - 1})
+                 : json(nullptr)},
             {"w_row", wrow},
             {"c_out", cs.c_out},
             {"w_values", v.w_row(group, wrow)},
