@@ -9,6 +9,7 @@
 #include "conv_cases.hpp"
 #include "conv_reference.hpp"
 #include "cursor.hpp"
+#include "export_plan.hpp"
 #include "test_util.hpp"
 
 namespace convscope {
@@ -185,6 +186,12 @@ TEST(Im2col, SizeTextsSayCs231nsAlexNetNumbers) {
     EXPECT_EQ(workspace::im2col_y_text(*c1.geometry), "Y = W_row . X_col^T: 3 x 8 (C_out/groups x L_out)");
     EXPECT_EQ(workspace::im2col_column_text(*c1.geometry, {1, 0, 2}), "(1, 2)");
     EXPECT_EQ(workspace::im2col_column_text(*q1.geometry, {2, 4, 1}), "(2, 4, 1)");
+}
+
+TEST(Im2col, ExportPanelName) {
+    // `--panel im2col` crops an export to the panel's window (its title is the one draw_im2col begins).
+    EXPECT_EQ(workspace::export_panel_title("im2col"), "im2col / GEMM");
+    EXPECT_EQ(workspace::export_panel_title("GEMM"), "im2col / GEMM");
 }
 
 }  // namespace

@@ -230,8 +230,9 @@ std::string export_panel_title(const std::string& name) {
     if (n == "layer") return "Layer";
     if (n == "relu-pool" || n == "then-relu-+-pool" || n == "after" || n == "pool") return "then ReLU + pool";
     if (n == "playback") return "Playback";
+    if (n == "im2col" || n == "gemm") return "im2col / GEMM";  // open it first (View -> im2col / GEMM)
     throw ExportError("--panel takes input, computation, channel-sums, feature-maps, filters, layer, relu-pool, "
-                      "playback or window; got '" + name + "'");
+                      "playback, im2col or window; got '" + name + "'");
 }
 
 bool parse_export_flag(const std::vector<std::string>& args, size_t& i, ExportRequest& r) {
