@@ -28,13 +28,14 @@ template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 void refresh_cursor_state(AppState& s) {
-    if (!s.cursor) return;
+    if (!s.cursor || s.transpose.active) return;
     const int64_t count = s.cursor->step_count(s.granularity);
     s.step = std::clamp<int64_t>(s.step, 0, std::max<int64_t>(count - 1, 0));
     s.cursor->state_at(s.step, s.granularity, s.cs);
 }
 
 void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
+    if (s.transpose.active) app_set_layer_kind(s, false);  // a Conv scene the user asked for: show it
     const bool had_scene = s.scene != nullptr;
     const CursorState old = s.cs;
     s.scene = out->scene;
@@ -397,7 +398,9 @@ void app_apply_intents(AppState& s) {
                        [&](intent::StepBy& e) { s.step += e.delta, s.playing = false; },
                        [&](intent::SeekEnd& e) { s.step = e.end ? s.step_count() - 1 : 0, s.playing = false; },
                        [&](intent::SetGranularity& e) {
-                           if (s.cursor) s.step = s.cursor->convert_step(s.step, s.granularity, e.granularity);
+                           if (s.transpose.active)
+                               s.step = s.transpose.convert_step(s.step, s.granularity, e.granularity);
+                           else if (s.cursor) s.step = s.cursor->convert_step(s.step, s.granularity, e.granularity);
                            s.granularity = e.granularity;
                        },
                        [&](intent::SetPlaying& e) {
@@ -464,6 +467,22 @@ void app_apply_intents(AppState& s) {
                        [&](intent::UseOnnxNode& e) { app_use_onnx_node(s, e.node, e.test_input); },
                        [&](intent::SaveScene& e) { app_save_scene(s, e.path, e.overwrite); },
                        [&](intent::SetConventions& e) { app_set_conventions(s, e.conventions, true); },
+                       [&](intent::SetLayerKind& e) { app_set_layer_kind(s, e.transpose); },
+                       [&](intent::EditTranspose& e) { app_transpose_edit(s, e.edit); },
+                       [&](intent::TransposeSetting& e) {
+                           TransposeEdit edit = s.transpose.edit;
+                           std::string why;
+                           if (apply_transpose_setting(edit, e.key, e.value, why)) app_transpose_edit(s, edit);
+                           else app_set_status(s, "transpose_set " + e.key + " " + e.value + ": " + why, true);
+                       },
+                       [&](intent::TransposePreset& e) { app_transpose_preset(s, e.key); },
+                       [&](intent::SetTransposeOrder& e) { app_transpose_order(s, e.order); },
+                       [&](intent::MoveTransposeCursor& e) {
+                           if (const auto step = s.transpose.step_of(e.n, e.c, e.y, e.x, s.granularity)) {
+                               s.step = *step;
+                               s.playing = false;
+                           }
+                       },
                    },
                    i);
     }
@@ -487,6 +506,7 @@ void app_begin_frame(AppState& s, double dt) {
         }
     }
     refresh_cursor_state(s);
+    app_transpose_refresh(s);
     if (s.textures_dirty) {
         upload_scene_textures(s);
         s.textures_dirty = false;

@@ -27,6 +27,7 @@
 #include "lesson.hpp"
 #include "scene.hpp"
 #include "tile_atlas.hpp"
+#include "transpose_scene.hpp"
 
 namespace convscope::gui {
 
@@ -56,12 +57,21 @@ struct SetImageOptions { ImageOptions options; };     // re-convert the last ope
 struct UseOnnxNode { int node; bool test_input; };    // the scene takes this Conv node's weights and attributes
 struct SaveScene { std::string path; bool overwrite; };
 struct SetConventions { Convention conventions; };  // View -> Conventions (remembered in the settings folder)
+// Layer kind ConvTranspose (app_transpose.cpp): the transposed-convolution view and its own layer
+struct SetLayerKind { bool transpose; };
+struct EditTranspose { TransposeEdit edit; };
+struct TransposeSetting { std::string key, value; };  // script/lesson `transpose_set KEY VALUE`
+struct TransposePreset { std::string key; };
+struct SetTransposeOrder { TransposeOrder order; };
+struct MoveTransposeCursor { int64_t n, c, y, x; };  // scatter: an input element; gather: an output element
 }  // namespace intent
 using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
                             intent::SelectOutputChannel, intent::HoverInput, intent::PinHover, intent::SetUiScale,
                             intent::Open, intent::OpenPath, intent::PickCifar, intent::SetImageOptions,
-                            intent::UseOnnxNode, intent::SaveScene, intent::SetConventions>;
+                            intent::UseOnnxNode, intent::SaveScene, intent::SetConventions, intent::SetLayerKind,
+                            intent::EditTranspose, intent::TransposeSetting, intent::TransposePreset,
+                            intent::SetTransposeOrder, intent::MoveTransposeCursor>;
 
 // ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
 struct FileBrowser {
@@ -167,6 +177,8 @@ struct FrameGeometry {
     std::optional<OutlineRect> error_text;
     std::vector<GridRect> input_rgb;      // the RGB composite of each item (3-channel pictures)
     std::vector<GridRect> after_pixels;   // one per (n, c) map of the "then ReLU + pool" tab
+    // the transposed-convolution view: x, y (the canvas) and the gather picture's zero-inserted, padded input
+    std::vector<GridRect> transpose_input, transpose_output, transpose_zero_inserted;
     std::optional<std::array<int64_t, 4>> after_hover;  // the pooled value whose tooltip is up (n, c, y, x)
     float menu_height = 0;
     // lessons: the panels outlined for the current step, and every line of the lesson text as drawn
@@ -286,6 +298,10 @@ struct AppState {
     bool request_relayout = false;  // the main loop places every panel at its slot again (a lesson started/ended)
     std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
     std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
+    // Layer kind ConvTranspose: the transposed-convolution view replaces the Conv panels; `step` is then its step
+    // and the Conv cursor's waits in conv_step.
+    TransposeSession transpose;
+    int64_t conv_step = 0;
 
     void push(Intent i) { intents.push_back(std::move(i)); }
     const ConvGeometry& geo() const { return scene->geo; }
@@ -293,7 +309,10 @@ struct AppState {
     // it, so a change made while a layer is still computing does not drop the one before (a picture and its
     // weights opened together, a kernel size edited while a new picture computes).
     const Scene& latest_scene() const { return pending ? *pending : *scene; }
-    int64_t step_count() const { return cursor ? cursor->step_count(granularity) : 0; }
+    int64_t step_count() const {
+        if (transpose.active) return transpose.step_count(granularity);
+        return cursor ? cursor->step_count(granularity) : 0;
+    }
     // Index of the last output position whose value is complete at the cursor (-1: none yet).
     int64_t revealed_position() const;
 };
@@ -347,6 +366,14 @@ LessonContext app_lesson_context(const AppState& s);
 void app_set_conventions(AppState& s, Convention c, bool remember);
 void app_refresh_texts(AppState& s);
 std::string app_code_source(const AppState& s);  // how the code names the scene (code_scene_source)
+
+// Layer kind ConvTranspose (app_transpose.cpp). Switching keeps each kind's step; edits and presets that fail keep
+// the view as it was and show PyTorch's text in the Layer panel.
+void app_set_layer_kind(AppState& s, bool transpose);
+void app_transpose_edit(AppState& s, const TransposeEdit& edit);
+bool app_transpose_preset(AppState& s, const std::string& key);
+void app_transpose_order(AppState& s, TransposeOrder order);
+void app_transpose_refresh(AppState& s);  // frame start: the state at the step
 
 // Item colours shared by every panel (batch item n is always drawn in item_colour(n)).
 ImU32 item_colour(int64_t n, float alpha = 1.0f);

@@ -159,11 +159,19 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
 void draw_panels(AppState& s) {
     draw_main_menu(s);
     draw_layer(s);
-    draw_input(s);
-    draw_computation(s);
-    draw_feature_maps(s);
-    draw_channel_sums(s);
-    draw_filters(s);
+    if (s.transpose.active) {
+        draw_transpose_input(s);
+        draw_transpose_computation(s);
+        draw_transpose_output(s);
+        draw_transpose_sums(s);
+        draw_transpose_kernels(s);
+    } else {
+        draw_input(s);
+        draw_computation(s);
+        draw_feature_maps(s);
+        draw_channel_sums(s);
+        draw_filters(s);
+    }
     draw_playback(s);
     draw_data(s);
     draw_cifar_browser(s);

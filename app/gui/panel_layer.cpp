@@ -256,11 +256,158 @@ void draw_result(AppState& s) {
     if (!s.notice.empty()) ImGui::TextColored(error_text(), "%s", s.notice.c_str());
 }
 
+// ---- Layer kind ConvTranspose ----
+
+void draw_layer_kind(AppState& s) {
+    label("kind");
+    if (ImGui::RadioButton("Conv", !s.transpose.active)) s.push(intent::SetLayerKind{false});
+    ImGui::SameLine();
+    if (ImGui::RadioButton("ConvTranspose", s.transpose.active)) s.push(intent::SetLayerKind{true});
+    ImGui::SameLine();
+    help_marker("ConvTranspose: the transposed convolution (U-Net decoders, GAN generators, upsampling), step by step "
+                "in its two pictures. Its layers stay small enough to read every number.");
+}
+
+void draw_transpose_presets(AppState& s) {
+    float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+    float widest = 0;
+    for (const TransposePreset& p : transpose_presets()) widest = std::max(widest, ImGui::CalcTextSize(p.label.c_str()).x);
+    const bool one_column = widest + ImGui::GetStyle().FramePadding.x * 2.0f > w;  // large UI scale: never cut a label
+    if (one_column) w = ImGui::GetContentRegionAvail().x;
+    int i = 0;
+    const TransposeSession& t = s.transpose;
+    for (const TransposePreset& p : transpose_presets()) {
+        ImGui::PushID(p.key.c_str());
+        const bool current = p.key == t.preset_key;
+        if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+        if (ImGui::Button(p.label.c_str(), ImVec2(w, 0))) s.push(intent::TransposePreset{p.key});
+        if (current) ImGui::PopStyleColor();
+        if (!one_column && ++i % 2 == 1) ImGui::SameLine();
+        ImGui::PopID();
+    }
+    if (i % 2 == 1) ImGui::NewLine();
+    if (const TransposePreset* p = find_transpose_preset(t.preset_key)) {
+        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
+        ImGui::TextWrapped("%s", p->lesson.c_str());
+        ImGui::PopStyleColor();
+    }
+}
+
+void draw_transpose_settings(AppState& s) {
+    TransposeEdit e = s.transpose.edit;
+    ConvTransposeLayer& L = e.layer;
+    ConvTransposeParams& P = L.params;
+    bool changed = false;
+    int dims = L.dims;
+    if (ImGui::RadioButton("ConvTranspose1d", dims == 1)) dims = 1;
+    ImGui::SameLine();
+    if (ImGui::RadioButton("2d", dims == 2)) dims = 2;
+    if (dims != L.dims) L.dims = dims, changed = true;
+    ImGui::SameLine();
+    changed |= ImGui::Checkbox("bias", &L.bias);
+    changed |= int_input("in", L.in_channels, 1, 4096);
+    ImGui::SameLine();
+    changed |= int_input("out", L.out_channels, 1, 4096);
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize("groups").x + field_width() * 1.4f) ImGui::NewLine();
+    changed |= int_input("groups", P.groups, 0, 4096);
+    changed |= per_dim_input("kernel_size", L.kernel_size, L.dims, 1, 64);
+    changed |= per_dim_input("stride", P.stride, L.dims, 0, 64);
+    changed |= per_dim_input("padding", P.padding, L.dims, 0, 64);
+    changed |= per_dim_input("output_padding", P.output_padding, L.dims, 0, 64);
+    changed |= per_dim_input("dilation", P.dilation, L.dims, 0, 16);
+    ImGui::TextColored(accent_text(), "input x %s", L.dims == 1 ? "(N, C_in, L)" : "(N, C_in, H, W)");
+    changed |= int_input("N", e.n, 1, 64);
+    if (L.dims == 2) {
+        ImGui::SameLine();
+        changed |= int_input("H", e.h, 1, 1024);
+    }
+    ImGui::SameLine();
+    changed |= int_input(L.dims == 2 ? "W" : "L", e.w, 1, 4096);
+    label("data");
+    if (ImGui::RadioButton("pattern", e.data == TransposeData::Pattern)) e.data = TransposeData::Pattern, changed = true;
+    ImGui::SameLine();
+    if (ImGui::RadioButton("all ones", e.data == TransposeData::Ones)) e.data = TransposeData::Ones, changed = true;
+    ImGui::SameLine();
+    help_marker("pattern: the input counts 1..9 along its rows, the kernels are seeded integers -2..2, the bias "
+                "halves. all ones: input and kernels 1, bias 0: each output then counts the products that "
+                "land on it.");
+    if (changed) s.push(intent::EditTranspose{e});
+}
+
+void draw_transpose_result(AppState& s) {
+    const TransposeSession& t = s.transpose;
+    if (!t.error.empty()) {
+        const ImVec2 p0 = ImGui::GetCursorScreenPos();
+        ImGui::PushStyleColor(ImGuiCol_Text, error_text());
+        const bool init_error = t.error == conv_transpose_layer_init_error(t.edit.layer);
+        const bool app_limit = t.error.rfind("convscope ", 0) == 0;
+        ImGui::TextWrapped("%s%s", app_limit ? "" : init_error ? "ValueError: " : "RuntimeError: ", t.error.c_str());
+        ImGui::PopStyleColor();
+        s.geometry.error_text = OutlineRect{0, 0, p0, ImVec2(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y)};
+        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
+        ImGui::TextWrapped("Still showing the last valid layer:");
+        ImGui::PopStyleColor();
+    }
+    if (!t.scene) return;
+    const TransposeScene& sc = *t.scene;
+    const ConvTransposeGeometry& g = sc.geo;
+    const std::string layer = transpose_layer_python_text(sc.edit.layer);
+    const std::string shapes = "x: " + shape_to_string(sc.x.shape) + " -> y: " + shape_to_string(sc.y.shape);
+    ImGui::PushFont(mono_font());
+    ImGui::TextWrapped("%s", layer.c_str());
+    text_pieces({"x: " + shape_to_string(sc.x.shape), "->", "y: " + shape_to_string(sc.y.shape)},
+                ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    ImGui::PopFont();
+    s.geometry.written["layer.layer"] = layer;
+    s.geometry.written["layer.shapes"] = shapes;
+    ImGui::Spacing();
+    ImGui::TextColored(accent_text(), "Output size");
+    ImGui::PushFont(mono_font());
+    for (int axis = g.dims == 2 ? 0 : 1; axis < 2; ++axis) {
+        const std::string f = conv_transpose_formula_text(g, axis);
+        ImGui::TextWrapped("%s", f.c_str());
+        s.geometry.written[axis == 0 ? "layer.formula_h" : "layer.formula_w"] = f;
+    }
+    ImGui::PopFont();
+    // Going back: a Conv with the same kernel, stride, padding and dilation maps y's size onto x's.
+    ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
+    for (int axis = g.dims == 2 ? 0 : 1; axis < 2; ++axis) {
+        const size_t a = static_cast<size_t>(axis);
+        const int64_t back = (g.out[a] + 2 * g.padding[a] - g.dilation[a] * (g.kernel[a] - 1) - 1) / g.stride[a] + 1;
+        const std::string line = std::string("Conv") + (g.dims == 2 ? "2d" : "1d") + " with the same settings maps " +
+                                 std::to_string(g.out[a]) + " back to floor((" + std::to_string(g.out[a]) + " + 2*" +
+                                 std::to_string(g.padding[a]) + " - " + std::to_string(g.dilation[a]) + "*(" +
+                                 std::to_string(g.kernel[a]) + "-1) - 1)/" + std::to_string(g.stride[a]) + ") + 1 = " +
+                                 std::to_string(back);
+        ImGui::TextWrapped("%s", line.c_str());
+        s.geometry.written[axis == 0 ? "layer.back_h" : "layer.back_w"] = line;
+    }
+    ImGui::PopStyleColor();
+    const int64_t wcount = shape_numel(sc.w.shape), bcount = g.has_bias ? g.c_out : 0;
+    ImGui::TextColored(accent_text(), "Parameters: %s", count_text(wcount + bcount).c_str());
+    const std::string weights = "weight " + shape_to_string(sc.w.shape) + " = (in, out/groups, " +
+                                (g.dims == 2 ? "kH, kW" : "kW") + ") = " + count_text(wcount) + ";  bias " +
+                                (bcount ? count_text(bcount) : std::string("none"));
+    ImGui::TextWrapped("%s", weights.c_str());
+    s.geometry.written["layer.weights"] = weights;
+}
+
 }  // namespace
 
 void draw_layer(AppState& s) {
     next_window_slot(s, Slot::Layer);
     if (ImGui::Begin("Layer", nullptr, kPanelFlags)) {
+        draw_layer_kind(s);
+        if (s.transpose.active) {
+            draw_transpose_presets(s);
+            ImGui::Separator();
+            draw_transpose_settings(s);
+            ImGui::Separator();
+            draw_transpose_result(s);
+            ImGui::End();
+            return;
+        }
         draw_presets(s);
         ImGui::Separator();
         draw_settings(s);

@@ -19,6 +19,7 @@ void handle_keys(AppState& s) {
 }
 
 std::string position_text(const AppState& s) {
+    if (s.transpose.active) return s.transpose.position_text();
     const CursorState& c = s.cs;
     std::vector<int64_t> idx{c.n, c.c_out};
     if (s.geo().dims == 2) idx.push_back(c.y);
@@ -54,8 +55,13 @@ void draw_playback(AppState& s) {
             if (ImGui::RadioButton(label, s.granularity == g) && s.granularity != g) s.push(intent::SetGranularity{g});
         }
         ImGui::SameLine();
-        help_marker("position: one output value per step. channel: one input channel's window * kernel slice per "
-                    "step. MAC: one multiply-add per step. Keys: Space play/pause, Left/Right step, Home/End.");
+        if (s.transpose.active)
+            help_marker("scatter: position = one input element's whole stamp, channel = its stamp into one output "
+                        "channel, MAC = one multiply-add. gather: position = one output value, channel = one input "
+                        "channel's taps, MAC = one tap. Keys: Space play/pause, Left/Right step, Home/End.");
+        else
+            help_marker("position: one output value per step. channel: one input channel's window * kernel slice per "
+                        "step. MAC: one multiply-add per step. Keys: Space play/pause, Left/Right step, Home/End.");
         ImGui::SameLine();
         float speed = s.speed;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);

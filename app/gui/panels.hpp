@@ -14,6 +14,13 @@ void draw_channel_sums(AppState& s);
 void draw_feature_maps(AppState& s);
 void draw_after_conv_tab(AppState& s);  // inside the Feature maps panel: y through ReLU and a pooling layer
 void draw_playback(AppState& s);
+// Layer kind ConvTranspose (panel_transpose.cpp): these take the Input, Computation, Feature maps, Channel sums and
+// Filters slots while s.transpose.active (the Layer and Playback panels serve both kinds).
+void draw_transpose_input(AppState& s);
+void draw_transpose_output(AppState& s);
+void draw_transpose_computation(AppState& s);
+void draw_transpose_sums(AppState& s);
+void draw_transpose_kernels(AppState& s);
 // Data in: the main menu bar (File / View / Help, status line), the file browser modal, the CIFAR browser and the
 // Data window (sources, image options, weights, ONNX nodes). Closed windows draw nothing.
 void draw_main_menu(AppState& s);

@@ -180,13 +180,15 @@ const std::map<std::string_view, Action>& actions() {
         {"expect_error",
          [](Run& r) {
              const std::string want = script_join(r.a.args);
-             if (r.s.edit_error.empty()) r.error = "expected an error, but the layer is valid";
-             else if (!want.empty() && r.s.edit_error.find(want) == std::string::npos)
-                 r.error = "expected an error containing '" + want + "', got: " + r.s.edit_error;
+             const std::string& got = r.s.transpose.active ? r.s.transpose.error : r.s.edit_error;
+             if (got.empty()) r.error = "expected an error, but the layer is valid";
+             else if (!want.empty() && got.find(want) == std::string::npos)
+                 r.error = "expected an error containing '" + want + "', got: " + got;
          }},
         {"expect_ok",
          [](Run& r) {
-             if (!r.s.edit_error.empty()) r.error = "expected a valid layer, got: " + r.s.edit_error;
+             const std::string& got = r.s.transpose.active ? r.s.transpose.error : r.s.edit_error;
+             if (!got.empty()) r.error = "expected a valid layer, got: " + got;
          }},
         {"expect_status",
          [](Run& r) {
@@ -277,6 +279,26 @@ const std::map<std::string_view, Action>& actions() {
              if (r.s.code.open) r.s.code.framework = *parse_code_framework(r.a.args[0]);
          }},
         {"im2col_panel", [](Run& r) { r.s.im2col.open = r.a.args[0] == "on"; }},
+        {"layer_kind", [](Run& r) { r.s.push(intent::SetLayerKind{r.a.args[0] == "transpose"}); }},
+        {"transpose_preset", [](Run& r) { r.s.push(intent::TransposePreset{r.a.args[0]}); }},
+        {"transpose_set", [](Run& r) { r.s.push(intent::TransposeSetting{r.a.args[0], r.a.args[1]}); }},
+        {"transpose_order",
+         [](Run& r) {
+             r.s.push(intent::SetTransposeOrder{r.a.args[0] == "gather" ? TransposeOrder::Gather : TransposeOrder::Scatter});
+         }},
+        {"transpose_cursor",
+         [](Run& r) {
+             int64_t n = r.arg_int(0), c = r.arg_int(1), y = 0, x = 0;
+             if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
+             else x = r.arg_int(2);
+             app_apply_intents(r.s);  // a kind, preset or order asked for just before decides what the indices name
+             if (!r.s.transpose.active) return void(r.error = "transpose_cursor: the layer kind is Conv (layer_kind transpose)");
+             if (!r.s.transpose.step_of(n, c, y, x, r.s.granularity))
+                 return void(r.error = std::string("transpose_cursor: no such ") +
+                                       (r.s.transpose.order == TransposeOrder::Scatter ? "input element" : "output element"));
+             r.s.push(intent::MoveTransposeCursor{n, c, y, x});
+         }},
+        {"contributions", [](Run& r) { r.s.transpose.show_contributions = r.a.args[0] == "on"; }},
     };
     return table;
 }
@@ -352,6 +374,70 @@ bool write_screenshot(const std::string& path, int width, int height, std::strin
     }
     return true;
 }
+
+namespace {
+
+// The transposed-convolution view: its layer, the state at the cursor, the canvas and where the grids were drawn.
+nlohmann::json transpose_dump(const AppState& s) {
+    using nlohmann::json;
+    const TransposeSession& t = s.transpose;
+    if (!t.scene) return nullptr;
+    const TransposeScene& sc = *t.scene;
+    const ConvTransposeGeometry& g = sc.geo;
+    auto grids = [](const std::vector<GridRect>& rs) {
+        json a = json::array();
+        for (const GridRect& r : rs)
+            a.push_back({{"n", r.n}, {"c", r.c}, {"origin", {r.origin.x, r.origin.y}}, {"cell", r.cell}, {"rows", r.rows}, {"cols", r.cols}});
+        return a;
+    };
+    json j = {{"active", t.active},
+              {"order", transpose_order_name(t.order)},
+              {"preset", t.preset_key},
+              {"error", t.error},
+              {"layer", transpose_layer_python_text(sc.edit.layer)},
+              {"data", transpose_data_name(sc.edit.data)},
+              {"input_shape", sc.x.shape},
+              {"output_shape", sc.y.shape},
+              {"weight_shape", sc.w.shape},
+              {"stride", g.stride}, {"padding", g.padding}, {"output_padding", g.output_padding},
+              {"dilation", g.dilation}, {"groups", g.groups},
+              {"step", t.step},
+              {"steps", t.step_count(t.granularity)},
+              {"granularity", t.granularity == Granularity::Position ? "position" : t.granularity == Granularity::Channel ? "channel" : "mac"},
+              {"position_text", t.position_text()},
+              {"x", sc.x.data}, {"w", sc.w.data}, {"bias", sc.bias.data}, {"y", sc.y.data},
+              {"canvas", t.canvas.data},
+              {"contributions", sc.contributions},
+              {"input_grids", grids(s.geometry.transpose_input)},
+              {"output_grids", grids(s.geometry.transpose_output)},
+              {"zero_inserted_grids", grids(s.geometry.transpose_zero_inserted)}};
+    if (t.order == TransposeOrder::Scatter) {
+        const ScatterState& st = t.scatter;
+        json taps = json::array();
+        for (const ScatterTap& tap : st.taps)
+            taps.push_back({{"co", tap.co}, {"ky", tap.ky}, {"kx", tap.kx}, {"oy", tap.oy}, {"ox", tap.ox}, {"cropped", tap.cropped},
+                            {"weight", tap.weight}, {"product", tap.product}, {"before", tap.before}, {"after", tap.after}});
+        j["scatter"] = {{"n", st.n}, {"c_in", st.c_in}, {"iy", st.iy}, {"ix", st.ix}, {"input", st.input}, {"group", st.group},
+                        {"co", st.co}, {"ky", st.ky}, {"kx", st.kx}, {"mac", st.mac}, {"macs", st.macs}, {"taps", taps}};
+    } else {
+        const GatherState& st = t.gather;
+        json taps = json::array();
+        for (const GatherTap& tap : st.taps)
+            taps.push_back({{"fky", tap.fky}, {"fkx", tap.fkx}, {"ky", tap.ky}, {"kx", tap.kx}, {"zy", tap.zy}, {"zx", tap.zx},
+                            {"kind", gather_tap_kind_name(tap.kind)}, {"iy", tap.iy}, {"ix", tap.ix}, {"input", tap.input},
+                            {"weight", tap.weight}, {"product", tap.product}});
+        json channels = json::array();
+        for (const CursorChannel& c : st.channels) channels.push_back({{"c_in", c.c_in}, {"sum", c.sum}});
+        j["gather"] = {{"n", st.n}, {"c_out", st.c_out}, {"y", st.y}, {"x", st.x}, {"mac", st.mac}, {"macs", st.macs},
+                       {"contributing", st.contributing}, {"bias", st.bias}, {"value", st.value}, {"channels", channels},
+                       {"taps", taps}, {"revealed", t.revealed_position()},
+                       {"pad_begin", {g.gather_pad_begin(0), g.gather_pad_begin(1)}},
+                       {"zero_inserted", {g.zero_inserted(0), g.zero_inserted(1)}}};
+    }
+    return j;
+}
+
+}  // namespace
 
 bool write_dump(const AppState& s, const std::string& path, int width, int height, std::string& error) {
     using nlohmann::json;
@@ -508,6 +594,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                      {"generated", v.generated}};
     }
     j["im2col"] = im2col_dump(s);
+    j["transpose"] = transpose_dump(s);
     std::ofstream f(path);
     if (!f) {
         error = "could not write " + path;

@@ -14,7 +14,10 @@ void next_window_slot(const AppState& s, Slot slot) {
     const float top = ImGui::GetFrameHeight();  // the main menu bar
     const float body = d.y - bar - top;
     // the left column is wider while a lesson is followed: its text sits above the Layer panel
-    const float c0 = d.x * ((s.lesson ? 350.0f : 290.0f) / 1280.0f), c1 = d.x * (810.0f / 1280.0f);
+    // Above UI scale 1 the left column grows (its fields and buttons grow with the font), up to 40% of the window.
+    const float grow = 1.0f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.6f;
+    const float c0 = std::min(d.x * ((s.lesson ? 350.0f : 290.0f) / 1280.0f) * grow, d.x * 0.4f);
+    const float c1 = d.x * (810.0f / 1280.0f);
     const float in_h = body * 0.32f, fm_h = body * 0.55f, cs_h = body * 0.21f;
     ImVec2 pos, size;
     switch (slot) {

@@ -9,6 +9,7 @@
 #include "builtin_data.hpp"
 #include "codegen.hpp"
 #include "export_plan.hpp"
+#include "transpose_scene.hpp"
 
 namespace convscope::workspace {
 
@@ -57,9 +58,7 @@ std::string script_join(const std::vector<std::string>& words, size_t from) {
     return s;
 }
 
-namespace {
-
-bool int_pair(const std::string& t, std::vector<int64_t>& out) {
+bool script_int_pair(const std::string& t, std::vector<int64_t>& out) {
     out.clear();
     std::string s = t;
     s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '(' || c == ')' || c == '[' || c == ']' || c == ' '; }),
@@ -73,6 +72,8 @@ bool int_pair(const std::string& t, std::vector<int64_t>& out) {
     }
     return !out.empty() && out.size() <= 2;
 }
+
+namespace {
 
 // ---- checks ----
 
@@ -253,6 +254,37 @@ bool check_code_panel(const ScriptAction& a, std::string& why) {
     return false;
 }
 
+bool check_layer_kind(const ScriptAction& a, std::string& why) {
+    if (a.args[0] == "conv" || a.args[0] == "transpose") return true;
+    why = "layer_kind takes conv or transpose, got '" + a.args[0] + "'";
+    return false;
+}
+
+bool check_transpose_set(const ScriptAction& a, std::string& why) {
+    TransposeEdit probe = default_transpose_edit();
+    return apply_transpose_setting(probe, a.args[0], a.args[1], why);
+}
+
+bool check_transpose_preset(const ScriptAction& a, std::string& why) {
+    if (find_transpose_preset(a.args[0])) return true;
+    why = "unknown transposed-convolution preset '" + a.args[0] + "' (known:";
+    for (const TransposePreset& p : transpose_presets()) why += " " + p.key;
+    why += ")";
+    return false;
+}
+
+bool check_transpose_order(const ScriptAction& a, std::string& why) {
+    if (a.args[0] == "scatter" || a.args[0] == "gather") return true;
+    why = "transpose_order takes scatter or gather, got '" + a.args[0] + "'";
+    return false;
+}
+
+bool check_transpose_cursor(const ScriptAction& a, std::string& why) {
+    if (a.args.size() >= 3 && all_ints(a, why)) return true;
+    why = "transpose_cursor takes 'n c y x' (2-D) or 'n c x' (1-D)";
+    return false;
+}
+
 bool check_lesson_goto(const ScriptAction& a, std::string& why) {
     int64_t step = 0;
     if (script_int(a.args[0], step) && step >= 1) return true;
@@ -321,6 +353,24 @@ const std::vector<VerbSpec>& script_verbs() {
          "Open the Code panel on this framework's code for the layer and cursor (off: close it)", check_code_panel},
         {"im2col_panel", 1, 1, "im2col_panel on|off",
          "Open (or close) the im2col / GEMM panel: X_col, W_row and Y = W_row . X_col^T at the cursor", on_off},
+        {"layer_kind", 1, 1, "layer_kind conv|transpose",
+         "The Layer panel's kind: Conv (the scene) or ConvTranspose (the transposed-convolution view)",
+         check_layer_kind},
+        {"transpose_preset", 1, 1, "transpose_preset NAME",
+         "Open a transposed-convolution preset (upsample, checkerboard, even, output_padding, full, channels, conv1d)",
+         check_transpose_preset},
+        {"transpose_set", 2, 2, "transpose_set KEY VALUE",
+         "Change the transposed convolution: dims|in_channels|out_channels|kernel_size|stride|padding|output_padding|"
+         "dilation|groups|bias|batch|height|width|length|data (pattern|ones)",
+         check_transpose_set},
+        {"transpose_order", 1, 1, "transpose_order scatter|gather",
+         "The transposed convolution's picture: scatter (each input paints a kernel-sized patch) or gather (a "
+         "convolution over the zero-inserted, padded input with the flipped kernel)",
+         check_transpose_order},
+        {"transpose_cursor", 3, 4, "transpose_cursor n c y x | transpose_cursor n c x",
+         "Scatter: move to input element x[n, c, y, x]; gather: to output element y[n, c, y, x]", check_transpose_cursor},
+        {"contributions", 1, 1, "contributions on|off",
+         "The transposed convolution's Output panel: show how many products land on each output", on_off},
         {"window", 2, 2, "window cifar|data|browser|lessons on|off", "Show or hide a window", check_window},
         {"export", 1, 24,
          "export OUT [--panel NAME] [--steps A:B|all|row] [--granularity G] [--fps F] [--hold S] [--scale S] "
@@ -412,7 +462,7 @@ bool apply_setting(LayerEdit& e, const std::string& key, const std::string& valu
     std::vector<int64_t> list;
     int64_t n = 0;
     auto need_list = [&] {
-        if (int_pair(value, list)) return true;
+        if (script_int_pair(value, list)) return true;
         error = "'" + value + "' is not an integer or a pair like 3,5";
         return false;
     };
