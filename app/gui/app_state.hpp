@@ -299,9 +299,10 @@ struct AppState {
     std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
     std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
     // Layer kind ConvTranspose: the transposed-convolution view replaces the Conv panels; `step` is then its step
-    // and the Conv cursor's waits in conv_step.
+    // and the Conv cursor's waits in conv_step (with its granularity).
     TransposeSession transpose;
     int64_t conv_step = 0;
+    Granularity conv_granularity = Granularity::Position;
 
     void push(Intent i) { intents.push_back(std::move(i)); }
     const ConvGeometry& geo() const { return scene->geo; }

@@ -12,7 +12,13 @@ void app_set_layer_kind(AppState& s, bool transpose) {
         return;
     }
     if (transpose && t.preset_key.empty() && t.scene->edit == default_transpose_edit()) t.preset_key = "upsample";
-    std::swap(s.step, s.conv_step);  // each kind keeps its own place
+    // each kind keeps its own place and granularity (a MAC step of one is not a step of the other)
+    if (transpose) {
+        s.conv_step = s.step, s.conv_granularity = s.granularity;
+        s.step = t.step, s.granularity = t.granularity;
+    } else {
+        s.step = s.conv_step, s.granularity = s.conv_granularity;
+    }
     t.active = transpose;
     s.playing = false;
     s.request_relayout = true;
