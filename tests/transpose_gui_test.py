@@ -207,6 +207,64 @@ def check_output_pixels(t, png, name, gather):
         check(pending_ok, f"{name}: outputs after the cursor are drawn as not computed yet")
 
 
+def lesson_answers():
+    """Every step's answer, from PyTorch (not from the window)."""
+    with torch.no_grad():
+        up = torch.nn.ConvTranspose2d(1, 1, 3, stride=2)
+        h_out = up(torch.zeros(1, 1, 4, 4)).shape[2]
+        ones = torch.nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, bias=False)
+        ones.weight.fill_(1)
+        most = int(ones(torch.ones(1, 1, 4, 4)).max())
+        even = torch.nn.ConvTranspose2d(1, 1, 2, stride=2, bias=False)
+        even.weight.fill_(1)
+        per = sorted(set(even(torch.ones(1, 1, 4, 4)).flatten().tolist()))
+        # taps of y[0, 0, 4, 4]'s window that land on real input elements: the input elements whose stamp reaches it
+        real = sum(1 for i in range(4) for j in range(4) for ky in range(3) for kx in range(3)
+                   if (i * 2 + ky, j * 2 + kx) == (4, 4))
+        seven = torch.nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1)(torch.zeros(1, 1, 4, 4)).shape[2]
+    assert len(per) == 1
+    return [str(h_out), "2", str(most), str(int(per[0])), str(real), str(seven), "1"]
+
+
+def check_lesson(app, tmp, scale):
+    T = lambda name: os.path.join(tmp, name)  # noqa: E731
+    answers = lesson_answers()
+    lines = [f"ui_scale {scale}", "lesson q7_conv_transpose"]
+    for k, answer in enumerate(answers, 1):
+        lines += [f"lesson_answer {answer}", "frames 2", f"dump {T(f'lesson{scale}_{k}.json')}",
+                  f"screenshot {T(f'lesson{scale}_{k}.png')}"]
+        if k < len(answers):
+            lines.append("lesson_next")
+    run(app, lines, tmp, f"lesson@{scale}")
+    for k in range(1, len(answers) + 1):
+        d = load(T(f"lesson{scale}_{k}.json"))
+        les = d["lesson"]
+        name = f"lesson@{scale} step {k}"
+        check(les["id"] == "q7_conv_transpose" and les["step"] == k and les["steps"] == len(answers),
+              f"{name}: {les['title']}")
+        check(les["question"] and les["question"]["correct"] is True,
+              f"{name}: PyTorch's answer {answers[k - 1]} accepted (expected {les['question']['expected']!r})")
+        check(not any("(n/a" in v for v in les["values"].values()), f"{name}: every placeholder filled {les['values']}")
+        check(len(d["highlight_rects"]) == len(les["highlights"]),
+              f"{name}: outlined {[h['panel'] for h in d['highlight_rects']]} = {les['highlights']}")
+        x0, _, x1, _ = d["lesson_panel"]
+        check(all(x0 - 1 <= l["rect"][0] and l["rect"][2] <= x1 + 1 for l in d["lesson_lines"]),
+              f"{name}: the text fits the Lesson panel")
+        t = d["transpose"]
+        if "t_value" in les["values"]:
+            y = torch_y(t)
+            g = t["gather"]
+            check(float(les["values"]["t_value"]) == float(y[g["n"], g["c_out"], g["y"], g["x"]]),
+                  f"{name}: {{t_value}} {les['values']['t_value']} = PyTorch's y at {les['values']['t_cursor']}")
+        if "t_error" in les["values"]:
+            try:
+                torch.nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=2)(torch.zeros(1, 1, 4, 4))
+                want = ""
+            except RuntimeError as e:
+                want = str(e)
+            check(les["values"]["t_error"] == want, f"{name}: {{t_error}} is PyTorch's text")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -322,6 +380,10 @@ def main():
             check(all(g["cell"] >= 15 * 1.5 for g in t["output_grids"]), f"{k}: output cells readable at UI scale 1.5")
         check_scatter(load(T("scatter_15.json"))["transpose"], "scatter at UI scale 1.5")
         check_gather(load(T("gather_15.json"))["transpose"], "gather at UI scale 1.5")
+        # 7. The lesson (assets/lessons/q7_conv_transpose.lesson) at UI scale 1 and 1.5: each step's answer, worked
+        #    out here with PyTorch, is accepted; its numbers are PyTorch's; its text fits the Lesson panel.
+        for scale in ("1", "1.5"):
+            check_lesson(args.app, tmp, scale)
     finally:
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)

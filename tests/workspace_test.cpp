@@ -474,7 +474,7 @@ TEST(Lessons, ShippedLessonsAllParse) {
     std::set<std::string> ids;
     for (const Lesson& l : ls) ids.insert(l.id);
     for (const char* id : {"q1_conv2d", "q2_batch_vs_channel", "q3_keras_params", "q4_conv1d_text", "q5_same_channels",
-                           "q6_keras_layout", "padding_modes"})
+                           "q6_keras_layout", "padding_modes", "q7_conv_transpose"})
         EXPECT_TRUE(ids.count(id)) << id;
 }
 

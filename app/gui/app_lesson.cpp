@@ -11,7 +11,7 @@ namespace {
 
 bool opens_scene(const LessonStep& step) {
     return std::any_of(step.actions.begin(), step.actions.end(), [](const ScriptAction& a) {
-        return a.verb == "preset" || a.verb == "open_scene";
+        return a.verb == "preset" || a.verb == "open_scene" || a.verb == "transpose_preset";
     });
 }
 
@@ -75,6 +75,7 @@ LessonContext app_lesson_context(const AppState& s) {
     c.cursor = s.cursor ? &s.cs : nullptr;
     c.edit = &s.edit;
     c.error = s.edit_error;
+    c.transpose = &s.transpose;
     if (s.after.source == s.output && s.output && s.after.error.empty())
         c.pooled_shape = s.after.pool ? s.after.pool->output_shape_torch() : s.scene->geo.output_shape_torch();
     return c;

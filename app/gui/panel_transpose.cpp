@@ -418,7 +418,7 @@ void gather_computation(AppState& s) {
         if (r < 0 || r >= rows_cols[0] || c < 0 || c >= rows_cols[1]) continue;
         outline_cell(zr, r, c, kWindowColour, 2.0f);
         const ImVec2 p0 = cell_min(zr, r, c);
-        if (zr.cell >= 22.0f) {  // the flipped weight in the window cell's corner
+        if (zr.cell >= cell_font()->FontSize * 2.6f) {  // the flipped weight in the window cell's corner, if it has room
             const std::string wt = num(tap.weight);
             ImGui::GetWindowDrawList()->AddText(cell_font(), cell_font()->FontSize, ImVec2(p0.x + 2, p0.y + 1), ink(kWindowColour), wt.c_str());
         }
@@ -461,7 +461,9 @@ void draw_transpose_computation(AppState& s) {
         const TransposeSession& t = s.transpose;
         if (ImGui::RadioButton("scatter: each input paints a patch", t.order == TransposeOrder::Scatter))
             s.push(intent::SetTransposeOrder{TransposeOrder::Scatter});
+        const char* gather_label = "gather: convolution over the zero-inserted input";
         ImGui::SameLine();
+        if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(gather_label).x + ImGui::GetFrameHeight() * 2.5f) ImGui::NewLine();
         if (ImGui::RadioButton("gather: convolution over the zero-inserted input", t.order == TransposeOrder::Gather))
             s.push(intent::SetTransposeOrder{TransposeOrder::Gather});
         ImGui::SameLine();

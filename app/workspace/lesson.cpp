@@ -33,7 +33,9 @@ bool setup_verb(const std::string& v) {
     static const char* const allowed[] = {"set",    "preset", "step",        "seek",     "start",      "end",
                                           "pause",  "speed",  "granularity", "cursor",   "select",     "hover",
                                           "zoom",   "reveal", "after",       "open_image", "open_cifar", "pick",
-                                          "load_weights", "open_onnx", "use_onnx", "open_scene", "window"};
+                                          "load_weights", "open_onnx", "use_onnx", "open_scene", "window",
+                                          "layer_kind", "transpose_preset", "transpose_set", "transpose_order",
+                                          "transpose_cursor", "contributions"};
     return std::any_of(std::begin(allowed), std::end(allowed), [&](const char* a) { return v == a; });
 }
 
@@ -50,7 +52,11 @@ const char* const kNames[] = {"layer",        "input_shape",   "output_shape",  
                               "params",       "weight_count",  "bias_count",    "macs",         "error",
                               "cursor",       "value",         "bias",          "sum",          "equation",
                               "formula_h",    "formula_w",     "formula_l",     "input_kind",   "keras_kernel_shape",
-                              "keras_input_shape", "keras_output_shape", "pooled_shape"};
+                              "keras_input_shape", "keras_output_shape", "pooled_shape",
+                              // the transposed-convolution view (Layer kind ConvTranspose)
+                              "t_layer", "t_input_shape", "t_output_shape", "t_weight_shape", "t_params", "t_error",
+                              "t_formula_h", "t_formula_w", "t_formula_l", "t_min_products", "t_max_products",
+                              "t_cursor", "t_value"};
 
 bool known_name(const std::string& n) {
     if (std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; })) return true;
@@ -324,7 +330,38 @@ float element(const Tensor& t, std::vector<int64_t> idx, int dims, const char* n
     return t.data[static_cast<size_t>(off)];
 }
 
+// The t_ placeholders: the transposed-convolution view's layer and cursor.
+std::string evaluate_transpose(const std::string& n, const LessonContext& c) {
+    if (!c.transpose || !c.transpose->scene) throw NotAvailable{"no transposed convolution is shown"};
+    const TransposeSession& t = *c.transpose;
+    if (n == "t_error") {
+        if (t.error.empty()) throw NotAvailable{"the transposed convolution is valid"};
+        return t.error;
+    }
+    if (n == "t_layer") return transpose_layer_python_text(t.edit.layer);
+    if (n == "t_input_shape") return tuple_text(transpose_input_shape(t.edit));
+    if (n == "t_weight_shape") return tuple_text(t.edit.layer.weight_shape());
+    if (n == "t_params") return grouped(t.edit.layer.parameter_count());
+    if (!t.error.empty()) throw NotAvailable{"the transposed convolution is invalid"};
+    const TransposeScene& sc = *t.scene;
+    const ConvTransposeGeometry& g = sc.geo;
+    if (n == "t_output_shape") return tuple_text(g.output_shape_torch());
+    if (n == "t_formula_h" || n == "t_formula_w" || n == "t_formula_l") {
+        if ((n == "t_formula_l") != (g.dims == 1)) throw NotAvailable{n + " does not apply to ConvTranspose" + std::to_string(g.dims) + "d"};
+        return conv_transpose_formula_text(g, n == "t_formula_h" ? 0 : 1);
+    }
+    if (n == "t_min_products") return std::to_string(sc.min_contributions);
+    if (n == "t_max_products") return std::to_string(sc.max_contributions);
+    if (t.order == TransposeOrder::Scatter) throw NotAvailable{n + " reads the gather picture's output"};
+    const GatherState& k = t.gather;
+    if (n == "t_cursor")
+        return "y[" + std::to_string(k.n) + ", " + std::to_string(k.c_out) + ", " +
+               (g.dims == 2 ? std::to_string(k.y) + ", " : "") + std::to_string(k.x) + "]";
+    return num(k.value);  // t_value
+}
+
 std::string evaluate(const std::string& n, const LessonContext& c) {
+    if (n.rfind("t_", 0) == 0) return evaluate_transpose(n, c);
     if (n == "error") {
         if (c.error.empty()) throw NotAvailable{"the layer is valid"};
         return c.error;

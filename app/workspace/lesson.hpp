@@ -21,7 +21,9 @@
 // {output_shape} {weight_shape} {bias_shape} {params} {weight_count} {bias_count} {macs} {error} {cursor} {value}
 // {bias} {sum} {equation} {formula_h} {formula_w} {formula_l} {input_kind} {keras_kernel_shape}
 // {keras_input_shape} {keras_output_shape} {pooled_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]} {b[o]}
-// (1-D: three indices). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
+// (1-D: three indices). The transposed-convolution view (Layer kind ConvTranspose): {t_layer} {t_input_shape}
+// {t_output_shape} {t_weight_shape} {t_params} {t_error} {t_formula_h} {t_formula_w} {t_formula_l} {t_min_products}
+// {t_max_products}, and in the gather picture {t_cursor} {t_value}. An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
 //
 // Sections: the lesson model · parsing · filling in · answers
 #pragma once
@@ -35,6 +37,7 @@
 #include "cursor.hpp"
 #include "scene.hpp"
 #include "script_grammar.hpp"
+#include "transpose_scene.hpp"
 
 namespace convscope::workspace {
 
@@ -85,6 +88,7 @@ struct LessonContext {
     const LayerEdit* edit = nullptr;   // may differ from scene->edit while the edit is invalid
     std::string error;                 // PyTorch's text for the edit, "" when valid
     std::optional<Shape> pooled_shape; // the "then ReLU + pool" result's shape, when it is computed
+    const TransposeSession* transpose = nullptr;  // the transposed-convolution view (t_ placeholders)
 };
 // Replaces every {placeholder}; one that cannot be evaluated now (an index outside the tensor, {error} on a valid
 // layer) becomes "(n/a: why)" so a teacher sees the problem in the window.
