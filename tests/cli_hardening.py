@@ -139,7 +139,38 @@ def main():
         expect("conv --time reports the peak memory", p.returncode == 0 and m and int(m.group(1).replace(",", "")) > 0,
                p.stderr)
 
+        # --time on conv-transpose and pool too: best of N, GFLOPS where there are flops, the engine; outputs equal
+        # PyTorch's (the repeats do not change what was written).
+        x = torch.randn(1, 8, 9, 7, generator=torch.Generator().manual_seed(5))
+        wt = torch.randn(8, 4, 4, 4, generator=torch.Generator().manual_seed(6))
+        np.save(path("tx.npy"), x.numpy())
+        np.save(path("tw.npy"), wt.numpy())
+        p = run(cli, "conv-transpose", "--input", path("tx.npy"), "--weight", path("tw.npy"), "--stride", "2",
+                "--padding", "1", "--time", "--repeat", "3", "--output", path("ty.npy"))
+        m = re.search(r"compute ([0-9.]+) ms \(best of 3; ([0-9.]+) GFLOPS; gemm-col2im engine, \d+ threads?\); peak memory", p.stderr)
+        want = torch.nn.functional.conv_transpose2d(x, wt, stride=2, padding=1)
+        expect("conv-transpose --time --repeat 3: best of 3 with GFLOPS and the engine, output = PyTorch's",
+               p.returncode == 0 and m and float(m.group(1)) > 0
+               and np.allclose(np.load(path("ty.npy")), want.numpy(), rtol=1e-5, atol=1e-5), p.stderr)
+        for mode, fn in (("max", torch.nn.functional.max_pool2d), ("avg", torch.nn.functional.avg_pool2d)):
+            for engine in ("fast", "reference"):
+                p = run(cli, "pool", "--input", path("tx.npy"), "--mode", mode, "--kernel-size", "3", "--stride", "2",
+                        "--padding", "1", "--engine", engine, "--time", "--repeat", "2", "--output", path("tp.npy"),
+                        "--force")
+                gflops = "; [0-9.]+ GFLOPS" if mode == "avg" else ""
+                m = re.search(r"compute [0-9.]+ ms \(best of 2" + gflops + "; " + engine + r" engine, \d+ threads?\)", p.stderr)
+                expect(f"pool --mode {mode} --engine {engine} --time: the engine timed, output = PyTorch's",
+                       p.returncode == 0 and m and np.allclose(np.load(path("tp.npy")), fn(x, 3, 2, 1).numpy(), rtol=1e-5, atol=1e-6),
+                       p.stderr)
+        p = run(cli, "pool", "--input", path("tx.npy"), "--mode", "max", "--kernel-size", "3", "--repeat", "0",
+                "--output", path("tq.npy"))
+        expect("pool --repeat 0: usage error, nothing written", p.returncode == 2 and not os.path.exists(path("tq.npy")), p.stderr)
+
         # ---- 4. --threads ----
+        for cmd in (["conv-transpose", "--weight", path("tw.npy")], ["pool", "--mode", "max", "--kernel-size", "2"]):
+            p = run(cli, *cmd, "--input", path("tx.npy"), "--threads", "257", "--output", path("tt.npy"))
+            expect(f"{cmd[0]} --threads 257: usage error saying the range, nothing written",
+                   p.returncode == 2 and "1 to 256" in p.stderr and not os.path.exists(path("tt.npy")), (p.returncode, p.stderr))
         for bad in ("100000", "-5", "257"):
             out = path("t.npy")
             p = run(cli, "conv", "--input", path("x8.npy"), "--weight", path("w3.npy"), "--threads", bad, "--output", out)

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
+
+#include "file_io.hpp"
+#include "memory_budget.hpp"
 
 std::vector<int64_t> parse_int_list(const std::string& text, const char* option) {
     std::vector<int64_t> values;
@@ -25,4 +29,21 @@ std::vector<int64_t> parse_int_list(const std::string& text, const char* option)
 void check_output_path(const std::string& path, bool force) {
     if (!force && std::filesystem::exists(path))
         throw UsageError(path + " already exists; pass --force to overwrite it");
+}
+
+void print_compute_time(std::chrono::steady_clock::duration load, std::chrono::steady_clock::duration first, int repeat,
+                        double flops, const std::string& engine, int threads, const std::function<void()>& again) {
+    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    double best = ms(first);
+    for (int i = 1; i < repeat; ++i) {  // the best of N runs, as benchmarks report it
+        const auto t0 = std::chrono::steady_clock::now();
+        again();
+        best = std::min(best, ms(std::chrono::steady_clock::now() - t0));
+    }
+    char gflops[48] = "";
+    if (flops > 0) std::snprintf(gflops, sizeof gflops, "; %.1f GFLOPS", flops / (best * 1e-3) * 1e-9);
+    std::fprintf(stderr, "time: load %.3f ms, compute %.3f ms (best of %d%s; %s engine, %d thread%s); "
+                         "peak memory %s bytes (resident)\n",
+                 ms(load), best, repeat, gflops, engine.c_str(), threads, threads == 1 ? "" : "s",
+                 convscope::grouped_int(convscope::peak_resident_bytes()).c_str());
 }

@@ -39,6 +39,7 @@
 #include "onnx_commands.hpp"
 #include "transpose_commands.hpp"
 #include "pool.hpp"
+#include "pool_fast.hpp"
 #include "scene.hpp"
 #include "data_in.hpp"
 #include "thread_pool.hpp"
@@ -171,19 +172,10 @@ int run_conv(const ConvOptions& o) {
                  shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
                  reference ? "reference" : fast_conv_engine_name(l.g, fast).c_str());
     if (o.time) {
-        const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-        double best = ms(done - computed);
-        for (int i = 1; i < o.repeat; ++i) {  // --repeat N: the best of N runs, as benchmarks report it
-            const auto t0 = std::chrono::steady_clock::now();
-            Tensor again = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast);
-            best = std::min(best, ms(std::chrono::steady_clock::now() - t0));
-        }
         const double flops = 2.0 * static_cast<double>(l.g.output_positions()) * static_cast<double>(l.g.macs_per_output());
-        std::fprintf(stderr, "time: load %.3f ms, compute %.3f ms (best of %d; %.1f GFLOPS; %s engine, %d thread%s); "
-                             "peak memory %s bytes (resident)\n",
-                     ms(computed - start), best, o.repeat, flops / (best * 1e-3) * 1e-9,
-                     reference ? "reference" : fast_conv_engine_name(l.g, fast).c_str(), reference ? 1 : fast_conv_threads(fast),
-                     reference || fast_conv_threads(fast) == 1 ? "" : "s", grouped_int(peak_resident_bytes()).c_str());
+        print_compute_time(computed - start, done - computed, o.repeat, flops,
+                           reference ? "reference" : fast_conv_engine_name(l.g, fast), reference ? 1 : fast_conv_threads(fast),
+                           [&] { Tensor again = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast); });
     }
     return 0;
 }
@@ -313,6 +305,10 @@ struct PoolOptions {
     int64_t divisor_override = 0;
     bool force = false;
     int dims = 0;  // 0: from the input rank (rank 3 counts as 2-D unbatched when the kernel has two values)
+    std::string engine = "fast";  // pool: fast (pool_fast) or reference
+    int threads = 0;
+    bool time = false;
+    int repeat = 1;
 };
 
 void add_pool_options(CLI::App* cmd, PoolOptions& o, bool mode_required) {
@@ -358,13 +354,31 @@ PoolGeometry load_pool(const PoolOptions& o, Tensor& x, bool with_output) {
 }
 
 int run_pool(const PoolOptions& o) {
+    check_threads(o.threads);
     check_output_path(o.output, o.force);
+    const bool reference = o.engine == "reference";
+    const auto start = std::chrono::steady_clock::now();
     Tensor x;
     const PoolGeometry g = load_pool(o, x, true);
-    Tensor y = pool_reference(g, x);
+    const auto loaded = std::chrono::steady_clock::now();
+    Tensor y = reference ? pool_reference(g, x) : pool_fast(g, x, o.threads);
+    const auto done = std::chrono::steady_clock::now();
     npy_save(o.output, y);
-    std::fprintf(stderr, "%s_pool%dd %s -> %s written to %s\n", o.mode.c_str(), g.dims, shape_to_string(x.shape).c_str(),
-                 shape_to_string(y.shape).c_str(), o.output.c_str());
+    std::fprintf(stderr, "%s_pool%dd %s -> %s written to %s (%s engine)\n", o.mode.c_str(), g.dims,
+                 shape_to_string(x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
+                 reference ? "reference" : "fast");
+    if (o.time) {
+        // average pooling: one add per window element and one divide per output; max pooling has no flops
+        double flops = 0;
+        if (g.mode == PoolMode::Avg) {
+            double window = 1;
+            for (int64_t k : g.kernel) window *= static_cast<double>(k);
+            flops = static_cast<double>(shape_numel(y.shape)) * (window + 1);
+        }
+        print_compute_time(loaded - start, done - loaded, o.repeat, flops, reference ? "reference" : "fast",
+                           reference ? 1 : resolve_threads(o.threads),
+                           [&] { Tensor again = reference ? pool_reference(g, x) : pool_fast(g, x, o.threads); });
+    }
     return 0;
 }
 
@@ -525,6 +539,14 @@ int main(int argc, char** argv) {
     add_pool_options(pool, pool_opts, true);
     pool->add_option("--output", pool_opts.output, "output .npy (an existing file is kept unless --force)")->required();
     pool->add_flag("--force", pool_opts.force, "overwrite an existing output file");
+    pool->add_option("--engine", pool_opts.engine, "fast (multi-threaded, vectorised) or reference (plain loops)")
+        ->check(CLI::IsMember({"fast", "reference"}))
+        ->capture_default_str();
+    pool->add_option("--threads", pool_opts.threads, "threads for the fast engine (0 = all cores; at most 256)")->capture_default_str();
+    pool->add_flag("--time", pool_opts.time, "print the load and compute times, GFLOPS (average pooling) and the peak memory on stderr");
+    pool->add_option("--repeat", pool_opts.repeat, "with --time: compute N times and report the best (1 to 1000)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
 
     CLI::App* explain = app.add_subcommand(
         "explain", "Show every multiply-add of one conv output position (--weight ...) or one pooling window (--pool max|avg ...)");

@@ -2,6 +2,7 @@
 #include "transpose_commands.hpp"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "conv_transpose_spec.hpp"
 #include "error.hpp"
 #include "npy.hpp"
+#include "thread_pool.hpp"
 
 using namespace convscope;
 using nlohmann::json;
@@ -26,6 +28,8 @@ struct TransposeCommands::Options {
     bool force = false;
     std::string engine = "fast";
     int threads = 0;
+    bool time = false;
+    int repeat = 1;
     // explain --transposed
     bool transposed = false;
     std::string explain_output_padding = "0";
@@ -64,16 +68,30 @@ LoadedTranspose load_transpose(const std::string& input, const std::string& weig
 }
 
 int run_conv_transpose(const TransposeCommands::Options& o) {
+    if (o.threads < 0 || o.threads > kMaxThreads)
+        throw UsageError("--threads: expected 0 (all " + std::to_string(resolve_threads(0)) + " cores of this machine) or 1 to " +
+                         std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
     check_output_path(o.output, o.force);
+    const auto start = std::chrono::steady_clock::now();
     LoadedTranspose l = load_transpose(o.input, o.weight, o.bias, o.stride, o.padding, o.output_padding, o.dilation,
                                        o.groups);
     const Tensor* b = l.b ? &*l.b : nullptr;
     const bool reference = o.engine == "reference";
-    Tensor y = reference ? conv_transpose_reference(l.g, l.x, l.w, b) : conv_transpose_fast(l.g, l.x, l.w, b, o.threads);
+    const auto loaded = std::chrono::steady_clock::now();
+    auto compute = [&] {
+        return reference ? conv_transpose_reference(l.g, l.x, l.w, b) : conv_transpose_fast(l.g, l.x, l.w, b, o.threads);
+    };
+    Tensor y = compute();
+    const auto done = std::chrono::steady_clock::now();
     npy_save(o.output, y);
+    const char* engine = reference ? "reference" : "gemm-col2im";
     std::fprintf(stderr, "conv_transpose%dd %s -> %s written to %s (%s engine)\n", l.g.dims,
-                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
-                 reference ? "reference" : "gemm-col2im");
+                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(), engine);
+    if (o.time) {  // every input element times its stamp: C_out/groups x kH x kW multiply-adds
+        const double flops = 2.0 * static_cast<double>(l.g.input_positions()) * static_cast<double>(l.g.macs_per_input());
+        print_compute_time(loaded - start, done - loaded, o.repeat, flops, engine,
+                           reference ? 1 : resolve_threads(o.threads), [&] { Tensor again = compute(); });
+    }
     return 0;
 }
 
@@ -244,7 +262,11 @@ TransposeCommands add_transpose_commands(CLI::App& app) {
     c.run->add_option("--engine", o.engine, "fast (GEMM + col2im with BLAS) or reference (plain scatter loops)")
         ->check(CLI::IsMember({"fast", "reference"}))
         ->capture_default_str();
-    c.run->add_option("--threads", o.threads, "threads for the fast engine (0 = all cores)")->capture_default_str();
+    c.run->add_option("--threads", o.threads, "threads for the fast engine (0 = all cores; at most 256)")->capture_default_str();
+    c.run->add_flag("--time", o.time, "print the load and compute times, GFLOPS and the peak memory on stderr");
+    c.run->add_option("--repeat", o.repeat, "with --time: compute N times and report the best (1 to 1000)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
 
     c.explain = app.get_subcommand("explain");
     c.explain->add_flag("--transposed", o.transposed,
