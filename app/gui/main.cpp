@@ -176,8 +176,10 @@ void draw_panels(AppState& s) {
     draw_data(s);
     draw_cifar_browser(s);
     draw_file_browser(s);
-    draw_code(s);
-    draw_im2col(s);
+    if (!s.transpose.active) {  // both show the Conv scene's layer; they come back with Layer kind Conv
+        draw_code(s);
+        draw_im2col(s);
+    }
     draw_outside_paths_question(s);
     draw_lesson(s);
 }
