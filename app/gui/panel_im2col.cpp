@@ -257,12 +257,11 @@ void draw_im2col(AppState& s) {
         "window; the cyan column is the current multiply-add (MAC steps; channel steps: the channel's columns); "
         "hatched cells are padding. "
         "Click a row of X_col or a cell of Y to move the cursor there, a row of W_row to pick that filter.");
-    ImGui::SameLine();
-    const std::string at = "row " + std::to_string(row) + " = " + (g.dims == 1 ? "x " : "(y, x) ") +
-                           position_text(g, cs.y, cs.x) + "   W_row row " + std::to_string(wrow) + " = filter " +
-                           std::to_string(cs.c_out) + "   Y[" + std::to_string(wrow) + ", " + std::to_string(row) +
-                           "] = " + value_text(output_at(cs.c_out, row));
-    ImGui::TextColored(accent_text(), "%s", at.c_str());
+    text_pieces(
+        {"row " + std::to_string(row) + " = " + (g.dims == 1 ? "x " : "(y, x) ") + position_text(g, cs.y, cs.x),
+         "  W_row row " + std::to_string(wrow) + " = filter " + std::to_string(cs.c_out),
+         "  Y[" + std::to_string(wrow) + ", " + std::to_string(row) + "] = " + value_text(output_at(cs.c_out, row))},
+        accent_text(), true);
 
     // sizes of every cell from the text they must hold, at the current font size
     ImFont* font = cell_font();
