@@ -432,7 +432,8 @@ void draw_im2col(AppState& s) {
 
 nlohmann::json im2col_dump(const AppState& s) {
     using nlohmann::json;
-    if (!s.im2col.open || !s.scene || !s.output) return nullptr;
+    // closed, or hidden while Layer kind is ConvTranspose (main.cpp does not draw it then)
+    if (!s.im2col.open || !s.scene || !s.output || s.transpose.active) return nullptr;
     const Scene& sc = *s.scene;
     const ConvGeometry& g = sc.geo;
     const CursorState& cs = s.cs;
