@@ -22,7 +22,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CONVSCOPE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx fuzz_layer); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx fuzz_layer fuzz_lesson); fi
 
 mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCONVSCOPE_BUILD_FUZZ=ON -DCONVSCOPE_BUILD_GUI=OFF \
@@ -47,6 +47,9 @@ for model in /usr/share/libonnx-testdata/data/node/test_conv_with_strides_paddin
              /usr/share/libonnx-testdata/data/node/test_convtranspose_autopad_same/model.onnx; do
   [ -f "$model" ] && cp "$model" "$corpus/onnx/$(basename "$(dirname "$model")").onnx"
 done
+
+mkdir -p "$corpus/lesson"  # the shipped lessons are the lesson parser's seeds
+cp "$root"/assets/lessons/*.lesson "$corpus/lesson/"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
