@@ -22,7 +22,7 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CONVSCOPE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx fuzz_layer fuzz_lesson); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_npy fuzz_cifar fuzz_image fuzz_scene fuzz_onnx fuzz_layer fuzz_lesson fuzz_export); fi
 
 mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCONVSCOPE_BUILD_FUZZ=ON -DCONVSCOPE_BUILD_GUI=OFF \
@@ -50,6 +50,11 @@ done
 
 mkdir -p "$corpus/lesson"  # the shipped lessons are the lesson parser's seeds
 cp "$root"/assets/lessons/*.lesson "$corpus/lesson/"
+mkdir -p "$corpus/export"  # 24 bytes of numbers (step count, cursor, frame size), then NUL-separated --export flags
+printf '\x80\x02\0\0\0\0\0\0\x10\0\0\0\0\0\0\0\x00\x05\0\x40\x03\0\0\0--export\0/tmp/x.gif\0--steps\0000:64\0--fps\00012' \
+  > "$corpus/export/gif"
+printf '\x80\x02\0\0\0\0\0\0\x10\0\0\0\0\0\0\0\x00\x05\0\x40\x03\0\0\0--export\0/tmp/f_%%05d.png\0--steps\0row\0--scale\0002\0--caption' \
+  > "$corpus/export/sequence"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

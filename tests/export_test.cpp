@@ -84,6 +84,16 @@ TEST(ExportTarget, RefusesWhatItCannotWrite) {
     EXPECT_TRUE(throws_with<ExportError>([] { export_target_of("f_%d_%d.png"); }, {"exactly one"}));
     EXPECT_TRUE(throws_with<ExportError>([] { export_target_of("f_%05d.gif"); }, {".png"}));
     EXPECT_TRUE(throws_with<ExportError>([] { export_target_of(""); }, {"empty"}));
+    // fuzz_export found "%05D" accepted (the match ignored case) and then a crash looking for the 'd'; printf has no %D
+    EXPECT_TRUE(throws_with<ExportError>([] { export_target_of("f_%05D.png"); }, {"%05d"}));
+    EXPECT_TRUE(throws_with<ExportError>([] { export_target_of("f_%LLD.png"); }, {"%05d"}));
+    EXPECT_EQ(export_target_of("/tmp/f_%05d.PNG").frame_path(3), "/tmp/f_00003.PNG");
+}
+
+TEST(ExportTarget, LongPatternsAreNotTruncated) {
+    const std::string stem(600, 'a');  // longer than any fixed name buffer
+    const ExportTarget t = export_target_of("/tmp/" + stem + "_%05d.png");
+    EXPECT_EQ(t.frame_path(42), "/tmp/" + stem + "_00042.png");
 }
 
 TEST(ExportPlan, StepRanges) {

@@ -70,8 +70,11 @@ const char* export_format_name(ExportFormat f) {
 }
 
 std::string ExportTarget::frame_path(int64_t k) const {
-    char name[512];
-    std::snprintf(name, sizeof name, pattern.c_str(), static_cast<long long>(k));
+    // the pattern holds exactly one %lld (export_target_of); any length (no fixed buffer to truncate the name)
+    const int n = std::snprintf(nullptr, 0, pattern.c_str(), static_cast<long long>(k));
+    std::string name(static_cast<size_t>(n > 0 ? n : 0) + 1, '\0');
+    std::snprintf(name.data(), name.size(), pattern.c_str(), static_cast<long long>(k));
+    name.pop_back();
     return dir + "/" + name;
 }
 
@@ -87,8 +90,9 @@ ExportTarget export_target_of(const std::string& out) {
     };
     const size_t percent = base.find('%');
     if (percent != std::string::npos) {
-        // exactly one %d or %0Nd (N = 1..9) and nothing else printf would read
-        static const std::regex one_counter(R"(^[^%]*%(0[1-9])?(lld|d)[^%]*\.png$)", std::regex::icase);
+        // exactly one %d or %0Nd (N = 1..9) and nothing else printf would read; the counter in lower case (printf
+        // has no %D), the extension in any case
+        static const std::regex one_counter(R"(^[^%]*%(0[1-9])?(lld|d)[^%]*\.[pP][nN][gG]$)");
         if (!std::regex_match(base, one_counter))
             throw ExportError(out + ": a frame-sequence pattern needs exactly one %d or %05d-style counter and "
                               "the extension .png, e.g. frame_%05d.png");
