@@ -31,15 +31,10 @@ import time
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gui_util import FAILURES, check  # noqa: E402
+
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-    return cond
 
 
 def run(app, args, timeout=600):

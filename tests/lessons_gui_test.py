@@ -25,17 +25,12 @@ import tempfile
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gui_util import FAILURES, check  # noqa: E402
+
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
-FAILURES = []
 LESSONS = ["q1_conv2d", "q2_batch_vs_channel", "q3_keras_params", "q4_conv1d_text", "q5_same_channels",
            "q6_keras_layout", "padding_modes"]
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
 
 
 def run(app, script, tmp, name, extra=()):

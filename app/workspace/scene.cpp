@@ -14,9 +14,7 @@
 
 namespace convscope::workspace {
 
-namespace {
-
-std::string list_text(const std::vector<int64_t>& v) {
+std::string python_arg_text(const std::vector<int64_t>& v) {
     if (v.size() == 1) return std::to_string(v[0]);
     std::string s = "(";
     for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
@@ -26,8 +24,6 @@ std::string list_text(const std::vector<int64_t>& v) {
 bool all_equal(const std::vector<int64_t>& v, int64_t value) {
     return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; });
 }
-
-}  // namespace
 
 // ---- layer text ----
 
@@ -41,12 +37,12 @@ Shape input_shape(const LayerEdit& edit) {
 std::string layer_python_text(const ConvLayer& layer) {
     std::ostringstream s;
     s << "nn.Conv" << layer.dims << "d(" << layer.in_channels << ", " << layer.out_channels
-      << ", kernel_size=" << list_text(layer.kernel_size);
+      << ", kernel_size=" << python_arg_text(layer.kernel_size);
     const ConvParams& p = layer.params;
-    if (!all_equal(p.stride, 1)) s << ", stride=" << list_text(p.stride);
+    if (!all_equal(p.stride, 1)) s << ", stride=" << python_arg_text(p.stride);
     const bool asymmetric = !p.pads_begin.empty() && p.pads_begin != p.pads_end;
     if (!p.pads_begin.empty() && !asymmetric) {
-        if (!all_equal(p.pads_begin, 0)) s << ", padding=" << list_text(p.pads_begin);
+        if (!all_equal(p.pads_begin, 0)) s << ", padding=" << python_arg_text(p.pads_begin);
     } else if (asymmetric)
         s << ", padding=0";
     else if (p.padding_kind == PaddingKind::Same)
@@ -54,8 +50,8 @@ std::string layer_python_text(const ConvLayer& layer) {
     else if (p.padding_kind == PaddingKind::Valid)
         s << ", padding='valid'";
     else if (!all_equal(p.padding, 0))
-        s << ", padding=" << list_text(p.padding);
-    if (!all_equal(p.dilation, 1)) s << ", dilation=" << list_text(p.dilation);
+        s << ", padding=" << python_arg_text(p.padding);
+    if (!all_equal(p.dilation, 1)) s << ", dilation=" << python_arg_text(p.dilation);
     if (p.groups != 1) s << ", groups=" << p.groups;
     if (!layer.bias) s << ", bias=False";
     if (p.padding_mode != PaddingMode::Zeros) s << ", padding_mode='" << padding_mode_name(p.padding_mode) << "'";

@@ -29,6 +29,9 @@ struct LayerEdit {
 Shape input_shape(const LayerEdit& edit);
 // "nn.Conv2d(3, 192, kernel_size=5, stride=1, padding=2)" as a user would write it (defaults omitted).
 std::string layer_python_text(const ConvLayer& layer);
+// One argument of such a call: "3" for one value, "(3, 5)" for one per dim.
+std::string python_arg_text(const std::vector<int64_t>& v);
+bool all_equal(const std::vector<int64_t>& v, int64_t value);  // every element is `value` (the default: omit it)
 
 // A valid, fully built scene: immutable once made (the worker and the UI share it).
 struct Scene {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "conv_transpose_reference.hpp"
+#include "scene.hpp"
 #include "script_grammar.hpp"
 
 namespace convscope::workspace {
@@ -37,34 +38,19 @@ Shape transpose_input_shape(const TransposeEdit& e) {
     return {e.n, e.layer.in_channels, e.h, e.w};
 }
 
-namespace {
-
-std::string list_text(const std::vector<int64_t>& v) {
-    if (v.size() == 1) return std::to_string(v[0]);
-    std::string t = "(";
-    for (size_t i = 0; i < v.size(); ++i) t += (i ? ", " : "") + std::to_string(v[i]);
-    return t + ")";
-}
-
-bool all_equal(const std::vector<int64_t>& v, int64_t value) {
-    return std::all_of(v.begin(), v.end(), [value](int64_t x) { return x == value; });
-}
-
-}  // namespace
-
 std::string transpose_layer_python_text(const ConvTransposeLayer& layer) {
     // nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
     //                    bias=True, dilation=1, padding_mode='zeros')
     std::ostringstream s;
     const ConvTransposeParams& p = layer.params;
     s << "nn.ConvTranspose" << layer.dims << "d(" << layer.in_channels << ", " << layer.out_channels
-      << ", kernel_size=" << list_text(layer.kernel_size);
-    if (!all_equal(p.stride, 1)) s << ", stride=" << list_text(p.stride);
-    if (!all_equal(p.padding, 0)) s << ", padding=" << list_text(p.padding);
-    if (!all_equal(p.output_padding, 0)) s << ", output_padding=" << list_text(p.output_padding);
+      << ", kernel_size=" << python_arg_text(layer.kernel_size);
+    if (!all_equal(p.stride, 1)) s << ", stride=" << python_arg_text(p.stride);
+    if (!all_equal(p.padding, 0)) s << ", padding=" << python_arg_text(p.padding);
+    if (!all_equal(p.output_padding, 0)) s << ", output_padding=" << python_arg_text(p.output_padding);
     if (p.groups != 1) s << ", groups=" << p.groups;
     if (!layer.bias) s << ", bias=False";
-    if (!all_equal(p.dilation, 1)) s << ", dilation=" << list_text(p.dilation);
+    if (!all_equal(p.dilation, 1)) s << ", dilation=" << python_arg_text(p.dilation);
     s << ")";
     return s.str();
 }
