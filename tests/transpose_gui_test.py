@@ -380,6 +380,26 @@ def main():
             check(all(g["cell"] >= 15 * 1.5 for g in t["output_grids"]), f"{k}: output cells readable at UI scale 1.5")
         check_scatter(load(T("scatter_15.json"))["transpose"], "scatter at UI scale 1.5")
         check_gather(load(T("gather_15.json"))["transpose"], "gather at UI scale 1.5")
+        # 6b. Export in this view: a panel crops to the slot's window; --steps row and the caption follow the
+        #     transposed walk (gather: one frame per output of the row, the caption its value = PyTorch's).
+        seq = T("gather_frames")
+        run(args.app, ["layer_kind transpose", "transpose_preset upsample", "transpose_order gather",
+                       "transpose_cursor 0 0 4 2", f"export {seq}/ --panel feature-maps --steps row --caption --force",
+                       f"export {T('input_panel.png')} --panel input --force", f"dump {T('exported.json')}"],
+            tmp, "export")
+        t = load(T("exported.json"))["transpose"]
+        y = torch_y(t)
+        frames = load(os.path.join(seq, "frames.json"))["frames"] if os.path.exists(os.path.join(seq, "frames.json")) else []
+        want = [f"y[0, 0, 4, {x}] = " for x in range(9)]
+        check(len(frames) == 9 and all(f["caption"].startswith(w) for f, w in zip(frames, want)),
+              f"export --steps row in the gather picture: 9 frames, one per output of row 4 ({len(frames)})")
+        check(all(abs(float(f["caption"].rsplit("= ", 1)[1]) - float(y[0, 0, 4, i])) < 1e-5 for i, f in enumerate(frames)),
+              "export captions end with PyTorch's value of each output")
+        w, h, _ = read_png(T("input_panel.png"))
+        grid = t["input_grids"][0]
+        check(0 < w < 1280 and 0 < h < 800 and w >= grid["cell"] * 4,
+              f"export --panel input crops to the Input x panel ({w} x {h})")
+
         # 7. The lesson (assets/lessons/q7_conv_transpose.lesson) at UI scale 1 and 1.5: each step's answer, worked
         #    out here with PyTorch, is accepted; its numbers are PyTorch's; its text fits the Lesson panel.
         for scale in ("1", "1.5"):

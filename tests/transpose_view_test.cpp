@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "conv_transpose_reference.hpp"
@@ -268,6 +269,32 @@ TEST(TransposeView, PositionTextNamesWhatTheStepIsAbout) {
     t.refresh(*t.step_of(0, 0, 4, 4, Granularity::Position), Granularity::Position);
     EXPECT_EQ(t.position_text(), "y[0, 0, 4, 4]");
     EXPECT_EQ(t.gather.contributing, 4);  // (4, 4) sits between input rows/columns 1 and 2: 2 x 2 real elements
+}
+
+TEST(TransposeView, CaptionWritesTheCurrentArithmetic) {
+    TransposeSession t;
+    ASSERT_TRUE(t.apply(default_transpose_edit()));
+    const ConvTransposeGeometry& g = t.scene->geo;
+    // scatter, MAC step: x[0, 0, 1, 2] times tap (1, 2) lands on y[0, 0, 1*2 + 1, 2*2 + 2] = y[0, 0, 3, 6]
+    const int64_t element = *t.step_of(0, 0, 1, 2, Granularity::Position);  // its stamp's 9 MACs end here
+    t.refresh(element * 9 + 5, Granularity::Mac);
+    ASSERT_EQ(t.scatter.ky * g.kernel[1] + t.scatter.kx, 5);
+    const float x = t.scene->x.data[1 * 4 + 2], w = t.scene->w.data[1 * 3 + 2];
+    auto num = [](float f) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%g", static_cast<double>(f));
+        return std::string(b);
+    };
+    const std::string want_prefix = "x[0, 0, 1, 2] * w[0, 0, 1, 2] = " + num(x) + " * " + num(w) + " = " + num(x * w) +
+                                    " -> y[0, 0, 3, 6]: ";
+    EXPECT_EQ(t.caption_text().rfind(want_prefix, 0), 0u) << t.caption_text();
+    // gather, at a finished output: channel sums + bias = PyTorch's value (the reference's)
+    t.order = TransposeOrder::Gather;
+    t.refresh(*t.step_of(0, 0, 4, 4, Granularity::Position), Granularity::Position);
+    const float y = t.scene->y.data[4 * 9 + 4];
+    const std::string c = t.caption_text();
+    EXPECT_EQ(c.rfind("y[0, 0, 4, 4] = ", 0), 0u) << c;
+    EXPECT_NE(c.find("(bias " + num(t.scene->bias.data[0]) + ") = " + num(y)), std::string::npos) << c;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "export_tensors.hpp"
 #include "gl_render.hpp"
 #include "platform.hpp"
+#include "widgets.hpp"
 
 namespace convscope::gui {
 
@@ -40,20 +41,35 @@ const char* crop_window_of(const std::string& title) {
 
 ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawPanels draw)
     : req_(request), draw_(std::move(draw)) {
-    if (!s.scene || !s.cursor) throw ExportError("export: there is no layer on screen yet");
+    if (!s.scene || !s.cursor || (s.transpose.active && !s.transpose.cursor))
+        throw ExportError("export: there is no layer on screen yet");
     panel_title_ = workspace::export_panel_title(req_.panel);
     target_ = workspace::export_target_of(req_.out);
     granularity_ = req_.granularity.empty() ? s.granularity : workspace::parse_granularity(req_.granularity);
     if (req_.scale < 1 || req_.scale > workspace::kMaxExportScale)
         throw ExportError("--scale takes 1, 2, 3 or 4; got " + std::to_string(req_.scale));
 
-    const ConvGeometry& g = s.geo();
-    const ConvCursor& c = *s.cursor;
-    const int64_t count = c.step_count(granularity_);
-    const int64_t current = c.convert_step(s.step, s.granularity, granularity_);
-    const int64_t row_last = c.step_of(s.cs.n, s.cs.c_out, s.cs.y, g.out[1] - 1, granularity_);
-    const int64_t row_first = c.step_of(s.cs.n, s.cs.c_out, s.cs.y, 0, granularity_) - (steps_per_position(g, granularity_) - 1);
-    steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count, current, row_first, row_last);
+    if (s.transpose.active) {  // Layer kind ConvTranspose: its own walk; "row" is the current input (scatter) or output row
+        const TransposeSession& t = s.transpose;
+        const int64_t count = t.step_count(granularity_);
+        const int64_t per = count / t.step_count(Granularity::Position);
+        const bool scatter = t.order == TransposeOrder::Scatter;
+        const int64_t n = scatter ? t.scatter.n : t.gather.n, c = scatter ? t.scatter.c_in : t.gather.c_out;
+        const int64_t y = scatter ? t.scatter.iy : t.gather.y;
+        const int64_t w = scatter ? t.scene->geo.in[1] : t.scene->geo.out[1];
+        steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count,
+                                        t.convert_step(s.step, s.granularity, granularity_),
+                                        *t.step_of(n, c, y, 0, granularity_) - (per - 1), *t.step_of(n, c, y, w - 1, granularity_));
+    } else {
+        const ConvGeometry& g = s.geo();
+        const ConvCursor& c = *s.cursor;
+        const int64_t count = c.step_count(granularity_);
+        const int64_t current = c.convert_step(s.step, s.granularity, granularity_);
+        const int64_t row_last = c.step_of(s.cs.n, s.cs.c_out, s.cs.y, g.out[1] - 1, granularity_);
+        const int64_t row_first =
+            c.step_of(s.cs.n, s.cs.c_out, s.cs.y, 0, granularity_) - (steps_per_position(g, granularity_) - 1);
+        steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count, current, row_first, row_last);
+    }
 
     platform_framebuffer_size(win_w_, win_h_);
     full_w_ = win_w_ * req_.scale;
@@ -61,7 +77,7 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
     // The size checked before starting: the panel as it is on screen now, at the export's scale.
     int est_w = full_w_, est_h = full_h_;
     if (!panel_title_.empty()) {
-        const ImGuiWindow* w = ImGui::FindWindowByName(crop_window_of(panel_title_));
+        const ImGuiWindow* w = find_panel_window(crop_window_of(panel_title_));
         if (!w) throw ExportError("--panel " + req_.panel + ": that panel is not open");
         est_w = static_cast<int>(std::ceil(w->InnerRect.GetWidth())) * req_.scale;
         est_h = static_cast<int>(std::ceil(w->InnerRect.GetHeight())) * req_.scale;
@@ -123,7 +139,7 @@ void ExportJob::enter(AppState& s) {
     render_frame(s, steps_.front(), false);
     crop_x_ = 0, crop_y_ = 0, crop_w_ = full_w_, crop_h_ = full_h_;
     if (!panel_title_.empty()) {
-        const ImGuiWindow* w = ImGui::FindWindowByName(crop_window_of(panel_title_));
+        const ImGuiWindow* w = find_panel_window(crop_window_of(panel_title_));
         if (!w || !w->WasActive) throw ExportError("--panel " + req_.panel + ": that panel is not open");
         const int x0 = std::clamp(static_cast<int>(std::floor(w->InnerRect.Min.x)), 0, full_w_);
         const int y0 = std::clamp(static_cast<int>(std::floor(w->InnerRect.Min.y)), 0, full_h_);
@@ -193,8 +209,21 @@ bool ExportJob::render_next(AppState& s) {
     info.step = step;
     info.n = cs.n, info.c_out = cs.c_out, info.y = cs.y, info.x = cs.x;
     info.ci = cs.ci, info.ky = cs.ky, info.kx = cs.kx;
+    if (s.transpose.active) {  // the output element in the gather walk; where the current product lands in scatter
+        const TransposeSession& t = s.transpose;
+        if (t.order == TransposeOrder::Gather) {
+            const GatherTap& tap = t.gather.taps[static_cast<size_t>(t.gather.mac)];
+            info.n = t.gather.n, info.c_out = t.gather.c_out, info.y = t.gather.y, info.x = t.gather.x;
+            info.ci = t.gather.channels[static_cast<size_t>(t.gather.ci)].c_in, info.ky = tap.ky, info.kx = tap.kx;
+        } else {
+            const ScatterTap& tap = t.scatter.taps[static_cast<size_t>(t.scatter.mac)];
+            info.n = t.scatter.n, info.c_out = tap.co, info.y = tap.oy, info.x = tap.ox;
+            info.ci = t.scatter.c_in, info.ky = tap.ky, info.kx = tap.kx;
+        }
+    }
     if (font_) {
-        info.caption = workspace::cursor_equation(s.geo(), cs, s.scene->edit.layer.bias);
+        info.caption = s.transpose.active ? s.transpose.caption_text()
+                                          : workspace::cursor_equation(s.geo(), cs, s.scene->edit.layer.bias);
         frame = font_->with_caption(frame, info.caption, static_cast<float>(req_.scale), platform_light_theme());
     }
     pipeline_->push(std::move(frame), std::move(info));

@@ -162,9 +162,7 @@ void outline_highlights(AppState& s) {
     if (!s.lesson) return;
     ImDrawList* dl = ImGui::GetForegroundDrawList();
     for (const std::string& panel : s.lesson->current().highlights) {
-        const ImGuiWindow* w = ImGui::FindWindowByName(panel_title(panel));
-        if (!w || !w->WasActive)  // the transposed-convolution view's panels: "Input x: ...###Input"
-            w = ImGui::FindWindowByName((std::string("###") + panel_title(panel)).c_str());
+        const ImGuiWindow* w = find_panel_window(panel_title(panel));
         if (!w || !w->WasActive) continue;
         const ImVec2 a(w->Pos.x + 1.5f, w->Pos.y + 1.5f), b(w->Pos.x + w->Size.x - 1.5f, w->Pos.y + w->Size.y - 1.5f);
         dl->AddRect(a, b, kHighlightColour, 4.0f, 0, 3.0f);

@@ -1,5 +1,7 @@
 #include "widgets.hpp"
 
+#include <imgui_internal.h>  // FindWindowByName
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -120,6 +122,13 @@ void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, 
         ImGui::SameLine();
         ImGui::TextUnformatted("NaN/Inf");
     }
+}
+
+const ImGuiWindow* find_panel_window(const char* title) {
+    const ImGuiWindow* w = ImGui::FindWindowByName(title);
+    if (w && w->WasActive) return w;
+    const ImGuiWindow* slot = ImGui::FindWindowByName((std::string("###") + title).c_str());
+    return slot && (slot->WasActive || !w) ? slot : w;
 }
 
 bool light_theme() {

@@ -8,6 +8,8 @@
 
 #include <imgui.h>
 
+struct ImGuiWindow;  // imgui_internal.h
+
 #include "conventions.hpp"
 #include "gl_render.hpp"
 #include "tile_atlas.hpp"
@@ -28,6 +30,9 @@ ImVec4 accent_text();
 ImU32 ink(ImU32 dark_theme_colour);
 
 void help_marker(const char* text);
+// The panel window titled `title` as drawn this frame: "Input", or the slot's window under another title
+// ("Input x: what goes IN###Input" in the transposed-convolution view). Null when neither exists.
+const ImGuiWindow* find_panel_window(const char* title);
 ImFont* mono_font();
 ImFont* cell_font();  // small monospace for numbers inside cells
 

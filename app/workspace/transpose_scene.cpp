@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "conv_transpose_reference.hpp"
@@ -355,6 +356,35 @@ std::string TransposeSession::position_text() const {
         t += "  input channel " + std::to_string(s.channels[static_cast<size_t>(s.ci)].c_in) + ", tap " +
              std::to_string(s.mac + 1) + "/" + std::to_string(s.macs);
     return t;
+}
+
+std::string TransposeSession::caption_text() const {
+    if (!cursor) return {};
+    const bool one_d = scene->geo.dims == 1;
+    auto idx = [one_d](const char* name, int64_t a, int64_t b, int64_t y, int64_t x) {
+        std::string t = std::string(name) + "[" + std::to_string(a) + ", " + std::to_string(b) + ", ";
+        if (!one_d) t += std::to_string(y) + ", ";
+        return t + std::to_string(x) + "]";
+    };
+    auto v = [](float f) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", static_cast<double>(f));
+        return std::string(buf);
+    };
+    if (order == TransposeOrder::Scatter) {
+        const ScatterState& s = scatter;
+        const ScatterTap& tap = s.taps[static_cast<size_t>(s.mac)];
+        std::string t = idx("x", s.n, s.c_in, s.iy, s.ix) + " * " + idx("w", s.c_in, s.co, tap.ky, tap.kx) + " = " +
+                        v(s.input) + " * " + v(tap.weight) + " = " + v(tap.product) + " -> ";
+        if (tap.cropped) return t + "outside y (cropped)";
+        return t + idx("y", s.n, tap.co, tap.oy, tap.ox) + ": " + v(tap.before) + " + " + v(tap.product) + " = " + v(tap.after);
+    }
+    const GatherState& s = gather;
+    std::string t = idx("y", s.n, s.c_out, s.y, s.x) + " = ";
+    if (!s.position_complete()) return t + "...";
+    for (size_t i = 0; i < s.channels.size(); ++i) t += (i ? " + " : "") + v(s.channels[i].sum);
+    if (scene->geo.has_bias) t += " + (bias " + v(s.bias) + ")";
+    return t + " = " + v(s.value);
 }
 
 }  // namespace convscope::workspace

@@ -113,6 +113,9 @@ struct TransposeSession {
     int64_t revealed_position() const;
     // "x[0, 0, 1, 2] = 3 paints y" / "y[0, 0, 4, 5]" as the playback bar writes the cursor.
     std::string position_text() const;
+    // An export caption: scatter "x[0, 0, 1, 2] * w[0, 0, 1, 2] = 2 * -2 = -4 -> y[0, 0, 3, 6]: 0 + -4 = -4" (the
+    // current multiply-add); gather "y[0, 0, 4, 4] = 7 + (bias -0.5) = 6.5" (channel sums, bias, value).
+    std::string caption_text() const;
 
 private:
     uint64_t next_id_ = 1;
