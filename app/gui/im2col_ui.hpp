@@ -26,11 +26,18 @@ struct Im2colUi {
         ImVec2 clip_min{0, 0}, clip_max{0, 0};  // where cells are visible (below the header, right of the labels)
     };
     Grid x_grid, w_grid, y_grid;
+    // Layer kind ConvTranspose: W^T, X, columns = W^T . X and the output plane col2im fills
+    Grid t_wt_grid, t_x_grid, t_columns_grid, t_y_grid;
     bool drawn = false;  // the panel was drawn this frame
 };
 
 // The panel's numbers for `dump`: sizes, the highlighted X_col row (index, position, values, padding flags),
 // the highlighted W_row row, the Y cell and the grids as drawn. null when the panel is closed.
 nlohmann::json im2col_dump(const AppState& s);
+
+// The same window in Layer kind ConvTranspose (panel_im2col_transpose.cpp): PyTorch's GEMM + col2im, and its dump
+// (sizes, the highlighted column / row, the entries and the output cells they land on). draw_im2col calls it.
+void draw_im2col_transpose(AppState& s);
+nlohmann::json im2col_transpose_dump(const AppState& s);
 
 }  // namespace convscope::gui

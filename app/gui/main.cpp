@@ -176,10 +176,8 @@ void draw_panels(AppState& s) {
     draw_data(s);
     draw_cifar_browser(s);
     draw_file_browser(s);
-    if (!s.transpose.active) {  // both show the Conv scene's layer; they come back with Layer kind Conv
-        draw_code(s);
-        draw_im2col(s);
-    }
+    if (!s.transpose.active) draw_code(s);  // the Conv scene's layer as code; it comes back with Layer kind Conv
+    draw_im2col(s);                          // Conv: im2col + GEMM; ConvTranspose: GEMM + col2im
     draw_outside_paths_question(s);
     draw_lesson(s);
 }

@@ -5,34 +5,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "im2col_grid.hpp"
 #include "im2col_view.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
 namespace convscope::gui {
 
-namespace {
+namespace im2col_grid {
 
 // ---- one virtualised matrix grid: only the visible cells are drawn; header row and label column stay pinned ----
-
-struct Matrix {
-    const char* id = "";
-    const char* corner = "";
-    int64_t rows = 0, cols = 0;
-    float label_w = 0, header_h = 0, cell_w = 0, cell_h = 0;
-    std::function<std::string(int64_t)> row_label, col_label;
-    std::function<void(ImDrawList*, int64_t, int64_t, ImVec2, ImVec2)> cell;
-    std::function<void(int64_t, int64_t)> tooltip;
-    int64_t hi_row = -1, hi_col = -1;    // the cursor's row (window colour) and column (tinted)
-    int64_t mac_row = -1, mac_col = -1;  // one cell outlined in the MAC colour
-    int64_t mac_span = 1;                // columns from mac_col / hi_col on (a whole channel at channel steps)
-    int64_t out_row = -1, out_col = -1;  // one cell outlined in the window colour (Y's value at the cursor)
-    bool follow = false;                 // scroll so the highlighted row/column is in view
-};
-
-struct Click {
-    int64_t row = -1, col = -1;  // col -1: on the row label
-};
 
 float scroll_to(float target, float cell, float avail, float current) {
     if (target >= current && target + cell <= current + avail) return current;
@@ -52,10 +34,18 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
     const ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
     const ImVec2 avail(cmax.x - cmin.x - m.label_w, cmax.y - cmin.y - m.header_h);
     if (m.follow) {
-        const int64_t row = m.hi_row >= 0 ? m.hi_row : m.out_row;
+        const int64_t row = m.hi_row >= 0    ? m.hi_row
+                            : m.mac_row >= 0 ? m.mac_row
+                            : m.out_row >= 0 ? m.out_row
+                            : m.marks.empty() ? -1
+                                              : m.marks.front()[0];
         if (row >= 0)
             ImGui::SetScrollY(scroll_to(static_cast<float>(row) * m.cell_h, m.cell_h, avail.y, ImGui::GetScrollY()));
-        const int64_t col = m.mac_col >= 0 ? m.mac_col : m.hi_col >= 0 ? m.hi_col : m.out_col;
+        const int64_t col = m.mac_col >= 0    ? m.mac_col
+                            : m.hi_col >= 0   ? m.hi_col
+                            : m.out_col >= 0  ? m.out_col
+                            : m.marks.empty() ? -1
+                                              : m.marks.front()[1];
         if (col >= 0)
             ImGui::SetScrollX(scroll_to(static_cast<float>(col) * m.cell_w, m.cell_w, avail.x, ImGui::GetScrollX()));
     }
@@ -97,10 +87,15 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
         const ImVec2 a = cell_min(m.out_row, m.out_col);
         outline(dl, ImVec2(a.x - 2, a.y - 2), ImVec2(a.x + m.cell_w + 2, a.y + m.cell_h + 2), kWindowColour, 3.0f);
     }
+    for (const auto& [mr, mc] : m.marks) {
+        const ImVec2 a = cell_min(mr, mc);
+        outline(dl, ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + m.cell_w + 1, a.y + m.cell_h + 1), kWindowColour, 2.0f);
+    }
     if (m.mac_row >= 0 && m.mac_col >= 0) {
         const ImVec2 a = cell_min(m.mac_row, m.mac_col);
         const float w = m.cell_w * static_cast<float>(m.mac_span);
-        outline(dl, ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + w + 1, a.y + m.cell_h + 1), kMacColour, 3.0f);
+        const float h = m.cell_h * static_cast<float>(m.mac_row_span);
+        outline(dl, ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + w + 1, a.y + h + 1), kMacColour, 3.0f);
     }
 
     // pinned header row and label column
@@ -130,7 +125,8 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
     dl->PushClipRect(ImVec2(cmin.x, cmin.y + m.header_h), cmax, true);
     for (int64_t r = r0; r < r1; ++r) {
         const float y = g0.y + static_cast<float>(r) * m.cell_h;
-        const bool hot = r == m.hi_row || r == m.out_row;
+        const bool hot = r == m.hi_row || r == m.out_row ||
+                         (m.mac_row >= 0 && m.mac_row_span > 1 && r >= m.mac_row && r < m.mac_row + m.mac_row_span);
         if (hot)
             dl->AddRectFilled(ImVec2(cmin.x, y), ImVec2(cmin.x + m.label_w, y + m.cell_h),
                               ink(IM_COL32(60, 62, 75, 255)));
@@ -198,12 +194,15 @@ void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1) {
     }
 }
 
-}  // namespace
+}  // namespace im2col_grid
+
+using namespace im2col_grid;
 
 // ---- the panel ----
 
 void draw_im2col(AppState& s) {
     s.im2col.drawn = false;
+    if (s.transpose.active) return draw_im2col_transpose(s);
     if (!s.im2col.open || !s.scene || !s.output) return;
     next_window_slot(s, Slot::Im2col);
     if (!ImGui::Begin("im2col / GEMM", &s.im2col.open, kPanelFlags)) {
@@ -432,8 +431,8 @@ void draw_im2col(AppState& s) {
 
 nlohmann::json im2col_dump(const AppState& s) {
     using nlohmann::json;
-    // closed, or hidden while Layer kind is ConvTranspose (main.cpp does not draw it then)
-    if (!s.im2col.open || !s.scene || !s.output || s.transpose.active) return nullptr;
+    if (s.transpose.active) return im2col_transpose_dump(s);
+    if (!s.im2col.open || !s.scene || !s.output) return nullptr;
     const Scene& sc = *s.scene;
     const ConvGeometry& g = sc.geo;
     const CursorState& cs = s.cs;
