@@ -258,11 +258,13 @@ def main():
                     e = load(T(tag + "_click_y.json"))["cursor"]
                     check(e["c_out"] == im["group"] * opg + yr and e["y"] * Wo + e["x"] == ycol,
                           f"{tag}: clicking Y[{yr}, {ycol}] moved the cursor to filter {e['c_out']}, ({e['y']}, {e['x']})")
-    # Layer kind ConvTranspose hides the panel (it describes the Conv scene); Conv brings it back
+    # Layer kind ConvTranspose turns the panel into GEMM + col2im (tests/im2col_transpose_gui_test.py); Conv brings X_col back
     lines = ["im2col_panel on", "preset default", "wait", "layer_kind transpose", "wait", "frames 3",
              f"dump {T('kind_transpose.json')}", "layer_kind conv", "wait", "frames 3", f"dump {T('kind_conv.json')}"]
     if run(args.app, lines, tmp, "layer_kind"):
-        check(load(T("kind_transpose.json"))["im2col"] is None, "layer_kind transpose: the panel is hidden (dump null)")
+        kt = load(T("kind_transpose.json"))["im2col"]
+        check(kt is not None and kt["drawn"] and kt["mode"] == "transpose" and kt["columns_size"] == [9, 16],
+              "layer_kind transpose: the panel shows the transposed layer's GEMM (columns 9 x 16)")
         back = load(T("kind_conv.json"))["im2col"]
         check(back is not None and back["drawn"] and back["x_size"] == [1024, 75], "layer_kind conv: the panel is back")
     if args.keep:

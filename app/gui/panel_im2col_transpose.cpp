@@ -298,43 +298,45 @@ void draw_im2col_transpose(AppState& s) {
     }
     ym.follow = follow;
 
-    // layout: y | X on top, W^T | columns below (W^T's rows are columns' rows, X's columns are columns' columns)
+    // layout: y on the left, full height; on the right X above columns, W^T beside columns (W^T's rows are
+    // columns' rows, X's columns are columns' columns)
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const ImGuiStyle& style = ImGui::GetStyle();
-    const float gap = style.ItemSpacing.x, text_h = ImGui::GetTextLineHeightWithSpacing();
-    const float wt_w = label_w + cell_w * static_cast<float>(v.inner()) + 16.0f;
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float wt_w = std::floor(label_w + cell_w * static_cast<float>(v.inner()) + 16.0f);
     const float y_w = y_label_w + y_cell_w * static_cast<float>(Wo) + 16.0f;
-    const float left_w = std::floor(std::clamp(std::max(wt_w, y_w), wt_w, std::max(wt_w, avail.x * 0.45f)));
-    const float right_w = std::max(80.0f, avail.x - left_w - gap);
-    const float x_h = header_h + cell_h * static_cast<float>(v.inner()) + 18.0f;
-    const float y_h = header_h + cell_h * static_cast<float>(Ho) + 18.0f;
-    const float top_h = std::floor(std::min(std::max(x_h, y_h), std::max(x_h, (avail.y - 4.0f * text_h) * 0.5f)));
+    const float left_w = std::floor(std::min(y_w, avail.x * 0.36f));
+    const float right_w = std::max(wt_w + 80.0f, avail.x - left_w - gap);
+    const float cols_w = right_w - wt_w - gap;
+    const float x_h = std::floor(header_h + cell_h * static_cast<float>(v.inner()) + 18.0f);
+    const float x_max_h = std::floor(header_h + cell_h * 4.0f + 18.0f);
 
     auto caption = [&](const std::string& text, float w) {
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w);
         ImGui::TextWrapped("%s", text.c_str());
         ImGui::PopTextWrapPos();
     };
-    const std::string y_caption = workspace::gemm_t_y_text(g) + ": y[" + index_text({f.n, f.c_out}) + "]";
     ImGui::BeginGroup();
-    caption(y_caption, left_w);
-    const Click yc = draw_matrix(ym, ImVec2(left_w, top_h), s.im2col.t_y_grid);
+    caption(workspace::gemm_t_y_text(g) + ": y[" + index_text({f.n, f.c_out}) + "]", left_w);
+    const Click yc = draw_matrix(ym, ImVec2(left_w, 0), s.im2col.t_y_grid);
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
-    caption(workspace::gemm_t_x_text(g), right_w);
-    const Click xc = draw_matrix(xm, ImVec2(right_w, top_h), s.im2col.t_x_grid);
+    const float right_x = ImGui::GetCursorPosX();
+    ImGui::BeginGroup();  // W^T's caption in the corner beside X, over W^T
+    caption(workspace::gemm_t_w_text(g), wt_w);
     ImGui::EndGroup();
+    ImGui::SameLine(wt_w + gap);  // from the group's start
     ImGui::BeginGroup();
-    caption(workspace::gemm_t_w_text(g), left_w);
-    const Click wc = draw_matrix(wm, ImVec2(left_w, 0), s.im2col.t_wt_grid);
+    caption(workspace::gemm_t_x_text(g), cols_w);
+    const Click xc = draw_matrix(xm, ImVec2(cols_w, std::min(x_h, x_max_h)), s.im2col.t_x_grid);
     ImGui::EndGroup();
-    ImGui::SameLine();
-    ImGui::BeginGroup();
+    ImGui::SetCursorPosX(right_x);
     caption(workspace::gemm_t_columns_text(g), right_w);
-    const Click cc = draw_matrix(cm, ImVec2(right_w, 0), s.im2col.t_columns_grid);
+    ImGui::SetCursorPosX(right_x);  // both grids start on this line, so their rows stay side by side
+    draw_matrix(wm, ImVec2(wt_w, 0), s.im2col.t_wt_grid);
+    ImGui::SameLine();
+    const Click cc = draw_matrix(cm, ImVec2(cols_w, 0), s.im2col.t_columns_grid);
     ImGui::EndGroup();
-    (void)wc;
 
     auto stamp = [&](int64_t ci, int64_t col) {
         const auto [iy, ix] = v.position_of(col);
