@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "file_io.hpp"
+
 namespace convscope::workspace {
 
 GemmTransposeView::GemmTransposeView(const ConvTransposeGeometry& g, const Tensor& x, const Tensor& w,
@@ -69,15 +71,7 @@ Tensor GemmTransposeView::col2im_output() const {
 
 namespace {
 
-std::string count(int64_t v) {
-    const std::string d = std::to_string(v);
-    std::string out;
-    for (size_t i = 0; i < d.size(); ++i) {
-        if (i && (d.size() - i) % 3 == 0) out += ',';
-        out += d[i];
-    }
-    return out;
-}
+std::string count(int64_t v) { return grouped_int(static_cast<uint64_t>(v)); }  // sizes: never negative
 
 std::string per(const ConvTransposeGeometry& g, const char* what) {
     return std::string(what) + (g.groups > 1 ? "/groups" : "");

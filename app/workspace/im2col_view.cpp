@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "conv_reference.hpp"
+#include "file_io.hpp"
 
 namespace convscope::workspace {
 
@@ -70,15 +71,7 @@ float Im2colView::product(int64_t n, int64_t group, int64_t w_row, int64_t row) 
 
 namespace {
 
-std::string count(int64_t v) {
-    const std::string d = std::to_string(v);
-    std::string out;
-    for (size_t i = 0; i < d.size(); ++i) {
-        if (i && (d.size() - i) % 3 == 0) out += ',';
-        out += d[i];
-    }
-    return out;
-}
+std::string count(int64_t v) { return grouped_int(static_cast<uint64_t>(v)); }  // sizes: never negative
 
 std::string cin_k(const ConvGeometry& g) {
     return std::string(g.groups > 1 ? "C_in/groups" : "C_in") + (g.dims == 1 ? "*k" : "*kH*kW");
