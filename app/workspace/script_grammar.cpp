@@ -58,6 +58,12 @@ std::string script_join(const std::vector<std::string>& words, size_t from) {
     return s;
 }
 
+bool script_bool(const std::string& t, bool& value) {
+    if (t == "true" || t == "True" || t == "1") return value = true, true;
+    if (t == "false" || t == "False" || t == "0") return value = false, true;
+    return false;
+}
+
 bool script_int_pair(const std::string& t, std::vector<int64_t>& out) {
     out.clear();
     std::string s = t;
@@ -490,12 +496,7 @@ bool apply_setting(LayerEdit& e, const std::string& key, const std::string& valu
         else return false;
         return true;
     }
-    if (key == "bias") {
-        if (value == "true" || value == "True" || value == "1") L.bias = true;
-        else if (value == "false" || value == "False" || value == "0") L.bias = false;
-        else return error = "bias is true or false", false;
-        return true;
-    }
+    if (key == "bias") return script_bool(value, L.bias) || (error = "bias is true or false", false);
     if (key == "padding_mode") {
         const auto m = parse_padding_mode(value);
         if (!m) return error = "padding_mode is zeros, reflect, replicate or circular", false;

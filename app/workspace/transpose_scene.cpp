@@ -246,9 +246,7 @@ bool apply_transpose_setting(TransposeEdit& e, const std::string& key, const std
     else if (key == "dilation") ok = need_list() && (P.dilation = list, true);
     else if (key == "groups") ok = need_int() && (P.groups = n, true);
     else if (key == "bias") {
-        if (value == "true" || value == "True" || value == "1") L.bias = true;
-        else if (value == "false" || value == "False" || value == "0") L.bias = false;
-        else ok = false, error = "bias is true or false";
+        if (!script_bool(value, L.bias)) ok = false, error = "bias is true or false";
     } else if (key == "batch" || key == "n") ok = need_int() && (t.n = n, true);
     else if (key == "height" || key == "h") ok = need_int() && (t.h = n, true);
     else if (key == "width" || key == "w" || key == "length" || key == "l") ok = need_int() && (t.w = n, true);
