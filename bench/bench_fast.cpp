@@ -60,8 +60,10 @@ struct ConvShape {
 int main(int argc, char** argv) {
     bool skip_reference = false;
     std::vector<int> thread_counts = {1, 2};
+    std::string only;  // --only R3,R4: just these rows (a comma-separated list of ids)
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--skip-reference") == 0) skip_reference = true;
+        if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = std::string(",") + argv[++i] + ",";
         if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) thread_counts = {std::atoi(argv[++i])};
     }
     const std::vector<ConvShape> convs = {
@@ -83,6 +85,9 @@ int main(int argc, char** argv) {
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Direct, isa});
     engines.push_back({0, FastConvPath::Gemm, Isa::Auto});
+    // The depthwise kernel with every instruction set, on the depthwise rows only.
+    for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
+        if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Depthwise, isa});
     std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s; %s)\n", openblas_get_corename(),
                 std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset",
                 blas_kernels_match_cpu() ? "tuned for this CPU" : "not tuned for this CPU: the direct kernel runs");
@@ -98,7 +103,9 @@ int main(int argc, char** argv) {
     }
     std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast engine\n");
     std::mt19937 rng(1);
+    const auto wanted = [&](const char* id) { return only.empty() || only.find(std::string(",") + id + ",") != std::string::npos; };
     for (const ConvShape& s : convs) {
+        if (!wanted(s.id)) continue;
         ConvParams p;
         p.dims = static_cast<int>(s.weight.size()) - 2;
         p.padding = s.padding;
@@ -125,6 +132,7 @@ int main(int argc, char** argv) {
         for (int threads : thread_counts) {
             for (FastConvOptions e : engines) {
                 e.threads = threads;
+                if (e.path == FastConvPath::Depthwise && fast_conv_path(g, e) != FastConvPath::Depthwise) continue;
                 const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, e); });
                 std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms,
                             cur_ms * 1e6 / static_cast<double>(steps.size()), flops / (fast_ms * 1e-3) * 1e-9,
@@ -140,6 +148,7 @@ int main(int argc, char** argv) {
         int64_t kernel, stride, padding;
     };
     for (const PoolShape& ps_shape : {PoolShape{"S7", {60, 64, 32, 32}, 2, 2, 0}, PoolShape{"R7", {1, 64, 112, 112}, 3, 2, 1}}) {
+        if (!wanted(ps_shape.id)) continue;
         PoolParams pp;
         pp.mode = PoolMode::Max;
         pp.kernel_size = {ps_shape.kernel};
@@ -162,7 +171,7 @@ int main(int argc, char** argv) {
                         pcur_ms * 1e6 / static_cast<double>(steps.size()));
         }
     }
-    {
+    if (wanted("S8")) {
         // S8 ConvTranspose2d(64, 32, 4, stride=2, padding=1) on 1x64x56x56 -> 1x32x112x112 (a U-Net/GAN upsampler).
         ConvTransposeParams tp;
         tp.stride = {2};

@@ -11,6 +11,7 @@
 
 #include "conv_reference.hpp"
 #include "thread_pool.hpp"
+#include "vector_types.hpp"
 
 namespace convscope {
 
@@ -41,21 +42,16 @@ void pad_input_plane(const ConvGeometry& g, const float* x, float* padded) {
 
 namespace {
 
-// The vector shapes, as GCC vector types: the kernel body is written once on them, and each instantiation is
-// compiled inside a function with its own target attribute, so the same `acc += w * b` becomes zmm FMAs, ymm FMAs
-// or SSE multiply-adds. Rows x vectors accumulators plus the vectors and one broadcast fill the register file
-// (32 zmm; 16 ymm; 16 xmm) without spilling.
-struct Avx512Shape {
-    typedef float V __attribute__((vector_size(64)));
-    static constexpr int kWidth = 16, kVectors = 3, kRows = 8;
+// The tile shapes on the vector types of vector_types.hpp: rows x vectors accumulators plus the vectors and one
+// broadcast fill the register file (32 zmm; 16 ymm; 16 xmm) without spilling.
+struct Avx512Shape : Avx512Vec {
+    static constexpr int kVectors = 3, kRows = 8;
 };
-struct Avx2Shape {
-    typedef float V __attribute__((vector_size(32)));
-    static constexpr int kWidth = 8, kVectors = 3, kRows = 4;
+struct Avx2Shape : Avx2Vec {
+    static constexpr int kVectors = 3, kRows = 4;
 };
-struct GenericShape {
-    typedef float V __attribute__((vector_size(16)));
-    static constexpr int kWidth = 4, kVectors = 2, kRows = 4;  // no FMA: a product needs a register too
+struct GenericShape : GenericVec {
+    static constexpr int kVectors = 2, kRows = 4;  // no FMA: a product needs a register too
 };
 
 constexpr int64_t kBlockBytes = 24 * 1024;  // input one tile reads per channel block: stays in the 32-48 KiB L1
@@ -147,13 +143,6 @@ void pack_weights(const ConvGeometry& g, const Plan& p, const float* w, std::vec
 // i < MR and j < nr; the first block writes, later ones add their block sum (summed from zero, so rounding grows
 // with the block's length, not the layer's). a advances by S::kRows per tap whatever MR is; panel rows are
 // `stride` floats apart. Always inlined into a function with the shape's target attribute (tile_kernel below).
-// v in every lane (one broadcast; `V{} + v` would add +0.0 and turn a -0.0 weight into +0.0).
-// (An out parameter: a function returning a vector type warns about the ABI outside its target.)
-template <class V, size_t... I>
-[[gnu::always_inline]] inline void splat(V& out, float v, std::index_sequence<I...>) {
-    out = V{((void)I, v)...};
-}
-
 template <class S, int MR>
 [[gnu::always_inline]] inline void tile_body(const float* a, const float* panel, int64_t channels, int64_t stride,
                                              const int64_t* taps, int64_t ntaps, bool first, float* tile) {

@@ -16,6 +16,8 @@ enum class FastConvPath {
     Auto,    // the engine that measured fastest for the layer's kind on this CPU (fast_conv_path)
     Gemm,    // im2col + OpenBLAS sgemm (its speed depends on OpenBLAS recognising the CPU)
     Direct,  // the direct kernel, with options.isa
+    Depthwise,  // the depthwise kernel (conv_depthwise.hpp), with options.isa; on other layers: Direct
+    Pointwise,  // a 1x1 layer as one sgemm per (item, group) on the input itself, no unfold; on other layers: Gemm
 };
 
 struct FastConvOptions {

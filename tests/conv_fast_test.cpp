@@ -17,11 +17,14 @@
 namespace convscope {
 namespace {
 
-// Gemm, then the direct kernel with every instruction set this CPU can run.
+// Gemm, then the direct and depthwise kernels with every instruction set this CPU can run. (Forced on a layer that
+// is not depthwise, the depthwise engine runs the direct kernel: fast_conv_engine_name says which ran.)
 std::vector<FastConvOptions> engines(int threads) {
     std::vector<FastConvOptions> e{{threads, FastConvPath::Gemm, Isa::Auto}};
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Direct, isa});
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
+        if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Depthwise, isa});
     return e;
 }
 
@@ -101,13 +104,17 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     // The direct kernel with AVX-512, or wherever OpenBLAS guessed the CPU wrong; else OpenBLAS for dense layers.
     const bool direct_everywhere = resolve_isa(Isa::Auto) == Isa::Avx512 || !blas_kernels_match_cpu();
     EXPECT_EQ(fast_conv_path(s2, {}), direct_everywhere ? FastConvPath::Direct : FastConvPath::Gemm);
-    EXPECT_EQ(fast_conv_path(depthwise, {}), FastConvPath::Direct);  // a 1-row GEMM per group never wins
+    EXPECT_EQ(fast_conv_path(depthwise, {}), FastConvPath::Depthwise);  // with every instruction set
+    EXPECT_EQ(fast_conv_path(depthwise, {0, FastConvPath::Direct}), FastConvPath::Direct);
+    EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Depthwise}), FastConvPath::Direct);  // not depthwise: direct
     EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Gemm}), FastConvPath::Gemm);
     EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Direct}), FastConvPath::Direct);
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Gemm}), "im2col-sgemm");
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Direct, Isa::Generic}), "direct-generic");
+    EXPECT_EQ(fast_conv_engine_name(depthwise, {0, FastConvPath::Depthwise, Isa::Generic}), "depthwise-generic");
+    EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Depthwise, Isa::Generic}), "direct-generic");
     if (getenv("CONVSCOPE_ISA") == nullptr) {
-        EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("direct-") + isa_name(widest_isa()));
+        EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("depthwise-") + isa_name(widest_isa()));
     }
     EXPECT_EQ(widest_isa(), cpu_has_avx512f() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic);
 }
@@ -137,6 +144,51 @@ TEST(FastConv, AnInstructionSetTheCpuLacksOrAnUnknownNameIsRefusedByName) {
     setenv("CONVSCOPE_ISA", "generic", 1);
     EXPECT_EQ(resolve_isa(Isa::Auto), Isa::Generic);
     if (saved) setenv("CONVSCOPE_ISA", keep.c_str(), 1); else unsetenv("CONVSCOPE_ISA");
+}
+
+// Depthwise layers only (groups == C_in), seeded: batched and unbatched, Conv1d and Conv2d, channel multipliers 1-3,
+// strides 1-3, dilation 1-2, every padding mode, sizes from 1 (smaller than any vector) to 40 (tails on every
+// vector width), every engine and instruction set this CPU runs, 1 and 2 threads.
+TEST(FastConv, DepthwiseSeededRandomConfigurations) {
+    const uint32_t seed = 1402;
+    std::mt19937 rng(seed);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int i = 0; i < 120; ++i) {
+        const int dims = pick(1, 2);
+        const int64_t cin = pick(2, 7), mult = pick(1, 3);
+        ConvParams p;
+        p.dims = dims;
+        p.groups = cin;
+        p.stride = {pick(1, 3)};
+        p.dilation = {pick(1, 2)};
+        p.padding = {pick(0, 3)};
+        p.padding_mode = static_cast<PaddingMode>(pick(0, 3));
+        Shape in;
+        if (pick(0, 3) != 0) in.push_back(pick(1, 3));  // a quarter unbatched
+        in.push_back(cin);
+        Shape wshape{cin * mult, 1};
+        for (int d = 0; d < dims; ++d) {
+            in.push_back(pick(1, 40));
+            wshape.push_back(pick(1, 5));
+        }
+        ConvCheck check = conv_check(p, in, wshape, Shape{cin * mult});
+        if (!check.ok()) continue;  // e.g. a kernel larger than the padded input
+        ++checked;
+        Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng),
+               b = testing::random_tensor({cin * mult}, rng);
+        const Tensor ref = conv_reference(*check.geometry, x, w, &b);
+        for (int threads : {1, 2}) {
+            for (const FastConvOptions& e : engines(threads)) {
+                ASSERT_TRUE(testing::tensors_close(conv_fast(*check.geometry, x, w, &b, e), ref))
+                    << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " weight "
+                    << shape_to_string(wshape) << " stride " << p.stride[0] << " dilation " << p.dilation[0] << " padding "
+                    << p.padding[0] << " mode " << padding_mode_name(p.padding_mode) << " engine "
+                    << fast_conv_engine_name(*check.geometry, e) << ", " << threads << " threads";
+            }
+        }
+    }
+    EXPECT_GT(checked, 60);  // the table is not mostly invalid settings
 }
 
 // Shapes aimed at the direct kernel's seams: output channels around multiples of its tile's rows (8 for AVX-512,
@@ -187,6 +239,19 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"stride_4_1d", {2, 5, 61}, {7, 5, 6}, {2}, {1}, 1, PaddingMode::Zeros, 1e-5f, {1, 4}},
         {"resnet_stem_small", {1, 3, 40, 40}, {10, 3, 7, 7}, {3}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"strided_depthwise", {1, 8, 15, 15}, {8, 1, 3, 3}, {1}, {1}, 8, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        // The depthwise kernel's seams: output rows around its 4-row tile, row widths around its tile width (generic
+        // 8, AVX2 16, AVX-512 32 floats), channel multipliers, strides split into column phases, 1-D rows.
+        {"depthwise_rows_5_width_17", {1, 3, 5, 17}, {3, 1, 3, 3}, {1}, {1}, 3, PaddingMode::Zeros},
+        {"depthwise_rows_8_width_32", {2, 2, 8, 32}, {2, 1, 3, 3}, {1}, {1}, 2, PaddingMode::Zeros},
+        {"depthwise_width_33_multiplier_3", {1, 2, 7, 33}, {6, 1, 3, 3}, {1}, {1}, 2, PaddingMode::Replicate},
+        {"depthwise_width_3", {1, 4, 6, 3}, {8, 1, 3, 3}, {1}, {1}, 4, PaddingMode::Circular},
+        {"depthwise_7x7_dilated", {1, 3, 19, 23}, {3, 1, 7, 7}, {6}, {2}, 3, PaddingMode::Reflect},
+        {"depthwise_stride_2_multiplier_2", {1, 3, 17, 35}, {6, 1, 3, 3}, {1}, {1}, 3, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"depthwise_stride_3_dilation_2", {2, 2, 20, 41}, {4, 1, 3, 5}, {2}, {2}, 2, PaddingMode::Reflect, 1e-5f, {3, 3}},
+        {"depthwise_1d_long", {2, 5, 300}, {10, 1, 9}, {4}, {1}, 5, PaddingMode::Zeros},
+        {"depthwise_1d_stride_3", {1, 4, 97}, {4, 1, 5}, {2}, {1}, 4, PaddingMode::Circular, 1e-5f, {1, 3}},
+        {"depthwise_huge_stride_one_output_row", {1, 2, 5, 9}, {2, 1, 3, 3}, {0}, {1}, 2, PaddingMode::Zeros, 1e-5f,
+         {INT64_MAX, 2}},
         {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
@@ -209,7 +274,7 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         const Tensor ref = conv_reference(g, x, w, &b);
         for (int threads : {1, 2, 3}) {
             for (const FastConvOptions& e : engines(threads)) {
-                if (e.path != FastConvPath::Direct) continue;
+                if (e.path == FastConvPath::Gemm) continue;
                 EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, &b, e), ref, c.tol, c.tol))
                     << c.name << ", " << fast_conv_engine_name(g, e) << ", " << threads << " threads";
             }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "conv_cases.hpp"
+#include "conv_depthwise.hpp"
 #include "conv_direct.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
@@ -66,7 +67,7 @@ TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTa
         const Tensor b = hostile({c.weight[0]}, rng, false);
         const Tensor* bias = c.bias ? &b : nullptr;
         const Tensor want = conv_reference(g, x, w, bias);
-        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Auto}) {
+        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Depthwise, FastConvPath::Auto}) {
             for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512}) {
                 if (!cpu_supports(isa)) continue;
                 EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))
@@ -127,6 +128,31 @@ TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
             if (!cpu_supports(isa)) continue;
             Tensor y(g.output_shape_torch());
             conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1, isa);
+            EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b))) << isa_name(isa) << ", stride " << stride;
+        }
+    }
+}
+
+// The same for the depthwise kernel (multiplier 2): its column phases and the lanes it computes past the row's end
+// must not carry a NaN or infinity into an output that does not read it.
+TEST(NanInfParity, DepthwiseKernelPropagatesNaNAndInfinityLikeTheReference) {
+    ConvParams p;
+    p.padding = {1};
+    p.groups = 3;
+    for (int64_t stride : {1, 2}) {
+        p.stride = {stride};
+        const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {6, 1, 3, 3}, Shape{6});
+        std::mt19937 rng(10);
+        Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({6, 1, 3, 3}, rng);
+        Tensor b = convscope::testing::random_tensor({6}, rng);
+        x[4] = std::numeric_limits<float>::quiet_NaN();
+        x[6] = std::numeric_limits<float>::infinity();  // the last column of a row
+        x[100] = -std::numeric_limits<float>::infinity();
+        b[2] = std::numeric_limits<float>::infinity();
+        for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+            if (!cpu_supports(isa)) continue;
+            Tensor y(g.output_shape_torch());
+            conv_depthwise(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 1, isa);
             EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b))) << isa_name(isa) << ", stride " << stride;
         }
     }

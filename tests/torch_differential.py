@@ -161,7 +161,8 @@ def check_case(runner, c, rng, index, stats):
     out = os.path.join(runner.tmp, "y.npy")
     if os.path.exists(out):
         os.remove(out)
-    # The direct kernel is forced to every instruction set this CPU runs in turn (generic, avx2, avx512).
+    # The fast engine is forced to every instruction set this CPU runs in turn (generic, avx2, avx512); on depthwise
+    # cases it is the depthwise kernel.
     engine = rng.choice(["fast", "gemm", "reference"])
     extra = []
     if engine == "fast":

@@ -152,8 +152,11 @@ void check_threads(int threads) {
 int run_conv(const ConvOptions& o) {
     check_threads(o.threads);
     check_output_path(o.output, o.force);
-    const FastConvOptions fast{o.threads, o.engine == "gemm" ? FastConvPath::Gemm : o.engine == "direct" ? FastConvPath::Direct : FastConvPath::Auto,
-                               *parse_isa(o.isa)};
+    const FastConvPath path = o.engine == "gemm"        ? FastConvPath::Gemm
+                              : o.engine == "direct"    ? FastConvPath::Direct
+                              : o.engine == "depthwise" ? FastConvPath::Depthwise
+                                                        : FastConvPath::Auto;
+    const FastConvOptions fast{o.threads, path, *parse_isa(o.isa)};
     const bool reference = o.engine == "reference";
     const auto start = std::chrono::steady_clock::now();
     LoadedConv l = load_conv(o, [&](const ConvGeometry& g) {
@@ -519,9 +522,10 @@ int main(int argc, char** argv) {
     conv->add_option("--output", conv_opts.output, "output .npy (an existing file is kept unless --force)")->required();
     conv->add_flag("--force", conv_opts.force, "overwrite an existing output file");
     conv->add_option("--engine", conv_opts.engine,
-                     "fast (the direct kernel with the widest instruction set of this CPU), direct (the same), gemm "
-                     "(im2col + OpenBLAS sgemm) or reference (plain loops)")
-        ->check(CLI::IsMember({"fast", "direct", "gemm", "reference"}))
+                     "fast (the engine measured fastest for the layer on this CPU), direct (the direct kernel), "
+                     "depthwise (the depthwise kernel; the direct kernel on other layers), gemm (im2col + OpenBLAS "
+                     "sgemm) or reference (plain loops)")
+        ->check(CLI::IsMember({"fast", "direct", "depthwise", "gemm", "reference"}))
         ->capture_default_str();
     conv->add_option("--isa", conv_opts.isa,
                      "the direct kernel's instruction set: auto (CONVSCOPE_ISA if set, else the widest this CPU runs), "
