@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <mutex>
 #include <vector>
 
 #include "conv_reference.hpp"
@@ -38,6 +41,7 @@ struct Plan {
     int64_t wb = 0, ld = 0;           // one phase's width; one buffer row (sx phases)
     int64_t col_tiles = 0;            // ceil(W_out / nr)
     std::vector<int64_t> taps;        // per (ky, kx): ky*dy*ld + phase*wb + column offset
+    std::vector<int64_t> cols;        // per kx: phase*wb + column offset
     std::vector<int64_t> colmap;      // sx > 1: per buffer column, the input column it holds (-1: zero)
 };
 
@@ -56,12 +60,12 @@ Plan make_plan(const ConvGeometry& g) {
     p.wb = std::max(p.col_tiles * p.nr + reach, (p.wp + p.sx - 1) / p.sx);
     p.wb = (p.wb + 15) / 16 * 16;  // whole 64-byte lines
     p.ld = p.sx * p.wb;
-    for (int64_t ky = 0; ky < g.kernel[0]; ++ky) {
-        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) {
-            const int64_t tx = kx * g.dilation[1];
-            p.taps.push_back(ky * g.dilation[0] * p.ld + (tx % p.sx) * p.wb + tx / p.sx);
-        }
+    for (int64_t kx = 0; kx < g.kernel[1]; ++kx) {
+        const int64_t tx = kx * g.dilation[1];
+        p.cols.push_back((tx % p.sx) * p.wb + tx / p.sx);
     }
+    for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
+        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) p.taps.push_back(ky * g.dilation[0] * p.ld + p.cols[static_cast<size_t>(kx)]);
     if (p.sx > 1) {
         p.colmap.resize(static_cast<size_t>(p.ld));
         for (int64_t rx = 0; rx < p.sx; ++rx) {
@@ -85,10 +89,59 @@ Plan plan_for(const ConvGeometry& g, Isa isa) {
     return make_plan<DwShape<GenericVec>>(g);
 }
 
+// dst[0, n) = src[0, n), returning max(m, the largest finite |src[i]|) (NaN and infinities count as 0): the copy
+// reads the input anyway, so conv_fast's overflow bound costs no second pass over it.
+template <class Vec>
+[[gnu::always_inline]] inline float copy_max_body(const float* src, float* dst, int64_t n, float m) {
+    using V = typename Vec::V;
+    using IV = typename Vec::I;
+    constexpr int W = Vec::kWidth;
+    V mv{}, limit;
+    splat(limit, std::numeric_limits<float>::max(), std::make_index_sequence<W>());
+    IV abs_mask;
+    for (int l = 0; l < W; ++l) abs_mask[l] = 0x7fffffff;
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+        V v;
+        std::memcpy(&v, src + i, sizeof(V));
+        std::memcpy(dst + i, &v, sizeof(V));
+        const V a = reinterpret_cast<V>(reinterpret_cast<IV>(v) & abs_mask);
+        mv = (a <= limit) & (a > mv) ? a : mv;
+    }
+    for (int l = 0; l < W; ++l) m = std::max(m, mv[l]);
+    for (; i < n; ++i) {
+        dst[i] = src[i];
+        const float a = std::fabs(src[i]);
+        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
+    }
+    return m;
+}
+
+using CopyMax = float (*)(const float*, float*, int64_t, float);
+__attribute__((target("avx512f"))) float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
+    return copy_max_body<Avx512Vec>(src, dst, n, m);
+}
+__attribute__((target("avx2,fma"))) float copy_max_avx2(const float* src, float* dst, int64_t n, float m) {
+    return copy_max_body<Avx2Vec>(src, dst, n, m);
+}
+float copy_max_generic(const float* src, float* dst, int64_t n, float m) { return copy_max_body<GenericVec>(src, dst, n, m); }
+
+CopyMax copy_max_for(Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return copy_max_avx512;
+        case Isa::Avx2: return copy_max_avx2;
+        case Isa::Auto:
+        case Isa::Generic: break;
+    }
+    return copy_max_generic;
+}
+
 // One input plane x (H, W) into the buffer (hp rows of ld floats): rows resolved by the padding mode (or zero),
 // stride 1 copying each row's interior at once and resolving the ring per column, sx > 1 gathering the phases.
-void fill_plane(const ConvGeometry& g, const Plan& p, const float* x, float* buf) {
+// Returns the largest finite |x| of the plane (every input row and column lies in the padded plane).
+float fill_plane(const ConvGeometry& g, const Plan& p, const float* x, float* buf, CopyMax copy_max) {
     const int64_t H = g.in[0], W = g.in[1], left = std::min(g.pad_begin[1], p.wp);
+    float m = 0.0f;
     for (int64_t py = 0; py < p.hp; ++py) {
         float* dst = buf + py * p.ld;
         const int64_t srow = resolve_padded_index(py - g.pad_begin[0], H, g.mode);
@@ -100,7 +153,9 @@ void fill_plane(const ConvGeometry& g, const Plan& p, const float* x, float* buf
         if (p.sx > 1) {
             for (int64_t b = 0; b < p.ld; ++b) {
                 const int64_t sc = p.colmap[static_cast<size_t>(b)];
-                dst[b] = sc < 0 ? 0.0f : src[sc];
+                const float v = sc < 0 ? 0.0f : src[sc];
+                dst[b] = v;
+                if (std::fabs(v) <= std::numeric_limits<float>::max()) m = std::max(m, std::fabs(v));
             }
             continue;
         }
@@ -108,14 +163,36 @@ void fill_plane(const ConvGeometry& g, const Plan& p, const float* x, float* buf
             const int64_t sc = resolve_padded_index(px - g.pad_begin[1], W, g.mode);
             dst[px] = sc < 0 ? 0.0f : src[sc];
         }
-        if (p.wp > left) std::memcpy(dst + left, src, static_cast<size_t>(std::min(W, p.wp - left)) * sizeof(float));
+        if (p.wp > left) m = copy_max(src, dst + left, std::min(W, p.wp - left), m);
         for (int64_t px = left + W; px < p.wp; ++px) {
             const int64_t sc = resolve_padded_index(px - g.pad_begin[1], W, g.mode);
             dst[px] = sc < 0 ? 0.0f : src[sc];
         }
         std::fill(dst + p.wp, dst + p.ld, 0.0f);  // read only by the lanes past W_out, whose sums are dropped
     }
+    return m;
 }
+
+// Stores ROWS x NR sums, out_ld floats between rows, the columns j < valid only (the rest lie past W_out).
+template <class S, int ROWS>
+[[gnu::always_inline]] inline void store_tile(const typename S::V (&acc)[ROWS][S::kVectors], float* out, int64_t out_ld,
+                                              int64_t valid) {
+    using V = typename S::V;
+    constexpr int W = S::kWidth, NV = S::kVectors;
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; ++i) {
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) {
+            const int64_t col = j * W;
+            if (col + W <= valid) {
+                std::memcpy(out + i * out_ld + col, &acc[i][j], sizeof(V));
+            } else if (col < valid) {
+                std::memcpy(out + i * out_ld + col, &acc[i][j], static_cast<size_t>(valid - col) * sizeof(float));
+            }
+        }
+    }
+}
+
 
 // One tile: ROWS output rows x NR outputs from `in` (the buffer at the tile's first row and column; its rows
 // row_step floats apart), out[i][j] = bias + sum over taps of wv[tap] * in[i*row_step + taps[tap] + j], stored for
@@ -146,18 +223,93 @@ template <class S, int ROWS>
             }
         }
     }
+    store_tile<S, ROWS>(acc, out, out_ld, valid);
+}
+
+// The same tile for KH x kW kernels with stride SY and dilation 1 down the rows (3x3 and 5x5, stride 1 or 2: the
+// depthwise layers of MobileNet and EfficientNet): input row r of the tile feeds output rows i = (r - ky) / SY, so
+// each input vector is loaded once per column tap and used by up to KH accumulators (12 loads instead of 24 per
+// column tap of a 4-row 3x3 tile); the KH weights of a column tap stay in registers. `in` is the buffer at the
+// tile's first input row and column; cols holds each column tap's offset.
+template <class S, int ROWS, int KH, int SY>
+[[gnu::always_inline]] inline void tile_rows_body(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
+                                                  const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+    using V = typename S::V;
+    constexpr int W = S::kWidth, NV = S::kVectors, IN_ROWS = (ROWS - 1) * SY + KH;
+    V acc[ROWS][NV];
+    V b0;
+    splat(b0, bias, std::make_index_sequence<W>());
 #pragma GCC unroll 8
-    for (int i = 0; i < ROWS; ++i) {
+    for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 4
-        for (int j = 0; j < NV; ++j) {
-            const int64_t col = j * W;
-            if (col + W <= valid) {
-                std::memcpy(out + i * out_ld + col, &acc[i][j], sizeof(V));
-            } else if (col < valid) {
-                std::memcpy(out + i * out_ld + col, &acc[i][j], static_cast<size_t>(valid - col) * sizeof(float));
+        for (int j = 0; j < NV; ++j) acc[i][j] = b0;
+    for (int64_t kx = 0; kx < kw; ++kx) {
+        V wk[KH];
+#pragma GCC unroll 8
+        for (int ky = 0; ky < KH; ++ky) std::memcpy(&wk[ky], wv + (ky * kw + kx) * W, sizeof(V));
+        const float* src = in + cols[kx];
+#pragma GCC unroll 16
+        for (int r = 0; r < IN_ROWS; ++r) {
+            V v[NV];
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; ++j) std::memcpy(&v[j], src + r * ld + j * W, sizeof(V));
+#pragma GCC unroll 8
+            for (int ky = 0; ky < KH; ++ky) {
+                const int d = r - ky;  // known once the loops are unrolled: the branch folds away
+                if (d < 0 || d % SY != 0 || d / SY >= ROWS) continue;
+#pragma GCC unroll 4
+                for (int j = 0; j < NV; ++j) acc[d / SY][j] += wk[ky] * v[j];
             }
         }
     }
+    store_tile<S, ROWS>(acc, out, out_ld, valid);
+}
+
+using RowsKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, float, float*, int64_t, int64_t);
+
+template <int ROWS, int KH, int SY>
+__attribute__((target("avx512f"))) void rows_avx512(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
+                                                      const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+    tile_rows_body<DwShape<Avx512Vec>, ROWS, KH, SY>(in, ld, cols, kw, wv, bias, out, out_ld, valid);
+}
+template <int ROWS, int KH, int SY>
+__attribute__((target("avx2,fma"))) void rows_avx2(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
+                                                     const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+    tile_rows_body<DwShape<Avx2Vec>, ROWS, KH, SY>(in, ld, cols, kw, wv, bias, out, out_ld, valid);
+}
+template <int ROWS, int KH, int SY>
+void rows_generic(const float* in, int64_t ld, const int64_t* cols, int64_t kw, const float* wv, float bias, float* out,
+                  int64_t out_ld, int64_t valid) {
+    tile_rows_body<DwShape<GenericVec>, ROWS, KH, SY>(in, ld, cols, kw, wv, bias, out, out_ld, valid);
+}
+
+// The row-sharing kernel for `rows` output rows (1 .. 4), or null where it does not apply (another kernel height,
+// stride or row dilation): then tile_kernel's general one runs.
+template <int KH, int SY>
+RowsKernel rows_kernel_for(Isa isa, int64_t rows) {
+    static constexpr RowsKernel avx512[] = {nullptr, rows_avx512<1, KH, SY>, rows_avx512<2, KH, SY>, rows_avx512<3, KH, SY>,
+                                            rows_avx512<4, KH, SY>};
+    static constexpr RowsKernel avx2[] = {nullptr, rows_avx2<1, KH, SY>, rows_avx2<2, KH, SY>, rows_avx2<3, KH, SY>,
+                                          rows_avx2<4, KH, SY>};
+    static constexpr RowsKernel generic[] = {nullptr, rows_generic<1, KH, SY>, rows_generic<2, KH, SY>,
+                                             rows_generic<3, KH, SY>, rows_generic<4, KH, SY>};
+    switch (isa) {
+        case Isa::Avx512: return avx512[rows];
+        case Isa::Avx2: return avx2[rows];
+        case Isa::Auto:
+        case Isa::Generic: break;
+    }
+    return generic[rows];
+}
+
+RowsKernel rows_kernel(const ConvGeometry& g, const Plan& p, Isa isa, int64_t rows) {
+    if (g.dilation[0] != 1) return nullptr;
+    const int64_t kh = g.kernel[0], sy = p.sy;
+    if (kh == 3 && sy == 1) return rows_kernel_for<3, 1>(isa, rows);
+    if (kh == 3 && sy == 2) return rows_kernel_for<3, 2>(isa, rows);
+    if (kh == 5 && sy == 1) return rows_kernel_for<5, 1>(isa, rows);
+    if (kh == 5 && sy == 2) return rows_kernel_for<5, 2>(isa, rows);
+    return nullptr;
 }
 
 using TileKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, float, float*, int64_t, int64_t);
@@ -199,7 +351,7 @@ int64_t conv_depthwise_scratch_floats(const ConvGeometry& g, Isa isa) {
     return p.hp * p.ld + static_cast<int64_t>(p.taps.size()) * p.width;
 }
 
-void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
+float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, 1, kH, kW)   y: (N, C_out, H_out, W_out); output channel c*m + j reads input
     // channel c (m = C_out / C_in, the channel multiplier).
     assert(is_depthwise(g) && isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
@@ -207,14 +359,18 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
     const int64_t Ho = g.out[0], Wo = g.out[1], mult = g.c_out_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t in_plane = g.in[0] * g.in[1], out_plane = Ho * Wo, row_step = p.sy * p.ld;
     static_assert(DwShape<Avx512Vec>::kRows == 4 && DwShape<Avx2Vec>::kRows == 4 && DwShape<GenericVec>::kRows == 4);
+    const CopyMax copy_max = copy_max_for(isa);
+    std::mutex max_lock;
+    float x_max = 0.0f;
     parallel_for(threads, g.n * g.c_in, [&](int64_t q0, int64_t q1) {
+        float range_max = 0.0f;
         // Scratch keeps its capacity between calls on the same thread: fresh pages cost more than small layers.
         thread_local std::vector<float> buffer, weights;
         buffer.resize(static_cast<size_t>(p.hp * p.ld));
         weights.resize(static_cast<size_t>(ntaps * p.width));
         for (int64_t q = q0; q < q1; ++q) {
             const int64_t c = q % g.c_in;
-            fill_plane(g, p, x + q * in_plane, buffer.data());
+            range_max = std::max(range_max, fill_plane(g, p, x + q * in_plane, buffer.data(), copy_max));
             for (int64_t j = 0; j < mult; ++j) {
                 const int64_t oc = c * mult + j;
                 const float* wk = w + oc * ntaps;
@@ -222,16 +378,25 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
                 float* yc = y + (q / g.c_in * g.c_out + oc) * out_plane;
                 const float b = bias ? bias[oc] : 0.0f;
                 for (int64_t oy = 0; oy < Ho; oy += p.rows) {
-                    const TileKernel kernel = tile_kernel(isa, std::min<int64_t>(p.rows, Ho - oy));
+                    const int64_t rows = std::min<int64_t>(p.rows, Ho - oy);
+                    const RowsKernel shared = rows_kernel(g, p, isa, rows);
+                    const TileKernel kernel = tile_kernel(isa, rows);
                     for (int64_t ct = 0; ct < p.col_tiles; ++ct) {
-                        const int64_t ox = ct * p.nr;
-                        kernel(buffer.data() + oy * row_step + ox, row_step, p.taps.data(), ntaps, weights.data(), b,
-                               yc + oy * Wo + ox, Wo, std::min<int64_t>(p.nr, Wo - ox));
+                        const int64_t ox = ct * p.nr, valid = std::min<int64_t>(p.nr, Wo - ox);
+                        const float* in = buffer.data() + oy * row_step + ox;
+                        if (shared) {
+                            shared(in, p.ld, p.cols.data(), g.kernel[1], weights.data(), b, yc + oy * Wo + ox, Wo, valid);
+                        } else {
+                            kernel(in, row_step, p.taps.data(), ntaps, weights.data(), b, yc + oy * Wo + ox, Wo, valid);
+                        }
                     }
                 }
             }
         }
+        const std::lock_guard<std::mutex> hold(max_lock);
+        x_max = std::max(x_max, range_max);
     });
+    return x_max;
 }
 
 }  // namespace convscope

@@ -16,8 +16,9 @@ bool is_depthwise(const ConvGeometry& g);
 
 // x: (N, C_in, H, W)   w: (C_out, 1, kH, kW)   bias: (C_out) or null   y: (N, C_out, H_out, W_out)
 // y = conv(x, w) + bias, every element written. Requires is_depthwise(g), isa not Auto and cpu_supports(isa),
-// threads >= 1 (threads split the (item, input channel) planes).
-void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa);
+// threads >= 1 (threads split the (item, input channel) planes). Returns the largest finite |x| (NaN and infinities
+// count as 0), found while copying the input, for conv_fast's overflow bound.
+float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa);
 
 // Floats of scratch conv_depthwise allocates per thread (one padded, column-phase-split input plane and the
 // broadcast weights). For memory budgets.

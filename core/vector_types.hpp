@@ -4,20 +4,24 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 namespace convscope {
 
 struct Avx512Vec {  // AVX-512F: 32 zmm registers
     typedef float V __attribute__((vector_size(64)));
+    typedef int32_t I __attribute__((vector_size(64)));  // lanes as bits (masks, |v|)
     static constexpr int kWidth = 16;
 };
 struct Avx2Vec {  // AVX2 + FMA: 16 ymm registers
     typedef float V __attribute__((vector_size(32)));
+    typedef int32_t I __attribute__((vector_size(32)));  // lanes as bits (masks, |v|)
     static constexpr int kWidth = 8;
 };
 struct GenericVec {  // SSE2: 16 xmm registers, no FMA (a product needs a register too)
     typedef float V __attribute__((vector_size(16)));
+    typedef int32_t I __attribute__((vector_size(16)));  // lanes as bits (masks, |v|)
     static constexpr int kWidth = 4;
 };
 

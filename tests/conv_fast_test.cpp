@@ -248,6 +248,8 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"depthwise_7x7_dilated", {1, 3, 19, 23}, {3, 1, 7, 7}, {6}, {2}, 3, PaddingMode::Reflect},
         {"depthwise_stride_2_multiplier_2", {1, 3, 17, 35}, {6, 1, 3, 3}, {1}, {1}, 3, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"depthwise_stride_3_dilation_2", {2, 2, 20, 41}, {4, 1, 3, 5}, {2}, {2}, 2, PaddingMode::Reflect, 1e-5f, {3, 3}},
+        {"depthwise_5x5_stride_2", {1, 3, 22, 37}, {3, 1, 5, 5}, {2}, {1}, 3, PaddingMode::Reflect, 1e-5f, {2, 2}},
+        {"depthwise_5x5_rows_6", {2, 2, 6, 18}, {4, 1, 5, 5}, {2}, {1}, 2, PaddingMode::Zeros},
         {"depthwise_1d_long", {2, 5, 300}, {10, 1, 9}, {4}, {1}, 5, PaddingMode::Zeros},
         {"depthwise_1d_stride_3", {1, 4, 97}, {4, 1, 5}, {2}, {1}, 4, PaddingMode::Circular, 1e-5f, {1, 3}},
         {"depthwise_huge_stride_one_output_row", {1, 2, 5, 9}, {2, 1, 3, 3}, {0}, {1}, 2, PaddingMode::Zeros, 1e-5f,
