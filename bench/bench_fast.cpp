@@ -85,9 +85,10 @@ int main(int argc, char** argv) {
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Direct, isa});
     engines.push_back({0, FastConvPath::Gemm, Isa::Auto});
-    // The depthwise kernel with every instruction set, on the depthwise rows only.
+    // The depthwise kernel with every instruction set, on the depthwise rows only; pointwise sgemm on the 1x1 rows.
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Depthwise, isa});
+    engines.push_back({0, FastConvPath::Pointwise, Isa::Auto});  // on the 1x1 rows only
     std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s; %s)\n", openblas_get_corename(),
                 std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset",
                 blas_kernels_match_cpu() ? "tuned for this CPU" : "not tuned for this CPU: the direct kernel runs");
@@ -132,7 +133,8 @@ int main(int argc, char** argv) {
         for (int threads : thread_counts) {
             for (FastConvOptions e : engines) {
                 e.threads = threads;
-                if (e.path == FastConvPath::Depthwise && fast_conv_path(g, e) != FastConvPath::Depthwise) continue;
+                if ((e.path == FastConvPath::Depthwise || e.path == FastConvPath::Pointwise) && fast_conv_path(g, e) != e.path)
+                    continue;
                 const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, e); });
                 std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms,
                             cur_ms * 1e6 / static_cast<double>(steps.size()), flops / (fast_ms * 1e-3) * 1e-9,

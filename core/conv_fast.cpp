@@ -1,4 +1,4 @@
-// Sections: choosing the engine · unfold (im2col) · the GEMM per item and group · conv_fast
+// Sections: choosing the engine · unfold (im2col) · the GEMM per item and group · the overflow bound · conv_fast
 #include "conv_fast.hpp"
 
 #include <cblas.h>
@@ -14,6 +14,7 @@
 
 #include "conv_depthwise.hpp"
 #include "conv_direct.hpp"
+#include "conv_pointwise.hpp"
 #include "conv_reference.hpp"
 #include "thread_pool.hpp"
 
@@ -36,6 +37,7 @@ bool blas_kernels_match_cpu() {
 
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options) {
     if (options.path == FastConvPath::Depthwise) return is_depthwise(g) ? FastConvPath::Depthwise : FastConvPath::Direct;
+    if (options.path == FastConvPath::Pointwise) return is_pointwise(g) ? FastConvPath::Pointwise : FastConvPath::Gemm;
     if (options.path != FastConvPath::Auto) return options.path;
     // Depthwise layers: the depthwise kernel, with every instruction set (README, Benchmarks: R4 and the
     // depthwise rows); the direct kernel wastes all but one row of its tile there, im2col a 1-row GEMM per group.
@@ -46,16 +48,18 @@ FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& option
     // guessed the CPU wrong.
     if (resolve_isa(options.isa) == Isa::Avx512 || !blas_kernels_match_cpu()) return FastConvPath::Direct;
     if (g.groups > 1 && g.c_in_per_group <= 4) return FastConvPath::Direct;
+    // 1x1 without padding: sgemm on the input itself (or its subsampled copy), not on an unfolded copy of it.
+    if (is_pointwise(g)) return FastConvPath::Pointwise;
     return FastConvPath::Gemm;
 }
 
 std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options) {
     switch (fast_conv_path(g, options)) {
         case FastConvPath::Gemm: return "im2col-sgemm";
+        case FastConvPath::Pointwise: return "pointwise-sgemm";
         case FastConvPath::Depthwise: return std::string("depthwise-") + isa_name(resolve_isa(options.isa));
         case FastConvPath::Auto:
-        case FastConvPath::Direct:
-        case FastConvPath::Pointwise: break;
+        case FastConvPath::Direct: break;
     }
     return std::string("direct-") + isa_name(resolve_isa(options.isa));
 }
@@ -95,21 +99,12 @@ void gemm_item(const ConvGeometry& g, const float* xn, const float* w, const flo
     const int64_t K = g.macs_per_output();  // rows of the unfolded matrix: C_in/groups * kH * kW
     const int64_t P = g.out[0] * g.out[1];  // output positions per map
     const int64_t M = g.c_out_per_group;
-    const bool pointwise = g.kernel[0] == 1 && g.kernel[1] == 1 && g.stride[0] == 1 && g.stride[1] == 1 &&
-                           g.pad_begin == std::array<int64_t, 2>{0, 0} && g.pad_end == std::array<int64_t, 2>{0, 0};
-    if (!pointwise) {
-        padded.resize(static_cast<size_t>(g.c_in * hp * wp));
-        for (int64_t c = 0; c < g.c_in; ++c) pad_input_plane(g, xn + c * g.in[0] * g.in[1], padded.data() + c * hp * wp);
-        cols.resize(static_cast<size_t>(K * P));
-    }
+    padded.resize(static_cast<size_t>(g.c_in * hp * wp));
+    for (int64_t c = 0; c < g.c_in; ++c) pad_input_plane(g, xn + c * g.in[0] * g.in[1], padded.data() + c * hp * wp);
+    cols.resize(static_cast<size_t>(K * P));
     for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* b_mat;
-        if (pointwise) {
-            b_mat = xn + grp * g.c_in_per_group * P;  // a 1x1 convolution is a GEMM on the input itself
-        } else {
-            unfold(g, padded.data(), hp, wp, grp * g.c_in_per_group, cols.data());
-            b_mat = cols.data();
-        }
+        unfold(g, padded.data(), hp, wp, grp * g.c_in_per_group, cols.data());
+        const float* b_mat = cols.data();
         float* yg = yn + grp * M * P;
         for (int64_t m = 0; m < M; ++m) std::fill(yg + m * P, yg + (m + 1) * P, bias ? bias[grp * M + m] : 0.0f);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(P), static_cast<int>(K),
@@ -204,6 +199,10 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
     if (!conv_sums_cannot_overflow(g, x, w, bias)) return conv_reference(g, x, w, bias);
     Tensor y(g.output_shape_torch());
     if (y.numel() == 0) return y;
+    if (path == FastConvPath::Pointwise) {
+        conv_pointwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads);
+        return y;
+    }
     if (path == FastConvPath::Direct) {
         conv_direct(g, x.data.data(), w.data.data(), b, y.data.data(), threads, resolve_isa(options.isa));
         return y;

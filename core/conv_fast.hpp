@@ -1,7 +1,9 @@
-// convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Two engines: the direct
-// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), and im2col (unfold) +
-// OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks); fast_conv_path picks one. The reference
-// (conv_reference.hpp) stays the readable definition; tests compare this path with it on every awkward shape.
+// convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Four engines: the direct
+// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), the depthwise kernel
+// (conv_depthwise.hpp, same instruction sets), pointwise 1x1 layers as sgemm on the input itself (conv_pointwise.hpp),
+// and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks);
+// fast_conv_path picks one. The reference (conv_reference.hpp) stays the readable definition; tests compare every
+// engine with it on every awkward shape.
 #pragma once
 
 #include <string>
@@ -40,11 +42,13 @@ bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Ten
 // The thread count conv_fast will use for `options` (resolves 0 to the number of cores).
 int fast_conv_threads(const FastConvOptions& options);
 
-// The engine conv_fast runs for g with `options` (Direct or Gemm, never Auto), and its name for benchmark and CLI
-// reports: "direct-avx512", "direct-avx2", "direct-generic" or "im2col-sgemm". Both may throw ConfigError from
-// resolve_isa (a CONVSCOPE_ISA this CPU cannot run).
-// Auto: Direct with AVX-512, or when OpenBLAS runs kernels not tuned for this CPU (blas_kernels_match_cpu), or
-// for grouped layers with at most 4 input channels per group; otherwise Gemm.
+// The engine conv_fast runs for g with `options` (never Auto), and its name for benchmark and CLI reports:
+// "direct-avx512", "direct-avx2", "direct-generic", "depthwise-<isa>", "pointwise-sgemm" or "im2col-sgemm". Both may
+// throw ConfigError from resolve_isa (a CONVSCOPE_ISA this CPU cannot run). A forced Depthwise runs Direct on a
+// layer that is not depthwise (is_depthwise), a forced Pointwise runs Gemm on one that is not 1x1 without padding.
+// Auto, measured on the README's benchmark rows: Depthwise for depthwise layers (every instruction set); else Direct
+// with AVX-512, or when OpenBLAS runs kernels not tuned for this CPU (blas_kernels_match_cpu), or for grouped layers
+// with at most 4 input channels per group; else Pointwise for 1x1 layers without padding; otherwise Gemm.
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
 
 // True when OpenBLAS picked kernels made for this CPU's vector units (Haswell, Zen, SkylakeX, Cooperlake,

@@ -9,6 +9,7 @@
 #include "conv_cases.hpp"
 #include "conv_direct.hpp"
 #include "conv_fast.hpp"
+#include "conv_pointwise.hpp"
 #include "conv_reference.hpp"
 #include "error.hpp"
 #include "simd.hpp"
@@ -17,14 +18,16 @@
 namespace convscope {
 namespace {
 
-// Gemm, then the direct and depthwise kernels with every instruction set this CPU can run. (Forced on a layer that
-// is not depthwise, the depthwise engine runs the direct kernel: fast_conv_engine_name says which ran.)
+// Gemm, the direct and depthwise kernels with every instruction set this CPU can run, and pointwise. (Forced on a
+// layer that is not depthwise, the depthwise engine runs the direct kernel, and pointwise on a layer that is not
+// 1x1 without padding runs Gemm: fast_conv_engine_name says which ran.)
 std::vector<FastConvOptions> engines(int threads) {
     std::vector<FastConvOptions> e{{threads, FastConvPath::Gemm, Isa::Auto}};
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Direct, isa});
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Depthwise, isa});
+    e.push_back({threads, FastConvPath::Pointwise, Isa::Auto});
     return e;
 }
 
@@ -113,6 +116,14 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Direct, Isa::Generic}), "direct-generic");
     EXPECT_EQ(fast_conv_engine_name(depthwise, {0, FastConvPath::Depthwise, Isa::Generic}), "depthwise-generic");
     EXPECT_EQ(fast_conv_engine_name(s2, {0, FastConvPath::Depthwise, Isa::Generic}), "direct-generic");
+    p.groups = 1;
+    const ConvGeometry pointwise = conv_geometry(ConvParams{}, {1, 256, 56, 56}, {64, 256, 1, 1}, std::nullopt);
+    p.stride = {2};
+    const ConvGeometry padded_1x1 = conv_geometry(p, {1, 16, 9, 9}, {8, 16, 1, 1}, std::nullopt);  // padding 1
+    EXPECT_EQ(fast_conv_path(pointwise, {}), direct_everywhere ? FastConvPath::Direct : FastConvPath::Pointwise);
+    EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Pointwise}), "pointwise-sgemm");
+    EXPECT_EQ(fast_conv_engine_name(padded_1x1, {0, FastConvPath::Pointwise}), "im2col-sgemm");  // padded: not pointwise
+    EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Gemm}), "im2col-sgemm");
     if (getenv("CONVSCOPE_ISA") == nullptr) {
         EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("depthwise-") + isa_name(widest_isa()));
     }
@@ -189,6 +200,43 @@ TEST(FastConv, DepthwiseSeededRandomConfigurations) {
         }
     }
     EXPECT_GT(checked, 60);  // the table is not mostly invalid settings
+}
+
+// 1x1 layers without padding only, seeded: batched and unbatched, Conv1d and Conv2d, groups 1-3, strides 1-3 (the
+// subsampled copy), dilation 1-2 (no effect on a 1x1 kernel), sizes from 1 to 30, every engine, 1 and 2 threads.
+TEST(FastConv, PointwiseSeededRandomConfigurations) {
+    const uint32_t seed = 1403;
+    std::mt19937 rng(seed);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (int i = 0; i < 80; ++i) {
+        const int dims = pick(1, 2);
+        const int64_t groups = pick(1, 3), cin = groups * pick(1, 9), cout = groups * pick(1, 9);
+        ConvParams p;
+        p.dims = dims;
+        p.groups = groups;
+        p.stride = {pick(1, 3)};
+        p.dilation = {pick(1, 2)};  // (no padding, so no padding mode: PyTorch refuses reflect with padding 0)
+        Shape in;
+        if (pick(0, 3) != 0) in.push_back(pick(1, 3));
+        in.push_back(cin);
+        Shape wshape{cout, cin / groups};
+        for (int d = 0; d < dims; ++d) {
+            in.push_back(pick(1, 30));
+            wshape.push_back(1);
+        }
+        const ConvGeometry g = conv_geometry(p, in, wshape, Shape{cout});
+        ASSERT_TRUE(is_pointwise(g));
+        Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng), b = testing::random_tensor({cout}, rng);
+        const Tensor ref = conv_reference(g, x, w, &b);
+        for (int threads : {1, 2}) {
+            for (const FastConvOptions& e : engines(threads)) {
+                ASSERT_TRUE(testing::tensors_close(conv_fast(g, x, w, &b, e), ref))
+                    << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " weight "
+                    << shape_to_string(wshape) << " stride " << p.stride[0] << " engine " << fast_conv_engine_name(g, e)
+                    << ", " << threads << " threads";
+            }
+        }
+    }
 }
 
 // Shapes aimed at the direct kernel's seams: output channels around multiples of its tile's rows (8 for AVX-512,

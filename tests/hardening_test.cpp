@@ -67,7 +67,8 @@ TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTa
         const Tensor b = hostile({c.weight[0]}, rng, false);
         const Tensor* bias = c.bias ? &b : nullptr;
         const Tensor want = conv_reference(g, x, w, bias);
-        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Depthwise, FastConvPath::Auto}) {
+        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Depthwise, FastConvPath::Pointwise,
+                                  FastConvPath::Auto}) {
             for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512}) {
                 if (!cpu_supports(isa)) continue;
                 EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))

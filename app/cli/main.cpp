@@ -155,6 +155,7 @@ int run_conv(const ConvOptions& o) {
     const FastConvPath path = o.engine == "gemm"        ? FastConvPath::Gemm
                               : o.engine == "direct"    ? FastConvPath::Direct
                               : o.engine == "depthwise" ? FastConvPath::Depthwise
+                              : o.engine == "pointwise" ? FastConvPath::Pointwise
                                                         : FastConvPath::Auto;
     const FastConvOptions fast{o.threads, path, *parse_isa(o.isa)};
     const bool reference = o.engine == "reference";
@@ -523,9 +524,10 @@ int main(int argc, char** argv) {
     conv->add_flag("--force", conv_opts.force, "overwrite an existing output file");
     conv->add_option("--engine", conv_opts.engine,
                      "fast (the engine measured fastest for the layer on this CPU), direct (the direct kernel), "
-                     "depthwise (the depthwise kernel; the direct kernel on other layers), gemm (im2col + OpenBLAS "
-                     "sgemm) or reference (plain loops)")
-        ->check(CLI::IsMember({"fast", "direct", "depthwise", "gemm", "reference"}))
+                     "depthwise (the depthwise kernel; the direct kernel on other layers), pointwise (1x1 layers as "
+                     "sgemm on the input itself; gemm on other layers), gemm (im2col + OpenBLAS sgemm) or reference "
+                     "(plain loops)")
+        ->check(CLI::IsMember({"fast", "direct", "depthwise", "pointwise", "gemm", "reference"}))
         ->capture_default_str();
     conv->add_option("--isa", conv_opts.isa,
                      "the direct kernel's instruction set: auto (CONVSCOPE_ISA if set, else the widest this CPU runs), "
