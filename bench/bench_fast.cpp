@@ -85,10 +85,11 @@ int main(int argc, char** argv) {
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Direct, isa});
     engines.push_back({0, FastConvPath::Gemm, Isa::Auto});
-    // The depthwise kernel with every instruction set, on the depthwise rows only; pointwise sgemm on the 1x1 rows.
+    // The depthwise and pointwise kernels with every instruction set, on the depthwise and 1x1 rows only.
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Depthwise, isa});
-    engines.push_back({0, FastConvPath::Pointwise, Isa::Auto});  // on the 1x1 rows only
+    for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
+        if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Pointwise, isa});
     std::printf("# OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s; %s)\n", openblas_get_corename(),
                 std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset",
                 blas_kernels_match_cpu() ? "tuned for this CPU" : "not tuned for this CPU: the direct kernel runs");

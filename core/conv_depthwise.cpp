@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conv_reference.hpp"
+#include "copy_max.hpp"
 #include "thread_pool.hpp"
 #include "vector_types.hpp"
 
@@ -89,53 +90,6 @@ Plan plan_for(const ConvGeometry& g, Isa isa) {
     return make_plan<DwShape<GenericVec>>(g);
 }
 
-// dst[0, n) = src[0, n), returning max(m, the largest finite |src[i]|) (NaN and infinities count as 0): the copy
-// reads the input anyway, so conv_fast's overflow bound costs no second pass over it.
-template <class Vec>
-[[gnu::always_inline]] inline float copy_max_body(const float* src, float* dst, int64_t n, float m) {
-    using V = typename Vec::V;
-    using IV = typename Vec::I;
-    constexpr int W = Vec::kWidth;
-    V mv{}, limit;
-    splat(limit, std::numeric_limits<float>::max(), std::make_index_sequence<W>());
-    IV abs_mask;
-    for (int l = 0; l < W; ++l) abs_mask[l] = 0x7fffffff;
-    int64_t i = 0;
-    for (; i + W <= n; i += W) {
-        V v;
-        std::memcpy(&v, src + i, sizeof(V));
-        std::memcpy(dst + i, &v, sizeof(V));
-        const V a = reinterpret_cast<V>(reinterpret_cast<IV>(v) & abs_mask);
-        mv = (a <= limit) & (a > mv) ? a : mv;
-    }
-    for (int l = 0; l < W; ++l) m = std::max(m, mv[l]);
-    for (; i < n; ++i) {
-        dst[i] = src[i];
-        const float a = std::fabs(src[i]);
-        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
-    }
-    return m;
-}
-
-using CopyMax = float (*)(const float*, float*, int64_t, float);
-__attribute__((target("avx512f"))) float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
-    return copy_max_body<Avx512Vec>(src, dst, n, m);
-}
-__attribute__((target("avx2,fma"))) float copy_max_avx2(const float* src, float* dst, int64_t n, float m) {
-    return copy_max_body<Avx2Vec>(src, dst, n, m);
-}
-float copy_max_generic(const float* src, float* dst, int64_t n, float m) { return copy_max_body<GenericVec>(src, dst, n, m); }
-
-CopyMax copy_max_for(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512: return copy_max_avx512;
-        case Isa::Avx2: return copy_max_avx2;
-        case Isa::Auto:
-        case Isa::Generic: break;
-    }
-    return copy_max_generic;
-}
-
 // One input plane x (H, W) into the buffer (hp rows of ld floats): rows resolved by the padding mode (or zero),
 // stride 1 copying each row's interior at once and resolving the ring per column, sx > 1 gathering the phases.
 // Returns the largest finite |x| of the plane (every input row and column lies in the padded plane).
@@ -203,8 +157,7 @@ template <class S, int ROWS>
     using V = typename S::V;
     constexpr int W = S::kWidth, NV = S::kVectors;
     V acc[ROWS][NV];
-    V b0;
-    splat(b0, bias, std::make_index_sequence<W>());
+    const V b0 = bias - V{};  // broadcast (vector_types.hpp)
 #pragma GCC unroll 8
     for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 4
@@ -237,8 +190,7 @@ template <class S, int ROWS, int KH, int SY>
     using V = typename S::V;
     constexpr int W = S::kWidth, NV = S::kVectors, IN_ROWS = (ROWS - 1) * SY + KH;
     V acc[ROWS][NV];
-    V b0;
-    splat(b0, bias, std::make_index_sequence<W>());
+    const V b0 = bias - V{};  // broadcast (vector_types.hpp)
 #pragma GCC unroll 8
     for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 4

@@ -161,8 +161,7 @@ template <class S, int MR>
             for (int j = 0; j < NV; ++j) std::memcpy(&b[j], src + W * j, sizeof(V));
 #pragma GCC unroll 8
             for (int i = 0; i < MR; ++i) {
-                V wi;
-                splat(wi, a[i], std::make_index_sequence<W>());
+                const V wi = a[i] - V{};  // broadcast (vector_types.hpp)
 #pragma GCC unroll 4
                 for (int j = 0; j < NV; ++j) acc[i][j] += wi * b[j];  // one FMA where the target has it
             }

@@ -37,26 +37,28 @@ bool blas_kernels_match_cpu() {
 
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options) {
     if (options.path == FastConvPath::Depthwise) return is_depthwise(g) ? FastConvPath::Depthwise : FastConvPath::Direct;
-    if (options.path == FastConvPath::Pointwise) return is_pointwise(g) ? FastConvPath::Pointwise : FastConvPath::Gemm;
+    if (options.path == FastConvPath::Pointwise) return is_pointwise(g) ? FastConvPath::Pointwise : FastConvPath::Direct;
     if (options.path != FastConvPath::Auto) return options.path;
-    // Depthwise layers: the depthwise kernel, with every instruction set (README, Benchmarks: R4 and the
-    // depthwise rows); the direct kernel wastes all but one row of its tile there, im2col a 1-row GEMM per group.
+    // Depthwise layers: the depthwise kernel, with every instruction set (README, Benchmarks: R4); the direct kernel
+    // wastes all but one row of its tile there, im2col a 1-row GEMM per group.
     if (is_depthwise(g)) return FastConvPath::Depthwise;
-    // Measured (README, Benchmarks): the AVX-512 direct kernel beats OpenBLAS on every layer; with AVX2 only,
-    // OpenBLAS's own Haswell/Zen kernels are 1.1-1.9x faster than the AVX2 direct kernel on dense layers, but
-    // not on grouped layers with few channels per group (a tiny GEMM per group), and nothing is when OpenBLAS
-    // guessed the CPU wrong.
-    if (resolve_isa(options.isa) == Isa::Avx512 || !blas_kernels_match_cpu()) return FastConvPath::Direct;
-    if (g.groups > 1 && g.c_in_per_group <= 4) return FastConvPath::Direct;
-    // 1x1 without padding: sgemm on the input itself (or its subsampled copy), not on an unfolded copy of it.
+    // Measured (README, Benchmarks): the AVX-512 direct kernel beats OpenBLAS on every layer (the pointwise kernel
+    // is not measured on AVX-512 yet); with AVX2 only, OpenBLAS's own Haswell/Zen kernels are 1.1-1.9x faster than
+    // the AVX2 direct kernel on dense layers, but not on grouped layers with few channels per group (a tiny GEMM per
+    // group), and nothing is when OpenBLAS guessed the CPU wrong.
+    if (resolve_isa(options.isa) == Isa::Avx512) return FastConvPath::Direct;
+    // 1x1 without padding: the pointwise kernel, faster on AVX2 than OpenBLAS's Zen sgemm on the same matrices
+    // straight on x (R3; conv_pointwise.hpp), and independent of OpenBLAS's CPU detection.
     if (is_pointwise(g)) return FastConvPath::Pointwise;
+    if (!blas_kernels_match_cpu()) return FastConvPath::Direct;
+    if (g.groups > 1 && g.c_in_per_group <= 4) return FastConvPath::Direct;
     return FastConvPath::Gemm;
 }
 
 std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options) {
     switch (fast_conv_path(g, options)) {
         case FastConvPath::Gemm: return "im2col-sgemm";
-        case FastConvPath::Pointwise: return "pointwise-sgemm";
+        case FastConvPath::Pointwise: return std::string("pointwise-") + isa_name(resolve_isa(options.isa));
         case FastConvPath::Depthwise: return std::string("depthwise-") + isa_name(resolve_isa(options.isa));
         case FastConvPath::Auto:
         case FastConvPath::Direct: break;
@@ -187,22 +189,21 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
     const double macs = static_cast<double>(g.output_positions()) * static_cast<double>(g.macs_per_output());
     const int threads = macs < 1.0e6 ? 1 : fast_conv_threads(options);
     const float* b = bias ? bias->data.data() : nullptr;
-    if (path == FastConvPath::Depthwise) {
-        // The depthwise kernel finds max|x| while it copies the input (a separate pass over x took 14% of R4): the
-        // layer is computed first and replaced by the reference's when the bound fails.
+    if (path == FastConvPath::Depthwise || path == FastConvPath::Pointwise) {
+        // These kernels find max|x| while they copy the input (a separate pass over x took 14% of R4 and 12% of R3):
+        // the layer is computed first and replaced by the reference's when the bound fails.
         Tensor y(g.output_shape_torch());
         if (y.numel() == 0) return y;
-        const float x_max = conv_depthwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads, resolve_isa(options.isa));
+        const Isa isa = resolve_isa(options.isa);
+        const float x_max = path == FastConvPath::Depthwise
+                                ? conv_depthwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads, isa)
+                                : conv_pointwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads, isa);
         if (!sums_bounded(g, x_max, w, bias)) return conv_reference(g, x, w, bias);
         return y;  // (not through ?:, which would copy y)
     }
     if (!conv_sums_cannot_overflow(g, x, w, bias)) return conv_reference(g, x, w, bias);
     Tensor y(g.output_shape_torch());
     if (y.numel() == 0) return y;
-    if (path == FastConvPath::Pointwise) {
-        conv_pointwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads);
-        return y;
-    }
     if (path == FastConvPath::Direct) {
         conv_direct(g, x.data.data(), w.data.data(), b, y.data.data(), threads, resolve_isa(options.isa));
         return y;

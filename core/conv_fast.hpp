@@ -1,7 +1,7 @@
 // convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Four engines: the direct
 // kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), the depthwise kernel
-// (conv_depthwise.hpp, same instruction sets), pointwise 1x1 layers as sgemm on the input itself (conv_pointwise.hpp),
-// and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks);
+// (conv_depthwise.hpp, same instruction sets), the pointwise kernel for 1x1 layers (conv_pointwise.hpp, same
+// instruction sets), and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks);
 // fast_conv_path picks one. The reference (conv_reference.hpp) stays the readable definition; tests compare every
 // engine with it on every awkward shape.
 #pragma once
@@ -19,7 +19,7 @@ enum class FastConvPath {
     Gemm,    // im2col + OpenBLAS sgemm (its speed depends on OpenBLAS recognising the CPU)
     Direct,  // the direct kernel, with options.isa
     Depthwise,  // the depthwise kernel (conv_depthwise.hpp), with options.isa; on other layers: Direct
-    Pointwise,  // a 1x1 layer as one sgemm per (item, group) on the input itself, no unfold; on other layers: Gemm
+    Pointwise,  // the pointwise kernel (conv_pointwise.hpp), with options.isa; on layers not 1x1 without padding: Direct
 };
 
 struct FastConvOptions {
@@ -43,12 +43,14 @@ bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Ten
 int fast_conv_threads(const FastConvOptions& options);
 
 // The engine conv_fast runs for g with `options` (never Auto), and its name for benchmark and CLI reports:
-// "direct-avx512", "direct-avx2", "direct-generic", "depthwise-<isa>", "pointwise-sgemm" or "im2col-sgemm". Both may
+// "direct-<isa>", "depthwise-<isa>", "pointwise-<isa>" (isa: avx512, avx2, generic) or "im2col-sgemm". Both may
 // throw ConfigError from resolve_isa (a CONVSCOPE_ISA this CPU cannot run). A forced Depthwise runs Direct on a
-// layer that is not depthwise (is_depthwise), a forced Pointwise runs Gemm on one that is not 1x1 without padding.
-// Auto, measured on the README's benchmark rows: Depthwise for depthwise layers (every instruction set); else Direct
-// with AVX-512, or when OpenBLAS runs kernels not tuned for this CPU (blas_kernels_match_cpu), or for grouped layers
-// with at most 4 input channels per group; else Pointwise for 1x1 layers without padding; otherwise Gemm.
+// layer that is not depthwise (is_depthwise), a forced Pointwise runs Direct on one that is not 1x1 without padding
+// (is_pointwise).
+// Auto, measured on the README's benchmark rows: Depthwise for depthwise layers (every instruction set); else
+// Direct with AVX-512; else Pointwise for 1x1 layers without padding; else Direct when OpenBLAS runs kernels not
+// tuned for this CPU (blas_kernels_match_cpu) or for grouped layers with at most 4 input channels per group;
+// otherwise Gemm.
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
 
 // True when OpenBLAS picked kernels made for this CPU's vector units (Haswell, Zen, SkylakeX, Cooperlake,

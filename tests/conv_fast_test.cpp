@@ -18,16 +18,17 @@
 namespace convscope {
 namespace {
 
-// Gemm, the direct and depthwise kernels with every instruction set this CPU can run, and pointwise. (Forced on a
-// layer that is not depthwise, the depthwise engine runs the direct kernel, and pointwise on a layer that is not
-// 1x1 without padding runs Gemm: fast_conv_engine_name says which ran.)
+// Gemm, then the direct, depthwise and pointwise kernels with every instruction set this CPU can run. (Forced on a
+// layer they do not apply to, the depthwise and pointwise engines run the direct kernel: fast_conv_engine_name says
+// which ran.)
 std::vector<FastConvOptions> engines(int threads) {
     std::vector<FastConvOptions> e{{threads, FastConvPath::Gemm, Isa::Auto}};
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Direct, isa});
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Depthwise, isa});
-    e.push_back({threads, FastConvPath::Pointwise, Isa::Auto});
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
+        if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Pointwise, isa});
     return e;
 }
 
@@ -120,9 +121,9 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     const ConvGeometry pointwise = conv_geometry(ConvParams{}, {1, 256, 56, 56}, {64, 256, 1, 1}, std::nullopt);
     p.stride = {2};
     const ConvGeometry padded_1x1 = conv_geometry(p, {1, 16, 9, 9}, {8, 16, 1, 1}, std::nullopt);  // padding 1
-    EXPECT_EQ(fast_conv_path(pointwise, {}), direct_everywhere ? FastConvPath::Direct : FastConvPath::Pointwise);
-    EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Pointwise}), "pointwise-sgemm");
-    EXPECT_EQ(fast_conv_engine_name(padded_1x1, {0, FastConvPath::Pointwise}), "im2col-sgemm");  // padded: not pointwise
+    EXPECT_EQ(fast_conv_path(pointwise, {}), resolve_isa(Isa::Auto) == Isa::Avx512 ? FastConvPath::Direct : FastConvPath::Pointwise);
+    EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Pointwise, Isa::Generic}), "pointwise-generic");
+    EXPECT_EQ(fast_conv_engine_name(padded_1x1, {0, FastConvPath::Pointwise, Isa::Generic}), "direct-generic");  // padded
     EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Gemm}), "im2col-sgemm");
     if (getenv("CONVSCOPE_ISA") == nullptr) {
         EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("depthwise-") + isa_name(widest_isa()));
@@ -202,8 +203,10 @@ TEST(FastConv, DepthwiseSeededRandomConfigurations) {
     EXPECT_GT(checked, 60);  // the table is not mostly invalid settings
 }
 
-// 1x1 layers without padding only, seeded: batched and unbatched, Conv1d and Conv2d, groups 1-3, strides 1-3 (the
-// subsampled copy), dilation 1-2 (no effect on a 1x1 kernel), sizes from 1 to 30, every engine, 1 and 2 threads.
+// 1x1 layers without padding only, seeded: batched and unbatched, Conv1d and Conv2d, groups 1-3, 1-9 channels per
+// group (around the pointwise tile's 4 and 8 rows), strides 1-3 (gathered positions), dilation 1-2 (no effect on a
+// 1x1 kernel), sizes from 1 to 30 (position counts around the tile widths 8, 24, 48 and the chunks), every engine
+// and instruction set this CPU runs, 1 and 2 threads.
 TEST(FastConv, PointwiseSeededRandomConfigurations) {
     const uint32_t seed = 1403;
     std::mt19937 rng(seed);
@@ -302,6 +305,12 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"depthwise_1d_stride_3", {1, 4, 97}, {4, 1, 5}, {2}, {1}, 4, PaddingMode::Circular, 1e-5f, {1, 3}},
         {"depthwise_huge_stride_one_output_row", {1, 2, 5, 9}, {2, 1, 3, 3}, {0}, {1}, 2, PaddingMode::Zeros, 1e-5f,
          {INT64_MAX, 2}},
+        // The pointwise kernel's seams: positions around its tile widths (generic 8, AVX2 24, AVX-512 48) and
+        // chunks (twice that), channels around its tile rows (4, 8), many input channels, groups, 1-D, strided.
+        {"pointwise_positions_47", {1, 5, 1, 47}, {9, 5, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros},
+        {"pointwise_positions_97_groups_1d", {2, 6, 97}, {12, 3, 1}, {0}, {1}, 2, PaddingMode::Zeros},
+        {"pointwise_many_channels", {1, 300, 7, 7}, {5, 300, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-4f},
+        {"pointwise_strided_2x3", {2, 7, 13, 17}, {17, 7, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 3}},
         {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.

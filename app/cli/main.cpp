@@ -524,8 +524,8 @@ int main(int argc, char** argv) {
     conv->add_flag("--force", conv_opts.force, "overwrite an existing output file");
     conv->add_option("--engine", conv_opts.engine,
                      "fast (the engine measured fastest for the layer on this CPU), direct (the direct kernel), "
-                     "depthwise (the depthwise kernel; the direct kernel on other layers), pointwise (1x1 layers as "
-                     "sgemm on the input itself; gemm on other layers), gemm (im2col + OpenBLAS sgemm) or reference "
+                     "depthwise (the depthwise kernel; the direct kernel on other layers), pointwise (the 1x1 kernel; the "
+                     "direct kernel on other layers), gemm (im2col + OpenBLAS sgemm) or reference "
                      "(plain loops)")
         ->check(CLI::IsMember({"fast", "direct", "depthwise", "pointwise", "gemm", "reference"}))
         ->capture_default_str();

@@ -1,0 +1,63 @@
+#include "copy_max.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "vector_types.hpp"
+
+namespace convscope {
+
+namespace {
+
+// dst[0, n) = src[0, n), returning max(m, the largest finite |src[i]|) (NaN and infinities count as 0): the copy
+// reads the input anyway, so conv_fast's overflow bound costs no second pass over it.
+template <class Vec>
+[[gnu::always_inline]] inline float copy_max_body(const float* src, float* dst, int64_t n, float m) {
+    using V = typename Vec::V;
+    using IV = typename Vec::I;
+    constexpr int W = Vec::kWidth;
+    V mv{};
+    const V limit = std::numeric_limits<float>::max() - V{};  // broadcast (vector_types.hpp)
+    IV abs_mask;
+    for (int l = 0; l < W; ++l) abs_mask[l] = 0x7fffffff;
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+        V v;
+        std::memcpy(&v, src + i, sizeof(V));
+        std::memcpy(dst + i, &v, sizeof(V));
+        const V a = reinterpret_cast<V>(reinterpret_cast<IV>(v) & abs_mask);
+        mv = (a <= limit) & (a > mv) ? a : mv;
+    }
+    for (int l = 0; l < W; ++l) m = std::max(m, mv[l]);
+    for (; i < n; ++i) {
+        dst[i] = src[i];
+        const float a = std::fabs(src[i]);
+        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
+    }
+    return m;
+}
+
+__attribute__((target("avx512f"))) float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
+    return copy_max_body<Avx512Vec>(src, dst, n, m);
+}
+__attribute__((target("avx2,fma"))) float copy_max_avx2(const float* src, float* dst, int64_t n, float m) {
+    return copy_max_body<Avx2Vec>(src, dst, n, m);
+}
+float copy_max_generic(const float* src, float* dst, int64_t n, float m) { return copy_max_body<GenericVec>(src, dst, n, m); }
+
+}  // namespace
+
+CopyMax copy_max_for(Isa isa) {
+    switch (isa) {
+        case Isa::Avx512: return copy_max_avx512;
+        case Isa::Avx2: return copy_max_avx2;
+        case Isa::Auto:
+        case Isa::Generic: break;
+    }
+    return copy_max_generic;
+}
+
+}  // namespace convscope
