@@ -298,11 +298,6 @@ TileKernel tile_kernel(Isa isa, int64_t rows) {
 
 }  // namespace
 
-int64_t conv_depthwise_scratch_floats(const ConvGeometry& g, Isa isa) {
-    const Plan p = plan_for(g, isa);
-    return p.hp * p.ld + static_cast<int64_t>(p.taps.size()) * p.width;
-}
-
 float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, 1, kH, kW)   y: (N, C_out, H_out, W_out); output channel c*m + j reads input
     // channel c (m = C_out / C_in, the channel multiplier).

@@ -20,8 +20,4 @@ bool is_depthwise(const ConvGeometry& g);
 // count as 0), found while copying the input, for conv_fast's overflow bound.
 float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa);
 
-// Floats of scratch conv_depthwise allocates per thread (one padded, column-phase-split input plane and the
-// broadcast weights). For memory budgets.
-int64_t conv_depthwise_scratch_floats(const ConvGeometry& g, Isa isa);
-
 }  // namespace convscope
