@@ -162,6 +162,32 @@ def main():
                 expect(f"pool --mode {mode} --engine {engine} --time: the engine timed, output = PyTorch's",
                        p.returncode == 0 and m and np.allclose(np.load(path("tp.npy")), fn(x, 3, 2, 1).numpy(), rtol=1e-5, atol=1e-6),
                        p.stderr)
+        # conv --engine depthwise|pointwise with every instruction set this CPU runs: PyTorch's output, the engine named
+        # (--time prints it); on a layer they do not apply to, the direct kernel runs and is named.
+        flags = open("/proc/cpuinfo").read()
+        isas = ["generic"] + (["avx2"] if " avx2" in flags and " fma" in flags else []) + (["avx512"] if "avx512f" in flags else [])
+        g = torch.Generator().manual_seed(7)
+        xe = torch.randn(2, 6, 11, 19, generator=g)
+        np.save(path("xe.npy"), xe.numpy())
+        layers = {"depthwise": (torch.randn(12, 1, 3, 3, generator=g), dict(padding=1, groups=6, stride=2)),
+                  "pointwise": (torch.randn(5, 6, 1, 1, generator=g), dict(stride=1))}
+        for engine, (we, kw) in layers.items():
+            np.save(path("we.npy"), we.numpy())
+            want = torch.nn.functional.conv2d(xe, we, **kw).numpy()
+            args = ["--padding", str(kw.get("padding", 0)), "--groups", str(kw.get("groups", 1)), "--stride", str(kw["stride"])]
+            for isa in isas:
+                p = run(cli, "conv", "--input", path("xe.npy"), "--weight", path("we.npy"), *args, "--engine", engine,
+                        "--isa", isa, "--time", "--output", path("ye.npy"), "--force")
+                expect(f"conv --engine {engine} --isa {isa}: PyTorch's output, engine {engine}-{isa} named",
+                       p.returncode == 0 and f"{engine}-{isa} engine" in p.stderr
+                       and np.allclose(np.load(path("ye.npy")), want, rtol=1e-5, atol=1e-5), p.stderr)
+        np.save(path("we.npy"), torch.randn(4, 6, 3, 3, generator=g).numpy())
+        for engine in ("depthwise", "pointwise"):
+            p = run(cli, "conv", "--input", path("xe.npy"), "--weight", path("we.npy"), "--engine", engine, "--isa", "generic",
+                    "--output", path("ye.npy"), "--force")
+            expect(f"conv --engine {engine} on a dense 3x3 layer runs the direct kernel and says so",
+                   p.returncode == 0 and "(direct-generic engine)" in p.stderr, p.stderr)
+
         p = run(cli, "pool", "--input", path("tx.npy"), "--mode", "max", "--kernel-size", "3", "--repeat", "0",
                 "--output", path("tq.npy"))
         expect("pool --repeat 0: usage error, nothing written", p.returncode == 2 and not os.path.exists(path("tq.npy")), p.stderr)
