@@ -43,9 +43,10 @@ FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& option
     // wastes all but one row of its tile there, im2col a 1-row GEMM per group.
     if (is_depthwise(g)) return FastConvPath::Depthwise;
     // Measured (README, Benchmarks): the AVX-512 direct kernel beats OpenBLAS on every layer (the pointwise kernel
-    // is not measured on AVX-512 yet); with AVX2 only, OpenBLAS's own Haswell/Zen kernels are 1.1-1.9x faster than
-    // the AVX2 direct kernel on dense layers, but not on grouped layers with few channels per group (a tiny GEMM per
-    // group), and nothing is when OpenBLAS guessed the CPU wrong.
+    // is not measured on AVX-512 yet). With AVX2 only, the direct kernel and OpenBLAS's own Haswell/Zen kernels
+    // trade places on dense layers (direct faster on S5, S6, R5; OpenBLAS on S1, R6; R1, R2 either way), so dense
+    // layers keep OpenBLAS; grouped layers with few channels per group do not (a tiny GEMM per group), and nothing
+    // keeps it when OpenBLAS guessed the CPU wrong.
     if (resolve_isa(options.isa) == Isa::Avx512) return FastConvPath::Direct;
     // 1x1 without padding: the pointwise kernel, faster on AVX2 than OpenBLAS's Zen sgemm on the same matrices
     // straight on x (R3; conv_pointwise.hpp), and independent of OpenBLAS's CPU detection.
@@ -124,8 +125,8 @@ float max_finite_tail(const float* v, size_t begin, size_t n, float m) {
     return m;
 }
 
-// AVX2, 32 floats a step in four independent maxima (one chain of dependent maxima ran at a quarter of the memory
-// speed: the scan took 16% of a depthwise layer).
+// AVX2, 32 floats a step in four independent maxima (the scan reads the whole input before the direct kernel and
+// im2col run; 12-16% of R3 and R4 before their kernels took it into their copies).
 __attribute__((target("avx2"))) float max_finite_magnitude_avx2(const float* v, size_t n) {
     const __m256 limit = _mm256_set1_ps(std::numeric_limits<float>::max());
     const __m256 sign = _mm256_set1_ps(-0.0f);
