@@ -223,7 +223,7 @@ struct Design {
     float l1;                    // Σ|w| after normalising
 };
 
-std::vector<Design> designs_for(const ConvGeometry& g) {
+std::vector<Design> designs_for(const ConvGeometry& g, bool colour_channels) {
     const bool spatial = g.kernel[0] * g.kernel[1] > 1;
     std::vector<Design> d;
     if (g.dims == 1) {
@@ -231,7 +231,7 @@ std::vector<Design> designs_for(const ConvGeometry& g) {
         d.push_back({"smoothing (average)", Spatial::Blur, {}, 1.0f});
         return d;
     }
-    if (g.c_in_per_group == 3) {
+    if (g.c_in_per_group == 3 && colour_channels) {
         if (spatial) {
             d.push_back({"horizontal edges (brightness)", Spatial::HorizontalEdge, {}, 2.0f});
             d.push_back({"vertical edges (brightness)", Spatial::VerticalEdge, {}, 2.0f});
@@ -259,7 +259,9 @@ std::vector<Design> designs_for(const ConvGeometry& g) {
 
 // ---- weights ----
 
-BuiltinWeights builtin_weights(const ConvGeometry& g, bool with_bias, uint32_t seed) {
+bool builtin_input_is_colour(const std::string& name) { return name != "digits"; }
+
+BuiltinWeights builtin_weights(const ConvGeometry& g, bool with_bias, uint32_t seed, bool colour_channels) {
     BuiltinWeights r;
     Tensor& w = r.w;
     Tensor& b = r.bias;
@@ -276,7 +278,7 @@ BuiltinWeights builtin_weights(const ConvGeometry& g, bool with_bias, uint32_t s
     for (float& v : w.data) v = u(rng);
     for (float& v : b.data) v = u(rng);
 
-    const std::vector<Design> designs = designs_for(g);
+    const std::vector<Design> designs = designs_for(g, colour_channels);
     designed = static_cast<int>(std::min<int64_t>(g.c_out, static_cast<int64_t>(designs.size())));
     names.clear();
     for (int o = 0; o < designed; ++o) {

@@ -35,13 +35,19 @@ Tensor builtin_input(const ConvGeometry& geo, const std::string& name, std::stri
 
 // The built-in weight (C_out, C_in/groups, kH, kW) and bias (C_out, or empty without bias): PyTorch's
 // reset_parameters bound U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both, drawn in that order from
-// std::mt19937(seed), then filters 0 .. designed-1 replaced by designed ones (their bias 0).
+// std::mt19937(seed), then filters 0 .. designed-1 replaced by designed ones (their bias 0). With three input channels
+// that are a picture's colours the designs include per-colour edges and colour opponents; when the channels are not
+// colours (`colour_channels` false: the "digits" input stacks three images as channels) every design reads every
+// channel alike.
 struct BuiltinWeights {
     Tensor w, bias;
     int designed = 0;
     std::vector<std::string> names;  // one per designed filter
 };
-BuiltinWeights builtin_weights(const ConvGeometry& geo, bool bias, uint32_t seed = kBuiltinWeightSeed);
+BuiltinWeights builtin_weights(const ConvGeometry& geo, bool bias, uint32_t seed = kBuiltinWeightSeed,
+                               bool colour_channels = true);
+// Whether the built-in input `name` with three channels holds a picture's colours (false for "digits").
+bool builtin_input_is_colour(const std::string& name);
 
 // PyTorch's default Conv initialisation bound for any shape, seeded (benchmarks' random tensors).
 Tensor pytorch_default_init(const Shape& shape, int64_t fan_in, uint32_t seed);

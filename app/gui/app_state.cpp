@@ -517,6 +517,7 @@ void app_begin_frame(AppState& s, double dt) {
     app_update_onnx_diff(s);
     app_update_cifar_view(s);
     app_refresh_texts(s);
+    compare_refresh(s);
     s.geometry.clear();
 }
 

@@ -23,6 +23,7 @@
 #include "conventions.hpp"
 #include "cursor.hpp"
 #include "data_in.hpp"
+#include "compare_ui.hpp"
 #include "im2col_ui.hpp"
 #include "lesson.hpp"
 #include "scene.hpp"
@@ -250,6 +251,7 @@ struct AppState {
     std::pair<uint64_t, Convention> texts_key{0, Convention::PyTorch};
     CodeView code;
     Im2colUi im2col;          // View -> im2col / GEMM (panel_im2col.cpp)
+    CompareUi compare;        // View -> Batch vs channel (panel_compare.cpp)
     AppSettings settings;     // what settings.json holds (settings_dir)
     AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
     float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)

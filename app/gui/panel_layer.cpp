@@ -82,9 +82,13 @@ void draw_presets(AppState& s) {
         ImGui::PopStyleColor();
         if (!p.compare_key.empty()) {
             ImGui::PushID("compare");
+            // side by side in the Batch vs channel window (nothing replaced), or open the other preset
+            if (ImGui::SmallButton("Compare side by side")) s.compare.open = true;
             for (const Preset& q : s.presets)
-                if (q.key == p.compare_key && ImGui::SmallButton(("Compare: " + q.label).c_str()))
-                    s.push(intent::ApplyPreset{q.key});
+                if (q.key == p.compare_key) {
+                    ImGui::SameLine();
+                    if (ImGui::SmallButton(("Open " + q.label).c_str())) s.push(intent::ApplyPreset{q.key});
+                }
             ImGui::PopID();
         }
     }

@@ -34,11 +34,13 @@ void draw_data(AppState& s);
 void draw_lesson(AppState& s);
 // The Code panel (View -> Code): the layer and cursor as PyTorch, Keras or NumPy code, or the ONNX model's summary.
 void draw_code(AppState& s);
+// The Batch vs channel window (View -> Batch vs channel): Q2's two layouts of the same images, one cursor.
+void draw_compare(AppState& s);
 // The im2col / GEMM panel (View -> im2col / GEMM): X_col, W_row and Y = W_row . X_col^T, linked to the cursor.
 void draw_im2col(AppState& s);
 
 // The default arrangement at any window size (1280x800 is the reference): SetNextWindowPos/Size for a panel.
-enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback, Lesson, Code, Im2col };
+enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback, Lesson, Code, Im2col, Compare };
 void next_window_slot(const AppState& s, Slot slot);
 inline constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoCollapse;
 

@@ -279,6 +279,25 @@ const std::map<std::string_view, Action>& actions() {
              if (r.s.code.open) r.s.code.framework = *parse_code_framework(r.a.args[0]);
          }},
         {"im2col_panel", [](Run& r) { r.s.im2col.open = r.a.args[0] == "on"; }},
+        {"compare", [](Run& r) { r.s.compare.open = r.a.args[0] == "on"; }},
+        {"compare_cursor",
+         [](Run& r) {
+             CompareUi& c = r.s.compare;
+             c.open = true;
+             compare_refresh(r.s);
+             if (!c.pair) return;
+             c.cursor = workspace::clamp_cursor(*c.pair, {r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)});
+             if (c.linked)
+                 r.s.push(intent::MoveCursor{*c.linked == workspace::PairSide::Batch ? c.cursor.image : 0, c.cursor.c_out,
+                                             c.cursor.y, c.cursor.x});
+         }},
+        {"compare_pin",
+         [](Run& r) {
+             if (r.a.args[0] == "off")
+                 r.s.compare.pin.reset();
+             else
+                 r.s.compare.pin = std::array<int64_t, 3>{r.arg_int(0), r.arg_int(1), r.arg_int(2)};
+         }},
         {"layer_kind", [](Run& r) { r.s.push(intent::SetLayerKind{r.a.args[0] == "transpose"}); }},
         {"transpose_preset", [](Run& r) { r.s.push(intent::TransposePreset{r.a.args[0]}); }},
         {"transpose_set", [](Run& r) { r.s.push(intent::TransposeSetting{r.a.args[0], r.a.args[1]}); }},
@@ -594,6 +613,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                      {"generated", v.generated}};
     }
     j["im2col"] = im2col_dump(s);
+    j["compare"] = compare_dump(s);
     j["transpose"] = transpose_dump(s);
     std::ofstream f(path);
     if (!f) {

@@ -241,7 +241,7 @@ void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int6
 void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item) {
     const float indent = ImGui::GetFontSize() * 1.5f;
     const float space = ImGui::CalcTextSize(" ").x;
-    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    const float right = ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x;  // a table cell's right edge in a table
     for (size_t i = 0; i < pieces.size(); ++i) {
         const float w = ImGui::CalcTextSize(pieces[i].c_str()).x;
         if (i > 0 || after_item) {

@@ -31,6 +31,9 @@ void next_window_slot(const AppState& s, Slot slot) {
         case Slot::ChannelSums: pos = {c1, fm_h}, size = {d.x - c1, cs_h}; break;
         case Slot::Filters: pos = {c1, fm_h + cs_h}, size = {d.x - c1, body - fm_h - cs_h}; break;
         case Slot::Playback: pos = {0, body}, size = {d.x, bar}; break;
+        case Slot::Compare:  // everything right of the Layer panel: it shows the inputs and outputs of both layouts
+            pos = {c0, 0}, size = {d.x - c0, body};
+            break;
         case Slot::Im2col:  // under the Input panel (the sliding window stays in view), over the two right columns
             pos = {c0, in_h}, size = {d.x - c0, body - in_h};
             break;

@@ -90,6 +90,8 @@ std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeomet
         s->input_source.builtin = edit.input.picture;
     }
     const Shape wshape{geo.c_out, geo.c_in_per_group, geo.kernel[0], geo.kernel[1]};
+    // three stacked images are not colours: no "red only" filter for them
+    const bool colours = s->input_source.kind != SceneInput::Kind::Builtin || builtin_input_is_colour(s->input_source.builtin);
     if (data && data->w) {
         s->w = *data->w;
         if (edit.layer.bias) s->bias = data->bias;
@@ -102,7 +104,7 @@ std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeomet
         if (edit.layer.bias && previous->edit.layer.bias) {
             s->bias = previous->bias;
         } else if (edit.layer.bias) {
-            s->bias = builtin_weights(geo, true, previous->weight_source.seed).bias;
+            s->bias = builtin_weights(geo, true, previous->weight_source.seed, colours).bias;
         }
         // A bias switched on or off changes what a file reference would give back: keep the numbers instead.
         if (edit.layer.bias != previous->edit.layer.bias && s->weight_source.kind != SceneWeights::Kind::Builtin)
@@ -111,7 +113,7 @@ std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeomet
         const uint32_t seed = data && data->builtin_weights ? data->weight_source.seed
                               : previous                    ? previous->weight_source.seed
                                                             : kBuiltinWeightSeed;
-        BuiltinWeights bw = builtin_weights(geo, edit.layer.bias, seed);
+        BuiltinWeights bw = builtin_weights(geo, edit.layer.bias, seed, colours);
         s->w = std::move(bw.w);
         s->bias = std::move(bw.bias);
         s->designed_filters = bw.designed;

@@ -135,6 +135,15 @@ bool check_hover(const ScriptAction& a, std::string& why) {
     return all_ints(a, why);
 }
 
+bool check_compare_pin(const ScriptAction& a, std::string& why) {
+    if (a.args.size() == 1 && a.args[0] == "off") return true;
+    if (a.args.size() != 3) {
+        why = "compare_pin takes 'IMAGE Y X' or 'off'";
+        return false;
+    }
+    return all_ints(a, why);
+}
+
 bool check_zoom(const ScriptAction& a, std::string& why) {
     float f = 0;
     if ((a.args[0] == "input" || a.args[0] == "fmap" || a.args[0] == "filters") && script_float(a.args[1], f)) return true;
@@ -359,6 +368,16 @@ const std::vector<VerbSpec>& script_verbs() {
          "Open the Code panel on this framework's code for the layer and cursor (off: close it)", check_code_panel},
         {"im2col_panel", 1, 1, "im2col_panel on|off",
          "Open (or close) the im2col / GEMM panel: X_col, W_row and Y = W_row . X_col^T at the cursor", on_off},
+        {"compare", 1, 1, "compare on|off",
+         "Open (or close) the Batch vs channel window: Q2's three images as a batch and as channels, side by side with "
+         "one cursor",
+         on_off},
+        {"compare_cursor", 4, 4, "compare_cursor IMAGE C Y X",
+         "The Batch vs channel window's cursor: image IMAGE's maps in the batch, filter C, output position (Y, X)",
+         all_ints},
+        {"compare_pin", 1, 3, "compare_pin IMAGE Y X | compare_pin off",
+         "Pin pixel (Y, X) of image IMAGE in the Batch vs channel window: the outputs it feeds light up on both sides",
+         check_compare_pin},
         {"layer_kind", 1, 1, "layer_kind conv|transpose",
          "The Layer panel's kind: Conv (the scene) or ConvTranspose (the transposed-convolution view)",
          check_layer_kind},
