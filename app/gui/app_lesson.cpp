@@ -76,6 +76,11 @@ LessonContext app_lesson_context(const AppState& s) {
     c.edit = &s.edit;
     c.error = s.edit_error;
     c.transpose = &s.transpose;
+    if (s.compare.open && s.compare.pair) {
+        c.pair = &*s.compare.pair;
+        c.pair_cursor = s.compare.cursor;
+        c.pair_pixel = s.compare.pin;
+    }
     if (s.after.source == s.output && s.output && s.after.error.empty())
         c.pooled_shape = s.after.pool ? s.after.pool->output_shape_torch() : s.scene->geo.output_shape_torch();
     return c;

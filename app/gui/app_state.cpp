@@ -358,7 +358,7 @@ bool reads_scene(const Intent& i) {
     return std::holds_alternative<intent::Seek>(i) || std::holds_alternative<intent::StepBy>(i) ||
            std::holds_alternative<intent::SeekEnd>(i) || std::holds_alternative<intent::MoveCursor>(i) ||
            std::holds_alternative<intent::SelectOutputChannel>(i) || std::holds_alternative<intent::PinHover>(i) ||
-           std::holds_alternative<intent::ApplySetting>(i);
+           std::holds_alternative<intent::ApplySetting>(i) || std::holds_alternative<intent::CompareCursor>(i);
 }
 
 bool scene_in_flight(AppState& s) { return app_scene_in_flight(s); }
@@ -416,6 +416,19 @@ void app_apply_intents(AppState& s) {
                                return;
                            s.step = s.cursor->step_of(e.n, e.c_out, e.y, e.x, s.granularity);
                            s.playing = false;
+                       },
+                       [&](intent::CompareCursor& e) {
+                           CompareUi& c = s.compare;
+                           c.open = true;
+                           compare_refresh(s);  // the pair, and which side the scene on screen is
+                           if (!c.pair) return;
+                           c.cursor = workspace::clamp_cursor(*c.pair, {e.image, e.c_out, e.y, e.x});
+                           if (c.linked && s.cursor) {
+                               const bool batch = *c.linked == workspace::PairSide::Batch;
+                               s.step = s.cursor->step_of(batch ? c.cursor.image : 0, c.cursor.c_out, c.cursor.y,
+                                                          c.cursor.x, s.granularity);
+                               s.playing = false;
+                           }
                        },
                        [&](intent::SelectOutputChannel& e) {
                            if (e.c_out < 0 || e.c_out >= s.geo().c_out) return;

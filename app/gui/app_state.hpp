@@ -65,6 +65,8 @@ struct TransposeSetting { std::string key, value; };  // script/lesson `transpos
 struct TransposePreset { std::string key; };
 struct SetTransposeOrder { TransposeOrder order; };
 struct MoveTransposeCursor { int64_t n, c, y, x; };  // scatter: an input element; gather: an output element
+// The Batch vs channel window's cursor (image, filter, position); the scene on screen follows when it is one side.
+struct CompareCursor { int64_t image, c_out, y, x; };
 }  // namespace intent
 using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
@@ -72,7 +74,7 @@ using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::App
                             intent::Open, intent::OpenPath, intent::PickCifar, intent::SetImageOptions,
                             intent::UseOnnxNode, intent::SaveScene, intent::SetConventions, intent::SetLayerKind,
                             intent::EditTranspose, intent::TransposeSetting, intent::TransposePreset,
-                            intent::SetTransposeOrder, intent::MoveTransposeCursor>;
+                            intent::SetTransposeOrder, intent::MoveTransposeCursor, intent::CompareCursor>;
 
 // ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
 struct FileBrowser {

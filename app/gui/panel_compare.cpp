@@ -310,13 +310,8 @@ void handle_mouse(AppState& s) {
             ImGui::SetTooltip("y[%lld, %lld, %lld, %lld] = %s (click: move the cursor here)", static_cast<long long>(t.n),
                               static_cast<long long>(t.c), static_cast<long long>(iy), static_cast<long long>(ix),
                               value_text(v).c_str());
-            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-                PairCursor next{t.side == PairSide::Batch ? t.n : c.cursor.image, t.c, iy, ix};
-                c.cursor = workspace::clamp_cursor(*c.pair, next);
-                if (c.linked)  // the scene on screen follows
-                    s.push(intent::MoveCursor{*c.linked == PairSide::Batch ? c.cursor.image : 0, c.cursor.c_out,
-                                              c.cursor.y, c.cursor.x});
-            }
+            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left))  // the scene on screen follows when it is one side
+                s.push(intent::CompareCursor{t.side == PairSide::Batch ? t.n : c.cursor.image, t.c, iy, ix});
         }
         return;
     }
@@ -420,6 +415,7 @@ nlohmann::json compare_dump(const AppState& s) {
                                               {"value", a.value},
                                               {"equation", workspace::attribution_text(a)},
                                               {"lit", lit},
+                                              {"scale", (side == PairSide::Batch ? c.batch_maps : c.channel_maps).scale},
                                               {"tiles", tiles}};
     }
     j["drawn"] = c.drawn;

@@ -25,6 +25,7 @@ const char* panel_title(const std::string& panel) {
     if (panel == "channel_sums") return "Channel sums";
     if (panel == "feature_maps") return "Feature maps";
     if (panel == "playback") return "Playback";
+    if (panel == "compare") return "Batch vs channel";
     return "Lesson";
 }
 

@@ -281,16 +281,7 @@ const std::map<std::string_view, Action>& actions() {
         {"im2col_panel", [](Run& r) { r.s.im2col.open = r.a.args[0] == "on"; }},
         {"compare", [](Run& r) { r.s.compare.open = r.a.args[0] == "on"; }},
         {"compare_cursor",
-         [](Run& r) {
-             CompareUi& c = r.s.compare;
-             c.open = true;
-             compare_refresh(r.s);
-             if (!c.pair) return;
-             c.cursor = workspace::clamp_cursor(*c.pair, {r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)});
-             if (c.linked)
-                 r.s.push(intent::MoveCursor{*c.linked == workspace::PairSide::Batch ? c.cursor.image : 0, c.cursor.c_out,
-                                             c.cursor.y, c.cursor.x});
-         }},
+         [](Run& r) { r.s.push(intent::CompareCursor{r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)}); }},
         {"compare_pin",
          [](Run& r) {
              if (r.a.args[0] == "off")

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& lesson_panels() {
     static const std::vector<std::string> p{"layer",        "input",        "filters",  "computation",
-                                            "channel_sums", "feature_maps", "playback", "lesson"};
+                                            "channel_sums", "feature_maps", "playback", "lesson",
+                                            "compare"};
     return p;
 }
 
@@ -35,7 +36,8 @@ bool setup_verb(const std::string& v) {
                                           "zoom",   "reveal", "after",       "open_image", "open_cifar", "pick",
                                           "load_weights", "open_onnx", "use_onnx", "open_scene", "window",
                                           "layer_kind", "transpose_preset", "transpose_set", "transpose_order",
-                                          "transpose_cursor", "contributions"};
+                                          "transpose_cursor", "contributions", "compare", "compare_cursor",
+                                          "compare_pin"};
     return std::any_of(std::begin(allowed), std::end(allowed), [&](const char* a) { return v == a; });
 }
 
@@ -56,7 +58,9 @@ const char* const kNames[] = {"layer",        "input_shape",   "output_shape",  
                               // the transposed-convolution view (Layer kind ConvTranspose)
                               "t_layer", "t_input_shape", "t_output_shape", "t_weight_shape", "t_params", "t_error",
                               "t_formula_h", "t_formula_w", "t_formula_l", "t_min_products", "t_max_products",
-                              "t_cursor", "t_value"};
+                              "t_cursor", "t_value",
+                              // the Batch vs channel window
+                              "compare_batch", "compare_channels", "compare_lit_batch", "compare_lit_channels"};
 
 bool known_name(const std::string& n) {
     if (std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; })) return true;
@@ -360,8 +364,19 @@ std::string evaluate_transpose(const std::string& n, const LessonContext& c) {
     return num(k.value);  // t_value
 }
 
+// The compare_ placeholders: the Batch vs channel window's attribution and perturbation.
+std::string evaluate_compare(const std::string& n, const LessonContext& c) {
+    if (!c.pair) throw NotAvailable{"the Batch vs channel window is closed"};
+    const PairSide side = n.find("batch") != std::string::npos ? PairSide::Batch : PairSide::Channels;
+    if (n == "compare_batch" || n == "compare_channels") return attribution_text(pair_attribution(*c.pair, side, c.pair_cursor));
+    if (!c.pair_pixel) throw NotAvailable{"no pixel is pinned in the Batch vs channel window"};
+    const auto& p = *c.pair_pixel;
+    return std::to_string(pair_lit_outputs(*c.pair, side, p[0], p[1], p[2]).size());
+}
+
 std::string evaluate(const std::string& n, const LessonContext& c) {
     if (n.rfind("t_", 0) == 0) return evaluate_transpose(n, c);
+    if (n.rfind("compare_", 0) == 0) return evaluate_compare(n, c);
     if (n == "error") {
         if (c.error.empty()) throw NotAvailable{"the layer is valid"};
         return c.error;

@@ -23,16 +23,20 @@
 // {keras_input_shape} {keras_output_shape} {pooled_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]} {b[o]}
 // (1-D: three indices). The transposed-convolution view (Layer kind ConvTranspose): {t_layer} {t_input_shape}
 // {t_output_shape} {t_weight_shape} {t_params} {t_error} {t_formula_h} {t_formula_w} {t_formula_l} {t_min_products}
-// {t_max_products}, and in the gather picture {t_cursor} {t_value}. An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
+// {t_max_products}, and in the gather picture {t_cursor} {t_value}. The Batch vs channel window (Q2): {compare_batch}
+// {compare_channels} (each side's output at the window's cursor split by image) {compare_lit_batch}
+// {compare_lit_channels} (how many outputs the pinned pixel feeds on each side). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
 //
 // Sections: the lesson model · parsing · filling in · answers
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "batch_channel.hpp"
 #include "compute.hpp"
 #include "cursor.hpp"
 #include "scene.hpp"
@@ -89,6 +93,10 @@ struct LessonContext {
     std::string error;                 // PyTorch's text for the edit, "" when valid
     std::optional<Shape> pooled_shape; // the "then ReLU + pool" result's shape, when it is computed
     const TransposeSession* transpose = nullptr;  // the transposed-convolution view (t_ placeholders)
+    // the Batch vs channel window (compare_ placeholders): its pair, cursor and pinned pixel (image, y, x)
+    const BatchChannelPair* pair = nullptr;
+    PairCursor pair_cursor;
+    std::optional<std::array<int64_t, 3>> pair_pixel;
 };
 // Replaces every {placeholder}; one that cannot be evaluated now (an index outside the tensor, {error} on a valid
 // layer) becomes "(n/a: why)" so a teacher sees the problem in the window.
