@@ -495,7 +495,7 @@ TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
     const auto out = compute_layer_output(scene);
     ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
     const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
-    LessonContext ctx{scene.get(), out.get(), &cs, &e, "", std::nullopt, nullptr, nullptr, {}, std::nullopt};
+    LessonContext ctx{scene.get(), out.get(), &cs, &e, "", std::nullopt, nullptr, nullptr, {}, std::nullopt, std::nullopt};
     EXPECT_EQ(lesson_fill("{weight_shape} {output_shape} {params} {macs}", ctx), "(192, 3, 5, 5) (1, 192, 32, 32) 14,592 75");
     EXPECT_EQ(lesson_fill("{keras_kernel_shape} {keras_input_shape} {keras_output_shape}", ctx),
               "(5, 5, 3, 192) (1, 32, 32, 3) (1, 32, 32, 192)");

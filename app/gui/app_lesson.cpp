@@ -76,6 +76,7 @@ LessonContext app_lesson_context(const AppState& s) {
     c.edit = &s.edit;
     c.error = s.edit_error;
     c.transpose = &s.transpose;
+    if (s.layouts.open) c.layouts_pinned = s.layouts.pinned;
     if (s.compare.open && s.compare.pair) {
         c.pair = &*s.compare.pair;
         c.pair_cursor = s.compare.cursor;

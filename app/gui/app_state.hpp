@@ -25,6 +25,7 @@
 #include "data_in.hpp"
 #include "compare_ui.hpp"
 #include "im2col_ui.hpp"
+#include "layouts_ui.hpp"
 #include "lesson.hpp"
 #include "scene.hpp"
 #include "tile_atlas.hpp"
@@ -254,6 +255,7 @@ struct AppState {
     CodeView code;
     Im2colUi im2col;          // View -> im2col / GEMM (panel_im2col.cpp)
     CompareUi compare;        // View -> Batch vs channel (panel_compare.cpp)
+    LayoutsUi layouts;        // View -> Weight layouts (panel_layouts.cpp)
     AppSettings settings;     // what settings.json holds (settings_dir)
     AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
     float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)

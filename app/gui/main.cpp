@@ -179,6 +179,7 @@ void draw_panels(AppState& s) {
     if (!s.transpose.active) draw_code(s);  // the Conv scene's layer as code; it comes back with Layer kind Conv
     draw_im2col(s);                          // Conv: im2col + GEMM; ConvTranspose: GEMM + col2im
     draw_compare(s);                         // Q2: batch and channels side by side (Conv only)
+    draw_layouts(s);                         // Q6: PyTorch's and Keras's weight layouts (Conv only)
     draw_outside_paths_question(s);
     draw_lesson(s);
 }

@@ -26,6 +26,7 @@ const char* panel_title(const std::string& panel) {
     if (panel == "feature_maps") return "Feature maps";
     if (panel == "playback") return "Playback";
     if (panel == "compare") return "Batch vs channel";
+    if (panel == "layouts") return "Weight layouts";
     return "Lesson";
 }
 

@@ -68,6 +68,7 @@ void view_menu(AppState& s) {
     ImGui::MenuItem("Code (PyTorch, Keras, NumPy, ONNX)", nullptr, &s.code.open);
     ImGui::MenuItem("im2col / GEMM", nullptr, &s.im2col.open);
     ImGui::MenuItem("Batch vs channel (Q2)", nullptr, &s.compare.open);
+    ImGui::MenuItem("Weight layouts: PyTorch vs Keras (Q6)", nullptr, &s.layouts.open);
     if (ImGui::BeginMenu("Conventions")) {
         for (const Convention c : {Convention::PyTorch, Convention::Keras}) {
             const bool keras = c == Convention::Keras;

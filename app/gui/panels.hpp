@@ -36,6 +36,9 @@ void draw_lesson(AppState& s);
 void draw_code(AppState& s);
 // The Batch vs channel window (View -> Batch vs channel): Q2's two layouts of the same images, one cursor.
 void draw_compare(AppState& s);
+// The Weight layouts window (View -> Weight layouts): one filter as PyTorch's (out, in, kH, kW) and Keras's
+// (kH, kW, in, out), with their memory; hovering an element lights it in both.
+void draw_layouts(AppState& s);
 // The im2col / GEMM panel (View -> im2col / GEMM): X_col, W_row and Y = W_row . X_col^T, linked to the cursor.
 void draw_im2col(AppState& s);
 

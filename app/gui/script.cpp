@@ -280,6 +280,18 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"im2col_panel", [](Run& r) { r.s.im2col.open = r.a.args[0] == "on"; }},
         {"compare", [](Run& r) { r.s.compare.open = r.a.args[0] == "on"; }},
+        {"layouts", [](Run& r) { r.s.layouts.open = r.a.args[0] == "on"; }},
+        {"layouts_pin",
+         [](Run& r) {
+             LayoutsUi& u = r.s.layouts;
+             if (r.a.args[0] == "off") {
+                 u.pinned.reset();
+                 return;
+             }
+             u.open = true;
+             u.pinned = workspace::WeightIndex{r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)};
+             u.filter = u.pinned->o;  // show the pinned element's filter
+         }},
         {"compare_cursor",
          [](Run& r) { r.s.push(intent::CompareCursor{r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)}); }},
         {"compare_pin",
@@ -605,6 +617,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     }
     j["im2col"] = im2col_dump(s);
     j["compare"] = compare_dump(s);
+    j["layouts"] = layouts_dump(s);
     j["transpose"] = transpose_dump(s);
     std::ofstream f(path);
     if (!f) {

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& lesson_panels() {
     static const std::vector<std::string> p{"layer",        "input",        "filters",  "computation",
                                             "channel_sums", "feature_maps", "playback", "lesson",
-                                            "compare"};
+                                            "compare",      "layouts"};
     return p;
 }
 
@@ -37,7 +37,7 @@ bool setup_verb(const std::string& v) {
                                           "load_weights", "open_onnx", "use_onnx", "open_scene", "window",
                                           "layer_kind", "transpose_preset", "transpose_set", "transpose_order",
                                           "transpose_cursor", "contributions", "compare", "compare_cursor",
-                                          "compare_pin"};
+                                          "compare_pin", "layouts", "layouts_pin"};
     return std::any_of(std::begin(allowed), std::end(allowed), [&](const char* a) { return v == a; });
 }
 
@@ -60,7 +60,9 @@ const char* const kNames[] = {"layer",        "input_shape",   "output_shape",  
                               "t_formula_h", "t_formula_w", "t_formula_l", "t_min_products", "t_max_products",
                               "t_cursor", "t_value",
                               // the Batch vs channel window
-                              "compare_batch", "compare_channels", "compare_lit_batch", "compare_lit_channels"};
+                              "compare_batch", "compare_channels", "compare_lit_batch", "compare_lit_channels",
+                              // the Weight layouts window
+                              "layouts_pytorch", "layouts_keras", "layouts_pytorch_offset", "layouts_keras_offset"};
 
 bool known_name(const std::string& n) {
     if (std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; })) return true;
@@ -374,8 +376,22 @@ std::string evaluate_compare(const std::string& n, const LessonContext& c) {
     return std::to_string(pair_lit_outputs(*c.pair, side, p[0], p[1], p[2]).size());
 }
 
+// The layouts_ placeholders: the pinned weight element's index and offset in PyTorch's and Keras's layouts.
+std::string evaluate_layouts(const std::string& n, const LessonContext& c) {
+    if (!c.scene) throw NotAvailable{"no scene"};
+    if (!c.layouts_pinned) throw NotAvailable{"no element is pinned in the Weight layouts window"};
+    const WeightLayouts L(c.scene->w.shape, c.scene->geo.dims);
+    const WeightIndex& i = *c.layouts_pinned;
+    if (!L.valid(i)) throw NotAvailable{"the pinned element is outside the weight " + tuple_text(L.torch_shape())};
+    if (n == "layouts_pytorch") return L.torch_index_text(i);
+    if (n == "layouts_keras") return L.keras_index_text(i);
+    if (n == "layouts_pytorch_offset") return std::to_string(L.torch_offset(i));
+    return std::to_string(L.keras_offset(i));  // layouts_keras_offset
+}
+
 std::string evaluate(const std::string& n, const LessonContext& c) {
     if (n.rfind("t_", 0) == 0) return evaluate_transpose(n, c);
+    if (n.rfind("layouts_", 0) == 0) return evaluate_layouts(n, c);
     if (n.rfind("compare_", 0) == 0) return evaluate_compare(n, c);
     if (n == "error") {
         if (c.error.empty()) throw NotAvailable{"the layer is valid"};

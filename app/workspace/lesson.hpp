@@ -25,7 +25,9 @@
 // {t_output_shape} {t_weight_shape} {t_params} {t_error} {t_formula_h} {t_formula_w} {t_formula_l} {t_min_products}
 // {t_max_products}, and in the gather picture {t_cursor} {t_value}. The Batch vs channel window (Q2): {compare_batch}
 // {compare_channels} (each side's output at the window's cursor split by image) {compare_lit_batch}
-// {compare_lit_channels} (how many outputs the pinned pixel feeds on each side). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
+// {compare_lit_channels} (how many outputs the pinned pixel feeds on each side). The Weight layouts window (Q6), for
+// its pinned element: {layouts_pytorch} {layouts_keras} (its index in each layout) {layouts_pytorch_offset}
+// {layouts_keras_offset} (its place in each layout's memory). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
 //
 // Sections: the lesson model · parsing · filling in · answers
 #pragma once
@@ -42,6 +44,7 @@
 #include "scene.hpp"
 #include "script_grammar.hpp"
 #include "transpose_scene.hpp"
+#include "weight_layouts.hpp"
 
 namespace convscope::workspace {
 
@@ -97,6 +100,7 @@ struct LessonContext {
     const BatchChannelPair* pair = nullptr;
     PairCursor pair_cursor;
     std::optional<std::array<int64_t, 3>> pair_pixel;
+    std::optional<WeightIndex> layouts_pinned;  // the Weight layouts window's pinned element (layouts_ placeholders)
 };
 // Replaces every {placeholder}; one that cannot be evaluated now (an index outside the tensor, {error} on a valid
 // layer) becomes "(n/a: why)" so a teacher sees the problem in the window.

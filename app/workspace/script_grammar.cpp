@@ -135,6 +135,15 @@ bool check_hover(const ScriptAction& a, std::string& why) {
     return all_ints(a, why);
 }
 
+bool check_layouts_pin(const ScriptAction& a, std::string& why) {
+    if (a.args.size() == 1 && a.args[0] == "off") return true;
+    if (a.args.size() != 4) {
+        why = "layouts_pin takes 'O I KY KX' or 'off'";
+        return false;
+    }
+    return all_ints(a, why);
+}
+
 bool check_compare_pin(const ScriptAction& a, std::string& why) {
     if (a.args.size() == 1 && a.args[0] == "off") return true;
     if (a.args.size() != 3) {
@@ -372,6 +381,12 @@ const std::vector<VerbSpec>& script_verbs() {
          "Open (or close) the Batch vs channel window: Q2's three images as a batch and as channels, side by side with "
          "one cursor",
          on_off},
+        {"layouts", 1, 1, "layouts on|off",
+         "Open (or close) the Weight layouts window: one filter as PyTorch's weight (out, in, kH, kW) and Keras's kernel "
+         "(kH, kW, in, out)",
+         on_off},
+        {"layouts_pin", 1, 4, "layouts_pin O I KY KX | layouts_pin off",
+         "Light weight[O, I, KY, KX] in both layouts of the Weight layouts window (1-D: KY = 0)", check_layouts_pin},
         {"compare_cursor", 4, 4, "compare_cursor IMAGE C Y X",
          "The Batch vs channel window's cursor: image IMAGE's maps in the batch, filter C, output position (Y, X)",
          all_ints},
