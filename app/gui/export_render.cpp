@@ -39,8 +39,12 @@ const char* crop_window_of(const std::string& title) {
 
 // ---- planning ----
 
-ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawPanels draw)
-    : req_(request), draw_(std::move(draw)) {
+ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawPanels draw, bool preview)
+    : req_(request), draw_(std::move(draw)), preview_(preview) {
+    if (preview_) {  // nothing is written: the first frame at 1x, whatever the file name says
+        req_.out = "preview.png";
+        req_.scale = 1;
+    }
     if (!s.scene || !s.cursor || (s.transpose.active && !s.transpose.cursor))
         throw ExportError("export: there is no layer on screen yet");
     panel_title_ = workspace::export_panel_title(req_.panel);
@@ -71,6 +75,7 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
         steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count, current, row_first, row_last);
     }
 
+    if (preview_) steps_.resize(std::min<size_t>(steps_.size(), 1));
     platform_framebuffer_size(win_w_, win_h_);
     full_w_ = win_w_ * req_.scale;
     full_h_ = win_h_ * req_.scale;
@@ -88,8 +93,19 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
     }
     if (full_w_ > workspace::kMaxExportSide || full_h_ > workspace::kMaxExportSide)
         workspace::check_export_limits(target_, full_w_, full_h_, total());
-    workspace::check_export_limits(target_, est_w, est_h, total());
+    if (!preview_) workspace::check_export_limits(target_, est_w, est_h, total());
 
+    if (preview_) {
+        start_ = std::chrono::steady_clock::now();
+        try {
+            enter(s);
+        } catch (...) {
+            leave(s);
+            done_ = true;
+            throw;
+        }
+        return;
+    }
     workspace::EncodeOptions eo;
     eo.fps = req_.fps;
     eo.hold_seconds = req_.hold_seconds;
@@ -133,9 +149,11 @@ void ExportJob::enter(AppState& s) {
     if (granularity_ != s.granularity) s.push(intent::SetGranularity{granularity_});
     entered_ = true;
 
-    // Two frames laid out at the export's size (windows placed and auto-sized), a third as it will be drawn.
-    render_frame(s, steps_.front(), true);
-    render_frame(s, steps_.front(), true);
+    // Two frames laid out at the export's size (windows placed and auto-sized), a third as it will be drawn. At
+    // the window's own size the panels stay where the user put them.
+    const bool relayout = req_.scale != 1;
+    render_frame(s, steps_.front(), relayout);
+    render_frame(s, steps_.front(), relayout);
     render_frame(s, steps_.front(), false);
     crop_x_ = 0, crop_y_ = 0, crop_w_ = full_w_, crop_h_ = full_h_;
     if (!panel_title_.empty()) {
@@ -150,7 +168,7 @@ void ExportJob::enter(AppState& s) {
     }
     out_w_ = crop_w_;
     out_h_ = crop_h_ + (font_ ? font_->strip_height(static_cast<float>(req_.scale)) : 0);
-    workspace::check_export_limits(target_, out_w_, out_h_, total());
+    if (!preview_) workspace::check_export_limits(target_, out_w_, out_h_, total());
 }
 
 void ExportJob::leave(AppState& s) {
@@ -159,8 +177,10 @@ void ExportJob::leave(AppState& s) {
     platform_set_display_override(0, 0);
     gl_offscreen_free();
     if (!req_.theme.empty()) platform_set_light_theme(saved_light_);
-    if (req_.scale != 1) platform_set_ui_scale(saved_scale_);
-    s.pending_ui_scale = saved_scale_;  // the main loop lays the panels out again for the window
+    if (req_.scale != 1) {
+        platform_set_ui_scale(saved_scale_);
+        s.pending_ui_scale = saved_scale_;  // the main loop lays the panels out again for the window
+    }
     s.playing = saved_playing_;
     s.show_frame_time = saved_frame_time_;
     if (granularity_ != saved_granularity_) s.push(intent::SetGranularity{saved_granularity_});
@@ -192,7 +212,20 @@ std::vector<uint8_t> ExportJob::render_frame(AppState& s, int64_t step, bool rel
 
 bool ExportJob::render_next(AppState& s) {
     if (next_ >= total()) return false;
-    const int64_t step = steps_[static_cast<size_t>(next_)];
+    auto [frame, info] = make_frame(s, steps_[static_cast<size_t>(next_)]);
+    pipeline_->push(std::move(frame), std::move(info));
+    ++next_;
+    return next_ < total();
+}
+
+workspace::RgbImage ExportJob::render_preview(AppState& s) {
+    workspace::RgbImage frame = make_frame(s, steps_.front()).first;
+    leave(s);
+    done_ = true;
+    return frame;
+}
+
+std::pair<workspace::RgbImage, workspace::FrameInfo> ExportJob::make_frame(AppState& s, int64_t step) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<uint8_t> full = render_frame(s, step, false);
     render_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -226,9 +259,7 @@ bool ExportJob::render_next(AppState& s) {
                                           : workspace::cursor_equation(s.geo(), cs, s.scene->edit.layer.bias);
         frame = font_->with_caption(frame, info.caption, static_cast<float>(req_.scale), platform_light_theme());
     }
-    pipeline_->push(std::move(frame), std::move(info));
-    ++next_;
-    return next_ < total();
+    return {std::move(frame), std::move(info)};
 }
 
 // ---- finishing ----
@@ -242,7 +273,7 @@ void ExportJob::finish(AppState& s) {
 void ExportJob::cancel(AppState& s) {
     leave(s);
     done_ = true;
-    pipeline_->cancel();
+    if (pipeline_) pipeline_->cancel();  // a preview has none
 }
 
 // ---- run_export ----

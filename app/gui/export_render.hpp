@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "app_state.hpp"
 #include "export_caption.hpp"
 #include "export_encode.hpp"
@@ -25,12 +27,16 @@ using DrawPanels = std::function<void(AppState&)>;
 class ExportJob {
 public:
     // Plans the export for the scene on screen (frames, size, limits, existing output): ExportError when it
-    // cannot start; nothing is written then.
-    ExportJob(AppState& s, const workspace::ExportRequest& request, DrawPanels draw);
+    // cannot start; nothing is written then. A `preview` job writes nothing at all: it renders only the first frame
+    // (render_preview), at scale 1, for File -> Export...'s live preview.
+    ExportJob(AppState& s, const workspace::ExportRequest& request, DrawPanels draw, bool preview = false);
     ~ExportJob();  // cancels if not finished; puts the UI back as it was
 
     // Renders the next frame and queues it for encoding. Returns false once every frame is queued.
     bool render_next(AppState& s);
+    // Preview jobs: the first frame exactly as it would be written (panel crop, theme, caption); then the window is
+    // back as it was.
+    workspace::RgbImage render_preview(AppState& s);
     void finish(AppState& s);   // waits for the encoder, renames into place (ExportError on failure)
     void cancel(AppState& s);   // stops now; nothing is left on disk
 
@@ -47,6 +53,8 @@ private:
     void enter(AppState& s);    // export scale, theme, display override
     void leave(AppState& s);    // back to the user's
     std::vector<uint8_t> render_frame(AppState& s, int64_t step, bool relayout);
+    // One frame as written: rendered, cropped to the panel, captioned.
+    std::pair<workspace::RgbImage, workspace::FrameInfo> make_frame(AppState& s, int64_t step);
 
     workspace::ExportRequest req_;
     workspace::ExportTarget target_;
@@ -62,7 +70,7 @@ private:
     std::unique_ptr<workspace::ExportPipeline> pipeline_;
     int64_t next_ = 0;
     double render_seconds_ = 0.0;
-    bool entered_ = false, done_ = false;
+    bool entered_ = false, done_ = false, preview_ = false;
     std::chrono::steady_clock::time_point start_;
     // the user's settings, restored by leave()
     float saved_scale_ = 1.0f;
@@ -91,12 +99,28 @@ struct ExportUi {
     std::array<char, 1024> tensor_dir{};
     std::string tensor_error, tensor_confirm;
     DrawPanels draw;  // the window's panels (export_attach)
+    bool dialog_visible = false;  // the Export dialog was drawn last frame (its preview is kept up to date)
+    bool close_dialog = false;    // script: close it at the next frame
+    bool reopen_dialog = false;   // the preview's frames closed it: open it again as it was
+    // The live preview of the first frame: made again between frames when what it depends on changes.
+    struct Preview {
+        FloatTexture texture;          // RGBA, scaled down to fit the dialog
+        int width = 0, height = 0;     // the texture
+        int frame_width = 0, frame_height = 0;  // the frame it shows (as the export would write it at 1x)
+        std::string key, error;
+        int renders = 0;
+        ImVec2 drawn_min{0, 0}, drawn_max{0, 0};  // where the dialog drew it last frame (window pixels)
+    } preview;
 };
 inline constexpr const char* kExportPanels[] = {"window", "input", "computation", "channel-sums", "feature-maps",
                                                 "filters", "layer", "relu-pool"};
 inline constexpr const char* kExportPanelLabels[] = {"Whole window", "Input", "Computation", "Channel sums",
                                                      "Feature maps", "Filters", "Layer", "then ReLU + pool"};
 workspace::ExportRequest export_request_of(const AppState& s, const ExportUi& ui);
+// The dialog's fields from a request (script `export_dialog OUT [flags]`).
+void export_ui_from_request(ExportUi& ui, const workspace::ExportRequest& r);
+// The dialog and its preview for `dump`: null when closed.
+nlohmann::json export_dialog_dump(const AppState& s);
 
 // The window's side, called by the main loop: between frames, starts a requested export or renders its next
 // frame (one per loop iteration, so the window keeps drawing the progress); in the frame, the dialogs, the

@@ -10,6 +10,8 @@
 
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "export_render.hpp"
 #include "file_io.hpp"
 #include "panels.hpp"
@@ -42,7 +44,95 @@ void set_text(std::array<char, 1024>& buf, const std::string& text) {
     buf[n] = '\0';
 }
 
+// ---- the live preview ----
+
+// What the first frame depends on (not the file name, fps or hold): the preview is made again when this changes.
+std::string preview_key(const AppState& s, const ExportUi& ui) {
+    const workspace::ExportRequest r = export_request_of(s, ui);
+    return r.panel + "|" + r.steps + "|" + r.granularity + "|" + r.theme + "|" + (r.caption ? "caption" : "") + "|" +
+           std::to_string(s.scene ? s.scene->id : 0) + "|" + std::to_string(s.step) + "|" +
+           std::to_string(static_cast<int>(s.granularity)) + "|" + (s.transpose.active ? "transpose" : "conv") + "|" +
+           std::to_string(s.view.ui_scale) + "|" + (light_theme() ? "light" : "dark");
+}
+
+// The frame scaled down (box filter) to fit max_w x max_h, as an RGBA float texture.
+void upload_preview(ExportUi::Preview& p, const workspace::RgbImage& img, int max_w, int max_h) {
+    const int f = std::max(1, static_cast<int>(std::ceil(std::max(static_cast<double>(img.width) / max_w,
+                                                                  static_cast<double>(img.height) / max_h))));
+    const int w = std::max(1, img.width / f), h = std::max(1, img.height / f);
+    std::vector<float> texels(static_cast<size_t>(w) * static_cast<size_t>(h) * 4, 0.0f);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < 3; ++c) {
+                float sum = 0;
+                for (int dy = 0; dy < f; ++dy)
+                    for (int dx = 0; dx < f; ++dx)
+                        sum += img.rgb[(static_cast<size_t>(y * f + dy) * static_cast<size_t>(img.width) + static_cast<size_t>(x * f + dx)) * 3 +
+                                       static_cast<size_t>(c)];
+                texels[(static_cast<size_t>(y) * static_cast<size_t>(w) + static_cast<size_t>(x)) * 4 + static_cast<size_t>(c)] =
+                    sum / static_cast<float>(f * f) / 255.0f;
+            }
+    gl_upload_float_texture(p.texture, w, h, 4, texels.data());
+    p.width = w, p.height = h;
+    p.frame_width = img.width, p.frame_height = img.height;
+}
+
+void refresh_preview(AppState& s, ExportUi& ui, const DrawPanels& draw) {
+    const std::string key = preview_key(s, ui);
+    if (key == ui.preview.key) return;
+    ui.preview.key = key;
+    ui.preview.error.clear();
+    try {
+        ExportJob job(s, export_request_of(s, ui), draw, true);
+        try {
+            const workspace::RgbImage frame = job.render_preview(s);
+            const float k = std::max(1.0f, s.view.ui_scale);
+            upload_preview(ui.preview, frame, static_cast<int>(480 * k), static_cast<int>(300 * k));
+            ++ui.preview.renders;
+        } catch (...) {
+            job.cancel(s);  // the window's own look back
+            throw;
+        }
+    } catch (const std::exception& e) {
+        ui.preview.error = e.what();
+    }
+    // The preview's frames are ImGui frames without the dialog, which closes it: open it again, as it was.
+    ui.reopen_dialog = true;
+}
+
+void draw_preview(ExportUi& ui) {
+    ExportUi::Preview& p = ui.preview;
+    ImGui::TextColored(dim_text(), "Preview: the first frame (at 1x)");
+    if (!p.error.empty()) {
+        ImGui::TextColored(error_text(), "%s", p.error.c_str());
+        return;
+    }
+    if (!p.texture.id) {
+        ImGui::TextColored(dim_text(), "(rendering...)");
+        return;
+    }
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 a = ImGui::GetCursorScreenPos(), size(static_cast<float>(p.width), static_cast<float>(p.height));
+    HeatmapStyle st;
+    st.color = ColorMode::Rgb;
+    heatmap_begin(dl, st);
+    dl->AddImage(p.texture.id, a, ImVec2(a.x + size.x, a.y + size.y));
+    heatmap_end(dl);
+    dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + size.x + 1, a.y + size.y + 1), ImGui::GetColorU32(dim_text()));
+    p.drawn_min = a;
+    p.drawn_max = ImVec2(a.x + size.x, a.y + size.y);
+    ImGui::Dummy(size);
+    ImGui::TextColored(dim_text(), "%d x %d px per frame at 1x", p.frame_width, p.frame_height);
+}
+
 void draw_export_dialog(AppState& s, ExportUi& ui) {
+    ui.dialog_visible = false;
+    bool reopened = false;
+    if (ui.reopen_dialog) {
+        ui.reopen_dialog = false;
+        reopened = !ImGui::IsPopupOpen("Export");
+        if (reopened) ImGui::OpenPopup("Export");
+    }
     if (ui.open_export) {
         ImGui::OpenPopup("Export");
         ui.open_export = false;
@@ -51,7 +141,16 @@ void draw_export_dialog(AppState& s, ExportUi& ui) {
         if (ui.out[0] == '\0') set_text(ui.out, "convscope.gif");
     }
     ImGui::SetNextWindowSize(ImVec2(520, 0), ImGuiCond_Appearing);
-    if (!ImGui::BeginPopupModal("Export", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+    if (!ImGui::BeginPopupModal("Export", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+        ui.preview.key.clear();  // made again when the dialog opens next
+        return;
+    }
+    if (reopened) ImGui::SetWindowFocus();  // back in front after the preview's frames
+    if (ui.close_dialog) {
+        ui.close_dialog = false;
+        ImGui::CloseCurrentPopup();
+    }
+    ui.dialog_visible = true;
     ImGui::InputText("File##export_out", ui.out.data(), ui.out.size());
     help_marker(".png: one frame; a folder (ending in /) or name_%05d.png: PNG frames + frames.json; .gif; "
                 ".mp4 (H.264); .webm (VP9)");
@@ -109,6 +208,7 @@ void draw_export_dialog(AppState& s, ExportUi& ui) {
         ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f), "%s", e.what());
     }
     if (!ui.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f), "%s", ui.error.c_str());
+    draw_preview(ui);
     ImGui::Separator();
     if (!ui.confirm.empty()) {
         ImGui::Text("%s already exists.", ui.confirm.c_str());
@@ -224,6 +324,38 @@ workspace::ExportRequest export_request_of(const AppState&, const ExportUi& ui) 
     return r;
 }
 
+void export_ui_from_request(ExportUi& ui, const workspace::ExportRequest& r) {
+    set_text(ui.out, r.out);
+    ui.panel = 0;
+    const std::string title = workspace::export_panel_title(r.panel);
+    for (int i = 0; i < static_cast<int>(IM_ARRAYSIZE(kExportPanels)); ++i)
+        if (workspace::export_panel_title(kExportPanels[i]) == title) ui.panel = i;
+    const workspace::StepRange range = workspace::parse_step_range(r.steps);
+    ui.range = range.kind == workspace::StepRange::Kind::Range ? 1
+               : range.kind == workspace::StepRange::Kind::All ? 2
+               : range.kind == workspace::StepRange::Kind::Row ? 3
+                                                                : 0;
+    if (ui.range == 1) ui.first = range.first, ui.end = range.end;
+    ui.granularity = r.granularity.empty() ? -1 : r.granularity == "position" ? 0 : r.granularity == "channel" ? 1 : 2;
+    ui.fps = static_cast<float>(r.fps);
+    ui.hold = static_cast<float>(r.hold_seconds);
+    ui.loop = r.loop;
+    ui.scale = r.scale;
+    ui.theme = r.theme.empty() ? 0 : r.theme == "dark" ? 1 : 2;
+    ui.caption = r.caption;
+}
+
+nlohmann::json export_dialog_dump(const AppState& s) {
+    if (!s.export_ui || !s.export_ui->dialog_visible) return nullptr;
+    const ExportUi::Preview& p = s.export_ui->preview;
+    return {{"open", true},
+            {"request", export_request_of(s, *s.export_ui).steps},
+            {"preview",
+             {{"width", p.width}, {"height", p.height}, {"frame_width", p.frame_width}, {"frame_height", p.frame_height},
+              {"renders", p.renders}, {"error", p.error},
+              {"rect", {p.drawn_min.x, p.drawn_min.y, p.drawn_max.x, p.drawn_max.y}}}}};
+}
+
 workspace::ExportRequest export_request_from_script(const std::vector<std::string>& args) {
     workspace::ExportRequest r;
     std::vector<std::string> flags = {"--export"};
@@ -253,7 +385,10 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
         }
         return;
     }
-    if (!ui.job) return;
+    if (!ui.job) {
+        if (ui.dialog_visible) refresh_preview(s, ui, draw);
+        return;
+    }
     try {
         if (ui.cancel) {
             ui.cancel = false;

@@ -235,6 +235,17 @@ const std::map<std::string_view, Action>& actions() {
              app_wait_idle(r.s, 60.0);
              run_export(r.s, export_request_from_script(r.a.args), export_panel_drawer(r.s), r.error);
          }},
+        {"export_dialog",
+         [](Run& r) {
+             if (!r.s.export_ui) r.s.export_ui = std::make_shared<ExportUi>();
+             ExportUi& ui = *r.s.export_ui;
+             if (r.a.args[0] == "off") {
+                 ui.close_dialog = true;
+                 return;
+             }
+             export_ui_from_request(ui, export_request_from_script(r.a.args));
+             ui.open_export = true;
+         }},
         {"export_tensors",
          [](Run& r) {
              app_wait_idle(r.s, 60.0);
@@ -618,6 +629,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     j["im2col"] = im2col_dump(s);
     j["compare"] = compare_dump(s);
     j["layouts"] = layouts_dump(s);
+    j["export_dialog"] = export_dialog_dump(s);
     j["transpose"] = transpose_dump(s);
     std::ofstream f(path);
     if (!f) {

@@ -249,6 +249,11 @@ bool check_export(const ScriptAction& a, std::string& why) {
     return true;
 }
 
+bool check_export_dialog(const ScriptAction& a, std::string& why) {
+    if (a.args.size() == 1 && a.args[0] == "off") return true;
+    return check_export(a, why);
+}
+
 bool check_export_tensors(const ScriptAction& a, std::string& why) {
     if (a.args.size() == 1 || a.args[1] == "force") return true;
     why = "export_tensors DIR [force]: the second word can only be 'force'";
@@ -417,6 +422,9 @@ const std::vector<VerbSpec>& script_verbs() {
          "[--theme dark|light] [--caption] [--once] [--force]",
          "Export frames as the --export command line does (.png, FOLDER/ or name_%05d.png, .gif, .mp4, .webm)",
          check_export},
+        {"export_dialog", 1, 24, "export_dialog OUT [flags as export] | export_dialog off",
+         "Open File -> Export... with these settings (its live preview follows them); off: close it",
+         check_export_dialog},
         {"export_tensors", 1, 2, "export_tensors DIR [force]",
          "Write input/weight/bias/output/window .npy of the scene (PyTorch layout)", check_export_tensors},
         {"lesson", 1, 1, "lesson ID", "Start a lesson (assets/lessons/ID.lesson, or a .lesson file's path)",
