@@ -7,7 +7,8 @@ The dialog is opened by script (`export_dialog OUT [flags]`, the same flags as `
   * it follows the settings (another panel, theme or caption makes it again) and is not made again while nothing it
     depends on changes;
   * making it leaves the window as it was: the cursor's step, the dark theme on screen, the dialog still open;
-  * a range the layer does not have shows the reason in the dialog instead of a picture.
+  * a range the layer does not have shows the reason in the dialog instead of a picture;
+  * on the light theme the current multiply-add's text (cyan on the dark theme) is dark enough to read.
 Usage: export_preview_gui_test.py --app build/convscope
 """
 import argparse
@@ -68,6 +69,28 @@ def compare_preview(d, shot, exported, label):
     check(mean <= 2.0 and worst <= 24, f"{label}: preview pixels = the exported frame's (mean diff {mean:.2f}, worst {worst:.0f})")
 
 
+def luminance(rgb):
+    def lin(c):
+        c /= 255.0
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def check_mac_text(png):
+    """Light theme, MAC steps: the current multiply-add's line is teal, dark enough to read on the light panel
+    (WCAG contrast of its darkest pixel against the background >= 4), not the dark theme's light cyan."""
+    w, h, px = read_png(png)
+    bg = px(w - 3, 3)
+    teal = [px(x, y) for y in range(0, min(h, 120)) for x in range(w)
+            if px(x, y)[2] > px(x, y)[0] + 60 and px(x, y)[1] > px(x, y)[0] + 60]
+    if not check(len(teal) > 40, f"light theme, MAC steps: the MAC line is drawn in teal ({len(teal)} pixels)"):
+        return
+    darkest = min(teal, key=luminance)
+    contrast = (luminance(bg) + 0.05) / (luminance(darkest) + 0.05)
+    check(contrast >= 4.0, f"light theme: the MAC line's text {darkest} on {bg} has contrast {contrast:.1f} (>= 4)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -98,6 +121,7 @@ frames 2
 dump {tmp}/d4.json
 export {tmp}/filters.png --panel filters --theme light --caption
 export {tmp}/computation.png --panel computation
+export {tmp}/mac_light.png --panel computation --theme light --granularity mac
 """, tmp, "dialog")
         before, d1, d1b, d2, d3, d4 = (load(tmp, n + ".json") for n in ("before", "d1", "d1b", "d2", "d3", "d4"))
         e1 = d1["export_dialog"]
@@ -112,6 +136,7 @@ export {tmp}/computation.png --panel computation
         check(max(menu) < 140, f"the window is still dark (under the dialog's dimming) after a light preview: menu bar {menu}")
         compare_preview(d1, os.path.join(tmp, "s1.png"), os.path.join(tmp, "filters.png"), "Filters, light, caption")
         compare_preview(d2, os.path.join(tmp, "s2.png"), os.path.join(tmp, "computation.png"), "Computation, dark")
+        check_mac_text(os.path.join(tmp, "mac_light.png"))
         e3 = d3["export_dialog"]["preview"]
         check("900000000" in e3["error"] and e3["renders"] == 2, f"steps past the layer's end: the reason instead of a picture ({e3['error']})")
         check(d4["export_dialog"] is None, "export_dialog off closes it")

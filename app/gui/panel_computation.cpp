@@ -185,7 +185,7 @@ void draw_computation(AppState& s) {
                 "= " + value_text(tap.input) + " * " + value_text(tap.weight), "= " + value_text(tap.product)};
             const std::string mac = joined(mac_pieces);
             ImGui::PushFont(mono_font());
-            const ImVec4 mac_colour(0.0f, 0.92f, 1.0f, 1.0f);
+            const ImVec4 mac_colour = mac_text();
             ImGui::BeginGroup();
             text_pieces(mac_pieces, mac_colour, false);
             ImGui::EndGroup();
@@ -196,7 +196,7 @@ void draw_computation(AppState& s) {
                 ImGui::TextColored(dim_text(), "the same elements in PyTorch's order");
                 ImGui::EndTooltip();
             }
-            ImGui::TextColored(ImVec4(0.0f, 0.92f, 1.0f, 1.0f), "running sum (accumulator) = %s", value_text(cs.accumulator).c_str());
+            ImGui::TextColored(mac_colour, "running sum (accumulator) = %s", value_text(cs.accumulator).c_str());
             ImGui::PopFont();
             s.geometry.written["computation.mac"] = mac;
         }

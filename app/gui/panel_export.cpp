@@ -202,12 +202,12 @@ void draw_export_dialog(AppState& s, ExportUi& ui) {
                     grouped_int(workspace::estimate_export_bytes(t.format, w, h, frames)).c_str(), w, h);
         if ((t.format == workspace::ExportFormat::Mp4 || t.format == workspace::ExportFormat::Webm) &&
             !workspace::ffmpeg_available())
-            ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f),
+            ImGui::TextColored(error_text(),
                                "Video needs the ffmpeg program, which is not installed: choose .png, a folder or .gif");
     } catch (const std::exception& e) {
-        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f), "%s", e.what());
+        ImGui::TextColored(error_text(), "%s", e.what());
     }
-    if (!ui.error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f), "%s", ui.error.c_str());
+    if (!ui.error.empty()) ImGui::TextColored(error_text(), "%s", ui.error.c_str());
     draw_preview(ui);
     ImGui::Separator();
     if (!ui.confirm.empty()) {
@@ -255,7 +255,7 @@ void draw_tensor_dialog(AppState& s, ExportUi& ui) {
     ImGui::TextWrapped("input.npy, weight.npy, bias.npy (if the layer has one), output.npy and window.npy (the "
                        "cursor's input window), in PyTorch layout: y = F.conv%dd(x, w, b, ...) as the Layer panel "
                        "writes it reproduces output.npy.", s.scene ? s.geo().dims : 2);
-    if (!ui.tensor_error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f), "%s", ui.tensor_error.c_str());
+    if (!ui.tensor_error.empty()) ImGui::TextColored(error_text(), "%s", ui.tensor_error.c_str());
     const auto write = [&](bool force) {
         std::string error;
         std::vector<std::string> written;

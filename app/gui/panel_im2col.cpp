@@ -118,7 +118,7 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
             dl->AddRectFilled(ImVec2(x, cmin.y), ImVec2(x + m.cell_w, cmin.y + m.header_h),
                               ink(IM_COL32(60, 62, 75, 255)));
         centred(ImVec2(x, cmin.y), ImVec2(x + m.cell_w, cmin.y + m.header_h), m.col_label(c),
-                hot ? (in_mac ? kMacColour : kWindowColour) : label);
+                hot ? ink(in_mac ? kMacColour : kWindowColour) : label);
     }
     dl->PopClipRect();
     dl->AddRectFilled(ImVec2(cmin.x, cmin.y + m.header_h), ImVec2(cmin.x + m.label_w, cmax.y), bg);

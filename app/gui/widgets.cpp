@@ -140,6 +140,8 @@ ImVec4 error_text() { return light_theme() ? ImVec4(0.78f, 0.08f, 0.06f, 1.0f) :
 ImVec4 dim_text() { return light_theme() ? ImVec4(0.36f, 0.38f, 0.44f, 1.0f) : ImVec4(0.62f, 0.64f, 0.70f, 1.0f); }
 ImVec4 accent_text() { return light_theme() ? ImVec4(0.62f, 0.38f, 0.0f, 1.0f) : ImVec4(1.0f, 0.86f, 0.25f, 1.0f); }
 
+ImVec4 mac_text() { return ImGui::ColorConvertU32ToFloat4(ink(kMacColour)); }
+
 ImU32 ink(ImU32 dark_theme_colour) {
     if (!light_theme()) return dark_theme_colour;
     const ImVec4 c = ImGui::ColorConvertU32ToFloat4(dark_theme_colour);

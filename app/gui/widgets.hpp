@@ -25,6 +25,7 @@ bool light_theme();  // ImGui's window background is light
 ImVec4 error_text();
 ImVec4 dim_text();
 ImVec4 accent_text();
+ImVec4 mac_text();  // the current multiply-add's cyan, a darker teal on the light theme
 // A colour chosen for the dark theme, made readable on the light one (light greys become dark greys, light
 // saturated colours darker); unchanged on the dark theme. For text and lines drawn on the window background.
 ImU32 ink(ImU32 dark_theme_colour);
