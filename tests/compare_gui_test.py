@@ -15,10 +15,8 @@ The two Q2 presets are exported with `export_tensors`, then the window is opened
 Usage: compare_gui_test.py --app build/convscope
 """
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -27,24 +25,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check, close, diverging, read_png  # noqa: E402
-
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
-
-
-def run(app, script, tmp, name):
-    path = os.path.join(tmp, name + ".txt")
-    with open(path, "w") as f:
-        f.write(script)
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "config"))
-    p = subprocess.run(XVFB + [app, "--script", path], capture_output=True, text=True, timeout=600, env=env)
-    check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-300:]}")
-    return p
-
-
-def load(tmp, name):
-    with open(os.path.join(tmp, name)) as f:
-        return json.load(f)
+from gui_util import FAILURES, check, close, diverging, read_png, run_script as run, load_json as load  # noqa: E402
 
 
 def tensors(folder):

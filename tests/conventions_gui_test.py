@@ -28,25 +28,7 @@ import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check  # noqa: E402
-
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
-
-
-def run(app, lines, tmp, name, extra=()):
-    path = os.path.join(tmp, name + ".txt")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"))
-    p = subprocess.run(XVFB + [app] + list(extra) + ["--script", path], capture_output=True, text=True, timeout=600,
-                       env=env)
-    check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-300:]}")
-    return p
-
-
-def load(path):
-    with open(path) as f:
-        return json.load(f)
+from gui_util import FAILURES, check, run_script as run, load_json as load  # noqa: E402
 
 
 def module_of(d):

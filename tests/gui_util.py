@@ -1,7 +1,13 @@
-"""Helpers shared by the GUI tests: reading the window's PNG screenshots (no imaging library needed), the diverging
-colormap of shaders/heatmap.frag, colour comparison, and the ok/FAIL check log."""
+"""Helpers shared by the GUI tests: running the window on a script under Xvfb, reading its JSON dumps and PNG
+screenshots (no imaging library needed), the diverging colormap of shaders/heatmap.frag, colour comparison, and the
+ok/FAIL check log."""
+import json
+import os
 import struct
+import subprocess
 import zlib
+
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 
 FAILURES = []
 
@@ -11,6 +17,24 @@ def check(cond, what):
     if not cond:
         FAILURES.append(what)
     return cond
+
+
+def run_script(app, script, tmp, name, extra=(), timeout=600):
+    """Runs `app [extra] --script tmp/NAME.txt` under Xvfb at 1280x800; `script` is the text or a list of lines. The
+    settings folder is inside tmp (never the user's). Checks the exit code is 0 and returns whether it was."""
+    path = os.path.join(tmp, name + ".txt")
+    with open(path, "w") as f:
+        f.write(script if isinstance(script, str) else "\n".join(script) + "\n")
+    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"))
+    p = subprocess.run(XVFB + [app] + list(extra) + ["--script", path], capture_output=True, text=True,
+                       timeout=timeout, env=env)
+    return check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-400:]}")
+
+
+def load_json(*path):
+    """A dump: load_json(path) or load_json(folder, name)."""
+    with open(os.path.join(*path)) as f:
+        return json.load(f)
 
 
 def read_png(path):

@@ -18,10 +18,8 @@ at UI scale 1.5:
 Usage: im2col_gui_test.py --app build/convscope [--keep DIR]
 """
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -29,30 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def run(app, lines, tmp, name):
-    path = os.path.join(tmp, name + ".txt")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"))
-    p = subprocess.run(XVFB + [app, "--script", path], capture_output=True, text=True, timeout=600, env=env)
-    check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-400:]}")
-    return p.returncode == 0
-
-
-def load(path):
-    with open(path) as f:
-        return json.load(f)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gui_util import FAILURES, check, run_script as run, load_json as load  # noqa: E402
 
 
 def torch_x_col(d, tdir):
@@ -182,7 +158,6 @@ SCENES = {
     "conv1d": ["preset conv1d", "wait", "set padding 2", "set padding_mode circular", "set groups 2", "set stride 2",
                "wait", "expect_ok", "granularity position", "cursor 1 3 0 0"],
 }
-
 
 
 def main():

@@ -26,22 +26,10 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check  # noqa: E402
+from gui_util import FAILURES, XVFB, check, run_script as run  # noqa: E402
 
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 LESSONS = ["q1_conv2d", "q2_batch_vs_channel", "q3_keras_params", "q4_conv1d_text", "q5_same_channels",
            "q6_keras_layout", "padding_modes"]
-
-
-def run(app, script, tmp, name, extra=()):
-    path = os.path.join(tmp, name + ".txt")
-    with open(path, "w") as f:
-        f.write(script)
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "config"))
-    p = subprocess.run(XVFB + [app] + list(extra) + ["--script", path], capture_output=True, text=True, timeout=600,
-                       env=env)
-    check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-300:]}")
-    return p
 
 
 def module_of(d, edited=False):

@@ -18,11 +18,9 @@ window's own x, weight and bias from the dump):
 Usage: transpose_gui_test.py --app build/convscope [--keep DIR]
 """
 import argparse
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -30,25 +28,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check, close, diverging, read_png  # noqa: E402
+from gui_util import FAILURES, check, close, diverging, read_png, run_script as run, load_json as load  # noqa: E402
 
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 PENDING, INSERTED_ZERO, PADDING = (52, 54, 62), (72, 78, 96), (40, 40, 46)
-
-
-def run(app, lines, tmp, name):
-    path = os.path.join(tmp, name + ".txt")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"))
-    p = subprocess.run(XVFB + [app, "--script", path], capture_output=True, text=True, timeout=600, env=env)
-    check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-400:]}")
-    return p
-
-
-def load(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def module_of(t):
