@@ -59,6 +59,7 @@ void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
         if (p[0] >= g.n || p[1] >= g.c_in || p[2] >= g.in[0] || p[3] >= g.in[1]) s.pinned_hover.reset();
     }
     s.partials_key = {-1, -1, -1};
+    s.partials_requested = {-1, -1, -1};
     s.product_key = {-1, -1, -1};
     s.textures_dirty = true;
     if (s.step_on_install && s.step_on_install->first == s.scene->id) {
@@ -90,40 +91,12 @@ void update_hover(AppState& s, std::optional<std::array<int64_t, 4>> h) {
     if (h) s.hover_hits = conv_inverse_map(s.geo(), (*h)[1], (*h)[2], (*h)[3]);
 }
 
-void update_partials(AppState& s) {
-    // For the selected output channel c_out: each input channel of its group correlated with its kernel slice,
-    // no bias. Each is a one-channel convolution computed by conv_reference.
-    const std::array<int64_t, 3> key{static_cast<int64_t>(s.scene->id), s.cs.n, s.cs.c_out};
-    if (key == s.partials_key) return;
-    s.partials_key = key;
+void install_partials(AppState& s, workspace::PartialMaps r) {
     const ConvGeometry& g = s.geo();
-    const int64_t H = g.in[0], W = g.in[1], Ho = g.out[0], Wo = g.out[1], kk = g.kernel[0] * g.kernel[1];
-    ConvGeometry one = g;
-    one.unbatched = false;
-    one.n = 1, one.c_in = 1, one.c_out = 1, one.groups = 1, one.c_in_per_group = 1, one.c_out_per_group = 1;
-    one.has_bias = false;
-    s.partials = Tensor(Shape{g.c_in_per_group, Ho, Wo});
-    const int64_t group = s.cs.c_out / g.c_out_per_group;
-    for (int64_t ci = 0; ci < g.c_in_per_group; ++ci) {
-        const int64_t c = group * g.c_in_per_group + ci;
-        Tensor xs(Shape{1, 1, H, W});
-        const float* src = s.scene->x.data.data() + (s.cs.n * g.c_in + c) * H * W;
-        std::copy(src, src + H * W, xs.data.begin());
-        Tensor ws(Shape{1, 1, g.kernel[0], g.kernel[1]});
-        const float* wsrc = s.scene->w.data.data() + (s.cs.c_out * g.c_in_per_group + ci) * kk;
-        std::copy(wsrc, wsrc + kk, ws.data.begin());
-        const Tensor y = conv_reference(one, xs, ws, nullptr);
-        std::copy(y.data.begin(), y.data.end(), s.partials.data.begin() + ci * Ho * Wo);
-    }
-    float m = 0.0f;
-    bool bad = false;
-    for (float v : s.partials.data) {
-        if (std::isfinite(v))
-            m = std::max(m, std::fabs(v));
-        else
-            bad = true;
-    }
-    const int64_t base = (s.cs.n * g.c_out + s.cs.c_out) * Ho * Wo;
+    const int64_t Ho = g.out[0], Wo = g.out[1];
+    s.partials = std::move(r.maps);
+    s.partials_key = {static_cast<int64_t>(r.scene_id), r.n, r.c_out};
+    const int64_t base = (r.n * g.c_out + r.c_out) * Ho * Wo;
     upload_tiles(s.partial_atlas, static_cast<int>(g.c_in_per_group), static_cast<int>(Wo), static_cast<int>(Ho), 2,
                  [&](int t, float* texels) {
                      for (int64_t i = 0; i < Ho * Wo; ++i) {
@@ -131,8 +104,26 @@ void update_partials(AppState& s) {
                          texels[2 * i + 1] = static_cast<float>(base + i);
                      }
                  });
-    s.partial_atlas.scale = m;
-    s.partial_atlas.non_finite = bad;
+    s.partial_atlas.scale = r.abs_max;
+    s.partial_atlas.non_finite = r.non_finite;
+}
+
+// The Channel sums panel's maps for the selected output map: small layers at once, larger ones on their own job
+// (a 512-channel layer's maps would hold up the frame); the panel says "computing" until they are in.
+void update_partials(AppState& s) {
+    const std::array<int64_t, 3> key{static_cast<int64_t>(s.scene->id), s.cs.n, s.cs.c_out};
+    if (std::optional<workspace::PartialMaps> r = s.partials_job.take_result())
+        if (std::array<int64_t, 3>{static_cast<int64_t>(r->scene_id), r->n, r->c_out} == key) install_partials(s, std::move(*r));
+    if (key == s.partials_key || key == s.partials_requested) return;
+    s.partials_requested = key;
+    if (workspace::partial_maps_macs(s.geo()) <= (1 << 21)) {
+        s.partials_job.cancel();
+        install_partials(s, *workspace::compute_partial_maps(*s.scene, s.cs.n, s.cs.c_out));
+        return;
+    }
+    s.partials_job.start([scene = s.scene, n = s.cs.n, c = s.cs.c_out](const std::atomic<bool>& cancel, std::atomic<float>&) {
+        return workspace::compute_partial_maps(*scene, n, c, &cancel);
+    });
 }
 
 void update_products(AppState& s) {
@@ -545,12 +536,20 @@ void app_wait_loads(AppState& s, double timeout_seconds) {
 }
 
 void app_wait_idle(AppState& s, double timeout_seconds) {
-    app_wait_loads(s, timeout_seconds);
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-    while (s.pending && s.worker.busy() && std::chrono::steady_clock::now() < until)
+    // Intents that waited for a scene may start another (two settings in a row): wait for that one too.
+    for (int round = 0; round < 16; ++round) {
+        app_wait_loads(s, std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count());
+        while (s.pending && s.worker.busy() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (auto r = s.worker.take_result(); r && s.pending && r->scene->id == s.pending->id) install(s, std::move(r));
+        if (s.waiting_intents.empty() || scene_in_flight(s)) break;
+        app_apply_intents(s);
+        if (!s.pending || std::chrono::steady_clock::now() >= until) break;
+    }
+    // the Channel sums' maps of the cursor's output map, when they are computed on their job
+    while (s.partials_job.busy() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (auto r = s.worker.take_result(); r && s.pending && r->scene->id == s.pending->id) install(s, std::move(r));
-    if (!s.waiting_intents.empty() && !scene_in_flight(s)) app_apply_intents(s);
 }
 
 void app_shutdown(AppState& s) {

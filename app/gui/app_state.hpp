@@ -236,7 +236,9 @@ struct AppState {
 
     // partial maps of the selected output channel: one (H_out, W_out) map per input channel of its group
     Tensor partials;                  // (C_in/groups, H_out, W_out)
-    std::array<int64_t, 3> partials_key{-1, -1, -1};  // (scene id, n, c_out)
+    std::array<int64_t, 3> partials_key{-1, -1, -1};        // (scene id, n, c_out) of `partials`
+    std::array<int64_t, 3> partials_requested{-1, -1, -1};  // the maps last asked for (at once or on the job)
+    workspace::BackgroundJob<workspace::PartialMaps> partials_job;
 
     // textures (ImTextureID only) and their colour ranges
     TileAtlas input_atlas;   // RG: value, padding flag; N*C tiles of the padded input

@@ -112,6 +112,13 @@ void draw_channel_sums(AppState& s) {
                     "channel); those C_in/groups maps are added pixel by pixel; then the bias b[o] is added. That sum "
                     "is feature map y[n, o].");
 
+        if (s.partials_key != std::array<int64_t, 3>{static_cast<int64_t>(s.scene->id), cs.n, cs.c_out}) {
+            // a large layer's maps are computed on their own job (a frame or two)
+            ImGui::TextColored(dim_text(), "computing the %lld per-channel maps of y[%lld, %lld]...",
+                               static_cast<long long>(cig), static_cast<long long>(cs.n), static_cast<long long>(cs.c_out));
+            ImGui::End();
+            return;
+        }
         ImGui::BeginChild("##sums", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
         if (g.dims == 1) {
             style.mask = MaskMode::Reveal;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "conv_fast.hpp"
+#include "conv_reference.hpp"
 
 namespace convscope::workspace {
 
@@ -66,36 +67,54 @@ std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Sc
     return out;
 }
 
-ComputeWorker::~ComputeWorker() { stop(); }
-
-void ComputeWorker::stop() {
-    cancel_.store(true);
-    if (thread_.joinable()) thread_.join();
-    cancel_.store(false);
-}
-
 void ComputeWorker::start(std::shared_ptr<const Scene> scene) {
-    stop();
-    {
-        std::lock_guard lock(mutex_);
-        done_.reset();
-    }
     scene_id_ = scene->id;
-    progress_.store(0.0f);
-    busy_.store(true);
-    thread_ = std::thread([this, scene = std::move(scene)] {
-        std::shared_ptr<const LayerOutput> r = compute_layer_output(scene, &cancel_, &progress_);
-        if (r) {
-            std::lock_guard lock(mutex_);
-            done_ = std::move(r);
-        }
-        busy_.store(false);
+    job_.start([scene = std::move(scene)](const std::atomic<bool>& cancel, std::atomic<float>& progress)
+                   -> std::optional<std::shared_ptr<const LayerOutput>> {
+        std::shared_ptr<const LayerOutput> r = compute_layer_output(scene, &cancel, &progress);
+        if (!r) return std::nullopt;  // cancelled
+        return r;
     });
 }
 
 std::shared_ptr<const LayerOutput> ComputeWorker::take_result() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(done_, nullptr);
+    std::optional<std::shared_ptr<const LayerOutput>> r = job_.take_result();
+    return r ? std::move(*r) : nullptr;
+}
+
+int64_t partial_maps_macs(const ConvGeometry& g) { return g.c_in_per_group * g.out[0] * g.out[1] * g.kernel[0] * g.kernel[1]; }
+
+std::optional<PartialMaps> compute_partial_maps(const Scene& scene, int64_t n, int64_t c_out, const std::atomic<bool>* cancel) {
+    // Each partial map is a one-channel convolution: input channel c of item n with its kernel slice, no bias.
+    const ConvGeometry& g = scene.geo;
+    const int64_t H = g.in[0], W = g.in[1], Ho = g.out[0], Wo = g.out[1], kk = g.kernel[0] * g.kernel[1];
+    ConvGeometry one = g;
+    one.unbatched = false;
+    one.n = 1, one.c_in = 1, one.c_out = 1, one.groups = 1, one.c_in_per_group = 1, one.c_out_per_group = 1;
+    one.has_bias = false;
+    PartialMaps r;
+    r.scene_id = scene.id, r.n = n, r.c_out = c_out;
+    r.maps = Tensor(Shape{g.c_in_per_group, Ho, Wo});
+    const int64_t group = c_out / g.c_out_per_group;
+    for (int64_t ci = 0; ci < g.c_in_per_group; ++ci) {
+        if (cancel && cancel->load()) return std::nullopt;
+        const int64_t c = group * g.c_in_per_group + ci;
+        Tensor xs(Shape{1, 1, H, W});
+        const float* src = scene.x.data.data() + (n * g.c_in + c) * H * W;
+        std::copy(src, src + H * W, xs.data.begin());
+        Tensor ws(Shape{1, 1, g.kernel[0], g.kernel[1]});
+        const float* wsrc = scene.w.data.data() + (c_out * g.c_in_per_group + ci) * kk;
+        std::copy(wsrc, wsrc + kk, ws.data.begin());
+        const Tensor y = conv_reference(one, xs, ws, nullptr);
+        std::copy(y.data.begin(), y.data.end(), r.maps.data.begin() + ci * Ho * Wo);
+    }
+    for (float v : r.maps.data) {
+        if (std::isfinite(v))
+            r.abs_max = std::max(r.abs_max, std::fabs(v));
+        else
+            r.non_finite = true;
+    }
+    return r;
 }
 
 }  // namespace convscope::workspace

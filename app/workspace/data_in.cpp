@@ -105,43 +105,10 @@ std::string file_name(const std::string& path) {
 
 // ---- loader thread ----
 
-Loader::~Loader() { cancel(); }
-
-void Loader::cancel() {
-    cancel_.store(true);
-    if (thread_.joinable()) thread_.join();
-    cancel_.store(false);
-}
-
 void Loader::start(LoadRequest request) {
-    cancel();
-    {
-        std::lock_guard lock(mutex_);
-        done_.reset();
-    }
     request_ = request;
-    progress_.store(0.0f);
-    busy_.store(true);
-    thread_ = std::thread([this, request = std::move(request)] {
-        LoadResult r = run_load(request, &cancel_, &progress_);
-        if (!cancel_.load()) {
-            std::lock_guard lock(mutex_);
-            done_ = std::move(r);
-        }
-        busy_.store(false);
-    });
-}
-
-bool Loader::has_result() {
-    std::lock_guard lock(mutex_);
-    return done_.has_value();
-}
-
-std::optional<LoadResult> Loader::take_result() {
-    std::lock_guard lock(mutex_);
-    std::optional<LoadResult> r = std::move(done_);
-    done_.reset();
-    return r;
+    job_.start([request = std::move(request)](const std::atomic<bool>& cancel, std::atomic<float>& progress)
+                   -> std::optional<LoadResult> { return run_load(request, &cancel, &progress); });
 }
 
 // ---- jobs ----

@@ -20,6 +20,7 @@
 #include "image_io.hpp"
 #include "layout.hpp"
 #include "onnx_model.hpp"
+#include "background_job.hpp"
 #include "scene.hpp"
 #include "scene_io.hpp"
 
@@ -91,27 +92,17 @@ struct LoadResult {
 // ---- the loader thread: one load at a time; starting another cancels the one running ----
 class Loader {
 public:
-    Loader() = default;
-    ~Loader();
-    Loader(const Loader&) = delete;
-    Loader& operator=(const Loader&) = delete;
-
     void start(LoadRequest request);
-    std::optional<LoadResult> take_result();
-    bool busy() const { return busy_.load(); }
-    bool has_result();  // a finished load waits for take_result (it may finish before busy() is first read)
-    float progress() const { return progress_.load(); }
+    std::optional<LoadResult> take_result() { return job_.take_result(); }
+    bool busy() const { return job_.busy(); }
+    bool has_result() { return job_.has_result(); }  // a finished load waits for take_result
+    float progress() const { return job_.progress(); }
     const LoadRequest& request() const { return request_; }  // the load running (or last run)
-    void cancel();
+    void cancel() { job_.cancel(); }
 
 private:
-    std::thread thread_;
-    std::atomic<bool> cancel_{false};
-    std::atomic<bool> busy_{false};
-    std::atomic<float> progress_{0.0f};
+    BackgroundJob<LoadResult> job_;
     LoadRequest request_;
-    std::mutex mutex_;
-    std::optional<LoadResult> done_;
 };
 
 // Runs one request on the calling thread (the loader's body). Never throws: failures are result.error.
