@@ -504,37 +504,39 @@ bool parse_script(const std::string& text, const std::string& name, std::vector<
 
 // ---- settings ----
 
+bool setting_int(const std::string& value, int64_t& n, std::string& error) {
+    if (script_int(value, n)) return true;
+    error = "'" + value + "' is not an integer";
+    return false;
+}
+
+bool setting_int_pair(const std::string& value, std::vector<int64_t>& list, std::string& error) {
+    if (script_int_pair(value, list)) return true;
+    error = "'" + value + "' is not an integer or a pair like 3,5";
+    return false;
+}
+
 bool apply_setting(LayerEdit& e, const std::string& key, const std::string& value, std::string& error) {
     ConvLayer& L = e.layer;
     ConvParams& P = L.params;
     std::vector<int64_t> list;
     int64_t n = 0;
-    auto need_list = [&] {
-        if (script_int_pair(value, list)) return true;
-        error = "'" + value + "' is not an integer or a pair like 3,5";
-        return false;
-    };
-    auto need_int = [&] {
-        if (script_int(value, n)) return true;
-        error = "'" + value + "' is not an integer";
-        return false;
-    };
     if (key == "dims" || key == "conv") {
         if (value == "1" || value == "conv1d" || value == "Conv1d") L.dims = 1;
         else if (value == "2" || value == "conv2d" || value == "Conv2d") L.dims = 2;
         else return error = "dims is 1 or 2", false;
         return true;
     }
-    if (key == "in_channels") return need_int() && (L.in_channels = n, true);
-    if (key == "out_channels") return need_int() && (L.out_channels = n, true);
-    if (key == "kernel_size" || key == "kernel") return need_list() && (L.kernel_size = list, true);
-    if (key == "stride") return need_list() && (P.stride = list, true);
-    if (key == "dilation") return need_list() && (P.dilation = list, true);
-    if (key == "groups") return need_int() && (P.groups = n, true);
+    if (key == "in_channels") return setting_int(value, n, error) && (L.in_channels = n, true);
+    if (key == "out_channels") return setting_int(value, n, error) && (L.out_channels = n, true);
+    if (key == "kernel_size" || key == "kernel") return setting_int_pair(value, list, error) && (L.kernel_size = list, true);
+    if (key == "stride") return setting_int_pair(value, list, error) && (P.stride = list, true);
+    if (key == "dilation") return setting_int_pair(value, list, error) && (P.dilation = list, true);
+    if (key == "groups") return setting_int(value, n, error) && (P.groups = n, true);
     if (key == "padding") {
         if (value == "same" || value == "'same'") P.padding_kind = PaddingKind::Same;
         else if (value == "valid" || value == "'valid'") P.padding_kind = PaddingKind::Valid;
-        else if (need_list()) P.padding_kind = PaddingKind::Explicit, P.padding = list;
+        else if (setting_int_pair(value, list, error)) P.padding_kind = PaddingKind::Explicit, P.padding = list;
         else return false;
         return true;
     }
@@ -545,11 +547,11 @@ bool apply_setting(LayerEdit& e, const std::string& key, const std::string& valu
         P.padding_mode = *m;
         return true;
     }
-    if (key == "batch" || key == "n") return need_int() && (e.input.n = n, true);
+    if (key == "batch" || key == "n") return setting_int(value, n, error) && (e.input.n = n, true);
     if (key == "input_channels" || key == "c")
-        return need_int() && (e.input.c = n, e.input.c_follows_layer = false, true);
-    if (key == "height" || key == "h") return need_int() && (e.input.h = n, true);
-    if (key == "width" || key == "w" || key == "length" || key == "l") return need_int() && (e.input.w = n, true);
+        return setting_int(value, n, error) && (e.input.c = n, e.input.c_follows_layer = false, true);
+    if (key == "height" || key == "h") return setting_int(value, n, error) && (e.input.h = n, true);
+    if (key == "width" || key == "w" || key == "length" || key == "l") return setting_int(value, n, error) && (e.input.w = n, true);
     if (key == "picture") {
         if (!builtin_input_known(value)) {
             std::string list_text;

@@ -222,34 +222,24 @@ bool apply_transpose_setting(TransposeEdit& e, const std::string& key, const std
     ConvTransposeParams& P = L.params;
     std::vector<int64_t> list;
     int64_t n = 0;
-    auto need_list = [&] {
-        if (script_int_pair(value, list)) return true;
-        error = "'" + value + "' is not an integer or a pair like 3,5";
-        return false;
-    };
-    auto need_int = [&] {
-        if (script_int(value, n)) return true;
-        error = "'" + value + "' is not an integer";
-        return false;
-    };
     bool ok = true;
     if (key == "dims") {
         if (value == "1" || value == "1-D upsampler") L.dims = 1;
         else if (value == "2" || value == "ConvTranspose2d") L.dims = 2;
         else ok = false, error = "dims is 1 or 2";
-    } else if (key == "in_channels") ok = need_int() && (L.in_channels = n, true);
-    else if (key == "out_channels") ok = need_int() && (L.out_channels = n, true);
-    else if (key == "kernel_size" || key == "kernel") ok = need_list() && (L.kernel_size = list, true);
-    else if (key == "stride") ok = need_list() && (P.stride = list, true);
-    else if (key == "padding") ok = need_list() && (P.padding = list, true);
-    else if (key == "output_padding") ok = need_list() && (P.output_padding = list, true);
-    else if (key == "dilation") ok = need_list() && (P.dilation = list, true);
-    else if (key == "groups") ok = need_int() && (P.groups = n, true);
+    } else if (key == "in_channels") ok = setting_int(value, n, error) && (L.in_channels = n, true);
+    else if (key == "out_channels") ok = setting_int(value, n, error) && (L.out_channels = n, true);
+    else if (key == "kernel_size" || key == "kernel") ok = setting_int_pair(value, list, error) && (L.kernel_size = list, true);
+    else if (key == "stride") ok = setting_int_pair(value, list, error) && (P.stride = list, true);
+    else if (key == "padding") ok = setting_int_pair(value, list, error) && (P.padding = list, true);
+    else if (key == "output_padding") ok = setting_int_pair(value, list, error) && (P.output_padding = list, true);
+    else if (key == "dilation") ok = setting_int_pair(value, list, error) && (P.dilation = list, true);
+    else if (key == "groups") ok = setting_int(value, n, error) && (P.groups = n, true);
     else if (key == "bias") {
         if (!script_bool(value, L.bias)) ok = false, error = "bias is true or false";
-    } else if (key == "batch" || key == "n") ok = need_int() && (t.n = n, true);
-    else if (key == "height" || key == "h") ok = need_int() && (t.h = n, true);
-    else if (key == "width" || key == "w" || key == "length" || key == "l") ok = need_int() && (t.w = n, true);
+    } else if (key == "batch" || key == "n") ok = setting_int(value, n, error) && (t.n = n, true);
+    else if (key == "height" || key == "h") ok = setting_int(value, n, error) && (t.h = n, true);
+    else if (key == "width" || key == "w" || key == "length" || key == "l") ok = setting_int(value, n, error) && (t.w = n, true);
     else if (key == "data") {
         if (value == "pattern") t.data = TransposeData::Pattern;
         else if (value == "ones") t.data = TransposeData::Ones;
