@@ -212,6 +212,19 @@ def main():
             ok = run(args.app, base + [f"click {yx:.0f} {yy:.0f}", "frames 3", f"dump {T(tag + '_y.json')}"], tmp, tag + "_click_y") and ok
             if not ok:
                 continue
+            # a row of W^T (co, ky, kx) in scatter order: the multiply-add of the current stamp that uses it
+            wg = im["wt_grid"]
+            wrow = next((r for r, c in visible_cells(wg) if r != (im.get("mac_row") if im.get("mac_row") is not None else -1)
+                         and r > 0), None)
+            if wrow is not None:
+                wx, wy, _ = cell_point(wg, wrow, 0)
+                if run(args.app, base + ["transpose_order scatter", "frames 2", f"click {wx:.0f} {wy:.0f}", "frames 3",
+                                         f"dump {T(tag + '_w.json')}"], tmp, tag + "_click_w"):
+                    w = load(T(tag + "_w.json"))["transpose"]
+                    sw = w.get("scatter")
+                    check(w["granularity"] == "mac" and sw is not None and sw["mac"] == wrow and
+                          (sw["ky"], sw["kx"]) == (sw["taps"][wrow]["ky"], sw["taps"][wrow]["kx"]),
+                          f"{tag}: clicking W^T row {wrow} moves to MAC {sw['mac'] if sw else None} of the stamp (MAC steps)")
             a, b = load(T(tag + "_c.json")), load(T(tag + "_y.json"))
             W = a["transpose"]["input_shape"][-1]
             sa = a["transpose"].get("scatter")

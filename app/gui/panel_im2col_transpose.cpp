@@ -226,8 +226,10 @@ void draw_im2col_transpose(AppState& s) {
         const workspace::GemmTRow k = v.row(r);
         const std::string idx = one_d ? index_text({v.c_in_of(f.group, c), k.co, k.kx})
                                       : index_text({v.c_in_of(f.group, c), k.co, k.ky, k.kx});
-        ImGui::SetTooltip("W^T[%lld, %lld] = weight[%s] = %s", static_cast<long long>(r), static_cast<long long>(c),
-                          idx.c_str(), value_text(v.wt_value(f.group, r, c)).c_str());
+        ImGui::SetTooltip("W^T[%lld, %lld] = weight[%s] = %s\nclick: the multiply-add of the stamp that uses this row "
+                          "(scatter order, MAC steps)",
+                          static_cast<long long>(r), static_cast<long long>(c), idx.c_str(),
+                          value_text(v.wt_value(f.group, r, c)).c_str());
     };
     wm.hi_col = f.ci;
     wm.mac_row = f.mac_row, wm.mac_col = f.mac_row >= 0 ? f.ci : -1, wm.mac_row_span = f.row_span;
@@ -333,7 +335,7 @@ void draw_im2col_transpose(AppState& s) {
     ImGui::SetCursorPosX(right_x);
     caption(workspace::gemm_t_columns_text(g), right_w);
     ImGui::SetCursorPosX(right_x);  // both grids start on this line, so their rows stay side by side
-    draw_matrix(wm, ImVec2(wt_w, 0), s.im2col.t_wt_grid);
+    const Click wc = draw_matrix(wm, ImVec2(wt_w, 0), s.im2col.t_wt_grid);
     ImGui::SameLine();
     const Click cc = draw_matrix(cm, ImVec2(cols_w, 0), s.im2col.t_columns_grid);
     ImGui::EndGroup();
@@ -345,6 +347,13 @@ void draw_im2col_transpose(AppState& s) {
     };
     if (xc.row >= 0 && xc.col >= 0) stamp(xc.row, xc.col);
     if (cc.row >= 0 && cc.col >= 0) stamp(f.ci, cc.col);
+    if (wc.row >= 0 && f.scatter) {  // W^T row (co, ky, kx) = MAC index in the stamp (taps are in that order)
+        const ScatterState& st = t.scatter;
+        if (const auto last = t.step_of(st.n, st.c_in, st.iy, st.ix, Granularity::Mac)) {
+            if (s.granularity != Granularity::Mac) s.push(intent::SetGranularity{Granularity::Mac});
+            s.push(intent::Seek{*last - (st.macs - 1) + wc.row});
+        }
+    }
     if (yc.row >= 0 && yc.col >= 0) {
         if (f.scatter) s.push(intent::SetTransposeOrder{TransposeOrder::Gather});
         s.push(intent::MoveTransposeCursor{f.n, f.c_out, yc.row, yc.col});

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -63,13 +64,20 @@ void draw_playback(AppState& s) {
             help_marker("position: one output value per step. channel: one input channel's window * kernel slice per "
                         "step. MAC: one multiply-add per step. Keys: Space play/pause, Left/Right step, Home/End.");
         ImGui::SameLine();
+        // the two sliders share what is left of the line (at UI scale 1.5 their full widths do not fit)
+        const ImGuiStyle& st = ImGui::GetStyle();
+        const float labels = ImGui::CalcTextSize("steps/s").x + ImGui::CalcTextSize("UI scale").x + st.ItemInnerSpacing.x * 2 +
+                             st.ItemSpacing.x;
+        const float room = ImGui::GetContentRegionAvail().x - labels - 4.0f;
+        const float scale_w = std::clamp(room * 0.36f, ImGui::GetFontSize() * 3.0f, ImGui::GetFontSize() * 5.0f);
+        const float speed_w = std::clamp(room - scale_w, ImGui::GetFontSize() * 3.5f, ImGui::GetFontSize() * 9.0f);
         float speed = s.speed;
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+        ImGui::SetNextItemWidth(speed_w);
         if (ImGui::SliderFloat("steps/s", &speed, 0.5f, 100000.0f, "%.1f", ImGuiSliderFlags_Logarithmic))
             s.push(intent::SetSpeed{speed});
         ImGui::SameLine();
         float scale = s.view.ui_scale;
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+        ImGui::SetNextItemWidth(scale_w);
         if (ImGui::SliderFloat("UI scale", &scale, 0.75f, 2.5f, "%.2f")) {
             s.view.ui_scale = scale;
         }
