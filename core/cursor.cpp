@@ -20,7 +20,6 @@ ConvCursor::ConvCursor(const ConvGeometry& g, const Tensor& x, const Tensor& w, 
     assert(x.numel() == shape_numel(g.input_shape()));
 }
 
-namespace {
 int64_t steps_per_position(const ConvGeometry& g, Granularity gran) {
     switch (gran) {
         case Granularity::Position: return 1;
@@ -29,7 +28,6 @@ int64_t steps_per_position(const ConvGeometry& g, Granularity gran) {
     }
     return 1;
 }
-}  // namespace
 
 int64_t ConvCursor::step_count(Granularity gran) const { return g_.output_positions() * steps_per_position(g_, gran); }
 

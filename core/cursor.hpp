@@ -26,6 +26,8 @@ enum class Granularity {
 };
 
 const char* granularity_name(Granularity g);
+// Steps per output position at a granularity: 1, C_in/groups, or C_in/groups x kH x kW.
+int64_t steps_per_position(const ConvGeometry& g, Granularity gran);
 
 struct CursorTap {
     int64_t ky = 0, kx = 0;

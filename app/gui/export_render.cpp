@@ -21,15 +21,6 @@ using workspace::ExportError;
 
 namespace {
 
-int64_t steps_per_position(const ConvGeometry& g, Granularity gran) {
-    switch (gran) {
-        case Granularity::Position: return 1;
-        case Granularity::Channel: return g.c_in_per_group;
-        case Granularity::Mac: return g.macs_per_output();
-    }
-    return 1;
-}
-
 // The window whose content --panel NAME crops to ("then ReLU + pool" is a tab of Feature maps).
 const char* crop_window_of(const std::string& title) {
     return title == "then ReLU + pool" ? "Feature maps" : title.c_str();
