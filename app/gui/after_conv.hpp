@@ -1,8 +1,8 @@
 // "Then ReLU and pooling": the seed's Net runs F.relu and MaxPool2d(2, 2) on every conv output, turning
-// (3, 6, 24, 24) into (3, 6, 12, 12). This view applies the same two layers to the full-layer output with the
-// core's relu and pool_fast (bit for bit pool_reference, which the PyTorch differential test checks) and
-// explains one pooled value with the core's PoolCursor. It follows the layer: whenever the conv output or the
-// settings change, it is recomputed at frame start.
+// (3, 6, 24, 24) into (3, 6, 12, 12). This view applies the same two layers to the full-layer output
+// (app/workspace/after_layers: core's relu and pool_fast, bit for bit pool_reference, which the PyTorch differential
+// test checks) and explains one pooled value with the core's PoolCursor. It follows the layer: whenever the conv
+// output or the settings change, it is recomputed, at once for small layers and on a BackgroundJob for large ones.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "after_layers.hpp"
+#include "background_job.hpp"
 #include "pool.hpp"
 #include "tensor.hpp"
 #include "tile_atlas.hpp"
@@ -23,15 +25,8 @@ namespace convscope::gui {
 using workspace::LayerOutput;
 struct AppState;
 
-enum class AfterPool { None, Max, Avg };
-
-struct AfterSettings {
-    bool relu = true;
-    AfterPool pool = AfterPool::Max;
-    int kernel = 2;
-    int stride = 2;
-    bool operator==(const AfterSettings&) const = default;
-};
+using workspace::AfterPool;
+using workspace::AfterSettings;
 
 struct AfterConv {
     AfterSettings settings;                 // edited in place by the Feature maps panel and the script
@@ -46,13 +41,18 @@ struct AfterConv {
     float abs_max = 0;
     bool non_finite = false;
     TileAtlas atlas;                        // RG: value, 0; N*C tiles of out_h x out_w
+    // large layers: computed on this job; (source, settings) last asked for
+    workspace::BackgroundJob<workspace::AfterResult> job;
+    std::shared_ptr<const LayerOutput> requested_source;
+    AfterSettings requested_settings;
 };
 
 // The Python text of the chosen layers, e.g. "F.relu -> nn.MaxPool2d(kernel_size=2, stride=2)".
 std::string after_layers_text(const AfterSettings& settings, int dims);
 
 // Recomputes act/out/atlas when the conv output or the settings changed and the tab is shown (frame start; needs
-// the GL context). Until then `source` names the output the result belongs to: readers compare it with s.output.
+// the GL context); above 4M output values on the job, installed when it finishes. Until then `source` names the
+// output the result belongs to: readers compare it with s.output.
 void after_update(AppState& s);
 
 }  // namespace convscope::gui

@@ -547,8 +547,8 @@ void app_wait_idle(AppState& s, double timeout_seconds) {
         app_apply_intents(s);
         if (!s.pending || std::chrono::steady_clock::now() >= until) break;
     }
-    // the Channel sums' maps of the cursor's output map, when they are computed on their job
-    while (s.partials_job.busy() && std::chrono::steady_clock::now() < until)
+    // the Channel sums' maps of the cursor's output map and the ReLU + pool tab, when they are computed on their jobs
+    while ((s.partials_job.busy() || s.after.job.busy()) && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
