@@ -10,6 +10,7 @@
 #include <string>
 
 #include "compare_ui.hpp"
+#include "keras_layer.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
@@ -21,12 +22,6 @@ using workspace::PairSide;
 
 namespace {
 constexpr PairSide kSides[] = {PairSide::Batch, PairSide::Channels};
-
-std::string tuple_text(const Shape& s) {
-    std::string t = "(";
-    for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-    return t + ")";
-}
 
 // The outputs the pinned (else hovered) pixel feeds, per side.
 std::optional<std::array<int64_t, 3>> perturbed_pixel(const CompareUi& c) { return c.pin ? c.pin : c.hover; }
@@ -156,13 +151,12 @@ void draw_side(AppState& s, PairSide side, const Layout& L) {
     const float width = ImGui::GetContentRegionAvail().x;
 
     ImGui::TextColored(accent_text(), "%s", batch ? "AS A BATCH" : "AS CHANNELS");
-    const std::string flow = "x " + tuple_text(g.input_shape()) + "  ->  Conv2d(" + std::to_string(g.c_in) + ", " +
-                             std::to_string(C) + ", " + std::to_string(g.kernel[0]) + ")  ->  y " +
-                             tuple_text(g.output_shape());
-    text_pieces({"x " + tuple_text(g.input_shape()), "-> Conv2d(" + std::to_string(g.c_in) + ", " + std::to_string(C) +
-                 ", " + std::to_string(g.kernel[0]) + ")", "-> y " + tuple_text(g.output_shape())},
-                ImGui::GetStyle().Colors[ImGuiCol_Text]);
-    s.geometry.written[std::string("compare.") + workspace::pair_side_name(side)] = flow;
+    const std::vector<std::string> flow{"x " + python_tuple_text(g.input_shape()),
+                                        "-> Conv2d(" + std::to_string(g.c_in) + ", " + std::to_string(C) + ", " +
+                                            std::to_string(g.kernel[0]) + ")",
+                                        "-> y " + python_tuple_text(g.output_shape())};
+    text_pieces(flow, ImGui::GetStyle().Colors[ImGuiCol_Text]);
+    s.geometry.written[std::string("compare.") + workspace::pair_side_name(side)] = flow[0] + " " + flow[1] + " " + flow[2];
     text_pieces(batch ? std::vector<std::string>{"each image is its own item:", "y[n] reads x[n] only"}
                       : std::vector<std::string>{"one item of " + std::to_string(N) + " channels:",
                                                  "every map reads all " + std::to_string(N) + " images"},

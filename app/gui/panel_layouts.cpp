@@ -11,6 +11,7 @@
 #include <string>
 
 #include "layouts_ui.hpp"
+#include "keras_layer.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
@@ -21,12 +22,6 @@ using workspace::WeightLayouts;
 
 namespace {
 constexpr int64_t kShownChannels = 4;  // input channels drawn at once (a selector pages through more)
-
-std::string tuple_text(const Shape& s) {
-    std::string t = "(";
-    for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-    return t + ")";
-}
 
 // ---- hit test (last frame's cells: what lights up this frame) ----
 
@@ -204,7 +199,7 @@ void draw_layouts(AppState& s) {
                 "channels sit together and the filters are the LAST axis, so a filter's numbers are every out-th float "
                 "of the file. Hover a number (click: pin): the same element lights up in both layouts and in both "
                 "memory strips.");
-    const std::string torch_shape = tuple_text(L.torch_shape()), keras_shape = tuple_text(L.keras_shape());
+    const std::string torch_shape = python_tuple_text(L.torch_shape()), keras_shape = python_tuple_text(L.keras_shape());
     text_pieces({"Keras -> PyTorch:", "torch.from_numpy(kernel).permute(" + std::string(L.dims() == 2 ? "3, 2, 0, 1" : "2, 1, 0") + ")",
                  "= np.transpose(kernel, (" + std::string(L.dims() == 2 ? "3, 2, 0, 1" : "2, 1, 0") + "))"},
                 accent_text());
@@ -251,7 +246,7 @@ void draw_layouts(AppState& s) {
     }
     const Shape k = L.keras_shape();
     if (L.dims() == 2)
-        text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " + tuple_text({k[3], k[0], k[1], k[2]}) + ":",
+        text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " + python_tuple_text({k[3], k[0], k[1], k[2]}) + ":",
                      "fine for looping over filters, not PyTorch's " + torch_shape},
                     dim_text());
     ImGui::End();
