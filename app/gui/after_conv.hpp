@@ -14,7 +14,6 @@
 #include "background_job.hpp"
 #include "pool.hpp"
 #include "tensor.hpp"
-#include "tile_atlas.hpp"
 
 namespace convscope::workspace {
 struct LayerOutput;
@@ -29,18 +28,9 @@ using workspace::AfterPool;
 using workspace::AfterSettings;
 
 struct AfterConv {
-    AfterSettings settings;                 // edited in place by the Feature maps panel and the script
-    // the result, for (source, computed_settings)
-    std::shared_ptr<const LayerOutput> source;
-    AfterSettings computed_settings;
-    Tensor act;                             // relu(y) (or y), shaped as PyTorch returns y
-    std::optional<PoolGeometry> pool;       // set when a pooling layer is chosen and fits
-    std::string error;                      // PyTorch's text when the pooling layer does not fit act
-    Tensor out;                             // pooled act, or act itself without pooling; canonical (N, C, H, W) order
-    int64_t out_h = 1, out_w = 1;
-    float abs_max = 0;
-    bool non_finite = false;
-    TileAtlas atlas;                        // RG: value, 0; N*C tiles of out_h x out_w
+    AfterSettings settings;                 // what the tab asks for (intent::SetAfterSettings)
+    workspace::AfterResult result;          // the maps on screen: result.source and result.settings say what of
+    uint64_t generation = 0;                // bumps whenever `result` is replaced
     // large layers: computed on this job; (source, settings) last asked for
     workspace::BackgroundJob<workspace::AfterResult> job;
     std::shared_ptr<const LayerOutput> requested_source;
@@ -52,7 +42,7 @@ std::string after_layers_text(const AfterSettings& settings, int dims);
 
 // Recomputes act/out/atlas when the conv output or the settings changed and the tab is shown (frame start; needs
 // the GL context); above 4M output values on the job, installed when it finishes. Until then `source` names the
-// output the result belongs to: readers compare it with s.output.
+// output the result belongs to: readers compare it with s.ws.output.
 void after_update(AppState& s);
 
 }  // namespace convscope::gui

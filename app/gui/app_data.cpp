@@ -34,7 +34,7 @@ bool user_weights(const Scene& sc) { return sc.weight_source.kind != SceneWeight
 // The current layer with a new input batch x (canonical (N, C, H, W)). With the built-in weights the layer follows
 // the picture (Conv2d, in_channels = C); with loaded weights a mismatch is PyTorch's error and nothing changes.
 bool edit_for_input(const AppState& s, const Shape& x, LayerEdit& e, std::string& note, std::string& error) {
-    const Scene& sc = s.latest_scene();
+    const Scene& sc = s.ws.latest_scene();
     e = sc.edit;
     e.input = InputSpec{x[0], x[1], x[2], x[3], false};
     if (e.layer.dims == 2) {
@@ -68,31 +68,31 @@ bool edit_for_input(const AppState& s, const Shape& x, LayerEdit& e, std::string
 // ---- status and recent ----
 
 void app_set_status(AppState& s, const std::string& text, bool error) {
-    s.status = text;
-    s.status_error = error;
+    s.ws.status = text;
+    s.ws.status_error = error;
 }
 
 void app_batch_step(AppState& s, const std::string& error) {
-    if (s.batch_left == 0) return;
-    if (!error.empty()) s.batch_errors.push_back(error);
-    if (--s.batch_left > 0 || s.batch_errors.empty()) return;
-    const size_t failed = s.batch_errors.size(), opened = s.batch_total - failed;
-    std::string text = failed == 1 ? s.batch_errors.front()
-                                   : std::to_string(failed) + " of " + std::to_string(s.batch_total) + " dropped files were not opened: ";
+    if (s.ws.batch_left == 0) return;
+    if (!error.empty()) s.ws.batch_errors.push_back(error);
+    if (--s.ws.batch_left > 0 || s.ws.batch_errors.empty()) return;
+    const size_t failed = s.ws.batch_errors.size(), opened = s.ws.batch_total - failed;
+    std::string text = failed == 1 ? s.ws.batch_errors.front()
+                                   : std::to_string(failed) + " of " + std::to_string(s.ws.batch_total) + " dropped files were not opened: ";
     if (failed > 1)
-        for (size_t i = 0; i < failed; ++i) text += (i ? "  |  " : "") + s.batch_errors[i];
+        for (size_t i = 0; i < failed; ++i) text += (i ? "  |  " : "") + s.ws.batch_errors[i];
     if (opened > 0) text += " (" + std::to_string(opened) + (opened == 1 ? " other file opened)" : " other files opened)");
     app_set_status(s, text, true);
-    s.batch_errors.clear();
+    s.ws.batch_errors.clear();
 }
 
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose) {
-    recent_add(s.recent, path, purpose);
-    if (std::string error; !recent_save(s.settings_dir, s.recent, error)) app_set_status(s, s.status + "  (" + error + ")", s.status_error);
+    recent_add(s.ws.recent, path, purpose);
+    if (std::string error; !recent_save(s.ws.settings_dir, s.ws.recent, error)) app_set_status(s, s.ws.status + "  (" + error + ")", s.ws.status_error);
 }
 
 void app_open_browser(AppState& s, FilePurpose purpose) {
-    FileBrowser& b = s.browser;
+    FileBrowser& b = s.view.browser;
     b.open_requested = true;
     b.purpose = purpose;
     b.confirm_overwrite.clear();
@@ -100,7 +100,7 @@ void app_open_browser(AppState& s, FilePurpose purpose) {
     if (b.dir.empty()) b.dir = fs::current_path(ec).string();
     b.path_text[0] = '\0';
     if (purpose == FilePurpose::SaveScene) {
-        const std::string name = s.scene_path.empty() || s.scene_path_builtin ? "lesson.json" : file_name(s.scene_path);
+        const std::string name = s.ws.scene_path.empty() || s.ws.scene_path_builtin ? "lesson.json" : file_name(s.ws.scene_path);
         std::snprintf(b.path_text.data(), b.path_text.size(), "%s", (fs::path(b.dir) / name).string().c_str());
     }
 }
@@ -108,39 +108,39 @@ void app_open_browser(AppState& s, FilePurpose purpose) {
 // ---- starting loads ----
 
 void app_start_load(AppState& s, LoadRequest request) {
-    if (request.purpose == FilePurpose::Cifar) s.cifar.error.clear();
-    s.loader.start(request);
+    if (request.purpose == FilePurpose::Cifar) s.view.cifar.error.clear();
+    s.ws.loader.start(request);
     app_set_status(s, std::string("Loading ") + file_name(request.path) + " ...", false);
 }
 
 // ---- inputs ----
 
 void app_use_image(AppState& s) {
-    if (!s.image) return;
+    if (!s.ws.image) return;
     std::string error, note;
     try {
-        Tensor x = image_batch(*s.image, s.image_options);
+        Tensor x = image_batch(*s.ws.image, s.ws.image_options);
         LayerEdit e;
         if (!edit_for_input(s, x.shape, e, note, error)) throw Error(error);
         SceneData d;
         d.input_source.kind = SceneInput::Kind::Image;
-        d.input_source.path = s.image_path;
-        d.input_source.greyscale = s.image_options.greyscale;
-        d.input_source.center_crop = s.image_options.center_crop;
-        d.input_source.height = s.image_options.height;
-        d.input_source.width = s.image_options.width;
-        d.image_kind = image_batch_text(s.image_path, *s.image, s.image_options);
+        d.input_source.path = s.ws.image_path;
+        d.input_source.greyscale = s.ws.image_options.greyscale;
+        d.input_source.center_crop = s.ws.image_options.center_crop;
+        d.input_source.height = s.ws.image_options.height;
+        d.input_source.width = s.ws.image_options.width;
+        d.image_kind = image_batch_text(s.ws.image_path, *s.ws.image, s.ws.image_options);
         d.x = std::move(x);
         if (!app_apply_data(s, e, d, error)) throw Error(error);
-        s.preset_key.clear();
-        app_set_status(s, "Opened " + file_name(s.image_path) + (note.empty() ? "" : "; " + note), false);
+        s.ws.preset_key.clear();
+        app_set_status(s, "Opened " + file_name(s.ws.image_path) + (note.empty() ? "" : "; " + note), false);
     } catch (const std::exception& ex) {
-        app_set_status(s, file_name(s.image_path) + ": " + ex.what() + " (the scene is unchanged)", true);
+        app_set_status(s, file_name(s.ws.image_path) + ": " + ex.what() + " (the scene is unchanged)", true);
     }
 }
 
 void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greyscale) {
-    CifarView& v = s.cifar;
+    CifarView& v = s.view.cifar;
     if (!v.set) {
         app_set_status(s, "pick: no CIFAR set is open", true);
         return;
@@ -164,7 +164,7 @@ void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greys
         if (!app_apply_data(s, e, d, error)) throw Error(error);
         v.selection = indices;
         v.greyscale = greyscale;
-        s.preset_key.clear();
+        s.ws.preset_key.clear();
         app_set_status(s, "Batch of " + std::to_string(indices.size()) + " from " + file_name(v.path) +
                               (note.empty() ? "" : "; " + note), false);
     } catch (const std::exception& ex) {
@@ -177,7 +177,7 @@ void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greys
 namespace {
 
 void use_weights(AppState& s, const LoadResult& r) {
-    const Scene& sc = s.latest_scene();
+    const Scene& sc = s.ws.latest_scene();
     const std::string name = file_name(r.request.path);
     const Tensor& w = r.weight;
     const bool has_bias = r.bias.numel() > 0 || !r.bias.shape.empty();
@@ -185,7 +185,7 @@ void use_weights(AppState& s, const LoadResult& r) {
                                        has_bias ? std::optional<Shape>(r.bias.shape) : std::nullopt);
     if (!check.ok()) {
         app_set_status(s, name + ": RuntimeError: " + check.error + " (nothing changed)", true);
-        s.weights_info.text = "Not loaded: " + check.error;
+        s.ws.weights_info.text = "Not loaded: " + check.error;
         return;
     }
     LayerEdit e = sc.edit;
@@ -210,7 +210,7 @@ void use_weights(AppState& s, const LoadResult& r) {
         app_set_status(s, name + ": " + error + " (nothing changed)", true);
         return;
     }
-    WeightsInfo& info = s.weights_info;
+    WeightsInfo& info = s.ws.weights_info;
     info.text = name + ": " + (r.request.layout == WeightLayout::Keras ? "assumed Keras layout; " : "assumed PyTorch layout; ") +
                 (r.permutation.empty() ? "used as stored" : r.permutation) + ". weight " + shape_to_string(e.layer.weight_shape());
     info.text += has_bias ? ", bias from " + file_name(r.request.bias_path) : ", no bias";
@@ -219,7 +219,7 @@ void use_weights(AppState& s, const LoadResult& r) {
         for (size_t i = 0; i < changed.size(); ++i) info.text += (i ? ", " : "") + changed[i];
     }
     info.notices = r.notices;
-    s.preset_key.clear();
+    s.ws.preset_key.clear();
     app_set_status(s, "Loaded weights " + name + (changed.empty() ? "" : " (layer set from the weight's shape)"), false);
 }
 
@@ -228,7 +228,7 @@ void use_weights(AppState& s, const LoadResult& r) {
 }  // namespace
 
 void app_use_onnx_node(AppState& s, int index, bool test_input) {
-    OnnxView& v = s.onnx;
+    OnnxView& v = s.ws.onnx;
     if (!v.data || index < 0 || index >= static_cast<int>(v.data->model.nodes.size())) return;
     const OnnxModel& m = v.data->model;
     const OnnxNode& node = m.nodes[static_cast<size_t>(index)];
@@ -238,7 +238,7 @@ void app_use_onnx_node(AppState& s, int index, bool test_input) {
     try {
         if (node.op != OnnxOp::Conv) throw Error(node.label() + " is not a Conv node");
         const bool use_test = test_input && v.data->test_input;
-        const Scene& sc = s.latest_scene();
+        const Scene& sc = s.ws.latest_scene();
         Shape in = node.input_shape ? *node.input_shape : input_shape(sc.edit);
         if (use_test) in = v.data->test_input->shape;
         const OnnxLayer L = onnx_resolve_node(m, node, in);
@@ -275,9 +275,9 @@ void app_use_onnx_node(AppState& s, int index, bool test_input) {
         const bool graph_output = !node.outputs.empty() && !m.outputs.empty() && node.outputs[0] == m.outputs[0].name;
         if (use_test && v.data->test_output && graph_output) {
             v.expected = *v.data->test_output;
-            v.expected_scene = s.pending ? s.pending->id : s.scene->id;
+            v.expected_scene = s.ws.pending ? s.ws.pending->id : s.ws.scene->id;
         }
-        s.preset_key.clear();
+        s.ws.preset_key.clear();
         app_set_status(s, "Scene takes " + node.label() + " from " + file_name(v.data->path), false);
     } catch (const std::exception& ex) {
         v.note = std::string("Not used: ") + ex.what();
@@ -288,11 +288,11 @@ void app_use_onnx_node(AppState& s, int index, bool test_input) {
 // ---- scene files ----
 
 SceneFile scene_file_from_state(const AppState& s) {
-    const Scene& sc = *s.scene;
+    const Scene& sc = *s.ws.scene;
     const ConvGeometry& g = sc.geo;
     SceneFile f;
-    for (const Preset& p : s.presets)
-        if (p.key == s.preset_key) f.title = p.label;
+    for (const Preset& p : s.ws.presets)
+        if (p.key == s.ws.preset_key) f.title = p.label;
     f.input = sc.input_source;
     f.input.tensor = Tensor();
     if (f.input.kind == SceneInput::Kind::Builtin) {
@@ -309,15 +309,15 @@ SceneFile scene_file_from_state(const AppState& s) {
         f.weights.weight = torch_form(sc.w, g.dims);
         if (sc.edit.layer.bias) f.weights.bias = sc.bias;
     }
-    f.cursor_step = s.step;
-    f.granularity = s.granularity;
+    f.cursor_step = s.ws.step;
+    f.granularity = s.ws.granularity;
     f.view.ui_scale = s.view.ui_scale;
     f.view.input_zoom = s.view.input_zoom;
     f.view.maps_zoom = s.view.fmap_zoom;
     f.view.filters_zoom = s.view.filter_zoom;
     f.view.reveal_all = !s.view.reveal_progressively;
-    f.view.selected_c_out = s.cs.c_out;
-    f.view.conventions = s.view.conventions;
+    f.view.selected_c_out = s.ws.cs.c_out;
+    f.view.conventions = s.ws.conventions;
     return f;
 }
 
@@ -325,7 +325,7 @@ bool app_save_scene(AppState& s, const std::string& path, bool overwrite) {
     std::error_code ec;
     if (path.empty()) return false;
     if (fs::exists(path, ec) && !overwrite) {
-        s.browser.confirm_overwrite = path;
+        s.view.browser.confirm_overwrite = path;
         app_set_status(s, file_name(path) + " exists: confirm to overwrite it", true);
         return false;
     }
@@ -335,11 +335,11 @@ bool app_save_scene(AppState& s, const std::string& path, bool overwrite) {
         app_set_status(s, std::string("Not saved: ") + e.what(), true);
         return false;
     }
-    s.browser.confirm_overwrite.clear();
-    s.scene_path = fs::absolute(path).string();
-    s.scene_path_builtin = false;
+    s.view.browser.confirm_overwrite.clear();
+    s.ws.scene_path = fs::absolute(path).string();
+    s.ws.scene_path_builtin = false;
     app_set_status(s, "Saved scene " + file_name(path), false);
-    app_add_recent(s, s.scene_path, FilePurpose::Scene);
+    app_add_recent(s, s.ws.scene_path, FilePurpose::Scene);
     return true;
 }
 
@@ -347,23 +347,23 @@ namespace {
 
 void use_scene(AppState& s, const LoadedScene& ls) {
     const SceneFile& f = ls.file;
-    const Granularity old_granularity = s.granularity;
-    s.granularity = f.granularity;
+    const Granularity old_granularity = s.ws.granularity;
+    s.ws.granularity = f.granularity;
     std::string error;
     if (!app_apply_data(s, ls.edit, ls.data, error)) {
-        s.granularity = old_granularity;
+        s.ws.granularity = old_granularity;
         app_set_status(s, file_name(ls.path) + ": " + error + " (the current scene stays)", true);
         return;
     }
-    const uint64_t id = s.pending ? s.pending->id : s.scene->id;
-    if (s.pending)
-        s.step_on_install = std::make_pair(id, f.cursor_step);
+    const uint64_t id = s.ws.pending ? s.ws.pending->id : s.ws.scene->id;
+    if (s.ws.pending)
+        s.ws.step_on_install = std::make_pair(id, f.cursor_step);
     else
-        s.step = f.cursor_step;
+        s.ws.step = f.cursor_step;
     std::error_code ec;
-    const fs::path assets = fs::weakly_canonical(fs::path(s.asset_dir) / "scenes", ec);
+    const fs::path assets = fs::weakly_canonical(fs::path(s.ws.asset_dir) / "scenes", ec);
     const fs::path parent = fs::weakly_canonical(fs::path(ls.path).parent_path(), ec);
-    const bool builtin = !s.asset_dir.empty() && parent == assets;
+    const bool builtin = !s.ws.asset_dir.empty() && parent == assets;
     if (!builtin) {
         if (f.view.ui_scale != s.view.ui_scale) s.push(intent::SetUiScale{f.view.ui_scale});
         s.view.input_zoom = f.view.input_zoom;
@@ -372,36 +372,36 @@ void use_scene(AppState& s, const LoadedScene& ls) {
         s.view.reveal_progressively = !f.view.reveal_all;
     }
     if (f.view.conventions) app_set_conventions(s, *f.view.conventions, false);  // the scene's naming, not remembered
-    s.preset_key.clear();
-    for (const Preset& p : s.presets)
-        if (!f.title.empty() && (p.label == f.title || p.key == f.title)) s.preset_key = p.key;
+    s.ws.preset_key.clear();
+    for (const Preset& p : s.ws.presets)
+        if (!f.title.empty() && (p.label == f.title || p.key == f.title)) s.ws.preset_key = p.key;
     if (ls.cifar) {
-        s.cifar.set = ls.cifar;
-        s.cifar.path = f.input.path;
-        s.cifar.selection = f.input.indices;
-        s.cifar.greyscale = f.input.greyscale;
-        s.cifar.shown_key = {nullptr, -2};
+        s.view.cifar.set = ls.cifar;
+        s.view.cifar.path = f.input.path;
+        s.view.cifar.selection = f.input.indices;
+        s.view.cifar.greyscale = f.input.greyscale;
+        s.view.cifar.shown_key = {nullptr, -2};
     }
     if (ls.image) {
-        s.image = ls.image;
-        s.image_path = ls.image_path;
-        s.image_options = ImageOptions{f.input.greyscale, f.input.center_crop, f.input.height, f.input.width};
+        s.ws.image = ls.image;
+        s.ws.image_path = ls.image_path;
+        s.ws.image_options = ImageOptions{f.input.greyscale, f.input.center_crop, f.input.height, f.input.width};
     }
-    s.weights_info = WeightsInfo{};
-    s.scene_path = ls.path;
-    s.scene_path_builtin = builtin;
+    s.ws.weights_info = WeightsInfo{};
+    s.ws.scene_path = ls.path;
+    s.ws.scene_path_builtin = builtin;
     app_set_status(s, "Opened scene " + file_name(ls.path), false);
 }
 
 }  // namespace
 
 void app_update_onnx_diff(AppState& s) {
-    OnnxView& v = s.onnx;
-    if (v.expected_scene == 0 || v.max_diff || !s.output || s.output->scene->id != v.expected_scene) return;
-    const Tensor& y = s.output->y;
+    OnnxView& v = s.ws.onnx;
+    if (v.expected_scene == 0 || v.max_diff || !s.ws.output || s.ws.output->scene->id != v.expected_scene) return;
+    const Tensor& y = s.ws.output->y;
     if (y.numel() != v.expected.numel()) {
         v.note += "\noutput_0.pb has " + shape_to_string(v.expected.shape) + "; the layer gives " +
-                  shape_to_string(s.geo().output_shape_torch());
+                  shape_to_string(s.ws.geo().output_shape_torch());
         v.expected_scene = 0;
         return;
     }
@@ -414,7 +414,7 @@ void app_update_onnx_diff(AppState& s) {
 }
 
 void app_update_cifar_view(AppState& s) {
-    CifarView& v = s.cifar;
+    CifarView& v = s.view.cifar;
     if (!v.set) return;
     const std::pair<const CifarDataset*, int> key{v.set.get(), v.class_filter};
     if (v.shown_key != key) {
@@ -424,33 +424,16 @@ void app_update_cifar_view(AppState& s) {
             if (v.class_filter < 0 || v.set->images[static_cast<size_t>(i)].label == v.class_filter) v.shown.push_back(i);
         ++v.generation;
     }
-    for (size_t slot = 0; slot < 2; ++slot) {
-        const auto& want = v.wanted[slot];
-        if (want[0] < 0 || want == v.page_keys[slot] || want[2] != v.generation) continue;
-        v.page_keys[slot] = want;
-        const int64_t first = want[0], count = std::min<int64_t>(want[1], static_cast<int64_t>(v.shown.size()) - first);
-        if (count <= 0) continue;
-        const uint8_t* px = v.set->pixels.data();
-        upload_tiles(v.pages[slot], static_cast<int>(count), 32, 32, 4, [&](int t, float* texels) {
-            const uint8_t* img = px + v.shown[static_cast<size_t>(first + t)] * kCifarPixels;
-            for (int i = 0; i < 1024; ++i) {
-                texels[4 * i] = static_cast<float>(img[i]) / 255.0f;
-                texels[4 * i + 1] = static_cast<float>(img[1024 + i]) / 255.0f;
-                texels[4 * i + 2] = static_cast<float>(img[2048 + i]) / 255.0f;
-                texels[4 * i + 3] = 0.0f;
-            }
-        });
-    }
 }
 
 // ---- applying a finished load ----
 
 void app_take_load_result(AppState& s) {
-    std::optional<LoadResult> got = s.loader.take_result();
+    std::optional<LoadResult> got = s.ws.loader.take_result();
     if (!got) {
-        if (!s.loader.busy() && !s.load_queue.empty()) {
-            LoadRequest next = s.load_queue.front();
-            s.load_queue.erase(s.load_queue.begin());
+        if (!s.ws.loader.busy() && !s.ws.load_queue.empty()) {
+            LoadRequest next = s.ws.load_queue.front();
+            s.ws.load_queue.erase(s.ws.load_queue.begin());
             app_start_load(s, next);
         }
         return;
@@ -462,30 +445,30 @@ void app_take_load_result(AppState& s) {
         const std::string& error;
         ~BatchStep() { app_batch_step(s, error); }
     } batch_step{s, r.error};
-    const bool builtin_scene = q.purpose == FilePurpose::Scene && !s.asset_dir.empty() &&
-                               q.path.rfind(s.asset_dir + "/scenes/", 0) == 0;
+    const bool builtin_scene = q.purpose == FilePurpose::Scene && !s.ws.asset_dir.empty() &&
+                               q.path.rfind(s.ws.asset_dir + "/scenes/", 0) == 0;
     if (!r.error.empty()) {
         if (!r.outside.empty()) {
-            if (s.allow_outside_paths) {  // --allow-outside-paths: the user said yes on the command line
+            if (s.ws.allow_outside_paths) {  // --allow-outside-paths: the user said yes on the command line
                 LoadRequest again = q;
                 again.allow_outside = true;
                 s.push(intent::Open{again});
                 return;
             }
-            s.outside_request = q;  // the question (draw_outside_paths_question) repeats the load if the user agrees
-            s.outside_paths = r.outside;
+            s.ws.outside_request = q;  // the question (draw_outside_paths_question) repeats the load if the user agrees
+            s.ws.outside_paths = r.outside;
         }
         if (q.purpose == FilePurpose::Cifar) {
-            s.cifar.error = r.error;
-            s.cifar.partial_records = r.partial_records;
-            s.cifar.ambiguous = r.ambiguous;
-            s.cifar.failed = q;
-            s.show_cifar = true;
+            s.view.cifar.error = r.error;
+            s.view.cifar.partial_records = r.partial_records;
+            s.view.cifar.ambiguous = r.ambiguous;
+            s.view.cifar.failed = q;
+            s.view.show_cifar = true;
         }
         app_set_status(s, r.error + " (nothing changed)", true);
-        for (const Preset& p : s.presets)
+        for (const Preset& p : s.ws.presets)
             if (builtin_scene && p.scene_file == q.path) {  // a broken shipped file: the preset's own settings
-                s.preset_key = p.key;
+                s.ws.preset_key = p.key;
                 app_apply_edit(s, p.edit);
                 app_set_status(s, r.error + " (the built-in settings are used)", true);
             }
@@ -494,13 +477,13 @@ void app_take_load_result(AppState& s) {
     if (!builtin_scene) app_add_recent(s, q.path, q.purpose);
     switch (q.purpose) {
         case FilePurpose::Image:
-            s.image = r.image;
-            s.image_path = fs::absolute(q.path).string();
-            s.image_options = q.image;
+            s.ws.image = r.image;
+            s.ws.image_path = fs::absolute(q.path).string();
+            s.ws.image_options = q.image;
             app_use_image(s);
             break;
         case FilePurpose::Cifar: {
-            CifarView& v = s.cifar;
+            CifarView& v = s.view.cifar;
             v.set = r.cifar;
             v.path = fs::absolute(q.path).string();
             v.selection.clear();
@@ -512,18 +495,18 @@ void app_take_load_result(AppState& s) {
             if (!q.pick.empty())
                 app_pick_cifar(s, q.pick, q.cifar_greyscale);
             else
-                s.show_cifar = true;
+                s.view.show_cifar = true;
             break;
         }
         case FilePurpose::Weights:
         case FilePurpose::Bias: use_weights(s, r); break;
         case FilePurpose::Onnx: {
-            s.onnx = OnnxView{};
-            s.onnx.data = r.onnx;
+            s.ws.onnx = OnnxView{};
+            s.ws.onnx.data = r.onnx;
             int convs = 0;
             for (const OnnxNode& n : r.onnx->model.nodes) convs += n.op == OnnxOp::Conv;
             app_set_status(s, "Opened " + file_name(q.path) + ": " + std::to_string(convs) + " Conv node(s)", convs == 0);
-            s.show_data = true;
+            s.view.show_data = true;
             break;
         }
         case FilePurpose::Scene:

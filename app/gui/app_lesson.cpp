@@ -20,27 +20,27 @@ bool opens_scene(const LessonStep& step) {
 bool app_start_lesson(AppState& s, const std::string& id_or_path) {
     Lesson lesson;
     try {
-        lesson = lesson_load(lesson_path(s.asset_dir, id_or_path));
+        lesson = lesson_load(lesson_path(s.ws.asset_dir, id_or_path));
     } catch (const std::exception& e) {
         app_set_status(s, std::string("Lesson not opened: ") + e.what(), true);
         return false;
     }
-    const bool was_open = s.lesson.has_value();
-    s.lesson = LessonRun{};
-    s.lesson->lesson = std::move(lesson);
-    s.show_lessons = false;
-    if (!was_open) s.request_relayout = true;
-    app_set_status(s, "Lesson: " + s.lesson->lesson.title, false);
+    const bool was_open = s.ws.lesson.has_value();
+    s.ws.lesson = LessonRun{};
+    s.ws.lesson->lesson = std::move(lesson);
+    s.view.show_lessons = false;
+    if (!was_open) s.view.request_relayout = true;
+    app_set_status(s, "Lesson: " + s.ws.lesson->lesson.title, false);
     app_lesson_go(s, 0);
     return true;
 }
 
 void app_lesson_go(AppState& s, int step) {
-    if (!s.lesson) return;
-    LessonRun& run = *s.lesson;
+    if (!s.ws.lesson) return;
+    LessonRun& run = *s.ws.lesson;
     step = std::clamp(step, 0, run.steps() - 1);
     run.go(step);
-    s.lesson_answer_text[0] = '\0';
+    s.view.lesson_answer_text[0] = '\0';
     int from = step;
     while (from > 0 && !opens_scene(run.lesson.steps[static_cast<size_t>(from)])) --from;
     for (int i = from; i <= step; ++i)
@@ -52,8 +52,8 @@ void app_lesson_go(AppState& s, int step) {
 }
 
 void app_lesson_answer(AppState& s, const std::string& answer) {
-    if (!s.lesson || !s.lesson->current().question) return;
-    LessonRun& run = *s.lesson;
+    if (!s.ws.lesson || !s.ws.lesson->current().question) return;
+    LessonRun& run = *s.ws.lesson;
     run.answer = answer;
     const std::string expected = lesson_fill(run.current().question->answer, app_lesson_context(s));
     const AnswerVerdict v = lesson_check_answer(answer, expected);
@@ -63,27 +63,27 @@ void app_lesson_answer(AppState& s, const std::string& answer) {
 }
 
 void app_lesson_close(AppState& s) {
-    if (!s.lesson) return;
-    s.lesson.reset();
-    s.request_relayout = true;
+    if (!s.ws.lesson) return;
+    s.ws.lesson.reset();
+    s.view.request_relayout = true;
 }
 
 LessonContext app_lesson_context(const AppState& s) {
     LessonContext c;
-    c.scene = s.scene.get();
-    c.output = s.output.get();
-    c.cursor = s.cursor ? &s.cs : nullptr;
-    c.edit = &s.edit;
-    c.error = s.edit_error;
-    c.transpose = &s.transpose;
-    if (s.layouts.open) c.layouts_pinned = s.layouts.pinned;
-    if (s.compare.open && s.compare.pair) {
-        c.pair = &*s.compare.pair;
-        c.pair_cursor = s.compare.cursor;
-        c.pair_pixel = s.compare.pin;
+    c.scene = s.ws.scene.get();
+    c.output = s.ws.output.get();
+    c.cursor = s.ws.cursor ? &s.ws.cs : nullptr;
+    c.edit = &s.ws.edit;
+    c.error = s.ws.edit_error;
+    c.transpose = &s.ws.transpose;
+    if (s.view.layouts.open) c.layouts_pinned = s.view.layouts.pinned;
+    if (s.view.compare.open && s.view.compare.pair) {
+        c.pair = &*s.view.compare.pair;
+        c.pair_cursor = s.view.compare.cursor;
+        c.pair_pixel = s.view.compare.pin;
     }
-    if (s.after.source == s.output && s.output && s.after.error.empty())
-        c.pooled_shape = s.after.pool ? s.after.pool->output_shape_torch() : s.scene->geo.output_shape_torch();
+    if (s.ws.after.result.source == s.ws.output && s.ws.output && s.ws.after.result.error.empty())
+        c.pooled_shape = s.ws.after.result.pool ? s.ws.after.result.pool->output_shape_torch() : s.ws.scene->geo.output_shape_torch();
     return c;
 }
 

@@ -1,7 +1,8 @@
 // The one struct that owns what the UI shows, the intents panels record, and the between-frames update that
 // applies them (scene rebuilds, the compute worker's result, playback, hover, textures).
 //
-// Sections: intents · view settings · frame geometry (for dump) · AppState · frame functions
+// Sections: intents · data in · code panel · frame geometry (for dump) · view settings · workspace · GPU cache ·
+// AppState and Ui · frame functions
 #pragma once
 
 #include <array>
@@ -68,6 +69,7 @@ struct SetTransposeOrder { TransposeOrder order; };
 struct MoveTransposeCursor { int64_t n, c, y, x; };  // scatter: an input element; gather: an output element
 // The Batch vs channel window's cursor (image, filter, position); the scene on screen follows when it is one side.
 struct CompareCursor { int64_t image, c_out, y, x; };
+struct SetAfterSettings { AfterSettings settings; };  // the Feature maps panel's "then ReLU + pool" tab
 }  // namespace intent
 using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
@@ -75,7 +77,8 @@ using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::App
                             intent::Open, intent::OpenPath, intent::PickCifar, intent::SetImageOptions,
                             intent::UseOnnxNode, intent::SaveScene, intent::SetConventions, intent::SetLayerKind,
                             intent::EditTranspose, intent::TransposeSetting, intent::TransposePreset,
-                            intent::SetTransposeOrder, intent::MoveTransposeCursor, intent::CompareCursor>;
+                            intent::SetTransposeOrder, intent::MoveTransposeCursor, intent::CompareCursor,
+                            intent::SetAfterSettings>;
 
 // ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
 struct FileBrowser {
@@ -104,8 +107,6 @@ struct CifarView {
     std::pair<const CifarDataset*, int> shown_key{nullptr, -2};
     std::vector<int64_t> selection;         // the batch, in pick order
     bool greyscale = false;
-    std::array<TileAtlas, 2> pages;         // one atlas per visible page of thumbnails
-    std::array<std::array<int64_t, 3>, 2> page_keys{{{-1, -1, -1}, {-1, -1, -1}}};  // (first shown, count, generation)
     std::array<std::array<int64_t, 3>, 2> wanted{{{-1, -1, -1}, {-1, -1, -1}}};  // what the panel needs next frame
     int64_t generation = 0;                 // bumps when `shown` changes
     // the last failed load, with what the user may do about it
@@ -128,21 +129,6 @@ struct OnnxView {
 struct WeightsInfo {
     std::string text;                 // layout assumed and permutation applied, what the layer took from the shape
     std::vector<std::string> notices; // npy conversions
-};
-
-// ---- view settings: drawing only, edited in place by widgets ----
-struct ViewSettings {
-    float ui_scale = 1.0f;
-    float input_zoom = 0.0f;     // pixels per input cell; 0 = fit
-    float fmap_zoom = 0.0f;      // pixels per feature-map cell; 0 = fit
-    float filter_zoom = 0.0f;    // pixels per kernel tap; 0 = fit
-    bool reveal_progressively = true;  // feature maps fill in as the cursor advances
-    bool show_numbers = true;          // print values in cells that are large enough
-    std::array<int64_t, 2> fmap_followed{-1, -1};    // (n, c_out) the Feature maps panel last scrolled to
-    bool after_shown = false;                        // Feature maps panel: the "then ReLU + pool" tab is open
-    std::optional<bool> after_show_request;          // the script asks for a tab (ImGui selects it next frame)
-    int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
-    Convention conventions = Convention::PyTorch;    // how shapes, indices and the layer are written
 };
 
 // ---- the Code panel: core/codegen's text for the scene's layer and cursor, made again only when they change ----
@@ -202,9 +188,41 @@ struct FrameGeometry {
     void clear() { *this = FrameGeometry{}; }
 };
 
+// ---- view state: what is shown and how; edited in place by widgets (panels may write it) ----
 struct ExportUi;  // export_render.hpp: File -> Export... and a running export
 
-struct AppState {
+struct ViewSettings {
+    float ui_scale = 1.0f;
+    float input_zoom = 0.0f;     // pixels per input cell; 0 = fit
+    float fmap_zoom = 0.0f;      // pixels per feature-map cell; 0 = fit
+    float filter_zoom = 0.0f;    // pixels per kernel tap; 0 = fit
+    bool reveal_progressively = true;  // feature maps fill in as the cursor advances
+    bool show_numbers = true;          // print values in cells that are large enough
+    std::array<int64_t, 2> fmap_followed{-1, -1};    // (n, c_out) the Feature maps panel last scrolled to
+    bool after_shown = false;                        // Feature maps panel: the "then ReLU + pool" tab is open
+    std::optional<bool> after_show_request;          // the script asks for a tab (ImGui selects it next frame)
+    int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
+    bool show_cifar = false, show_data = false, show_about = false, show_lessons = false;
+    FileBrowser browser;
+    CifarView cifar;          // the CIFAR browser: the set it lists, its filter and the picked batch
+    CodeView code;            // View -> Code
+    Im2colUi im2col;          // View -> im2col / GEMM (panel_im2col.cpp)
+    CompareUi compare;        // View -> Batch vs channel (panel_compare.cpp)
+    LayoutsUi layouts;        // View -> Weight layouts (panel_layouts.cpp)
+    std::array<char, 1024> lesson_path_text{};
+    std::array<char, 256> lesson_answer_text{};
+    std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
+    float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)
+    bool relayout = true;           // place every panel at its default slot this frame
+    bool request_relayout = false;  // the main loop places every panel at its slot again (a lesson started/ended)
+    // frame timing (for the status line)
+    double frame_ms = 0.0;
+    bool show_frame_time = true;  // off in scripted runs, so screenshots of the same scene are identical
+};
+
+// ---- the workspace: the model (what the user works on). Changed only by the frame functions below, which apply
+// the intents panels record; panels see it as const (Ui::ws). ----
+struct Workspace {
     // the layer as edited (may be invalid) and what conv_layer_check said about it
     LayerEdit edit;
     std::string edit_error;   // PyTorch's text; empty when the edit is valid
@@ -235,40 +253,19 @@ struct AppState {
     std::vector<InverseHit> hover_hits;
 
     // partial maps of the selected output channel: one (H_out, W_out) map per input channel of its group
-    Tensor partials;                  // (C_in/groups, H_out, W_out)
+    workspace::PartialMaps partials;  // maps: (C_in/groups, H_out, W_out)
     std::array<int64_t, 3> partials_key{-1, -1, -1};        // (scene id, n, c_out) of `partials`
     std::array<int64_t, 3> partials_requested{-1, -1, -1};  // the maps last asked for (at once or on the job)
     workspace::BackgroundJob<workspace::PartialMaps> partials_job;
-
-    // textures (ImTextureID only) and their colour ranges
-    TileAtlas input_atlas;   // RG: value, padding flag; N*C tiles of the padded input
-    TileAtlas rgb_atlas;     // RGBA: colour, padding flag; N tiles (C_in == 3 only)
-    TileAtlas filter_atlas;  // RG: weight, 0; C_out * C_in/groups tiles
-    TileAtlas fmap_atlas;    // RG: value, position index; N*C_out tiles
-    TileAtlas partial_atlas; // RG: value, position index; C_in/groups tiles
-    TileAtlas product_atlas; // RG: product, MAC index; C_in/groups tiles of kH x kW (the cursor's window)
-    TileAtlas legend_ramp;   // R: -1 .. 1 across 256 texels (legends are drawn through the shader too)
-    std::array<int64_t, 3> product_key{-1, -1, -1};  // (scene id, step, granularity)
-    bool textures_dirty = true;
-
-    ViewSettings view;
-    LayerTexts texts;         // the scene's shapes and layer in view.conventions (app_refresh_texts)
-    std::pair<uint64_t, Convention> texts_key{0, Convention::PyTorch};
-    CodeView code;
-    Im2colUi im2col;          // View -> im2col / GEMM (panel_im2col.cpp)
-    CompareUi compare;        // View -> Batch vs channel (panel_compare.cpp)
-    LayoutsUi layouts;        // View -> Weight layouts (panel_layouts.cpp)
-    AppSettings settings;     // what settings.json holds (settings_dir)
     AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
-    float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)
-    bool relayout = true;           // place every panel at its default slot this frame
-    FrameGeometry geometry;
+
+    Convention conventions = Convention::PyTorch;    // how shapes, indices and the layer are written
+    LayerTexts texts;         // the scene's shapes and layer in `conventions` (app_refresh_texts)
+    std::pair<uint64_t, Convention> texts_key{0, Convention::PyTorch};
+    AppSettings settings;     // what settings.json holds (settings_dir)
+
     std::vector<Intent> intents;
     std::vector<Intent> waiting_intents;  // cursor intents waiting for a load / computation requested before them
-
-    // frame timing (for the status line)
-    double frame_ms = 0.0;
-    bool show_frame_time = true;  // off in scripted runs, so screenshots of the same scene are identical
 
     // data in
     Loader loader;
@@ -278,8 +275,6 @@ struct AppState {
     // Several files dropped at once: how many are still to open, and the errors so far (all shown at the end).
     size_t batch_total = 0, batch_left = 0;
     std::vector<std::string> batch_errors;
-    FileBrowser browser;
-    CifarView cifar;
     // A scene that names files outside its folder is not loaded until the user agrees (or --allow-outside-paths).
     bool allow_outside_paths = false;
     std::optional<LoadRequest> outside_request;  // the scene load to repeat with allow_outside when the user agrees
@@ -294,17 +289,11 @@ struct AppState {
     std::string scene_path;       // the scene file Save writes to ("" until opened or saved as)
     bool scene_path_builtin = false;  // a shipped scene: Save asks for a new name
     std::string asset_dir;
-    bool show_cifar = false, show_data = false, show_about = false;
 
-    // lessons (app_lesson.cpp): the one being followed, the shipped ones, the picker window
+    // lessons (app_lesson.cpp): the one being followed, the shipped ones
     std::optional<LessonRun> lesson;
     std::vector<Lesson> lesson_catalogue;
     std::vector<std::string> lesson_catalogue_errors;
-    bool show_lessons = false;
-    std::array<char, 1024> lesson_path_text{};
-    std::array<char, 256> lesson_answer_text{};
-    bool request_relayout = false;  // the main loop places every panel at its slot again (a lesson started/ended)
-    std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
     std::optional<std::pair<uint64_t, int64_t>> step_on_install;  // (scene id, step) from a scene file
     // Layer kind ConvTranspose: the transposed-convolution view replaces the Conv panels; `step` is then its step
     // and the Conv cursor's waits in conv_step (with its granularity).
@@ -312,7 +301,6 @@ struct AppState {
     int64_t conv_step = 0;
     Granularity conv_granularity = Granularity::Position;
 
-    void push(Intent i) { intents.push_back(std::move(i)); }
     const ConvGeometry& geo() const { return scene->geo; }
     // The scene the user asked for last: the one being computed, else the one on screen. Every change builds on
     // it, so a change made while a layer is still computing does not drop the one before (a picture and its
@@ -322,8 +310,56 @@ struct AppState {
         if (transpose.active) return transpose.step_count(granularity);
         return cursor ? cursor->step_count(granularity) : 0;
     }
-    // Index of the last output position whose value is complete at the cursor (-1: none yet).
-    int64_t revealed_position() const;
+    // Index of the last output position whose value is complete at the cursor (-1: none yet); every position when
+    // maps are not revealed progressively.
+    int64_t revealed_position(bool progressively) const;
+};
+
+// ---- the GPU cache: every texture the window draws from, uploaded only by gpu_refresh (gpu_cache.cpp) when what
+// it shows changed. Panels see ImTextureIDs through TileAtlas, never a GL name. ----
+struct GpuCache {
+    TileAtlas input_atlas;   // RG: value, padding flag; N*C tiles of the padded input
+    TileAtlas rgb_atlas;     // RGBA: colour, padding flag; N tiles (C_in == 3 only)
+    TileAtlas filter_atlas;  // RG: weight, 0; C_out * C_in/groups tiles
+    TileAtlas fmap_atlas;    // RG: value, position index; N*C_out tiles
+    TileAtlas partial_atlas; // RG: value, position index; C_in/groups tiles
+    TileAtlas product_atlas; // RG: product, MAC index; C_in/groups tiles of kH x kW (the cursor's window)
+    TileAtlas legend_ramp;   // R: -1 .. 1 across 256 texels (legends are drawn through the shader too)
+    TileAtlas after_atlas;   // RG: value, 0; N*C tiles of the "then ReLU + pool" tab's maps
+    std::array<TileAtlas, 2> cifar_pages;  // one atlas per visible page of CIFAR thumbnails
+    std::array<std::array<int64_t, 3>, 2> cifar_page_keys{{{-1, -1, -1}, {-1, -1, -1}}};  // (first shown, count, generation)
+    TileAtlas compare_images, compare_batch_maps, compare_channel_maps;  // R: value (Batch vs channel)
+    // what each texture was made from
+    uint64_t scene_key = 0;                                // the scene id of input, rgb, filter and fmap
+    std::array<int64_t, 3> partials_key{-1, -1, -1};       // Workspace::partials_key
+    std::array<int64_t, 3> product_key{-1, -1, -1};        // (scene id, step, granularity)
+    uint64_t after_generation = 0;                         // AfterConv::generation
+    const void* compare_key = nullptr;                     // the Batch vs channel pair uploaded
+};
+
+// ---- the window's state: a thin aggregate of parts with one owner each ----
+struct AppState {
+    Workspace ws;             // the model; changed only through intents (push) by the frame functions
+    ViewSettings view;        // what is shown and how
+    GpuCache gpu;             // textures
+    FrameGeometry geometry;   // where things were drawn this frame (dump, tests)
+
+    void push(Intent i) { ws.intents.push_back(std::move(i)); }
+    int64_t revealed_position() const { return ws.revealed_position(view.reveal_progressively); }
+};
+
+// What a panel gets: the workspace read-only, the view and the frame geometry to write, the textures to draw, and
+// push() to ask for a change of the model.
+struct Ui {
+    const Workspace& ws;
+    ViewSettings& view;
+    const GpuCache& gpu;
+    FrameGeometry& geometry;
+    std::vector<Intent>& intents;
+
+    explicit Ui(AppState& s) : ws(s.ws), view(s.view), gpu(s.gpu), geometry(s.geometry), intents(s.ws.intents) {}
+    void push(Intent i) { intents.push_back(std::move(i)); }
+    int64_t revealed_position() const { return ws.revealed_position(view.reveal_progressively); }
 };
 
 // ---- frame functions ----
@@ -350,8 +386,8 @@ bool app_save_scene(AppState& s, const std::string& path, bool overwrite);
 SceneFile scene_file_from_state(const AppState& s);
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose);
 void app_open_browser(AppState& s, FilePurpose purpose);
-void app_update_onnx_diff(AppState& s);
-void app_update_cifar_view(AppState& s);  // the filtered index list and the thumbnail pages the panel asked for  // max |y - output_0.pb| once the ONNX scene's output is in
+void app_update_onnx_diff(AppState& s);  // max |y - output_0.pb| once the ONNX scene's output is in
+void app_update_cifar_view(AppState& s);  // the filtered index list
 // Blocks until the loader has finished and applies its result (scripts).
 void app_wait_loads(AppState& s, double timeout_seconds);
 // Blocks until the worker has finished (scripts and screenshots wait for the real picture).

@@ -30,8 +30,6 @@ struct CompareUi {
     std::optional<std::pair<workspace::PairSide, std::array<int64_t, 2>>> hovered_map;
     std::optional<workspace::PairSide> linked;  // the side the scene on screen is (the main cursor moves with ours)
     uint64_t linked_scene = 0;                  // scene id `linked` was decided for
-    TileAtlas images, batch_maps, channel_maps;  // R: value
-    bool uploaded = false;
     // drawn this frame (window pixels): every image tile and map tile
     struct Tile {
         workspace::PairSide side;

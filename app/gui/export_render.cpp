@@ -36,16 +36,16 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
         req_.out = "preview.png";
         req_.scale = 1;
     }
-    if (!s.scene || !s.cursor || (s.transpose.active && !s.transpose.cursor))
+    if (!s.ws.scene || !s.ws.cursor || (s.ws.transpose.active && !s.ws.transpose.cursor))
         throw ExportError("export: there is no layer on screen yet");
     panel_title_ = workspace::export_panel_title(req_.panel);
     target_ = workspace::export_target_of(req_.out);
-    granularity_ = req_.granularity.empty() ? s.granularity : workspace::parse_granularity(req_.granularity);
+    granularity_ = req_.granularity.empty() ? s.ws.granularity : workspace::parse_granularity(req_.granularity);
     if (req_.scale < 1 || req_.scale > workspace::kMaxExportScale)
         throw ExportError("--scale takes 1, 2, 3 or 4; got " + std::to_string(req_.scale));
 
-    if (s.transpose.active) {  // Layer kind ConvTranspose: its own walk; "row" is the current input (scatter) or output row
-        const TransposeSession& t = s.transpose;
+    if (s.ws.transpose.active) {  // Layer kind ConvTranspose: its own walk; "row" is the current input (scatter) or output row
+        const TransposeSession& t = s.ws.transpose;
         const int64_t count = t.step_count(granularity_);
         const int64_t per = count / t.step_count(Granularity::Position);
         const bool scatter = t.order == TransposeOrder::Scatter;
@@ -53,16 +53,16 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
         const int64_t y = scatter ? t.scatter.iy : t.gather.y;
         const int64_t w = scatter ? t.scene->geo.in[1] : t.scene->geo.out[1];
         steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count,
-                                        t.convert_step(s.step, s.granularity, granularity_),
+                                        t.convert_step(s.ws.step, s.ws.granularity, granularity_),
                                         *t.step_of(n, c, y, 0, granularity_) - (per - 1), *t.step_of(n, c, y, w - 1, granularity_));
     } else {
-        const ConvGeometry& g = s.geo();
-        const ConvCursor& c = *s.cursor;
+        const ConvGeometry& g = s.ws.geo();
+        const ConvCursor& c = *s.ws.cursor;
         const int64_t count = c.step_count(granularity_);
-        const int64_t current = c.convert_step(s.step, s.granularity, granularity_);
-        const int64_t row_last = c.step_of(s.cs.n, s.cs.c_out, s.cs.y, g.out[1] - 1, granularity_);
+        const int64_t current = c.convert_step(s.ws.step, s.ws.granularity, granularity_);
+        const int64_t row_last = c.step_of(s.ws.cs.n, s.ws.cs.c_out, s.ws.cs.y, g.out[1] - 1, granularity_);
         const int64_t row_first =
-            c.step_of(s.cs.n, s.cs.c_out, s.cs.y, 0, granularity_) - (steps_per_position(g, granularity_) - 1);
+            c.step_of(s.ws.cs.n, s.ws.cs.c_out, s.ws.cs.y, 0, granularity_) - (steps_per_position(g, granularity_) - 1);
         steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count, current, row_first, row_last);
     }
 
@@ -79,7 +79,7 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
         est_h = static_cast<int>(std::ceil(w->InnerRect.GetHeight())) * req_.scale;
     }
     if (req_.caption) {
-        font_.emplace(s.asset_dir + "/fonts/DejaVuSansMono.ttf");
+        font_.emplace(s.ws.asset_dir + "/fonts/DejaVuSansMono.ttf");
         est_h += font_->strip_height(static_cast<float>(req_.scale));
     }
     if (full_w_ > workspace::kMaxExportSide || full_h_ > workspace::kMaxExportSide)
@@ -128,16 +128,16 @@ double ExportJob::elapsed_seconds() const {
 void ExportJob::enter(AppState& s) {
     saved_scale_ = s.view.ui_scale;
     saved_light_ = platform_light_theme();
-    saved_playing_ = s.playing;
-    saved_frame_time_ = s.show_frame_time;
-    saved_granularity_ = s.granularity;
-    saved_step_ = s.step;
-    s.playing = false;
-    s.show_frame_time = false;
+    saved_playing_ = s.ws.playing;
+    saved_frame_time_ = s.view.show_frame_time;
+    saved_granularity_ = s.ws.granularity;
+    saved_step_ = s.ws.step;
+    s.ws.playing = false;
+    s.view.show_frame_time = false;
     if (!req_.theme.empty()) platform_set_light_theme(req_.theme == "light");
     if (req_.scale != 1) platform_set_ui_scale(saved_scale_ * static_cast<float>(req_.scale));
     if (panel_title_ == "then ReLU + pool") s.view.after_show_request = true;
-    if (granularity_ != s.granularity) s.push(intent::SetGranularity{granularity_});
+    if (granularity_ != s.ws.granularity) s.push(intent::SetGranularity{granularity_});
     entered_ = true;
 
     // Two frames laid out at the export's size (windows placed and auto-sized), a third as it will be drawn. At
@@ -170,10 +170,10 @@ void ExportJob::leave(AppState& s) {
     if (!req_.theme.empty()) platform_set_light_theme(saved_light_);
     if (req_.scale != 1) {
         platform_set_ui_scale(saved_scale_);
-        s.pending_ui_scale = saved_scale_;  // the main loop lays the panels out again for the window
+        s.view.pending_ui_scale = saved_scale_;  // the main loop lays the panels out again for the window
     }
-    s.playing = saved_playing_;
-    s.show_frame_time = saved_frame_time_;
+    s.ws.playing = saved_playing_;
+    s.view.show_frame_time = saved_frame_time_;
     if (granularity_ != saved_granularity_) s.push(intent::SetGranularity{saved_granularity_});
     s.push(intent::Seek{saved_step_});
 }
@@ -188,7 +188,7 @@ std::vector<uint8_t> ExportJob::render_frame(AppState& s, int64_t step, bool rel
     std::string error;
     if (!back_buffer && !gl_offscreen_begin(full_w_, full_h_, error)) throw ExportError(target_.path + ": " + error);
     s.push(intent::Seek{step});
-    s.relayout = relayout;
+    s.view.relayout = relayout;
     platform_set_display_override(full_w_, full_h_);
     platform_begin_frame();
     app_begin_frame(s, 0.0);
@@ -197,7 +197,7 @@ std::vector<uint8_t> ExportJob::render_frame(AppState& s, int64_t step, bool rel
     std::vector<uint8_t> rgb = back_buffer ? gl_read_back_buffer(full_w_, full_h_) : gl_offscreen_read();
     if (!back_buffer) gl_offscreen_end();
     platform_set_display_override(0, 0);
-    s.relayout = false;
+    s.view.relayout = false;
     return rgb;
 }
 
@@ -228,13 +228,13 @@ std::pair<workspace::RgbImage, workspace::FrameInfo> ExportJob::make_frame(AppSt
         std::copy_n(full.begin() + static_cast<std::ptrdiff_t>((static_cast<size_t>(crop_y_ + y) * static_cast<size_t>(full_w_) + static_cast<size_t>(crop_x_)) * 3),
                     static_cast<size_t>(crop_w_) * 3,
                     frame.rgb.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * static_cast<size_t>(crop_w_) * 3));
-    const CursorState& cs = s.cs;
+    const CursorState& cs = s.ws.cs;
     workspace::FrameInfo info;
     info.step = step;
     info.n = cs.n, info.c_out = cs.c_out, info.y = cs.y, info.x = cs.x;
     info.ci = cs.ci, info.ky = cs.ky, info.kx = cs.kx;
-    if (s.transpose.active) {  // the output element in the gather walk; where the current product lands in scatter
-        const TransposeSession& t = s.transpose;
+    if (s.ws.transpose.active) {  // the output element in the gather walk; where the current product lands in scatter
+        const TransposeSession& t = s.ws.transpose;
         if (t.order == TransposeOrder::Gather) {
             const GatherTap& tap = t.gather.taps[static_cast<size_t>(t.gather.mac)];
             info.n = t.gather.n, info.c_out = t.gather.c_out, info.y = t.gather.y, info.x = t.gather.x;
@@ -246,8 +246,8 @@ std::pair<workspace::RgbImage, workspace::FrameInfo> ExportJob::make_frame(AppSt
         }
     }
     if (font_) {
-        info.caption = s.transpose.active ? s.transpose.caption_text()
-                                          : workspace::cursor_equation(s.geo(), cs, s.scene->edit.layer.bias);
+        info.caption = s.ws.transpose.active ? s.ws.transpose.caption_text()
+                                          : workspace::cursor_equation(s.ws.geo(), cs, s.ws.scene->edit.layer.bias);
         frame = font_->with_caption(frame, info.caption, static_cast<float>(req_.scale), platform_light_theme());
     }
     return {std::move(frame), std::move(info)};
@@ -317,17 +317,17 @@ bool run_export(AppState& s, const workspace::ExportRequest& request, const Draw
 
 bool export_scene_tensors(const AppState& s, const std::string& dir, bool force, std::string& error,
                           std::vector<std::string>* written) {
-    if (!s.scene || !s.output || s.output->scene != s.scene || !s.cursor) {
+    if (!s.ws.scene || !s.ws.output || s.ws.output->scene != s.ws.scene || !s.ws.cursor) {
         error = "export tensors: the layer on screen is still being computed";
         return false;
     }
     workspace::SceneTensors t;
-    t.geo = s.geo();
-    t.x = &s.scene->x;
-    t.w = &s.scene->w;
-    t.bias = s.scene->bias_ptr();
-    t.y = &s.output->y;
-    t.cursor = s.cs;
+    t.geo = s.ws.geo();
+    t.x = &s.ws.scene->x;
+    t.w = &s.ws.scene->w;
+    t.bias = s.ws.scene->bias_ptr();
+    t.y = &s.ws.output->y;
+    t.cursor = s.ws.cs;
     try {
         std::vector<std::string> w = workspace::export_tensors(dir, t, force);
         if (written) *written = std::move(w);

@@ -159,7 +159,7 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
 void draw_panels(AppState& s) {
     draw_main_menu(s);
     draw_layer(s);
-    if (s.transpose.active) {
+    if (s.ws.transpose.active) {
         draw_transpose_input(s);
         draw_transpose_computation(s);
         draw_transpose_output(s);
@@ -176,7 +176,7 @@ void draw_panels(AppState& s) {
     draw_data(s);
     draw_cifar_browser(s);
     draw_file_browser(s);
-    if (!s.transpose.active) draw_code(s);  // the Conv scene's layer as code; it comes back with Layer kind Conv
+    if (!s.ws.transpose.active) draw_code(s);  // the Conv scene's layer as code; it comes back with Layer kind Conv
     draw_im2col(s);                          // Conv: im2col + GEMM; ConvTranspose: GEMM + col2im
     draw_compare(s);                         // Q2: batch and channels side by side (Conv only)
     draw_layouts(s);                         // Q6: PyTorch's and Keras's weight layouts (Conv only)
@@ -189,9 +189,9 @@ void open_from_command_line(AppState& s, const Options& o) {
         LoadRequest q;
         q.purpose = purpose;
         q.path = path;
-        q.image = s.image_options;
+        q.image = s.ws.image_options;
         if (purpose == FilePurpose::Cifar) q.pick = o.pick;
-        s.load_queue.push_back(q);
+        s.ws.load_queue.push_back(q);
     };
     if (!o.scene.empty()) queue(FilePurpose::Scene, o.scene);
     if (!o.open_path.empty()) {
@@ -207,8 +207,8 @@ void open_from_command_line(AppState& s, const Options& o) {
 int run_command_line_exports(AppState& s, const Options& o) {
     app_wait_loads(s, 120.0);
     app_wait_idle(s, 60.0);
-    if (s.status_error) {
-        std::fprintf(stderr, "convscope: %s\n", s.status.c_str());
+    if (s.ws.status_error) {
+        std::fprintf(stderr, "convscope: %s\n", s.ws.status.c_str());
         return 1;
     }
     std::string error;
@@ -260,15 +260,15 @@ std::vector<double> bench_empty_frames(int n) {
 // are installed and one frame has shown them. Returns the milliseconds from the edit to that frame's swap, or -1
 // when it does not happen within 60 s (the status line says why).
 double bench_edit_to_screen(AppState& s, const std::vector<std::pair<std::string, std::string>>& settings) {
-    LayerEdit edit = s.edit;  // every setting in one edit: one computation, as a user's single change would be
+    LayerEdit edit = s.ws.edit;  // every setting in one edit: one computation, as a user's single change would be
     for (const auto& [key, value] : settings) {
         std::string error;
         if (!convscope::workspace::apply_setting(edit, key, value, error)) {
-            s.status = error;
+            s.ws.status = error;
             return -1.0;
         }
     }
-    const Scene* before = s.scene.get();
+    const Scene* before = s.ws.scene.get();
     const double start = platform_time();
     s.push(intent::EditLayer{edit});
     while (!platform_should_close() && platform_time() - start < 60.0) {
@@ -277,9 +277,9 @@ double bench_edit_to_screen(AppState& s, const std::vector<std::pair<std::string
         draw_panels(s);
         platform_render();
         platform_swap();
-        // A new scene installed before this frame's panels drew: this swap showed the new maps. (s.intents is not
+        // A new scene installed before this frame's panels drew: this swap showed the new maps. (s.ws.intents is not
         // a sign: panels record hover intents every frame.)
-        if (s.scene.get() != before && !app_scene_in_flight(s)) return (platform_time() - start) * 1000.0;
+        if (s.ws.scene.get() != before && !app_scene_in_flight(s)) return (platform_time() - start) * 1000.0;
     }
     return -1.0;
 }
@@ -342,13 +342,13 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     {
         AppState s;
-        s.settings_dir = opt.settings_dir ? *opt.settings_dir : automated ? std::string() : default_settings_dir();
+        s.ws.settings_dir = opt.settings_dir ? *opt.settings_dir : automated ? std::string() : default_settings_dir();
         app_init(s, opt.asset_dir);
-        s.allow_outside_paths = opt.allow_outside_paths;
-        s.show_frame_time = actions.empty();
+        s.ws.allow_outside_paths = opt.allow_outside_paths;
+        s.view.show_frame_time = actions.empty();
         open_from_command_line(s, opt);
         if (!opt.lesson.empty() && !app_start_lesson(s, opt.lesson)) {
-            std::fprintf(stderr, "convscope: %s\n", s.status.c_str());
+            std::fprintf(stderr, "convscope: %s\n", s.ws.status.c_str());
             exit_code = 1;
         }
         export_attach(s, draw_panels);
@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
         if (exit_code != 0) platform_request_close();
         if (opt.bench_frames > 0) {
             app_wait_idle(s, 60.0);
-            s.speed = 60.0f;
+            s.ws.speed = 60.0f;
             s.push(intent::SetPlaying{true});
         }
         std::vector<double> frame_ms;
@@ -368,22 +368,22 @@ int main(int argc, char** argv) {
             const double dt = now - last;
             last = now;
             if (frame > 0) frame_ms.push_back(dt * 1000.0);
-            s.frame_ms = s.frame_ms * 0.9 + dt * 1000.0 * 0.1;
+            s.view.frame_ms = s.view.frame_ms * 0.9 + dt * 1000.0 * 0.1;
             export_between_frames(s, draw_panels);  // File -> Export...: one export frame per iteration
-            if (s.pending_ui_scale > 0.0f) {
-                platform_set_ui_scale(s.pending_ui_scale);
-                s.view.ui_scale = s.pending_ui_scale;
-                s.pending_ui_scale = 0.0f;
+            if (s.view.pending_ui_scale > 0.0f) {
+                platform_set_ui_scale(s.view.pending_ui_scale);
+                s.view.ui_scale = s.view.pending_ui_scale;
+                s.view.pending_ui_scale = 0.0f;
                 relayout_frames = 2;
             }
-            if (s.request_relayout) relayout_frames = 2, s.request_relayout = false;
-            s.relayout = relayout_frames > 0;
+            if (s.view.request_relayout) relayout_frames = 2, s.view.request_relayout = false;
+            s.view.relayout = relayout_frames > 0;
             if (!opt.script.empty() || !opt.screenshot.empty() || exporting) runner.before_frame(s);
             platform_begin_frame();
             std::vector<std::string> dropped = platform_take_dropped_paths();
             if (dropped.size() > 1) {  // report every file that fails, not only the last
-                s.batch_total = s.batch_left = dropped.size();
-                s.batch_errors.clear();
+                s.ws.batch_total = s.ws.batch_left = dropped.size();
+                s.ws.batch_errors.clear();
             }
             for (std::string& p : dropped) s.push(intent::OpenPath{std::move(p)});
             app_begin_frame(s, std::min(dt, 0.1));
@@ -402,10 +402,10 @@ int main(int argc, char** argv) {
                 break;
             }
             if (opt.bench_frames > 0 && frame > opt.bench_frames) {
-                if (s.playing == false) s.push(intent::SetPlaying{true});
+                if (s.ws.playing == false) s.push(intent::SetPlaying{true});
                 break;
             }
-            if (opt.bench_frames > 0 && !s.playing) s.push(intent::SetPlaying{true});
+            if (opt.bench_frames > 0 && !s.ws.playing) s.push(intent::SetPlaying{true});
         }
         if (opt.bench_frames > 0 && !frame_ms.empty()) {
             const FrameStats scene = frame_stats(frame_ms);
@@ -426,7 +426,7 @@ int main(int argc, char** argv) {
             for (const auto& [name, settings] : edits) {
                 const double ms = bench_edit_to_screen(s, settings);
                 if (ms < 0)
-                    std::printf("edit to screen, %s: not shown within 60 s (%s)\n", name, s.status.c_str());
+                    std::printf("edit to screen, %s: not shown within 60 s (%s)\n", name, s.ws.status.c_str());
                 else
                     std::printf("edit to screen, %s: %.1f ms\n", name, ms);
             }

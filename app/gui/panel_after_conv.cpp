@@ -18,8 +18,8 @@ struct AfterGrid {
 };
 
 AfterGrid fit_after_grid(const AppState& s, ImVec2 avail, float header_h) {
-    const ConvGeometry& g = s.geo();
-    const AfterConv& a = s.after;
+    const ConvGeometry& g = s.ws.geo();
+    const workspace::AfterResult& a = s.ws.after.result;
     AfterGrid m;
     for (float cell = 32.0f; cell >= 2.0f; cell -= 1.0f) {
         m.cell = cell;
@@ -48,10 +48,10 @@ bool window_reads(const PoolGeometry& p, int64_t py, int64_t px, int64_t y, int6
 
 // The pooled value at (n, c, py, px), explained from the core's PoolCursor; returns the tap a click moves to.
 const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
-    const AfterConv& a = s.after;
+    const workspace::AfterResult& a = s.ws.after.result;
     const PoolGeometry& p = *a.pool;
     const int dims = p.dims;
-    const char* src = a.computed_settings.relu ? "relu(y)" : "y";
+    const char* src = a.settings.relu ? "relu(y)" : "y";
     ImGui::BeginTooltip();
     ImGui::Text("p%s = %s", index_text(dims, st.n, st.c, st.y, st.x).c_str(), value_text(st.value).c_str());
     if (p.mode == PoolMode::Max)
@@ -93,9 +93,9 @@ const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
 }  // namespace
 
 void draw_after_conv_tab(AppState& s) {
-    const ConvGeometry& g = s.geo();
-    AfterConv& a = s.after;
-    AfterSettings& set = a.settings;
+    const ConvGeometry& g = s.ws.geo();
+    const workspace::AfterResult& a = s.ws.after.result;
+    AfterSettings set = s.ws.after.settings;
     ImGui::Checkbox("ReLU", &set.relu);
     ImGui::SameLine();
     int pool = static_cast<int>(set.pool);
@@ -116,15 +116,16 @@ void draw_after_conv_tab(AppState& s) {
                 "and turns the rest into 0; MaxPool2d(2, 2) keeps the largest value of every 2x2 block, AvgPool2d "
                 "their mean. Every map is pooled on its own: channels and batch items never mix. Hover a pooled "
                 "value to see its window; click to move the conv cursor there.");
+    if (set != s.ws.after.settings) s.push(intent::SetAfterSettings{set});
 
-    if (a.source != s.output) {  // shown from this frame on: computed at the next frame start
+    if (a.source != s.ws.output) {  // shown from this frame on: computed at the next frame start
         ImGui::TextDisabled("computing ...");
         return;
     }
     const Shape y_shape = g.output_shape_torch();
-    const Convention conv = s.view.conventions;
+    const Convention conv = s.ws.conventions;
     auto shape_text = [&](const Shape& t) { return shape_text_in_convention(conv, TensorRole::Data, t); };
-    const std::string layers = after_layers_text(a.computed_settings, g.dims);
+    const std::string layers = after_layers_text(a.settings, g.dims);
     if (!a.error.empty()) {
         ImGui::TextWrapped("y %s -> %s", shape_text(y_shape).c_str(), layers.c_str());
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
@@ -134,22 +135,22 @@ void draw_after_conv_tab(AppState& s) {
     }
     const Shape out_shape = a.pool ? a.pool->output_shape_torch() : y_shape;
     ImGui::TextWrapped("y %s -> %s -> %s", shape_text(y_shape).c_str(), layers.c_str(), shape_text(out_shape).c_str());
-    HeatmapStyle style = diverging_style(std::max(s.fmap_atlas.scale, a.abs_max));
-    draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", a.non_finite);
+    HeatmapStyle style = diverging_style(std::max(s.gpu.fmap_atlas.scale, a.abs_max));
+    draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", a.non_finite);
     ImGui::SameLine();
     ImGui::TextColored(dim_text(), "(same colours as y)");
     if (a.pool) {
         bool read = false;
         for (int64_t y = 0; y < a.out_h && !read; ++y)
-            for (int64_t x = 0; x < a.out_w && !read; ++x) read = window_reads(*a.pool, y, x, s.cs.y, s.cs.x);
+            for (int64_t x = 0; x < a.out_w && !read; ++x) read = window_reads(*a.pool, y, x, s.ws.cs.y, s.ws.cs.x);
         if (!read) {
             ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
             ImGui::TextWrapped("y%s, the cursor's value, is in no window: the pooling drops it",
-                               index_text(g.dims, s.cs.n, s.cs.c_out, s.cs.y, s.cs.x).c_str());
+                               index_text(g.dims, s.ws.cs.n, s.ws.cs.c_out, s.ws.cs.y, s.ws.cs.x).c_str());
             ImGui::PopStyleColor();
         }
     }
-    atlas_shortfall_note(a.atlas, g.n * g.c_out);
+    atlas_shortfall_note(s.gpu.after_atlas, g.n * g.c_out);
 
     ImGui::BeginChild("##after", ImVec2(0, 0), false);
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -174,7 +175,7 @@ void draw_after_conv_tab(AppState& s) {
         const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
         float bottom = origin.y;
         for (int64_t c = 0; c < g.c_out; ++c) {
-            if (n * g.c_out + c >= a.atlas.count) break;
+            if (n * g.c_out + c >= s.gpu.after_atlas.count) break;
             const int col = static_cast<int>(c % m.per_row), row = static_cast<int>(c / m.per_row);
             const ImVec2 p(origin.x + static_cast<float>(col) * (m.tile_w + m.gap),
                            origin.y + static_cast<float>(row) * (m.tile_h + m.label_h + m.gap));
@@ -194,7 +195,7 @@ void draw_after_conv_tab(AppState& s) {
     heatmap_begin(dl, style);
     for (const Placed& t : placed) {
         const int tile = static_cast<int>(t.n * g.c_out + t.c);
-        dl->AddImage(a.atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), a.atlas.uv0(tile), a.atlas.uv1(tile));
+        dl->AddImage(s.gpu.after_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), s.gpu.after_atlas.uv0(tile), s.gpu.after_atlas.uv1(tile));
     }
     heatmap_end(dl);
 
@@ -215,11 +216,11 @@ void draw_after_conv_tab(AppState& s) {
                 }
         }
         // the pooled values whose window reads the conv cursor's output element
-        if (a.pool && t.n == s.cs.n && t.c == s.cs.c_out) {
+        if (a.pool && t.n == s.ws.cs.n && t.c == s.ws.cs.c_out) {
             outline(dl, ImVec2(t.p.x - 2, t.p.y - 2), ImVec2(q.x + 2, q.y + 2), IM_COL32(255, 255, 255, 230), 1.5f);
             for (int64_t y = 0; y < Ho; ++y)
                 for (int64_t x = 0; x < Wo; ++x)
-                    if (window_reads(*a.pool, y, x, s.cs.y, s.cs.x)) {
+                    if (window_reads(*a.pool, y, x, s.ws.cs.y, s.ws.cs.x)) {
                         const ImVec2 c0(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
                         outline(dl, c0, ImVec2(c0.x + m.cell, c0.y + m.cell), kWindowColour, m.cell < 4.0f ? 1.0f : 2.0f);
                     }

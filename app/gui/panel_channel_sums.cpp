@@ -11,10 +11,10 @@ namespace {
 
 // The tooltip over partial map ci (or the feature map, ci = -1) at output position (yy, xx).
 void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const std::string& label) {
-    const ConvGeometry& g = s.geo();
-    const CursorState& cs = s.cs;
+    const ConvGeometry& g = s.ws.geo();
+    const CursorState& cs = s.ws.cs;
     const int64_t Ho = g.out[0], Wo = g.out[1];
-    const float v = ci >= 0 ? s.partials[(ci * Ho + yy) * Wo + xx] : s.output->y[((cs.n * g.c_out + cs.c_out) * Ho + yy) * Wo + xx];
+    const float v = ci >= 0 ? s.ws.partials.maps[(ci * Ho + yy) * Wo + xx] : s.ws.output->y[((cs.n * g.c_out + cs.c_out) * Ho + yy) * Wo + xx];
     ImGui::BeginTooltip();
     if (g.dims == 1)
         ImGui::Text("%s at %lld = %s", label.c_str(), static_cast<long long>(xx), value_text(v).c_str());
@@ -27,24 +27,24 @@ void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const st
 }
 
 std::string partial_label(const AppState& s, int64_t c, int64_t ci) {
-    const CursorState& cs = s.cs;
-    if (s.view.conventions == Convention::Keras)
+    const CursorState& cs = s.ws.cs;
+    if (s.ws.conventions == Convention::Keras)
         return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, c) + " * " +
                channel_text_in_convention(Convention::Keras, TensorRole::Weight, cs.c_out, ci);
     return "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" + std::to_string(cs.c_out) + "," + std::to_string(ci) + "]";
 }
 
 std::string output_label(const AppState& s) {
-    const CursorState& cs = s.cs;
-    if (s.view.conventions == Convention::Keras) return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, cs.c_out, "y");
+    const CursorState& cs = s.ws.cs;
+    if (s.ws.conventions == Convention::Keras) return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, cs.c_out, "y");
     return "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
 }
 
 // Conv1d: every partial map is a strip one value high, so the sum is written top to bottom, one strip per line
 // (side by side, eight strips of L values would not fit the panel's width): y[n,o] = the partial strips + b.
 void draw_sums_1d(AppState& s, HeatmapStyle style) {
-    const ConvGeometry& g = s.geo();
-    const CursorState& cs = s.cs;
+    const ConvGeometry& g = s.ws.geo();
+    const CursorState& cs = s.ws.cs;
     const int64_t cig = g.c_in_per_group, group = cs.c_out / g.c_out_per_group, Wo = g.out[1];
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int64_t shown = std::min<int64_t>(cig, 16);
@@ -62,10 +62,10 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
         const ImVec2 a(strip_x, y + (text_h - strip_h) * 0.5f), b(a.x + tw, a.y + strip_h);
         heatmap_begin(dl, style);
         if (ci >= 0)
-            dl->AddImage(s.partial_atlas.id(), a, b, s.partial_atlas.uv0(static_cast<int>(ci)), s.partial_atlas.uv1(static_cast<int>(ci)));
+            dl->AddImage(s.gpu.partial_atlas.id(), a, b, s.gpu.partial_atlas.uv0(static_cast<int>(ci)), s.gpu.partial_atlas.uv1(static_cast<int>(ci)));
         else
-            dl->AddImage(s.fmap_atlas.id(), a, b, s.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
-                         s.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
+            dl->AddImage(s.gpu.fmap_atlas.id(), a, b, s.gpu.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
+                         s.gpu.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
         heatmap_end(dl);
         dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(120, 122, 135, 255));
         const ImVec2 px(a.x + static_cast<float>(cs.x) * cell, a.y);
@@ -87,7 +87,7 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
         strip(ci, y, label);
     }
     std::string bias = shown < cig ? "+ ... (" + std::to_string(cig - shown) + " more, added the same way)  " : "";
-    bias += s.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
+    bias += s.ws.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
     dl->AddText(ImVec2(p.x, y), text_ink, bias.c_str());
     y += row_h;
     ImGui::Dummy(ImVec2(label_w + tw + 4.0f, y - p.y));
@@ -98,21 +98,21 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
 void draw_channel_sums(AppState& s) {
     next_window_slot(s, Slot::ChannelSums);
     if (ImGui::Begin("Channel sums", nullptr, kPanelFlags)) {
-        const ConvGeometry& g = s.geo();
-        const CursorState& cs = s.cs;
+        const ConvGeometry& g = s.ws.geo();
+        const CursorState& cs = s.ws.cs;
         const int64_t cig = g.c_in_per_group, group = cs.c_out / g.c_out_per_group;
         const int64_t Ho = g.out[0], Wo = g.out[1];
-        const float scale = std::max(s.partial_atlas.scale, s.fmap_atlas.scale);
+        const float scale = std::max(s.gpu.partial_atlas.scale, s.gpu.fmap_atlas.scale);
         HeatmapStyle style = diverging_style(scale);
         ImGui::Text("filter %lld on item %lld:", static_cast<long long>(cs.c_out), static_cast<long long>(cs.n));
         ImGui::SameLine();
-        draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.partial_atlas.non_finite);
+        draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.gpu.partial_atlas.non_finite);
         help_marker("What does the kernel convolve with first? Neither 3 x 192 nor 32 x 32 alone: each 2-D slice "
                     "w[o, i] slides over ITS input channel x[n, i] (a 2-D cross-correlation, giving one map per input "
                     "channel); those C_in/groups maps are added pixel by pixel; then the bias b[o] is added. That sum "
                     "is feature map y[n, o].");
 
-        if (s.partials_key != std::array<int64_t, 3>{static_cast<int64_t>(s.scene->id), cs.n, cs.c_out}) {
+        if (s.ws.partials_key != std::array<int64_t, 3>{static_cast<int64_t>(s.ws.scene->id), cs.n, cs.c_out}) {
             // a large layer's maps are computed on their own job (a frame or two)
             ImGui::TextColored(dim_text(), "computing the %lld per-channel maps of y[%lld, %lld]...",
                                static_cast<long long>(cig), static_cast<long long>(cs.n), static_cast<long long>(cs.c_out));
@@ -163,10 +163,10 @@ void draw_channel_sums(AppState& s) {
         for (const Placed& m : maps) {
             const ImVec2 b(m.a.x + tw, m.a.y + th);
             if (m.ci >= 0)
-                dl->AddImage(s.partial_atlas.id(), m.a, b, s.partial_atlas.uv0(static_cast<int>(m.ci)), s.partial_atlas.uv1(static_cast<int>(m.ci)));
+                dl->AddImage(s.gpu.partial_atlas.id(), m.a, b, s.gpu.partial_atlas.uv0(static_cast<int>(m.ci)), s.gpu.partial_atlas.uv1(static_cast<int>(m.ci)));
             else
-                dl->AddImage(s.fmap_atlas.id(), m.a, b, s.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
-                             s.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
+                dl->AddImage(s.gpu.fmap_atlas.id(), m.a, b, s.gpu.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
+                             s.gpu.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
         }
         heatmap_end(dl);
 
@@ -192,7 +192,7 @@ void draw_channel_sums(AppState& s) {
             }
         }
         std::string bias = shown < cig ? "+ ... " : "";
-        bias += s.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
+        bias += s.ws.scene->edit.layer.bias ? "+ b = " + value_text(cs.bias) : "(no bias)";
         dl->AddText(ImVec2(bias_x + 6, mid), ink(IM_COL32(235, 235, 240, 255)), bias.c_str());
         dl->AddText(ImVec2(maps.back().a.x - op_w * 0.75f, mid), ink(IM_COL32(235, 235, 240, 255)), "=");
         ImGui::Dummy(ImVec2(maps.back().a.x + tw - p.x + 4, label_h + th + 4));

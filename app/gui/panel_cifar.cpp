@@ -17,12 +17,12 @@ std::string label_of(const CifarDataset& set, int64_t i) {
 }
 
 void load_problem(AppState& s) {
-    CifarView& v = s.cifar;
-    if (s.loader.busy() && s.loader.request().purpose == FilePurpose::Cifar) {
-        const std::string text = "Reading " + file_name(s.loader.request().path);
-        ImGui::ProgressBar(s.loader.progress(), ImVec2(-ImGui::GetFontSize() * 5.0f, 0), text.c_str());
+    CifarView& v = s.view.cifar;
+    if (s.ws.loader.busy() && s.ws.loader.request().purpose == FilePurpose::Cifar) {
+        const std::string text = "Reading " + file_name(s.ws.loader.request().path);
+        ImGui::ProgressBar(s.ws.loader.progress(), ImVec2(-ImGui::GetFontSize() * 5.0f, 0), text.c_str());
         ImGui::SameLine();
-        if (ImGui::Button("Cancel")) s.loader.cancel();
+        if (ImGui::Button("Cancel")) s.ws.loader.cancel();
     }
     if (v.error.empty()) return;
     ImGui::PushStyleColor(ImGuiCol_Text, error_text());
@@ -54,7 +54,7 @@ void load_problem(AppState& s) {
 }
 
 void header(AppState& s) {
-    CifarView& v = s.cifar;
+    CifarView& v = s.view.cifar;
     const CifarDataset& set = *v.set;
     ImGui::Text("%s: %s images, %s", file_name(v.path).c_str(), count_text(set.size()).c_str(),
                 set.variant == CifarVariant::Cifar10 ? "CIFAR-10" : "CIFAR-100 (fine labels)");
@@ -92,7 +92,7 @@ struct Thumb {
 };
 
 void grid(AppState& s) {
-    CifarView& v = s.cifar;
+    CifarView& v = s.view.cifar;
     const CifarDataset& set = *v.set;
     const float thumb = std::floor(32.0f * 1.5f * ImGui::GetFontSize() / 15.0f);
     const float label_h = ImGui::GetTextLineHeight();
@@ -116,7 +116,7 @@ void grid(AppState& s) {
             const int slot = static_cast<int>(page % 2);
             const std::array<int64_t, 3> key{page * kPageRows * cols, kPageRows * cols, v.generation};
             wanted[static_cast<size_t>(slot)] = key;
-            const bool ready = v.page_keys[static_cast<size_t>(slot)] == key;
+            const bool ready = s.gpu.cifar_page_keys[static_cast<size_t>(slot)] == key;
             for (int64_t c = 0; c < cols; ++c) {
                 const int64_t k = r * cols + c;
                 if (k >= count) break;
@@ -158,7 +158,7 @@ void grid(AppState& s) {
     heatmap_begin(dl, style);
     for (const Thumb& t : thumbs) {
         if (t.slot < 0) continue;
-        const TileAtlas& a = v.pages[static_cast<size_t>(t.slot)];
+        const TileAtlas& a = s.gpu.cifar_pages[static_cast<size_t>(t.slot)];
         if (t.tile >= a.count) continue;
         dl->AddImage(a.id(), t.p0, ImVec2(t.p0.x + thumb, t.p0.y + thumb), a.uv0(t.tile), a.uv1(t.tile));
     }
@@ -182,13 +182,13 @@ void grid(AppState& s) {
 }  // namespace
 
 void draw_cifar_browser(AppState& s) {
-    if (!s.show_cifar) return;
+    if (!s.view.show_cifar) return;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.24f, ImGui::GetFrameHeight() + 30.0f), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(ImVec2(d.x * 0.5f, d.y * 0.72f), ImGuiCond_FirstUseEver);
-    if (ImGui::Begin("CIFAR browser", &s.show_cifar, kPanelFlags)) {
+    if (ImGui::Begin("CIFAR browser", &s.view.show_cifar, kPanelFlags)) {
         load_problem(s);
-        if (!s.cifar.set) {
+        if (!s.view.cifar.set) {
             ImGui::TextWrapped("Open a CIFAR-10 or CIFAR-100 binary batch (data_batch_1.bin, test.bin, ...), the "
                                "extracted folder, or the downloaded .tar.gz.");
             if (ImGui::Button("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);

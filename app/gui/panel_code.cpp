@@ -19,10 +19,10 @@ constexpr FrameworkChoice kFrameworks[] = {{CodeFramework::PyTorch, "PyTorch"},
 }  // namespace
 
 void draw_code(AppState& s) {
-    if (!s.code.open) return;
+    if (!s.view.code.open) return;
     next_window_slot(s, Slot::Code);
-    if (ImGui::Begin("Code", &s.code.open, kPanelFlags)) {
-        CodeView& v = s.code;
+    if (ImGui::Begin("Code", &s.view.code.open, kPanelFlags)) {
+        CodeView& v = s.view.code;
         for (const FrameworkChoice& f : kFrameworks) {
             if (ImGui::RadioButton(f.label, v.framework == f.framework)) v.framework = f.framework;
             ImGui::SameLine();

@@ -30,61 +30,27 @@ std::optional<std::array<int64_t, 3>> perturbed_pixel(const CompareUi& c) { retu
 // ---- refresh ----
 
 void compare_refresh(AppState& s) {
-    CompareUi& c = s.compare;
-    if (!c.open || s.transpose.active) return;
+    CompareUi& c = s.view.compare;
+    if (!c.open || s.ws.transpose.active) return;
     if (!c.pair && c.error.empty()) {
         workspace::BatchChannelPair pair;
-        if (workspace::build_batch_channel_pair(s.presets, pair, c.error)) {
+        if (workspace::build_batch_channel_pair(s.ws.presets, pair, c.error)) {
             c.pair = std::move(pair);
             c.cursor = workspace::clamp_cursor(*c.pair, c.cursor);
-            c.uploaded = false;
         }
     }
-    if (!c.pair || !s.scene) return;
-    if (c.linked_scene != s.scene->id) {
-        c.linked = workspace::pair_side_of(*c.pair, *s.scene);
-        c.linked_scene = s.scene->id;
+    if (!c.pair || !s.ws.scene) return;
+    if (c.linked_scene != s.ws.scene->id) {
+        c.linked = workspace::pair_side_of(*c.pair, *s.ws.scene);
+        c.linked_scene = s.ws.scene->id;
     }
-    if (c.linked && s.cursor) {  // the main cursor leads while the scene on screen is one side
+    if (c.linked && s.ws.cursor) {  // the main cursor leads while the scene on screen is one side
         c.cursor = workspace::clamp_cursor(
-            *c.pair, {*c.linked == PairSide::Batch ? s.cs.n : c.cursor.image, s.cs.c_out, s.cs.y, s.cs.x});
+            *c.pair, {*c.linked == PairSide::Batch ? s.ws.cs.n : c.cursor.image, s.ws.cs.c_out, s.ws.cs.y, s.ws.cs.x});
     }
 }
 
 namespace {
-
-// ---- textures ----
-
-float abs_max(const Tensor& t) {
-    float m = 0;
-    for (float v : t.data)
-        if (std::isfinite(v)) m = std::max(m, std::fabs(v));
-    return m > 0 ? m : 1.0f;
-}
-
-void upload(CompareUi& c) {
-    const workspace::BatchChannelPair& p = *c.pair;
-    const ConvGeometry& g = p.batch->geo;
-    const int H = static_cast<int>(g.in[0]), W = static_cast<int>(g.in[1]);
-    const int Ho = static_cast<int>(g.out[0]), Wo = static_cast<int>(g.out[1]);
-    const Tensor& x = p.batch->x;
-    upload_tiles(c.images, static_cast<int>(p.images()), W, H, 1, [&](int i, float* t) {
-        std::copy_n(x.data.begin() + static_cast<std::ptrdiff_t>(i) * H * W, H * W, t);
-    });
-    float hi = 0;
-    for (float v : x.data) hi = std::max(hi, v);
-    c.images.lo = 0;
-    c.images.hi = hi > 0 ? hi : 1.0f;
-    auto maps = [&](TileAtlas& atlas, const Tensor& y) {
-        upload_tiles(atlas, static_cast<int>(y.dim(0) * y.dim(1)), Wo, Ho, 1, [&](int i, float* t) {
-            std::copy_n(y.data.begin() + static_cast<std::ptrdiff_t>(i) * Ho * Wo, Ho * Wo, t);
-        });
-        atlas.scale = abs_max(y);
-    };
-    maps(c.batch_maps, p.y_batch);
-    maps(c.channel_maps, p.y_channels);
-    c.uploaded = true;
-}
 
 // ---- drawing one side ----
 
@@ -140,7 +106,7 @@ void draw_attribution(const Attribution& a, float width) {
 }
 
 void draw_side(AppState& s, PairSide side, const Layout& L) {
-    CompareUi& c = s.compare;
+    CompareUi& c = s.view.compare;
     const workspace::BatchChannelPair& p = *c.pair;
     const workspace::Scene& sc = p.scene(side);
     const ConvGeometry& g = sc.geo;
@@ -179,8 +145,8 @@ void draw_side(AppState& s, PairSide side, const Layout& L) {
     const float t = L.tile, gap = L.gap;
     const float cell_in = t / static_cast<float>(W), cell_out = t / static_cast<float>(Wo);
     auto image_tile = [&](int64_t k, ImVec2 at) {
-        heatmap_begin(dl, input_style(c.images, 0, 1, true));
-        tile_image(dl, c.images, static_cast<int>(k), at, t);
+        heatmap_begin(dl, input_style(s.gpu.compare_images, 0, 1, true));
+        tile_image(dl, s.gpu.compare_images, static_cast<int>(k), at, t);
         heatmap_end(dl);
         c.tiles.push_back({side, batch ? k : 0, batch ? 0 : k, at.x, at.y, cell_in, H, W, true});
         const bool reads = std::find(read.begin(), read.end(), k) != read.end();
@@ -202,7 +168,7 @@ void draw_side(AppState& s, PairSide side, const Layout& L) {
         tile_label(dl, ImVec2(at.x, at.y + t + 2), t + gap * 0.5f, name, (batch ? "n=" : "c=") + std::to_string(k), item_colour(k));
     };
     auto map_tile = [&](int64_t n, int64_t co, ImVec2 at) {
-        const TileAtlas& atlas = batch ? c.batch_maps : c.channel_maps;
+        const TileAtlas& atlas = batch ? s.gpu.compare_batch_maps : s.gpu.compare_channel_maps;
         heatmap_begin(dl, diverging_style(atlas.scale));
         tile_image(dl, atlas, static_cast<int>(n * C + co), at, t);
         heatmap_end(dl);
@@ -279,7 +245,7 @@ void draw_side(AppState& s, PairSide side, const Layout& L) {
 
 // Mouse: hovering an image tile perturbs that pixel (click pins it, again unpins); clicking a map moves the cursor.
 void handle_mouse(AppState& s) {
-    CompareUi& c = s.compare;
+    CompareUi& c = s.view.compare;
     c.hover.reset();
     c.hovered_map.reset();
     if (!ImGui::IsWindowHovered()) return;
@@ -316,10 +282,10 @@ void handle_mouse(AppState& s) {
 // ---- the window ----
 
 void draw_compare(AppState& s) {
-    CompareUi& c = s.compare;
+    CompareUi& c = s.view.compare;
     c.drawn = false;
     c.tiles.clear();
-    if (!c.open || s.transpose.active) return;
+    if (!c.open || s.ws.transpose.active) return;
     next_window_slot(s, Slot::Compare);
     if (!ImGui::Begin("Batch vs channel", &c.open, kPanelFlags)) {
         ImGui::End();
@@ -330,7 +296,6 @@ void draw_compare(AppState& s) {
         ImGui::End();
         return;
     }
-    if (!c.uploaded) upload(c);
     c.drawn = true;
     const PairCursor& cur = c.cursor;
     std::vector<std::string> head{"The same " + std::to_string(c.pair->images()) + " images, two layouts, one cursor:",
@@ -378,7 +343,7 @@ void draw_compare(AppState& s) {
 
 nlohmann::json compare_dump(const AppState& s) {
     using nlohmann::json;
-    const CompareUi& c = s.compare;
+    const CompareUi& c = s.view.compare;
     if (!c.open || !c.pair) return c.open ? json{{"error", c.error}} : json(nullptr);
     const workspace::BatchChannelPair& p = *c.pair;
     json j;
@@ -409,7 +374,7 @@ nlohmann::json compare_dump(const AppState& s) {
                                               {"value", a.value},
                                               {"equation", workspace::attribution_text(a)},
                                               {"lit", lit},
-                                              {"scale", (side == PairSide::Batch ? c.batch_maps : c.channel_maps).scale},
+                                              {"scale", (side == PairSide::Batch ? s.gpu.compare_batch_maps : s.gpu.compare_channel_maps).scale},
                                               {"tiles", tiles}};
     }
     j["drawn"] = c.drawn;

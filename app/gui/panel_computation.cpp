@@ -28,15 +28,15 @@ std::string index_text(const char* name, std::initializer_list<int64_t> idx) {
 }
 
 bool channel_done(const AppState& s, int64_t ci) {
-    const int64_t kk = s.geo().kernel[0] * s.geo().kernel[1];
-    return s.cs.mac >= ci * kk + kk - 1;
+    const int64_t kk = s.ws.geo().kernel[0] * s.ws.geo().kernel[1];
+    return s.ws.cs.mac >= ci * kk + kk - 1;
 }
 
 // Draws the three matrices of every row: heatmap batches first (window per channel, kernels, products), then
 // numbers and highlights on top.
 void draw_rows(AppState& s, ImDrawList* dl, const std::vector<ChannelRow>& rows, bool numbers, bool is_detail) {
-    const ConvGeometry& g = s.geo();
-    const CursorState& cs = s.cs;
+    const ConvGeometry& g = s.ws.geo();
+    const CursorState& cs = s.ws.cs;
     const int64_t kH = g.kernel[0], kW = g.kernel[1], kk = kH * kW;
     const int64_t group = cs.c_out / g.c_out_per_group;
     const bool picture = g.dims == 2 && (g.c_in == 3 || g.c_in == 1);
@@ -45,42 +45,42 @@ void draw_rows(AppState& s, ImDrawList* dl, const std::vector<ChannelRow>& rows,
     };
     for (const ChannelRow& r : rows) {
         const int64_t c = group * g.c_in_per_group + r.ci;
-        HeatmapStyle ws = input_style(s.input_atlas, c, g.c_in, picture);
+        HeatmapStyle ws = input_style(s.gpu.input_atlas, c, g.c_in, picture);
         ws.mask = MaskMode::Padding;
         heatmap_begin(dl, ws);
         for (int64_t t = 0; t < kk; ++t) {
             const CursorTap& tap = cs.taps[static_cast<size_t>(r.ci * kk + t)];
             ImVec2 uv0, uv1;
-            texel_uv(s.input_atlas, static_cast<int>(cs.n * g.c_in + c), tap.py + g.pad_begin[0], tap.px + g.pad_begin[1], uv0, uv1);
+            texel_uv(s.gpu.input_atlas, static_cast<int>(cs.n * g.c_in + c), tap.py + g.pad_begin[0], tap.px + g.pad_begin[1], uv0, uv1);
             const ImVec2 a = cell_at(r.window, r.cell, tap.ky, tap.kx);
-            dl->AddImage(s.input_atlas.id(), a, ImVec2(a.x + r.cell, a.y + r.cell), uv0, uv1);
+            dl->AddImage(s.gpu.input_atlas.id(), a, ImVec2(a.x + r.cell, a.y + r.cell), uv0, uv1);
         }
         heatmap_end(dl);
     }
-    heatmap_begin(dl, diverging_style(s.filter_atlas.scale));
+    heatmap_begin(dl, diverging_style(s.gpu.filter_atlas.scale));
     for (const ChannelRow& r : rows) {
         const int tile = static_cast<int>(cs.c_out * g.c_in_per_group + r.ci);
-        dl->AddImage(s.filter_atlas.id(), r.kernel,
+        dl->AddImage(s.gpu.filter_atlas.id(), r.kernel,
                      ImVec2(r.kernel.x + r.cell * static_cast<float>(kW), r.kernel.y + r.cell * static_cast<float>(kH)),
-                     s.filter_atlas.uv0(tile), s.filter_atlas.uv1(tile));
+                     s.gpu.filter_atlas.uv0(tile), s.gpu.filter_atlas.uv1(tile));
     }
     heatmap_end(dl);
-    HeatmapStyle ps = diverging_style(s.product_atlas.scale);
+    HeatmapStyle ps = diverging_style(s.gpu.product_atlas.scale);
     ps.mask = MaskMode::Reveal;
     ps.reveal_until = static_cast<float>(cs.mac);
     heatmap_begin(dl, ps);
     for (const ChannelRow& r : rows) {
         const int tile = static_cast<int>(r.ci);
-        dl->AddImage(s.product_atlas.id(), r.products,
+        dl->AddImage(s.gpu.product_atlas.id(), r.products,
                      ImVec2(r.products.x + r.cell * static_cast<float>(kW), r.products.y + r.cell * static_cast<float>(kH)),
-                     s.product_atlas.uv0(tile), s.product_atlas.uv1(tile));
+                     s.gpu.product_atlas.uv0(tile), s.gpu.product_atlas.uv1(tile));
     }
     heatmap_end(dl);
 
-    const HeatmapStyle wstyle = diverging_style(s.filter_atlas.scale);
+    const HeatmapStyle wstyle = diverging_style(s.gpu.filter_atlas.scale);
     for (const ChannelRow& r : rows) {
         const int64_t c = group * g.c_in_per_group + r.ci;
-        const HeatmapStyle ist = input_style(s.input_atlas, c, g.c_in, picture);
+        const HeatmapStyle ist = input_style(s.gpu.input_atlas, c, g.c_in, picture);
         const ImVec2 size(r.cell * static_cast<float>(kW), r.cell * static_cast<float>(kH));
         for (const ImVec2 m : {r.window, r.kernel, r.products})
             dl->AddRect(ImVec2(m.x - 1, m.y - 1), ImVec2(m.x + size.x + 1, m.y + size.y + 1), IM_COL32(120, 122, 135, 255));
@@ -97,7 +97,7 @@ void draw_rows(AppState& s, ImDrawList* dl, const std::vector<ChannelRow>& rows,
                 }
             }
         }
-        if (s.granularity != Granularity::Position && r.ci == cs.ci) {
+        if (s.ws.granularity != Granularity::Position && r.ci == cs.ci) {
             for (const ImVec2 m : {r.window, r.kernel, r.products}) {
                 const ImVec2 a = cell_at(m, r.cell, cs.ky, cs.kx);
                 outline(dl, a, ImVec2(a.x + r.cell, a.y + r.cell), kMacColour, is_detail ? 2.5f : 1.5f);
@@ -118,8 +118,8 @@ void draw_operator(ImDrawList* dl, ImVec2 p, float h, const char* op) {
 }
 
 void draw_sum_line(AppState& s) {
-    const ConvGeometry& g = s.geo();
-    const CursorState& cs = s.cs;
+    const ConvGeometry& g = s.ws.geo();
+    const CursorState& cs = s.ws.cs;
     std::string t = "= ";
     for (int64_t ci = 0; ci < g.c_in_per_group; ++ci) {
         if (ci) t += " + ";
@@ -130,7 +130,7 @@ void draw_sum_line(AppState& s) {
         }
         t += channel_done(s, ci) ? "(" + value_text(cs.channels[static_cast<size_t>(ci)].sum) + ")" : "( ? )";
     }
-    if (s.scene->edit.layer.bias) t += " + " + value_text(cs.bias);
+    if (s.ws.scene->edit.layer.bias) t += " + " + value_text(cs.bias);
     const bool done = cs.position_complete();
     ImGui::PushFont(mono_font());
     ImGui::TextWrapped("%s = %s", t.c_str(), done ? value_text(cs.value).c_str() : "...");
@@ -142,11 +142,11 @@ void draw_sum_line(AppState& s) {
 void draw_computation(AppState& s) {
     next_window_slot(s, Slot::Computation);
     if (ImGui::Begin("Computation", nullptr, kPanelFlags)) {
-        const ConvGeometry& g = s.geo();
-        const CursorState& cs = s.cs;
+        const ConvGeometry& g = s.ws.geo();
+        const CursorState& cs = s.ws.cs;
         const int64_t kH = g.kernel[0], kW = g.kernel[1];
         const int64_t group = cs.c_out / g.c_out_per_group;
-        const Convention conv = s.view.conventions;
+        const Convention conv = s.ws.conventions;
         const bool keras = conv == Convention::Keras;
         const char* w_name = keras ? "kernel" : "w";
         const char* b_name = keras ? "bias" : "b";
@@ -166,11 +166,11 @@ void draw_computation(AppState& s) {
         std::vector<std::string> sum_pieces{"= sum over " + std::to_string(g.c_in_per_group) + " input channel" +
                                                 (g.c_in_per_group == 1 ? "" : "s") + " of",
                                             "(window * " + filter_slice + ")"};
-        if (s.scene->edit.layer.bias) sum_pieces.push_back("+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]");
+        if (s.ws.scene->edit.layer.bias) sum_pieces.push_back("+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]");
         text_pieces(sum_pieces, ImGui::GetStyleColorVec4(ImGuiCol_Text), true);
         s.geometry.written["computation.output"] = y_name + " " + joined(sum_pieces);
         draw_sum_line(s);
-        if (s.granularity == Granularity::Mac) {
+        if (s.ws.granularity == Granularity::Mac) {
             const CursorTap& tap = cs.taps[static_cast<size_t>(cs.mac)];
             const int64_t c = group * g.c_in_per_group + cs.ci;
             const std::vector<int64_t> x_idx = g.dims == 2 ? std::vector<int64_t>{cs.n, c, tap.src_y, tap.src_x}
@@ -273,7 +273,7 @@ void draw_computation(AppState& s) {
             r.kernel = ImVec2(r.window.x + mw + op_w, y + 3);
             r.products = ImVec2(r.kernel.x + mw + op_w, y + 3);
             rows.push_back(r);
-            if (ci == cs.ci && s.granularity != Granularity::Position)
+            if (ci == cs.ci && s.ws.granularity != Granularity::Position)
                 dl->AddRectFilled(ImVec2(top.x, y), ImVec2(top.x + avail, y + row_h), IM_COL32(0, 235, 255, 28));
         }
         draw_rows(s, dl, rows, false, false);
@@ -291,7 +291,7 @@ void draw_computation(AppState& s) {
         }
         ImGui::Dummy(ImVec2(avail, row_h * static_cast<float>(g.c_in_per_group)));
         ImGui::Separator();
-        ImGui::Text("sum of the %lld channel sums%s", static_cast<long long>(g.c_in_per_group), s.scene->edit.layer.bias ? " + bias" : "");
+        ImGui::Text("sum of the %lld channel sums%s", static_cast<long long>(g.c_in_per_group), s.ws.scene->edit.layer.bias ? " + bias" : "");
         draw_sum_line(s);
         ImGui::TextColored(dim_text(), "(the cursor's own numbers: CursorState, not recomputed by the UI)");
         ImGui::EndChild();

@@ -9,22 +9,22 @@ namespace convscope::gui {
 namespace {
 
 std::string input_text(const AppState& s) {
-    const SceneInput& in = s.scene->input_source;
+    const SceneInput& in = s.ws.scene->input_source;
     switch (in.kind) {
-        case SceneInput::Kind::Builtin: return "generated: " + s.scene->image_kind;
+        case SceneInput::Kind::Builtin: return "generated: " + s.ws.scene->image_kind;
         case SceneInput::Kind::Cifar: {
             std::string t = "CIFAR " + file_name(in.path) + " images ";
             for (size_t i = 0; i < in.indices.size() && i < 10; ++i) t += (i ? "," : "") + std::to_string(in.indices[i]);
             return t + (in.greyscale ? " (greyscale)" : "");
         }
         case SceneInput::Kind::Image: return "picture " + in.path;
-        case SceneInput::Kind::Embedded: return "numbers stored in the scene: " + s.scene->image_kind;
+        case SceneInput::Kind::Embedded: return "numbers stored in the scene: " + s.ws.scene->image_kind;
     }
     return "";
 }
 
 std::string weights_text(const AppState& s) {
-    const SceneWeights& w = s.scene->weight_source;
+    const SceneWeights& w = s.ws.scene->weight_source;
     switch (w.kind) {
         case SceneWeights::Kind::Builtin: return "built-in: designed filters + PyTorch's seeded init";
         case SceneWeights::Kind::Embedded: return "numbers stored in the scene (edited or generated)";
@@ -42,7 +42,7 @@ void input_section(AppState& s) {
     if (ImGui::Button("Open image...")) app_open_browser(s, FilePurpose::Image);
     ImGui::SameLine();
     if (ImGui::Button("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
-    ImageOptions o = s.image_options;
+    ImageOptions o = s.ws.image_options;
     bool changed = false;
     changed |= ImGui::RadioButton("RGB", !o.greyscale) && (o.greyscale = false, true);
     ImGui::SameLine();
@@ -68,15 +68,15 @@ void input_section(AppState& s) {
 void weights_section(AppState& s) {
     ImGui::TextColored(accent_text(), "Weights");
     ImGui::TextWrapped("%s", weights_text(s).c_str());
-    if (!s.weights_info.text.empty()) ImGui::TextWrapped("%s", s.weights_info.text.c_str());
-    for (const std::string& n : s.weights_info.notices) ImGui::TextColored(dim_text(), "%s", n.c_str());
+    if (!s.ws.weights_info.text.empty()) ImGui::TextWrapped("%s", s.ws.weights_info.text.c_str());
+    for (const std::string& n : s.ws.weights_info.notices) ImGui::TextColored(dim_text(), "%s", n.c_str());
     if (ImGui::Button("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
     ImGui::SameLine();
     if (ImGui::Button("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
 }
 
 void onnx_section(AppState& s) {
-    OnnxView& v = s.onnx;
+    OnnxView& v = s.ws.onnx;
     if (!v.data) return;
     const OnnxModel& m = v.data->model;
     ImGui::TextColored(accent_text(), "ONNX %s", file_name(v.data->path).c_str());
@@ -128,14 +128,14 @@ void onnx_section(AppState& s) {
 }  // namespace
 
 void draw_data(AppState& s) {
-    if (!s.show_data) return;
+    if (!s.view.show_data) return;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.23f, ImGui::GetFrameHeight() + 40.0f), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(ImVec2(d.x * 0.48f, d.y * 0.62f), ImGuiCond_FirstUseEver);
-    if (ImGui::Begin("Data", &s.show_data, kPanelFlags)) {
-        if (!s.status.empty()) {
-            ImGui::PushStyleColor(ImGuiCol_Text, s.status_error ? error_text() : dim_text());
-            ImGui::TextWrapped("%s", s.status.c_str());
+    if (ImGui::Begin("Data", &s.view.show_data, kPanelFlags)) {
+        if (!s.ws.status.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, s.ws.status_error ? error_text() : dim_text());
+            ImGui::TextWrapped("%s", s.ws.status.c_str());
             ImGui::PopStyleColor();
             ImGui::Separator();
         }
@@ -148,9 +148,9 @@ void draw_data(AppState& s) {
         if (ImGui::Button("Open scene...")) app_open_browser(s, FilePurpose::Scene);
         ImGui::SameLine();
         if (ImGui::Button("Save scene as...")) app_open_browser(s, FilePurpose::SaveScene);
-        if (!s.scene_path.empty()) {
+        if (!s.ws.scene_path.empty()) {
             ImGui::SameLine();
-            ImGui::TextColored(dim_text(), "%s", s.scene_path.c_str());
+            ImGui::TextColored(dim_text(), "%s", s.ws.scene_path.c_str());
         }
     }
     ImGui::End();

@@ -22,8 +22,8 @@ namespace convscope::gui {
 namespace {
 
 ExportUi& ui_of(AppState& s) {
-    if (!s.export_ui) s.export_ui = std::make_shared<ExportUi>();
-    return *s.export_ui;
+    if (!s.view.export_ui) s.view.export_ui = std::make_shared<ExportUi>();
+    return *s.view.export_ui;
 }
 
 bool exists(const std::string& p) {
@@ -50,8 +50,8 @@ void set_text(std::array<char, 1024>& buf, const std::string& text) {
 std::string preview_key(const AppState& s, const ExportUi& ui) {
     const workspace::ExportRequest r = export_request_of(s, ui);
     return r.panel + "|" + r.steps + "|" + r.granularity + "|" + r.theme + "|" + (r.caption ? "caption" : "") + "|" +
-           std::to_string(s.scene ? s.scene->id : 0) + "|" + std::to_string(s.step) + "|" +
-           std::to_string(static_cast<int>(s.granularity)) + "|" + (s.transpose.active ? "transpose" : "conv") + "|" +
+           std::to_string(s.ws.scene ? s.ws.scene->id : 0) + "|" + std::to_string(s.ws.step) + "|" +
+           std::to_string(static_cast<int>(s.ws.granularity)) + "|" + (s.ws.transpose.active ? "transpose" : "conv") + "|" +
            std::to_string(s.view.ui_scale) + "|" + (light_theme() ? "light" : "dark");
 }
 
@@ -186,14 +186,14 @@ void draw_export_dialog(AppState& s, ExportUi& ui) {
     const workspace::ExportRequest req = export_request_of(s, ui);
     try {
         const workspace::ExportTarget t = workspace::export_target_of(req.out);
-        const Granularity gran = req.granularity.empty() ? s.granularity : workspace::parse_granularity(req.granularity);
-        const int64_t count = s.cursor ? s.cursor->step_count(gran) : 0;
+        const Granularity gran = req.granularity.empty() ? s.ws.granularity : workspace::parse_granularity(req.granularity);
+        const int64_t count = s.ws.cursor ? s.ws.cursor->step_count(gran) : 0;
         const workspace::StepRange r = workspace::parse_step_range(req.steps);
         int64_t frames = 1;
         if (r.kind == workspace::StepRange::Kind::All) frames = count;
         else if (r.kind == workspace::StepRange::Kind::Range) frames = r.end - r.first;
         else if (r.kind == workspace::StepRange::Kind::Row)
-            frames = s.geo().out[1] * (gran == Granularity::Position ? 1 : gran == Granularity::Channel ? s.geo().c_in_per_group : s.geo().macs_per_output());
+            frames = s.ws.geo().out[1] * (gran == Granularity::Position ? 1 : gran == Granularity::Channel ? s.ws.geo().c_in_per_group : s.ws.geo().macs_per_output());
         const ImVec2 d = ImGui::GetIO().DisplaySize;
         const int w = static_cast<int>(d.x) * ui.scale, h = static_cast<int>(d.y) * ui.scale;
         const double seconds = static_cast<double>(frames) / static_cast<double>(ui.fps) + static_cast<double>(ui.hold);
@@ -254,7 +254,7 @@ void draw_tensor_dialog(AppState& s, ExportUi& ui) {
     ImGui::InputText("Folder##tensor_dir", ui.tensor_dir.data(), ui.tensor_dir.size());
     ImGui::TextWrapped("input.npy, weight.npy, bias.npy (if the layer has one), output.npy and window.npy (the "
                        "cursor's input window), in PyTorch layout: y = F.conv%dd(x, w, b, ...) as the Layer panel "
-                       "writes it reproduces output.npy.", s.scene ? s.geo().dims : 2);
+                       "writes it reproduces output.npy.", s.ws.scene ? s.ws.geo().dims : 2);
     if (!ui.tensor_error.empty()) ImGui::TextColored(error_text(), "%s", ui.tensor_error.c_str());
     const auto write = [&](bool force) {
         std::string error;
@@ -346,10 +346,10 @@ void export_ui_from_request(ExportUi& ui, const workspace::ExportRequest& r) {
 }
 
 nlohmann::json export_dialog_dump(const AppState& s) {
-    if (!s.export_ui || !s.export_ui->dialog_visible) return nullptr;
-    const ExportUi::Preview& p = s.export_ui->preview;
+    if (!s.view.export_ui || !s.view.export_ui->dialog_visible) return nullptr;
+    const ExportUi::Preview& p = s.view.export_ui->preview;
     return {{"open", true},
-            {"request", export_request_of(s, *s.export_ui).steps},
+            {"request", export_request_of(s, *s.view.export_ui).steps},
             {"preview",
              {{"width", p.width}, {"height", p.height}, {"frame_width", p.frame_width}, {"frame_height", p.frame_height},
               {"renders", p.renders}, {"error", p.error},
@@ -369,11 +369,11 @@ workspace::ExportRequest export_request_from_script(const std::vector<std::strin
 void export_attach(AppState& s, DrawPanels draw) { ui_of(s).draw = std::move(draw); }
 DrawPanels export_panel_drawer(AppState& s) { return ui_of(s).draw; }
 
-bool export_running(const AppState& s) { return s.export_ui && s.export_ui->job; }
+bool export_running(const AppState& s) { return s.view.export_ui && s.view.export_ui->job; }
 
 void export_between_frames(AppState& s, const DrawPanels& draw) {
-    if (!s.export_ui) return;
-    ExportUi& ui = *s.export_ui;
+    if (!s.view.export_ui) return;
+    ExportUi& ui = *s.view.export_ui;
     if (ui.start && !ui.job) {
         ui.start = false;
         try {

@@ -42,7 +42,7 @@ Thumbnail thumbnail_size(const ConvGeometry& g, float w) {
 }
 
 MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
-    const ConvGeometry& g = s.geo();
+    const ConvGeometry& g = s.ws.geo();
     MapGrid m;
     m.thumb_w = std::min(72.0f, avail.x * 0.18f);
     const float width = avail.x - m.thumb_w - 16.0f;
@@ -69,7 +69,7 @@ MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
 }
 
 void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
-    const ConvGeometry& g = s.geo();
+    const ConvGeometry& g = s.ws.geo();
     const int64_t H = g.in[0], W = g.in[1];
     const int64_t pb0 = g.pad_begin[0], pb1 = g.pad_begin[1];
     const Thumbnail size = thumbnail_size(g, w);
@@ -84,15 +84,15 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
             HeatmapStyle st;
             st.color = ColorMode::Rgb;
             heatmap_begin(dl, st);
-            texel_uv(s.rgb_atlas, static_cast<int>(n), pb0, pb1, uv0, u1);
-            texel_uv(s.rgb_atlas, static_cast<int>(n), pb0 + H - 1, pb1 + W - 1, u0, uv1);
-            dl->AddImage(s.rgb_atlas.id(), a, b, uv0, uv1);
+            texel_uv(s.gpu.rgb_atlas, static_cast<int>(n), pb0, pb1, uv0, u1);
+            texel_uv(s.gpu.rgb_atlas, static_cast<int>(n), pb0 + H - 1, pb1 + W - 1, u0, uv1);
+            dl->AddImage(s.gpu.rgb_atlas.id(), a, b, uv0, uv1);
         } else {
-            heatmap_begin(dl, input_style(s.input_atlas, c, g.c_in, picture));
+            heatmap_begin(dl, input_style(s.gpu.input_atlas, c, g.c_in, picture));
             const int tile = static_cast<int>(n * g.c_in + c);
-            texel_uv(s.input_atlas, tile, pb0, pb1, uv0, u1);
-            texel_uv(s.input_atlas, tile, pb0 + H - 1, pb1 + W - 1, u0, uv1);
-            dl->AddImage(s.input_atlas.id(), a, b, uv0, uv1);
+            texel_uv(s.gpu.input_atlas, tile, pb0, pb1, uv0, u1);
+            texel_uv(s.gpu.input_atlas, tile, pb0 + H - 1, pb1 + W - 1, u0, uv1);
+            dl->AddImage(s.gpu.input_atlas.id(), a, b, uv0, uv1);
         }
         heatmap_end(dl);
         dl->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2), item_colour(n), 0, 0, 2.0f);
@@ -113,14 +113,14 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
 
 void draw_conv_maps(AppState& s) {
     {
-        const ConvGeometry& g = s.geo();
-        const Convention conv = s.view.conventions;
-        const std::string header = "y " + s.texts.output_shape;
+        const ConvGeometry& g = s.ws.geo();
+        const Convention conv = s.ws.conventions;
+        const std::string header = "y " + s.ws.texts.output_shape;
         ImGui::TextUnformatted(header.c_str());
         s.geometry.written["feature_maps.header"] = header;
         ImGui::SameLine();
-        HeatmapStyle style = diverging_style(s.fmap_atlas.scale);
-        draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.fmap_atlas.non_finite);
+        HeatmapStyle style = diverging_style(s.gpu.fmap_atlas.scale);
+        draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.gpu.fmap_atlas.non_finite);
         ImGui::SameLine();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.5f);
         ImGui::SliderFloat("##fmzoom", &s.view.fmap_zoom, 0.0f, 24.0f, s.view.fmap_zoom > 0 ? "%.0f px" : "fit");
@@ -128,7 +128,7 @@ void draw_conv_maps(AppState& s) {
         ImGui::Checkbox("reveal", &s.view.reveal_progressively);
         help_marker("Reveal: values appear as the cursor computes them (order n, c_out, y, x). Dark cells are not "
                     "computed yet. Click a pixel to move the cursor there.");
-        atlas_shortfall_note(s.fmap_atlas, g.n * g.c_out);
+        atlas_shortfall_note(s.gpu.fmap_atlas, g.n * g.c_out);
 
         ImGui::BeginChild("##maps", ImVec2(0, 0), false);
         ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -168,11 +168,11 @@ void draw_conv_maps(AppState& s) {
             draw_thumbnail(s, dl, n, ImVec2(origin.x + 2, origin.y + 2), m.thumb_w - 18.0f);
             const float gx = origin.x + m.thumb_w;
             for (int64_t c = 0; c < g.c_out; ++c) {
-                if (n * g.c_out + c >= s.fmap_atlas.count) break;
+                if (n * g.c_out + c >= s.gpu.fmap_atlas.count) break;
                 const int col = static_cast<int>(c % m.per_row), row = static_cast<int>(c / m.per_row);
                 const ImVec2 p(gx + static_cast<float>(col) * (m.tile_w + m.gap),
                                origin.y + static_cast<float>(row) * (m.tile_h + m.label_h + m.gap));
-                if (n == s.cs.n && c == s.cs.c_out) current = Placed{n, c, p};
+                if (n == s.ws.cs.n && c == s.ws.cs.c_out) current = Placed{n, c, p};
                 if (p.y + m.tile_h < win_min.y || p.y > win_max.y) continue;
                 placed.push_back({n, c, p});
             }
@@ -188,8 +188,8 @@ void draw_conv_maps(AppState& s) {
         heatmap_begin(dl, style);
         for (const Placed& t : placed) {
             const int tile = static_cast<int>(t.n * g.c_out + t.c);
-            dl->AddImage(s.fmap_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), s.fmap_atlas.uv0(tile),
-                         s.fmap_atlas.uv1(tile));
+            dl->AddImage(s.gpu.fmap_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), s.gpu.fmap_atlas.uv0(tile),
+                         s.gpu.fmap_atlas.uv1(tile));
         }
         heatmap_end(dl);
 
@@ -202,14 +202,14 @@ void draw_conv_maps(AppState& s) {
                 const std::string label = std::to_string(t.c);
                 dl->AddText(mono_font(), mono_font()->FontSize, ImVec2(t.p.x, q.y), IM_COL32(170, 172, 185, 255), label.c_str());
             }
-            if (t.c < s.scene->designed_filters && m.cell >= 2.0f)
+            if (t.c < s.ws.scene->designed_filters && m.cell >= 2.0f)
                 dl->AddCircleFilled(ImVec2(q.x - 3, t.p.y + 3), 2.0f, IM_COL32(255, 255, 255, 200));
             if (m.cell >= 14.0f && s.view.show_numbers) {
                 for (int64_t y = 0; y < Ho; ++y)
                     for (int64_t x = 0; x < Wo; ++x) {
                         const int64_t pos = ((t.n * g.c_out + t.c) * Ho + y) * Wo + x;
                         if (pos > revealed) continue;
-                        const float v = s.output->y[pos];
+                        const float v = s.ws.output->y[pos];
                         const ImVec2 a(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
                         cell_value(dl, a, ImVec2(a.x + m.cell, a.y + m.cell), v, text_colour_on(style, v));
                     }
@@ -228,12 +228,12 @@ void draw_conv_maps(AppState& s) {
                     ImGui::TextColored(dim_text(), "PyTorch: %s",
                                        index_text_in_convention(Convention::PyTorch, TensorRole::Data, y_idx, "y").c_str());
                 if (pos <= revealed)
-                    ImGui::Text("= %s", value_text(s.output->y[pos]).c_str());
+                    ImGui::Text("= %s", value_text(s.ws.output->y[pos]).c_str());
                 else
-                    ImGui::TextColored(dim_text(), "not computed yet (value %s)", value_text(s.output->y[pos]).c_str());
-                if (t.c < s.scene->designed_filters)
+                    ImGui::TextColored(dim_text(), "not computed yet (value %s)", value_text(s.ws.output->y[pos]).c_str());
+                if (t.c < s.ws.scene->designed_filters)
                     ImGui::TextColored(accent_text(), "filter %lld: %s", static_cast<long long>(t.c),
-                                       s.scene->filter_names[static_cast<size_t>(t.c)].c_str());
+                                       s.ws.scene->filter_names[static_cast<size_t>(t.c)].c_str());
                 ImGui::TextColored(dim_text(), "click: move the cursor here");
                 ImGui::EndTooltip();
                 if (ImGui::IsMouseClicked(0)) s.push(intent::MoveCursor{t.n, t.c, y, x});
@@ -241,11 +241,11 @@ void draw_conv_maps(AppState& s) {
         }
 
         // what the hovered input pixel feeds
-        if (s.hover && s.hover_hits.size() < 40000) {
-            const int64_t hn = (*s.hover)[0];
+        if (s.ws.hover && s.ws.hover_hits.size() < 40000) {
+            const int64_t hn = (*s.ws.hover)[0];
             for (const Placed& t : placed) {
                 if (t.n != hn) continue;
-                for (const InverseHit& h : s.hover_hits) {
+                for (const InverseHit& h : s.ws.hover_hits) {
                     if (h.c_out != t.c) continue;
                     const ImVec2 a(t.p.x + static_cast<float>(h.x) * m.cell, t.p.y + static_cast<float>(h.y) * m.cell);
                     if (m.cell >= 4.0f)
@@ -260,7 +260,7 @@ void draw_conv_maps(AppState& s) {
         if (current) {
             const ImVec2 p = current->p;
             outline(dl, ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + m.tile_w + 2, p.y + m.tile_h + 2), IM_COL32(255, 255, 255, 230), 1.5f);
-            const ImVec2 a(p.x + static_cast<float>(s.cs.x) * m.cell, p.y + static_cast<float>(s.cs.y) * m.cell);
+            const ImVec2 a(p.x + static_cast<float>(s.ws.cs.x) * m.cell, p.y + static_cast<float>(s.ws.cs.y) * m.cell);
             const float grow = m.cell < 4.0f ? 1.5f : 0.0f;
             outline(dl, ImVec2(a.x - grow, a.y - grow), ImVec2(a.x + m.cell + grow, a.y + m.cell + grow), kWindowColour, m.cell < 4.0f ? 1.5f : 2.0f);
             const std::array<int64_t, 2> key{current->n, current->c};

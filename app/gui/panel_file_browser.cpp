@@ -67,7 +67,7 @@ std::string size_text(int64_t bytes) {
 
 // Returns true when the modal should close.
 bool accept(AppState& s, bool overwrite) {
-    FileBrowser& b = s.browser;
+    FileBrowser& b = s.view.browser;
     std::string path = b.path_text.data();
     if (path.empty()) return false;
     if (fs::path(path).is_relative()) path = (fs::path(b.dir) / path).string();
@@ -87,8 +87,8 @@ bool accept(AppState& s, bool overwrite) {
     q.bias_path = b.purpose == FilePurpose::Weights ? std::string(b.bias_text.data()) : std::string();
     if (!q.bias_path.empty() && fs::path(q.bias_path).is_relative()) q.bias_path = (fs::path(b.dir) / q.bias_path).string();
     q.layout = b.layout;
-    q.image = s.image_options;
-    q.cifar_greyscale = s.cifar.greyscale;
+    q.image = s.ws.image_options;
+    q.cifar_greyscale = s.view.cifar.greyscale;
     s.push(intent::Open{q});
     return true;
 }
@@ -109,7 +109,7 @@ const char* title(FilePurpose p) {
 }  // namespace
 
 void draw_file_browser(AppState& s) {
-    FileBrowser& b = s.browser;
+    FileBrowser& b = s.view.browser;
     if (b.open_requested) {
         ImGui::OpenPopup(kPopup);
         b.open_requested = false;
@@ -150,8 +150,8 @@ void draw_file_browser(AppState& s) {
     ImGui::BeginChild("##recent", ImVec2(recent_w, list_h), true);
     ImGui::TextColored(dim_text(), "Recent");
     int shown = 0;
-    for (size_t i = 0; i < s.recent.size(); ++i) {
-        const RecentFile& r = s.recent[i];
+    for (size_t i = 0; i < s.ws.recent.size(); ++i) {
+        const RecentFile& r = s.ws.recent[i];
         const bool match = r.purpose == b.purpose || (b.purpose == FilePurpose::SaveScene && r.purpose == FilePurpose::Scene);
         if (!match) continue;
         ImGui::PushID(static_cast<int>(i));
@@ -240,27 +240,27 @@ void draw_file_browser(AppState& s) {
 
 void draw_outside_paths_question(AppState& s) {
     constexpr const char* kQuestion = "Files outside the scene's folder";
-    if (!s.outside_request) return;
+    if (!s.ws.outside_request) return;
     if (!ImGui::IsPopupOpen(kQuestion)) ImGui::OpenPopup(kQuestion);
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.5f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
     ImGui::SetNextWindowSizeConstraints(ImVec2(0, 0), ImVec2(d.x - 40.0f, d.y - 60.0f));
     if (!ImGui::BeginPopupModal(kQuestion, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-    ImGui::Text("%s names %s outside its own folder:", file_name(s.outside_request->path).c_str(),
-                s.outside_paths.size() == 1 ? "a file" : "files");
-    for (const ScenePath& p : s.outside_paths)
+    ImGui::Text("%s names %s outside its own folder:", file_name(s.ws.outside_request->path).c_str(),
+                s.ws.outside_paths.size() == 1 ? "a file" : "files");
+    for (const ScenePath& p : s.ws.outside_paths)
         ImGui::BulletText("%s = %s", p.key.c_str(), escape_invalid_utf8(p.path).c_str());
     ImGui::TextUnformatted("Nothing has been read yet. Load them only if you trust where the scene came from.");
     if (ImGui::Button("Load them")) {
-        LoadRequest again = *s.outside_request;
+        LoadRequest again = *s.ws.outside_request;
         again.allow_outside = true;
         s.push(intent::Open{again});
-        s.outside_request.reset();
+        s.ws.outside_request.reset();
         ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
     if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGuiKey_Escape)) {
-        s.outside_request.reset();
+        s.ws.outside_request.reset();
         ImGui::CloseCurrentPopup();
     }
     ImGui::EndPopup();

@@ -27,19 +27,19 @@ std::string slice_label(Convention c, int64_t o, int64_t i, int dims) {
 void draw_filters(AppState& s) {
     next_window_slot(s, Slot::Filters);
     if (ImGui::Begin("Filters", nullptr, kPanelFlags)) {
-        const ConvGeometry& g = s.geo();
-        const CursorState& cs = s.cs;
+        const ConvGeometry& g = s.ws.geo();
+        const CursorState& cs = s.ws.cs;
         const int64_t cig = g.c_in_per_group, kH = g.kernel[0], kW = g.kernel[1];
-        const HeatmapStyle style = diverging_style(s.filter_atlas.scale);
-        const Convention conv = s.view.conventions;
-        const std::string header = conv == Convention::Keras ? "kernel " + s.texts.weight_shape : "w " + s.texts.weight_shape;
+        const HeatmapStyle style = diverging_style(s.gpu.filter_atlas.scale);
+        const Convention conv = s.ws.conventions;
+        const std::string header = conv == Convention::Keras ? "kernel " + s.ws.texts.weight_shape : "w " + s.ws.texts.weight_shape;
         ImGui::TextUnformatted(header.c_str());
         if (conv == Convention::Keras && ImGui::IsItemHovered())
-            ImGui::SetTooltip("Keras's kernel %s; PyTorch's weight %s holds the same numbers", s.texts.weight_axes.c_str(),
+            ImGui::SetTooltip("Keras's kernel %s; PyTorch's weight %s holds the same numbers", s.ws.texts.weight_axes.c_str(),
                               axis_names_text(Convention::PyTorch, TensorRole::Weight, g.dims + 2).c_str());
         s.geometry.written["filters.header"] = header;
         ImGui::SameLine();
-        draw_legend(s.legend_ramp, style, ImGui::GetFontSize() * 4.0f, "", s.filter_atlas.non_finite);
+        draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 4.0f, "", s.gpu.filter_atlas.non_finite);
         ImGui::SameLine();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
         ImGui::SliderFloat("##fzoom", &s.view.filter_zoom, 0.0f, 24.0f, s.view.filter_zoom > 0 ? "%.0f px" : "fit");
@@ -51,9 +51,9 @@ void draw_filters(AppState& s) {
                         : "One row block per output channel o: its C_in/groups kernel slices w[o, i] side by side. "
                           "Click a filter to select that output channel. Dots mark the designed filters; the rest are "
                           "PyTorch's default initialisation U(-1/sqrt(fan_in), 1/sqrt(fan_in)).");
-        if (cs.c_out < s.scene->designed_filters)
+        if (cs.c_out < s.ws.scene->designed_filters)
             ImGui::TextColored(accent_text(), "filter %lld: %s", static_cast<long long>(cs.c_out),
-                               s.scene->filter_names[static_cast<size_t>(cs.c_out)].c_str());
+                               s.ws.scene->filter_names[static_cast<size_t>(cs.c_out)].c_str());
         else
             ImGui::TextColored(dim_text(), "filter %lld: random (PyTorch init)", static_cast<long long>(cs.c_out));
 
@@ -95,17 +95,17 @@ void draw_filters(AppState& s) {
             if (b.y > win_bottom) break;
             for (int64_t i = 0; i < cig; ++i) {
                 const int tile = static_cast<int>(o * cig + i);
-                if (tile >= s.filter_atlas.count) break;
+                if (tile >= s.gpu.filter_atlas.count) break;
                 const ImVec2 a(b.x + static_cast<float>(i) * (cell * static_cast<float>(kW) + slice_gap), b.y);
-                dl->AddImage(s.filter_atlas.id(), a, ImVec2(a.x + cell * static_cast<float>(kW), a.y + bh), s.filter_atlas.uv0(tile),
-                             s.filter_atlas.uv1(tile));
+                dl->AddImage(s.gpu.filter_atlas.id(), a, ImVec2(a.x + cell * static_cast<float>(kW), a.y + bh), s.gpu.filter_atlas.uv0(tile),
+                             s.gpu.filter_atlas.uv1(tile));
             }
         }
         heatmap_end(dl);
         for (int64_t o = first; o < g.c_out; ++o) {
             const ImVec2 b = block_pos(o);
             if (b.y > win_bottom) break;
-            if (o < s.scene->designed_filters) dl->AddCircleFilled(ImVec2(b.x + bw - 2.5f, b.y + 2.5f), 2.0f, IM_COL32(255, 255, 255, 220));
+            if (o < s.ws.scene->designed_filters) dl->AddCircleFilled(ImVec2(b.x + bw - 2.5f, b.y + 2.5f), 2.0f, IM_COL32(255, 255, 255, 220));
             if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(b, ImVec2(b.x + bw, b.y + bh))) {
                 const float mx = ImGui::GetMousePos().x - b.x;
                 const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(mx / (cell * static_cast<float>(kW) + slice_gap)), 0, cig - 1);
@@ -116,14 +116,14 @@ void draw_filters(AppState& s) {
                 if (conv == Convention::Keras)
                     ImGui::TextColored(dim_text(), "PyTorch: %s",
                                        slice_label(Convention::PyTorch, o, i, g.dims).c_str());
-                if (o < s.scene->designed_filters) ImGui::TextColored(accent_text(), "%s", s.scene->filter_names[static_cast<size_t>(o)].c_str());
+                if (o < s.ws.scene->designed_filters) ImGui::TextColored(accent_text(), "%s", s.ws.scene->filter_names[static_cast<size_t>(o)].c_str());
                 ImGui::TextColored(dim_text(), "click: select output channel %lld", static_cast<long long>(o));
                 ImGui::EndTooltip();
                 if (ImGui::IsMouseClicked(0)) s.push(intent::SelectOutputChannel{o});
             }
             if (o == cs.c_out) {
                 outline(dl, ImVec2(b.x - 2, b.y - 2), ImVec2(b.x + bw + 2, b.y + bh + 2), kWindowColour, 2.0f);
-                if (s.granularity != Granularity::Position) {
+                if (s.ws.granularity != Granularity::Position) {
                     const ImVec2 t(b.x + static_cast<float>(cs.ci) * (cell * static_cast<float>(kW) + slice_gap) + static_cast<float>(cs.kx) * cell,
                                    b.y + static_cast<float>(cs.ky) * cell);
                     outline(dl, t, ImVec2(t.x + cell, t.y + cell), kMacColour, 1.5f);

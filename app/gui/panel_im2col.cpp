@@ -201,29 +201,29 @@ using namespace im2col_grid;
 // ---- the panel ----
 
 void draw_im2col(AppState& s) {
-    s.im2col.drawn = false;
-    if (s.transpose.active) return draw_im2col_transpose(s);
-    if (!s.im2col.open || !s.scene || !s.output) return;
+    s.view.im2col.drawn = false;
+    if (s.ws.transpose.active) return draw_im2col_transpose(s);
+    if (!s.view.im2col.open || !s.ws.scene || !s.ws.output) return;
     next_window_slot(s, Slot::Im2col);
-    if (!ImGui::Begin("im2col / GEMM", &s.im2col.open, kPanelFlags)) {
+    if (!ImGui::Begin("im2col / GEMM", &s.view.im2col.open, kPanelFlags)) {
         ImGui::End();
         return;
     }
-    s.im2col.drawn = true;
-    const Scene& sc = *s.scene;
+    s.view.im2col.drawn = true;
+    const Scene& sc = *s.ws.scene;
     const ConvGeometry& g = sc.geo;
-    const CursorState& cs = s.cs;
+    const CursorState& cs = s.ws.cs;
     const workspace::Im2colView v(g, sc.x, sc.w, sc.bias_ptr());
     const int64_t group = v.group_of(cs.c_out), row = v.row_of(cs.y, cs.x), wrow = v.w_row_of(cs.c_out);
-    const bool mac = s.granularity != Granularity::Position;
+    const bool mac = s.ws.granularity != Granularity::Position;
     // MAC steps: the current multiply-add's column; channel steps: the channel's kH*kW columns
     const int64_t kk = g.kernel[0] * g.kernel[1];
-    const bool channel_steps = s.granularity == Granularity::Channel;
+    const bool channel_steps = s.ws.granularity == Granularity::Channel;
     const int64_t mac_col = !mac ? -1 : channel_steps ? cs.ci * kk : cs.mac;
     const int64_t mac_span = channel_steps ? kk : 1;
     const int64_t Ho = g.out[0], Wo = g.out[1];
     auto output_at = [&](int64_t co, int64_t r) {
-        return s.output->y[((cs.n * g.c_out + co) * Ho + r / Wo) * Wo + r % Wo];
+        return s.ws.output->y[((cs.n * g.c_out + co) * Ho + r / Wo) * Wo + r % Wo];
     };
 
     // what is shown: batch item, group (selecting a group moves the cursor to the same filter of that group)
@@ -275,13 +275,13 @@ void draw_im2col(AppState& s) {
     const std::string x_label_max = std::to_string(v.rows() - 1) + " " + widest_pos;
     const std::string w_label_max = "co " + std::to_string(g.c_out - 1);
 
-    const std::array<int64_t, 3> key{static_cast<int64_t>(sc.id), s.step, static_cast<int64_t>(s.granularity)};
-    const bool follow = key != s.im2col.followed;
-    s.im2col.followed = key;
+    const std::array<int64_t, 3> key{static_cast<int64_t>(sc.id), s.ws.step, static_cast<int64_t>(s.ws.granularity)};
+    const bool follow = key != s.view.im2col.followed;
+    s.view.im2col.followed = key;
     const bool numbers = s.view.show_numbers;
     const bool picture = g.dims == 2 && (g.c_in == 3 || g.c_in == 1);
-    const HeatmapStyle wstyle = diverging_style(s.filter_atlas.scale);
-    const HeatmapStyle ystyle = diverging_style(s.fmap_atlas.scale);
+    const HeatmapStyle wstyle = diverging_style(s.gpu.filter_atlas.scale);
+    const HeatmapStyle ystyle = diverging_style(s.gpu.fmap_atlas.scale);
 
     Matrix xm;
     xm.id = "##x_col";
@@ -300,7 +300,7 @@ void draw_im2col(AppState& s) {
     xm.col_label = [&](int64_t c) { return compact(workspace::im2col_column_text(g, v.column(c))); };
     xm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
         const workspace::Im2colCell cell = v.x_cell(cs.n, group, r, c);
-        const HeatmapStyle st = input_style(s.input_atlas, cell.c, g.c_in, picture);
+        const HeatmapStyle st = input_style(s.gpu.input_atlas, cell.c, g.c_in, picture);
         dl->AddRectFilled(p0, ImVec2(p1.x - 1, p1.y - 1), style_colour(st, cell.value));  // the 1 px gap is the grid
         if (cell.padding) hatch(dl, p0, p1);
         if (numbers)
@@ -397,7 +397,7 @@ void draw_im2col(AppState& s) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + left_w);
     ImGui::TextWrapped("%s", workspace::im2col_x_text(g).c_str());
     ImGui::PopTextWrapPos();
-    const Click xc = draw_matrix(xm, ImVec2(left_w, 0), s.im2col.x_grid);
+    const Click xc = draw_matrix(xm, ImVec2(left_w, 0), s.view.im2col.x_grid);
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
@@ -407,10 +407,10 @@ void draw_im2col(AppState& s) {
     const float w_h =
         std::max(header_h + cell_h * 2.0f, std::floor((avail.y - (ImGui::GetCursorPosY() - top)) * 0.42f));
     const float w_rows_h = header_h + cell_h * static_cast<float>(v.w_rows()) + 20.0f;
-    const Click wc = draw_matrix(wm, ImVec2(right_w, std::min(w_h, w_rows_h)), s.im2col.w_grid);
+    const Click wc = draw_matrix(wm, ImVec2(right_w, std::min(w_h, w_rows_h)), s.view.im2col.w_grid);
     ImGui::TextWrapped("%s", workspace::im2col_y_text(g).c_str());
     ImGui::PopTextWrapPos();
-    const Click yc = draw_matrix(ym, ImVec2(right_w, 0), s.im2col.y_grid);
+    const Click yc = draw_matrix(ym, ImVec2(right_w, 0), s.view.im2col.y_grid);
     ImGui::EndGroup();
 
     if (xc.row >= 0) {
@@ -431,11 +431,11 @@ void draw_im2col(AppState& s) {
 
 nlohmann::json im2col_dump(const AppState& s) {
     using nlohmann::json;
-    if (s.transpose.active) return im2col_transpose_dump(s);
-    if (!s.im2col.open || !s.scene || !s.output) return nullptr;
-    const Scene& sc = *s.scene;
+    if (s.ws.transpose.active) return im2col_transpose_dump(s);
+    if (!s.view.im2col.open || !s.ws.scene || !s.ws.output) return nullptr;
+    const Scene& sc = *s.ws.scene;
     const ConvGeometry& g = sc.geo;
-    const CursorState& cs = s.cs;
+    const CursorState& cs = s.ws.cs;
     const workspace::Im2colView v(g, sc.x, sc.w, sc.bias_ptr());
     const int64_t group = v.group_of(cs.c_out), row = v.row_of(cs.y, cs.x), wrow = v.w_row_of(cs.c_out);
     json values = json::array(), padding = json::array(), columns = json::array();
@@ -459,7 +459,7 @@ nlohmann::json im2col_dump(const AppState& s) {
                     {"clip", json::array({q.clip_min.x, q.clip_min.y, q.clip_max.x, q.clip_max.y})}};
     };
     const int64_t flat = ((cs.n * g.c_out + cs.c_out) * g.out[0] + cs.y) * g.out[1] + cs.x;
-    return {{"drawn", s.im2col.drawn},
+    return {{"drawn", s.view.im2col.drawn},
             {"x_size", {v.rows(), v.cols()}},
             {"w_size", {v.w_rows(), v.cols()}},
             {"y_size", {v.w_rows(), v.rows()}},
@@ -472,9 +472,9 @@ nlohmann::json im2col_dump(const AppState& s) {
             {"columns", columns},
             {"row_values", values},
             {"row_padding", padding},
-            {"mac_column", s.granularity == Granularity::Position ? json(nullptr) : json(cs.mac)},
+            {"mac_column", s.ws.granularity == Granularity::Position ? json(nullptr) : json(cs.mac)},
             {"channel_columns",
-             s.granularity == Granularity::Channel
+             s.ws.granularity == Granularity::Channel
                  ? json::array({cs.ci * g.kernel[0] * g.kernel[1], (cs.ci + 1) * g.kernel[0] * g.kernel[1] - 1})
                  : json(nullptr)},
             {"w_row", wrow},
@@ -482,11 +482,11 @@ nlohmann::json im2col_dump(const AppState& s) {
             {"w_values", v.w_row(group, wrow)},
             {"bias", v.bias(cs.c_out)},
             {"y_cell", {wrow, row}},
-            {"y_value", s.output->y[flat]},
+            {"y_value", s.ws.output->y[flat]},
             {"y_product", v.product(cs.n, group, wrow, row)},
-            {"x_grid", grid(s.im2col.x_grid)},
-            {"w_grid", grid(s.im2col.w_grid)},
-            {"y_grid", grid(s.im2col.y_grid)}};
+            {"x_grid", grid(s.view.im2col.x_grid)},
+            {"w_grid", grid(s.view.im2col.w_grid)},
+            {"y_grid", grid(s.view.im2col.y_grid)}};
 }
 
 }  // namespace convscope::gui

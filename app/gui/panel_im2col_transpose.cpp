@@ -88,16 +88,16 @@ std::string index_text(std::initializer_list<int64_t> idx) {
 // ---- the panel ----
 
 void draw_im2col_transpose(AppState& s) {
-    const TransposeSession& t = s.transpose;
-    if (!s.im2col.open || !t.scene || !t.cursor) return;
+    const TransposeSession& t = s.ws.transpose;
+    if (!s.view.im2col.open || !t.scene || !t.cursor) return;
     next_window_slot(s, Slot::Im2col);
-    if (!ImGui::Begin("im2col / GEMM", &s.im2col.open, kPanelFlags)) {
+    if (!ImGui::Begin("im2col / GEMM", &s.view.im2col.open, kPanelFlags)) {
         ImGui::End();
         return;
     }
     // the transposed view's own panels appear with Layer kind ConvTranspose over the same place: stay in front
-    if (ImGui::IsWindowAppearing() || s.relayout) ImGui::SetWindowFocus();
-    s.im2col.drawn = true;
+    if (ImGui::IsWindowAppearing() || s.view.relayout) ImGui::SetWindowFocus();
+    s.view.im2col.drawn = true;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
     const workspace::GemmTransposeView v(g, sc.x, sc.w, sc.bias_ptr());
@@ -163,8 +163,8 @@ void draw_im2col_transpose(AppState& s) {
 
     const std::array<int64_t, 3> key{static_cast<int64_t>(sc.id), t.step,
                                      static_cast<int64_t>(t.granularity) * 2 + (f.scatter ? 0 : 1)};
-    const bool follow = key != s.im2col.followed;
-    s.im2col.followed = key;
+    const bool follow = key != s.view.im2col.followed;
+    s.view.im2col.followed = key;
     const bool numbers = s.view.show_numbers;
     float col_max = 0;
     for (int64_t r = 0; r < v.rows(); ++r)
@@ -319,7 +319,7 @@ void draw_im2col_transpose(AppState& s) {
     };
     ImGui::BeginGroup();
     caption(workspace::gemm_t_y_text(g) + ": y[" + index_text({f.n, f.c_out}) + "]", left_w);
-    const Click yc = draw_matrix(ym, ImVec2(left_w, 0), s.im2col.t_y_grid);
+    const Click yc = draw_matrix(ym, ImVec2(left_w, 0), s.view.im2col.t_y_grid);
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
@@ -330,14 +330,14 @@ void draw_im2col_transpose(AppState& s) {
     ImGui::SameLine(wt_w + gap);  // from the group's start
     ImGui::BeginGroup();
     caption(workspace::gemm_t_x_text(g), cols_w);
-    const Click xc = draw_matrix(xm, ImVec2(cols_w, std::min(x_h, x_max_h)), s.im2col.t_x_grid);
+    const Click xc = draw_matrix(xm, ImVec2(cols_w, std::min(x_h, x_max_h)), s.view.im2col.t_x_grid);
     ImGui::EndGroup();
     ImGui::SetCursorPosX(right_x);
     caption(workspace::gemm_t_columns_text(g), right_w);
     ImGui::SetCursorPosX(right_x);  // both grids start on this line, so their rows stay side by side
-    const Click wc = draw_matrix(wm, ImVec2(wt_w, 0), s.im2col.t_wt_grid);
+    const Click wc = draw_matrix(wm, ImVec2(wt_w, 0), s.view.im2col.t_wt_grid);
     ImGui::SameLine();
-    const Click cc = draw_matrix(cm, ImVec2(cols_w, 0), s.im2col.t_columns_grid);
+    const Click cc = draw_matrix(cm, ImVec2(cols_w, 0), s.view.im2col.t_columns_grid);
     ImGui::EndGroup();
 
     auto stamp = [&](int64_t ci, int64_t col) {
@@ -350,7 +350,7 @@ void draw_im2col_transpose(AppState& s) {
     if (wc.row >= 0 && f.scatter) {  // W^T row (co, ky, kx) = MAC index in the stamp (taps are in that order)
         const ScatterState& st = t.scatter;
         if (const auto last = t.step_of(st.n, st.c_in, st.iy, st.ix, Granularity::Mac)) {
-            if (s.granularity != Granularity::Mac) s.push(intent::SetGranularity{Granularity::Mac});
+            if (s.ws.granularity != Granularity::Mac) s.push(intent::SetGranularity{Granularity::Mac});
             s.push(intent::Seek{*last - (st.macs - 1) + wc.row});
         }
     }
@@ -365,8 +365,8 @@ void draw_im2col_transpose(AppState& s) {
 
 nlohmann::json im2col_transpose_dump(const AppState& s) {
     using nlohmann::json;
-    const TransposeSession& t = s.transpose;
-    if (!s.im2col.open || !t.scene || !t.cursor) return nullptr;
+    const TransposeSession& t = s.ws.transpose;
+    if (!s.view.im2col.open || !t.scene || !t.cursor) return nullptr;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
     const workspace::GemmTransposeView v(g, sc.x, sc.w, sc.bias_ptr());
@@ -398,7 +398,7 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
         for (int64_t c = 0; c < v.cols(); ++c) row.push_back(v.x_value(f.n, f.group, ci, c));
         xs.push_back(row);
     }
-    json j = {{"drawn", s.im2col.drawn},
+    json j = {{"drawn", s.view.im2col.drawn},
               {"mode", "transpose"},
               {"order", transpose_order_name(t.order)},
               {"wt_size", {v.rows(), v.inner()}},
@@ -415,10 +415,10 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
               {"columns", columns},
               {"c_out", f.c_out},
               {"x_row", f.ci},
-              {"wt_grid", grid(s.im2col.t_wt_grid)},
-              {"x_grid", grid(s.im2col.t_x_grid)},
-              {"columns_grid", grid(s.im2col.t_columns_grid)},
-              {"y_grid", grid(s.im2col.t_y_grid)}};
+              {"wt_grid", grid(s.view.im2col.t_wt_grid)},
+              {"x_grid", grid(s.view.im2col.t_x_grid)},
+              {"columns_grid", grid(s.view.im2col.t_columns_grid)},
+              {"y_grid", grid(s.view.im2col.t_y_grid)}};
     if (f.scatter) {
         json col = json::array();
         for (int64_t r = 0; r < v.rows(); ++r) col.push_back(entry(r, f.col));

@@ -24,7 +24,7 @@ struct InputLayout {
 };
 
 InputLayout fit_layout(const AppState& s, ImVec2 avail) {
-    const ConvGeometry& g = s.geo();
+    const ConvGeometry& g = s.ws.geo();
     const float Hp = static_cast<float>(g.in[0] + g.pad_begin[0] + g.pad_end[0]);
     const float Wp = static_cast<float>(g.in[1] + g.pad_begin[1] + g.pad_end[1]);
     InputLayout l;
@@ -91,30 +91,30 @@ InputLayout fit_layout(const AppState& s, ImVec2 avail) {
 
 // Draws one channel (or the RGB composite when c < 0) of item n with its top-left padded cell at p0.
 void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float cell) {
-    const ConvGeometry& g = s.geo();
+    const ConvGeometry& g = s.ws.geo();
     const int64_t H = g.in[0], W = g.in[1];
     const int64_t pb0 = g.pad_begin[0], pb1 = g.pad_begin[1];
     const int64_t Hp = H + pb0 + g.pad_end[0], Wp = W + pb1 + g.pad_end[1];
     const ImVec2 p1(p0.x + cell * static_cast<float>(Wp), p0.y + cell * static_cast<float>(Hp));
     const bool rgb = c < 0;
-    const int64_t group = s.cs.c_out / g.c_out_per_group;
+    const int64_t group = s.ws.cs.c_out / g.c_out_per_group;
     const bool read = rgb || (c / g.c_in_per_group == group);
-    const bool current_item = n == s.cs.n;
+    const bool current_item = n == s.ws.cs.n;
     const bool picture = g.dims == 2 && (g.c_in == 3 || g.c_in == 1);
     HeatmapStyle style;
     if (rgb) {
         style.color = ColorMode::Rgb;
     } else {
-        style = input_style(s.input_atlas, c, g.c_in, picture);
+        style = input_style(s.gpu.input_atlas, c, g.c_in, picture);
     }
     style.mask = MaskMode::Padding;
     heatmap_begin(dl, style);
     const ImU32 tint = read ? IM_COL32_WHITE : IM_COL32(110, 110, 110, 255);
     if (rgb)
-        dl->AddImage(s.rgb_atlas.id(), p0, p1, s.rgb_atlas.uv0(static_cast<int>(n)), s.rgb_atlas.uv1(static_cast<int>(n)), tint);
+        dl->AddImage(s.gpu.rgb_atlas.id(), p0, p1, s.gpu.rgb_atlas.uv0(static_cast<int>(n)), s.gpu.rgb_atlas.uv1(static_cast<int>(n)), tint);
     else
-        dl->AddImage(s.input_atlas.id(), p0, p1, s.input_atlas.uv0(static_cast<int>(n * g.c_in + c)),
-                     s.input_atlas.uv1(static_cast<int>(n * g.c_in + c)), tint);
+        dl->AddImage(s.gpu.input_atlas.id(), p0, p1, s.gpu.input_atlas.uv0(static_cast<int>(n * g.c_in + c)),
+                     s.gpu.input_atlas.uv1(static_cast<int>(n * g.c_in + c)), tint);
     heatmap_end(dl);
     auto cell_min = [&](int64_t py, int64_t px) {  // padded coordinates
         return ImVec2(p0.x + cell * static_cast<float>(px), p0.y + cell * static_cast<float>(py));
@@ -131,7 +131,7 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
         for (int64_t py = 0; py < Hp; ++py)
             for (int64_t px = 0; px < Wp; ++px) {
                 const int64_t sy = resolve_padded_index(py - pb0, H, g.mode), sx = resolve_padded_index(px - pb1, W, g.mode);
-                const float v = (sy < 0 || sx < 0) ? 0.0f : s.scene->x[((n * g.c_in + c) * H + sy) * W + sx];
+                const float v = (sy < 0 || sx < 0) ? 0.0f : s.ws.scene->x[((n * g.c_in + c) * H + sy) * W + sx];
                 const ImVec2 a = cell_min(py, px);
                 cell_value(dl, a, ImVec2(a.x + cell, a.y + cell), v, text_colour_on(style, v));
             }
@@ -139,7 +139,7 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
 
     // the current window: outline on every channel it reads
     if (current_item && read) {
-        const int64_t py0 = s.cs.y * g.stride[0], px0 = s.cs.x * g.stride[1];  // padded coordinates of tap (0, 0)
+        const int64_t py0 = s.ws.cs.y * g.stride[0], px0 = s.ws.cs.x * g.stride[1];  // padded coordinates of tap (0, 0)
         const int64_t py1 = py0 + (g.kernel[0] - 1) * g.dilation[0] + 1, px1 = px0 + (g.kernel[1] - 1) * g.dilation[1] + 1;
         const ImVec2 a = cell_min(py0, px0), b = cell_min(py1, px1);
         if (g.dilation[0] > 1 || g.dilation[1] > 1)
@@ -152,15 +152,15 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
         outline(dl, a, b, kWindowColour, 2.0f);
         if (!rgb) s.geometry.window.push_back(OutlineRect{n, c, a, b});
         const int64_t ci = c - group * g.c_in_per_group;
-        if (!rgb && s.granularity != Granularity::Position && ci == s.cs.ci) {
-            const ImVec2 t = cell_min(py0 + s.cs.ky * g.dilation[0], px0 + s.cs.kx * g.dilation[1]);
+        if (!rgb && s.ws.granularity != Granularity::Position && ci == s.ws.cs.ci) {
+            const ImVec2 t = cell_min(py0 + s.ws.cs.ky * g.dilation[0], px0 + s.ws.cs.kx * g.dilation[1]);
             outline(dl, t, ImVec2(t.x + cell, t.y + cell), kMacColour, 2.0f);
         }
         // padding cells of the window that copy a real pixel: a line to the pixel they copy
-        if (!rgb && g.mode != PaddingMode::Zeros && ci == s.cs.ci) {
+        if (!rgb && g.mode != PaddingMode::Zeros && ci == s.ws.cs.ci) {
             const int64_t kk = g.kernel[0] * g.kernel[1];
             for (int64_t t = 0; t < kk; ++t) {
-                const CursorTap& tap = s.cs.taps[static_cast<size_t>(ci * kk + t)];
+                const CursorTap& tap = s.ws.cs.taps[static_cast<size_t>(ci * kk + t)];
                 if (!tap.padding || tap.src_y < 0) continue;
                 const ImVec2 from = cell_min(tap.py + pb0, tap.px + pb1), to = cell_min(tap.src_y + pb0, tap.src_x + pb1);
                 const float h = cell * 0.5f;
@@ -171,8 +171,8 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
     }
 
     // hovered pixel (from this frame's mouse or a pinned hover)
-    if (!rgb && s.hover && (*s.hover)[0] == n && (*s.hover)[1] == c) {
-        const ImVec2 a = cell_min((*s.hover)[2] + pb0, (*s.hover)[3] + pb1);
+    if (!rgb && s.ws.hover && (*s.ws.hover)[0] == n && (*s.ws.hover)[1] == c) {
+        const ImVec2 a = cell_min((*s.ws.hover)[2] + pb0, (*s.ws.hover)[3] + pb1);
         outline(dl, a, ImVec2(a.x + cell, a.y + cell), kHoverColour, 2.0f);
     }
 
@@ -193,8 +193,8 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
         return index_text_in_convention(conv, TensorRole::Data, idx);
     };
     auto index_text = [&](int64_t yy, int64_t xx) {
-        std::string t = index_in(s.view.conventions, yy, xx);
-        if (s.view.conventions == Convention::Keras) t += "  (PyTorch: " + index_in(Convention::PyTorch, yy, xx) + ")";
+        std::string t = index_in(s.ws.conventions, yy, xx);
+        if (s.ws.conventions == Convention::Keras) t += "  (PyTorch: " + index_in(Convention::PyTorch, yy, xx) + ")";
         return t;
     };
     if (pad && (sy < 0 || sx < 0)) {
@@ -206,9 +206,9 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
         else
             ImGui::Text("%s", index_text(sy, sx).c_str());
         if (!rgb) {
-            ImGui::Text("= %s", value_text(s.scene->x[((n * g.c_in + ch) * H + sy) * W + sx]).c_str());
+            ImGui::Text("= %s", value_text(s.ws.scene->x[((n * g.c_in + ch) * H + sy) * W + sx]).c_str());
             s.push(intent::HoverInput{n, c, sy, sx});
-            ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)", s.hover_hits.size());
+            ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)", s.ws.hover_hits.size());
         }
         if (pad) {
             const ImVec2 a = cell_min(sy + pb0, sx + pb1);
@@ -223,10 +223,10 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
 void draw_input(AppState& s) {
     next_window_slot(s, Slot::Input);
     if (ImGui::Begin("Input", nullptr, kPanelFlags)) {
-        const ConvGeometry& g = s.geo();
-        const std::string shape = "x " + s.texts.input_shape;
+        const ConvGeometry& g = s.ws.geo();
+        const std::string shape = "x " + s.ws.texts.input_shape;
         s.geometry.written["input.header"] = shape;
-        const std::string title = shape + ": " + s.scene->image_kind;
+        const std::string title = shape + ": " + s.ws.scene->image_kind;
         const float slider_w = ImGui::GetFontSize() * 5.0f;
         const ImGuiStyle& st = ImGui::GetStyle();
         const float controls_w = st.ItemSpacing.x + slider_w + st.ItemInnerSpacing.x + ImGui::CalcTextSize("zoom").x;
@@ -236,7 +236,7 @@ void draw_input(AppState& s) {
         ImGui::SameLine();
         ImGui::SetNextItemWidth(slider_w);
         ImGui::SliderFloat("zoom##input", &s.view.input_zoom, 0.0f, 40.0f, s.view.input_zoom > 0 ? "%.0f px" : "fit");
-        if (split) ImGui::TextWrapped("%s", s.scene->image_kind.c_str());
+        if (split) ImGui::TextWrapped("%s", s.ws.scene->image_kind.c_str());
         if (g.pad_begin[0] + g.pad_begin[1] + g.pad_end[0] + g.pad_end[1] > 0) {
             ImGui::TextColored(dim_text(), "hatched ring = padding (%s)%s", padding_mode_name(g.mode),
                                g.mode == PaddingMode::Zeros ? ": reads 0" : ": copies real pixels, hover to see which");
@@ -267,7 +267,7 @@ void draw_input(AppState& s) {
             ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
             dl->PushClipRect(head, ImVec2(narrow ? head.x + item_w - 2 : head.x + 1e6f, head.y + l.label_h), true);
             ImGui::Text("%sn=%lld%s", narrow ? "" : "item ", static_cast<long long>(n),
-                        n != s.cs.n ? "" : narrow ? " cursor" : "  (the cursor's item)");
+                        n != s.ws.cs.n ? "" : narrow ? " cursor" : "  (the cursor's item)");
             dl->PopClipRect();
             const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
             float max_y = origin.y;
@@ -275,7 +275,7 @@ void draw_input(AppState& s) {
                 for (int64_t c = 0; c < g.c_in; ++c) {
                     ImGui::PushID(static_cast<int>(c));
                     const ImVec2 p(origin.x + 56.0f, origin.y + static_cast<float>(c) * l.cell);
-                    const std::string label = s.view.conventions == Convention::Keras
+                    const std::string label = s.ws.conventions == Convention::Keras
                                                   ? channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c)
                                                   : "x[" + std::to_string(n) + "," + std::to_string(c) + "]";
                     if (l.cell >= ImGui::GetFontSize() * 0.8f)
@@ -295,12 +295,12 @@ void draw_input(AppState& s) {
                     const ImVec2 p(origin.x + 2 + static_cast<float>(col) * (tw + gap),
                                    origin.y + static_cast<float>(row) * (th + l.label_h + gap));
                     std::string label = c < 0 ? "x[" + std::to_string(n) + "] RGB"
-                                              : channel_text_in_convention(s.view.conventions, TensorRole::Data, n, c) +
+                                              : channel_text_in_convention(s.ws.conventions, TensorRole::Data, n, c) +
                                                     channel_suffix(c, g.c_in, g.dims);
-                    if (c >= 0 && c / g.c_in_per_group != s.cs.c_out / g.c_out_per_group) label += " (other group)";
+                    if (c >= 0 && c / g.c_in_per_group != s.ws.cs.c_out / g.c_out_per_group) label += " (other group)";
                     // Keras's "x[0, ..., 2] blue" is long: without the colour name, then without spaces, when the
                     // tile is narrow (the index is what the other panels refer to)
-                    if (c >= 0 && s.view.conventions == Convention::Keras) {
+                    if (c >= 0 && s.ws.conventions == Convention::Keras) {
                         const float room = tw + gap - 2;
                         const std::string plain = channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c);
                         const std::string compact = "x[" + std::to_string(n) + ",...," + std::to_string(c) + "]";

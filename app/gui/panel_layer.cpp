@@ -58,9 +58,9 @@ bool int_input(const char* name, int64_t& value, int lo, int hi) {
 void draw_presets(AppState& s) {
     const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
     int i = 0;
-    for (const Preset& p : s.presets) {
+    for (const Preset& p : s.ws.presets) {
         ImGui::PushID(p.key.c_str());
-        const bool current = p.key == s.preset_key;
+        const bool current = p.key == s.ws.preset_key;
         if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
         if (ImGui::Button(p.label.c_str(), ImVec2(w, 0))) s.push(intent::ApplyPreset{p.key});
         if (current) ImGui::PopStyleColor();
@@ -75,16 +75,16 @@ void draw_presets(AppState& s) {
         ImGui::PopID();
     }
     if (i % 2 == 1) ImGui::NewLine();
-    for (const Preset& p : s.presets) {
-        if (p.key != s.preset_key) continue;
+    for (const Preset& p : s.ws.presets) {
+        if (p.key != s.ws.preset_key) continue;
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("%s", p.lesson.c_str());
         ImGui::PopStyleColor();
         if (!p.compare_key.empty()) {
             ImGui::PushID("compare");
             // side by side in the Batch vs channel window (nothing replaced), or open the other preset
-            if (ImGui::SmallButton("Compare side by side")) s.compare.open = true;
-            for (const Preset& q : s.presets)
+            if (ImGui::SmallButton("Compare side by side")) s.view.compare.open = true;
+            for (const Preset& q : s.ws.presets)
                 if (q.key == p.compare_key) {
                     ImGui::SameLine();
                     if (ImGui::SmallButton(("Open " + q.label).c_str())) s.push(intent::ApplyPreset{q.key});
@@ -95,11 +95,11 @@ void draw_presets(AppState& s) {
 }
 
 void draw_settings(AppState& s) {
-    LayerEdit e = s.edit;
+    LayerEdit e = s.ws.edit;
     ConvLayer& L = e.layer;
     // The same fields in Keras's words when View -> Conventions is Keras (the layer is still PyTorch's: padding as
     // numbers has no Keras argument; the Layer line above writes ZeroPadding2D for it).
-    const bool keras = s.view.conventions == Convention::Keras;
+    const bool keras = s.ws.conventions == Convention::Keras;
     auto word = [keras](const char* pytorch, const char* k) { return keras ? k : pytorch; };
     ConvParams& P = L.params;
     bool changed = false;
@@ -163,29 +163,29 @@ void draw_settings(AppState& s) {
     ImGui::SameLine();
     changed |= int_input(L.dims == 2 ? "W" : "L", in.w, 1, 4096);
     if (changed) {
-        s.preset_key.clear();
+        s.ws.preset_key.clear();
         s.push(intent::EditLayer{e});
     }
 }
 
 void draw_result(AppState& s) {
-    if (!s.edit_error.empty()) {
+    if (!s.ws.edit_error.empty()) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
         // convscope's own limits are not PyTorch errors: no "RuntimeError:" before them
-        const bool app_limit = s.edit_error.rfind("Too large", 0) == 0 || s.edit_error.rfind("convscope ", 0) == 0;
-        ImGui::TextWrapped("%s%s", app_limit ? "" : "RuntimeError: ", s.edit_error.c_str());
+        const bool app_limit = s.ws.edit_error.rfind("Too large", 0) == 0 || s.ws.edit_error.rfind("convscope ", 0) == 0;
+        ImGui::TextWrapped("%s%s", app_limit ? "" : "RuntimeError: ", s.ws.edit_error.c_str());
         ImGui::PopStyleColor();
         const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y);
         s.geometry.error_text = OutlineRect{0, 0, p0, p1};
-        if (const std::optional<KerasSame> k = keras_same_pads(s.edit)) {
+        if (const std::optional<KerasSame> k = keras_same_pads(s.ws.edit)) {
             // The same layer in Keras: TF's rule pads asymmetrically where PyTorch refuses; both side by side.
             ImGui::TextWrapped("Keras computes padding='same' with strides > 1 by TensorFlow's rule:");
             ImGui::PushFont(mono_font());
             for (const std::string& line : k->lines) ImGui::TextWrapped("%s", line.c_str());
             ImGui::PopFont();
             if (ImGui::SmallButton("Use Keras's pads")) {
-                s.preset_key.clear();
+                s.ws.preset_key.clear();
                 s.push(intent::EditLayer{k->edit});
             }
         }
@@ -193,10 +193,10 @@ void draw_result(AppState& s) {
         ImGui::TextWrapped("Still showing the last valid layer:");
         ImGui::PopStyleColor();
     }
-    const Scene& sc = *s.scene;
+    const Scene& sc = *s.ws.scene;
     const ConvGeometry& g = sc.geo;
-    const LayerTexts& t = s.texts;
-    const bool keras = s.view.conventions == Convention::Keras;
+    const LayerTexts& t = s.ws.texts;
+    const bool keras = s.ws.conventions == Convention::Keras;
     const std::string shapes = "x: " + t.input_shape + " -> y: " + t.output_shape;  // as the pieces below read
     ImGui::PushFont(mono_font());
     ImGui::BeginGroup();
@@ -254,19 +254,19 @@ void draw_result(AppState& s) {
     }
     ImGui::TextWrapped("%s MACs per output value, %s in total", count_text(g.macs_per_output()).c_str(),
                        count_text(g.macs_per_output() * g.output_positions()).c_str());
-    if (s.pending) {
-        ImGui::ProgressBar(s.worker.progress(), ImVec2(-1, 0), "computing the new layer...");
+    if (s.ws.pending) {
+        ImGui::ProgressBar(s.ws.worker.progress(), ImVec2(-1, 0), "computing the new layer...");
     }
-    if (!s.notice.empty()) ImGui::TextColored(error_text(), "%s", s.notice.c_str());
+    if (!s.ws.notice.empty()) ImGui::TextColored(error_text(), "%s", s.ws.notice.c_str());
 }
 
 // ---- Layer kind ConvTranspose ----
 
 void draw_layer_kind(AppState& s) {
     label("kind");
-    if (ImGui::RadioButton("Conv", !s.transpose.active)) s.push(intent::SetLayerKind{false});
+    if (ImGui::RadioButton("Conv", !s.ws.transpose.active)) s.push(intent::SetLayerKind{false});
     ImGui::SameLine();
-    if (ImGui::RadioButton("ConvTranspose", s.transpose.active)) s.push(intent::SetLayerKind{true});
+    if (ImGui::RadioButton("ConvTranspose", s.ws.transpose.active)) s.push(intent::SetLayerKind{true});
     ImGui::SameLine();
     help_marker("ConvTranspose: the transposed convolution (U-Net decoders, GAN generators, upsampling), step by step "
                 "in its two pictures. Its layers stay small enough to read every number.");
@@ -279,7 +279,7 @@ void draw_transpose_presets(AppState& s) {
     const bool one_column = widest + ImGui::GetStyle().FramePadding.x * 2.0f > w;  // large UI scale: never cut a label
     if (one_column) w = ImGui::GetContentRegionAvail().x;
     int i = 0;
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     for (const TransposePreset& p : transpose_presets()) {
         ImGui::PushID(p.key.c_str());
         const bool current = p.key == t.preset_key;
@@ -298,7 +298,7 @@ void draw_transpose_presets(AppState& s) {
 }
 
 void draw_transpose_settings(AppState& s) {
-    TransposeEdit e = s.transpose.edit;
+    TransposeEdit e = s.ws.transpose.edit;
     ConvTransposeLayer& L = e.layer;
     ConvTransposeParams& P = L.params;
     bool changed = false;
@@ -340,7 +340,7 @@ void draw_transpose_settings(AppState& s) {
 }
 
 void draw_transpose_result(AppState& s) {
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     if (!t.error.empty()) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
@@ -403,7 +403,7 @@ void draw_layer(AppState& s) {
     next_window_slot(s, Slot::Layer);
     if (ImGui::Begin("Layer", nullptr, kPanelFlags)) {
         draw_layer_kind(s);
-        if (s.transpose.active) {
+        if (s.ws.transpose.active) {
             draw_transpose_presets(s);
             ImGui::Separator();
             draw_transpose_settings(s);

@@ -154,9 +154,9 @@ std::optional<WeightIndex> layouts_lit(const LayoutsUi& u) { return u.hovered ? 
 // ---- the window ----
 
 void draw_layouts(AppState& s) {
-    LayoutsUi& u = s.layouts;
+    LayoutsUi& u = s.view.layouts;
     u.drawn = false;
-    if (!u.open || s.transpose.active || !s.scene) {
+    if (!u.open || s.ws.transpose.active || !s.ws.scene) {
         u.cells.clear();
         u.hovered.reset();
         return;
@@ -170,12 +170,12 @@ void draw_layouts(AppState& s) {
     u.hovered = hit(u);
     if (u.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) u.pinned = u.pinned == u.hovered ? std::nullopt : u.hovered;
     u.cells.clear();
-    const Scene& sc = *s.scene;
+    const Scene& sc = *s.ws.scene;
     const WeightLayouts L(sc.w.shape, sc.geo.dims);
-    int64_t o = std::clamp<int64_t>(u.filter.value_or(s.cs.c_out), 0, L.out() - 1);
+    int64_t o = std::clamp<int64_t>(u.filter.value_or(s.ws.cs.c_out), 0, L.out() - 1);
     if (u.pinned && !L.valid(*u.pinned)) u.pinned.reset();
     u.first_channel = std::clamp<int64_t>(u.first_channel, 0, std::max<int64_t>(0, L.in() - kShownChannels));
-    Ctx c{u, sc.w, L, o, u.first_channel, std::min(kShownChannels, L.in()), diverging_style(s.filter_atlas.scale), layouts_lit(u)};
+    Ctx c{u, sc.w, L, o, u.first_channel, std::min(kShownChannels, L.in()), diverging_style(s.gpu.filter_atlas.scale), layouts_lit(u)};
     if (c.lit && c.lit->o != o) c.lit.reset();  // another filter's element (a strip square): drawn only where shown
 
     // the filter, and which channels when there are more than fit
@@ -256,11 +256,11 @@ void draw_layouts(AppState& s) {
 
 nlohmann::json layouts_dump(const AppState& s) {
     using nlohmann::json;
-    const LayoutsUi& u = s.layouts;
-    if (!u.open || !s.scene) return nullptr;
-    const WeightLayouts L(s.scene->w.shape, s.scene->geo.dims);
+    const LayoutsUi& u = s.view.layouts;
+    if (!u.open || !s.ws.scene) return nullptr;
+    const WeightLayouts L(s.ws.scene->w.shape, s.ws.scene->geo.dims);
     json j;
-    j["filter"] = std::clamp<int64_t>(u.filter.value_or(s.cs.c_out), 0, L.out() - 1);
+    j["filter"] = std::clamp<int64_t>(u.filter.value_or(s.ws.cs.c_out), 0, L.out() - 1);
     j["pytorch_shape"] = L.torch_shape();
     j["keras_shape"] = L.keras_shape();
     j["first_channel"] = u.first_channel;
@@ -271,7 +271,7 @@ nlohmann::json layouts_dump(const AppState& s) {
                     {"keras", L.keras_index_text(*lit)},
                     {"pytorch_offset", L.torch_offset(*lit)},
                     {"keras_offset", L.keras_offset(*lit)},
-                    {"value", s.scene->w[L.torch_offset(*lit)]}};
+                    {"value", s.ws.scene->w[L.torch_offset(*lit)]}};
     } else {
         j["lit"] = nullptr;
     }

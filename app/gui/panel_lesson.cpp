@@ -139,10 +139,10 @@ void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
     ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize("Check").x -
                                          ImGui::GetStyle().FramePadding.x * 2 - ImGui::GetStyle().ItemSpacing.x,
                                      60.0f));
-    const bool enter = ImGui::InputTextWithHint("##answer", "your answer", s.lesson_answer_text.data(),
-                                                s.lesson_answer_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool enter = ImGui::InputTextWithHint("##answer", "your answer", s.view.lesson_answer_text.data(),
+                                                s.view.lesson_answer_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
-    if (ImGui::Button("Check") || enter) app_lesson_answer(s, s.lesson_answer_text.data());
+    if (ImGui::Button("Check") || enter) app_lesson_answer(s, s.view.lesson_answer_text.data());
     if (run.correct) {
         if (*run.correct) {
             ImGui::TextColored(kRightText, "Right.");
@@ -153,7 +153,7 @@ void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
         }
     }
     if (!run.revealed) {
-        if (ImGui::SmallButton("Reveal the answer")) s.lesson->revealed = true;
+        if (ImGui::SmallButton("Reveal the answer")) s.ws.lesson->revealed = true;
         return;
     }
     text_block(s, "Answer: " + lesson_fill(q.answer, ctx), &kRightText);
@@ -161,9 +161,9 @@ void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
 }
 
 void outline_highlights(AppState& s) {
-    if (!s.lesson) return;
+    if (!s.ws.lesson) return;
     ImDrawList* dl = ImGui::GetForegroundDrawList();
-    for (const std::string& panel : s.lesson->current().highlights) {
+    for (const std::string& panel : s.ws.lesson->current().highlights) {
         const ImGuiWindow* w = find_panel_window(panel_title(panel));
         if (!w || !w->WasActive) continue;
         const ImVec2 a(w->Pos.x + 1.5f, w->Pos.y + 1.5f), b(w->Pos.x + w->Size.x - 1.5f, w->Pos.y + w->Size.y - 1.5f);
@@ -174,20 +174,20 @@ void outline_highlights(AppState& s) {
 
 void lesson_keys(AppState& s) {
     const ImGuiIO& io = ImGui::GetIO();
-    if (io.WantTextInput || io.KeyCtrl || !s.lesson) return;
-    if (ImGui::IsKeyPressed('N', false) && s.lesson->step + 1 < s.lesson->steps()) app_lesson_go(s, s.lesson->step + 1);
-    if (ImGui::IsKeyPressed('P', false) && s.lesson->step > 0) app_lesson_go(s, s.lesson->step - 1);
+    if (io.WantTextInput || io.KeyCtrl || !s.ws.lesson) return;
+    if (ImGui::IsKeyPressed('N', false) && s.ws.lesson->step + 1 < s.ws.lesson->steps()) app_lesson_go(s, s.ws.lesson->step + 1);
+    if (ImGui::IsKeyPressed('P', false) && s.ws.lesson->step > 0) app_lesson_go(s, s.ws.lesson->step - 1);
 }
 
 void picker(AppState& s) {
-    if (!s.show_lessons) return;
+    if (!s.view.show_lessons) return;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.45f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
     ImGui::SetNextWindowSize(ImVec2(std::min(d.x * 0.6f, ImGui::GetFontSize() * 46.0f), 0), ImGuiCond_Appearing);
-    if (ImGui::Begin("Lessons", &s.show_lessons, ImGuiWindowFlags_NoCollapse)) {
+    if (ImGui::Begin("Lessons", &s.view.show_lessons, ImGuiWindowFlags_NoCollapse)) {
         ImGui::TextColored(dim_text(), "Guided tours of the questions people ask about convolution layers.");
-        for (size_t i = 0; i < s.lesson_catalogue.size(); ++i) {
-            const Lesson& l = s.lesson_catalogue[i];
+        for (size_t i = 0; i < s.ws.lesson_catalogue.size(); ++i) {
+            const Lesson& l = s.ws.lesson_catalogue[i];
             ImGui::PushID(static_cast<int>(i));
             if (ImGui::Button("Start")) {
                 const std::string path = l.path;
@@ -204,16 +204,16 @@ void picker(AppState& s) {
             }
             ImGui::PopID();
         }
-        for (const std::string& e : s.lesson_catalogue_errors) ImGui::TextColored(error_text(), "%s", e.c_str());
+        for (const std::string& e : s.ws.lesson_catalogue_errors) ImGui::TextColored(error_text(), "%s", e.c_str());
         ImGui::Separator();
         ImGui::TextUnformatted("Open a lesson file (a teacher's own .lesson):");
         ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 2 -
                                 ImGui::GetStyle().ItemSpacing.x);
-        const bool enter = ImGui::InputTextWithHint("##lesson_path", "path/to/lesson.lesson", s.lesson_path_text.data(),
-                                                    s.lesson_path_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+        const bool enter = ImGui::InputTextWithHint("##lesson_path", "path/to/lesson.lesson", s.view.lesson_path_text.data(),
+                                                    s.view.lesson_path_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::SameLine();
-        if ((ImGui::Button("Open") || enter) && s.lesson_path_text[0] != '\0') {
-            std::string path = s.lesson_path_text.data();
+        if ((ImGui::Button("Open") || enter) && s.view.lesson_path_text[0] != '\0') {
+            std::string path = s.view.lesson_path_text.data();
             if (path.size() < 7 || path.compare(path.size() - 7, 7, ".lesson") != 0) path += ".lesson";
             app_start_lesson(s, path);
         }
@@ -226,12 +226,12 @@ void picker(AppState& s) {
 
 void draw_lesson(AppState& s) {
     picker(s);
-    if (!s.lesson) return;
+    if (!s.ws.lesson) return;
     lesson_keys(s);
-    if (!s.lesson) return;
+    if (!s.ws.lesson) return;
     next_window_slot(s, Slot::Lesson);
     if (ImGui::Begin("Lesson", nullptr, kPanelFlags)) {
-        const LessonRun& run = *s.lesson;
+        const LessonRun& run = *s.ws.lesson;
         const LessonContext ctx = app_lesson_context(s);
         const ImVec2 wmin = ImGui::GetWindowPos();
         const ImVec2 cmin = ImGui::GetWindowContentRegionMin(), cmax = ImGui::GetWindowContentRegionMax();
@@ -266,7 +266,7 @@ void draw_lesson(AppState& s) {
             return;
         }
         ImGui::Separator();
-        const LessonRun& now = *s.lesson;  // a button may have moved to another step
+        const LessonRun& now = *s.ws.lesson;  // a button may have moved to another step
         text_block(s, lesson_fill(now.current().title, ctx), &accent);
         text_block(s, lesson_fill(now.current().text, ctx));
         if (now.current().question) question(s, now, ctx);

@@ -10,8 +10,8 @@ namespace convscope::gui {
 namespace {
 
 void save(AppState& s) {
-    if (!s.scene_path.empty() && !s.scene_path_builtin)
-        s.push(intent::SaveScene{s.scene_path, true});
+    if (!s.ws.scene_path.empty() && !s.ws.scene_path_builtin)
+        s.push(intent::SaveScene{s.ws.scene_path, true});
     else
         app_open_browser(s, FilePurpose::SaveScene);
 }
@@ -34,7 +34,7 @@ void file_menu(AppState& s) {
     if (ImGui::MenuItem("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
     if (ImGui::MenuItem("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
     if (ImGui::MenuItem("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
-    if (ImGui::MenuItem("Open lesson...")) s.show_lessons = true;
+    if (ImGui::MenuItem("Open lesson...")) s.view.show_lessons = true;
     ImGui::Separator();
     if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s, FilePurpose::Scene);
     if (ImGui::MenuItem("Save scene", "Ctrl+S")) save(s);
@@ -42,17 +42,17 @@ void file_menu(AppState& s) {
     ImGui::Separator();
     export_menu_items(s);
     ImGui::Separator();
-    if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
-        for (size_t i = 0; i < s.recent.size(); ++i) {
-            const RecentFile& r = s.recent[i];
+    if (ImGui::BeginMenu("Recent", !s.ws.recent.empty())) {
+        for (size_t i = 0; i < s.ws.recent.size(); ++i) {
+            const RecentFile& r = s.ws.recent[i];
             ImGui::PushID(static_cast<int>(i));
             const std::string label = std::string(purpose_name(r.purpose)) + ": " + file_name(r.path);
             if (ImGui::MenuItem(label.c_str())) {
                 LoadRequest q;
                 q.purpose = r.purpose;
                 q.path = r.path;
-                q.image = s.image_options;
-                q.cifar_greyscale = s.cifar.greyscale;
+                q.image = s.ws.image_options;
+                q.cifar_greyscale = s.view.cifar.greyscale;
                 s.push(intent::Open{q});
             }
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.path.c_str());
@@ -63,18 +63,18 @@ void file_menu(AppState& s) {
 }
 
 void view_menu(AppState& s) {
-    ImGui::MenuItem("Data (sources, weights, ONNX)", nullptr, &s.show_data);
-    ImGui::MenuItem("CIFAR browser", nullptr, &s.show_cifar);
-    ImGui::MenuItem("Code (PyTorch, Keras, NumPy, ONNX)", nullptr, &s.code.open);
-    ImGui::MenuItem("im2col / GEMM", nullptr, &s.im2col.open);
-    ImGui::MenuItem("Batch vs channel (Q2)", nullptr, &s.compare.open);
-    ImGui::MenuItem("Weight layouts: PyTorch vs Keras (Q6)", nullptr, &s.layouts.open);
+    ImGui::MenuItem("Data (sources, weights, ONNX)", nullptr, &s.view.show_data);
+    ImGui::MenuItem("CIFAR browser", nullptr, &s.view.show_cifar);
+    ImGui::MenuItem("Code (PyTorch, Keras, NumPy, ONNX)", nullptr, &s.view.code.open);
+    ImGui::MenuItem("im2col / GEMM", nullptr, &s.view.im2col.open);
+    ImGui::MenuItem("Batch vs channel (Q2)", nullptr, &s.view.compare.open);
+    ImGui::MenuItem("Weight layouts: PyTorch vs Keras (Q6)", nullptr, &s.view.layouts.open);
     if (ImGui::BeginMenu("Conventions")) {
         for (const Convention c : {Convention::PyTorch, Convention::Keras}) {
             const bool keras = c == Convention::Keras;
             if (ImGui::MenuItem(keras ? "Keras: (N, H, W, C), kernel (kH, kW, in, filters)"
                                       : "PyTorch: (N, C, H, W), weight (out, in, kH, kW)",
-                                nullptr, s.view.conventions == c))
+                                nullptr, s.ws.conventions == c))
                 s.push(intent::SetConventions{c});
         }
         ImGui::EndMenu();
@@ -98,34 +98,34 @@ void view_menu(AppState& s) {
 
 void status_line(AppState& s) {
     const float avail = ImGui::GetContentRegionAvail().x;
-    if (s.loader.busy()) {
-        const std::string text = "Loading " + file_name(s.loader.request().path);
-        ImGui::ProgressBar(s.loader.progress(), ImVec2(std::min(avail, 320.0f), 0), text.c_str());
+    if (s.ws.loader.busy()) {
+        const std::string text = "Loading " + file_name(s.ws.loader.request().path);
+        ImGui::ProgressBar(s.ws.loader.progress(), ImVec2(std::min(avail, 320.0f), 0), text.c_str());
         return;
     }
-    if (s.status.empty()) return;
-    std::string text = s.status;
+    if (s.ws.status.empty()) return;
+    std::string text = s.ws.status;
     const float w = ImGui::CalcTextSize(text.c_str()).x;
     if (w > avail - 8.0f) {
         while (!text.empty() && ImGui::CalcTextSize((text + "...").c_str()).x > avail - 8.0f) text.pop_back();
         text += "...";
     }
-    ImGui::TextColored(s.status_error ? error_text() : dim_text(), "%s", text.c_str());
+    ImGui::TextColored(s.ws.status_error ? error_text() : dim_text(), "%s", text.c_str());
     if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
-        ImGui::TextUnformatted(s.status.c_str());
+        ImGui::TextUnformatted(s.ws.status.c_str());
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
     }
 }
 
 void about(AppState& s) {
-    if (!s.show_about) return;
+    if (!s.view.show_about) return;
     ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_FirstUseEver);
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.4f), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
-    if (ImGui::Begin("About convscope", &s.show_about, ImGuiWindowFlags_NoCollapse)) {
+    if (ImGui::Begin("About convscope", &s.view.show_about, ImGuiWindowFlags_NoCollapse)) {
         ImGui::TextWrapped("convscope shows exactly how a convolution layer computes: every window, every "
                            "multiply-add, with PyTorch's own shapes and error messages.");
         ImGui::TextColored(dim_text(), "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
@@ -148,10 +148,10 @@ void draw_main_menu(AppState& s) {
             ImGui::EndMenu();
         }
         if (ImGui::BeginMenu("Help")) {
-            ImGui::MenuItem("Lessons...", nullptr, &s.show_lessons);
-            if (s.lesson && ImGui::MenuItem("Leave the lesson")) app_lesson_close(s);
+            ImGui::MenuItem("Lessons...", nullptr, &s.view.show_lessons);
+            if (s.ws.lesson && ImGui::MenuItem("Leave the lesson")) app_lesson_close(s);
             ImGui::Separator();
-            ImGui::MenuItem("About", nullptr, &s.show_about);
+            ImGui::MenuItem("About", nullptr, &s.view.show_about);
             ImGui::EndMenu();
         }
         ImGui::Dummy(ImVec2(ImGui::GetFontSize(), 0));

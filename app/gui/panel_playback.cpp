@@ -12,7 +12,7 @@ namespace {
 void handle_keys(AppState& s) {
     const ImGuiIO& io = ImGui::GetIO();
     if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) s.push(intent::SetPlaying{!s.playing});
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) s.push(intent::SetPlaying{!s.ws.playing});
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) s.push(intent::StepBy{-1});
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) s.push(intent::StepBy{1});
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) s.push(intent::SeekEnd{false});
@@ -20,13 +20,13 @@ void handle_keys(AppState& s) {
 }
 
 std::string position_text(const AppState& s) {
-    if (s.transpose.active) return s.transpose.position_text();
-    const CursorState& c = s.cs;
+    if (s.ws.transpose.active) return s.ws.transpose.position_text();
+    const CursorState& c = s.ws.cs;
     std::vector<int64_t> idx{c.n, c.c_out};
-    if (s.geo().dims == 2) idx.push_back(c.y);
+    if (s.ws.geo().dims == 2) idx.push_back(c.y);
     idx.push_back(c.x);
-    std::string t = index_text_in_convention(s.view.conventions, TensorRole::Data, idx, "y");
-    if (s.granularity != Granularity::Position)
+    std::string t = index_text_in_convention(s.ws.conventions, TensorRole::Data, idx, "y");
+    if (s.ws.granularity != Granularity::Position)
         t += "  channel " + std::to_string(c.ci) + ", MAC " + std::to_string(c.mac + 1) + "/" + std::to_string(c.macs);
     return t;
 }
@@ -43,7 +43,7 @@ void draw_playback(AppState& s) {
         ImGui::SameLine();
         if (ImGui::Button("<", ImVec2(bw, 0))) s.push(intent::StepBy{-1});
         ImGui::SameLine();
-        if (ImGui::Button(s.playing ? "Pause" : "Play", ImVec2(bw * 2.2f, 0))) s.push(intent::SetPlaying{!s.playing});
+        if (ImGui::Button(s.ws.playing ? "Pause" : "Play", ImVec2(bw * 2.2f, 0))) s.push(intent::SetPlaying{!s.ws.playing});
         ImGui::SameLine();
         if (ImGui::Button(">", ImVec2(bw, 0))) s.push(intent::StepBy{1});
         ImGui::SameLine();
@@ -53,10 +53,10 @@ void draw_playback(AppState& s) {
         for (Granularity g : {Granularity::Position, Granularity::Channel, Granularity::Mac}) {
             ImGui::SameLine();
             const char* label = g == Granularity::Position ? "position" : g == Granularity::Channel ? "channel" : "MAC";
-            if (ImGui::RadioButton(label, s.granularity == g) && s.granularity != g) s.push(intent::SetGranularity{g});
+            if (ImGui::RadioButton(label, s.ws.granularity == g) && s.ws.granularity != g) s.push(intent::SetGranularity{g});
         }
         ImGui::SameLine();
-        if (s.transpose.active)
+        if (s.ws.transpose.active)
             help_marker("scatter: position = one input element's whole stamp, channel = its stamp into one output "
                         "channel, MAC = one multiply-add. gather: position = one output value, channel = one input "
                         "channel's taps, MAC = one tap. Keys: Space play/pause, Left/Right step, Home/End.");
@@ -71,7 +71,7 @@ void draw_playback(AppState& s) {
         const float room = ImGui::GetContentRegionAvail().x - labels - 4.0f;
         const float scale_w = std::clamp(room * 0.36f, ImGui::GetFontSize() * 3.0f, ImGui::GetFontSize() * 5.0f);
         const float speed_w = std::clamp(room - scale_w, ImGui::GetFontSize() * 3.5f, ImGui::GetFontSize() * 9.0f);
-        float speed = s.speed;
+        float speed = s.ws.speed;
         ImGui::SetNextItemWidth(speed_w);
         if (ImGui::SliderFloat("steps/s", &speed, 0.5f, 100000.0f, "%.1f", ImGuiSliderFlags_Logarithmic))
             s.push(intent::SetSpeed{speed});
@@ -83,18 +83,18 @@ void draw_playback(AppState& s) {
         }
         if (ImGui::IsItemDeactivatedAfterEdit()) s.push(intent::SetUiScale{s.view.ui_scale});
 
-        const int64_t count = s.step_count();
-        int64_t step = s.step;
+        const int64_t count = s.ws.step_count();
+        int64_t step = s.ws.step;
         const int64_t lo = 0, hi = std::max<int64_t>(count - 1, 0);
         ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.62f);
         if (ImGui::SliderScalar("##scrub", ImGuiDataType_S64, &step, &lo, &hi, "")) s.push(intent::Seek{step});
         ImGui::SameLine();
-        ImGui::Text("step %s / %s", count_text(s.step + 1).c_str(), count_text(count).c_str());
+        ImGui::Text("step %s / %s", count_text(s.ws.step + 1).c_str(), count_text(count).c_str());
         ImGui::SameLine();
         ImGui::TextColored(accent_text(), "%s", position_text(s).c_str());
-        if (s.show_frame_time) {
+        if (s.view.show_frame_time) {
             ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize("00.0 ms/frame").x);
-            ImGui::TextColored(dim_text(), "%.1f ms/frame", s.frame_ms);
+            ImGui::TextColored(dim_text(), "%.1f ms/frame", s.view.frame_ms);
         }
     }
     ImGui::End();

@@ -139,7 +139,7 @@ int64_t scatter_co(const TransposeSession& t) { return t.scatter.group * t.scene
 
 void draw_transpose_input(AppState& s) {
     next_window_slot(s, Slot::Input);
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Input x: what goes IN###Input", nullptr, kPanelFlags) && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
@@ -195,7 +195,7 @@ void draw_transpose_input(AppState& s) {
 
 void draw_transpose_output(AppState& s) {
     next_window_slot(s, Slot::FeatureMaps);
-    TransposeSession& t = s.transpose;
+    TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Output y: what comes OUT###Feature maps", nullptr, kPanelFlags) && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
@@ -254,7 +254,7 @@ void draw_transpose_output(AppState& s) {
                             if (!tap.cropped) outline_cell(r, tap.oy, tap.ox, kWindowColour, 2.0f);
                         }
                     const ScatterTap& cur = t.scatter.taps[static_cast<size_t>(t.scatter.mac)];
-                    if (scatter_co(t) == c && !cur.cropped && s.granularity == Granularity::Mac)
+                    if (scatter_co(t) == c && !cur.cropped && s.ws.granularity == Granularity::Mac)
                         outline_cell(r, cur.oy, cur.ox, kMacColour, 3.0f);
                 } else if (t.order == TransposeOrder::Gather && t.gather.n == n && t.gather.c_out == c) {
                     outline_cell(r, t.gather.y, t.gather.x, kWindowColour, 3.0f);
@@ -295,7 +295,7 @@ void draw_transpose_output(AppState& s) {
 namespace {
 
 void scatter_computation(AppState& s) {
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
     const ScatterState& st = t.scatter;
@@ -341,7 +341,7 @@ void scatter_computation(AppState& s) {
         return l;
     });
     ImGui::EndGroup();
-    if (s.granularity == Granularity::Mac) {
+    if (s.ws.granularity == Granularity::Mac) {
         outline_cell(kr, st.ky, st.kx, kMacColour, 3.0f);
         outline_cell(pr, st.ky, st.kx, kMacColour, 3.0f);
     }
@@ -372,7 +372,7 @@ void scatter_computation(AppState& s) {
 }
 
 void gather_computation(AppState& s) {
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
     const GatherState& st = t.gather;
@@ -423,7 +423,7 @@ void gather_computation(AppState& s) {
             ImGui::GetWindowDrawList()->AddText(cell_font(), cell_font()->FontSize, ImVec2(p0.x + 2, p0.y + 1), ink(kWindowColour), wt.c_str());
         }
     }
-    if (s.granularity == Granularity::Mac) {
+    if (s.ws.granularity == Granularity::Mac) {
         const GatherTap& cur = st.taps[static_cast<size_t>(st.mac)];
         const int64_t r = one_d ? 0 : cur.zy + pad[0], c = cur.zx + pad[1];
         if (r >= 0 && r < rows_cols[0] && c >= 0 && c < rows_cols[1]) outline_cell(zr, r, c, kMacColour, 3.0f);
@@ -446,7 +446,7 @@ void gather_computation(AppState& s) {
             line += tap.kind == GatherTapKind::InsertedZero ? "  on an inserted zero" : "  on the padding";
         ImVec4 colour = tap.kind == GatherTapKind::Input ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : dim_text();
         if (static_cast<int64_t>(i) > st.mac) colour.w *= 0.45f;
-        if (static_cast<int64_t>(i) == st.mac && s.granularity == Granularity::Mac) colour = ImGui::ColorConvertU32ToFloat4(ink(kMacColour));
+        if (static_cast<int64_t>(i) == st.mac && s.ws.granularity == Granularity::Mac) colour = ImGui::ColorConvertU32ToFloat4(ink(kMacColour));
         ImGui::TextColored(colour, "%s", line.c_str());
     }
     ImGui::PopFont();
@@ -457,8 +457,8 @@ void gather_computation(AppState& s) {
 
 void draw_transpose_computation(AppState& s) {
     next_window_slot(s, Slot::Computation);
-    if (ImGui::Begin("Computation", nullptr, kPanelFlags) && s.transpose.scene) {
-        const TransposeSession& t = s.transpose;
+    if (ImGui::Begin("Computation", nullptr, kPanelFlags) && s.ws.transpose.scene) {
+        const TransposeSession& t = s.ws.transpose;
         if (ImGui::RadioButton("scatter: each input paints a patch", t.order == TransposeOrder::Scatter))
             s.push(intent::SetTransposeOrder{TransposeOrder::Scatter});
         const char* gather_label = "gather: convolution over the zero-inserted input";
@@ -480,7 +480,7 @@ void draw_transpose_computation(AppState& s) {
 
 void draw_transpose_sums(AppState& s) {
     next_window_slot(s, Slot::ChannelSums);
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Channel sums", nullptr, kPanelFlags) && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
@@ -525,7 +525,7 @@ void draw_transpose_sums(AppState& s) {
 
 void draw_transpose_kernels(AppState& s) {
     next_window_slot(s, Slot::Filters);
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Kernels###Filters", nullptr, kPanelFlags) && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
@@ -559,7 +559,7 @@ void draw_transpose_kernels(AppState& s) {
                     if (in_use) {
                         const ImVec2 p1(r.origin.x + cell * static_cast<float>(g.kernel[1]), r.origin.y + cell * static_cast<float>(g.kernel[0]));
                         outline(ImGui::GetWindowDrawList(), r.origin, p1, kWindowColour, 2.0f);
-                        if (s.granularity == Granularity::Mac) {
+                        if (s.ws.granularity == Granularity::Mac) {
                             int64_t ky = gather ? t.gather.taps[static_cast<size_t>(t.gather.mac)].ky : t.scatter.ky;
                             int64_t kx = gather ? t.gather.taps[static_cast<size_t>(t.gather.mac)].kx : t.scatter.kx;
                             if (flipped) ky = g.kernel[0] - 1 - ky, kx = g.kernel[1] - 1 - kx;

@@ -15,7 +15,7 @@ void draw_feature_maps(AppState& s);
 void draw_after_conv_tab(AppState& s);  // inside the Feature maps panel: y through ReLU and a pooling layer
 void draw_playback(AppState& s);
 // Layer kind ConvTranspose (panel_transpose.cpp): these take the Input, Computation, Feature maps, Channel sums and
-// Filters slots while s.transpose.active (the Layer and Playback panels serve both kinds).
+// Filters slots while s.ws.transpose.active (the Layer and Playback panels serve both kinds).
 void draw_transpose_input(AppState& s);
 void draw_transpose_output(AppState& s);
 void draw_transpose_computation(AppState& s);
@@ -25,7 +25,7 @@ void draw_transpose_kernels(AppState& s);
 // Data window (sources, image options, weights, ONNX nodes). Closed windows draw nothing.
 void draw_main_menu(AppState& s);
 void draw_file_browser(AppState& s);
-// "This scene reads files outside its folder: ... Load them?" while s.outside_request is set.
+// "This scene reads files outside its folder: ... Load them?" while s.ws.outside_request is set.
 void draw_outside_paths_question(AppState& s);
 void draw_cifar_browser(AppState& s);
 void draw_data(AppState& s);

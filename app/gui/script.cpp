@@ -45,17 +45,17 @@ void open_action(Run& r, FilePurpose purpose) {
     LoadRequest q;
     q.purpose = purpose;
     q.path = r.a.args[0];
-    q.image = r.s.image_options;
-    q.cifar_greyscale = r.s.cifar.greyscale;
+    q.image = r.s.ws.image_options;
+    q.cifar_greyscale = r.s.view.cifar.greyscale;
     r.s.push(intent::Open{q});
 }
 
 void lesson_move(Run& r, int delta) {
-    if (!r.s.lesson) return void(r.error = "no lesson is open");
-    const int to = r.s.lesson->step + delta;
-    if (to < 0 || to >= r.s.lesson->steps())
+    if (!r.s.ws.lesson) return void(r.error = "no lesson is open");
+    const int to = r.s.ws.lesson->step + delta;
+    if (to < 0 || to >= r.s.ws.lesson->steps())
         return void(r.error = std::string(delta > 0 ? "already at the last step" : "already at the first step") + " (" +
-                              std::to_string(r.s.lesson->steps()) + " steps)");
+                              std::to_string(r.s.ws.lesson->steps()) + " steps)");
     app_lesson_go(r.s, to);
 }
 
@@ -66,19 +66,19 @@ const std::map<std::string_view, Action>& actions() {
     static const std::map<std::string_view, Action> table = {
         {"set",
          [](Run& r) {
-             r.s.preset_key.clear();
+             r.s.ws.preset_key.clear();
              r.s.push(intent::ApplySetting{r.a.args[0], r.a.args[1]});  // checked by the grammar; applied in order
          }},
         {"keras_same",
          [](Run& r) {
-             const std::optional<KerasSame> k = keras_same_pads(r.s.edit);
+             const std::optional<KerasSame> k = keras_same_pads(r.s.ws.edit);
              if (!k) return void(r.error = "keras_same: the layer is not padding='same' with a stride above 1");
-             r.s.preset_key.clear();
+             r.s.ws.preset_key.clear();
              r.s.push(intent::EditLayer{k->edit});
          }},
         {"preset",
          [](Run& r) {
-             const auto& ps = r.s.presets;
+             const auto& ps = r.s.ws.presets;
              if (std::none_of(ps.begin(), ps.end(), [&](const Preset& p) { return p.key == r.a.args[0]; })) {
                  std::string known;
                  for (const Preset& p : ps) known += (known.empty() ? "" : ", ") + p.key;
@@ -97,11 +97,11 @@ const std::map<std::string_view, Action>& actions() {
         {"granularity", [](Run& r) { r.s.push(intent::SetGranularity{*script_granularity(r.a.args[0])}); }},
         {"cursor",
          [](Run& r) {
-             const ConvGeometry& g = r.s.latest_scene().geo;
+             const ConvGeometry& g = r.s.ws.latest_scene().geo;
              int64_t n = r.arg_int(0), c = r.arg_int(1), y = 0, x = 0;
              if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
              else x = r.arg_int(2);
-             if (r.s.loader.busy() || !r.s.load_queue.empty()) {  // the scene it is meant for is still loading
+             if (r.s.ws.loader.busy() || !r.s.ws.load_queue.empty()) {  // the scene it is meant for is still loading
                  r.s.push(intent::MoveCursor{n, c, y, x});
                  return;
              }
@@ -119,9 +119,9 @@ const std::map<std::string_view, Action>& actions() {
                  return;
              }
              const bool with_n = r.a.args.size() == 4;
-             const int64_t n = with_n ? r.arg_int(0) : r.s.cs.n;
+             const int64_t n = with_n ? r.arg_int(0) : r.s.ws.cs.n;
              const size_t o = with_n ? 1 : 0;
-             const ConvGeometry& g = r.s.latest_scene().geo;
+             const ConvGeometry& g = r.s.ws.latest_scene().geo;
              const int64_t c = r.arg_int(o), y = r.arg_int(o + 1), x = r.arg_int(o + 2);
              if (n < 0 || n >= g.n || c < 0 || c >= g.c_in || y < 0 || y >= g.in[0] || x < 0 || x >= g.in[1]) {
                  r.error = "input pixel outside " + shape_to_string(g.input_shape());
@@ -144,11 +144,16 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"after",
          [](Run& r) {
-             AfterSettings& set = r.s.after.settings;
              const auto& args = r.a.args;
              if (args[0] == "show" || args[0] == "hide") {
                  r.s.view.after_show_request = args[0] == "show";
-             } else if (args[0] == "relu") {
+                 return;
+             }
+             // on top of a change asked for earlier in the same frame
+             AfterSettings set = r.s.ws.after.settings;
+             for (const Intent& i : r.s.ws.intents)
+                 if (const auto* e = std::get_if<intent::SetAfterSettings>(&i)) set = e->settings;
+             if (args[0] == "relu") {
                  set.relu = args[1] == "on";
              } else if (args[1] == "none") {
                  set.pool = AfterPool::None;
@@ -157,6 +162,7 @@ const std::map<std::string_view, Action>& actions() {
                  set.kernel = static_cast<int>(r.arg_int(2));
                  set.stride = static_cast<int>(r.arg_int(3));
              }
+             r.s.push(intent::SetAfterSettings{set});
          }},
         {"mouse",
          [](Run& r) {
@@ -180,21 +186,21 @@ const std::map<std::string_view, Action>& actions() {
         {"expect_error",
          [](Run& r) {
              const std::string want = script_join(r.a.args);
-             const std::string& got = r.s.transpose.active ? r.s.transpose.error : r.s.edit_error;
+             const std::string& got = r.s.ws.transpose.active ? r.s.ws.transpose.error : r.s.ws.edit_error;
              if (got.empty()) r.error = "expected an error, but the layer is valid";
              else if (!want.empty() && got.find(want) == std::string::npos)
                  r.error = "expected an error containing '" + want + "', got: " + got;
          }},
         {"expect_ok",
          [](Run& r) {
-             const std::string& got = r.s.transpose.active ? r.s.transpose.error : r.s.edit_error;
+             const std::string& got = r.s.ws.transpose.active ? r.s.ws.transpose.error : r.s.ws.edit_error;
              if (!got.empty()) r.error = "expected a valid layer, got: " + got;
          }},
         {"expect_status",
          [](Run& r) {
              const std::string want = script_join(r.a.args);
-             if (r.s.status.find(want) == std::string::npos)
-                 r.error = "expected a status containing '" + want + "', got: " + r.s.status;
+             if (r.s.ws.status.find(want) == std::string::npos)
+                 r.error = "expected a status containing '" + want + "', got: " + r.s.ws.status;
          }},
         {"open_image", [](Run& r) { open_action(r, FilePurpose::Image); }},
         {"open_cifar", [](Run& r) { open_action(r, FilePurpose::Cifar); }},
@@ -204,7 +210,7 @@ const std::map<std::string_view, Action>& actions() {
          [](Run& r) {
              std::vector<int64_t> list;
              script_index_list(r.a.args[0], list);
-             r.s.push(intent::PickCifar{list, r.s.cifar.greyscale});
+             r.s.push(intent::PickCifar{list, r.s.view.cifar.greyscale});
          }},
         {"load_weights",
          [](Run& r) {
@@ -227,7 +233,7 @@ const std::map<std::string_view, Action>& actions() {
              if (w == "browser") {
                  if (on) app_open_browser(r.s, FilePurpose::Weights);
              } else {
-                 (w == "cifar" ? r.s.show_cifar : w == "data" ? r.s.show_data : r.s.show_lessons) = on;
+                 (w == "cifar" ? r.s.view.show_cifar : w == "data" ? r.s.view.show_data : r.s.view.show_lessons) = on;
              }
          }},
         {"export",
@@ -237,8 +243,8 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"export_dialog",
          [](Run& r) {
-             if (!r.s.export_ui) r.s.export_ui = std::make_shared<ExportUi>();
-             ExportUi& ui = *r.s.export_ui;
+             if (!r.s.view.export_ui) r.s.view.export_ui = std::make_shared<ExportUi>();
+             ExportUi& ui = *r.s.view.export_ui;
              if (r.a.args[0] == "off") {
                  ui.close_dialog = true;
                  return;
@@ -253,48 +259,48 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"lesson",
          [](Run& r) {
-             if (!app_start_lesson(r.s, r.a.args[0])) r.error = r.s.status;
+             if (!app_start_lesson(r.s, r.a.args[0])) r.error = r.s.ws.status;
          }},
         {"lesson_next", [](Run& r) { lesson_move(r, +1); }},
         {"lesson_back", [](Run& r) { lesson_move(r, -1); }},
         {"lesson_goto",
          [](Run& r) {
-             if (!r.s.lesson) return void(r.error = "no lesson is open");
+             if (!r.s.ws.lesson) return void(r.error = "no lesson is open");
              const int64_t step = r.arg_int(0);
-             if (step > r.s.lesson->steps())
-                 return void(r.error = "the lesson has " + std::to_string(r.s.lesson->steps()) + " steps");
+             if (step > r.s.ws.lesson->steps())
+                 return void(r.error = "the lesson has " + std::to_string(r.s.ws.lesson->steps()) + " steps");
              app_lesson_go(r.s, static_cast<int>(step - 1));
          }},
         {"lesson_resume",
          [](Run& r) {
-             if (!r.s.lesson) return void(r.error = "no lesson is open");
-             app_lesson_go(r.s, r.s.lesson->step);
+             if (!r.s.ws.lesson) return void(r.error = "no lesson is open");
+             app_lesson_go(r.s, r.s.ws.lesson->step);
          }},
         {"lesson_answer",
          [](Run& r) {
-             if (!r.s.lesson) return void(r.error = "no lesson is open");
-             if (!r.s.lesson->current().question) return void(r.error = "this lesson step asks no question");
+             if (!r.s.ws.lesson) return void(r.error = "no lesson is open");
+             if (!r.s.ws.lesson->current().question) return void(r.error = "this lesson step asks no question");
              app_wait_idle(r.s, 60.0);  // the answer is checked against the step's own scene
              app_lesson_answer(r.s, script_join(r.a.args));
          }},
         {"lesson_reveal",
          [](Run& r) {
-             if (!r.s.lesson) return void(r.error = "no lesson is open");
-             r.s.lesson->revealed = true;
+             if (!r.s.ws.lesson) return void(r.error = "no lesson is open");
+             r.s.ws.lesson->revealed = true;
          }},
         {"lesson_close", [](Run& r) { app_lesson_close(r.s); }},
         {"conventions", [](Run& r) { r.s.push(intent::SetConventions{*convention_from_key(r.a.args[0])}); }},
         {"code_panel",
          [](Run& r) {
-             r.s.code.open = r.a.args[0] != "off";
-             if (r.s.code.open) r.s.code.framework = *parse_code_framework(r.a.args[0]);
+             r.s.view.code.open = r.a.args[0] != "off";
+             if (r.s.view.code.open) r.s.view.code.framework = *parse_code_framework(r.a.args[0]);
          }},
-        {"im2col_panel", [](Run& r) { r.s.im2col.open = r.a.args[0] == "on"; }},
-        {"compare", [](Run& r) { r.s.compare.open = r.a.args[0] == "on"; }},
-        {"layouts", [](Run& r) { r.s.layouts.open = r.a.args[0] == "on"; }},
+        {"im2col_panel", [](Run& r) { r.s.view.im2col.open = r.a.args[0] == "on"; }},
+        {"compare", [](Run& r) { r.s.view.compare.open = r.a.args[0] == "on"; }},
+        {"layouts", [](Run& r) { r.s.view.layouts.open = r.a.args[0] == "on"; }},
         {"layouts_pin",
          [](Run& r) {
-             LayoutsUi& u = r.s.layouts;
+             LayoutsUi& u = r.s.view.layouts;
              if (r.a.args[0] == "off") {
                  u.pinned.reset();
                  return;
@@ -308,9 +314,9 @@ const std::map<std::string_view, Action>& actions() {
         {"compare_pin",
          [](Run& r) {
              if (r.a.args[0] == "off")
-                 r.s.compare.pin.reset();
+                 r.s.view.compare.pin.reset();
              else
-                 r.s.compare.pin = std::array<int64_t, 3>{r.arg_int(0), r.arg_int(1), r.arg_int(2)};
+                 r.s.view.compare.pin = std::array<int64_t, 3>{r.arg_int(0), r.arg_int(1), r.arg_int(2)};
          }},
         {"layer_kind", [](Run& r) { r.s.push(intent::SetLayerKind{r.a.args[0] == "transpose"}); }},
         {"transpose_preset", [](Run& r) { r.s.push(intent::TransposePreset{r.a.args[0]}); }},
@@ -325,13 +331,13 @@ const std::map<std::string_view, Action>& actions() {
              if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
              else x = r.arg_int(2);
              app_apply_intents(r.s);  // a kind, preset or order asked for just before decides what the indices name
-             if (!r.s.transpose.active) return void(r.error = "transpose_cursor: the layer kind is Conv (layer_kind transpose)");
-             if (!r.s.transpose.step_of(n, c, y, x, r.s.granularity))
+             if (!r.s.ws.transpose.active) return void(r.error = "transpose_cursor: the layer kind is Conv (layer_kind transpose)");
+             if (!r.s.ws.transpose.step_of(n, c, y, x, r.s.ws.granularity))
                  return void(r.error = std::string("transpose_cursor: no such ") +
-                                       (r.s.transpose.order == TransposeOrder::Scatter ? "input element" : "output element"));
+                                       (r.s.ws.transpose.order == TransposeOrder::Scatter ? "input element" : "output element"));
              r.s.push(intent::MoveTransposeCursor{n, c, y, x});
          }},
-        {"contributions", [](Run& r) { r.s.transpose.show_contributions = r.a.args[0] == "on"; }},
+        {"contributions", [](Run& r) { r.s.ws.transpose.show_contributions = r.a.args[0] == "on"; }},
     };
     return table;
 }
@@ -413,7 +419,7 @@ namespace {
 // The transposed-convolution view: its layer, the state at the cursor, the canvas and where the grids were drawn.
 nlohmann::json transpose_dump(const AppState& s) {
     using nlohmann::json;
-    const TransposeSession& t = s.transpose;
+    const TransposeSession& t = s.ws.transpose;
     if (!t.scene) return nullptr;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
@@ -474,22 +480,22 @@ nlohmann::json transpose_dump(const AppState& s) {
 
 bool write_dump(const AppState& s, const std::string& path, int width, int height, std::string& error) {
     using nlohmann::json;
-    const ConvGeometry& g = s.geo();
-    const CursorState& c = s.cs;
+    const ConvGeometry& g = s.ws.geo();
+    const CursorState& c = s.ws.cs;
     auto rect = [](ImVec2 a, ImVec2 b) { return json::array({a.x, a.y, b.x, b.y}); };
     json j;
     j["window"] = {{"width", width}, {"height", height}};
-    j["error"] = s.edit_error;
-    j["status"] = s.status;
-    j["status_error"] = s.status_error;
+    j["error"] = s.ws.edit_error;
+    j["status"] = s.ws.status;
+    j["status_error"] = s.ws.status_error;
     j["menu_height"] = s.geometry.menu_height;
-    j["scene_path"] = s.scene_path;
-    j["input_kind"] = s.scene->image_kind;
-    j["onnx_max_diff"] = s.onnx.max_diff ? json(*s.onnx.max_diff) : json(nullptr);
-    j["weights_info"] = s.weights_info.text;
+    j["scene_path"] = s.ws.scene_path;
+    j["input_kind"] = s.ws.scene->image_kind;
+    j["onnx_max_diff"] = s.ws.onnx.max_diff ? json(*s.ws.onnx.max_diff) : json(nullptr);
+    j["weights_info"] = s.ws.weights_info.text;
     j["error_rect"] = s.geometry.error_text ? rect(s.geometry.error_text->min, s.geometry.error_text->max) : json(nullptr);
-    j["layer"] = layer_python_text(s.scene->edit.layer);
-    j["input_shape"] = input_shape(s.scene->edit);
+    j["layer"] = layer_python_text(s.ws.scene->edit.layer);
+    j["input_shape"] = input_shape(s.ws.scene->edit);
     j["output_shape"] = g.output_shape_torch();
     j["geometry"] = {{"dims", g.dims},         {"n", g.n},
                      {"c_in", g.c_in},         {"c_out", g.c_out},
@@ -500,9 +506,9 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                      {"padding_mode", padding_mode_name(g.mode)}};
     json channels = json::array();
     for (const CursorChannel& ch : c.channels) channels.push_back({{"c_in", ch.c_in}, {"sum", ch.sum}});
-    j["cursor"] = {{"step", s.step},
-                   {"step_count", s.step_count()},
-                   {"granularity", granularity_name(s.granularity)},
+    j["cursor"] = {{"step", s.ws.step},
+                   {"step_count", s.ws.step_count()},
+                   {"granularity", granularity_name(s.ws.granularity)},
                    {"n", c.n},
                    {"c_out", c.c_out},
                    {"y", c.y},
@@ -519,17 +525,17 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                    {"position_complete", c.position_complete()}};
     const int64_t Ho = g.out[0], Wo = g.out[1];
     const int64_t base = (c.n * g.c_out + c.c_out) * Ho * Wo;
-    j["output_at_cursor"] = s.output->y[base + c.y * Wo + c.x];
+    j["output_at_cursor"] = s.ws.output->y[base + c.y * Wo + c.x];
     json map = json::array();
     for (int64_t y = 0; y < Ho; ++y) {
         json row = json::array();
-        for (int64_t x = 0; x < Wo; ++x) row.push_back(s.output->y[base + y * Wo + x]);
+        for (int64_t x = 0; x < Wo; ++x) row.push_back(s.ws.output->y[base + y * Wo + x]);
         map.push_back(row);
     }
     j["current_map"] = map;  // y[n, c_out] of the cursor, from the full-layer output
     j["revealed_position"] = s.revealed_position();
-    j["fmap_scale"] = s.fmap_atlas.scale;
-    j["input_range"] = {s.input_atlas.lo, s.input_atlas.hi};
+    j["fmap_scale"] = s.gpu.fmap_atlas.scale;
+    j["input_range"] = {s.gpu.input_atlas.lo, s.gpu.input_atlas.hi};
     auto grids = [](const std::vector<GridRect>& v) {
         json a = json::array();
         for (const GridRect& r : v)
@@ -544,13 +550,13 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     for (const OutlineRect& r : s.geometry.window)
         outline.push_back({{"n", r.n}, {"c", r.c}, {"rect", rect(r.min, r.max)}});
     j["window_outline"] = outline;
-    j["hover"] = s.hover ? json(*s.hover) : json(nullptr);
-    j["hover_hits"] = s.hover_hits.size();
-    j["designed_filters"] = s.scene->filter_names;
+    j["hover"] = s.ws.hover ? json(*s.ws.hover) : json(nullptr);
+    j["hover_hits"] = s.ws.hover_hits.size();
+    j["designed_filters"] = s.ws.scene->filter_names;
     {
-        const AfterConv& a = s.after;
+        const workspace::AfterResult& a = s.ws.after.result;
         json pooled = json::array();
-        if (a.source == s.output && !a.out.data.empty()) {
+        if (a.source == s.ws.output && !a.out.data.empty()) {
             const int64_t pbase = (c.n * g.c_out + c.c_out) * a.out_h * a.out_w;
             for (int64_t y = 0; y < a.out_h; ++y) {
                 json row = json::array();
@@ -559,17 +565,17 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
             }
         }
         j["after"] = {{"shown", s.view.after_shown},
-                      {"current", a.source == s.output},  // computed for the output on screen
-                      {"layers", after_layers_text(a.computed_settings, g.dims)},
+                      {"current", a.source == s.ws.output},  // computed for the output on screen
+                      {"layers", after_layers_text(a.settings, g.dims)},
                       {"error", a.error},
                       {"shape", a.pool ? a.pool->output_shape_torch() : g.output_shape_torch()},
                       {"current_map", pooled},  // the cursor's (n, c_out) map after ReLU and pooling
-                      {"scale", std::max(s.fmap_atlas.scale, a.abs_max)},
+                      {"scale", std::max(s.gpu.fmap_atlas.scale, a.abs_max)},
                       {"pixels", grids(s.geometry.after_pixels)},
                       {"hover", s.geometry.after_hover ? json(*s.geometry.after_hover) : json(nullptr)}};
     }
-    if (s.lesson) {
-        const LessonRun& run = *s.lesson;
+    if (s.ws.lesson) {
+        const LessonRun& run = *s.ws.lesson;
         const LessonStep& st = run.current();
         const LessonContext ctx = app_lesson_context(s);
         json q = nullptr;
@@ -601,14 +607,14 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     for (const auto& l : s.geometry.lesson_lines) lines.push_back({{"text", l.text}, {"rect", rect(l.min, l.max)}});
     j["lesson_lines"] = lines;
     j["lesson_panel"] = s.geometry.lesson_panel ? rect(s.geometry.lesson_panel->min, s.geometry.lesson_panel->max) : json(nullptr);
-    j["preset"] = s.preset_key;
-    j["edit_layer"] = layer_python_text(s.edit.layer);  // the layer as edited (may be invalid: see "error")
-    j["edit_input_shape"] = input_shape(s.edit);
-    j["input_name"] = s.scene->edit.input.picture;
+    j["preset"] = s.ws.preset_key;
+    j["edit_layer"] = layer_python_text(s.ws.edit.layer);  // the layer as edited (may be invalid: see "error")
+    j["edit_input_shape"] = input_shape(s.ws.edit);
+    j["input_name"] = s.ws.scene->edit.input.picture;
     {
-        const LayerTexts& t = s.texts;
-        j["conventions"] = {{"name", convention_name(s.view.conventions)},
-                            {"remembered", convention_key(s.settings.conventions)},
+        const LayerTexts& t = s.ws.texts;
+        j["conventions"] = {{"name", convention_name(s.ws.conventions)},
+                            {"remembered", convention_key(s.ws.settings.conventions)},
                             {"layer", t.layer},
                             {"input_shape", t.input_shape},
                             {"output_shape", t.output_shape},
@@ -618,7 +624,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                             {"weight_axes", t.weight_axes},
                             {"parameter_formula", t.parameter_formula},
                             {"written", s.geometry.written}};  // panel -> the convention-dependent lines it drew
-        const CodeView& v = s.code;
+        const CodeView& v = s.view.code;
         j["code"] = {{"open", v.open},
                      {"framework", v.made_for ? json(code_framework_key(v.made_for->framework)) : json(nullptr)},
                      {"source", v.source},

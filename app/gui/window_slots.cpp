@@ -16,13 +16,13 @@ void next_window_slot(const AppState& s, Slot slot) {
     // the left column is wider while a lesson is followed: its text sits above the Layer panel
     // Above UI scale 1 the left column grows (its fields and buttons grow with the font), up to 40% of the window.
     const float grow = 1.0f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.6f;
-    const float c0 = std::min(d.x * ((s.lesson ? 350.0f : 290.0f) / 1280.0f) * grow, d.x * 0.4f);
+    const float c0 = std::min(d.x * ((s.ws.lesson ? 350.0f : 290.0f) / 1280.0f) * grow, d.x * 0.4f);
     const float c1 = d.x * (810.0f / 1280.0f);
     const float in_h = body * 0.32f, fm_h = body * 0.55f, cs_h = body * 0.21f;
     ImVec2 pos, size;
     switch (slot) {
         case Slot::Layer:  // under the Lesson panel while a lesson is followed
-            pos = {0, s.lesson ? body * kLessonShare : 0}, size = {c0, s.lesson ? body * (1 - kLessonShare) : body};
+            pos = {0, s.ws.lesson ? body * kLessonShare : 0}, size = {c0, s.ws.lesson ? body * (1 - kLessonShare) : body};
             break;
         case Slot::Lesson: pos = {0, 0}, size = {c0, body * kLessonShare}; break;
         case Slot::Input: pos = {c0, 0}, size = {c1 - c0, in_h}; break;
@@ -42,7 +42,7 @@ void next_window_slot(const AppState& s, Slot slot) {
             break;
     }
     pos.y += top;
-    const ImGuiCond cond = s.relayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    const ImGuiCond cond = s.view.relayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
     ImGui::SetNextWindowPos(pos, cond);
     ImGui::SetNextWindowSize(size, cond);
 }
