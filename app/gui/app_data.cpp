@@ -91,8 +91,8 @@ void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose) {
     if (std::string error; !recent_save(s.ws.settings_dir, s.ws.recent, error)) app_set_status(s, s.ws.status + "  (" + error + ")", s.ws.status_error);
 }
 
-void app_open_browser(AppState& s, FilePurpose purpose) {
-    FileBrowser& b = s.view.browser;
+void app_open_browser(ViewSettings& view, const Workspace& ws, FilePurpose purpose) {
+    FileBrowser& b = view.browser;
     b.open_requested = true;
     b.purpose = purpose;
     b.confirm_overwrite.clear();
@@ -100,7 +100,7 @@ void app_open_browser(AppState& s, FilePurpose purpose) {
     if (b.dir.empty()) b.dir = fs::current_path(ec).string();
     b.path_text[0] = '\0';
     if (purpose == FilePurpose::SaveScene) {
-        const std::string name = s.ws.scene_path.empty() || s.ws.scene_path_builtin ? "lesson.json" : file_name(s.ws.scene_path);
+        const std::string name = ws.scene_path.empty() || ws.scene_path_builtin ? "lesson.json" : file_name(ws.scene_path);
         std::snprintf(b.path_text.data(), b.path_text.size(), "%s", (fs::path(b.dir) / name).string().c_str());
     }
 }

@@ -55,7 +55,7 @@ void app_lesson_answer(AppState& s, const std::string& answer) {
     if (!s.ws.lesson || !s.ws.lesson->current().question) return;
     LessonRun& run = *s.ws.lesson;
     run.answer = answer;
-    const std::string expected = lesson_fill(run.current().question->answer, app_lesson_context(s));
+    const std::string expected = lesson_fill(run.current().question->answer, app_lesson_context(s.ws, s.view));
     const AnswerVerdict v = lesson_check_answer(answer, expected);
     run.correct = v.correct;
     if (v.correct) run.revealed = true;
@@ -68,22 +68,22 @@ void app_lesson_close(AppState& s) {
     s.view.request_relayout = true;
 }
 
-LessonContext app_lesson_context(const AppState& s) {
+LessonContext app_lesson_context(const Workspace& ws, const ViewSettings& view) {
     LessonContext c;
-    c.scene = s.ws.scene.get();
-    c.output = s.ws.output.get();
-    c.cursor = s.ws.cursor ? &s.ws.cs : nullptr;
-    c.edit = &s.ws.edit;
-    c.error = s.ws.edit_error;
-    c.transpose = &s.ws.transpose;
-    if (s.view.layouts.open) c.layouts_pinned = s.view.layouts.pinned;
-    if (s.view.compare.open && s.view.compare.pair) {
-        c.pair = &*s.view.compare.pair;
-        c.pair_cursor = s.view.compare.cursor;
-        c.pair_pixel = s.view.compare.pin;
+    c.scene = ws.scene.get();
+    c.output = ws.output.get();
+    c.cursor = ws.cursor ? &ws.cs : nullptr;
+    c.edit = &ws.edit;
+    c.error = ws.edit_error;
+    c.transpose = &ws.transpose;
+    if (view.layouts.open) c.layouts_pinned = view.layouts.pinned;
+    if (view.compare.open && view.compare.pair) {
+        c.pair = &*view.compare.pair;
+        c.pair_cursor = view.compare.cursor;
+        c.pair_pixel = view.compare.pin;
     }
-    if (s.ws.after.result.source == s.ws.output && s.ws.output && s.ws.after.result.error.empty())
-        c.pooled_shape = s.ws.after.result.pool ? s.ws.after.result.pool->output_shape_torch() : s.ws.scene->geo.output_shape_torch();
+    if (ws.after.result.source == ws.output && ws.output && ws.after.result.error.empty())
+        c.pooled_shape = ws.after.result.pool ? ws.after.result.pool->output_shape_torch() : ws.scene->geo.output_shape_torch();
     return c;
 }
 

@@ -267,8 +267,12 @@ void app_apply_intents(AppState& s) {
             continue;
         }
         std::visit(Overloaded{
-                       [&](intent::EditLayer& e) { app_apply_edit(s, e.edit); },
+                       [&](intent::EditLayer& e) {
+                           s.ws.preset_key.clear();  // an edit by hand: no longer the preset's layer
+                           app_apply_edit(s, e.edit);
+                       },
                        [&](intent::ApplySetting& e) {
+                           s.ws.preset_key.clear();
                            LayerEdit edit = s.ws.edit;
                            std::string why;
                            if (apply_setting(edit, e.key, e.value, why)) app_apply_edit(s, edit);
@@ -299,6 +303,23 @@ void app_apply_intents(AppState& s) {
                            s.ws.playing = false;
                        },
                        [&](intent::SetAfterSettings& e) { s.ws.after.settings = e.settings; },
+                       [&](intent::CancelLoad&) { s.ws.loader.cancel(); },
+                       [&](intent::SelectOnnxNode& e) { s.ws.onnx.selected = e.node; },
+                       [&](intent::SetStatus& e) { app_set_status(s, e.text, e.error); },
+                       [&](intent::AnswerOutsidePaths& e) {
+                           if (!s.ws.outside_request) return;
+                           LoadRequest again = *s.ws.outside_request;
+                           s.ws.outside_request.reset();
+                           again.allow_outside = true;
+                           if (e.load) app_start_load(s, again);
+                       },
+                       [&](intent::StartLesson& e) { app_start_lesson(s, e.id_or_path); },
+                       [&](intent::LessonGo& e) { app_lesson_go(s, e.step); },
+                       [&](intent::LessonAnswer& e) { app_lesson_answer(s, e.answer); },
+                       [&](intent::LessonReveal& e) {
+                           if (s.ws.lesson) s.ws.lesson->revealed = e.revealed;
+                       },
+                       [&](intent::LessonClose&) { app_lesson_close(s); },
                        [&](intent::CompareCursor& e) {
                            CompareUi& c = s.view.compare;
                            c.open = true;

@@ -1,5 +1,7 @@
-// The one struct that owns what the UI shows, the intents panels record, and the between-frames update that
-// applies them (scene rebuilds, the compute worker's result, playback, hover, textures).
+// The window's state, a thin aggregate of parts with one owner each: the workspace (the model, changed only by the
+// frame functions that apply the intents panels record), the view settings (what is shown and how), the GPU cache
+// (textures, gpu_cache.cpp) and the frame geometry that `dump` and the tests read. Panels get a Ui: the workspace
+// as const, the view and geometry to write, push() for everything else.
 //
 // Sections: intents · data in · code panel · frame geometry (for dump) · view settings · workspace · GPU cache ·
 // AppState and Ui · frame functions
@@ -70,6 +72,16 @@ struct MoveTransposeCursor { int64_t n, c, y, x; };  // scatter: an input elemen
 // The Batch vs channel window's cursor (image, filter, position); the scene on screen follows when it is one side.
 struct CompareCursor { int64_t image, c_out, y, x; };
 struct SetAfterSettings { AfterSettings settings; };  // the Feature maps panel's "then ReLU + pool" tab
+struct CancelLoad {};                                  // stop the load in progress (nothing changes)
+struct SelectOnnxNode { int node; };                 // the Data window's row (the scene changes on UseOnnxNode)
+struct SetStatus { std::string text; bool error; };    // the menu bar's status line
+struct AnswerOutsidePaths { bool load; };             // "This scene reads files outside its folder": Load / Cancel
+// lessons (app_lesson.cpp)
+struct StartLesson { std::string id_or_path; };
+struct LessonGo { int step; };
+struct LessonAnswer { std::string answer; };
+struct LessonReveal { bool revealed; };
+struct LessonClose {};
 }  // namespace intent
 using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::ApplyPreset, intent::Seek, intent::StepBy, intent::SeekEnd,
                             intent::SetGranularity, intent::SetPlaying, intent::SetSpeed, intent::MoveCursor,
@@ -78,7 +90,10 @@ using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::App
                             intent::UseOnnxNode, intent::SaveScene, intent::SetConventions, intent::SetLayerKind,
                             intent::EditTranspose, intent::TransposeSetting, intent::TransposePreset,
                             intent::SetTransposeOrder, intent::MoveTransposeCursor, intent::CompareCursor,
-                            intent::SetAfterSettings>;
+                            intent::SetAfterSettings, intent::CancelLoad, intent::SelectOnnxNode,
+                            intent::SetStatus, intent::AnswerOutsidePaths,
+                            intent::StartLesson, intent::LessonGo, intent::LessonAnswer, intent::LessonReveal,
+                            intent::LessonClose>;
 
 // ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
 struct FileBrowser {
@@ -119,7 +134,6 @@ struct CifarView {
 struct OnnxView {
     std::shared_ptr<const OnnxData> data;
     int selected = -1;
-    bool use_test_input = false;
     uint64_t expected_scene = 0;   // the scene whose output is compared with test_data_set_0/output_0.pb
     Tensor expected;
     std::optional<float> max_diff;
@@ -203,6 +217,8 @@ struct ViewSettings {
     std::optional<bool> after_show_request;          // the script asks for a tab (ImGui selects it next frame)
     int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
     bool show_cifar = false, show_data = false, show_about = false, show_lessons = false;
+    bool onnx_test_input = false;                    // Data window: use the node with test_data_set_0's input
+    bool transpose_contributions = true;             // ConvTranspose Output panel: the "products per output" overlay
     FileBrowser browser;
     CifarView cifar;          // the CIFAR browser: the set it lists, its filter and the picked batch
     CodeView code;            // View -> Code
@@ -385,7 +401,7 @@ void app_use_onnx_node(AppState& s, int node, bool test_input);
 bool app_save_scene(AppState& s, const std::string& path, bool overwrite);
 SceneFile scene_file_from_state(const AppState& s);
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose);
-void app_open_browser(AppState& s, FilePurpose purpose);
+void app_open_browser(ViewSettings& view, const Workspace& ws, FilePurpose purpose);  // the modal, next frame
 void app_update_onnx_diff(AppState& s);  // max |y - output_0.pb| once the ONNX scene's output is in
 void app_update_cifar_view(AppState& s);  // the filtered index list
 // Blocks until the loader has finished and applies its result (scripts).
@@ -403,7 +419,7 @@ bool app_start_lesson(AppState& s, const std::string& id_or_path);
 void app_lesson_go(AppState& s, int step);
 void app_lesson_answer(AppState& s, const std::string& answer);
 void app_lesson_close(AppState& s);
-LessonContext app_lesson_context(const AppState& s);
+LessonContext app_lesson_context(const Workspace& ws, const ViewSettings& view);
 
 // Conventions and the Code panel (app_code.cpp). app_set_conventions changes the naming and, with `remember`, writes
 // it to settings.json (when there is a settings folder). app_refresh_texts runs at frame start: the scene's texts when

@@ -315,19 +315,19 @@ bool run_export(AppState& s, const workspace::ExportRequest& request, const Draw
 
 // ---- tensors ----
 
-bool export_scene_tensors(const AppState& s, const std::string& dir, bool force, std::string& error,
+bool export_scene_tensors(const Workspace& ws, const std::string& dir, bool force, std::string& error,
                           std::vector<std::string>* written) {
-    if (!s.ws.scene || !s.ws.output || s.ws.output->scene != s.ws.scene || !s.ws.cursor) {
+    if (!ws.scene || !ws.output || ws.output->scene != ws.scene || !ws.cursor) {
         error = "export tensors: the layer on screen is still being computed";
         return false;
     }
     workspace::SceneTensors t;
-    t.geo = s.ws.geo();
-    t.x = &s.ws.scene->x;
-    t.w = &s.ws.scene->w;
-    t.bias = s.ws.scene->bias_ptr();
-    t.y = &s.ws.output->y;
-    t.cursor = s.ws.cs;
+    t.geo = ws.geo();
+    t.x = &ws.scene->x;
+    t.w = &ws.scene->w;
+    t.bias = ws.scene->bias_ptr();
+    t.y = &ws.output->y;
+    t.cursor = ws.cs;
     try {
         std::vector<std::string> w = workspace::export_tensors(dir, t, force);
         if (written) *written = std::move(w);

@@ -116,7 +116,7 @@ inline constexpr const char* kExportPanels[] = {"window", "input", "computation"
                                                 "filters", "layer", "relu-pool"};
 inline constexpr const char* kExportPanelLabels[] = {"Whole window", "Input", "Computation", "Channel sums",
                                                      "Feature maps", "Filters", "Layer", "then ReLU + pool"};
-workspace::ExportRequest export_request_of(const AppState& s, const ExportUi& ui);
+workspace::ExportRequest export_request_of(const ExportUi& ui);
 // The dialog's fields from a request (script `export_dialog OUT [flags]`).
 void export_ui_from_request(ExportUi& ui, const workspace::ExportRequest& r);
 // The dialog and its preview for `dump`: null when closed.
@@ -127,9 +127,9 @@ nlohmann::json export_dialog_dump(const AppState& s);
 // progress window and the File menu's items. export_running() tells the loop to draw only the progress window.
 void export_between_frames(AppState& s, const DrawPanels& draw);
 bool export_running(const AppState& s);
-void draw_export_windows(AppState& s);
-void export_menu_items(AppState& s);  // inside File: Export... (Ctrl+E), Export tensors...
-void export_shortcuts(AppState& s);
+void draw_export_windows(Ui& s);
+void export_menu_items(Ui& s);  // inside File: Export... (Ctrl+E), Export tensors...
+void export_shortcuts(Ui& s);
 
 // Scripts: `export OUT [flags]` as a request (ExportError for unknown flags or values); the panels' draw function
 // the window registered with export_attach (main.cpp), used by the script verb to render frames.
@@ -141,7 +141,7 @@ DrawPanels export_panel_drawer(AppState& s);
 bool run_export(AppState& s, const workspace::ExportRequest& request, const DrawPanels& draw, std::string& error);
 
 // Writes the scene's tensors (see export_tensors.hpp) into `dir`. Returns false with the message in `error`.
-bool export_scene_tensors(const AppState& s, const std::string& dir, bool force, std::string& error,
+bool export_scene_tensors(const Workspace& ws, const std::string& dir, bool force, std::string& error,
                           std::vector<std::string>* written = nullptr);
 
 }  // namespace convscope::gui

@@ -39,17 +39,24 @@ bool read_text(const std::string& path, std::string& out) {
     return true;
 }
 
+// The compile or link status of a shader or program; false with its info log in `error` (after `what`).
+template <class GetIv, class GetLog>
+bool gl_succeeded(GLuint object, GLenum status, GetIv get_iv, GetLog get_log, const std::string& what, std::string& error) {
+    GLint ok = 0;
+    get_iv(object, status, &ok);
+    if (ok) return true;
+    char log[2048] = {};
+    get_log(object, sizeof log, nullptr, log);
+    error = what + log;
+    return false;
+}
+
 GLuint compile(GLenum kind, const std::string& source, const std::string& path, std::string& error) {
     GLuint sh = glCreateShader(kind);
     const char* text = source.c_str();
     glShaderSource(sh, 1, &text, nullptr);
     glCompileShader(sh);
-    GLint ok = 0;
-    glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[2048] = {};
-        glGetShaderInfoLog(sh, sizeof log, nullptr, log);
-        error = path + ": " + log;
+    if (!gl_succeeded(sh, GL_COMPILE_STATUS, glGetShaderiv, glGetShaderInfoLog, path + ": ", error)) {
         glDeleteShader(sh);
         return 0;
     }
@@ -123,12 +130,7 @@ bool gl_load_heatmap_program(const std::string& shader_dir, std::string& error) 
     glLinkProgram(prog);
     glDeleteShader(vs);
     glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(prog, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        char log[2048] = {};
-        glGetProgramInfoLog(prog, sizeof log, nullptr, log);
-        error = std::string("linking the heatmap program: ") + log;
+    if (!gl_succeeded(prog, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog, "linking the heatmap program: ", error)) {
         glDeleteProgram(prog);
         return false;
     }

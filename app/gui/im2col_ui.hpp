@@ -12,6 +12,7 @@
 namespace convscope::gui {
 
 struct AppState;
+struct Ui;
 
 struct Im2colUi {
     bool open = false;
@@ -37,7 +38,7 @@ nlohmann::json im2col_dump(const AppState& s);
 
 // The same window in Layer kind ConvTranspose (panel_im2col_transpose.cpp): PyTorch's GEMM + col2im, and its dump
 // (sizes, the highlighted column / row, the entries and the output cells they land on). draw_im2col calls it.
-void draw_im2col_transpose(AppState& s);
+void draw_im2col_transpose(Ui& s);
 nlohmann::json im2col_transpose_dump(const AppState& s);
 
 }  // namespace convscope::gui

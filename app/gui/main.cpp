@@ -156,7 +156,8 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
     return true;
 }
 
-void draw_panels(AppState& s) {
+void draw_panels(AppState& state) {
+    Ui s(state);
     draw_main_menu(s);
     draw_layer(s);
     if (s.ws.transpose.active) {
@@ -214,7 +215,7 @@ int run_command_line_exports(AppState& s, const Options& o) {
     std::string error;
     if (!o.export_tensors.empty()) {
         std::vector<std::string> written;
-        if (!export_scene_tensors(s, o.export_tensors, o.export_request.force, error, &written)) {
+        if (!export_scene_tensors(s.ws, o.export_tensors, o.export_request.force, error, &written)) {
             std::fprintf(stderr, "convscope: %s\n", error.c_str());
             return 1;
         }
@@ -388,7 +389,8 @@ int main(int argc, char** argv) {
             for (std::string& p : dropped) s.push(intent::OpenPath{std::move(p)});
             app_begin_frame(s, std::min(dt, 0.1));
             if (!export_running(s)) draw_panels(s);
-            draw_export_windows(s);
+            Ui ui(s);
+            draw_export_windows(ui);
             platform_render();
             int w = 0, h = 0;
             platform_framebuffer_size(w, h);

@@ -17,7 +17,7 @@ struct AfterGrid {
     int per_row = 1;
 };
 
-AfterGrid fit_after_grid(const AppState& s, ImVec2 avail, float header_h) {
+AfterGrid fit_after_grid(const Ui& s, ImVec2 avail, float header_h) {
     const ConvGeometry& g = s.ws.geo();
     const workspace::AfterResult& a = s.ws.after.result;
     AfterGrid m;
@@ -47,7 +47,7 @@ bool window_reads(const PoolGeometry& p, int64_t py, int64_t px, int64_t y, int6
 }
 
 // The pooled value at (n, c, py, px), explained from the core's PoolCursor; returns the tap a click moves to.
-const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
+const PoolTap* pooled_tooltip(const Ui& s, const PoolState& st) {
     const workspace::AfterResult& a = s.ws.after.result;
     const PoolGeometry& p = *a.pool;
     const int dims = p.dims;
@@ -92,7 +92,7 @@ const PoolTap* pooled_tooltip(const AppState& s, const PoolState& st) {
 
 }  // namespace
 
-void draw_after_conv_tab(AppState& s) {
+void draw_after_conv_tab(Ui& s) {
     const ConvGeometry& g = s.ws.geo();
     const workspace::AfterResult& a = s.ws.after.result;
     AfterSettings set = s.ws.after.settings;

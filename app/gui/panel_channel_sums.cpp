@@ -10,7 +10,7 @@ namespace convscope::gui {
 namespace {
 
 // The tooltip over partial map ci (or the feature map, ci = -1) at output position (yy, xx).
-void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const std::string& label) {
+void sum_tooltip(const Ui& s, int64_t ci, int64_t yy, int64_t xx, const std::string& label) {
     const ConvGeometry& g = s.ws.geo();
     const CursorState& cs = s.ws.cs;
     const int64_t Ho = g.out[0], Wo = g.out[1];
@@ -26,7 +26,7 @@ void sum_tooltip(const AppState& s, int64_t ci, int64_t yy, int64_t xx, const st
     ImGui::EndTooltip();
 }
 
-std::string partial_label(const AppState& s, int64_t c, int64_t ci) {
+std::string partial_label(const Ui& s, int64_t c, int64_t ci) {
     const CursorState& cs = s.ws.cs;
     if (s.ws.conventions == Convention::Keras)
         return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, c) + " * " +
@@ -34,7 +34,7 @@ std::string partial_label(const AppState& s, int64_t c, int64_t ci) {
     return "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" + std::to_string(cs.c_out) + "," + std::to_string(ci) + "]";
 }
 
-std::string output_label(const AppState& s) {
+std::string output_label(const Ui& s) {
     const CursorState& cs = s.ws.cs;
     if (s.ws.conventions == Convention::Keras) return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, cs.c_out, "y");
     return "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
@@ -42,7 +42,7 @@ std::string output_label(const AppState& s) {
 
 // Conv1d: every partial map is a strip one value high, so the sum is written top to bottom, one strip per line
 // (side by side, eight strips of L values would not fit the panel's width): y[n,o] = the partial strips + b.
-void draw_sums_1d(AppState& s, HeatmapStyle style) {
+void draw_sums_1d(Ui& s, HeatmapStyle style) {
     const ConvGeometry& g = s.ws.geo();
     const CursorState& cs = s.ws.cs;
     const int64_t cig = g.c_in_per_group, group = cs.c_out / g.c_out_per_group, Wo = g.out[1];
@@ -95,7 +95,7 @@ void draw_sums_1d(AppState& s, HeatmapStyle style) {
 
 }  // namespace
 
-void draw_channel_sums(AppState& s) {
+void draw_channel_sums(Ui& s) {
     next_window_slot(s, Slot::ChannelSums);
     if (ImGui::Begin("Channel sums", nullptr, kPanelFlags)) {
         const ConvGeometry& g = s.ws.geo();

@@ -16,13 +16,13 @@ std::string label_of(const CifarDataset& set, int64_t i) {
     return l < set.label_names.size() ? set.label_names[l] : std::to_string(l);
 }
 
-void load_problem(AppState& s) {
+void load_problem(Ui& s) {
     CifarView& v = s.view.cifar;
     if (s.ws.loader.busy() && s.ws.loader.request().purpose == FilePurpose::Cifar) {
         const std::string text = "Reading " + file_name(s.ws.loader.request().path);
         ImGui::ProgressBar(s.ws.loader.progress(), ImVec2(-ImGui::GetFontSize() * 5.0f, 0), text.c_str());
         ImGui::SameLine();
-        if (ImGui::Button("Cancel")) s.ws.loader.cancel();
+        if (ImGui::Button("Cancel")) s.push(intent::CancelLoad{});
     }
     if (v.error.empty()) return;
     ImGui::PushStyleColor(ImGuiCol_Text, error_text());
@@ -53,7 +53,7 @@ void load_problem(AppState& s) {
     ImGui::Separator();
 }
 
-void header(AppState& s) {
+void header(Ui& s) {
     CifarView& v = s.view.cifar;
     const CifarDataset& set = *v.set;
     ImGui::Text("%s: %s images, %s", file_name(v.path).c_str(), count_text(set.size()).c_str(),
@@ -91,7 +91,7 @@ struct Thumb {
     ImVec2 p0;
 };
 
-void grid(AppState& s) {
+void grid(Ui& s) {
     CifarView& v = s.view.cifar;
     const CifarDataset& set = *v.set;
     const float thumb = std::floor(32.0f * 1.5f * ImGui::GetFontSize() / 15.0f);
@@ -181,7 +181,7 @@ void grid(AppState& s) {
 
 }  // namespace
 
-void draw_cifar_browser(AppState& s) {
+void draw_cifar_browser(Ui& s) {
     if (!s.view.show_cifar) return;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.24f, ImGui::GetFrameHeight() + 30.0f), ImGuiCond_FirstUseEver);
@@ -191,7 +191,7 @@ void draw_cifar_browser(AppState& s) {
         if (!s.view.cifar.set) {
             ImGui::TextWrapped("Open a CIFAR-10 or CIFAR-100 binary batch (data_batch_1.bin, test.bin, ...), the "
                                "extracted folder, or the downloaded .tar.gz.");
-            if (ImGui::Button("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
+            if (ImGui::Button("Open CIFAR...")) app_open_browser(s.view, s.ws, FilePurpose::Cifar);
         } else {
             header(s);
             grid(s);

@@ -18,7 +18,7 @@ constexpr FrameworkChoice kFrameworks[] = {{CodeFramework::PyTorch, "PyTorch"},
 
 }  // namespace
 
-void draw_code(AppState& s) {
+void draw_code(Ui& s) {
     if (!s.view.code.open) return;
     next_window_slot(s, Slot::Code);
     if (ImGui::Begin("Code", &s.view.code.open, kPanelFlags)) {

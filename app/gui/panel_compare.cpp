@@ -105,7 +105,7 @@ void draw_attribution(const Attribution& a, float width) {
     bar("bias", a.bias, ink(IM_COL32(180, 180, 190, 255)));
 }
 
-void draw_side(AppState& s, PairSide side, const Layout& L) {
+void draw_side(Ui& s, PairSide side, const Layout& L) {
     CompareUi& c = s.view.compare;
     const workspace::BatchChannelPair& p = *c.pair;
     const workspace::Scene& sc = p.scene(side);
@@ -244,7 +244,7 @@ void draw_side(AppState& s, PairSide side, const Layout& L) {
 }
 
 // Mouse: hovering an image tile perturbs that pixel (click pins it, again unpins); clicking a map moves the cursor.
-void handle_mouse(AppState& s) {
+void handle_mouse(Ui& s) {
     CompareUi& c = s.view.compare;
     c.hover.reset();
     c.hovered_map.reset();
@@ -281,7 +281,7 @@ void handle_mouse(AppState& s) {
 
 // ---- the window ----
 
-void draw_compare(AppState& s) {
+void draw_compare(Ui& s) {
     CompareUi& c = s.view.compare;
     c.drawn = false;
     c.tiles.clear();

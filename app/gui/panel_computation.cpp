@@ -27,14 +27,14 @@ std::string index_text(const char* name, std::initializer_list<int64_t> idx) {
     return t + "]";
 }
 
-bool channel_done(const AppState& s, int64_t ci) {
+bool channel_done(const Ui& s, int64_t ci) {
     const int64_t kk = s.ws.geo().kernel[0] * s.ws.geo().kernel[1];
     return s.ws.cs.mac >= ci * kk + kk - 1;
 }
 
 // Draws the three matrices of every row: heatmap batches first (window per channel, kernels, products), then
 // numbers and highlights on top.
-void draw_rows(AppState& s, ImDrawList* dl, const std::vector<ChannelRow>& rows, bool numbers, bool is_detail) {
+void draw_rows(Ui& s, ImDrawList* dl, const std::vector<ChannelRow>& rows, bool numbers, bool is_detail) {
     const ConvGeometry& g = s.ws.geo();
     const CursorState& cs = s.ws.cs;
     const int64_t kH = g.kernel[0], kW = g.kernel[1], kk = kH * kW;
@@ -117,7 +117,7 @@ void draw_operator(ImDrawList* dl, ImVec2 p, float h, const char* op) {
     dl->AddText(ImVec2(p.x - ts.x * 0.5f, p.y + (h - ts.y) * 0.5f), ink(IM_COL32(230, 230, 235, 255)), op);
 }
 
-void draw_sum_line(AppState& s) {
+void draw_sum_line(Ui& s) {
     const ConvGeometry& g = s.ws.geo();
     const CursorState& cs = s.ws.cs;
     std::string t = "= ";
@@ -139,7 +139,7 @@ void draw_sum_line(AppState& s) {
 
 }  // namespace
 
-void draw_computation(AppState& s) {
+void draw_computation(Ui& s) {
     next_window_slot(s, Slot::Computation);
     if (ImGui::Begin("Computation", nullptr, kPanelFlags)) {
         const ConvGeometry& g = s.ws.geo();

@@ -8,7 +8,7 @@ namespace convscope::gui {
 
 namespace {
 
-std::string input_text(const AppState& s) {
+std::string input_text(const Ui& s) {
     const SceneInput& in = s.ws.scene->input_source;
     switch (in.kind) {
         case SceneInput::Kind::Builtin: return "generated: " + s.ws.scene->image_kind;
@@ -23,7 +23,7 @@ std::string input_text(const AppState& s) {
     return "";
 }
 
-std::string weights_text(const AppState& s) {
+std::string weights_text(const Ui& s) {
     const SceneWeights& w = s.ws.scene->weight_source;
     switch (w.kind) {
         case SceneWeights::Kind::Builtin: return "built-in: designed filters + PyTorch's seeded init";
@@ -36,12 +36,12 @@ std::string weights_text(const AppState& s) {
     return "";
 }
 
-void input_section(AppState& s) {
+void input_section(Ui& s) {
     ImGui::TextColored(accent_text(), "Input");
     ImGui::TextWrapped("%s", input_text(s).c_str());
-    if (ImGui::Button("Open image...")) app_open_browser(s, FilePurpose::Image);
+    if (ImGui::Button("Open image...")) app_open_browser(s.view, s.ws, FilePurpose::Image);
     ImGui::SameLine();
-    if (ImGui::Button("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
+    if (ImGui::Button("Open CIFAR...")) app_open_browser(s.view, s.ws, FilePurpose::Cifar);
     ImageOptions o = s.ws.image_options;
     bool changed = false;
     changed |= ImGui::RadioButton("RGB", !o.greyscale) && (o.greyscale = false, true);
@@ -65,18 +65,18 @@ void input_section(AppState& s) {
     if (changed) s.push(intent::SetImageOptions{o});
 }
 
-void weights_section(AppState& s) {
+void weights_section(Ui& s) {
     ImGui::TextColored(accent_text(), "Weights");
     ImGui::TextWrapped("%s", weights_text(s).c_str());
     if (!s.ws.weights_info.text.empty()) ImGui::TextWrapped("%s", s.ws.weights_info.text.c_str());
     for (const std::string& n : s.ws.weights_info.notices) ImGui::TextColored(dim_text(), "%s", n.c_str());
-    if (ImGui::Button("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
+    if (ImGui::Button("Load weights (.npy)...")) app_open_browser(s.view, s.ws, FilePurpose::Weights);
     ImGui::SameLine();
-    if (ImGui::Button("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
+    if (ImGui::Button("Open ONNX...")) app_open_browser(s.view, s.ws, FilePurpose::Onnx);
 }
 
-void onnx_section(AppState& s) {
-    OnnxView& v = s.ws.onnx;
+void onnx_section(Ui& s) {
+    const OnnxView& v = s.ws.onnx;
     if (!v.data) return;
     const OnnxModel& m = v.data->model;
     ImGui::TextColored(accent_text(), "ONNX %s", file_name(v.data->path).c_str());
@@ -98,7 +98,7 @@ void onnx_section(AppState& s) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
             if (ImGui::Selectable(n.label().c_str(), v.selected == n.index, ImGuiSelectableFlags_SpanAllColumns))
-                v.selected = n.index;
+                s.push(intent::SelectOnnxNode{n.index});
             ImGui::TableNextColumn();
             const OnnxInitializer* w = n.inputs.size() > 1 ? m.find_initializer(n.inputs[1]) : nullptr;
             ImGui::TextUnformatted(w ? shape_to_string(w->shape).c_str() : "(computed)");
@@ -113,11 +113,11 @@ void onnx_section(AppState& s) {
         ImGui::EndTable();
     }
     ImGui::BeginDisabled(v.selected < 0);
-    if (ImGui::Button("Use this Conv node")) s.push(intent::UseOnnxNode{v.selected, v.use_test_input});
+    if (ImGui::Button("Use this Conv node")) s.push(intent::UseOnnxNode{v.selected, s.view.onnx_test_input});
     ImGui::EndDisabled();
     if (v.data->test_input) {
         ImGui::SameLine();
-        ImGui::Checkbox("with test_data_set_0's input", &v.use_test_input);
+        ImGui::Checkbox("with test_data_set_0's input", &s.view.onnx_test_input);
     }
     if (!v.note.empty()) ImGui::TextWrapped("%s", v.note.c_str());
     if (v.max_diff)
@@ -127,7 +127,7 @@ void onnx_section(AppState& s) {
 
 }  // namespace
 
-void draw_data(AppState& s) {
+void draw_data(Ui& s) {
     if (!s.view.show_data) return;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.23f, ImGui::GetFrameHeight() + 40.0f), ImGuiCond_FirstUseEver);
@@ -145,9 +145,9 @@ void draw_data(AppState& s) {
         ImGui::Separator();
         onnx_section(s);
         ImGui::Separator();
-        if (ImGui::Button("Open scene...")) app_open_browser(s, FilePurpose::Scene);
+        if (ImGui::Button("Open scene...")) app_open_browser(s.view, s.ws, FilePurpose::Scene);
         ImGui::SameLine();
-        if (ImGui::Button("Save scene as...")) app_open_browser(s, FilePurpose::SaveScene);
+        if (ImGui::Button("Save scene as...")) app_open_browser(s.view, s.ws, FilePurpose::SaveScene);
         if (!s.ws.scene_path.empty()) {
             ImGui::SameLine();
             ImGui::TextColored(dim_text(), "%s", s.ws.scene_path.c_str());

@@ -21,9 +21,9 @@ namespace convscope::gui {
 
 namespace {
 
-ExportUi& ui_of(AppState& s) {
-    if (!s.view.export_ui) s.view.export_ui = std::make_shared<ExportUi>();
-    return *s.view.export_ui;
+ExportUi& ui_of(ViewSettings& view) {
+    if (!view.export_ui) view.export_ui = std::make_shared<ExportUi>();
+    return *view.export_ui;
 }
 
 bool exists(const std::string& p) {
@@ -48,7 +48,7 @@ void set_text(std::array<char, 1024>& buf, const std::string& text) {
 
 // What the first frame depends on (not the file name, fps or hold): the preview is made again when this changes.
 std::string preview_key(const AppState& s, const ExportUi& ui) {
-    const workspace::ExportRequest r = export_request_of(s, ui);
+    const workspace::ExportRequest r = export_request_of(ui);
     return r.panel + "|" + r.steps + "|" + r.granularity + "|" + r.theme + "|" + (r.caption ? "caption" : "") + "|" +
            std::to_string(s.ws.scene ? s.ws.scene->id : 0) + "|" + std::to_string(s.ws.step) + "|" +
            std::to_string(static_cast<int>(s.ws.granularity)) + "|" + (s.ws.transpose.active ? "transpose" : "conv") + "|" +
@@ -83,7 +83,7 @@ void refresh_preview(AppState& s, ExportUi& ui, const DrawPanels& draw) {
     ui.preview.key = key;
     ui.preview.error.clear();
     try {
-        ExportJob job(s, export_request_of(s, ui), draw, true);
+        ExportJob job(s, export_request_of(ui), draw, true);
         try {
             const workspace::RgbImage frame = job.render_preview(s);
             const float k = std::max(1.0f, s.view.ui_scale);
@@ -125,7 +125,7 @@ void draw_preview(ExportUi& ui) {
     ImGui::TextColored(dim_text(), "%d x %d px per frame at 1x", p.frame_width, p.frame_height);
 }
 
-void draw_export_dialog(AppState& s, ExportUi& ui) {
+void draw_export_dialog(Ui& s, ExportUi& ui) {
     ui.dialog_visible = false;
     bool reopened = false;
     if (ui.reopen_dialog) {
@@ -183,7 +183,7 @@ void draw_export_dialog(AppState& s, ExportUi& ui) {
     ImGui::Checkbox("Caption (the equation at the cursor)", &ui.caption);
 
     // the estimate, before anything is written
-    const workspace::ExportRequest req = export_request_of(s, ui);
+    const workspace::ExportRequest req = export_request_of(ui);
     try {
         const workspace::ExportTarget t = workspace::export_target_of(req.out);
         const Granularity gran = req.granularity.empty() ? s.ws.granularity : workspace::parse_granularity(req.granularity);
@@ -241,7 +241,7 @@ void draw_export_dialog(AppState& s, ExportUi& ui) {
     ImGui::EndPopup();
 }
 
-void draw_tensor_dialog(AppState& s, ExportUi& ui) {
+void draw_tensor_dialog(Ui& s, ExportUi& ui) {
     if (ui.open_tensors) {
         ImGui::OpenPopup("Export tensors");
         ui.open_tensors = false;
@@ -259,8 +259,8 @@ void draw_tensor_dialog(AppState& s, ExportUi& ui) {
     const auto write = [&](bool force) {
         std::string error;
         std::vector<std::string> written;
-        if (export_scene_tensors(s, ui.tensor_dir.data(), force, error, &written)) {
-            app_set_status(s, "Wrote " + std::to_string(written.size()) + " tensors to " + std::string(ui.tensor_dir.data()), false);
+        if (export_scene_tensors(s.ws, ui.tensor_dir.data(), force, error, &written)) {
+            s.push(intent::SetStatus{"Wrote " + std::to_string(written.size()) + " tensors to " + std::string(ui.tensor_dir.data()), false});
             ImGui::CloseCurrentPopup();
         } else if (error.find("already exists") != std::string::npos) {
             ui.tensor_confirm = error;
@@ -303,7 +303,7 @@ void draw_progress(ExportUi& ui) {
 
 }  // namespace
 
-workspace::ExportRequest export_request_of(const AppState&, const ExportUi& ui) {
+workspace::ExportRequest export_request_of(const ExportUi& ui) {
     workspace::ExportRequest r;
     r.out = ui.out.data();
     r.panel = kExportPanels[std::clamp(ui.panel, 0, static_cast<int>(IM_ARRAYSIZE(kExportPanels)) - 1)];
@@ -349,7 +349,7 @@ nlohmann::json export_dialog_dump(const AppState& s) {
     if (!s.view.export_ui || !s.view.export_ui->dialog_visible) return nullptr;
     const ExportUi::Preview& p = s.view.export_ui->preview;
     return {{"open", true},
-            {"request", export_request_of(s, *s.view.export_ui).steps},
+            {"request", export_request_of(*s.view.export_ui).steps},
             {"preview",
              {{"width", p.width}, {"height", p.height}, {"frame_width", p.frame_width}, {"frame_height", p.frame_height},
               {"renders", p.renders}, {"error", p.error},
@@ -366,8 +366,8 @@ workspace::ExportRequest export_request_from_script(const std::vector<std::strin
     return r;
 }
 
-void export_attach(AppState& s, DrawPanels draw) { ui_of(s).draw = std::move(draw); }
-DrawPanels export_panel_drawer(AppState& s) { return ui_of(s).draw; }
+void export_attach(AppState& s, DrawPanels draw) { ui_of(s.view).draw = std::move(draw); }
+DrawPanels export_panel_drawer(AppState& s) { return ui_of(s.view).draw; }
 
 bool export_running(const AppState& s) { return s.view.export_ui && s.view.export_ui->job; }
 
@@ -377,7 +377,7 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
     if (ui.start && !ui.job) {
         ui.start = false;
         try {
-            ui.job = std::make_unique<ExportJob>(s, export_request_of(s, ui), draw);
+            ui.job = std::make_unique<ExportJob>(s, export_request_of(ui), draw);
         } catch (const std::exception& e) {
             ui.error = e.what();
             ui.open_export = true;  // back to the dialog with the reason
@@ -410,8 +410,8 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
     }
 }
 
-void draw_export_windows(AppState& s) {
-    ExportUi& ui = ui_of(s);
+void draw_export_windows(Ui& s) {
+    ExportUi& ui = ui_of(s.view);
     if (ui.job) {
         draw_progress(ui);
         return;
@@ -420,14 +420,14 @@ void draw_export_windows(AppState& s) {
     draw_tensor_dialog(s, ui);
 }
 
-void export_menu_items(AppState& s) {
-    if (ImGui::MenuItem("Export...", "Ctrl+E")) ui_of(s).open_export = true;
-    if (ImGui::MenuItem("Export tensors...")) ui_of(s).open_tensors = true;
+void export_menu_items(Ui& s) {
+    if (ImGui::MenuItem("Export...", "Ctrl+E")) ui_of(s.view).open_export = true;
+    if (ImGui::MenuItem("Export tensors...")) ui_of(s.view).open_tensors = true;
 }
 
-void export_shortcuts(AppState& s) {
+void export_shortcuts(Ui& s) {
     const ImGuiIO& io = ImGui::GetIO();
-    if (io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed('E', false)) ui_of(s).open_export = true;
+    if (io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed('E', false)) ui_of(s.view).open_export = true;
 }
 
 }  // namespace convscope::gui

@@ -41,7 +41,7 @@ Thumbnail thumbnail_size(const ConvGeometry& g, float w) {
     return t;
 }
 
-MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
+MapGrid fit_grid(const Ui& s, ImVec2 avail, float header_h) {
     const ConvGeometry& g = s.ws.geo();
     MapGrid m;
     m.thumb_w = std::min(72.0f, avail.x * 0.18f);
@@ -68,7 +68,7 @@ MapGrid fit_grid(const AppState& s, ImVec2 avail, float header_h) {
     return m;
 }
 
-void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
+void draw_thumbnail(Ui& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
     const ConvGeometry& g = s.ws.geo();
     const int64_t H = g.in[0], W = g.in[1];
     const int64_t pb0 = g.pad_begin[0], pb1 = g.pad_begin[1];
@@ -111,7 +111,7 @@ void draw_thumbnail(AppState& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
     dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid), item_colour(n));
 }
 
-void draw_conv_maps(AppState& s) {
+void draw_conv_maps(Ui& s) {
     {
         const ConvGeometry& g = s.ws.geo();
         const Convention conv = s.ws.conventions;
@@ -276,7 +276,7 @@ void draw_conv_maps(AppState& s) {
 
 }  // namespace
 
-void draw_feature_maps(AppState& s) {
+void draw_feature_maps(Ui& s) {
     next_window_slot(s, Slot::FeatureMaps);
     if (ImGui::Begin("Feature maps", nullptr, kPanelFlags)) {
         if (ImGui::BeginTabBar("##fmap_tabs")) {

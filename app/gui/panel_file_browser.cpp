@@ -66,7 +66,7 @@ std::string size_text(int64_t bytes) {
 }
 
 // Returns true when the modal should close.
-bool accept(AppState& s, bool overwrite) {
+bool accept(Ui& s, bool overwrite) {
     FileBrowser& b = s.view.browser;
     std::string path = b.path_text.data();
     if (path.empty()) return false;
@@ -108,7 +108,7 @@ const char* title(FilePurpose p) {
 
 }  // namespace
 
-void draw_file_browser(AppState& s) {
+void draw_file_browser(Ui& s) {
     FileBrowser& b = s.view.browser;
     if (b.open_requested) {
         ImGui::OpenPopup(kPopup);
@@ -238,7 +238,7 @@ void draw_file_browser(AppState& s) {
     ImGui::EndPopup();
 }
 
-void draw_outside_paths_question(AppState& s) {
+void draw_outside_paths_question(Ui& s) {
     constexpr const char* kQuestion = "Files outside the scene's folder";
     if (!s.ws.outside_request) return;
     if (!ImGui::IsPopupOpen(kQuestion)) ImGui::OpenPopup(kQuestion);
@@ -252,15 +252,12 @@ void draw_outside_paths_question(AppState& s) {
         ImGui::BulletText("%s = %s", p.key.c_str(), escape_invalid_utf8(p.path).c_str());
     ImGui::TextUnformatted("Nothing has been read yet. Load them only if you trust where the scene came from.");
     if (ImGui::Button("Load them")) {
-        LoadRequest again = *s.ws.outside_request;
-        again.allow_outside = true;
-        s.push(intent::Open{again});
-        s.ws.outside_request.reset();
+        s.push(intent::AnswerOutsidePaths{true});
         ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
     if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGuiKey_Escape)) {
-        s.ws.outside_request.reset();
+        s.push(intent::AnswerOutsidePaths{false});
         ImGui::CloseCurrentPopup();
     }
     ImGui::EndPopup();

@@ -24,7 +24,7 @@ std::string slice_label(Convention c, int64_t o, int64_t i, int dims) {
 
 }  // namespace
 
-void draw_filters(AppState& s) {
+void draw_filters(Ui& s) {
     next_window_slot(s, Slot::Filters);
     if (ImGui::Begin("Filters", nullptr, kPanelFlags)) {
         const ConvGeometry& g = s.ws.geo();

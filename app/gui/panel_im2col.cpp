@@ -200,7 +200,7 @@ using namespace im2col_grid;
 
 // ---- the panel ----
 
-void draw_im2col(AppState& s) {
+void draw_im2col(Ui& s) {
     s.view.im2col.drawn = false;
     if (s.ws.transpose.active) return draw_im2col_transpose(s);
     if (!s.view.im2col.open || !s.ws.scene || !s.ws.output) return;
@@ -356,15 +356,8 @@ void draw_im2col(AppState& s) {
     wm.hi_row = wrow;
     wm.mac_row = mac ? wrow : -1;
 
-    Matrix ym;
-    ym.id = "##y";
-    ym.corner = "filter";
-    ym.rows = v.w_rows();
-    ym.cols = v.rows();
-    ym.cell_w = y_cell_w;
-    ym.cell_h = cell_h;
-    ym.header_h = header_h;
-    ym.label_w = wm.label_w;
+    Matrix ym{.id = "##y", .corner = "filter", .rows = v.w_rows(), .cols = v.rows(),
+              .label_w = wm.label_w, .header_h = header_h, .cell_w = y_cell_w, .cell_h = cell_h};
     ym.row_label = wm.row_label;
     ym.col_label = [&](int64_t c) {
         const auto [y, x] = v.position_of(c);

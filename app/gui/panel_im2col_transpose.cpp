@@ -87,7 +87,7 @@ std::string index_text(std::initializer_list<int64_t> idx) {
 
 // ---- the panel ----
 
-void draw_im2col_transpose(AppState& s) {
+void draw_im2col_transpose(Ui& s) {
     const TransposeSession& t = s.ws.transpose;
     if (!s.view.im2col.open || !t.scene || !t.cursor) return;
     next_window_slot(s, Slot::Im2col);
@@ -181,15 +181,9 @@ void draw_im2col_transpose(AppState& s) {
         return compact(pos(iy, ix));
     };
 
-    Matrix xm;  // X: C_in/groups x H*W
-    xm.id = "##t_x";
-    xm.corner = "ci";
-    xm.rows = v.inner();
-    xm.cols = v.cols();
-    xm.cell_w = cell_w;
-    xm.cell_h = cell_h;
-    xm.header_h = header_h;
-    xm.label_w = label_w;
+    // X: C_in/groups x H*W
+    Matrix xm{.id = "##t_x", .corner = "ci", .rows = v.inner(), .cols = v.cols(),
+              .label_w = label_w, .header_h = header_h, .cell_w = cell_w, .cell_h = cell_h};
     xm.row_label = [&](int64_t r) { return "ci " + std::to_string(v.c_in_of(f.group, r)); };
     xm.col_label = col_label;
     xm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
@@ -210,15 +204,9 @@ void draw_im2col_transpose(AppState& s) {
     }
     xm.follow = follow;
 
-    Matrix wm;  // W^T: C_out/groups*kH*kW x C_in/groups
-    wm.id = "##t_wt";
-    wm.corner = row_corner;
-    wm.rows = v.rows();
-    wm.cols = v.inner();
-    wm.cell_w = cell_w;
-    wm.cell_h = cell_h;
-    wm.header_h = header_h;
-    wm.label_w = label_w;
+    // W^T: C_out/groups*kH*kW x C_in/groups
+    Matrix wm{.id = "##t_wt", .corner = row_corner, .rows = v.rows(), .cols = v.inner(),
+              .label_w = label_w, .header_h = header_h, .cell_w = cell_w, .cell_h = cell_h};
     wm.row_label = row_label;
     wm.col_label = [&](int64_t c) { return "ci " + std::to_string(v.c_in_of(f.group, c)); };
     wm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) { fill(dl, p0, p1, wstyle, v.wt_value(f.group, r, c)); };
@@ -237,15 +225,9 @@ void draw_im2col_transpose(AppState& s) {
         for (const auto& e : f.entries) wm.marks.push_back({e[0], f.ci});
     wm.follow = follow;
 
-    Matrix cm;  // columns = W^T . X
-    cm.id = "##t_columns";
-    cm.corner = row_corner;
-    cm.rows = v.rows();
-    cm.cols = v.cols();
-    cm.cell_w = cell_w;
-    cm.cell_h = cell_h;
-    cm.header_h = header_h;
-    cm.label_w = label_w;
+    // columns = W^T . X
+    Matrix cm{.id = "##t_columns", .corner = row_corner, .rows = v.rows(), .cols = v.cols(),
+              .label_w = label_w, .header_h = header_h, .cell_w = cell_w, .cell_h = cell_h};
     cm.row_label = row_label;
     cm.col_label = col_label;
     cm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
@@ -272,15 +254,9 @@ void draw_im2col_transpose(AppState& s) {
     }
     cm.follow = follow;
 
-    Matrix ym;  // y[n, c_out]: the plane col2im fills
-    ym.id = "##t_y";
-    ym.corner = one_d ? "" : "oy\\ox";
-    ym.rows = Ho;
-    ym.cols = Wo;
-    ym.cell_w = y_cell_w;
-    ym.cell_h = cell_h;
-    ym.header_h = header_h;
-    ym.label_w = y_label_w;
+    // y[n, c_out]: the plane col2im fills
+    Matrix ym{.id = "##t_y", .corner = one_d ? "" : "oy\\ox", .rows = Ho, .cols = Wo,
+              .label_w = y_label_w, .header_h = header_h, .cell_w = y_cell_w, .cell_h = cell_h};
     ym.row_label = [](int64_t r) { return std::to_string(r); };
     ym.col_label = [](int64_t c) { return std::to_string(c); };
     ym.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) { fill(dl, p0, p1, ystyle, y_at(f.c_out, r, c)); };

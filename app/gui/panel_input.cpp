@@ -23,7 +23,7 @@ struct InputLayout {
     float label_h = 0;
 };
 
-InputLayout fit_layout(const AppState& s, ImVec2 avail) {
+InputLayout fit_layout(const Ui& s, ImVec2 avail) {
     const ConvGeometry& g = s.ws.geo();
     const float Hp = static_cast<float>(g.in[0] + g.pad_begin[0] + g.pad_end[0]);
     const float Wp = static_cast<float>(g.in[1] + g.pad_begin[1] + g.pad_end[1]);
@@ -90,7 +90,7 @@ InputLayout fit_layout(const AppState& s, ImVec2 avail) {
 }
 
 // Draws one channel (or the RGB composite when c < 0) of item n with its top-left padded cell at p0.
-void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float cell) {
+void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float cell) {
     const ConvGeometry& g = s.ws.geo();
     const int64_t H = g.in[0], W = g.in[1];
     const int64_t pb0 = g.pad_begin[0], pb1 = g.pad_begin[1];
@@ -220,7 +220,7 @@ void draw_channel(AppState& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, 
 
 }  // namespace
 
-void draw_input(AppState& s) {
+void draw_input(Ui& s) {
     next_window_slot(s, Slot::Input);
     if (ImGui::Begin("Input", nullptr, kPanelFlags)) {
         const ConvGeometry& g = s.ws.geo();

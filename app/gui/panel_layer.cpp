@@ -55,7 +55,7 @@ bool int_input(const char* name, int64_t& value, int lo, int hi) {
     return true;
 }
 
-void draw_presets(AppState& s) {
+void draw_presets(Ui& s) {
     const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
     int i = 0;
     for (const Preset& p : s.ws.presets) {
@@ -94,7 +94,7 @@ void draw_presets(AppState& s) {
     }
 }
 
-void draw_settings(AppState& s) {
+void draw_settings(Ui& s) {
     LayerEdit e = s.ws.edit;
     ConvLayer& L = e.layer;
     // The same fields in Keras's words when View -> Conventions is Keras (the layer is still PyTorch's: padding as
@@ -163,12 +163,11 @@ void draw_settings(AppState& s) {
     ImGui::SameLine();
     changed |= int_input(L.dims == 2 ? "W" : "L", in.w, 1, 4096);
     if (changed) {
-        s.ws.preset_key.clear();
         s.push(intent::EditLayer{e});
     }
 }
 
-void draw_result(AppState& s) {
+void draw_result(Ui& s) {
     if (!s.ws.edit_error.empty()) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
@@ -185,7 +184,6 @@ void draw_result(AppState& s) {
             for (const std::string& line : k->lines) ImGui::TextWrapped("%s", line.c_str());
             ImGui::PopFont();
             if (ImGui::SmallButton("Use Keras's pads")) {
-                s.ws.preset_key.clear();
                 s.push(intent::EditLayer{k->edit});
             }
         }
@@ -262,7 +260,7 @@ void draw_result(AppState& s) {
 
 // ---- Layer kind ConvTranspose ----
 
-void draw_layer_kind(AppState& s) {
+void draw_layer_kind(Ui& s) {
     label("kind");
     if (ImGui::RadioButton("Conv", !s.ws.transpose.active)) s.push(intent::SetLayerKind{false});
     ImGui::SameLine();
@@ -272,7 +270,7 @@ void draw_layer_kind(AppState& s) {
                 "in its two pictures. Its layers stay small enough to read every number.");
 }
 
-void draw_transpose_presets(AppState& s) {
+void draw_transpose_presets(Ui& s) {
     float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
     float widest = 0;
     for (const TransposePreset& p : transpose_presets()) widest = std::max(widest, ImGui::CalcTextSize(p.label.c_str()).x);
@@ -297,7 +295,7 @@ void draw_transpose_presets(AppState& s) {
     }
 }
 
-void draw_transpose_settings(AppState& s) {
+void draw_transpose_settings(Ui& s) {
     TransposeEdit e = s.ws.transpose.edit;
     ConvTransposeLayer& L = e.layer;
     ConvTransposeParams& P = L.params;
@@ -339,7 +337,7 @@ void draw_transpose_settings(AppState& s) {
     if (changed) s.push(intent::EditTranspose{e});
 }
 
-void draw_transpose_result(AppState& s) {
+void draw_transpose_result(Ui& s) {
     const TransposeSession& t = s.ws.transpose;
     if (!t.error.empty()) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
@@ -399,7 +397,7 @@ void draw_transpose_result(AppState& s) {
 
 }  // namespace
 
-void draw_layer(AppState& s) {
+void draw_layer(Ui& s) {
     next_window_slot(s, Slot::Layer);
     if (ImGui::Begin("Layer", nullptr, kPanelFlags)) {
         draw_layer_kind(s);

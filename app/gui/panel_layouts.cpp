@@ -153,7 +153,7 @@ std::optional<WeightIndex> layouts_lit(const LayoutsUi& u) { return u.hovered ? 
 
 // ---- the window ----
 
-void draw_layouts(AppState& s) {
+void draw_layouts(Ui& s) {
     LayoutsUi& u = s.view.layouts;
     u.drawn = false;
     if (!u.open || s.ws.transpose.active || !s.ws.scene) {

@@ -93,7 +93,7 @@ std::vector<std::string> wrap_at_spaces(const std::string& text, float width) {
     return lines;
 }
 
-void text_block(AppState& s, const std::string& text, const ImVec4* colour = nullptr) {
+void text_block(Ui& s, const std::string& text, const ImVec4* colour = nullptr) {
     std::string para;
     auto flush = [&](const std::string& p) {
         const bool bullet = p.rfind("- ", 0) == 0;
@@ -131,7 +131,7 @@ void text_block(AppState& s, const std::string& text, const ImVec4* colour = nul
     if (!para.empty()) flush(para);
 }
 
-void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
+void question(Ui& s, const LessonRun& run, const LessonContext& ctx) {
     const LessonQuestion& q = *run.current().question;
     ImGui::Separator();
     ImGui::TextColored(accent_text(), "Predict");
@@ -142,7 +142,7 @@ void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
     const bool enter = ImGui::InputTextWithHint("##answer", "your answer", s.view.lesson_answer_text.data(),
                                                 s.view.lesson_answer_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
-    if (ImGui::Button("Check") || enter) app_lesson_answer(s, s.view.lesson_answer_text.data());
+    if (ImGui::Button("Check") || enter) s.push(intent::LessonAnswer{s.view.lesson_answer_text.data()});
     if (run.correct) {
         if (*run.correct) {
             ImGui::TextColored(kRightText, "Right.");
@@ -153,14 +153,14 @@ void question(AppState& s, const LessonRun& run, const LessonContext& ctx) {
         }
     }
     if (!run.revealed) {
-        if (ImGui::SmallButton("Reveal the answer")) s.ws.lesson->revealed = true;
+        if (ImGui::SmallButton("Reveal the answer")) s.push(intent::LessonReveal{true});
         return;
     }
     text_block(s, "Answer: " + lesson_fill(q.answer, ctx), &kRightText);
     if (!q.reveal.empty()) text_block(s, lesson_fill(q.reveal, ctx));
 }
 
-void outline_highlights(AppState& s) {
+void outline_highlights(Ui& s) {
     if (!s.ws.lesson) return;
     ImDrawList* dl = ImGui::GetForegroundDrawList();
     for (const std::string& panel : s.ws.lesson->current().highlights) {
@@ -172,14 +172,14 @@ void outline_highlights(AppState& s) {
     }
 }
 
-void lesson_keys(AppState& s) {
+void lesson_keys(Ui& s) {
     const ImGuiIO& io = ImGui::GetIO();
     if (io.WantTextInput || io.KeyCtrl || !s.ws.lesson) return;
-    if (ImGui::IsKeyPressed('N', false) && s.ws.lesson->step + 1 < s.ws.lesson->steps()) app_lesson_go(s, s.ws.lesson->step + 1);
-    if (ImGui::IsKeyPressed('P', false) && s.ws.lesson->step > 0) app_lesson_go(s, s.ws.lesson->step - 1);
+    if (ImGui::IsKeyPressed('N', false) && s.ws.lesson->step + 1 < s.ws.lesson->steps()) s.push(intent::LessonGo{s.ws.lesson->step + 1});
+    if (ImGui::IsKeyPressed('P', false) && s.ws.lesson->step > 0) s.push(intent::LessonGo{s.ws.lesson->step - 1});
 }
 
-void picker(AppState& s) {
+void picker(Ui& s) {
     if (!s.view.show_lessons) return;
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.45f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
@@ -191,7 +191,7 @@ void picker(AppState& s) {
             ImGui::PushID(static_cast<int>(i));
             if (ImGui::Button("Start")) {
                 const std::string path = l.path;
-                app_start_lesson(s, path);
+                s.push(intent::StartLesson{path});
             }
             ImGui::SameLine();
             ImGui::TextUnformatted(l.title.c_str());
@@ -215,7 +215,7 @@ void picker(AppState& s) {
         if ((ImGui::Button("Open") || enter) && s.view.lesson_path_text[0] != '\0') {
             std::string path = s.view.lesson_path_text.data();
             if (path.size() < 7 || path.compare(path.size() - 7, 7, ".lesson") != 0) path += ".lesson";
-            app_start_lesson(s, path);
+            s.push(intent::StartLesson{path});
         }
         ImGui::TextColored(dim_text(), "The format is described in app/workspace/lesson.hpp and assets/lessons/README.md.");
     }
@@ -224,7 +224,7 @@ void picker(AppState& s) {
 
 }  // namespace
 
-void draw_lesson(AppState& s) {
+void draw_lesson(Ui& s) {
     picker(s);
     if (!s.ws.lesson) return;
     lesson_keys(s);
@@ -232,7 +232,7 @@ void draw_lesson(AppState& s) {
     next_window_slot(s, Slot::Lesson);
     if (ImGui::Begin("Lesson", nullptr, kPanelFlags)) {
         const LessonRun& run = *s.ws.lesson;
-        const LessonContext ctx = app_lesson_context(s);
+        const LessonContext ctx = app_lesson_context(s.ws, s.view);
         const ImVec2 wmin = ImGui::GetWindowPos();
         const ImVec2 cmin = ImGui::GetWindowContentRegionMin(), cmax = ImGui::GetWindowContentRegionMax();
         s.geometry.lesson_panel = OutlineRect{0, 0, ImVec2(wmin.x + cmin.x, wmin.y + cmin.y),
@@ -250,18 +250,18 @@ void draw_lesson(AppState& s) {
             if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right) ImGui::SameLine();
         };
         ImGui::BeginDisabled(first);
-        if (ImGui::Button("< Back (P)")) app_lesson_go(s, run.step - 1);
+        if (ImGui::Button("< Back (P)")) s.push(intent::LessonGo{run.step - 1});
         ImGui::EndDisabled();
         next_button("Next (N) >");
         ImGui::BeginDisabled(last);
-        if (ImGui::Button("Next (N) >")) app_lesson_go(s, run.step + 1);
+        if (ImGui::Button("Next (N) >")) s.push(intent::LessonGo{run.step + 1});
         ImGui::EndDisabled();
         next_button("Resume");
-        if (ImGui::Button("Resume")) app_lesson_go(s, run.step);
+        if (ImGui::Button("Resume")) s.push(intent::LessonGo{run.step});
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("Set the window back to this step's state");
         next_button("Close");
         if (ImGui::Button("Close")) {
-            app_lesson_close(s);
+            s.push(intent::LessonClose{});
             ImGui::End();
             return;
         }

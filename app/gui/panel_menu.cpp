@@ -9,36 +9,36 @@ namespace convscope::gui {
 
 namespace {
 
-void save(AppState& s) {
+void save(Ui& s) {
     if (!s.ws.scene_path.empty() && !s.ws.scene_path_builtin)
         s.push(intent::SaveScene{s.ws.scene_path, true});
     else
-        app_open_browser(s, FilePurpose::SaveScene);
+        app_open_browser(s.view, s.ws, FilePurpose::SaveScene);
 }
 
-void handle_shortcuts(AppState& s) {
+void handle_shortcuts(Ui& s) {
     const ImGuiIO& io = ImGui::GetIO();
     if (!io.KeyCtrl || io.WantTextInput) return;
     if (ImGui::IsKeyPressed('S', false)) {
         if (io.KeyShift)
-            app_open_browser(s, FilePurpose::SaveScene);
+            app_open_browser(s.view, s.ws, FilePurpose::SaveScene);
         else
             save(s);
     }
-    if (ImGui::IsKeyPressed('O', false)) app_open_browser(s, FilePurpose::Scene);
+    if (ImGui::IsKeyPressed('O', false)) app_open_browser(s.view, s.ws, FilePurpose::Scene);
     export_shortcuts(s);
 }
 
-void file_menu(AppState& s) {
-    if (ImGui::MenuItem("Open image...")) app_open_browser(s, FilePurpose::Image);
-    if (ImGui::MenuItem("Open CIFAR...")) app_open_browser(s, FilePurpose::Cifar);
-    if (ImGui::MenuItem("Load weights (.npy)...")) app_open_browser(s, FilePurpose::Weights);
-    if (ImGui::MenuItem("Open ONNX...")) app_open_browser(s, FilePurpose::Onnx);
+void file_menu(Ui& s) {
+    if (ImGui::MenuItem("Open image...")) app_open_browser(s.view, s.ws, FilePurpose::Image);
+    if (ImGui::MenuItem("Open CIFAR...")) app_open_browser(s.view, s.ws, FilePurpose::Cifar);
+    if (ImGui::MenuItem("Load weights (.npy)...")) app_open_browser(s.view, s.ws, FilePurpose::Weights);
+    if (ImGui::MenuItem("Open ONNX...")) app_open_browser(s.view, s.ws, FilePurpose::Onnx);
     if (ImGui::MenuItem("Open lesson...")) s.view.show_lessons = true;
     ImGui::Separator();
-    if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s, FilePurpose::Scene);
+    if (ImGui::MenuItem("Open scene...", "Ctrl+O")) app_open_browser(s.view, s.ws, FilePurpose::Scene);
     if (ImGui::MenuItem("Save scene", "Ctrl+S")) save(s);
-    if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) app_open_browser(s, FilePurpose::SaveScene);
+    if (ImGui::MenuItem("Save scene as...", "Ctrl+Shift+S")) app_open_browser(s.view, s.ws, FilePurpose::SaveScene);
     ImGui::Separator();
     export_menu_items(s);
     ImGui::Separator();
@@ -62,7 +62,7 @@ void file_menu(AppState& s) {
     }
 }
 
-void view_menu(AppState& s) {
+void view_menu(Ui& s) {
     ImGui::MenuItem("Data (sources, weights, ONNX)", nullptr, &s.view.show_data);
     ImGui::MenuItem("CIFAR browser", nullptr, &s.view.show_cifar);
     ImGui::MenuItem("Code (PyTorch, Keras, NumPy, ONNX)", nullptr, &s.view.code.open);
@@ -96,7 +96,7 @@ void view_menu(AppState& s) {
     }
 }
 
-void status_line(AppState& s) {
+void status_line(Ui& s) {
     const float avail = ImGui::GetContentRegionAvail().x;
     if (s.ws.loader.busy()) {
         const std::string text = "Loading " + file_name(s.ws.loader.request().path);
@@ -120,7 +120,7 @@ void status_line(AppState& s) {
     }
 }
 
-void about(AppState& s) {
+void about(Ui& s) {
     if (!s.view.show_about) return;
     ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_FirstUseEver);
     const ImVec2 d = ImGui::GetIO().DisplaySize;
@@ -136,7 +136,7 @@ void about(AppState& s) {
 
 }  // namespace
 
-void draw_main_menu(AppState& s) {
+void draw_main_menu(Ui& s) {
     handle_shortcuts(s);
     if (ImGui::BeginMainMenuBar()) {
         if (ImGui::BeginMenu("File")) {
@@ -149,7 +149,7 @@ void draw_main_menu(AppState& s) {
         }
         if (ImGui::BeginMenu("Help")) {
             ImGui::MenuItem("Lessons...", nullptr, &s.view.show_lessons);
-            if (s.ws.lesson && ImGui::MenuItem("Leave the lesson")) app_lesson_close(s);
+            if (s.ws.lesson && ImGui::MenuItem("Leave the lesson")) s.push(intent::LessonClose{});
             ImGui::Separator();
             ImGui::MenuItem("About", nullptr, &s.view.show_about);
             ImGui::EndMenu();

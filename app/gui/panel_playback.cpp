@@ -9,7 +9,7 @@ namespace convscope::gui {
 
 namespace {
 
-void handle_keys(AppState& s) {
+void handle_keys(Ui& s) {
     const ImGuiIO& io = ImGui::GetIO();
     if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) s.push(intent::SetPlaying{!s.ws.playing});
@@ -19,7 +19,7 @@ void handle_keys(AppState& s) {
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) s.push(intent::SeekEnd{true});
 }
 
-std::string position_text(const AppState& s) {
+std::string position_text(const Ui& s) {
     if (s.ws.transpose.active) return s.ws.transpose.position_text();
     const CursorState& c = s.ws.cs;
     std::vector<int64_t> idx{c.n, c.c_out};
@@ -33,7 +33,7 @@ std::string position_text(const AppState& s) {
 
 }  // namespace
 
-void draw_playback(AppState& s) {
+void draw_playback(Ui& s) {
     next_window_slot(s, Slot::Playback);
     const ImGuiWindowFlags flags = kPanelFlags | ImGuiWindowFlags_NoScrollbar;
     if (ImGui::Begin("Playback", nullptr, flags)) {

@@ -137,7 +137,7 @@ int64_t scatter_co(const TransposeSession& t) { return t.scatter.group * t.scene
 
 // ---- Input x ----
 
-void draw_transpose_input(AppState& s) {
+void draw_transpose_input(Ui& s) {
     next_window_slot(s, Slot::Input);
     const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Input x: what goes IN###Input", nullptr, kPanelFlags) && t.scene) {
@@ -193,15 +193,15 @@ void draw_transpose_input(AppState& s) {
 
 // ---- Output y ----
 
-void draw_transpose_output(AppState& s) {
+void draw_transpose_output(Ui& s) {
     next_window_slot(s, Slot::FeatureMaps);
-    TransposeSession& t = s.ws.transpose;
+    const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Output y: what comes OUT###Feature maps", nullptr, kPanelFlags) && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
         ImGui::TextColored(accent_text(), "y %s", shape_to_string(sc.y.shape).c_str());
         ImGui::SameLine();
-        ImGui::Checkbox("products per output", &t.show_contributions);
+        ImGui::Checkbox("products per output", &s.view.transpose_contributions);
         ImGui::SameLine();
         help_marker("How many products x * w land on each output position (from one input channel; with several "
                     "input channels of a group each adds that many). Uneven counts make the checkerboard pattern when "
@@ -214,7 +214,7 @@ void draw_transpose_output(AppState& s) {
         ImGui::PopStyleColor();
         // the counts are one or two digits: their grid is drawn at 0.6 of the output's cell size
         const float cell = fit_cell(g.out[0], g.out[1], g.n * g.c_out, 1.0f,
-                                    t.show_contributions ? 0.6f * static_cast<float>(g.out[1]) : 0.0f);
+                                    s.view.transpose_contributions ? 0.6f * static_cast<float>(g.out[1]) : 0.0f);
         const float count_scale = std::max(0.6f, ImGui::GetFontSize() * 0.95f / cell);
         const int64_t plane = g.out[0] * g.out[1];
         const int64_t revealed = t.revealed_position();
@@ -262,7 +262,7 @@ void draw_transpose_output(AppState& s) {
                 ImGui::EndGroup();
                 ImGui::PopID();
             }
-        if (t.show_contributions) {
+        if (s.view.transpose_contributions) {
             flow_item(item, count_scale * cell * static_cast<float>(g.out[1]));
             ImGui::BeginGroup();
             ImGui::TextUnformatted("products");
@@ -294,7 +294,7 @@ void draw_transpose_output(AppState& s) {
 
 namespace {
 
-void scatter_computation(AppState& s) {
+void scatter_computation(Ui& s) {
     const TransposeSession& t = s.ws.transpose;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
@@ -371,7 +371,7 @@ void scatter_computation(AppState& s) {
     ImGui::EndChild();
 }
 
-void gather_computation(AppState& s) {
+void gather_computation(Ui& s) {
     const TransposeSession& t = s.ws.transpose;
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
@@ -455,7 +455,7 @@ void gather_computation(AppState& s) {
 
 }  // namespace
 
-void draw_transpose_computation(AppState& s) {
+void draw_transpose_computation(Ui& s) {
     next_window_slot(s, Slot::Computation);
     if (ImGui::Begin("Computation", nullptr, kPanelFlags) && s.ws.transpose.scene) {
         const TransposeSession& t = s.ws.transpose;
@@ -478,7 +478,7 @@ void draw_transpose_computation(AppState& s) {
 
 // ---- Channel sums: how the current output value is made ----
 
-void draw_transpose_sums(AppState& s) {
+void draw_transpose_sums(Ui& s) {
     next_window_slot(s, Slot::ChannelSums);
     const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Channel sums", nullptr, kPanelFlags) && t.scene) {
@@ -523,7 +523,7 @@ void draw_transpose_sums(AppState& s) {
 
 // ---- Kernels ----
 
-void draw_transpose_kernels(AppState& s) {
+void draw_transpose_kernels(Ui& s) {
     next_window_slot(s, Slot::Filters);
     const TransposeSession& t = s.ws.transpose;
     if (ImGui::Begin("Kernels###Filters", nullptr, kPanelFlags) && t.scene) {

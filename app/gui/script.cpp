@@ -66,14 +66,12 @@ const std::map<std::string_view, Action>& actions() {
     static const std::map<std::string_view, Action> table = {
         {"set",
          [](Run& r) {
-             r.s.ws.preset_key.clear();
              r.s.push(intent::ApplySetting{r.a.args[0], r.a.args[1]});  // checked by the grammar; applied in order
          }},
         {"keras_same",
          [](Run& r) {
              const std::optional<KerasSame> k = keras_same_pads(r.s.ws.edit);
              if (!k) return void(r.error = "keras_same: the layer is not padding='same' with a stride above 1");
-             r.s.ws.preset_key.clear();
              r.s.push(intent::EditLayer{k->edit});
          }},
         {"preset",
@@ -231,7 +229,7 @@ const std::map<std::string_view, Action>& actions() {
              const bool on = r.a.args[1] == "on";
              const std::string& w = r.a.args[0];
              if (w == "browser") {
-                 if (on) app_open_browser(r.s, FilePurpose::Weights);
+                 if (on) app_open_browser(r.s.view, r.s.ws, FilePurpose::Weights);
              } else {
                  (w == "cifar" ? r.s.view.show_cifar : w == "data" ? r.s.view.show_data : r.s.view.show_lessons) = on;
              }
@@ -255,7 +253,7 @@ const std::map<std::string_view, Action>& actions() {
         {"export_tensors",
          [](Run& r) {
              app_wait_idle(r.s, 60.0);
-             export_scene_tensors(r.s, r.a.args[0], r.a.args.size() > 1, r.error);
+             export_scene_tensors(r.s.ws, r.a.args[0], r.a.args.size() > 1, r.error);
          }},
         {"lesson",
          [](Run& r) {
@@ -286,7 +284,7 @@ const std::map<std::string_view, Action>& actions() {
         {"lesson_reveal",
          [](Run& r) {
              if (!r.s.ws.lesson) return void(r.error = "no lesson is open");
-             r.s.ws.lesson->revealed = true;
+             r.s.push(intent::LessonReveal{true});
          }},
         {"lesson_close", [](Run& r) { app_lesson_close(r.s); }},
         {"conventions", [](Run& r) { r.s.push(intent::SetConventions{*convention_from_key(r.a.args[0])}); }},
@@ -337,7 +335,7 @@ const std::map<std::string_view, Action>& actions() {
                                        (r.s.ws.transpose.order == TransposeOrder::Scatter ? "input element" : "output element"));
              r.s.push(intent::MoveTransposeCursor{n, c, y, x});
          }},
-        {"contributions", [](Run& r) { r.s.ws.transpose.show_contributions = r.a.args[0] == "on"; }},
+        {"contributions", [](Run& r) { r.s.view.transpose_contributions = r.a.args[0] == "on"; }},
     };
     return table;
 }
@@ -577,7 +575,7 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     if (s.ws.lesson) {
         const LessonRun& run = *s.ws.lesson;
         const LessonStep& st = run.current();
-        const LessonContext ctx = app_lesson_context(s);
+        const LessonContext ctx = app_lesson_context(s.ws, s.view);
         json q = nullptr;
         if (st.question)
             q = {{"ask", lesson_fill(st.question->ask, ctx)},

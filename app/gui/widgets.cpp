@@ -30,19 +30,6 @@ ImFont* cell_font() {
     return fonts->Fonts.Size > 2 ? fonts->Fonts[2] : mono_font();
 }
 
-std::string value_text(float v) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buf[32];
-    const float a = std::fabs(v);
-    if (a != 0.0f && (a < 0.005f || a >= 1000.0f))
-        std::snprintf(buf, sizeof buf, "%.1e", static_cast<double>(v));
-    else
-        std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(v));
-    if (std::string(buf) == "-0.00") return "0.00";
-    return buf;
-}
-
 std::string count_text(int64_t v) {
     std::string digits = std::to_string(v < 0 ? -v : v), out;
     for (size_t i = 0; i < digits.size(); ++i) {

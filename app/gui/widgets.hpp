@@ -10,6 +10,7 @@
 
 struct ImGuiWindow;  // imgui_internal.h
 
+#include "convention_texts.hpp"
 #include "conventions.hpp"
 #include "gl_render.hpp"
 #include "tile_atlas.hpp"
@@ -37,8 +38,7 @@ const ImGuiWindow* find_panel_window(const char* title);
 ImFont* mono_font();
 ImFont* cell_font();  // small monospace for numbers inside cells
 
-// "0.12", "-3.4e+05", "NaN", "inf": short enough for a cell.
-std::string value_text(float v);
+using workspace::value_text;  // convention_texts.hpp: one home for how a value is written
 std::string count_text(int64_t v);  // 14,592
 
 HeatmapStyle diverging_style(float scale);

@@ -8,7 +8,7 @@ namespace {
 constexpr float kLessonShare = 0.62f;  // of the left column's height
 }  // namespace
 
-void next_window_slot(const AppState& s, Slot slot) {
+void next_window_slot(const Ui& s, Slot slot) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     const float bar = ImGui::GetFrameHeight() * 2.0f + ImGui::GetStyle().WindowPadding.y * 2.0f + 28.0f;
     const float top = ImGui::GetFrameHeight();  // the main menu bar

@@ -1,9 +1,25 @@
 #include "convention_texts.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "scene.hpp"
 #include "tf_padding.hpp"
 
 namespace convscope::workspace {
+
+std::string value_text(float v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    const float a = std::fabs(v);
+    if (a != 0.0f && (a < 0.005f || a >= 1000.0f))
+        std::snprintf(buf, sizeof buf, "%.1e", static_cast<double>(v));
+    else
+        std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(v));
+    if (std::string(buf) == "-0.00") return "0.00";
+    return buf;
+}
 
 namespace {
 

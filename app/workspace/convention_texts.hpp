@@ -11,6 +11,10 @@
 
 namespace convscope::workspace {
 
+// One value as every panel, caption and export writes it: "0.12", "-3.4e+05", "NaN", "inf" (2 decimals; scientific
+// below 0.005 and from 1000 on; never "-0.00"). Short enough for a cell.
+std::string value_text(float v);
+
 struct LayerTexts {
     Convention convention = Convention::PyTorch;
     std::string layer;              // layer_python_text / keras_layer_text

@@ -1,5 +1,7 @@
 #include "export_plan.hpp"
 
+#include "convention_texts.hpp"
+
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -30,19 +32,6 @@ std::string parent_of(const std::string& path) {
     const size_t slash = path.find_last_of('/');
     if (slash == std::string::npos) return ".";
     return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// value_text of the panels: 2 decimals, scientific for very small or large magnitudes.
-std::string number_text(float v) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buf[32];
-    const float a = std::fabs(v);
-    if (a != 0.0f && (a < 0.005f || a >= 1000.0f))
-        std::snprintf(buf, sizeof buf, "%.1e", static_cast<double>(v));
-    else
-        std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(v));
-    return buf;
 }
 
 bool parse_nonnegative(const std::string& s, int64_t& out) {
@@ -260,8 +249,8 @@ bool parse_export_flag(const std::vector<std::string>& args, size_t& i, ExportRe
         char* end = nullptr;
         const double x = std::strtod(v.c_str(), &end);
         if (v.empty() || *end != '\0' || !(x >= lo && x <= hi))
-            throw ExportError(a + " takes a number from " + number_text(static_cast<float>(lo)) + " to " +
-                              number_text(static_cast<float>(hi)) + "; got '" + v + "'");
+            throw ExportError(a + " takes a number from " + value_text(static_cast<float>(lo)) + " to " +
+                              value_text(static_cast<float>(hi)) + "; got '" + v + "'");
         return x;
     };
     if (a == "--export") r.out = v;
@@ -304,10 +293,10 @@ std::string cursor_equation(const ConvGeometry& g, const CursorState& cs, bool h
             continue;
         }
         const bool done = cs.mac >= ci * kk + kk - 1;
-        t += done ? "(" + number_text(cs.channels[static_cast<size_t>(ci)].sum) + ")" : "( ? )";
+        t += done ? "(" + value_text(cs.channels[static_cast<size_t>(ci)].sum) + ")" : "( ? )";
     }
-    if (has_bias) t += " + " + number_text(cs.bias);
-    t += " = " + (cs.position_complete() ? number_text(cs.value) : std::string("..."));
+    if (has_bias) t += " + " + value_text(cs.bias);
+    t += " = " + (cs.position_complete() ? value_text(cs.value) : std::string("..."));
     return t;
 }
 

@@ -118,39 +118,27 @@ bool check_granularity(const ScriptAction& a, std::string& why) {
     return false;
 }
 
+// Integer coordinates: `min` to `max` of them, or the single word "off" where `off` allows it; `usage` says which.
+bool coordinates(const ScriptAction& a, size_t min, size_t max, bool off, const char* usage, std::string& why) {
+    if (off && a.args.size() == 1 && a.args[0] == "off") return true;
+    if (a.args.size() < min || a.args.size() > max) {
+        why = usage;
+        return false;
+    }
+    return all_ints(a, why);
+}
+
 bool check_cursor(const ScriptAction& a, std::string& why) {
-    if (a.args.size() < 3) {
-        why = "cursor takes 'n c y x' (Conv2d) or 'n c x' (Conv1d)";
-        return false;
-    }
-    return all_ints(a, why);
+    return coordinates(a, 3, 4, false, "cursor takes 'n c y x' (Conv2d) or 'n c x' (Conv1d)", why);
 }
-
 bool check_hover(const ScriptAction& a, std::string& why) {
-    if (a.args.size() == 1 && a.args[0] == "off") return true;
-    if (a.args.size() < 3) {
-        why = "hover takes 'c y x', 'n c y x' or 'off'";
-        return false;
-    }
-    return all_ints(a, why);
+    return coordinates(a, 3, 4, true, "hover takes 'c y x', 'n c y x' or 'off'", why);
 }
-
 bool check_layouts_pin(const ScriptAction& a, std::string& why) {
-    if (a.args.size() == 1 && a.args[0] == "off") return true;
-    if (a.args.size() != 4) {
-        why = "layouts_pin takes 'O I KY KX' or 'off'";
-        return false;
-    }
-    return all_ints(a, why);
+    return coordinates(a, 4, 4, true, "layouts_pin takes 'O I KY KX' or 'off'", why);
 }
-
 bool check_compare_pin(const ScriptAction& a, std::string& why) {
-    if (a.args.size() == 1 && a.args[0] == "off") return true;
-    if (a.args.size() != 3) {
-        why = "compare_pin takes 'IMAGE Y X' or 'off'";
-        return false;
-    }
-    return all_ints(a, why);
+    return coordinates(a, 3, 3, true, "compare_pin takes 'IMAGE Y X' or 'off'", why);
 }
 
 bool check_zoom(const ScriptAction& a, std::string& why) {

@@ -90,7 +90,6 @@ struct TransposeSession {
     std::shared_ptr<const TransposeScene> scene;  // always valid once made
     std::optional<ConvTransposeCursor> cursor;   // over scene's tensors
     TransposeOrder order = TransposeOrder::Scatter;
-    bool show_contributions = true;  // the Output panel's "products per output" overlay
 
     // The state at (step, granularity, order), made by refresh().
     int64_t step = 0;
