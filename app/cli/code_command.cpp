@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <span>
 
 #include "cli_args.hpp"
@@ -18,13 +19,13 @@
 
 using namespace convscope;
 
-struct CodeCommand::Options {
+namespace {
+
+struct Options {
     std::string framework, input, layer, scene, at, data = ".", output;
     uint32_t seed = 0;
     bool force = false;
 };
-
-namespace {
 
 // The layer and input of a scene file: its Conv layer, its input's shape (batch, channels, size) and its cursor.
 CodeLayer code_layer_from_scene(const std::string& path) {
@@ -68,7 +69,7 @@ Tensor tensor_or_random(const std::string& dir, const char* name, const Shape& s
     return t;
 }
 
-int run(const CodeCommand::Options& o) {
+int run(const Options& o) {
     const std::optional<CodeFramework> fw = parse_code_framework(o.framework);
     if (!fw) throw UsageError("--framework: expected pytorch, keras, numpy or onnx, got '" + o.framework + "'");
     if (!o.scene.empty() && (!o.input.empty() || !o.layer.empty()))
@@ -133,40 +134,32 @@ int run(const CodeCommand::Options& o) {
 
 }  // namespace
 
-CodeCommand add_code_command(CLI::App& app) {
-    CodeCommand cmd;
-    cmd.options = std::make_shared<CodeCommand::Options>();
-    CodeCommand::Options& o = *cmd.options;
-    cmd.code = app.add_subcommand("code", "Write the layer as code: a PyTorch script, a Keras snippet, a NumPy loop nest "
-                                          "or an ONNX model with its test data");
-    cmd.code->add_option("--framework", o.framework, "pytorch, keras, numpy or onnx")
+SubcommandSet add_code_command(CLI::App& app) {
+    const auto o = std::make_shared<Options>();
+    CLI::App* code = app.add_subcommand("code",
+                                        "Write the layer as code: a PyTorch script, a Keras snippet, a NumPy loop nest "
+                                        "or an ONNX model with its test data");
+    code->add_option("--framework", o->framework, "pytorch, keras, numpy or onnx")
         ->required()
         ->check(CLI::IsMember({"pytorch", "keras", "numpy", "onnx"}));
-    cmd.code->add_option("--input", o.input,
-                         "input shape as `shape` takes it: 1,3,17,17 for Conv2d, channels-last 1,17,17,3 for Conv2D");
-    cmd.code->add_option("layer", o.layer, "the layer, e.g. \"Conv2d(3, 8, 3, stride=2, padding=1)\" or \"Conv2D(8, 3, strides=2, "
-                                           "padding='same')\"");
-    cmd.code->add_option("--scene", o.scene, "take the layer, input shape and cursor from a scene file instead");
-    cmd.code->add_option("--at", o.at, "the output element to print, PyTorch order n,c,y,x (1-D: n,c,x); default: the "
-                                       "middle of the first map, or the scene's cursor");
-    cmd.code->add_option("--data", o.data, "folder the code reads input.npy, weight.npy, bias.npy from (PyTorch layout); "
-                                           "missing ones are seeded random")
+    code->add_option("--input", o->input,
+                     "input shape as `shape` takes it: 1,3,17,17 for Conv2d, channels-last 1,17,17,3 for Conv2D");
+    code->add_option("layer", o->layer,
+                     "the layer, e.g. \"Conv2d(3, 8, 3, stride=2, padding=1)\" or \"Conv2D(8, 3, strides=2, "
+                     "padding='same')\"");
+    code->add_option("--scene", o->scene, "take the layer, input shape and cursor from a scene file instead");
+    code->add_option("--at", o->at,
+                     "the output element to print, PyTorch order n,c,y,x (1-D: n,c,x); default: the "
+                     "middle of the first map, or the scene's cursor");
+    code->add_option("--data", o->data,
+                     "folder the code reads input.npy, weight.npy, bias.npy from (PyTorch layout); "
+                     "missing ones are seeded random")
         ->capture_default_str();
-    cmd.code->add_option("--seed", o.seed, "seed of the random tensors")->capture_default_str();
-    cmd.code->add_option("--output", o.output, "write to this file (onnx: this folder) instead of stdout");
-    cmd.code->add_flag("--force", o.force, "overwrite existing files");
-    return cmd;
-}
-
-std::optional<int> run_code_command(const CodeCommand& command) {
-    if (!*command.code) return std::nullopt;
-    try {
-        return run(*command.options);
-    } catch (const UsageError& e) {
-        std::fprintf(stderr, "usage: %s\n", e.what());
-        return 2;
-    } catch (const Error& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 1;
-    }
+    code->add_option("--seed", o->seed, "seed of the random tensors")->capture_default_str();
+    code->add_option("--output", o->output, "write to this file (onnx: this folder) instead of stdout");
+    code->add_flag("--force", o->force, "overwrite existing files");
+    return {[o, code]() -> std::optional<int> {
+        if (!*code) return std::nullopt;
+        return run(*o);
+    }};
 }

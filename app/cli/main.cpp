@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cli_args.hpp"
+#include "cli_text.hpp"
 #include "code_command.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
@@ -49,26 +50,18 @@ using namespace convscope;
 namespace {
 
 struct ConvOptions {
-    std::string input, weight, bias, output;
+    LayerFiles files;
     std::string stride = "1", padding = "0", dilation = "1", padding_mode = "zeros", at;
     int64_t groups = 1;
     bool json = false;
-    std::string engine = "fast";
-    std::string isa = "auto";
-    int threads = 0;
-    bool force = false;
     std::string data_format = "channels_first", weight_layout = "pytorch";  // Keras-saved files: channels_last, keras
-    bool time = false;
-    int repeat = 1;  // --time --repeat N
+    ComputeOptions compute;  // conv only
 };
 
 void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true) {
-    cmd->add_option("--input", o.input, "input .npy: (N, C, L) / (C, L) for Conv1d, (N, C, H, W) / (C, H, W) for Conv2d")
-        ->required();
-    auto* weight = cmd->add_option("--weight", o.weight,
-                                   "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d");
-    if (weight_required) weight->required();
-    cmd->add_option("--bias", o.bias, "bias .npy of shape (C_out)");
+    add_layer_file_options(cmd, o.files, "input .npy: (N, C, L) / (C, L) for Conv1d, (N, C, H, W) / (C, H, W) for Conv2d",
+                           "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d",
+                           weight_required);
     cmd->add_option("--stride", o.stride, "stride: 2 or 2,1")->capture_default_str();
     cmd->add_option("--padding", o.padding, "padding: 1, 1,2, same or valid")->capture_default_str();
     cmd->add_option("--dilation", o.dilation, "dilation: 2 or 2,1")->capture_default_str();
@@ -102,10 +95,10 @@ Tensor load_npy_data(const std::string& path) {
 // "explain"), and only then reads the data: a weight that does not fit the input is refused before gigabytes are read.
 LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<MemoryItem>(const ConvGeometry&)>& memory) {
     LoadedConv l;
-    Shape x_shape = npy_read_info(o.input).shape;
-    Shape w_shape = npy_read_info(o.weight).shape;
+    Shape x_shape = npy_read_info(o.files.input).shape;
+    Shape w_shape = npy_read_info(o.files.weight).shape;
     std::optional<Shape> bias_shape;
-    if (!o.bias.empty()) bias_shape = npy_read_info(o.bias).shape;
+    if (!o.files.bias.empty()) bias_shape = npy_read_info(o.files.bias).shape;
     const size_t w_rank = w_shape.size();
     if (o.weight_layout == "keras" && (w_rank == 3 || w_rank == 4)) {  // ([H,] W, I, O) -> (O, I, [H,] W)
         Shape t{w_shape[w_rank - 1], w_shape[w_rank - 2]};
@@ -115,7 +108,7 @@ LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<Memor
     if (o.data_format == "channels_last" && (w_rank == 3 || w_rank == 4))  // ((N,) [H,] W, C) -> ((N,) C, [H,] W)
         x_shape = channels_last_to_first(x_shape, static_cast<int>(w_rank) - 2);
     if (w_rank != 3 && w_rank != 4)
-        throw ConfigError(o.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
+        throw ConfigError(o.files.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
                           "C_in/groups, kH, kW), got shape " + shape_to_string(w_shape));
     ConvParams p;
     p.dims = static_cast<int>(w_shape.size()) - 2;
@@ -134,31 +127,24 @@ LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<Memor
     p.padding_mode = *mode;
     l.g = conv_geometry(p, x_shape, w_shape, bias_shape);
     check_memory_budget(l.g.dims == 1 ? "conv1d" : "conv2d", memory(l.g));
-    l.x = load_npy_data(o.input);
-    l.w = load_npy_data(o.weight);
-    if (!o.bias.empty()) l.b = load_npy_data(o.bias);
+    l.x = load_npy_data(o.files.input);
+    l.w = load_npy_data(o.files.weight);
+    if (!o.files.bias.empty()) l.b = load_npy_data(o.files.bias);
     if (o.weight_layout == "keras") l.w = weight_to_pytorch(l.w, WeightLayout::Keras);
     if (o.data_format == "channels_last") l.x = channels_last_to_first(l.x, l.g.dims);
     return l;
 }
 
-// --threads: 0 (all cores) or 1..kMaxThreads; checked before anything is loaded.
-void check_threads(int threads) {
-    if (threads < 0 || threads > kMaxThreads)
-        throw UsageError("--threads: expected 0 (all " + std::to_string(resolve_threads(0)) + " cores of this machine) or 1 to " +
-                         std::to_string(kMaxThreads) + ", got " + std::to_string(threads));
-}
-
 int run_conv(const ConvOptions& o) {
-    check_threads(o.threads);
-    check_output_path(o.output, o.force);
-    const FastConvPath path = o.engine == "gemm"        ? FastConvPath::Gemm
-                              : o.engine == "direct"    ? FastConvPath::Direct
-                              : o.engine == "depthwise" ? FastConvPath::Depthwise
-                              : o.engine == "pointwise" ? FastConvPath::Pointwise
-                                                        : FastConvPath::Auto;
-    const FastConvOptions fast{o.threads, path, *parse_isa(o.isa)};
-    const bool reference = o.engine == "reference";
+    const ComputeOptions& run = o.compute;
+    check_compute_options(run);
+    const FastConvPath path = run.engine == "gemm"        ? FastConvPath::Gemm
+                              : run.engine == "direct"    ? FastConvPath::Direct
+                              : run.engine == "depthwise" ? FastConvPath::Depthwise
+                              : run.engine == "pointwise" ? FastConvPath::Pointwise
+                                                          : FastConvPath::Auto;
+    const FastConvOptions fast{run.threads, path, *parse_isa(run.isa)};
+    const bool reference = run.engine == "reference";
     const auto start = std::chrono::steady_clock::now();
     LoadedConv l = load_conv(o, [&](const ConvGeometry& g) {
         const ConvScratch scratch = reference                                             ? ConvScratch::None
@@ -171,27 +157,17 @@ int run_conv(const ConvOptions& o) {
     Tensor y = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast);
     const auto done = std::chrono::steady_clock::now();
     if (o.data_format == "channels_last") y = channels_first_to_last(y, l.g.dims);
-    npy_save(o.output, y);
+    npy_save(run.output, y);
     std::fprintf(stderr, "%s %s -> %s written to %s (%s engine)\n", l.g.dims == 1 ? "conv1d" : "conv2d",
-                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
+                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), run.output.c_str(),
                  reference ? "reference" : fast_conv_engine_name(l.g, fast).c_str());
-    if (o.time) {
+    if (run.time) {
         const double flops = 2.0 * static_cast<double>(l.g.output_positions()) * static_cast<double>(l.g.macs_per_output());
-        print_compute_time(computed - start, done - computed, o.repeat, flops,
+        print_compute_time(computed - start, done - computed, run.repeat, flops,
                            reference ? "reference" : fast_conv_engine_name(l.g, fast), reference ? 1 : fast_conv_threads(fast),
                            [&] { Tensor again = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast); });
     }
     return 0;
-}
-
-std::string fmt(float v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(v));
-    return buf;
-}
-
-std::string tap_coord(const ConvGeometry& g, int64_t y, int64_t x) {
-    return g.dims == 1 ? "(" + std::to_string(x) + ")" : "(" + std::to_string(y) + "," + std::to_string(x) + ")";
 }
 
 nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
@@ -227,11 +203,13 @@ void print_state(const ConvGeometry& g, const Shape& xs, const Shape& ws, const 
     const std::string pos = one_d ? std::to_string(s.n) + ", " + std::to_string(s.c_out) + ", " + std::to_string(s.x)
                                   : std::to_string(s.n) + ", " + std::to_string(s.c_out) + ", " + std::to_string(s.y) +
                                         ", " + std::to_string(s.x);
-    std::printf("%s output y[%s] = %s\n\n", one_d ? "Conv1d" : "Conv2d", pos.c_str(), fmt(s.value).c_str());
+    std::printf("%s output y[%s] = %s\n\n", one_d ? "Conv1d" : "Conv2d", pos.c_str(), number_text(s.value).c_str());
     std::printf("  input %s   weight %s   stride %s   padding %s..%s   dilation %s   groups %lld   padding_mode %s\n",
                 shape_to_string(xs).c_str(), shape_to_string(ws).c_str(),
-                tap_coord(g, g.stride[0], g.stride[1]).c_str(), tap_coord(g, g.pad_begin[0], g.pad_begin[1]).c_str(),
-                tap_coord(g, g.pad_end[0], g.pad_end[1]).c_str(), tap_coord(g, g.dilation[0], g.dilation[1]).c_str(),
+                position_text(g.dims, g.stride[0], g.stride[1]).c_str(),
+                position_text(g.dims, g.pad_begin[0], g.pad_begin[1]).c_str(),
+                position_text(g.dims, g.pad_end[0], g.pad_end[1]).c_str(),
+                position_text(g.dims, g.dilation[0], g.dilation[1]).c_str(),
                 static_cast<long long>(g.groups), padding_mode_name(g.mode));
     const int64_t group = s.c_out / g.c_out_per_group;
     std::printf("  output channel %lld applies filter w[%lld] (%lld input channel%s x %s kernel) to input channels %lld..%lld "
@@ -250,33 +228,22 @@ void print_state(const ConvGeometry& g, const Shape& xs, const Shape& ws, const 
             const CursorTap& tap = s.taps[ci * static_cast<size_t>(kk) + static_cast<size_t>(t)];
             std::string note;
             if (tap.padding)
-                note = tap.src_y < 0 ? "zero padding" : std::string(padding_mode_name(g.mode)) + " of " + tap_coord(g, tap.src_y, tap.src_x);
+                note = tap.src_y < 0 ? "zero padding"
+                                     : std::string(padding_mode_name(g.mode)) + " of " +
+                                           position_text(g.dims, tap.src_y, tap.src_x);
             std::printf("    %-8s %-10s %-18s %14s %14s %14s\n",
-                        (one_d ? std::to_string(tap.kx) : std::to_string(tap.ky) + "," + std::to_string(tap.kx)).c_str(),
-                        tap_coord(g, tap.py, tap.px).c_str(), note.c_str(), fmt(tap.input).c_str(), fmt(tap.weight).c_str(),
-                        fmt(tap.product).c_str());
+                        kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(), position_text(g.dims, tap.py, tap.px).c_str(),
+                        note.c_str(), number_text(tap.input).c_str(), number_text(tap.weight).c_str(),
+                        number_text(tap.product).c_str());
         }
-        std::printf("    channel sum = %s\n\n", fmt(s.channels[ci].sum).c_str());
+        std::printf("    channel sum = %s\n\n", number_text(s.channels[ci].sum).c_str());
     }
-    std::string sums;
-    for (size_t ci = 0; ci < s.channels.size() && ci < 8; ++ci) sums += (ci ? " + " : "") + fmt(s.channels[ci].sum);
-    if (s.channels.size() > 8) sums += " + ... (" + std::to_string(s.channels.size()) + " channels)";
-    std::printf("  sum of channel sums = %s = %s\n", sums.c_str(), fmt(s.value - s.bias).c_str());
-    std::printf("  + bias b[%lld]      = %s\n", static_cast<long long>(s.c_out), fmt(s.bias).c_str());
-    std::printf("  = y[%s]        = %s\n", pos.c_str(), fmt(s.value).c_str());
+    print_output_sum(s.channels, s.value, s.bias, s.c_out, pos);
 }
 
 int explain_at(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const std::string& at, bool json) {
-    std::vector<int64_t> idx = parse_int_list(at, "--at");
-    const size_t want = g.dims == 1 ? 3 : 4;
-    if (idx.size() != want)
-        throw UsageError("--at: expected " + std::string(g.dims == 1 ? "n,c,x" : "n,c,y,x") + " for this Conv" +
-                         std::to_string(g.dims) + "d, got '" + at + "'");
-    if (g.dims == 1) idx.insert(idx.begin() + 2, 0);
-    const Shape out = g.output_shape();
-    for (size_t i = 0; i < 4; ++i)
-        if (idx[i] < 0 || idx[i] >= out[i])
-            throw ConfigError("--at " + at + " is outside the output of shape " + shape_to_string(g.output_shape_torch()));
+    const std::vector<int64_t> idx =
+        parse_output_position(at, g.dims, "Conv" + std::to_string(g.dims) + "d", g.output_shape(), g.output_shape_torch());
     ConvCursor cursor(g, x, w, b);
     CursorState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3], Granularity::Position), Granularity::Position);
     if (json)
@@ -304,15 +271,11 @@ int run_explain(const ConvOptions& o) {
 }
 
 struct PoolOptions {
-    std::string input, output, mode, kernel_size, stride, padding = "0", dilation = "1", count_include_pad = "true", at;
+    std::string input, mode, kernel_size, stride, padding = "0", dilation = "1", count_include_pad = "true", at;
     bool ceil_mode = false, json = false;
     int64_t divisor_override = 0;
-    bool force = false;
     int dims = 0;  // 0: from the input rank (rank 3 counts as 2-D unbatched when the kernel has two values)
-    std::string engine = "fast";  // pool: fast (pool_fast) or reference
-    int threads = 0;
-    bool time = false;
-    int repeat = 1;
+    ComputeOptions compute;  // pool only; engine: fast (pool_fast) or reference
 };
 
 void add_pool_options(CLI::App* cmd, PoolOptions& o, bool mode_required) {
@@ -358,20 +321,20 @@ PoolGeometry load_pool(const PoolOptions& o, Tensor& x, bool with_output) {
 }
 
 int run_pool(const PoolOptions& o) {
-    check_threads(o.threads);
-    check_output_path(o.output, o.force);
-    const bool reference = o.engine == "reference";
+    const ComputeOptions& run = o.compute;
+    check_compute_options(run);
+    const bool reference = run.engine == "reference";
     const auto start = std::chrono::steady_clock::now();
     Tensor x;
     const PoolGeometry g = load_pool(o, x, true);
     const auto loaded = std::chrono::steady_clock::now();
-    Tensor y = reference ? pool_reference(g, x) : pool_fast(g, x, o.threads);
+    Tensor y = reference ? pool_reference(g, x) : pool_fast(g, x, run.threads);
     const auto done = std::chrono::steady_clock::now();
-    npy_save(o.output, y);
+    npy_save(run.output, y);
     std::fprintf(stderr, "%s_pool%dd %s -> %s written to %s (%s engine)\n", o.mode.c_str(), g.dims,
-                 shape_to_string(x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(),
+                 shape_to_string(x.shape).c_str(), shape_to_string(y.shape).c_str(), run.output.c_str(),
                  reference ? "reference" : "fast");
-    if (o.time) {
+    if (run.time) {
         // average pooling: one add per window element and one divide per output; max pooling has no flops
         double flops = 0;
         if (g.mode == PoolMode::Avg) {
@@ -379,9 +342,9 @@ int run_pool(const PoolOptions& o) {
             for (int64_t k : g.kernel) window *= static_cast<double>(k);
             flops = static_cast<double>(shape_numel(y.shape)) * (window + 1);
         }
-        print_compute_time(loaded - start, done - loaded, o.repeat, flops, reference ? "reference" : "fast",
-                           reference ? 1 : resolve_threads(o.threads),
-                           [&] { Tensor again = reference ? pool_reference(g, x) : pool_fast(g, x, o.threads); });
+        print_compute_time(loaded - start, done - loaded, run.repeat, flops, reference ? "reference" : "fast",
+                           reference ? 1 : resolve_threads(run.threads),
+                           [&] { Tensor again = reference ? pool_reference(g, x) : pool_fast(g, x, run.threads); });
     }
     return 0;
 }
@@ -389,14 +352,7 @@ int run_pool(const PoolOptions& o) {
 int explain_pool(const PoolOptions& o) {
     Tensor x;
     const PoolGeometry g = load_pool(o, x, false);
-    std::vector<int64_t> idx = parse_int_list(o.at, "--at");
-    if (idx.size() != static_cast<size_t>(g.dims + 2))
-        throw UsageError("--at: expected " + std::string(g.dims == 1 ? "n,c,x" : "n,c,y,x") + " for this pooling, got '" + o.at + "'");
-    if (g.dims == 1) idx.insert(idx.begin() + 2, 0);
-    const Shape out = g.output_shape();
-    for (size_t i = 0; i < 4; ++i)
-        if (idx[i] < 0 || idx[i] >= out[i])
-            throw ConfigError("--at " + o.at + " is outside the output of shape " + shape_to_string(g.output_shape_torch()));
+    const std::vector<int64_t> idx = parse_output_position(o.at, g.dims, "pooling", g.output_shape(), g.output_shape_torch());
     PoolCursor cursor(g, x);
     const PoolState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3]));
     const bool is_max = o.mode == "max";
@@ -418,21 +374,20 @@ int explain_pool(const PoolOptions& o) {
         std::cout << json_dump_safe(j, 2) << "\n";
         return 0;
     }
-    std::printf("%s output y[%s] = %s\n", is_max ? "MaxPool" : "AvgPool", o.at.c_str(), fmt(s.value).c_str());
+    std::printf("%s output y[%s] = %s\n", is_max ? "MaxPool" : "AvgPool", o.at.c_str(), number_text(s.value).c_str());
     std::printf("    %-8s %-10s %-9s %14s\n", g.dims == 1 ? "kx" : "ky,kx", "input at", "kind", "value");
     for (size_t t = 0; t < s.taps.size(); ++t) {
         const PoolTap& tap = s.taps[t];
         std::printf("    %-8s %-10s %-9s %14s%s\n",
-                    (g.dims == 1 ? std::to_string(tap.kx) : std::to_string(tap.ky) + "," + std::to_string(tap.kx)).c_str(),
-                    (g.dims == 1 ? "(" + std::to_string(tap.px) + ")" : "(" + std::to_string(tap.py) + "," + std::to_string(tap.px) + ")").c_str(),
-                    pool_tap_kind_name(tap.kind), fmt(tap.input).c_str(),
+                    kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(), position_text(g.dims, tap.py, tap.px).c_str(),
+                    pool_tap_kind_name(tap.kind), number_text(tap.input).c_str(),
                     is_max && static_cast<int64_t>(t) == s.winner_tap ? "   <- max" : "");
     }
     if (is_max)
-        std::printf("  max = %s (return_indices: %lld)\n", fmt(s.value).c_str(), static_cast<long long>(s.argmax));
+        std::printf("  max = %s (return_indices: %lld)\n", number_text(s.value).c_str(), static_cast<long long>(s.argmax));
     else
-        std::printf("  sum = %s, divisor = %lld (%s), average = %s\n", fmt(s.sum).c_str(), static_cast<long long>(s.divisor),
-                    s.divisor_text.c_str(), fmt(s.value).c_str());
+        std::printf("  sum = %s, divisor = %lld (%s), average = %s\n", number_text(s.sum).c_str(),
+                    static_cast<long long>(s.divisor), s.divisor_text.c_str(), number_text(s.value).c_str());
     return 0;
 }
 
@@ -520,39 +475,22 @@ int main(int argc, char** argv) {
     ConvOptions conv_opts, explain_opts;
     CLI::App* conv = app.add_subcommand("conv", "Run a Conv1d/Conv2d on .npy files and write the output .npy");
     add_conv_options(conv, conv_opts);
-    conv->add_option("--output", conv_opts.output, "output .npy (an existing file is kept unless --force)")->required();
-    conv->add_flag("--force", conv_opts.force, "overwrite an existing output file");
-    conv->add_option("--engine", conv_opts.engine,
-                     "fast (the engine measured fastest for the layer on this CPU), direct (the direct kernel), "
-                     "depthwise (the depthwise kernel; the direct kernel on other layers), pointwise (the 1x1 kernel; the "
-                     "direct kernel on other layers), gemm (im2col + OpenBLAS sgemm) or reference "
-                     "(plain loops)")
-        ->check(CLI::IsMember({"fast", "direct", "depthwise", "pointwise", "gemm", "reference"}))
-        ->capture_default_str();
-    conv->add_option("--isa", conv_opts.isa,
-                     "the direct kernel's instruction set: auto (CONVSCOPE_ISA if set, else the widest this CPU runs), "
-                     "generic (SSE2), avx2 (AVX2 + FMA) or avx512 (AVX-512F); one the CPU lacks is refused")
-        ->check(CLI::IsMember({"auto", "generic", "avx2", "avx512"}))
-        ->capture_default_str();
-    conv->add_option("--threads", conv_opts.threads, "threads for the fast engine (0 = all cores; at most 256)")->capture_default_str();
-    conv->add_flag("--time", conv_opts.time, "print the load and compute times, GFLOPS and the peak memory on stderr");
-    conv->add_option("--repeat", conv_opts.repeat, "with --time: compute N times and report the best (1 to 1000)")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
+    add_compute_options(conv, conv_opts.compute,
+                        {.help = "fast (the engine measured fastest for the layer on this CPU), direct (the direct "
+                                 "kernel), depthwise (the depthwise kernel; the direct kernel on other layers), pointwise "
+                                 "(the 1x1 kernel; the direct kernel on other layers), gemm (im2col + OpenBLAS sgemm) or "
+                                 "reference (plain loops)",
+                         .names = {"fast", "direct", "depthwise", "pointwise", "gemm", "reference"},
+                         .isa = true},
+                        "print the load and compute times, GFLOPS and the peak memory on stderr");
 
     CLI::App* pool = app.add_subcommand("pool", "Run a MaxPool/AvgPool 1-D/2-D on a .npy file and write the output .npy");
     PoolOptions pool_opts, explain_pool_opts;
     add_pool_options(pool, pool_opts, true);
-    pool->add_option("--output", pool_opts.output, "output .npy (an existing file is kept unless --force)")->required();
-    pool->add_flag("--force", pool_opts.force, "overwrite an existing output file");
-    pool->add_option("--engine", pool_opts.engine, "fast (multi-threaded, vectorised) or reference (plain loops)")
-        ->check(CLI::IsMember({"fast", "reference"}))
-        ->capture_default_str();
-    pool->add_option("--threads", pool_opts.threads, "threads for the fast engine (0 = all cores; at most 256)")->capture_default_str();
-    pool->add_flag("--time", pool_opts.time, "print the load and compute times, GFLOPS (average pooling) and the peak memory on stderr");
-    pool->add_option("--repeat", pool_opts.repeat, "with --time: compute N times and report the best (1 to 1000)")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
+    add_compute_options(pool, pool_opts.compute,
+                        {.help = "fast (multi-threaded, vectorised) or reference (plain loops)",
+                         .names = {"fast", "reference"}},
+                        "print the load and compute times, GFLOPS (average pooling) and the peak memory on stderr");
 
     CLI::App* explain = app.add_subcommand(
         "explain", "Show every multiply-add of one conv output position (--weight ...) or one pooling window (--pool max|avg ...)");
@@ -589,9 +527,9 @@ int main(int argc, char** argv) {
     demo->add_flag("--allow-outside-paths", demo_allow_outside,
                    "read the files a scene names outside its own folder (absolute paths, ../); refused otherwise");
 
-    OnnxCommands onnx = add_onnx_commands(app);
-    TransposeCommands transpose = add_transpose_commands(app);  // also adds --transposed to explain
-    CodeCommand code_cmd = add_code_command(app);
+    const SubcommandSet onnx = add_onnx_commands(app);
+    const SubcommandSet transpose = add_transpose_commands(app);  // also adds --transposed to explain
+    const SubcommandSet code_cmd = add_code_command(app);
 
     try {
         app.parse(argc, argv);
@@ -602,9 +540,9 @@ int main(int argc, char** argv) {
     try {
         if (*conv) return run_conv(conv_opts);
         if (*pool) return run_pool(pool_opts);
-        if (auto code = run_transpose_commands(transpose)) return *code;
+        if (auto code = transpose.run()) return *code;
         if (*explain && !explain_pool_opts.mode.empty()) {
-            explain_pool_opts.input = explain_opts.input;
+            explain_pool_opts.input = explain_opts.files.input;
             explain_pool_opts.stride = explain->count("--stride") ? explain_opts.stride : "";
             explain_pool_opts.padding = explain_opts.padding;
             explain_pool_opts.dilation = explain_opts.dilation;
@@ -612,12 +550,12 @@ int main(int argc, char** argv) {
             explain_pool_opts.json = explain_opts.json;
             return explain_pool(explain_pool_opts);
         }
-        if (*explain && explain_opts.weight.empty()) throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
+        if (*explain && explain_opts.files.weight.empty()) throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
         if (*explain) return run_explain(explain_opts);
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
         if (*demo) return run_demo(demo_at, demo_scene, demo_json, demo_allow_outside);
-        if (auto code = run_onnx_commands(onnx)) return *code;
-        if (auto exit_code = run_code_command(code_cmd)) return *exit_code;
+        if (auto code = onnx.run()) return *code;
+        if (auto code = code_cmd.run()) return *code;
     } catch (const UsageError& e) {
         std::fprintf(stderr, "usage: %s\n", e.what());
         return 2;

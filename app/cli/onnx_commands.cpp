@@ -7,34 +7,31 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "cli_args.hpp"
+#include "cli_text.hpp"
 #include "error.hpp"
 #include "onnx_model.hpp"
 
 using namespace convscope;
 using nlohmann::json;
 
-struct OnnxCommands::Options {
+namespace {
+
+struct Options {
     std::string list_model;
     bool list_json = false;
     std::string check_dir;
     bool check_json = false;
 };
 
-namespace {
-
 // ONNX's backend test tolerance (onnx/backend/test/runner: np.testing.assert_allclose(rtol=1e-3, atol=1e-7)).
 constexpr double kRtol = 1e-3;
 constexpr double kAtol = 1e-7;
-
-std::string fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", v);
-    return buf;
-}
 
 std::string q(const std::string& s) { return "'" + s + "'"; }
 
@@ -110,7 +107,7 @@ json effective_attributes(const OnnxNode& n) {
 }
 
 // ------------------------------------------------------------------------------------------------------ onnx-list
-int run_list(const OnnxCommands::Options& o) {
+int run_list(const Options& o) {
     // A conformance case directory names its model.onnx.
     std::error_code ec;
     const std::filesystem::path in_dir = std::filesystem::path(o.list_model) / "model.onnx";
@@ -320,7 +317,7 @@ struct CheckOutcome {
     std::string reason;
 };
 
-CheckOutcome check_dir(const OnnxCommands::Options& o, json& j, std::string& text) {
+CheckOutcome check_dir(const Options& o, json& j, std::string& text) {
     namespace fs = std::filesystem;
     const fs::path dir = o.check_dir;
     std::error_code ec;
@@ -416,7 +413,7 @@ CheckOutcome check_dir(const OnnxCommands::Options& o, json& j, std::string& tex
                 jo["max_rel_error"] = c.max_rel;
                 jo["mismatches"] = c.mismatches;
                 line += std::string(c.pass ? "pass" : "FAIL") + "  " + shape_to_string(want.shape) + "  max abs err " +
-                        fmt(c.max_abs) + "  max rel err " + fmt(c.max_rel);
+                        number_text(c.max_abs) + "  max rel err " + number_text(c.max_rel);
                 if (c.worst >= 0) {
                     jo["worst_index"] = index_text(want.shape, c.worst);
                     jo["worst_got"] = c.got_worst;
@@ -424,7 +421,7 @@ CheckOutcome check_dir(const OnnxCommands::Options& o, json& j, std::string& tex
                     if (!c.pass)
                         line += "  (" + std::to_string(c.mismatches) + " of " + std::to_string(want.numel()) +
                                 " values outside tolerance; worst at " + index_text(want.shape, c.worst) + ": got " +
-                                fmt(c.got_worst) + ", expected " + fmt(c.want_worst) + ")";
+                                number_text(c.got_worst) + ", expected " + number_text(c.want_worst) + ")";
                 }
             }
             text += line + "\n";
@@ -435,12 +432,12 @@ CheckOutcome check_dir(const OnnxCommands::Options& o, json& j, std::string& tex
         j["data_sets"].push_back(js);
     }
     text += std::string(all_pass ? "PASS" : "FAIL") + " (" + std::to_string(sets.size()) + " data set" +
-            (sets.size() == 1 ? "" : "s") + "; tolerance |got - expected| <= " + fmt(kAtol) + " + " + fmt(kRtol) +
+            (sets.size() == 1 ? "" : "s") + "; tolerance |got - expected| <= " + number_text(kAtol) + " + " + number_text(kRtol) +
             " * |expected|, ONNX's backend-test rule)\n";
     return {all_pass ? "pass" : "fail", all_pass ? "" : "outputs differ from ONNX's expected values"};
 }
 
-int run_check(const OnnxCommands::Options& o) {
+int run_check(const Options& o) {
     json j = {{"dir", o.check_dir}, {"tolerance", {{"rtol", kRtol}, {"atol", kAtol}}}};
     std::string text;
     CheckOutcome outcome;
@@ -464,35 +461,25 @@ int run_check(const OnnxCommands::Options& o) {
 
 }  // namespace
 
-OnnxCommands add_onnx_commands(CLI::App& app) {
-    OnnxCommands c;
-    c.options = std::make_shared<OnnxCommands::Options>();
-    OnnxCommands::Options& o = *c.options;
-    c.list = app.add_subcommand(
+SubcommandSet add_onnx_commands(CLI::App& app) {
+    const auto o = std::make_shared<Options>();
+    CLI::App* list = app.add_subcommand(
         "onnx-list",
         "List an ONNX model's Conv/MaxPool/AveragePool nodes: attributes, weight and bias shapes, graph inputs and "
         "outputs, and how each node maps onto the engine (exit 1 if no node can run)");
-    c.list->add_option("model", o.list_model, "the .onnx file (or a directory holding model.onnx)")->required();
-    c.list->add_flag("--json", o.list_json, "print JSON");
+    list->add_option("model", o->list_model, "the .onnx file (or a directory holding model.onnx)")->required();
+    list->add_flag("--json", o->list_json, "print JSON");
 
-    c.check = app.add_subcommand(
+    CLI::App* check = app.add_subcommand(
         "onnx-check",
         "Run an ONNX conformance case (DIR/model.onnx + DIR/test_data_set_*/input_*.pb, output_*.pb) through the "
         "engine and compare with the expected outputs (rtol 1e-3, atol 1e-7); exit 0 if every data set passes, 1 if "
         "one fails or the model is unsupported");
-    c.check->add_option("dir", o.check_dir, "the conformance case directory")->required();
-    c.check->add_flag("--json", o.check_json, "print JSON (status: pass, fail, unsupported or error)");
-    return c;
-}
-
-std::optional<int> run_onnx_commands(const OnnxCommands& c) {
-    if (!c.options) return std::nullopt;
-    try {
-        if (c.list && *c.list) return run_list(*c.options);
-        if (c.check && *c.check) return run_check(*c.options);
-    } catch (const Error& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 1;
-    }
-    return std::nullopt;
+    check->add_option("dir", o->check_dir, "the conformance case directory")->required();
+    check->add_flag("--json", o->check_json, "print JSON (status: pass, fail, unsupported or error)");
+    return {[o, list, check]() -> std::optional<int> {
+        if (*list) return run_list(*o);
+        if (*check) return run_check(*o);
+        return std::nullopt;
+    }};
 }

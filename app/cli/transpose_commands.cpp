@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "cli_args.hpp"
+#include "cli_text.hpp"
 #include "conv_transpose_cursor.hpp"
 #include "conv_transpose_fast.hpp"
 #include "conv_transpose_reference.hpp"
@@ -21,21 +23,17 @@
 using namespace convscope;
 using nlohmann::json;
 
-struct TransposeCommands::Options {
-    std::string input, weight, bias, output;
+namespace {
+
+struct Options {
+    LayerFiles files;
     std::string stride = "1", padding = "0", output_padding = "0", dilation = "1";
     int64_t groups = 1;
-    bool force = false;
-    std::string engine = "fast";
-    int threads = 0;
-    bool time = false;
-    int repeat = 1;
+    ComputeOptions compute;
     // explain --transposed
     bool transposed = false;
     std::string explain_output_padding = "0";
 };
-
-namespace {
 
 struct LoadedTranspose {
     Tensor x, w;
@@ -67,43 +65,30 @@ LoadedTranspose load_transpose(const std::string& input, const std::string& weig
     return l;
 }
 
-int run_conv_transpose(const TransposeCommands::Options& o) {
-    if (o.threads < 0 || o.threads > kMaxThreads)
-        throw UsageError("--threads: expected 0 (all " + std::to_string(resolve_threads(0)) + " cores of this machine) or 1 to " +
-                         std::to_string(kMaxThreads) + ", got " + std::to_string(o.threads));
-    check_output_path(o.output, o.force);
+int run_conv_transpose(const Options& o) {
+    const ComputeOptions& run = o.compute;
+    check_compute_options(run);
     const auto start = std::chrono::steady_clock::now();
-    LoadedTranspose l = load_transpose(o.input, o.weight, o.bias, o.stride, o.padding, o.output_padding, o.dilation,
-                                       o.groups);
+    LoadedTranspose l = load_transpose(o.files.input, o.files.weight, o.files.bias, o.stride, o.padding, o.output_padding,
+                                       o.dilation, o.groups);
     const Tensor* b = l.b ? &*l.b : nullptr;
-    const bool reference = o.engine == "reference";
+    const bool reference = run.engine == "reference";
     const auto loaded = std::chrono::steady_clock::now();
     auto compute = [&] {
-        return reference ? conv_transpose_reference(l.g, l.x, l.w, b) : conv_transpose_fast(l.g, l.x, l.w, b, o.threads);
+        return reference ? conv_transpose_reference(l.g, l.x, l.w, b) : conv_transpose_fast(l.g, l.x, l.w, b, run.threads);
     };
     Tensor y = compute();
     const auto done = std::chrono::steady_clock::now();
-    npy_save(o.output, y);
+    npy_save(run.output, y);
     const char* engine = reference ? "reference" : "gemm-col2im";
     std::fprintf(stderr, "conv_transpose%dd %s -> %s written to %s (%s engine)\n", l.g.dims,
-                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), o.output.c_str(), engine);
-    if (o.time) {  // every input element times its stamp: C_out/groups x kH x kW multiply-adds
+                 shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), run.output.c_str(), engine);
+    if (run.time) {  // every input element times its stamp: C_out/groups x kH x kW multiply-adds
         const double flops = 2.0 * static_cast<double>(l.g.input_positions()) * static_cast<double>(l.g.macs_per_input());
-        print_compute_time(loaded - start, done - loaded, o.repeat, flops, engine,
-                           reference ? 1 : resolve_threads(o.threads), [&] { Tensor again = compute(); });
+        print_compute_time(loaded - start, done - loaded, run.repeat, flops, engine,
+                           reference ? 1 : resolve_threads(run.threads), [&] { Tensor again = compute(); });
     }
     return 0;
-}
-
-std::string fmt(float v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(v));
-    return buf;
-}
-
-// "(3)" for 1-D, "(2,3)" for 2-D.
-std::string coord(const ConvTransposeGeometry& g, int64_t y, int64_t x) {
-    return g.dims == 1 ? "(" + std::to_string(x) + ")" : "(" + std::to_string(y) + "," + std::to_string(x) + ")";
 }
 
 json pair_json(const ConvTransposeGeometry& g, int64_t y, int64_t x) {
@@ -145,18 +130,20 @@ void print_gather(const ConvTransposeGeometry& g, const Shape& xs, const Shape& 
     const bool one_d = g.dims == 1;
     const std::string pos = std::to_string(s.n) + ", " + std::to_string(s.c_out) + ", " +
                             (one_d ? "" : std::to_string(s.y) + ", ") + std::to_string(s.x);
-    std::printf("ConvTranspose%dd output y[%s] = %s\n\n", g.dims, pos.c_str(), fmt(s.value).c_str());
+    std::printf("ConvTranspose%dd output y[%s] = %s\n\n", g.dims, pos.c_str(), number_text(s.value).c_str());
     std::printf("  input %s   weight %s   stride %s   padding %s   output_padding %s   dilation %s   groups %lld\n",
-                shape_to_string(xs).c_str(), shape_to_string(ws).c_str(), coord(g, g.stride[0], g.stride[1]).c_str(),
-                coord(g, g.padding[0], g.padding[1]).c_str(),
-                coord(g, g.output_padding[0], g.output_padding[1]).c_str(),
-                coord(g, g.dilation[0], g.dilation[1]).c_str(), static_cast<long long>(g.groups));
+                shape_to_string(xs).c_str(), shape_to_string(ws).c_str(),
+                position_text(g.dims, g.stride[0], g.stride[1]).c_str(),
+                position_text(g.dims, g.padding[0], g.padding[1]).c_str(),
+                position_text(g.dims, g.output_padding[0], g.output_padding[1]).c_str(),
+                position_text(g.dims, g.dilation[0], g.dilation[1]).c_str(), static_cast<long long>(g.groups));
     std::printf("  gather picture: stride-1 zeros inserted between input elements (%s -> %s), padded by "
                 "dilation*(k-1) - padding = %s before and %s after (output_padding at the end), a stride-1 window "
                 "with the kernel flipped\n",
-                coord(g, g.in[0], g.in[1]).c_str(), coord(g, g.zero_inserted(0), g.zero_inserted(1)).c_str(),
-                coord(g, g.gather_pad_begin(0), g.gather_pad_begin(1)).c_str(),
-                coord(g, g.gather_pad_end(0), g.gather_pad_end(1)).c_str());
+                position_text(g.dims, g.in[0], g.in[1]).c_str(),
+                position_text(g.dims, g.zero_inserted(0), g.zero_inserted(1)).c_str(),
+                position_text(g.dims, g.gather_pad_begin(0), g.gather_pad_begin(1)).c_str(),
+                position_text(g.dims, g.gather_pad_end(0), g.gather_pad_end(1)).c_str());
     const int64_t group = s.c_out / g.c_out_per_group;
     const int64_t co_local = s.c_out - group * g.c_out_per_group;
     std::printf("  output channel %lld reads input channels %lld..%lld of batch item %lld through w[:, %lld]; %lld of "
@@ -178,20 +165,14 @@ void print_gather(const ConvTransposeGeometry& g, const Shape& xs, const Shape& 
                 continue;
             }
             std::printf("    %-8s %-10s %14s %14s %14s\n",
-                        (one_d ? std::to_string(tap.kx) : std::to_string(tap.ky) + "," + std::to_string(tap.kx)).c_str(),
-                        coord(g, tap.iy, tap.ix).c_str(), fmt(tap.input).c_str(), fmt(tap.weight).c_str(),
-                        fmt(tap.product).c_str());
+                        kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(), position_text(g.dims, tap.iy, tap.ix).c_str(),
+                        number_text(tap.input).c_str(), number_text(tap.weight).c_str(), number_text(tap.product).c_str());
         }
         std::printf("    (%lld tap%s on inserted zeros, %lld on padding)\n", static_cast<long long>(zeros),
                     zeros == 1 ? "" : "s", static_cast<long long>(padding));
-        std::printf("    channel sum = %s\n\n", fmt(s.channels[ci].sum).c_str());
+        std::printf("    channel sum = %s\n\n", number_text(s.channels[ci].sum).c_str());
     }
-    std::string sums;
-    for (size_t ci = 0; ci < s.channels.size() && ci < 8; ++ci) sums += (ci ? " + " : "") + fmt(s.channels[ci].sum);
-    if (s.channels.size() > 8) sums += " + ... (" + std::to_string(s.channels.size()) + " channels)";
-    std::printf("  sum of channel sums = %s = %s\n", sums.c_str(), fmt(s.value - s.bias).c_str());
-    std::printf("  + bias b[%lld]      = %s\n", static_cast<long long>(s.c_out), fmt(s.bias).c_str());
-    std::printf("  = y[%s]        = %s\n", pos.c_str(), fmt(s.value).c_str());
+    print_output_sum(s.channels, s.value, s.bias, s.c_out, pos);
 }
 
 // The value explain's own option has on the command line, or `fallback` when not given.
@@ -200,7 +181,7 @@ std::string option_text(CLI::App* app, const char* name, const std::string& fall
     return o->count() > 0 ? o->as<std::string>() : fallback;
 }
 
-int run_explain_transposed(CLI::App* explain, const TransposeCommands::Options& o) {
+int run_explain_transposed(CLI::App* explain, const Options& o) {
     if (explain->get_option("--pool")->count() > 0)
         throw UsageError("--transposed explains a transposed convolution; --pool explains a pooling window: pick one");
     if (option_text(explain, "--padding-mode", "zeros") != "zeros")
@@ -215,16 +196,8 @@ int run_explain_transposed(CLI::App* explain, const TransposeCommands::Options& 
                                        o.explain_output_padding, option_text(explain, "--dilation", "1"), groups[0]);
     const ConvTransposeGeometry& g = l.g;
     const std::string at = option_text(explain, "--at", "");
-    std::vector<int64_t> idx = parse_int_list(at, "--at");
-    const size_t want = g.dims == 1 ? 3 : 4;
-    if (idx.size() != want)
-        throw UsageError("--at: expected " + std::string(g.dims == 1 ? "n,c,x" : "n,c,y,x") + " for this ConvTranspose" +
-                         std::to_string(g.dims) + "d, got '" + at + "'");
-    if (g.dims == 1) idx.insert(idx.begin() + 2, 0);
-    const Shape out = g.output_shape();
-    for (size_t i = 0; i < 4; ++i)
-        if (idx[i] < 0 || idx[i] >= out[i])
-            throw ConfigError("--at " + at + " is outside the output of shape " + shape_to_string(g.output_shape_torch()));
+    const std::vector<int64_t> idx = parse_output_position(at, g.dims, "ConvTranspose" + std::to_string(g.dims) + "d",
+                                                           g.output_shape(), g.output_shape_torch());
     ConvTransposeCursor cursor(g, l.x, l.w, l.b ? &*l.b : nullptr);
     const GatherState s = cursor.gather_state_at(
         cursor.gather_step_of(idx[0], idx[1], idx[2], idx[3], Granularity::Position), Granularity::Position);
@@ -237,58 +210,37 @@ int run_explain_transposed(CLI::App* explain, const TransposeCommands::Options& 
 
 }  // namespace
 
-TransposeCommands add_transpose_commands(CLI::App& app) {
-    TransposeCommands c;
-    c.options = std::make_shared<TransposeCommands::Options>();
-    TransposeCommands::Options& o = *c.options;
-    c.run = app.add_subcommand("conv-transpose",
-                               "Run a ConvTranspose1d/2d (F.conv_transpose1d/2d) on .npy files and write the output .npy");
-    c.run->add_option("--input", o.input, "input .npy: (N, C_in, L) / (C_in, L) for 1-D, (N, C_in, H, W) / (C_in, H, W) for 2-D")
-        ->required();
-    c.run->add_option("--weight", o.weight,
-                      "weight .npy in PyTorch layout (C_in, C_out/groups, [kH,] kW); rank 3 = ConvTranspose1d, 4 = 2d")
-        ->required();
-    c.run->add_option("--bias", o.bias, "bias .npy of shape (C_out)");
-    c.run->add_option("--stride", o.stride, "stride: 2 or 2,1")->capture_default_str();
-    c.run->add_option("--padding", o.padding, "padding (cropped from each side of the full result): 1 or 1,2")
+SubcommandSet add_transpose_commands(CLI::App& app) {
+    const auto o = std::make_shared<Options>();
+    CLI::App* run = app.add_subcommand(
+        "conv-transpose", "Run a ConvTranspose1d/2d (F.conv_transpose1d/2d) on .npy files and write the output .npy");
+    add_layer_file_options(run, o->files,
+                           "input .npy: (N, C_in, L) / (C_in, L) for 1-D, (N, C_in, H, W) / (C_in, H, W) for 2-D",
+                           "weight .npy in PyTorch layout (C_in, C_out/groups, [kH,] kW); rank 3 = ConvTranspose1d, 4 = 2d",
+                           true);
+    run->add_option("--stride", o->stride, "stride: 2 or 2,1")->capture_default_str();
+    run->add_option("--padding", o->padding, "padding (cropped from each side of the full result): 1 or 1,2")
         ->capture_default_str();
-    c.run->add_option("--output-padding", o.output_padding,
-                      "extra size at the end of each spatial dim: 1 or 1,0 (smaller than stride or dilation)")
+    run->add_option("--output-padding", o->output_padding,
+                    "extra size at the end of each spatial dim: 1 or 1,0 (smaller than stride or dilation)")
         ->capture_default_str();
-    c.run->add_option("--dilation", o.dilation, "dilation: 2 or 2,1")->capture_default_str();
-    c.run->add_option("--groups", o.groups, "groups")->capture_default_str();
-    c.run->add_option("--output", o.output, "output .npy (an existing file is kept unless --force)")->required();
-    c.run->add_flag("--force", o.force, "overwrite an existing output file");
-    c.run->add_option("--engine", o.engine, "fast (GEMM + col2im with BLAS) or reference (plain scatter loops)")
-        ->check(CLI::IsMember({"fast", "reference"}))
-        ->capture_default_str();
-    c.run->add_option("--threads", o.threads, "threads for the fast engine (0 = all cores; at most 256)")->capture_default_str();
-    c.run->add_flag("--time", o.time, "print the load and compute times, GFLOPS and the peak memory on stderr");
-    c.run->add_option("--repeat", o.repeat, "with --time: compute N times and report the best (1 to 1000)")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
+    run->add_option("--dilation", o->dilation, "dilation: 2 or 2,1")->capture_default_str();
+    run->add_option("--groups", o->groups, "groups")->capture_default_str();
+    add_compute_options(run, o->compute,
+                        {.help = "fast (GEMM + col2im with BLAS) or reference (plain scatter loops)",
+                         .names = {"fast", "reference"}},
+                        "print the load and compute times, GFLOPS and the peak memory on stderr");
 
-    c.explain = app.get_subcommand("explain");
-    c.explain->add_flag("--transposed", o.transposed,
-                        "explain one output of a transposed convolution (weight (C_in, C_out/groups, k...))");
-    c.explain->add_option("--output-padding", o.explain_output_padding, "transposed: output_padding, 1 or 1,0")
+    CLI::App* explain = app.get_subcommand("explain");
+    explain->add_flag("--transposed", o->transposed,
+                      "explain one output of a transposed convolution (weight (C_in, C_out/groups, k...))");
+    explain->add_option("--output-padding", o->explain_output_padding, "transposed: output_padding, 1 or 1,0")
         ->capture_default_str();
-    return c;
-}
-
-std::optional<int> run_transpose_commands(const TransposeCommands& c) {
-    if (!c.options) return std::nullopt;
-    try {
-        if (c.run && *c.run) return run_conv_transpose(*c.options);
-        if (c.explain && *c.explain && c.options->transposed) return run_explain_transposed(c.explain, *c.options);
-        if (c.explain && *c.explain && c.explain->get_option("--output-padding")->count() > 0)
+    return {[o, run, explain]() -> std::optional<int> {
+        if (*run) return run_conv_transpose(*o);
+        if (*explain && o->transposed) return run_explain_transposed(explain, *o);
+        if (*explain && explain->get_option("--output-padding")->count() > 0)
             throw UsageError("--output-padding belongs to a transposed convolution: add --transposed");
-    } catch (const UsageError& e) {
-        std::fprintf(stderr, "usage: %s\n", e.what());
-        return 2;
-    } catch (const Error& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 1;
-    }
-    return std::nullopt;
+        return std::nullopt;
+    }};
 }

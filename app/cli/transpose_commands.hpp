@@ -5,27 +5,13 @@
 //                  one output of the transposed convolution: every input element x weight that lands on it (the
 //                  gather picture: the window over the zero-inserted input with the flipped kernel) and the sum
 // Weight layout (C_in, C_out/groups, [kH,] kW): rank 3 means ConvTranspose1d, rank 4 ConvTranspose2d.
-// Wiring in main(): `TransposeCommands t = add_transpose_commands(app);` after the explain subcommand exists, then
-// `if (auto code = run_transpose_commands(t)) return *code;` after parsing, before explain's own dispatch.
+// Wiring in main(): `SubcommandSet t = add_transpose_commands(app);` after the explain subcommand exists, then
+// `if (auto code = t.run()) return *code;` after parsing, before explain's own dispatch.
 #pragma once
 
-#include <memory>
-#include <optional>
+#include "cli_args.hpp"
 
-namespace CLI {
-class App;
-}
-
-struct TransposeCommands {
-    struct Options;  // the values CLI11 writes into; heap-allocated so this struct can be returned by value
-    CLI::App* run = nullptr;
-    CLI::App* explain = nullptr;
-    std::shared_ptr<Options> options;
-};
-
-// Registers conv-transpose and adds --transposed / --output-padding to the existing explain subcommand.
-TransposeCommands add_transpose_commands(CLI::App& app);
-
-// After app.parse(): the exit code if conv-transpose or explain --transposed was selected (0 success; 1 invalid
-// input or configuration with PyTorch's text on stderr; 2 usage), std::nullopt otherwise.
-std::optional<int> run_transpose_commands(const TransposeCommands& commands);
+// Registers conv-transpose and adds --transposed / --output-padding to the existing explain subcommand. Its run():
+// the exit code if conv-transpose or explain --transposed was selected (0 success; 1 invalid input or configuration
+// with PyTorch's text on stderr; 2 usage), std::nullopt otherwise.
+SubcommandSet add_transpose_commands(CLI::App& app);
