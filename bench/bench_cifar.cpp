@@ -40,7 +40,8 @@ int main() {
         const CifarDataset ds = cifar_open(path);
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         if (ds.size() != static_cast<int64_t>(kImages)) {
-            std::fprintf(stderr, "bench_cifar: opened %lld records, expected %zu\n", static_cast<long long>(ds.size()), kImages);
+            std::fprintf(stderr, "bench_cifar: opened %lld records, expected %zu\n", static_cast<long long>(ds.size()),
+                         kImages);
             return 1;
         }
     }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "builtin_data.hpp"
 #include "conv_fast.hpp"
 #include "conv_reference.hpp"
 #include "conv_transpose_cursor.hpp"
@@ -24,7 +25,6 @@
 #include "cursor.hpp"
 #include "pool.hpp"
 #include "pool_fast.hpp"
-#include "builtin_data.hpp"
 
 using namespace convscope;
 using Clock = std::chrono::steady_clock;
@@ -73,12 +73,12 @@ int main(int argc, char** argv) {
         {"S4", {3, 1, 28, 28}, {6, 1, 5, 5}, {0}, PaddingKind::Explicit},
         {"S5", {1, 16, 32, 32}, {16, 16, 3, 3}, {1}, PaddingKind::Explicit},
         {"S6", {1, 64, 56, 56}, {64, 64, 3, 3}, {1}, PaddingKind::Explicit},
-        {"R1", {1, 3, 224, 224}, {64, 3, 7, 7}, {3}, PaddingKind::Explicit, {2}},          // ResNet stem
-        {"R2", {1, 64, 56, 56}, {128, 64, 3, 3}, {1}, PaddingKind::Explicit, {2}},         // 3x3 stride 2
-        {"R3", {1, 256, 56, 56}, {64, 256, 1, 1}, {0}, PaddingKind::Explicit},             // 1x1
-        {"R4", {1, 64, 112, 112}, {64, 1, 3, 3}, {1}, PaddingKind::Explicit, {1}, {1}, 64}, // depthwise 3x3
-        {"R5", {1, 64, 56, 56}, {64, 64, 3, 3}, {2}, PaddingKind::Explicit, {1}, {2}},     // dilated 3x3
-        {"R6", {8, 512, 256}, {512, 512, 3}, {1}, PaddingKind::Explicit},                  // Conv1d
+        {"R1", {1, 3, 224, 224}, {64, 3, 7, 7}, {3}, PaddingKind::Explicit, {2}},            // ResNet stem
+        {"R2", {1, 64, 56, 56}, {128, 64, 3, 3}, {1}, PaddingKind::Explicit, {2}},           // 3x3 stride 2
+        {"R3", {1, 256, 56, 56}, {64, 256, 1, 1}, {0}, PaddingKind::Explicit},               // 1x1
+        {"R4", {1, 64, 112, 112}, {64, 1, 3, 3}, {1}, PaddingKind::Explicit, {1}, {1}, 64},  // depthwise 3x3
+        {"R5", {1, 64, 56, 56}, {64, 64, 3, 3}, {2}, PaddingKind::Explicit, {1}, {2}},       // dilated 3x3
+        {"R6", {8, 512, 256}, {512, 512, 3}, {1}, PaddingKind::Explicit},                    // Conv1d
     };
     // The direct kernel with every instruction set this CPU runs, then im2col + BLAS.
     std::vector<FastConvOptions> engines;
@@ -99,13 +99,16 @@ int main(int argc, char** argv) {
         std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), bm(a), c(a);
         openblas_set_num_threads(1);
         const double ms = best_ms(1.0, [&] {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, bm.data(), n, 0.0f, c.data(), n);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, bm.data(), n, 0.0f,
+                        c.data(), n);
         });
         std::printf("# sgemm %dx%dx%d, 1 thread: %.1f GFLOPS\n", n, n, n, 2.0 * n * n * n / (ms * 1e-3) * 1e-9);
     }
     std::printf("# id threads reference_ms fast_ms cursor_ns gflops_fast engine\n");
     std::mt19937 rng(1);
-    const auto wanted = [&](const char* id) { return only.empty() || only.find(std::string(",") + id + ",") != std::string::npos; };
+    const auto wanted = [&](const char* id) {
+        return only.empty() || only.find(std::string(",") + id + ",") != std::string::npos;
+    };
     for (const ConvShape& s : convs) {
         if (!wanted(s.id)) continue;
         ConvParams p;
@@ -134,7 +137,8 @@ int main(int argc, char** argv) {
         for (int threads : thread_counts) {
             for (FastConvOptions e : engines) {
                 e.threads = threads;
-                if ((e.path == FastConvPath::Depthwise || e.path == FastConvPath::Pointwise) && fast_conv_path(g, e) != e.path)
+                if ((e.path == FastConvPath::Depthwise || e.path == FastConvPath::Pointwise) &&
+                    fast_conv_path(g, e) != e.path)
                     continue;
                 const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, e); });
                 std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms,
@@ -150,7 +154,8 @@ int main(int argc, char** argv) {
         Shape input;
         int64_t kernel, stride, padding;
     };
-    for (const PoolShape& ps_shape : {PoolShape{"S7", {60, 64, 32, 32}, 2, 2, 0}, PoolShape{"R7", {1, 64, 112, 112}, 3, 2, 1}}) {
+    for (const PoolShape& ps_shape :
+         {PoolShape{"S7", {60, 64, 32, 32}, 2, 2, 0}, PoolShape{"R7", {1, 64, 112, 112}, 3, 2, 1}}) {
         if (!wanted(ps_shape.id)) continue;
         PoolParams pp;
         pp.mode = PoolMode::Max;
@@ -181,7 +186,8 @@ int main(int argc, char** argv) {
         tp.padding = {1};
         const Shape ts{1, 64, 56, 56}, tw{64, 32, 4, 4};
         const ConvTransposeGeometry tg = conv_transpose_geometry(tp, ts, tw, Shape{32});
-        const int64_t fan_in = tg.c_out_per_group * tg.kernel[0] * tg.kernel[1];  // PyTorch's fan_in for weight (in, out, k, k)
+        const int64_t fan_in =
+            tg.c_out_per_group * tg.kernel[0] * tg.kernel[1];  // PyTorch's fan_in for weight (in, out, k, k)
         Tensor tx = pytorch_default_init(ts, 1, 7), twt = pytorch_default_init(tw, fan_in, 8),
                tb = pytorch_default_init({32}, fan_in, 9);
         const double flops = 2.0 * static_cast<double>(tg.input_positions()) * static_cast<double>(tg.macs_per_input());

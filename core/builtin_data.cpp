@@ -62,18 +62,24 @@ float segment_distance(float px, float py, float ax, float ay, float bx, float b
 float stroke_pixel(int which, float u, float v, float pixel) {
     float d = 1e9f;
     switch (which % 5) {
-        case 0: d = std::fabs(std::sqrt((u - 0.5f) * (u - 0.5f) / 0.09f + (v - 0.5f) * (v - 0.5f) / 0.16f) - 1.0f) * 0.3f; break;
+        case 0:
+            d = std::fabs(std::sqrt((u - 0.5f) * (u - 0.5f) / 0.09f + (v - 0.5f) * (v - 0.5f) / 0.16f) - 1.0f) * 0.3f;
+            break;
         case 1:
-            d = std::min(segment_distance(u, v, 0.52f, 0.14f, 0.52f, 0.86f), segment_distance(u, v, 0.52f, 0.14f, 0.36f, 0.30f));
+            d = std::min(segment_distance(u, v, 0.52f, 0.14f, 0.52f, 0.86f),
+                         segment_distance(u, v, 0.52f, 0.14f, 0.36f, 0.30f));
             break;
         case 2:
-            d = std::min(segment_distance(u, v, 0.24f, 0.18f, 0.76f, 0.18f), segment_distance(u, v, 0.76f, 0.18f, 0.42f, 0.86f));
+            d = std::min(segment_distance(u, v, 0.24f, 0.18f, 0.76f, 0.18f),
+                         segment_distance(u, v, 0.76f, 0.18f, 0.42f, 0.86f));
             break;
         case 3:
-            d = std::min(segment_distance(u, v, 0.5f, 0.16f, 0.5f, 0.84f), segment_distance(u, v, 0.16f, 0.5f, 0.84f, 0.5f));
+            d = std::min(segment_distance(u, v, 0.5f, 0.16f, 0.5f, 0.84f),
+                         segment_distance(u, v, 0.16f, 0.5f, 0.84f, 0.5f));
             break;
         default:
-            d = std::min(segment_distance(u, v, 0.3f, 0.15f, 0.3f, 0.82f), segment_distance(u, v, 0.3f, 0.82f, 0.78f, 0.82f));
+            d = std::min(segment_distance(u, v, 0.3f, 0.15f, 0.3f, 0.82f),
+                         segment_distance(u, v, 0.3f, 0.82f, 0.78f, 0.82f));
             break;
     }
     const float half_width = 0.07f;
@@ -81,7 +87,6 @@ float stroke_pixel(int which, float u, float v, float pixel) {
 }
 
 }  // namespace
-
 
 // ---- the named inputs ----
 
@@ -102,8 +107,8 @@ enum class Picture { Landscapes, Digits, Sines, Stripes };
 Picture picture_for(const ConvGeometry& geo, const std::string& name) {
     if (name == "landscapes" || name == "sunset") {
         if (geo.c_in != 3 || geo.dims != 2)
-            throw ConfigError("the built-in picture '" + name + "' is RGB: it needs a Conv2d input with 3 channels, not " +
-                              std::to_string(geo.c_in));
+            throw ConfigError("the built-in picture '" + name +
+                              "' is RGB: it needs a Conv2d input with 3 channels, not " + std::to_string(geo.c_in));
         return Picture::Landscapes;
     }
     if (name == "digits") return Picture::Digits;
@@ -181,15 +186,18 @@ Tensor builtin_input(const ConvGeometry& geo, const std::string& name, std::stri
             break;
         }
         case Picture::Digits:
-            description = N == 1 && C > 1 ? "digit-like strokes, one per channel (" + count_text(C, "channel", "channels") + ")"
-                          : C == 1     ? "digit-like strokes, one per image (" + count_text(N, "image", "images") + ")"
-                                       : "digit-like strokes, one per image and channel";
+            description = N == 1 && C > 1
+                              ? "digit-like strokes, one per channel (" + count_text(C, "channel", "channels") + ")"
+                          : C == 1 ? "digit-like strokes, one per image (" + count_text(N, "image", "images") + ")"
+                                   : "digit-like strokes, one per image and channel";
             break;
         case Picture::Sines:
             description = geo.dims == 1 ? "sequences: sines of different frequency per channel"
                                         : "waves of different frequency per channel";
             break;
-        case Picture::Stripes: description = "smooth stripe patterns, one orientation per channel"; break;
+        case Picture::Stripes:
+            description = "smooth stripe patterns, one orientation per channel";
+            break;
     }
     return x;
 }
@@ -204,14 +212,18 @@ float spatial_value(Spatial s, int64_t ky, int64_t kx, int64_t kH, int64_t kW) {
     const float cy = static_cast<float>(kH - 1) / 2.0f, cx = static_cast<float>(kW - 1) / 2.0f;
     const float fy = static_cast<float>(ky), fx = static_cast<float>(kx);
     switch (s) {
-        case Spatial::HorizontalEdge: return fy < cy ? 1.0f : fy > cy ? -1.0f : 0.0f;
-        case Spatial::VerticalEdge: return fx < cx ? 1.0f : fx > cx ? -1.0f : 0.0f;
-        case Spatial::Blur: return 1.0f;
+        case Spatial::HorizontalEdge:
+            return fy < cy ? 1.0f : fy > cy ? -1.0f : 0.0f;
+        case Spatial::VerticalEdge:
+            return fx < cx ? 1.0f : fx > cx ? -1.0f : 0.0f;
+        case Spatial::Blur:
+            return 1.0f;
         case Spatial::CentreSurround: {
             const float r = std::max(std::fabs(fy - cy), std::fabs(fx - cx));
             return r < 0.75f ? 1.0f : r < 1.75f ? -0.5f : 0.0f;
         }
-        case Spatial::Rising: return fx < cx ? -1.0f : fx > cx ? 1.0f : 0.0f;
+        case Spatial::Rising:
+            return fx < cx ? -1.0f : fx > cx ? 1.0f : 0.0f;
     }
     return 0.0f;
 }
@@ -255,7 +267,6 @@ std::vector<Design> designs_for(const ConvGeometry& g, bool colour_channels) {
 }
 
 }  // namespace
-
 
 // ---- weights ----
 

@@ -90,8 +90,6 @@ bool ends_with(const std::string& s, std::string_view suffix) {
     throw IoError(path + ": " + what + ": " + std::strerror(err));
 }
 
-
-
 // Progress over all the bytes an open reads; also polls the cancel flag.
 class Progress {
 public:
@@ -172,8 +170,7 @@ CifarVariant detect_variant(const uint8_t* data, size_t size, const std::string&
     if (div10 != div100) return div10 ? CifarVariant::Cifar10 : CifarVariant::Cifar100;
     // Neither size fits (a partial last record) or both do with bad labels: look at the complete records' labels.
     const bool labels10 = !first_bad_label(data, size / record_bytes(CifarVariant::Cifar10), CifarVariant::Cifar10);
-    const bool labels100 =
-        !first_bad_label(data, size / record_bytes(CifarVariant::Cifar100), CifarVariant::Cifar100);
+    const bool labels100 = !first_bad_label(data, size / record_bytes(CifarVariant::Cifar100), CifarVariant::Cifar100);
     if (labels10 != labels100) return labels10 ? CifarVariant::Cifar10 : CifarVariant::Cifar100;
     const std::string base = base_name(name);
     if (base == "train.bin" || base == "test.bin") return CifarVariant::Cifar100;
@@ -187,8 +184,8 @@ void parse_with_hint(const uint8_t* data, size_t size, const std::string& name, 
     const CifarVariant v = variant ? *variant : detect_variant(data, size, name);
     const auto hint = [&]() -> std::string {
         if (!parses_cleanly(data, size, other(v))) return "";
-        return std::string(" (it looks like a ") + variant_name(other(v)) + " file: " +
-               grouped(record_bytes(other(v))) + "-byte records with valid labels; open it as " +
+        return std::string(" (it looks like a ") + variant_name(other(v)) +
+               " file: " + grouped(record_bytes(other(v))) + "-byte records with valid labels; open it as " +
                variant_name(other(v)) + ")";
     };
     try {
@@ -218,8 +215,8 @@ std::vector<std::string> number_names(size_t n) {
 // The named files of one set, as bytes (from a folder or an archive), parsed in the documented order.
 struct FileSet {
     std::map<std::string, std::vector<uint8_t>> batches;  // base name -> bytes
-    std::map<std::string, std::string> names_files;        // base name -> text
-    std::vector<std::string> names_problems;               // names files present but unreadable
+    std::map<std::string, std::string> names_files;       // base name -> text
+    std::vector<std::string> names_problems;              // names files present but unreadable
 };
 
 bool is_batch_name(const std::string& base) {
@@ -251,8 +248,9 @@ CifarVariant variant_of_set(const std::vector<std::string>& present, const std::
         return *options.variant;
     }
     if (has10 && has100) {
-        throw CifarAmbiguousError(where + " has both CIFAR-10 (data_batch_*.bin, test_batch.bin) and CIFAR-100 "
-                                          "(train.bin, test.bin) batch files; choose CIFAR-10 or CIFAR-100");
+        throw CifarAmbiguousError(where +
+                                  " has both CIFAR-10 (data_batch_*.bin, test_batch.bin) and CIFAR-100 "
+                                  "(train.bin, test.bin) batch files; choose CIFAR-10 or CIFAR-100");
     }
     if (!has10 && !has100) throw FormatError(where + " has no CIFAR batch files; " + expected);
     return has10 ? CifarVariant::Cifar10 : CifarVariant::Cifar100;
@@ -399,13 +397,20 @@ private:
 const char* entry_type_text(const archive_entry* entry) {
     if (archive_entry_hardlink(const_cast<archive_entry*>(entry))) return "a hard link";
     switch (archive_entry_filetype(const_cast<archive_entry*>(entry))) {
-        case AE_IFLNK: return "a symbolic link";
-        case AE_IFDIR: return "a directory";
-        case AE_IFIFO: return "a FIFO";
-        case AE_IFCHR: return "a character device";
-        case AE_IFBLK: return "a block device";
-        case AE_IFSOCK: return "a socket";
-        default: return "not a regular file";
+        case AE_IFLNK:
+            return "a symbolic link";
+        case AE_IFDIR:
+            return "a directory";
+        case AE_IFIFO:
+            return "a FIFO";
+        case AE_IFCHR:
+            return "a character device";
+        case AE_IFBLK:
+            return "a block device";
+        case AE_IFSOCK:
+            return "a socket";
+        default:
+            return "not a regular file";
     }
 }
 
@@ -475,14 +480,13 @@ void open_archive(const std::string& path, const CifarOpenOptions& options, Cifa
                 too_long = true;
                 break;
             }
-            progress.report(static_cast<float>(static_cast<double>(archive_filter_bytes(a, -1)) /
-                                               static_cast<double>(compressed)));
+            progress.report(
+                static_cast<float>(static_cast<double>(archive_filter_bytes(a, -1)) / static_cast<double>(compressed)));
             progress.check_cancel();
         }
         if (is_names_file(base)) {
             if (too_long) {
-                set.names_problems.push_back(base + " is larger than " + grouped(kCifarMaxNamesFileBytes) +
-                                             " bytes");
+                set.names_problems.push_back(base + " is larger than " + grouped(kCifarMaxNamesFileBytes) + " bytes");
             } else {
                 set.names_files[base] = std::string(bytes.begin(), bytes.end());
             }
@@ -542,8 +546,8 @@ void cifar_parse_records(const uint8_t* data, size_t size, const std::string& na
     if (const auto bad = first_bad_label(data, complete, variant)) {
         throw FormatError(name + ": record " + grouped(bad->record) + " (byte offset " + grouped(bad->offset) +
                           ") has " + bad->which + " " + int_text(bad->value) + "; " + vname + " " + bad->which +
-                          "s are 0 to " + int_text(static_cast<uint64_t>(bad->max)) +
-                          " (is this a " + vname + " file from the binary version?)");
+                          "s are 0 to " + int_text(static_cast<uint64_t>(bad->max)) + " (is this a " + vname +
+                          " file from the binary version?)");
     }
     if (!into.images.empty() && into.variant != variant) {
         throw FormatError(name + ": cannot add " + vname + " records to a " + variant_name(into.variant) + " set");
@@ -649,8 +653,8 @@ CifarDataset cifar_open(const std::string& path, const CifarOpenOptions& options
     ds.origin = path;
     if (S_ISDIR(st.st_mode)) {
         open_folder(path, options, ds);
-    } else if (S_ISREG(st.st_mode) && (ends_with(path, ".tar.gz") || ends_with(path, ".tgz") ||
-                                       ends_with(path, ".tar"))) {
+    } else if (S_ISREG(st.st_mode) &&
+               (ends_with(path, ".tar.gz") || ends_with(path, ".tgz") || ends_with(path, ".tar"))) {
         open_archive(path, options, ds);
     } else {
         open_single_file(path, options, ds);

@@ -36,12 +36,12 @@ struct CifarImage {
 
 struct CifarDataset {
     CifarVariant variant = CifarVariant::Cifar10;
-    std::string origin;                       // the path the user opened
-    std::vector<uint8_t> pixels;              // count * 3072 bytes, CHW per image
+    std::string origin;           // the path the user opened
+    std::vector<uint8_t> pixels;  // count * 3072 bytes, CHW per image
     std::vector<CifarImage> images;
-    std::vector<std::string> label_names;     // 10 or 100 (fine); numbers as text when the names file is unusable
-    std::vector<std::string> coarse_names;    // CIFAR-100: 20
-    std::vector<std::string> warnings;        // e.g. "batches.meta.txt has 9 names, expected 10: using numbers"
+    std::vector<std::string> label_names;   // 10 or 100 (fine); numbers as text when the names file is unusable
+    std::vector<std::string> coarse_names;  // CIFAR-100: 20
+    std::vector<std::string> warnings;      // e.g. "batches.meta.txt has 9 names, expected 10: using numbers"
 
     int64_t size() const { return static_cast<int64_t>(images.size()); }
     Tensor image(int64_t index) const;  // (3, 32, 32) float32 in [0, 1]
@@ -52,8 +52,8 @@ struct CifarOpenOptions {
     std::optional<CifarVariant> variant;
     // Accept a file whose size is not a multiple of the record size by loading only the complete records.
     bool accept_partial = false;
-    const std::atomic<bool>* cancel = nullptr;     // polled; a cancelled open throws Error("cancelled")
-    std::function<void(float)> progress;           // 0..1
+    const std::atomic<bool>* cancel = nullptr;  // polled; a cancelled open throws Error("cancelled")
+    std::function<void(float)> progress;        // 0..1
 };
 
 // Thrown when the file could be either variant (size divisible by both and labels valid for both) and

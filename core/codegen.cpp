@@ -62,9 +62,11 @@ std::string header(const CodeLayer& c, const char* what) {
       << (c.written_in == Convention::Keras ? " (channels-last)" : "") << "\n";
     if (c.written_in == Convention::Keras) {
         s << "# Written as a Keras layer: PyTorch order here is input " << tuple_text(c.input) << ", weight "
-          << tuple_text(weight_shape(c.geometry)) << "; Keras's padding becomes explicit pads (before, after) per axis:";
+          << tuple_text(weight_shape(c.geometry))
+          << "; Keras's padding becomes explicit pads (before, after) per axis:";
         for (int64_t i = 2 - c.geometry.dims; i < 2; ++i)
-            s << " (" << c.geometry.pad_begin[static_cast<size_t>(i)] << ", " << c.geometry.pad_end[static_cast<size_t>(i)] << ")";
+            s << " (" << c.geometry.pad_begin[static_cast<size_t>(i)] << ", "
+              << c.geometry.pad_end[static_cast<size_t>(i)] << ")";
         s << "\n";
     }
     return s.str();
@@ -89,7 +91,8 @@ std::string loader(const CodeLayer& c, bool torch) {
     s << "random = {\n";
     for (const auto& [name, shape] : tensor_files(c))
         s << "    " << py_string(name) << ": "
-          << (torch ? "torch.randn(" + tuple_text(shape) + ")" : "rng.standard_normal(" + tuple_text(shape) + ").astype(np.float32)")
+          << (torch ? "torch.randn(" + tuple_text(shape) + ")"
+                    : "rng.standard_normal(" + tuple_text(shape) + ").astype(np.float32)")
           << ",\n";
     s << "}\n\n\n";
     s << "def load(name):\n";
@@ -106,7 +109,8 @@ std::string loader(const CodeLayer& c, bool torch) {
 
 std::string run_note(const CodeLayer& c, const char* random_source) {
     return "# Run: python3 THIS_FILE [DATA_DIR]   (default " + py_string(c.data_dir) +
-           ")\n#   DATA_DIR may hold input.npy, weight.npy" + (c.layer.bias ? std::string(", bias.npy") : std::string()) +
+           ")\n#   DATA_DIR may hold input.npy, weight.npy" +
+           (c.layer.bias ? std::string(", bias.npy") : std::string()) +
            " in PyTorch's layout (convscope's exports);\n#   a missing one is random: " + random_source + "(" +
            std::to_string(c.seed) + ").\n";
 }
@@ -123,10 +127,14 @@ std::optional<CodeFramework> parse_code_framework(const std::string& name) {
 
 const char* code_framework_key(CodeFramework f) {
     switch (f) {
-        case CodeFramework::PyTorch: return "pytorch";
-        case CodeFramework::Keras: return "keras";
-        case CodeFramework::NumPy: return "numpy";
-        case CodeFramework::Onnx: return "onnx";
+        case CodeFramework::PyTorch:
+            return "pytorch";
+        case CodeFramework::Keras:
+            return "keras";
+        case CodeFramework::NumPy:
+            return "numpy";
+        case CodeFramework::Onnx:
+            return "onnx";
     }
     return "?";
 }
@@ -179,7 +187,8 @@ CodeLayer code_layer_from_conv(const ConvLayer& layer, const Shape& input, const
     c.input = input;
     const ConvCheck check = conv_layer_check(layer, input);
     if (!check.ok())
-        throw ConfigError(where + ": the scene's layer does not run on its input " + shape_to_string(input) + ": " + check.error);
+        throw ConfigError(where + ": the scene's layer does not run on its input " + shape_to_string(input) + ": " +
+                          check.error);
     c.geometry = *check.geometry;
     set_code_cursor(c, cursor);
     return c;
@@ -205,14 +214,15 @@ std::string code_pytorch(const CodeLayer& c) {
         padding = "0";
     else
         padding = tuple_text(spatial(g, g.pad_begin));
-    s << "conv = torch.nn.Conv" << dim << "(" << g.c_in << ", " << g.c_out << ", kernel_size=" << tuple_text(spatial(g, g.kernel))
-      << ", stride=" << tuple_text(spatial(g, g.stride)) << ", padding=" << padding
-      << ", dilation=" << tuple_text(spatial(g, g.dilation)) << ",\n"
+    s << "conv = torch.nn.Conv" << dim << "(" << g.c_in << ", " << g.c_out
+      << ", kernel_size=" << tuple_text(spatial(g, g.kernel)) << ", stride=" << tuple_text(spatial(g, g.stride))
+      << ", padding=" << padding << ", dilation=" << tuple_text(spatial(g, g.dilation)) << ",\n"
       << "                       groups=" << g.groups << ", bias=" << (c.layer.bias ? "True" : "False")
       << ", padding_mode=" << py_string(padding_mode_name(g.mode)) << ")\n";
     if (explicit_asymmetric) {
         // nn.Conv*d pads both sides alike; uneven pads (Keras's 'same' with strides, 'causal') come first.
-        s << "# uneven pads (before, after) per axis: a zero-padding layer first, then the convolution with padding=0\n";
+        s << "# uneven pads (before, after) per axis: a zero-padding layer first, then the convolution with "
+             "padding=0\n";
         if (g.dims == 1)
             s << "layer = torch.nn.Sequential(torch.nn.ConstantPad1d((" << g.pad_begin[1] << ", " << g.pad_end[1]
               << "), 0.0), conv)\n";
@@ -237,8 +247,8 @@ std::string code_pytorch(const CodeLayer& c) {
 std::string code_numpy(const CodeLayer& c) {
     const ConvGeometry& g = c.geometry;
     const bool two_d = g.dims == 2;
-    const char* np_mode = g.mode == PaddingMode::Zeros     ? "constant"
-                          : g.mode == PaddingMode::Reflect ? "reflect"
+    const char* np_mode = g.mode == PaddingMode::Zeros       ? "constant"
+                          : g.mode == PaddingMode::Reflect   ? "reflect"
                           : g.mode == PaddingMode::Replicate ? "edge"
                                                              : "wrap";
     std::ostringstream s;
@@ -270,9 +280,10 @@ std::string code_numpy(const CodeLayer& c) {
         s << "dilation_h, dilation_w = " << g.dilation[0] << ", " << g.dilation[1] << "\n";
         s << "pad_top, pad_bottom, pad_left, pad_right = " << g.pad_begin[0] << ", " << g.pad_end[0] << ", "
           << g.pad_begin[1] << ", " << g.pad_end[1] << "\n\n";
-        s << "# padding_mode=" << py_string(padding_mode_name(g.mode)) << ": pad first, as nn.Conv2d does (np.pad mode '"
-          << np_mode << "')\n";
-        s << "xp = np.pad(x, ((0, 0), (0, 0), (pad_top, pad_bottom), (pad_left, pad_right)), mode='" << np_mode << "')\n";
+        s << "# padding_mode=" << py_string(padding_mode_name(g.mode))
+          << ": pad first, as nn.Conv2d does (np.pad mode '" << np_mode << "')\n";
+        s << "xp = np.pad(x, ((0, 0), (0, 0), (pad_top, pad_bottom), (pad_left, pad_right)), mode='" << np_mode
+          << "')\n";
         s << "H_out = (H + pad_top + pad_bottom - dilation_h * (KH - 1) - 1) // stride_h + 1\n";
         s << "W_out = (W + pad_left + pad_right - dilation_w * (KW - 1) - 1) // stride_w + 1\n";
         s << "y = np.zeros((N, C_out, H_out, W_out), dtype=np.float32)\n\n";
@@ -283,11 +294,13 @@ std::string code_numpy(const CodeLayer& c) {
         s << "            for ox in range(W_out):\n";
         s << "                total = np.float32(0)\n";
         s << "                for ci in range(C_in_per_group):\n";
-        s << "                    c = group * C_in_per_group + ci  # the input channel this slice of the filter reads\n";
+        s << "                    c = group * C_in_per_group + ci  # the input channel this slice of the filter "
+             "reads\n";
         s << "                    channel_sum = np.float32(0)\n";
         s << "                    for ky in range(KH):\n";
         s << "                        for kx in range(KW):\n";
-        s << "                            iy = oy * stride_h + ky * dilation_h  # in the padded input: row iy - pad_top of x\n";
+        s << "                            iy = oy * stride_h + ky * dilation_h  # in the padded input: row iy - "
+             "pad_top of x\n";
         s << "                            ix = ox * stride_w + kx * dilation_w\n";
         s << "                            channel_sum += xp[n, c, iy, ix] * w[c_out, ci, ky, kx]\n";
         s << "                    total += channel_sum\n";
@@ -295,8 +308,8 @@ std::string code_numpy(const CodeLayer& c) {
     } else {
         s << "stride, dilation = " << g.stride[1] << ", " << g.dilation[1] << "\n";
         s << "pad_left, pad_right = " << g.pad_begin[1] << ", " << g.pad_end[1] << "\n\n";
-        s << "# padding_mode=" << py_string(padding_mode_name(g.mode)) << ": pad first, as nn.Conv1d does (np.pad mode '"
-          << np_mode << "')\n";
+        s << "# padding_mode=" << py_string(padding_mode_name(g.mode))
+          << ": pad first, as nn.Conv1d does (np.pad mode '" << np_mode << "')\n";
         s << "xp = np.pad(x, ((0, 0), (0, 0), (pad_left, pad_right)), mode='" << np_mode << "')\n";
         s << "L_out = (L + pad_left + pad_right - dilation * (KW - 1) - 1) // stride + 1\n";
         s << "y = np.zeros((N, C_out, L_out), dtype=np.float32)\n\n";
@@ -309,7 +322,8 @@ std::string code_numpy(const CodeLayer& c) {
         s << "                c = group * C_in_per_group + ci  # the input channel this slice of the filter reads\n";
         s << "                channel_sum = np.float32(0)\n";
         s << "                for kx in range(KW):\n";
-        s << "                    ix = ox * stride + kx * dilation  # in the padded input: element ix - pad_left of x\n";
+        s << "                    ix = ox * stride + kx * dilation  # in the padded input: element ix - pad_left of "
+             "x\n";
         s << "                    channel_sum += xp[n, c, ix] * w[c_out, ci, kx]\n";
         s << "                total += channel_sum\n";
         s << "            y[n, c_out, ox] = total + b[c_out]\n\n";
@@ -326,7 +340,8 @@ std::string code_keras(const CodeLayer& c) {
     const ConvGeometry& g = c.geometry;
     const bool two_d = g.dims == 2;
     if (g.mode != PaddingMode::Zeros)
-        throw ConfigError(std::string("Keras's Conv1D/Conv2D pad with zeros only; padding_mode='") + padding_mode_name(g.mode) +
+        throw ConfigError(std::string("Keras's Conv1D/Conv2D pad with zeros only; padding_mode='") +
+                          padding_mode_name(g.mode) +
                           "' has no Keras layer argument (convscope writes Keras code for padding_mode='zeros')");
     const std::vector<int64_t> strides = spatial(g, g.stride), dilation = spatial(g, g.dilation),
                                kernel = spatial(g, g.kernel), in = spatial(g, g.in);
@@ -359,12 +374,13 @@ std::string code_keras(const CodeLayer& c) {
     if (g.unbatched) s << "x_torch = x_torch[np.newaxis]  # Keras always has a batch axis\n";
     s << "weight = load('weight.npy')  # PyTorch layout " << tuple_text(weight_shape(g)) << "\n";
     if (c.layer.bias) s << "bias = load('bias.npy')  # (" << g.c_out << ",)\n";
-    s << "x = np.transpose(x_torch, " << (two_d ? "(0, 2, 3, 1)" : "(0, 2, 1)") << ")  # " << tuple_text(x_keras) << "\n";
+    s << "x = np.transpose(x_torch, " << (two_d ? "(0, 2, 3, 1)" : "(0, 2, 1)") << ")  # " << tuple_text(x_keras)
+      << "\n";
     s << "kernel = np.transpose(weight, " << (two_d ? "(2, 3, 1, 0)" : "(2, 1, 0)") << ")  # "
       << tuple_text(kernel_hwio) << "\n\n";
     s << "model = keras.Sequential([\n";
-    s << "    keras.Input(shape=" << tuple_text(Shape(x_keras.begin() + 1, x_keras.end())) << ", batch_size=" << x_keras[0]
-      << "),\n";
+    s << "    keras.Input(shape=" << tuple_text(Shape(x_keras.begin() + 1, x_keras.end()))
+      << ", batch_size=" << x_keras[0] << "),\n";
     if (padding.empty()) {
         s << "    # pads (before, after) Keras's 'same'/'valid'" << (two_d ? "" : "/'causal'")
           << " cannot write for this input: zero padding, then 'valid'\n";
@@ -375,8 +391,8 @@ std::string code_keras(const CodeLayer& c) {
             s << "    keras.layers.ZeroPadding1D(padding=(" << begin[0] << ", " << end[0] << ")),\n";
         padding = "valid";
     }
-    s << "    keras.layers.Conv" << dim << "(" << g.c_out << ", " << tuple_text(kernel) << ", strides=" << tuple_text(strides)
-      << ", padding='" << padding << "', dilation_rate=" << tuple_text(dilation);
+    s << "    keras.layers.Conv" << dim << "(" << g.c_out << ", " << tuple_text(kernel)
+      << ", strides=" << tuple_text(strides) << ", padding='" << padding << "', dilation_rate=" << tuple_text(dilation);
     if (g.groups != 1) s << ", groups=" << g.groups;
     s << ", use_bias=" << (c.layer.bias ? "True" : "False") << "),\n";
     s << "])\n";

@@ -3,8 +3,8 @@
 //   PyTorch  a runnable script: builds the layer, loads input.npy / weight.npy / bias.npy from a folder when they are
 //            there (else seeded random tensors), runs it, prints the output shape and the value at the cursor.
 //   Keras    the equivalent keras.layers.Conv1D/Conv2D on the channels-last input, weights set with
-//            set_weights([kernel (kH, kW, in/groups, filters), bias]); pads Keras cannot write as 'same'/'valid'/'causal'
-//            become ZeroPadding1D/2D + padding='valid'.
+//            set_weights([kernel (kH, kW, in/groups, filters), bias]); pads Keras cannot write as
+//            'same'/'valid'/'causal' become ZeroPadding1D/2D + padding='valid'.
 //   NumPy    the plain loop nest in the cursor's order (n, c_out, y, x, then ci, ky, kx; cursor.hpp), padding applied
 //            first with np.pad in the layer's padding_mode (as nn.Conv*d applies F.pad), so it can be stepped in a
 //            debugger and compared with convscope's Computation panel.
@@ -25,18 +25,18 @@ namespace convscope {
 
 enum class CodeFramework { PyTorch, Keras, NumPy, Onnx };
 std::optional<CodeFramework> parse_code_framework(const std::string& name);  // "pytorch", "keras", "numpy", "onnx"
-const char* code_framework_key(CodeFramework f);  // the same words back
+const char* code_framework_key(CodeFramework f);                             // the same words back
 
 // One convolution, resolved. Build it with code_layer_from_text (or fill it from a scene).
 struct CodeLayer {
-    std::string source_text;     // the layer as the user wrote it (a comment in the code)
+    std::string source_text;  // the layer as the user wrote it (a comment in the code)
     Convention written_in = Convention::PyTorch;
-    ConvLayer layer;             // PyTorch's form; Keras layers carry their TF pads as pads_begin/pads_end
-    Shape input;                 // PyTorch order: (N, C, [H,] W)
-    ConvGeometry geometry;       // conv_layer_check(layer, input)
+    ConvLayer layer;        // PyTorch's form; Keras layers carry their TF pads as pads_begin/pads_end
+    Shape input;            // PyTorch order: (N, C, [H,] W)
+    ConvGeometry geometry;  // conv_layer_check(layer, input)
     std::array<int64_t, 4> cursor{0, 0, 0, 0};  // the output element to print: n, c_out, y, x (1-D: y = 0)
-    std::string data_dir = ".";  // where the script looks for input.npy, weight.npy, bias.npy
-    uint32_t seed = 0;           // for the tensors that are not there
+    std::string data_dir = ".";                 // where the script looks for input.npy, weight.npy, bias.npy
+    uint32_t seed = 0;                          // for the tensors that are not there
 };
 
 // A Conv1d/Conv2d (input channels-first, as `shape` takes it) or a Keras Conv1D/Conv2D (input channels-last).

@@ -65,16 +65,20 @@ Plan make_plan(const ConvGeometry& g) {
         p.cols.push_back((tx % p.sx) * p.wb + tx / p.sx);
     }
     for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
-        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) p.taps.push_back(ky * g.dilation[0] * p.ld + p.cols[static_cast<size_t>(kx)]);
+        for (int64_t kx = 0; kx < g.kernel[1]; ++kx)
+            p.taps.push_back(ky * g.dilation[0] * p.ld + p.cols[static_cast<size_t>(kx)]);
     return p;
 }
 
 Plan plan_for(const ConvGeometry& g, Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return make_plan<DwShape<Avx512Vec>>(g);
-        case Isa::Avx2: return make_plan<DwShape<Avx2Vec>>(g);
+        case Isa::Avx512:
+            return make_plan<DwShape<Avx512Vec>>(g);
+        case Isa::Avx2:
+            return make_plan<DwShape<Avx2Vec>>(g);
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return make_plan<DwShape<GenericVec>>(g);
 }
@@ -82,7 +86,8 @@ Plan plan_for(const ConvGeometry& g, Isa isa) {
 // One input plane x (H, W) into the buffer (hp rows of ld floats): rows resolved by the padding mode (or zero),
 // stride 1 copying each row's interior at once and resolving the ring per column, sx > 1 gathering the phases.
 // Returns the largest finite |x| of the plane (every input row and column lies in the padded plane).
-float fill_plane(const ConvGeometry& g, const Plan& p, const float* x, float* buf, CopyMax copy_max, std::vector<float>& row) {
+float fill_plane(const ConvGeometry& g, const Plan& p, const float* x, float* buf, CopyMax copy_max,
+                 std::vector<float>& row) {
     const int64_t H = g.in[0], W = g.in[1], left = std::min(g.pad_begin[1], p.wp);
     // sx > 1: each padded row is built in `row` first (sx * wb floats, zeros past wp), then split into its phases
     // (a per-element gather through a column map ran at ~5 ns a float: strided R4 took 3x the direct kernel).
@@ -137,7 +142,6 @@ template <class S, int ROWS>
     }
 }
 
-
 // One tile: ROWS output rows x NR outputs from `in` (the buffer at the tile's first row and column; its rows
 // row_step floats apart), out[i][j] = bias + sum over taps of wv[tap] * in[i*row_step + taps[tap] + j], stored for
 // j < valid (the rest of the tile lies past W_out). wv holds each tap's weight broadcast to a vector.
@@ -176,7 +180,8 @@ template <class S, int ROWS>
 // tile's first input row and column; cols holds each column tap's offset.
 template <class S, int ROWS, int KH, int SY>
 [[gnu::always_inline]] inline void tile_rows_body(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
-                                                  const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+                                                  const float* wv, float bias, float* out, int64_t out_ld,
+                                                  int64_t valid) {
     using V = typename S::V;
     constexpr int W = S::kWidth, NV = S::kVectors, IN_ROWS = (ROWS - 1) * SY + KH;
     V acc[ROWS][NV];
@@ -207,16 +212,19 @@ template <class S, int ROWS, int KH, int SY>
     store_tile<S, ROWS>(acc, out, out_ld, valid);
 }
 
-using RowsKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, float, float*, int64_t, int64_t);
+using RowsKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, float, float*, int64_t,
+                            int64_t);
 
 template <int ROWS, int KH, int SY>
 __attribute__((target("avx512f"))) void rows_avx512(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
-                                                      const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+                                                    const float* wv, float bias, float* out, int64_t out_ld,
+                                                    int64_t valid) {
     tile_rows_body<DwShape<Avx512Vec>, ROWS, KH, SY>(in, ld, cols, kw, wv, bias, out, out_ld, valid);
 }
 template <int ROWS, int KH, int SY>
 __attribute__((target("avx2,fma"))) void rows_avx2(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
-                                                     const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+                                                   const float* wv, float bias, float* out, int64_t out_ld,
+                                                   int64_t valid) {
     tile_rows_body<DwShape<Avx2Vec>, ROWS, KH, SY>(in, ld, cols, kw, wv, bias, out, out_ld, valid);
 }
 template <int ROWS, int KH, int SY>
@@ -229,17 +237,20 @@ void rows_generic(const float* in, int64_t ld, const int64_t* cols, int64_t kw, 
 // stride or row dilation): then tile_kernel's general one runs.
 template <int KH, int SY>
 RowsKernel rows_kernel_for(Isa isa, int64_t rows) {
-    static constexpr RowsKernel avx512[] = {nullptr, rows_avx512<1, KH, SY>, rows_avx512<2, KH, SY>, rows_avx512<3, KH, SY>,
-                                            rows_avx512<4, KH, SY>};
+    static constexpr RowsKernel avx512[] = {nullptr, rows_avx512<1, KH, SY>, rows_avx512<2, KH, SY>,
+                                            rows_avx512<3, KH, SY>, rows_avx512<4, KH, SY>};
     static constexpr RowsKernel avx2[] = {nullptr, rows_avx2<1, KH, SY>, rows_avx2<2, KH, SY>, rows_avx2<3, KH, SY>,
                                           rows_avx2<4, KH, SY>};
     static constexpr RowsKernel generic[] = {nullptr, rows_generic<1, KH, SY>, rows_generic<2, KH, SY>,
                                              rows_generic<3, KH, SY>, rows_generic<4, KH, SY>};
     switch (isa) {
-        case Isa::Avx512: return avx512[rows];
-        case Isa::Avx2: return avx2[rows];
+        case Isa::Avx512:
+            return avx512[rows];
+        case Isa::Avx2:
+            return avx2[rows];
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return generic[rows];
 }
@@ -254,16 +265,19 @@ RowsKernel rows_kernel(const ConvGeometry& g, const Plan& p, Isa isa, int64_t ro
     return nullptr;
 }
 
-using TileKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, float, float*, int64_t, int64_t);
+using TileKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, const float*, float, float*, int64_t,
+                            int64_t);
 
 template <int ROWS>
-__attribute__((target("avx512f"))) void tile_avx512(const float* in, int64_t row_step, const int64_t* taps, int64_t ntaps,
-                                                      const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+__attribute__((target("avx512f"))) void tile_avx512(const float* in, int64_t row_step, const int64_t* taps,
+                                                    int64_t ntaps, const float* wv, float bias, float* out,
+                                                    int64_t out_ld, int64_t valid) {
     tile_body<DwShape<Avx512Vec>, ROWS>(in, row_step, taps, ntaps, wv, bias, out, out_ld, valid);
 }
 template <int ROWS>
-__attribute__((target("avx2,fma"))) void tile_avx2(const float* in, int64_t row_step, const int64_t* taps, int64_t ntaps,
-                                                     const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* in, int64_t row_step, const int64_t* taps,
+                                                   int64_t ntaps, const float* wv, float bias, float* out,
+                                                   int64_t out_ld, int64_t valid) {
     tile_body<DwShape<Avx2Vec>, ROWS>(in, row_step, taps, ntaps, wv, bias, out, out_ld, valid);
 }
 template <int ROWS>
@@ -276,19 +290,24 @@ void tile_generic(const float* in, int64_t row_step, const int64_t* taps, int64_
 TileKernel tile_kernel(Isa isa, int64_t rows) {
     static constexpr TileKernel avx512[] = {nullptr, tile_avx512<1>, tile_avx512<2>, tile_avx512<3>, tile_avx512<4>};
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
-    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>, tile_generic<4>};
+    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
+                                             tile_generic<4>};
     switch (isa) {
-        case Isa::Avx512: return avx512[rows];
-        case Isa::Avx2: return avx2[rows];
+        case Isa::Avx512:
+            return avx512[rows];
+        case Isa::Avx2:
+            return avx2[rows];
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return generic[rows];
 }
 
 }  // namespace
 
-float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
+float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                     Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, 1, kH, kW)   y: (N, C_out, H_out, W_out); output channel c*m + j reads input
     // channel c (m = C_out / C_in, the channel multiplier).
     assert(is_depthwise(g) && isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
@@ -322,7 +341,8 @@ float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, cons
                         const int64_t ox = ct * p.nr, valid = std::min<int64_t>(p.nr, Wo - ox);
                         const float* in = buffer.data() + oy * row_step + ox;
                         if (shared) {
-                            shared(in, p.ld, p.cols.data(), g.kernel[1], weights.data(), b, yc + oy * Wo + ox, Wo, valid);
+                            shared(in, p.ld, p.cols.data(), g.kernel[1], weights.data(), b, yc + oy * Wo + ox, Wo,
+                                   valid);
                         } else {
                             kernel(in, row_step, p.taps.data(), ntaps, weights.data(), b, yc + oy * Wo + ox, Wo, valid);
                         }

@@ -18,6 +18,7 @@ bool is_depthwise(const ConvGeometry& g);
 // y = conv(x, w) + bias, every element written. Requires is_depthwise(g), isa not Auto and cpu_supports(isa),
 // threads >= 1 (threads split the (item, input channel) planes). Returns the largest finite |x| (NaN and infinities
 // count as 0), found while copying the input, for conv_fast's overflow bound.
-float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa);
+float conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                     Isa isa);
 
 }  // namespace convscope

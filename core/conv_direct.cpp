@@ -64,19 +64,19 @@ constexpr int64_t kBlockBytes = 24 * 1024;  // input one tile reads per channel 
 // floats per tap, whatever row they fall on. The f whose ox >= W_out are computed and dropped (wq - W_out of
 // every wq; 2 of 58 for a 56-wide map with padding 1).
 struct Plan {
-    int nr = 0, mr = 0;                 // tile: output positions x output channels
-    int64_t hp = 0, wp = 0;             // the padded plane
-    int64_t sy = 1, sx = 1;             // the strides the phases split by (1 on an axis with one output)
-    int64_t hq = 0, wq = 0;             // one phase plane: ceil(hp / sy) x ceil(wp / sx)
-    int64_t phases = 1;                 // sy * sx
-    int64_t plane = 0;                  // floats from one channel's planes to the next's
-    int64_t nflat = 0;                  // (H_out - 1) * wq + W_out: the last f that is an output, plus one
+    int nr = 0, mr = 0;      // tile: output positions x output channels
+    int64_t hp = 0, wp = 0;  // the padded plane
+    int64_t sy = 1, sx = 1;  // the strides the phases split by (1 on an axis with one output)
+    int64_t hq = 0, wq = 0;  // one phase plane: ceil(hp / sy) x ceil(wp / sx)
+    int64_t phases = 1;      // sy * sx
+    int64_t plane = 0;       // floats from one channel's planes to the next's
+    int64_t nflat = 0;       // (H_out - 1) * wq + W_out: the last f that is an output, plus one
     int64_t n_tiles = 0, m_tiles = 0;
-    int64_t block = 1;                  // input channels per block
-    int64_t span = 0;                   // floats past a tile's first f it may read per channel: farthest tap + nr
-    int64_t panel_stride = 0;           // span rounded up to whole 64-byte lines
-    bool scratch = false;               // padded and/or phase-split into scratch, which the kernel reads in place
-    std::vector<int64_t> taps;          // per (ky, kx): phase * hq * wq + qy * wq + qx
+    int64_t block = 1;          // input channels per block
+    int64_t span = 0;           // floats past a tile's first f it may read per channel: farthest tap + nr
+    int64_t panel_stride = 0;   // span rounded up to whole 64-byte lines
+    bool scratch = false;       // padded and/or phase-split into scratch, which the kernel reads in place
+    std::vector<int64_t> taps;  // per (ky, kx): phase * hq * wq + qy * wq + qx
 };
 
 template <class S>
@@ -88,7 +88,8 @@ Plan make_plan(const ConvGeometry& g) {
     // more outputs, (out - 1) * stride < the padded size, so the phases never outnumber the padded plane's floats.
     const int64_t sy = p.sy = g.out[0] > 1 ? g.stride[0] : 1, sx = p.sx = g.out[1] > 1 ? g.stride[1] : 1;
     p.phases = sy * sx;
-    p.scratch = p.phases > 1 || g.pad_begin != std::array<int64_t, 2>{0, 0} || g.pad_end != std::array<int64_t, 2>{0, 0};
+    p.scratch =
+        p.phases > 1 || g.pad_begin != std::array<int64_t, 2>{0, 0} || g.pad_end != std::array<int64_t, 2>{0, 0};
     p.hp = g.in[0] + g.pad_begin[0] + g.pad_end[0];
     p.wp = g.in[1] + g.pad_begin[1] + g.pad_end[1];
     p.hq = (p.hp + sy - 1) / sy;
@@ -186,13 +187,14 @@ template <class S, int MR>
 using TileKernel = void (*)(const float*, const float*, int64_t, int64_t, const int64_t*, int64_t, bool, float*);
 
 template <int MR>
-__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                                      const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* panel, int64_t channels,
+                                                    int64_t stride, const int64_t* taps, int64_t ntaps, bool first,
+                                                    float* tile) {
     tile_body<Avx512Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
 __attribute__((target("avx2,fma"))) void tile_avx2(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                                     const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+                                                   const int64_t* taps, int64_t ntaps, bool first, float* tile) {
     tile_body<Avx2Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
@@ -203,23 +205,28 @@ void tile_generic(const float* a, const float* panel, int64_t channels, int64_t 
 
 // The kernel for `rows` output channels (1 .. the shape's kRows).
 TileKernel tile_kernel(Isa isa, int rows) {
-    static constexpr TileKernel avx512[] = {nullptr,        tile_avx512<1>, tile_avx512<2>, tile_avx512<3>, tile_avx512<4>,
-                                            tile_avx512<5>, tile_avx512<6>, tile_avx512<7>, tile_avx512<8>};
+    static constexpr TileKernel avx512[] = {nullptr,        tile_avx512<1>, tile_avx512<2>,
+                                            tile_avx512<3>, tile_avx512<4>, tile_avx512<5>,
+                                            tile_avx512<6>, tile_avx512<7>, tile_avx512<8>};
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
-    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>, tile_generic<4>};
+    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
+                                             tile_generic<4>};
     switch (isa) {
-        case Isa::Avx512: return avx512[rows];
-        case Isa::Avx2: return avx2[rows];
+        case Isa::Avx512:
+            return avx512[rows];
+        case Isa::Avx2:
+            return avx2[rows];
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return generic[rows];
 }
 
 // Copies `rows` rows of a finished tile (flat positions f0 .. f0 + count, rows nr floats apart) into their output
 // maps with the bias added, dropping the f past W_out.
-void store_tile(const float* tile, int rows, int nr, int64_t f0, int64_t count, int64_t wq, int64_t wo, int64_t map_size,
-                float* y, const float* bias) {
+void store_tile(const float* tile, int rows, int nr, int64_t f0, int64_t count, int64_t wq, int64_t wo,
+                int64_t map_size, float* y, const float* bias) {
     for (int64_t j = 0; j < count;) {
         const int64_t oy = (f0 + j) / wq, ox = (f0 + j) % wq;
         if (ox >= wo) {
@@ -270,10 +277,13 @@ void fill_scratch_plane(const ConvGeometry& g, const Plan& p, const float* x, fl
 
 Plan plan_for(const ConvGeometry& g, Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return make_plan<Avx512Shape>(g);
-        case Isa::Avx2: return make_plan<Avx2Shape>(g);
+        case Isa::Avx512:
+            return make_plan<Avx512Shape>(g);
+        case Isa::Avx2:
+            return make_plan<Avx2Shape>(g);
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return make_plan<GenericShape>(g);
 }
@@ -286,7 +296,8 @@ int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
     return (p.scratch ? g.n * g.c_in * p.plane + p.span : 0) + packed;
 }
 
-void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
+void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                 Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
     const Plan p = plan_for(g, isa);
@@ -310,7 +321,7 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t map_size = g.out[0] * g.out[1];
     const int64_t units = g.n * g.groups * p.n_tiles;  // (item, group, tile of nr positions), all output channels
-    const float* weights = packed.data();  // likewise for `packed`
+    const float* weights = packed.data();              // likewise for `packed`
     parallel_for(threads, units, [&](int64_t u0, int64_t u1) {
         thread_local std::vector<float> tile_buffer;  // one tile of sums per tile of output channels
         tile_buffer.resize(static_cast<size_t>(p.m_tiles * p.mr * p.nr));

@@ -5,8 +5,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cassert>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -27,7 +27,8 @@ bool blas_kernels_match_cpu() {
     // SSE kernels ("Prescott": 27 GFLOPS on an Emerald Rapids core that does ~200 with AVX-512).
     static const bool tuned = [] {
         std::string name = openblas_get_corename();
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         for (const char* known : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"})
             if (name == known) return true;
         return false;
@@ -36,8 +37,10 @@ bool blas_kernels_match_cpu() {
 }
 
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options) {
-    if (options.path == FastConvPath::Depthwise) return is_depthwise(g) ? FastConvPath::Depthwise : FastConvPath::Direct;
-    if (options.path == FastConvPath::Pointwise) return is_pointwise(g) ? FastConvPath::Pointwise : FastConvPath::Direct;
+    if (options.path == FastConvPath::Depthwise)
+        return is_depthwise(g) ? FastConvPath::Depthwise : FastConvPath::Direct;
+    if (options.path == FastConvPath::Pointwise)
+        return is_pointwise(g) ? FastConvPath::Pointwise : FastConvPath::Direct;
     if (options.path != FastConvPath::Auto) return options.path;
     // Depthwise layers: the depthwise kernel, with every instruction set (README, Benchmarks: R4); the direct kernel
     // wastes all but one row of its tile there, im2col a 1-row GEMM per group.
@@ -58,11 +61,15 @@ FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& option
 
 std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options) {
     switch (fast_conv_path(g, options)) {
-        case FastConvPath::Gemm: return "im2col-sgemm";
-        case FastConvPath::Pointwise: return std::string("pointwise-") + isa_name(resolve_isa(options.isa));
-        case FastConvPath::Depthwise: return std::string("depthwise-") + isa_name(resolve_isa(options.isa));
+        case FastConvPath::Gemm:
+            return "im2col-sgemm";
+        case FastConvPath::Pointwise:
+            return std::string("pointwise-") + isa_name(resolve_isa(options.isa));
+        case FastConvPath::Depthwise:
+            return std::string("depthwise-") + isa_name(resolve_isa(options.isa));
         case FastConvPath::Auto:
-        case FastConvPath::Direct: break;
+        case FastConvPath::Direct:
+            break;
     }
     return std::string("direct-") + isa_name(resolve_isa(options.isa));
 }
@@ -110,8 +117,9 @@ void gemm_item(const ConvGeometry& g, const float* xn, const float* w, const flo
         const float* b_mat = cols.data();
         float* yg = yn + grp * M * P;
         for (int64_t m = 0; m < M; ++m) std::fill(yg + m * P, yg + (m + 1) * P, bias ? bias[grp * M + m] : 0.0f);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(P), static_cast<int>(K),
-                    1.0f, w + grp * M * K, static_cast<int>(K), b_mat, static_cast<int>(P), 1.0f, yg, static_cast<int>(P));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(P),
+                    static_cast<int>(K), 1.0f, w + grp * M * K, static_cast<int>(K), b_mat, static_cast<int>(P), 1.0f,
+                    yg, static_cast<int>(P));
     }
 }
 
@@ -168,8 +176,9 @@ namespace {
 // Every partial sum of one output, in any order, is at most K * max|x| * max|w| + max|b| in magnitude (finite
 // values only; infinities and NaN propagate the same way in every order). Half of FLT_MAX leaves room for rounding.
 bool sums_bounded(const ConvGeometry& g, float x_max, const Tensor& w, const Tensor* bias) {
-    const double bound = static_cast<double>(g.macs_per_output()) * x_max * max_finite_magnitude(w.data.data(), w.data.size()) +
-                         (bias ? max_finite_magnitude(bias->data.data(), bias->data.size()) : 0.0f);
+    const double bound =
+        static_cast<double>(g.macs_per_output()) * x_max * max_finite_magnitude(w.data.data(), w.data.size()) +
+        (bias ? max_finite_magnitude(bias->data.data(), bias->data.size()) : 0.0f);
     return bound < 0.5 * static_cast<double>(std::numeric_limits<float>::max());
 }
 
@@ -179,7 +188,8 @@ bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Ten
     return sums_bounded(g, max_finite_magnitude(x.data.data(), x.data.size()), w, bias);
 }
 
-Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias, const FastConvOptions& options) {
+Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias,
+                 const FastConvOptions& options) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(x.numel() == shape_numel(g.input_shape()));
     // Where a finite sum could overflow, the summation order decides between +inf, -inf and NaN (3e38 + 3e38 - 3e38

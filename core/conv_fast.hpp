@@ -1,9 +1,9 @@
 // convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Four engines: the direct
 // kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), the depthwise kernel
 // (conv_depthwise.hpp, same instruction sets), the pointwise kernel for 1x1 layers (conv_pointwise.hpp, same
-// instruction sets), and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds checks);
-// fast_conv_path picks one. The reference (conv_reference.hpp) stays the readable definition; tests compare every
-// engine with it on every awkward shape.
+// instruction sets), and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds
+// checks); fast_conv_path picks one. The reference (conv_reference.hpp) stays the readable definition; tests compare
+// every engine with it on every awkward shape.
 #pragma once
 
 #include <string>
@@ -15,11 +15,12 @@
 namespace convscope {
 
 enum class FastConvPath {
-    Auto,    // the engine that measured fastest for the layer's kind on this CPU (fast_conv_path)
-    Gemm,    // im2col + OpenBLAS sgemm (its speed depends on OpenBLAS recognising the CPU)
-    Direct,  // the direct kernel, with options.isa
+    Auto,       // the engine that measured fastest for the layer's kind on this CPU (fast_conv_path)
+    Gemm,       // im2col + OpenBLAS sgemm (its speed depends on OpenBLAS recognising the CPU)
+    Direct,     // the direct kernel, with options.isa
     Depthwise,  // the depthwise kernel (conv_depthwise.hpp), with options.isa; on other layers: Direct
-    Pointwise,  // the pointwise kernel (conv_pointwise.hpp), with options.isa; on layers not 1x1 without padding: Direct
+    Pointwise,  // the pointwise kernel (conv_pointwise.hpp), with options.isa; on layers not 1x1 without padding:
+                // Direct
 };
 
 struct FastConvOptions {

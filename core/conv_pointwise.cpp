@@ -64,7 +64,8 @@ Plan make_plan(const ConvGeometry& g) {
         const int64_t sy = g.out[0] > 1 ? g.stride[0] : 0, sx = g.out[1] > 1 ? g.stride[1] : 0;
         p.source.resize(static_cast<size_t>(P));
         for (int64_t oy = 0; oy < g.out[0]; ++oy)
-            for (int64_t ox = 0; ox < g.out[1]; ++ox) p.source[static_cast<size_t>(oy * g.out[1] + ox)] = oy * sy * g.in[1] + ox * sx;
+            for (int64_t ox = 0; ox < g.out[1]; ++ox)
+                p.source[static_cast<size_t>(oy * g.out[1] + ox)] = oy * sy * g.in[1] + ox * sx;
     }
     return p;
 }
@@ -111,11 +112,11 @@ template <class S>
 using PackChunk = float (*)(const float*, int64_t, int64_t, int64_t, int64_t, float*, float);
 
 __attribute__((target("avx512f"))) float pack_avx512(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
-                                                       float* packed, float m) {
+                                                     float* packed, float m) {
     return pack_body<PwShape<Avx512Vec>>(xg, plane, K, p0, n, packed, m);
 }
 __attribute__((target("avx2,fma"))) float pack_avx2(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
-                                                      float* packed, float m) {
+                                                    float* packed, float m) {
     return pack_body<PwShape<Avx2Vec>>(xg, plane, K, p0, n, packed, m);
 }
 float pack_generic(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n, float* packed, float m) {
@@ -123,7 +124,8 @@ float pack_generic(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_
 }
 
 // Strided layers: the same panels gathered through the plan's source offsets.
-float pack_gathered(const Plan& p, const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n, float* packed, float m) {
+float pack_gathered(const Plan& p, const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n, float* packed,
+                    float m) {
     const int64_t panels = (n + p.nr - 1) / p.nr;
     for (int64_t k = 0; k < K; ++k) {
         const float* src = xg + k * plane;
@@ -183,58 +185,71 @@ template <class S, int ROWS>
 using TileKernel = void (*)(const float*, const float*, int64_t, const float*, float*, int64_t, int64_t);
 
 template <int ROWS>
-__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* b, int64_t K, const float* bias, float* out,
-                                                      int64_t out_ld, int64_t valid) {
+__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* b, int64_t K, const float* bias,
+                                                    float* out, int64_t out_ld, int64_t valid) {
     tile_body<PwShape<Avx512Vec>, ROWS>(a, b, K, bias, out, out_ld, valid);
 }
 template <int ROWS>
-__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, const float* b, int64_t K, const float* bias, float* out,
-                                                     int64_t out_ld, int64_t valid) {
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, const float* b, int64_t K, const float* bias,
+                                                   float* out, int64_t out_ld, int64_t valid) {
     tile_body<PwShape<Avx2Vec>, ROWS>(a, b, K, bias, out, out_ld, valid);
 }
 template <int ROWS>
-void tile_generic(const float* a, const float* b, int64_t K, const float* bias, float* out, int64_t out_ld, int64_t valid) {
+void tile_generic(const float* a, const float* b, int64_t K, const float* bias, float* out, int64_t out_ld,
+                  int64_t valid) {
     tile_body<PwShape<GenericVec>, ROWS>(a, b, K, bias, out, out_ld, valid);
 }
 
 // The kernel for `rows` output channels (1 .. the shape's kRows).
 TileKernel tile_kernel(Isa isa, int64_t rows) {
-    static constexpr TileKernel avx512[] = {nullptr,        tile_avx512<1>, tile_avx512<2>, tile_avx512<3>, tile_avx512<4>,
-                                            tile_avx512<5>, tile_avx512<6>, tile_avx512<7>, tile_avx512<8>};
+    static constexpr TileKernel avx512[] = {nullptr,        tile_avx512<1>, tile_avx512<2>,
+                                            tile_avx512<3>, tile_avx512<4>, tile_avx512<5>,
+                                            tile_avx512<6>, tile_avx512<7>, tile_avx512<8>};
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
-    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>, tile_generic<4>};
+    static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
+                                             tile_generic<4>};
     switch (isa) {
-        case Isa::Avx512: return avx512[rows];
-        case Isa::Avx2: return avx2[rows];
+        case Isa::Avx512:
+            return avx512[rows];
+        case Isa::Avx2:
+            return avx2[rows];
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return generic[rows];
 }
 
 PackChunk pack_for(Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return pack_avx512;
-        case Isa::Avx2: return pack_avx2;
+        case Isa::Avx512:
+            return pack_avx512;
+        case Isa::Avx2:
+            return pack_avx2;
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return pack_generic;
 }
 
 Plan plan_for(const ConvGeometry& g, Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return make_plan<PwShape<Avx512Vec>>(g);
-        case Isa::Avx2: return make_plan<PwShape<Avx2Vec>>(g);
+        case Isa::Avx512:
+            return make_plan<PwShape<Avx512Vec>>(g);
+        case Isa::Avx2:
+            return make_plan<PwShape<Avx2Vec>>(g);
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return make_plan<PwShape<GenericVec>>(g);
 }
 
 }  // namespace
 
-float conv_pointwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa) {
+float conv_pointwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                     Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, 1, 1)   y: (N, C_out, H_out, W_out)
     assert(is_pointwise(g) && isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
     const Plan p = plan_for(g, isa);
@@ -272,8 +287,8 @@ float conv_pointwise(const ConvGeometry& g, const float* x, const float* w, cons
                 const int64_t col = p0 + q * p.nr, valid = std::min<int64_t>(p.nr, P - col);
                 for (int64_t t = 0; t < p.m_tiles; ++t) {
                     const int64_t rows = std::min<int64_t>(p.mr, M - t * p.mr);
-                    tile_kernel(isa, rows)(weights + (grp * p.m_tiles + t) * K * p.mr, packed_x.data() + q * K * p.nr, K,
-                                           biases + (grp * p.m_tiles + t) * p.mr, yg + t * p.mr * P + col, P, valid);
+                    tile_kernel(isa, rows)(weights + (grp * p.m_tiles + t) * K * p.mr, packed_x.data() + q * K * p.nr,
+                                           K, biases + (grp * p.m_tiles + t) * p.mr, yg + t * p.mr * P + col, P, valid);
                 }
             }
         }

@@ -21,6 +21,7 @@ bool is_pointwise(const ConvGeometry& g);
 // y = conv(x, w) + bias, every element written. Requires is_pointwise(g), isa not Auto and cpu_supports(isa),
 // threads >= 1 (threads split (item, group, chunk of positions)). Returns the largest finite |x| it read (NaN and
 // infinities count as 0), for conv_fast's overflow bound.
-float conv_pointwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads, Isa isa);
+float conv_pointwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                     Isa isa);
 
 }  // namespace convscope

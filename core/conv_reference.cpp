@@ -7,10 +7,14 @@ namespace convscope {
 int64_t resolve_padded_index(int64_t p, int64_t size, PaddingMode mode) {
     if (p >= 0 && p < size) return p;
     switch (mode) {
-        case PaddingMode::Zeros: return -1;
-        case PaddingMode::Reflect: return p < 0 ? -p : 2 * (size - 1) - p;
-        case PaddingMode::Replicate: return p < 0 ? 0 : size - 1;
-        case PaddingMode::Circular: return p < 0 ? p + size : p - size;
+        case PaddingMode::Zeros:
+            return -1;
+        case PaddingMode::Reflect:
+            return p < 0 ? -p : 2 * (size - 1) - p;
+        case PaddingMode::Replicate:
+            return p < 0 ? 0 : size - 1;
+        case PaddingMode::Circular:
+            return p < 0 ? p + size : p - size;
     }
     return -1;
 }
@@ -35,9 +39,11 @@ Tensor conv_reference(const ConvGeometry& g, const Tensor& x, const Tensor& w, c
                         float channel_sum = 0.0f;
                         for (int64_t ky = 0; ky < kH; ++ky) {
                             // Row of the tap in padded coordinates, then the real row it reads.
-                            const int64_t iy = resolve_padded_index(oy * g.stride[0] - g.pad_begin[0] + ky * g.dilation[0], H, g.mode);
+                            const int64_t iy =
+                                resolve_padded_index(oy * g.stride[0] - g.pad_begin[0] + ky * g.dilation[0], H, g.mode);
                             for (int64_t kx = 0; kx < kW; ++kx) {
-                                const int64_t ix = resolve_padded_index(ox * g.stride[1] - g.pad_begin[1] + kx * g.dilation[1], W, g.mode);
+                                const int64_t ix = resolve_padded_index(
+                                    ox * g.stride[1] - g.pad_begin[1] + kx * g.dilation[1], W, g.mode);
                                 const float wv = w[((co * g.c_in_per_group + ci) * kH + ky) * kW + kx];
                                 const float xv = (iy < 0 || ix < 0) ? 0.0f : x[((n * g.c_in + c) * H + iy) * W + ix];
                                 channel_sum += xv * wv;

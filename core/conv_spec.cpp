@@ -18,10 +18,14 @@ namespace convscope {
 
 const char* padding_mode_name(PaddingMode mode) {
     switch (mode) {
-        case PaddingMode::Zeros: return "zeros";
-        case PaddingMode::Reflect: return "reflect";
-        case PaddingMode::Replicate: return "replicate";
-        case PaddingMode::Circular: return "circular";
+        case PaddingMode::Zeros:
+            return "zeros";
+        case PaddingMode::Reflect:
+            return "reflect";
+        case PaddingMode::Replicate:
+            return "replicate";
+        case PaddingMode::Circular:
+            return "circular";
     }
     return "?";
 }
@@ -67,7 +71,9 @@ std::string overflow_text(const std::string& argument, const std::string& expres
 std::optional<std::string> dilated_span(int64_t dilation, int64_t k, int64_t& span) {
     const auto km1 = checked_sub(k, 1);
     const auto v = km1 ? checked_mul(dilation, *km1) : std::nullopt;
-    if (!v) return overflow_text("dilation=" + str(dilation), "dilation*(kernel_size-1) = " + str(dilation) + "*(" + str(k) + "-1)");
+    if (!v)
+        return overflow_text("dilation=" + str(dilation),
+                             "dilation*(kernel_size-1) = " + str(dilation) + "*(" + str(k) + "-1)");
     span = *v;
     return std::nullopt;
 }
@@ -89,8 +95,8 @@ std::optional<std::string> expand(const std::vector<int64_t>& v, const char* nam
 
 // The checks F.pad(input, pads, mode) makes for reflect/replicate/circular (PadNd.cpp, ReflectionPad.cpp,
 // ReplicationPadding.cpp). `x` is the input as given to the module (batched or not); pads are per spatial dim.
-std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int dims,
-                                          const std::vector<int64_t>& begin, const std::vector<int64_t>& end) {
+std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int dims, const std::vector<int64_t>& begin,
+                                          const std::vector<int64_t>& end) {
     const int rank = static_cast<int>(x.size());
     const bool batched = rank == dims + 2;
     // F.pad dispatch: 2 pads need a 2-D/3-D input, 4 pads a 3-D/4-D input (circular included).
@@ -102,7 +108,8 @@ std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int 
             return "Invalid padding size, expected " + std::to_string(2 * sp) + " but got " + std::to_string(2 * dims);
         for (int i = 0; i < dims; ++i) {
             const int64_t size = x[static_cast<size_t>(2 + i)];
-            if (begin[i] > size || end[i] > size) return std::string("Padding value causes wrapping around more than once.");
+            if (begin[i] > size || end[i] > size)
+                return std::string("Padding value causes wrapping around more than once.");
         }
         return std::nullopt;
     }
@@ -111,19 +118,21 @@ std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int 
         for (int i = 1; i < rank; ++i) nonempty = nonempty && x[static_cast<size_t>(i)] != 0;
         if (!batched && dims == 1) nonempty = x[1] != 0;
         if (!nonempty)
-            return std::string(dims == 1 ? "2D or 3D" : "3D or 4D") + " (batch mode) tensor expected for input, but got: " +
-                   float_tensor_text(x);
+            return std::string(dims == 1 ? "2D or 3D" : "3D or 4D") +
+                   " (batch mode) tensor expected for input, but got: " + float_tensor_text(x);
         const int dim_w = rank - 1;
         const int64_t w = x[static_cast<size_t>(dim_w)];
         const std::string of_input = dims == 1 ? list_text(x) : std::to_string(rank);
         if (!(begin[dims - 1] < w && end[dims - 1] < w))
-            return "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (" +
+            return "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding "
+                   "(" +
                    std::to_string(begin[dims - 1]) + ", " + std::to_string(end[dims - 1]) + ") at dimension " +
                    std::to_string(dim_w) + " of input " + of_input;
         if (dims == 2) {
             const int64_t h = x[static_cast<size_t>(rank - 2)];
             if (!(begin[0] < h && end[0] < h))
-                return "Argument #6: Padding size should be less than the corresponding input dimension, but got: padding (" +
+                return "Argument #6: Padding size should be less than the corresponding input dimension, but got: "
+                       "padding (" +
                        std::to_string(begin[0]) + ", " + std::to_string(end[0]) + ") at dimension " +
                        std::to_string(rank - 2) + " of input " + of_input;
         }
@@ -133,7 +142,8 @@ std::optional<std::string> pad_mode_error(PaddingMode mode, const Shape& x, int 
         for (int i = batched ? 1 : 0; i < rank; ++i)
             if (x[static_cast<size_t>(i)] == 0)
                 return "Expected " + std::to_string(dims + 1) + "D or " + std::to_string(dims + 2) +
-                       "D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: " +
+                       "D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but "
+                       "got: " +
                        list_text(x);
     }
     return std::nullopt;
@@ -192,7 +202,9 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
                 if (s != 1) return fail("padding='same' is not supported for strided convolutions");
             std::vector<int64_t> dil;
             if (auto e = expand(p.dilation, "dilation", d, dil)) return fail(*e);
-            if (wrank != d + 2) return fail("weight should have " + std::to_string(d + 2) + " dimensions for conv" + std::to_string(d) + "d");
+            if (wrank != d + 2)
+                return fail("weight should have " + std::to_string(d + 2) + " dimensions for conv" + std::to_string(d) +
+                            "d");
             for (int i = 0; i < d; ++i) {
                 int64_t total = 0;
                 if (auto e = dilated_span(dil[i], weight[static_cast<size_t>(2 + i)], total)) return fail(*e);
@@ -259,7 +271,8 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         conv_padding.assign(1, 0);
     } else if (asymmetric) {
         if (p.pads_begin.size() != static_cast<size_t>(d) || p.pads_end.size() != static_cast<size_t>(d))
-            return fail("expected pads to have " + std::to_string(d) + " begin and " + std::to_string(d) + " end values");
+            return fail("expected pads to have " + std::to_string(d) + " begin and " + std::to_string(d) +
+                        " end values");
         pad_begin = p.pads_begin;
         pad_end = p.pads_end;
         conv_padding = pad_begin;  // only used for the negative check below
@@ -319,7 +332,8 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         int64_t span = 0;
         if (auto e = dilated_span(dilation[i], weight[static_cast<size_t>(2 + i)], span)) return fail(*e);
         const auto dk = checked_add(span, 1);
-        if (!dk) return fail(overflow_text("dilation=" + str(dilation[i]), "the dilated kernel size " + str(span) + " + 1"));
+        if (!dk)
+            return fail(overflow_text("dilation=" + str(dilation[i]), "the dilated kernel size " + str(span) + " + 1"));
         dil_kernel[i] = *dk;
         if (padded[i] < dil_kernel[i]) kernel_fits = false;
     }
@@ -358,7 +372,8 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         }
         for (int i = 0; i < d; ++i)
             if (x[static_cast<size_t>(2 + i)] == 0)
-                return fail("Only zero batch or zero channel inputs are supported, but got input shape: " + list_text(x));
+                return fail("Only zero batch or zero channel inputs are supported, but got input shape: " +
+                            list_text(x));
     }
     if (x[1] == 0) return fail("convscope does not compute convolutions with zero input channels");
 
@@ -392,8 +407,9 @@ ConvCheck conv_check(const ConvParams& p, const Shape& input, const Shape& weigh
         geo.pad_end[j] = pad_end[i];
         const auto room = checked_sub(padded[i], dil_kernel[i]);  // >= 0, but dil_kernel < 0 for a negative dilation
         if (!room)
-            return fail(overflow_text("dilation=" + str(dilation[i]), "the padded input size minus the dilated kernel size " +
-                                                                        str(padded[i]) + " - (" + str(dil_kernel[i]) + ")"));
+            return fail(
+                overflow_text("dilation=" + str(dilation[i]), "the padded input size minus the dilated kernel size " +
+                                                                  str(padded[i]) + " - (" + str(dil_kernel[i]) + ")"));
         geo.out[j] = *room / stride[i] + 1;
     }
     // The output tensor PyTorch would allocate.
@@ -444,8 +460,8 @@ ConvCheck conv_layer_check(const ConvLayer& layer, const Shape& input) {
     return conv_check(p, input, layer.weight_shape(), bias);
 }
 
-std::string output_size_formula_text(const char* name, int64_t in, int64_t pad_begin, int64_t pad_end,
-                                     int64_t dilation, int64_t kernel, int64_t stride, bool ceil_mode, int64_t out) {
+std::string output_size_formula_text(const char* name, int64_t in, int64_t pad_begin, int64_t pad_end, int64_t dilation,
+                                     int64_t kernel, int64_t stride, bool ceil_mode, int64_t out) {
     const char* round = ceil_mode ? "ceil" : "floor";
     std::ostringstream s;
     s << name << " = " << round << "((" << in << " + ";

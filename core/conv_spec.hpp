@@ -18,7 +18,7 @@ namespace convscope {
 enum class PaddingMode { Zeros, Reflect, Replicate, Circular };
 enum class PaddingKind { Explicit, Same, Valid };
 
-const char* padding_mode_name(PaddingMode mode);                  // "zeros", "reflect", ...
+const char* padding_mode_name(PaddingMode mode);  // "zeros", "reflect", ...
 std::optional<PaddingMode> parse_padding_mode(const std::string& name);
 
 // The arguments of torch.nn.functional.conv1d/conv2d, plus the module's padding_mode (applied the way
@@ -50,8 +50,8 @@ struct ConvGeometry {
     PaddingMode mode = PaddingMode::Zeros;
     bool has_bias = false;
 
-    Shape input_shape() const;   // canonical: (N, C_in, H, W)
-    Shape output_shape() const;  // canonical: (N, C_out, H_out, W_out)
+    Shape input_shape() const;         // canonical: (N, C_in, H, W)
+    Shape output_shape() const;        // canonical: (N, C_out, H_out, W_out)
     Shape output_shape_torch() const;  // as PyTorch returns it: NCL/NCHW, without N when unbatched
     int64_t macs_per_output() const { return c_in_per_group * kernel[0] * kernel[1]; }
     int64_t output_positions() const { return n * c_out * out[0] * out[1]; }
@@ -94,8 +94,8 @@ ConvCheck conv_layer_check(const ConvLayer& layer, const Shape& input);
 
 // "H_out = floor((32 + 2*2 - 1*(5-1) - 1) / 1) + 1 = floor(31 / 1) + 1 = 32": PyTorch's output-size rule with
 // the numbers filled in (ceil for ceil_mode pooling). Shared by convolution and pooling.
-std::string output_size_formula_text(const char* name, int64_t in, int64_t pad_begin, int64_t pad_end,
-                                     int64_t dilation, int64_t kernel, int64_t stride, bool ceil_mode, int64_t out);
+std::string output_size_formula_text(const char* name, int64_t in, int64_t pad_begin, int64_t pad_end, int64_t dilation,
+                                     int64_t kernel, int64_t stride, bool ceil_mode, int64_t out);
 
 // The formula for one spatial dim of a convolution (axis 0 = H, 1 = W; 1-D: L).
 std::string conv_formula_text(const ConvGeometry& g, int axis);

@@ -11,9 +11,12 @@ const char* transpose_order_name(TransposeOrder order) {
 
 const char* gather_tap_kind_name(GatherTapKind kind) {
     switch (kind) {
-        case GatherTapKind::Input: return "input";
-        case GatherTapKind::InsertedZero: return "inserted_zero";
-        case GatherTapKind::Padding: return "padding";
+        case GatherTapKind::Input:
+            return "input";
+        case GatherTapKind::InsertedZero:
+            return "inserted_zero";
+        case GatherTapKind::Padding:
+            return "padding";
     }
     return "?";
 }
@@ -29,9 +32,12 @@ namespace {
 int64_t steps_per_unit(const ConvTransposeGeometry& g, TransposeOrder order, Granularity gran) {
     const int64_t kk = g.kernel[0] * g.kernel[1];
     switch (gran) {
-        case Granularity::Position: return 1;
-        case Granularity::Channel: return order == TransposeOrder::Scatter ? g.c_out_per_group : g.c_in_per_group;
-        case Granularity::Mac: return (order == TransposeOrder::Scatter ? g.c_out_per_group : g.c_in_per_group) * kk;
+        case Granularity::Position:
+            return 1;
+        case Granularity::Channel:
+            return order == TransposeOrder::Scatter ? g.c_out_per_group : g.c_in_per_group;
+        case Granularity::Mac:
+            return (order == TransposeOrder::Scatter ? g.c_out_per_group : g.c_in_per_group) * kk;
     }
     return 1;
 }
@@ -39,9 +45,12 @@ int64_t steps_per_unit(const ConvTransposeGeometry& g, TransposeOrder order, Gra
 // The MAC index within the unit (stamp or window) that a step at `gran` ends on.
 int64_t mac_of(int64_t within, Granularity gran, int64_t kk, int64_t macs) {
     switch (gran) {
-        case Granularity::Position: return macs - 1;
-        case Granularity::Channel: return within * kk + kk - 1;
-        case Granularity::Mac: return within;
+        case Granularity::Position:
+            return macs - 1;
+        case Granularity::Channel:
+            return within * kk + kk - 1;
+        case Granularity::Mac:
+            return within;
     }
     return macs - 1;
 }
@@ -184,8 +193,8 @@ void ConvTransposeCursor::scatter_canvas_at(int64_t step, Granularity gran, Tens
     const int64_t c = pos % g.c_in;
     const int64_t n = pos / g.c_in;
     const int64_t group = c / g.c_in_per_group;
-    const bool group_done = c == (group + 1) * g.c_in_per_group - 1 && iy == H - 1 && ix == W - 1 &&
-                            mac == g.macs_per_input() - 1;
+    const bool group_done =
+        c == (group + 1) * g.c_in_per_group - 1 && iy == H - 1 && ix == W - 1 && mac == g.macs_per_input() - 1;
 
     if (out.shape != g.output_shape()) out = Tensor(g.output_shape());
     for (int64_t on = 0; on < g.n; ++on) {
@@ -210,8 +219,8 @@ void ConvTransposeCursor::scatter_canvas_at(int64_t step, Granularity gran, Tens
                         const int64_t kx = ox + g.padding[1] - ix * g.stride[1];
                         if (ky >= 0 && kx >= 0 && ky % g.dilation[0] == 0 && kx % g.dilation[1] == 0 &&
                             ky / g.dilation[0] < g.kernel[0] && kx / g.dilation[1] < g.kernel[1])
-                            inclusive = (co_local * g.kernel[0] + ky / g.dilation[0]) * g.kernel[1] +
-                                            kx / g.dilation[1] <= mac;
+                            inclusive =
+                                (co_local * g.kernel[0] + ky / g.dilation[0]) * g.kernel[1] + kx / g.dilation[1] <= mac;
                         const float acc = completed_channels(on, c, co, oy, ox);
                         v = acc + channel_partial(on, c, co, oy, ox, iy, ix, inclusive);
                     }

@@ -36,10 +36,10 @@ enum class TransposeOrder { Scatter, Gather };
 const char* transpose_order_name(TransposeOrder order);  // "scatter", "gather"
 
 struct ScatterTap {
-    int64_t co = 0;             // the real output channel
-    int64_t ky = 0, kx = 0;     // kernel tap w[c_in, co - group offset, ky, kx]
-    int64_t oy = 0, ox = 0;     // where the product lands in the output (1-D: oy = 0)
-    bool cropped = false;       // outside [0, H_out) x [0, W_out): dropped
+    int64_t co = 0;          // the real output channel
+    int64_t ky = 0, kx = 0;  // kernel tap w[c_in, co - group offset, ky, kx]
+    int64_t oy = 0, ox = 0;  // where the product lands in the output (1-D: oy = 0)
+    bool cropped = false;    // outside [0, H_out) x [0, W_out): dropped
     float weight = 0, product = 0;
     // The output element's running value (Σ of the completed channels + this channel so far, no bias) just
     // before and just after this tap adds its product; equal when cropped.
@@ -52,10 +52,10 @@ struct ScatterState {
     int64_t n = 0, c_in = 0, iy = 0, ix = 0;  // the input element being stamped (1-D: iy = 0)
     int64_t group = 0;                        // its group; it paints output channels group*C_out/groups ...
     float input = 0;
-    int64_t co = 0, ky = 0, kx = 0;           // the current MAC: co within the group
-    int64_t mac = 0;                          // index of the current MAC within the stamp, 0 .. macs-1
-    int64_t macs = 0;                         // C_out/groups x kH x kW
-    std::vector<ScatterTap> taps;             // macs entries, index (co * kH + ky) * kW + kx
+    int64_t co = 0, ky = 0, kx = 0;  // the current MAC: co within the group
+    int64_t mac = 0;                 // index of the current MAC within the stamp, 0 .. macs-1
+    int64_t macs = 0;                // C_out/groups x kH x kW
+    std::vector<ScatterTap> taps;    // macs entries, index (co * kH + ky) * kW + kx
     bool stamp_complete() const { return mac == macs - 1; }
 };
 
@@ -68,7 +68,7 @@ struct GatherTap {
     int64_t zy = 0, zx = 0;    // the window cell in zero-inserted coordinates (input element i sits at i*stride);
                                // outside [0, (H-1)*stride] is the padding ring
     GatherTapKind kind = GatherTapKind::Padding;
-    int64_t iy = -1, ix = -1;  // the input element read (kind == Input), else -1
+    int64_t iy = -1, ix = -1;                  // the input element read (kind == Input), else -1
     float input = 0, weight = 0, product = 0;  // input and product 0 unless kind == Input
 };
 
@@ -84,7 +84,7 @@ struct GatherState {
     int64_t contributing = 0;                // taps of kind Input
     float accumulator = 0;                   // completed channels + this channel's products up to the current tap
     float bias = 0;
-    float value = 0;                         // Σ channel sums + bias: the output element
+    float value = 0;  // Σ channel sums + bias: the output element
     bool position_complete() const { return mac == macs - 1; }
 };
 

@@ -49,8 +49,8 @@ void col2im(const ConvTransposeGeometry& g, const float* cols, int64_t co0, int6
 // the (zeroed) output, then the bias. `col2im_threads` > 1 splits col2im over output channels.
 void item(const ConvTransposeGeometry& g, const float* xn, const float* w, const float* bias, float* yn,
           std::vector<float>& cols, int col2im_threads) {
-    const int64_t P = g.in[0] * g.in[1];                                   // input positions
-    const int64_t M = g.c_out_per_group * g.kernel[0] * g.kernel[1];      // rows of the columns matrix
+    const int64_t P = g.in[0] * g.in[1];                              // input positions
+    const int64_t M = g.c_out_per_group * g.kernel[0] * g.kernel[1];  // rows of the columns matrix
     const int64_t K = g.c_in_per_group;
     const int64_t plane = g.out[0] * g.out[1];
     cols.resize(static_cast<size_t>(M * P));

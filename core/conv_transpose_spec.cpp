@@ -179,10 +179,11 @@ ConvTransposeCheck conv_transpose_check(const ConvTransposeParams& p, const Shap
             return fail("dilation should be greater than zero, but got dilation_height: " + std::to_string(dil[0]) +
                         ", dilation_width: " + std::to_string(dil[1]));
         if (!((op[1] < s[1] || op[1] < dil[1]) && (op[0] < s[0] || op[0] < dil[0])))
-            return fail("output padding must be smaller than either stride or dilation, but got output_padding_height: " +
-                        std::to_string(op[0]) + " output_padding_width: " + std::to_string(op[1]) +
-                        " stride_height: " + std::to_string(s[0]) + " stride_width: " + std::to_string(s[1]) +
-                        " dilation_height: " + std::to_string(dil[0]) + " dilation_width: " + std::to_string(dil[1]));
+            return fail(
+                "output padding must be smaller than either stride or dilation, but got output_padding_height: " +
+                std::to_string(op[0]) + " output_padding_width: " + std::to_string(op[1]) +
+                " stride_height: " + std::to_string(s[0]) + " stride_width: " + std::to_string(s[1]) +
+                " dilation_height: " + std::to_string(dil[0]) + " dilation_width: " + std::to_string(dil[1]));
         if (shape_numel(weight) == 0)
             return fail("non-empty 2D or 4D weight tensor expected, but got: " + list_text(w4));
         if (out[0] < 1 || out[1] < 1)
@@ -227,9 +228,7 @@ Shape ConvTransposeLayer::weight_shape() const {
     return s;
 }
 
-int64_t ConvTransposeLayer::parameter_count() const {
-    return shape_numel(weight_shape()) + (bias ? out_channels : 0);
-}
+int64_t ConvTransposeLayer::parameter_count() const { return shape_numel(weight_shape()) + (bias ? out_channels : 0); }
 
 std::string conv_transpose_layer_init_error(const ConvTransposeLayer& layer) {
     // _ConvTransposeNd checks the padding mode before _ConvNd's checks.

@@ -44,16 +44,23 @@ std::string axis_names_text(Convention c, TensorRole role, int rank) {
 std::string index_text_in_convention(Convention c, TensorRole role, const std::vector<int64_t>& torch_index,
                                      const char* name) {
     if (!name)
-        name = role == TensorRole::Data ? "x" : role == TensorRole::Bias ? "bias" : c == Convention::Keras ? "kernel" : "weight";
+        name = role == TensorRole::Data   ? "x"
+               : role == TensorRole::Bias ? "bias"
+               : c == Convention::Keras   ? "kernel"
+                                          : "weight";
     const Shape idx = shape_in_convention(c, role, torch_index);
     std::string t = std::string(name) + "[";
-    for (size_t i = 0; i < idx.size(); ++i) t += (i ? ", " : "") + (idx[i] == kWholeAxis ? std::string(":") : std::to_string(idx[i]));
+    for (size_t i = 0; i < idx.size(); ++i)
+        t += (i ? ", " : "") + (idx[i] == kWholeAxis ? std::string(":") : std::to_string(idx[i]));
     return t + "]";
 }
 
 std::string channel_text_in_convention(Convention c, TensorRole role, int64_t first, int64_t second, const char* name) {
     if (!name)
-        name = role == TensorRole::Data ? "x" : role == TensorRole::Bias ? "bias" : c == Convention::Keras ? "kernel" : "weight";
+        name = role == TensorRole::Data   ? "x"
+               : role == TensorRole::Bias ? "bias"
+               : c == Convention::Keras   ? "kernel"
+                                          : "weight";
     const std::string a = std::to_string(first), b = std::to_string(second);
     if (c == Convention::PyTorch || role == TensorRole::Bias) return std::string(name) + "[" + a + ", " + b + "]";
     if (role == TensorRole::Data) return std::string(name) + "[" + a + ", ..., " + b + "]";
@@ -115,16 +122,17 @@ std::string keras_layer_text(const ConvLayer& layer, const ConvGeometry& g) {
         const std::vector<int64_t> begin = spatial(g, g.pad_begin), end = spatial(g, g.pad_end);
         t = std::string("ZeroPadding") + (two_d ? "2D" : "1D") + "(padding=";
         if (two_d)
-            t += "((" + std::to_string(begin[0]) + ", " + std::to_string(end[0]) + "), (" + std::to_string(begin[1]) + ", " +
-                 std::to_string(end[1]) + "))";
+            t += "((" + std::to_string(begin[0]) + ", " + std::to_string(end[0]) + "), (" + std::to_string(begin[1]) +
+                 ", " + std::to_string(end[1]) + "))";
         else
             t += "(" + std::to_string(begin[0]) + ", " + std::to_string(end[0]) + ")";
         t += ") + ";
     }
     t += std::string("Conv") + (two_d ? "2D" : "1D") + "(filters=" + std::to_string(g.c_out) +
-         ", kernel_size=" + python_tuple_text(spatial(g, g.kernel)) + ", strides=" + python_tuple_text(spatial(g, g.stride)) +
-         ", padding='" + (padding ? tf_padding_name(*padding) : "valid") + "', dilation_rate=" +
-         python_tuple_text(spatial(g, g.dilation)) + ", groups=" + std::to_string(g.groups) +
+         ", kernel_size=" + python_tuple_text(spatial(g, g.kernel)) +
+         ", strides=" + python_tuple_text(spatial(g, g.stride)) + ", padding='" +
+         (padding ? tf_padding_name(*padding) : "valid") +
+         "', dilation_rate=" + python_tuple_text(spatial(g, g.dilation)) + ", groups=" + std::to_string(g.groups) +
          ", use_bias=" + (layer.bias ? "True" : "False") + ")";
     if (g.mode != PaddingMode::Zeros)
         t += std::string("  # padding_mode='") + padding_mode_name(g.mode) + "': Keras pads with zeros only";

@@ -46,16 +46,21 @@ __attribute__((target("avx512f"))) float copy_max_avx512(const float* src, float
 __attribute__((target("avx2,fma"))) float copy_max_avx2(const float* src, float* dst, int64_t n, float m) {
     return copy_max_body<Avx2Vec>(src, dst, n, m);
 }
-float copy_max_generic(const float* src, float* dst, int64_t n, float m) { return copy_max_body<GenericVec>(src, dst, n, m); }
+float copy_max_generic(const float* src, float* dst, int64_t n, float m) {
+    return copy_max_body<GenericVec>(src, dst, n, m);
+}
 
 }  // namespace
 
 CopyMax copy_max_for(Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return copy_max_avx512;
-        case Isa::Avx2: return copy_max_avx2;
+        case Isa::Avx512:
+            return copy_max_avx512;
+        case Isa::Avx2:
+            return copy_max_avx2;
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return copy_max_generic;
 }

@@ -8,9 +8,12 @@ namespace convscope {
 
 const char* granularity_name(Granularity g) {
     switch (g) {
-        case Granularity::Position: return "position";
-        case Granularity::Channel: return "channel";
-        case Granularity::Mac: return "mac";
+        case Granularity::Position:
+            return "position";
+        case Granularity::Channel:
+            return "channel";
+        case Granularity::Mac:
+            return "mac";
     }
     return "?";
 }
@@ -22,9 +25,12 @@ ConvCursor::ConvCursor(const ConvGeometry& g, const Tensor& x, const Tensor& w, 
 
 int64_t steps_per_position(const ConvGeometry& g, Granularity gran) {
     switch (gran) {
-        case Granularity::Position: return 1;
-        case Granularity::Channel: return g.c_in_per_group;
-        case Granularity::Mac: return g.macs_per_output();
+        case Granularity::Position:
+            return 1;
+        case Granularity::Channel:
+            return g.c_in_per_group;
+        case Granularity::Mac:
+            return g.macs_per_output();
     }
     return 1;
 }
@@ -45,14 +51,23 @@ int64_t ConvCursor::convert_step(int64_t step, Granularity from, Granularity to)
     const int64_t kk = g_.kernel[0] * g_.kernel[1];
     int64_t mac = 0;
     switch (from) {
-        case Granularity::Position: mac = g_.macs_per_output() - 1; break;
-        case Granularity::Channel: mac = within * kk + kk - 1; break;
-        case Granularity::Mac: mac = within; break;
+        case Granularity::Position:
+            mac = g_.macs_per_output() - 1;
+            break;
+        case Granularity::Channel:
+            mac = within * kk + kk - 1;
+            break;
+        case Granularity::Mac:
+            mac = within;
+            break;
     }
     switch (to) {
-        case Granularity::Position: return pos;
-        case Granularity::Channel: return pos * g_.c_in_per_group + mac / kk;
-        case Granularity::Mac: return pos * g_.macs_per_output() + mac;
+        case Granularity::Position:
+            return pos;
+        case Granularity::Channel:
+            return pos * g_.c_in_per_group + mac / kk;
+        case Granularity::Mac:
+            return pos * g_.macs_per_output() + mac;
     }
     return step;
 }
@@ -157,8 +172,7 @@ std::vector<InverseHit> conv_inverse_map(const ConvGeometry& g, int64_t c, int64
     const std::vector<AxisHit> xs = axis_hits(1, ix);
     for (int64_t co = group * g.c_out_per_group; co < (group + 1) * g.c_out_per_group; ++co)
         for (const AxisHit& hy : ys)
-            for (const AxisHit& hx : xs)
-                hits.push_back({co, hy.out, hx.out, ci, hy.k, hx.k, hy.padding || hx.padding});
+            for (const AxisHit& hx : xs) hits.push_back({co, hy.out, hx.out, ci, hy.k, hx.k, hy.padding || hx.padding});
     return hits;
 }
 

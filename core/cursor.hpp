@@ -51,9 +51,9 @@ struct CursorState {
     int64_t macs = 0;                        // MACs per position: C_in/groups × kH × kW
     std::vector<CursorChannel> channels;     // C_in/groups entries
     std::vector<CursorTap> taps;             // channels × kH × kW, index (ci * kH + ky) * kW + kx
-    float accumulator = 0;  // running sum of products up to and including the current MAC
+    float accumulator = 0;                   // running sum of products up to and including the current MAC
     float bias = 0;
-    float value = 0;        // the output element: Σ channel sums + bias (what PyTorch computes)
+    float value = 0;  // the output element: Σ channel sums + bias (what PyTorch computes)
     bool position_complete() const { return mac == macs - 1; }
 };
 

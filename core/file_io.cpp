@@ -85,7 +85,8 @@ std::string unique_temp_name(const std::string& path, const char* kind) {
     const auto ticks = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     char tail[64];
     std::snprintf(tail, sizeof tail, ".%ld.%llu%04llx.%s", static_cast<long>(::getpid()),
-                  static_cast<unsigned long long>(counter.fetch_add(1)), static_cast<unsigned long long>(ticks & 0xFFFF), kind);
+                  static_cast<unsigned long long>(counter.fetch_add(1)),
+                  static_cast<unsigned long long>(ticks & 0xFFFF), kind);
     return dir + "." + base + tail;
 }
 
@@ -179,8 +180,8 @@ namespace {
 size_t read_at(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> dst) {
     size_t done = 0;
     while (done < dst.size()) {
-        const ssize_t r = ::pread(fd, dst.data() + done, std::min(kReadChunk, dst.size() - done),
-                                  static_cast<off_t>(offset + done));
+        const ssize_t r =
+            ::pread(fd, dst.data() + done, std::min(kReadChunk, dst.size() - done), static_cast<off_t>(offset + done));
         if (r < 0) {
             if (errno == EINTR) continue;
             io_fail(path, "cannot read", errno);
@@ -238,8 +239,10 @@ void write_file_atomically(const std::string& path, std::span<const uint8_t> byt
         bool linked = false;
         for (int attempt = 0; attempt < 100 && !linked; ++attempt) {
             bak_tmp = unique_temp_name(path, "bak");
-            if (::link(path.c_str(), bak_tmp.c_str()) == 0) linked = true;
-            else if (errno != EEXIST) break;
+            if (::link(path.c_str(), bak_tmp.c_str()) == 0)
+                linked = true;
+            else if (errno != EEXIST)
+                break;
         }
         const auto give_up_bak = [&](const std::string& what, int err) {
             ::unlink(bak_tmp.c_str());

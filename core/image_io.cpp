@@ -18,7 +18,6 @@
 // reported by chunk and offset, empty IDAT chunks dropped).
 #include "image_io.hpp"
 
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -77,7 +76,6 @@ std::string size_text(int64_t w, int64_t h) { return int_text(w) + "\u00d7" + in
 std::string mib_text(uint64_t bytes) {
     return int_text(static_cast<int64_t>((bytes + (uint64_t{1} << 20) - 1) >> 20)) + " MiB";
 }
-
 
 std::string extension_of(const std::string& name) {
     const std::string base = file_base_name(name);
@@ -180,7 +178,8 @@ std::optional<Dims> sniff_dims(std::span<const uint8_t> b, Format f) {
             }
             return std::nullopt;
         }
-        case Format::Other: break;
+        case Format::Other:
+            break;
     }
     return std::nullopt;
 }
@@ -242,9 +241,12 @@ std::optional<std::string> jpeg_unsupported_variant(std::span<const uint8_t> b) 
             const bool arithmetic = m >= 0xC9;
             const int n = m - 0xC0;
             std::string what = arithmetic ? "arithmetic coding" : "Huffman coding";
-            if (n == 3 || n == 11) what = "lossless, " + what;
-            else if (n == 5 || n == 6 || n == 7 || n == 13 || n == 14 || n == 15) what = "hierarchical (differential), " + what;
-            else if (n == 10) what = "progressive, " + what;
+            if (n == 3 || n == 11)
+                what = "lossless, " + what;
+            else if (n == 5 || n == 6 || n == 7 || n == 13 || n == 14 || n == 15)
+                what = "hierarchical (differential), " + what;
+            else if (n == 10)
+                what = "progressive, " + what;
             return what + "; SOF" + int_text(n) + " marker at byte offset " + int_text(static_cast<int64_t>(pos));
         }
         pos += 2 + be16(b.data() + pos + 2);
@@ -257,7 +259,7 @@ std::optional<std::string> jpeg_unsupported_variant(std::span<const uint8_t> b) 
 // (legal, and contributing nothing) are dropped from a copy: stb_image 2.27 passes a null buffer to memcpy when
 // the first IDAT is empty (undefined behaviour; found by fuzz_image). Returns the copy when one was needed.
 std::optional<std::vector<uint8_t>> png_chunks_checked(std::span<const uint8_t> b, const std::string& name) {
-    constexpr size_t kSignature = 8, kFrame = 12;  // length + type + CRC
+    constexpr size_t kSignature = 8, kFrame = 12;       // length + type + CRC
     std::vector<std::pair<size_t, size_t>> empty_idat;  // [begin, end) of each zero-length IDAT chunk
     size_t pos = kSignature;
     bool iend = false;
@@ -269,9 +271,8 @@ std::optional<std::vector<uint8_t>> png_chunks_checked(std::span<const uint8_t> 
             std::string shown;
             for (char c : type) shown += std::isalnum(static_cast<unsigned char>(c)) ? c : '?';
             throw FormatError(name + ": not a valid PNG image (chunk '" + shown + "' at byte offset " +
-                              int_text(static_cast<int64_t>(pos)) + " declares " +
-                              int_text(static_cast<int64_t>(len)) + " bytes of data, but only " +
-                              int_text(static_cast<int64_t>(left)) +
+                              int_text(static_cast<int64_t>(pos)) + " declares " + int_text(static_cast<int64_t>(len)) +
+                              " bytes of data, but only " + int_text(static_cast<int64_t>(left)) +
                               " follow before the end of the file; the file is truncated or damaged)");
         }
         if (type == "IEND") {
@@ -284,9 +285,9 @@ std::optional<std::vector<uint8_t>> png_chunks_checked(std::span<const uint8_t> 
     if (!iend) {
         throw FormatError(name + ": not a valid PNG image (the file ends at byte offset " +
                           int_text(static_cast<int64_t>(b.size())) + " before its IEND chunk" +
-                          (pos < b.size() ? ", inside the chunk that starts at byte offset " +
-                                                int_text(static_cast<int64_t>(pos))
-                                          : std::string()) +
+                          (pos < b.size()
+                               ? ", inside the chunk that starts at byte offset " + int_text(static_cast<int64_t>(pos))
+                               : std::string()) +
                           "; the file is truncated)");
     }
     if (empty_idat.empty()) return std::nullopt;
@@ -294,7 +295,8 @@ std::optional<std::vector<uint8_t>> png_chunks_checked(std::span<const uint8_t> 
     copy.reserve(b.size());
     size_t from = 0;
     for (const auto& [begin, end] : empty_idat) {
-        copy.insert(copy.end(), b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(begin));
+        copy.insert(copy.end(), b.begin() + static_cast<std::ptrdiff_t>(from),
+                    b.begin() + static_cast<std::ptrdiff_t>(begin));
         from = end;
     }
     copy.insert(copy.end(), b.begin() + static_cast<std::ptrdiff_t>(from), b.end());
@@ -311,9 +313,8 @@ void check_dims(const Dims& d, const std::string& name) {
     }
     const auto bytes = static_cast<uint64_t>(d.w) * static_cast<uint64_t>(d.h) * 4;
     if (bytes > static_cast<uint64_t>(kMaxImageBytes)) {
-        throw FormatError(name + " is " + size_text(d.w, d.h) + " (" + mib_text(bytes) +
-                          " decoded); the maximum is " + mib_text(static_cast<uint64_t>(kMaxImageBytes)) +
-                          " decoded, e.g. 4096\u00d74096");
+        throw FormatError(name + " is " + size_text(d.w, d.h) + " (" + mib_text(bytes) + " decoded); the maximum is " +
+                          mib_text(static_cast<uint64_t>(kMaxImageBytes)) + " decoded, e.g. 4096\u00d74096");
     }
 }
 
@@ -367,8 +368,8 @@ void stb_write_to_sink(void* context, void* data, int size) {
 
 void check_encode_args(int64_t width, int64_t height, std::span<const uint8_t> rgb, const char* what) {
     if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide) {
-        throw Error(std::string("cannot write a ") + size_text(width, height) + " " + what + ": each side must be 1 to " +
-                    int_text(kMaxImageSide) + " pixels");
+        throw Error(std::string("cannot write a ") + size_text(width, height) + " " + what +
+                    ": each side must be 1 to " + int_text(kMaxImageSide) + " pixels");
     }
     // width * 3 * height <= 8192 * 3 * 8192 fits easily in int (stb's stride and (x*n+1)*y arithmetic).
     if (rgb.size() != static_cast<size_t>(width * height * 3)) {

@@ -47,8 +47,8 @@ std::string keras_kind(const std::string& name) {
 }
 
 bool is_torch_only_name(const std::string& name) {
-    for (const char* n : {"Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
-                          "AvgPool2d", "Linear"})
+    for (const char* n : {"Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+                          "AvgPool1d", "AvgPool2d", "Linear"})
         if (name == n) return true;
     return false;
 }
@@ -56,11 +56,16 @@ bool is_torch_only_name(const std::string& name) {
 // ---- argument values ----
 std::string value_text(const CallValue& v) {
     switch (v.kind) {
-        case CallValue::Kind::Int: return std::to_string(v.i);
-        case CallValue::Kind::Tuple: return python_tuple_text(v.tuple);
-        case CallValue::Kind::Str: return "'" + v.s + "'";
-        case CallValue::Kind::Bool: return v.b ? "True" : "False";
-        case CallValue::Kind::None: return "None";
+        case CallValue::Kind::Int:
+            return std::to_string(v.i);
+        case CallValue::Kind::Tuple:
+            return python_tuple_text(v.tuple);
+        case CallValue::Kind::Str:
+            return "'" + v.s + "'";
+        case CallValue::Kind::Bool:
+            return v.b ? "True" : "False";
+        case CallValue::Kind::None:
+            return "None";
     }
     return "?";
 }
@@ -87,7 +92,8 @@ int64_t positive_int(const std::string& kind, const std::string& name, const Cal
 }
 
 bool boolean(const std::string& kind, const std::string& name, const CallValue& v) {
-    if (v.kind != CallValue::Kind::Bool) throw ConfigError(kind + ": " + name + " must be True or False, got " + value_text(v));
+    if (v.kind != CallValue::Kind::Bool)
+        throw ConfigError(kind + ": " + name + " must be True or False, got " + value_text(v));
     return v.b;
 }
 
@@ -98,8 +104,9 @@ TfPadding padding_rule(const std::string& kind, const CallValue& v, bool causal_
     if (s == "same") return TfPadding::SameUpper;
     if (s == "causal" && causal_allowed) return TfPadding::Causal;
     if (s == "causal")
-        throw ConfigError(kind + ": padding='causal' is only for Conv1D in Keras (it pads the start of a sequence); use "
-                                 "'valid' or 'same'");
+        throw ConfigError(kind +
+                          ": padding='causal' is only for Conv1D in Keras (it pads the start of a sequence); use "
+                          "'valid' or 'same'");
     throw ConfigError(kind + ": padding must be 'valid' or 'same'" + std::string(causal_allowed ? " or 'causal'" : "") +
                       ", got " + value_text(v));
 }
@@ -190,8 +197,8 @@ Convention chain_convention(const std::vector<std::string>& texts) {
         const size_t first = std::min(*keras, *torch), second = std::max(*keras, *torch);
         const bool keras_first = first == *keras;
         throw ConfigError("layer " + std::to_string(second + 1) + " \"" + texts[second] + "\" is a " +
-                          (keras_first ? "PyTorch" : "Keras") + " layer but layer " + std::to_string(first + 1) + " \"" +
-                          texts[first] + "\" is a " + (keras_first ? "Keras" : "PyTorch") +
+                          (keras_first ? "PyTorch" : "Keras") + " layer but layer " + std::to_string(first + 1) +
+                          " \"" + texts[first] + "\" is a " + (keras_first ? "Keras" : "PyTorch") +
                           " layer: one chain uses one convention (Keras layers take channels-last shapes (N, H, W, C), "
                           "PyTorch layers channels-first (N, C, H, W))");
     }
@@ -207,18 +214,20 @@ KerasLayerSpec parse_keras_layer(const std::string& text) {
     spec.kind = keras_kind(name);
     const std::string& k = spec.kind;
     if (k.empty())
-        throw FormatError("\"" + text + "\": unknown Keras layer '" + name +
-                          "' (supported: Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, "
-                          "ReLU, Flatten, Dense)");
+        throw FormatError(
+            "\"" + text + "\": unknown Keras layer '" + name +
+            "' (supported: Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, "
+            "ReLU, Flatten, Dense)");
     std::map<std::string, CallValue> a;
     const int dims = k.find("1D") != std::string::npos ? 1 : 2;
     if (k == "Conv1D" || k == "Conv2D") {
-        a = bind_call(k, with_kwargs({"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
-                                      "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                                      "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                      "bias_constraint"},
-                                     2),
-                      call.positional, call.keywords);
+        a = bind_call(
+            k,
+            with_kwargs({"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+                         "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                         "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"},
+                        2),
+            call.positional, call.keywords);
         KerasConv c;
         c.dims = dims;
         c.filters = positive_int(k, "filters", a.at("filters"));
@@ -231,16 +240,19 @@ KerasLayerSpec parse_keras_layer(const std::string& text) {
         if (auto v = find(a, "use_bias")) c.use_bias = boolean(k, "use_bias", *v);
         check_activation(k, a);
         const bool strided = std::any_of(c.strides.begin(), c.strides.end(), [](int64_t s) { return s != 1; });
-        const bool dilated = std::any_of(c.dilation_rate.begin(), c.dilation_rate.end(), [](int64_t d) { return d != 1; });
+        const bool dilated =
+            std::any_of(c.dilation_rate.begin(), c.dilation_rate.end(), [](int64_t d) { return d != 1; });
         if (strided && dilated)
             throw ConfigError(k + ": Keras does not combine strides > 1 with dilation_rate > 1 (strides=" +
-                              python_tuple_text(c.strides) + ", dilation_rate=" + python_tuple_text(c.dilation_rate) + ")");
+                              python_tuple_text(c.strides) + ", dilation_rate=" + python_tuple_text(c.dilation_rate) +
+                              ")");
         if (c.filters % c.groups != 0)
-            throw ConfigError(k + ": filters=" + std::to_string(c.filters) + " is not divisible by groups=" +
-                              std::to_string(c.groups) + " (Keras requires it)");
+            throw ConfigError(k + ": filters=" + std::to_string(c.filters) +
+                              " is not divisible by groups=" + std::to_string(c.groups) + " (Keras requires it)");
         spec.layer = c;
     } else if (k.find("Pooling") != std::string::npos) {
-        a = bind_call(k, with_kwargs({"pool_size", "strides", "padding", "data_format"}, 0), call.positional, call.keywords);
+        a = bind_call(k, with_kwargs({"pool_size", "strides", "padding", "data_format"}, 0), call.positional,
+                      call.keywords);
         KerasPool p;
         p.dims = dims;
         p.mode = k.rfind("Max", 0) == 0 ? PoolMode::Max : PoolMode::Avg;
@@ -250,10 +262,11 @@ KerasLayerSpec parse_keras_layer(const std::string& text) {
         if (auto v = find(a, "padding")) p.padding = padding_rule(k, *v, false);
         spec.layer = p;
     } else if (k == "Dense") {
-        a = bind_call(k, with_kwargs({"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                                      "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                      "bias_constraint"},
-                                     1),
+        a = bind_call(k,
+                      with_kwargs({"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                   "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                   "kernel_constraint", "bias_constraint"},
+                                  1),
                       call.positional, call.keywords);
         KerasDense d;
         d.units = positive_int(k, "units", a.at("units"));
@@ -266,10 +279,10 @@ KerasLayerSpec parse_keras_layer(const std::string& text) {
     } else {  // ReLU
         a = bind_call(k, with_kwargs({"max_value", "negative_slope", "threshold"}, 0), call.positional, call.keywords);
         for (const char* n : {"max_value", "negative_slope", "threshold"})
-            if (auto v = find(a, n); v && v->kind != CallValue::Kind::None && !(v->kind == CallValue::Kind::Int && v->i == 0 &&
-                                                                                 std::string(n) != "max_value"))
-                throw ConfigError("ReLU: convscope computes the plain max(x, 0); " + std::string(n) + "=" + value_text(*v) +
-                                  " is not supported");
+            if (auto v = find(a, n); v && v->kind != CallValue::Kind::None &&
+                                     !(v->kind == CallValue::Kind::Int && v->i == 0 && std::string(n) != "max_value"))
+                throw ConfigError("ReLU: convscope computes the plain max(x, 0); " + std::string(n) + "=" +
+                                  value_text(*v) + " is not supported");
         spec.layer = KerasRelu{};
     }
     check_data_format(k, a);
@@ -305,8 +318,9 @@ ConvLayer keras_conv_to_torch(const KerasConv& conv, const Shape& x) {
         if (p.out <= 0)
             throw ConfigError(kind + ": with padding='valid' the kernel spans " +
                               std::to_string((conv.kernel_size[i] - 1) * conv.dilation_rate[i] + 1) + " (kernel_size " +
-                              std::to_string(conv.kernel_size[i]) + ", dilation_rate " + std::to_string(conv.dilation_rate[i]) +
-                              ") but the input " + spatial_name(conv.dims, i) + " is " + std::to_string(in) +
+                              std::to_string(conv.kernel_size[i]) + ", dilation_rate " +
+                              std::to_string(conv.dilation_rate[i]) + ") but the input " + spatial_name(conv.dims, i) +
+                              " is " + std::to_string(in) +
                               ": no output position fits, and Keras cannot build this layer");
         l.params.pads_begin.push_back(p.begin);
         l.params.pads_end.push_back(p.end);
@@ -315,8 +329,8 @@ ConvLayer keras_conv_to_torch(const KerasConv& conv, const Shape& x) {
 }
 
 PoolParams keras_pool_to_torch(const KerasPool& pool, const Shape& x) {
-    const std::string kind = std::string(pool.mode == PoolMode::Max ? "MaxPooling" : "AveragePooling") +
-                             (pool.dims == 1 ? "1D" : "2D");
+    const std::string kind =
+        std::string(pool.mode == PoolMode::Max ? "MaxPooling" : "AveragePooling") + (pool.dims == 1 ? "1D" : "2D");
     check_rank(kind, pool.dims, x);
     PoolParams p;
     p.dims = pool.dims;
@@ -361,8 +375,9 @@ std::vector<KerasShapeRow> keras_shape_chain(const Shape& input, const std::vect
                 for (size_t i = 0; i < static_cast<size_t>(conv->dims); ++i) {
                     row.pads.push_back({l.params.pads_begin[i], l.params.pads_end[i]});
                     const std::string n = conv->dims == 1 ? "L_out" : i == 0 ? "H_out" : "W_out";
-                    row.formula.push_back(tf_padding_formula_text(n.c_str(), conv->padding, x[1 + i], conv->kernel_size[i],
-                                                                  conv->strides[i], conv->dilation_rate[i]));
+                    row.formula.push_back(tf_padding_formula_text(n.c_str(), conv->padding, x[1 + i],
+                                                                  conv->kernel_size[i], conv->strides[i],
+                                                                  conv->dilation_rate[i]));
                 }
                 row.formula.push_back(parameter_formula_text(Convention::Keras, l));
             } else if (const auto* pool = std::get_if<KerasPool>(&spec.layer)) {
@@ -373,11 +388,12 @@ std::vector<KerasShapeRow> keras_shape_chain(const Shape& input, const std::vect
                 for (size_t i = 0; i < static_cast<size_t>(pool->dims); ++i) {
                     row.pads.push_back({p.pads_begin[i], p.pads_end[i]});
                     const std::string n = pool->dims == 1 ? "L_out" : i == 0 ? "H_out" : "W_out";
-                    row.formula.push_back(tf_padding_formula_text(n.c_str(), pool->padding, x[1 + i], pool->pool_size[i],
-                                                                  pool->strides[i], 1));
+                    row.formula.push_back(tf_padding_formula_text(n.c_str(), pool->padding, x[1 + i],
+                                                                  pool->pool_size[i], pool->strides[i], 1));
                 }
                 if (pool->mode == PoolMode::Avg && pool->padding == TfPadding::SameUpper)
-                    row.formula.push_back("'same' average pooling divides by the real elements in the window (padding not counted)");
+                    row.formula.push_back(
+                        "'same' average pooling divides by the real elements in the window (padding not counted)");
             } else if (const auto* dense = std::get_if<KerasDense>(&spec.layer)) {
                 if (x.size() < 2)
                     throw ConfigError("Dense takes an input of rank 2 or more (N, ..., features), got shape " +

@@ -83,13 +83,13 @@ PoolParams keras_pool_to_torch(const KerasPool& pool, const Shape& channels_last
 
 struct KerasShapeRow {
     std::string text;
-    Shape input_shape;                            // channels-last
-    Shape output_shape;                           // channels-last; empty when the layer failed
-    Shape kernel;                                 // Keras's trainable_weights[0] shape; empty without weights
-    Shape bias;                                   // (filters,) / (units,); empty without a bias
+    Shape input_shape;   // channels-last
+    Shape output_shape;  // channels-last; empty when the layer failed
+    Shape kernel;        // Keras's trainable_weights[0] shape; empty without weights
+    Shape bias;          // (filters,) / (units,); empty without a bias
     int64_t parameters = 0;
-    std::vector<std::array<int64_t, 2>> pads;     // per spatial dim: {before, after} (conv and pool)
-    std::vector<std::string> formula;             // one line per spatial dim, then the parameter formula
+    std::vector<std::array<int64_t, 2>> pads;  // per spatial dim: {before, after} (conv and pool)
+    std::vector<std::string> formula;          // one line per spatial dim, then the parameter formula
     std::string error;
 };
 

@@ -50,7 +50,8 @@ public:
     std::string identifier() {
         skip_space();
         size_t start = pos_;
-        while (pos_ < t_.size() && (std::isalnum(static_cast<unsigned char>(t_[pos_])) || t_[pos_] == '_' || t_[pos_] == '.'))
+        while (pos_ < t_.size() &&
+               (std::isalnum(static_cast<unsigned char>(t_[pos_])) || t_[pos_] == '_' || t_[pos_] == '.'))
             ++pos_;
         if (start == pos_) fail("expected a name");
         return t_.substr(start, pos_ - start);
@@ -125,9 +126,9 @@ std::map<std::string, CallValue> bind_call(const std::string& kind, const Signat
                                            const std::vector<std::pair<std::string, CallValue>>& keywords) {
     std::map<std::string, Value> args;
     if (positional.size() > sig.names.size()) {
-        const std::string range = sig.required == sig.names.size()
-                                      ? std::to_string(sig.names.size() + 1)
-                                      : "from " + std::to_string(sig.required + 1) + " to " + std::to_string(sig.names.size() + 1);
+        const std::string range = sig.required == sig.names.size() ? std::to_string(sig.names.size() + 1)
+                                                                   : "from " + std::to_string(sig.required + 1) +
+                                                                         " to " + std::to_string(sig.names.size() + 1);
         throw ConfigError(kind + ".__init__() takes " + range + " positional arguments but " +
                           std::to_string(positional.size() + 1) + " were given");
     }
@@ -146,8 +147,8 @@ std::map<std::string, CallValue> bind_call(const std::string& kind, const Signat
         std::string list;
         for (size_t i = 0; i < missing.size(); ++i)
             list += (i ? (i + 1 == missing.size() ? " and " : ", ") : "") + ("'" + missing[i] + "'");
-        throw ConfigError(kind + ".__init__() missing " + std::to_string(missing.size()) + " required positional argument" +
-                          (missing.size() > 1 ? "s" : "") + ": " + list);
+        throw ConfigError(kind + ".__init__() missing " + std::to_string(missing.size()) +
+                          " required positional argument" + (missing.size() > 1 ? "s" : "") + ": " + list);
     }
     return args;
 }
@@ -202,8 +203,9 @@ ConvLayer build_conv(const std::string& kind, int dims, const std::map<std::stri
     if (auto v = arg(a, "padding_mode")) {
         auto m = v->kind == Value::Kind::Str ? parse_padding_mode(v->s) : std::nullopt;
         if (!m)
-            throw ConfigError("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='" +
-                              v->s + "'");
+            throw ConfigError(
+                "padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='" +
+                v->s + "'");
         l.params.padding_mode = *m;
     }
     return l;
@@ -320,7 +322,8 @@ LayerSpec parse_layer(const std::string& text) {
         if (auto v = arg(a, "end_dim")) f.end_dim = as_int(k, "end_dim", *v);
         spec.layer = f;
     } else if (k == "Linear") {
-        auto a = bind_call(k, Signature{{"in_features", "out_features", "bias", "device", "dtype"}, 2}, positional, keywords);
+        auto a = bind_call(k, Signature{{"in_features", "out_features", "bias", "device", "dtype"}, 2}, positional,
+                           keywords);
         LinearLayer l;
         l.in_features = as_int(k, "in_features", *arg(a, "in_features"));
         l.out_features = as_int(k, "out_features", *arg(a, "out_features"));
@@ -328,7 +331,8 @@ LayerSpec parse_layer(const std::string& text) {
         spec.layer = l;
     } else {
         throw FormatError("\"" + text + "\": unknown layer '" + k +
-                          "' (supported: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU, Flatten, Linear)");
+                          "' (supported: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, "
+                          "AvgPool1d, AvgPool2d, ReLU, Flatten, Linear)");
     }
     return spec;
 }
@@ -355,12 +359,14 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                 row.error = c.error;
             } else {
                 row.output_shape = c.geometry->output_shape_torch();
-                for (int axis = 2 - conv->dims; axis < 2; ++axis) row.formula.push_back(conv_formula_text(*c.geometry, axis));
+                for (int axis = 2 - conv->dims; axis < 2; ++axis)
+                    row.formula.push_back(conv_formula_text(*c.geometry, axis));
                 row.parameters = conv->parameter_count();
                 const Shape w = conv->weight_shape();
-                row.formula.push_back("parameters = " + std::to_string(shape_numel(w)) + " weights " + shape_to_string(w) +
-                                      (conv->bias ? " + " + std::to_string(conv->out_channels) + " bias" : std::string()) +
-                                      " = " + std::to_string(row.parameters));
+                row.formula.push_back(
+                    "parameters = " + std::to_string(shape_numel(w)) + " weights " + shape_to_string(w) +
+                    (conv->bias ? " + " + std::to_string(conv->out_channels) + " bias" : std::string()) + " = " +
+                    std::to_string(row.parameters));
             }
         } else if (const auto* convt = std::get_if<ConvTransposeLayer>(&spec.layer)) {
             ConvTransposeCheck c = conv_transpose_layer_check(*convt, x);
@@ -372,10 +378,11 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                     row.formula.push_back(conv_transpose_formula_text(*c.geometry, axis));
                 row.parameters = convt->parameter_count();
                 const Shape w = convt->weight_shape();
-                row.formula.push_back("parameters = " + std::to_string(shape_numel(w)) + " weights " + shape_to_string(w) +
-                                      " (in, out/groups, k...)" +
-                                      (convt->bias ? " + " + std::to_string(convt->out_channels) + " bias" : std::string()) +
-                                      " = " + std::to_string(row.parameters));
+                row.formula.push_back(
+                    "parameters = " + std::to_string(shape_numel(w)) + " weights " + shape_to_string(w) +
+                    " (in, out/groups, k...)" +
+                    (convt->bias ? " + " + std::to_string(convt->out_channels) + " bias" : std::string()) + " = " +
+                    std::to_string(row.parameters));
             }
         } else if (const auto* pool = std::get_if<PoolParams>(&spec.layer)) {
             PoolCheck c = pool_check(*pool, x);
@@ -383,7 +390,8 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                 row.error = c.error;
             } else {
                 row.output_shape = c.geometry->output_shape_torch();
-                for (int axis = 2 - pool->dims; axis < 2; ++axis) row.formula.push_back(pool_formula_text(*c.geometry, axis));
+                for (int axis = 2 - pool->dims; axis < 2; ++axis)
+                    row.formula.push_back(pool_formula_text(*c.geometry, axis));
             }
         } else if (std::holds_alternative<ReluLayer>(spec.layer)) {
             row.output_shape = x;
@@ -400,7 +408,8 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                 else if (*dim < 0)
                     *dim += r;
             }
-            if (row.error.empty() && start > end) row.error = "flatten() has invalid args: start_dim cannot come after end_dim";
+            if (row.error.empty() && start > end)
+                row.error = "flatten() has invalid args: start_dim cannot come after end_dim";
             if (row.error.empty()) {
                 Shape out;
                 if (x.empty()) {

@@ -3,8 +3,8 @@
 //   "Conv2d(3, 192, kernel_size=5, stride=1, padding=2)"   "nn.MaxPool2d(2, 2)"   "ReLU()"   "Linear(256, 120)"
 //
 // Positional and keyword arguments follow the torch.nn constructors; an "nn." or "torch.nn." prefix is allowed.
-// Supported: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU, Flatten, Linear.
-// shape_chain() pushes an input shape through the layers and reports, per layer, the output shape, the
+// Supported: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, ReLU,
+// Flatten, Linear. shape_chain() pushes an input shape through the layers and reports, per layer, the output shape, the
 // output-size formula with the numbers filled in and the parameter count; an invalid layer stops the chain with
 // PyTorch's error text.
 #pragma once
@@ -70,10 +70,10 @@ LayerSpec parse_layer(const std::string& text);
 struct LayerShapeRow {
     std::string text;
     Shape input_shape;
-    Shape output_shape;             // empty when the layer failed
+    Shape output_shape;                // empty when the layer failed
     std::vector<std::string> formula;  // one line per spatial dim (conv/pool) or a short rule
     int64_t parameters = 0;
-    std::string error;              // PyTorch's text when the layer rejects its input
+    std::string error;  // PyTorch's text when the layer rejects its input
 };
 
 // Stops after the first failing layer (its row carries the error).

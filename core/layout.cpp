@@ -28,10 +28,11 @@ namespace {
 void check_data_rank(const Shape& shape, int dims, bool to_first) {
     const int r = static_cast<int>(shape.size());
     if (r != dims + 1 && r != dims + 2)
-        throw ConfigError(std::string(to_first ? "a channels-last" : "a channels-first") + " input of a " +
-                          std::to_string(dims) + "-D layer has rank " + std::to_string(dims + 2) + " " +
-                          (to_first ? (dims == 1 ? "(N, L, C)" : "(N, H, W, C)") : (dims == 1 ? "(N, C, L)" : "(N, C, H, W)")) +
-                          " or " + std::to_string(dims + 1) + " without the batch, got shape " + shape_to_string(shape));
+        throw ConfigError(
+            std::string(to_first ? "a channels-last" : "a channels-first") + " input of a " + std::to_string(dims) +
+            "-D layer has rank " + std::to_string(dims + 2) + " " +
+            (to_first ? (dims == 1 ? "(N, L, C)" : "(N, H, W, C)") : (dims == 1 ? "(N, C, L)" : "(N, C, H, W)")) +
+            " or " + std::to_string(dims + 1) + " without the batch, got shape " + shape_to_string(shape));
 }
 
 Tensor move_channels(const Tensor& x, int dims, bool to_first) {
@@ -64,16 +65,17 @@ Tensor channels_first_to_last(const Tensor& x, int dims) { return move_channels(
 
 Tensor weight_to_pytorch(const Tensor& w, WeightLayout layout, std::string* permutation_text) {
     if (w.rank() != 3 && w.rank() != 4)
-        throw ConfigError("a convolution weight has rank 3 (Conv1d) or 4 (Conv2d), got shape " + shape_to_string(w.shape));
+        throw ConfigError("a convolution weight has rank 3 (Conv1d) or 4 (Conv2d), got shape " +
+                          shape_to_string(w.shape));
     if (layout == WeightLayout::PyTorch) {
         if (permutation_text)
-            *permutation_text = w.rank() == 4 ? "PyTorch (out, in, kH, kW): used as is" : "PyTorch (out, in, kW): used as is";
+            *permutation_text =
+                w.rank() == 4 ? "PyTorch (out, in, kH, kW): used as is" : "PyTorch (out, in, kW): used as is";
         return w;
     }
     if (permutation_text)
-        *permutation_text = w.rank() == 4
-                                ? "Keras (kH, kW, in, out) -> PyTorch (out, in, kH, kW): permute(3, 2, 0, 1)"
-                                : "Keras (kW, in, out) -> PyTorch (out, in, kW): permute(2, 1, 0)";
+        *permutation_text = w.rank() == 4 ? "Keras (kH, kW, in, out) -> PyTorch (out, in, kH, kW): permute(3, 2, 0, 1)"
+                                          : "Keras (kW, in, out) -> PyTorch (out, in, kW): permute(2, 1, 0)";
     return w.rank() == 4 ? hwio_to_oihw(w) : wio_to_oiw(w);
 }
 

@@ -41,10 +41,23 @@ std::optional<uint64_t> parse_byte_size(const std::string& text) {
     uint64_t unit = 1;
     size_t digits = text.size();
     switch (text.back()) {
-        case 'K': case 'k': unit = uint64_t{1} << 10; --digits; break;
-        case 'M': case 'm': unit = uint64_t{1} << 20; --digits; break;
-        case 'G': case 'g': unit = uint64_t{1} << 30; --digits; break;
-        default: break;
+        case 'K':
+        case 'k':
+            unit = uint64_t{1} << 10;
+            --digits;
+            break;
+        case 'M':
+        case 'm':
+            unit = uint64_t{1} << 20;
+            --digits;
+            break;
+        case 'G':
+        case 'g':
+            unit = uint64_t{1} << 30;
+            --digits;
+            break;
+        default:
+            break;
     }
     uint64_t v = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, v);
@@ -58,8 +71,9 @@ uint64_t memory_budget_bytes() {
     if (const char* env = std::getenv("CONVSCOPE_MAX_MEMORY"); env && *env) {
         const auto v = parse_byte_size(env);
         if (!v)
-            throw ConfigError(std::string("CONVSCOPE_MAX_MEMORY: expected a byte count such as 4000000000, 512M or 2G, got '") +
-                              env + "'");
+            throw ConfigError(
+                std::string("CONVSCOPE_MAX_MEMORY: expected a byte count such as 4000000000, 512M or 2G, got '") + env +
+                "'");
         return *v;
     }
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
@@ -75,10 +89,10 @@ void check_memory_budget(const std::string& task, const std::vector<MemoryItem>&
     for (const MemoryItem& i : items)
         if (i.bytes > 0) parts += (parts.empty() ? "" : "; ") + i.what + ": " + bytes_text(i.bytes) + " bytes";
     const bool from_env = std::getenv("CONVSCOPE_MAX_MEMORY") && *std::getenv("CONVSCOPE_MAX_MEMORY");
-    throw ResourceError(task + " needs " + bytes_text(total) + " bytes (" + parts + "); the memory budget is " +
-                        bytes_text(budget) + " bytes (" +
-                        (from_env ? "CONVSCOPE_MAX_MEMORY" : "this machine's memory; set CONVSCOPE_MAX_MEMORY to change it") +
-                        ")");
+    throw ResourceError(
+        task + " needs " + bytes_text(total) + " bytes (" + parts + "); the memory budget is " + bytes_text(budget) +
+        " bytes (" +
+        (from_env ? "CONVSCOPE_MAX_MEMORY" : "this machine's memory; set CONVSCOPE_MAX_MEMORY to change it") + ")");
 }
 
 void check_memory_budget(const std::string& task, const std::vector<MemoryItem>& items) {
@@ -91,18 +105,21 @@ std::vector<MemoryItem> conv_memory_items(const ConvGeometry& g, ConvScratch scr
                                   {"weight " + shape_to_string(w), float_bytes(w)},
                                   {"output " + shape_to_string(g.output_shape_torch()), float_bytes(g.output_shape())}};
     const auto padded_side = [&](int a) {
-        return static_cast<uint64_t>(g.in[a]) + static_cast<uint64_t>(g.pad_begin[a]) + static_cast<uint64_t>(g.pad_end[a]);
+        return static_cast<uint64_t>(g.in[a]) + static_cast<uint64_t>(g.pad_begin[a]) +
+               static_cast<uint64_t>(g.pad_end[a]);
     };
     if (scratch == ConvScratch::PaddedBatch) {
-        const uint64_t item = mul(mul(mul(sizeof(float), static_cast<uint64_t>(g.c_in)), padded_side(0)), padded_side(1));
+        const uint64_t item =
+            mul(mul(mul(sizeof(float), static_cast<uint64_t>(g.c_in)), padded_side(0)), padded_side(1));
         items.push_back({"padded input", mul(item, static_cast<uint64_t>(g.n))});
     }
     if (scratch == ConvScratch::Im2col) {
         const uint64_t workers = static_cast<uint64_t>(std::max<int64_t>(1, std::min<int64_t>(threads, g.n)));
-        const uint64_t padded = mul(mul(mul(sizeof(float), static_cast<uint64_t>(g.c_in)), padded_side(0)), padded_side(1));
-        const uint64_t cols = mul(mul(mul(sizeof(float), static_cast<uint64_t>(g.macs_per_output())),
-                                      static_cast<uint64_t>(g.out[0])),
-                                  static_cast<uint64_t>(g.out[1]));
+        const uint64_t padded =
+            mul(mul(mul(sizeof(float), static_cast<uint64_t>(g.c_in)), padded_side(0)), padded_side(1));
+        const uint64_t cols =
+            mul(mul(mul(sizeof(float), static_cast<uint64_t>(g.macs_per_output())), static_cast<uint64_t>(g.out[0])),
+                static_cast<uint64_t>(g.out[1]));
         const std::string each = workers > 1 ? " x " + std::to_string(workers) + " workers" : "";
         items.push_back({"padded input item" + each, mul(padded, workers)});
         items.push_back({"unfolded matrix (im2col)" + each, mul(cols, workers)});

@@ -16,7 +16,7 @@
 namespace convscope {
 
 struct MemoryItem {
-    std::string what;  // "output [1, 4, 200006, 200006]"
+    std::string what;    // "output [1, 4, 200006, 200006]"
     uint64_t bytes = 0;  // UINT64_MAX when the size itself overflows
 };
 
@@ -34,9 +34,9 @@ void check_memory_budget(const std::string& task, const std::vector<MemoryItem>&
 
 // How an engine holds its data beyond input, weight and output.
 enum class ConvScratch {
-    None,          // the reference loops and the cursor read the input in place
-    PaddedBatch,   // the direct kernel: one padded copy of the whole input
-    Im2col,        // im2col + sgemm: per worker, a padded item and its unfolded matrix
+    None,         // the reference loops and the cursor read the input in place
+    PaddedBatch,  // the direct kernel: one padded copy of the whole input
+    Im2col,       // im2col + sgemm: per worker, a padded item and its unfolded matrix
 };
 
 // What a convolution holds at its peak: input, weight, output and the engine's scratch.

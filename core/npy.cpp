@@ -15,7 +15,6 @@
 // padded with spaces and ended by '\n'. The data follows immediately, in C or Fortran order.
 #include "npy.hpp"
 
-
 #include <algorithm>
 #include <array>
 #include <bit>

@@ -21,7 +21,7 @@ namespace convscope {
 
 struct NpyInfo {
     int major = 1, minor = 0;
-    std::string descr;          // as written in the header, e.g. "<f4"
+    std::string descr;  // as written in the header, e.g. "<f4"
     bool fortran_order = false;
     Shape shape;
     // What loading changed, for the user to see, e.g. "converted float64 (<f8) to float32",

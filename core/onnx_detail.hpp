@@ -20,10 +20,10 @@ namespace convscope::onnx_detail {
 
 inline constexpr const char* kExternalDataText = "this model stores weights in external files; not supported";
 
-std::string grouped(uint64_t v);                         // 268435456 -> "268,435,456"
-std::string list_text(const std::vector<int64_t>& v);    // [1, 3, 32, 32]
-std::string quoted(const std::string& s);                // 'name', control bytes as \xNN, cut after 80 chars
-bool is_default_domain(const std::string& domain);       // "" or "ai.onnx"
+std::string grouped(uint64_t v);                       // 268435456 -> "268,435,456"
+std::string list_text(const std::vector<int64_t>& v);  // [1, 3, 32, 32]
+std::string quoted(const std::string& s);              // 'name', control bytes as \xNN, cut after 80 chars
+bool is_default_domain(const std::string& domain);     // "" or "ai.onnx"
 std::string too_large_text(const std::string& name, uint64_t size, uint64_t max_bytes);
 // A regular file of at most max_bytes (file_io's rules), with ONNX's own "too large" text.
 std::vector<uint8_t> read_capped(const std::string& path, uint64_t max_bytes, const char* kind);

@@ -101,15 +101,17 @@ std::string onnx_export_summary(const ConvGeometry& g, bool bias, const std::str
     if (bias) t += "  initializer  bias    float32 " + list_text({g.c_out}) + "\n";
     t += std::string("  node conv: Conv(input, weight") + (bias ? ", bias" : "") + ") -> output\n";
     t += "    kernel_shape=" + list_text(a.kernel) + "  strides=" + list_text(a.strides) +
-         "  dilations=" + list_text(a.dilations) + "  pads=" + list_text(a.pads) + "  group=" + std::to_string(g.groups) + "\n";
+         "  dilations=" + list_text(a.dilations) + "  pads=" + list_text(a.pads) +
+         "  group=" + std::to_string(g.groups) + "\n";
     t += "  output       output  float32 " + list_text(ys) + "\n";
-    t += "# pads are (begin..., end...) per spatial axis; test_data_set_0 holds input_0.pb and the expected output_0.pb.\n";
+    t += "# pads are (begin..., end...) per spatial axis; test_data_set_0 holds input_0.pb and the expected "
+         "output_0.pb.\n";
     t += "# Write the files: convscope-cli code --framework onnx --scene FILE --output DIR\n";
     return t;
 }
 
-OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor& y,
-                                 const std::string& doc) {
+OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b,
+                                 const Tensor& y, const std::string& doc) {
     const ConvAttributes attrs = conv_attributes(g);
     const Shape xs = batched(x.shape, g.unbatched), ys = batched(y.shape, g.unbatched);
 

@@ -28,8 +28,8 @@ struct OnnxExportFiles {
 
 // x, w, b, y in PyTorch's layout for geometry g (y: the engine's output for x, w, b). `doc` becomes the model's
 // doc_string (e.g. the layer text). b may be null.
-OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const Tensor& y,
-                                 const std::string& doc);
+OnnxExportFiles onnx_export_conv(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b,
+                                 const Tensor& y, const std::string& doc);
 
 // What onnx_export_conv writes for geometry g, as text (no tensors needed): opset, graph inputs and initializers
 // with their shapes, the Conv node and its attributes, the output, e.g.

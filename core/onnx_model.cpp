@@ -67,19 +67,26 @@ std::string attribute_text(const onnx::AttributeProto& a) {
     };
     if (!a.ref_attr_name().empty()) return "(refers to function attribute " + quoted(a.ref_attr_name()) + ")";
     switch (attribute_type(a)) {
-        case onnx::AttributeProto::INT: return std::to_string(a.i());
-        case onnx::AttributeProto::FLOAT: return float_text(a.f());
-        case onnx::AttributeProto::STRING: return "\"" + quoted(a.s()).substr(1, quoted(a.s()).size() - 2) + "\"";
-        case onnx::AttributeProto::INTS: return join(a.ints(), [](int64_t v) { return std::to_string(v); });
-        case onnx::AttributeProto::FLOATS: return join(a.floats(), [](float v) { return float_text(v); });
-        case onnx::AttributeProto::STRINGS: return join(a.strings(), [](const std::string& v) { return quoted(v); });
+        case onnx::AttributeProto::INT:
+            return std::to_string(a.i());
+        case onnx::AttributeProto::FLOAT:
+            return float_text(a.f());
+        case onnx::AttributeProto::STRING:
+            return "\"" + quoted(a.s()).substr(1, quoted(a.s()).size() - 2) + "\"";
+        case onnx::AttributeProto::INTS:
+            return join(a.ints(), [](int64_t v) { return std::to_string(v); });
+        case onnx::AttributeProto::FLOATS:
+            return join(a.floats(), [](float v) { return float_text(v); });
+        case onnx::AttributeProto::STRINGS:
+            return join(a.strings(), [](const std::string& v) { return quoted(v); });
         case onnx::AttributeProto::TENSOR: {
             std::vector<int64_t> dims(a.t().dims().begin(), a.t().dims().end());
             return "tensor " + onnx_data_type_name(a.t().data_type()) + " " + list_text(dims);
         }
         case onnx::AttributeProto::GRAPH:
             return "graph " + quoted(a.g().name()) + " (" + std::to_string(a.g().node_size()) + " nodes)";
-        default: return "(" + attribute_type_name(attribute_type(a)) + ")";
+        default:
+            return "(" + attribute_type_name(attribute_type(a)) + ")";
     }
 }
 
@@ -147,9 +154,12 @@ void parse_layer_attributes(const onnx::NodeProto& proto, OnnxNode& n) {
         if (!seen.insert(a.name()).second) throw FormatError("attribute " + quoted(a.name()) + " is given twice");
     std::set<std::string> known;
     switch (n.op) {
-        case OnnxOp::Conv: known = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}; break;
+        case OnnxOp::Conv:
+            known = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"};
+            break;
         case OnnxOp::ConvTranspose:
-            known = {"auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"};
+            known = {"auto_pad",       "dilations",    "group", "kernel_shape",
+                     "output_padding", "output_shape", "pads",  "strides"};
             break;
         case OnnxOp::MaxPool:
             known = {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"};
@@ -157,12 +167,13 @@ void parse_layer_attributes(const onnx::NodeProto& proto, OnnxNode& n) {
         case OnnxOp::AveragePool:
             known = {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"};
             break;
-        default: break;
+        default:
+            break;
     }
     for (const auto& a : proto.attribute())
         if (!known.count(a.name()))
-            throw OnnxUnsupportedError("attribute " + quoted(a.name()) + " is not one convscope knows for " + n.op_type +
-                                       " (it could change what the node computes)");
+            throw OnnxUnsupportedError("attribute " + quoted(a.name()) + " is not one convscope knows for " +
+                                       n.op_type + " (it could change what the node computes)");
     if (is_global(n.op)) return;
 
     const AttrReader r{proto};
@@ -220,15 +231,13 @@ std::string onnx_detail::attribute_length_error(const OnnxNode& n, int dims) {
                dd + " needs " + std::to_string(dims);
     if (!n.pads.empty() && n.pads.size() != 2 * d)
         return "pads " + list_text(n.pads) + " has " + std::to_string(n.pads.size()) + " values; a " + dd + " needs " +
-               std::to_string(2 * dims) +
-               (dims == 1 ? " [x1_begin, x1_end]" : " [x1_begin, x2_begin, x1_end, x2_end]");
+               std::to_string(2 * dims) + (dims == 1 ? " [x1_begin, x1_end]" : " [x1_begin, x2_begin, x1_end, x2_end]");
     if (!n.output_padding.empty() && n.output_padding.size() != d)
         return "output_padding " + list_text(n.output_padding) + " has " + std::to_string(n.output_padding.size()) +
                " values; a " + dd + " needs " + std::to_string(dims);
     if (!n.output_shape_attr.empty() && n.output_shape_attr.size() != d)
-        return "output_shape " + list_text(n.output_shape_attr) + " has " +
-               std::to_string(n.output_shape_attr.size()) + " values; a " + dd + " needs " + std::to_string(dims) +
-               " (the spatial sizes)";
+        return "output_shape " + list_text(n.output_shape_attr) + " has " + std::to_string(n.output_shape_attr.size()) +
+               " values; a " + dd + " needs " + std::to_string(dims) + " (the spatial sizes)";
     return {};
 }
 
@@ -374,7 +383,8 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
         if (n.op == OnnxOp::MaxPool && n_out == 2)
             return fail("MaxPool's second output Indices (the argmax, in " +
                             std::string(n.storage_order ? "column" : "row") +
-                            "-major order) is not computed by convscope", true);
+                            "-major order) is not computed by convscope",
+                        true);
         return fail(n.op_type + " has " + std::to_string(n_out) + " outputs; ONNX defines one", false);
     }
     if (is_global(n.op)) return;  // dims come from the input
@@ -382,7 +392,8 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
     if (conv_like) {
         const std::string what = n.op == OnnxOp::Conv ? "convolution" : "transposed convolution";
         std::optional<Shape> wshape, bshape;
-        if (auto e = constant_input_problem(m, sparse, n.inputs[1], "weight", wshape); !e.empty()) return fail(e, false);
+        if (auto e = constant_input_problem(m, sparse, n.inputs[1], "weight", wshape); !e.empty())
+            return fail(e, false);
         if (n_in == 3)
             if (auto e = constant_input_problem(m, sparse, n.inputs[2], "bias", bshape); !e.empty())
                 return fail(e, false);
@@ -390,10 +401,11 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
             const auto r = static_cast<int>(wshape->size());
             if (r == 5)
                 return fail("3-D " + what + " (weight " + quoted(n.inputs[1]) + " " + list_text(*wshape) +
-                                ") is not supported; convscope computes 1-D and 2-D " + what + "s", true);
+                                ") is not supported; convscope computes 1-D and 2-D " + what + "s",
+                            true);
             if (r != 3 && r != 4)
-                return fail("weight " + quoted(n.inputs[1]) + " has shape " + list_text(*wshape) + "; a " +
-                                n.op_type + " weight is " +
+                return fail("weight " + quoted(n.inputs[1]) + " has shape " + list_text(*wshape) + "; a " + n.op_type +
+                                " weight is " +
                                 (n.op == OnnxOp::Conv ? "(M, C/group, kW) for 1-D or (M, C/group, kH, kW) for 2-D"
                                                       : "(C, M/group, kW) for 1-D or (C, M/group, kH, kW) for 2-D"),
                             false);
@@ -401,27 +413,32 @@ void check_layer_node(const OnnxModel& m, const std::set<std::string>& sparse, O
             if (!n.kernel_shape.empty() && n.kernel_shape.size() == static_cast<size_t>(n.dims) &&
                 !std::equal(n.kernel_shape.begin(), n.kernel_shape.end(), wshape->begin() + 2))
                 return fail("kernel_shape " + list_text(n.kernel_shape) + " does not match the weight " +
-                                quoted(n.inputs[1]) + " of shape " + list_text(*wshape), false);
+                                quoted(n.inputs[1]) + " of shape " + list_text(*wshape),
+                            false);
         } else if (!n.kernel_shape.empty()) {
             n.dims = static_cast<int>(n.kernel_shape.size());
             if (n.dims == 3)
                 return fail("3-D " + what + " (kernel_shape " + list_text(n.kernel_shape) +
-                                ") is not supported; convscope computes 1-D and 2-D " + what + "s", true);
+                                ") is not supported; convscope computes 1-D and 2-D " + what + "s",
+                            true);
         }
     } else {
         if (n.kernel_shape.empty()) return fail(n.op_type + " needs the kernel_shape attribute", false);
         n.dims = static_cast<int>(n.kernel_shape.size());
         if (n.dims == 3)
             return fail("3-D pooling (kernel_shape " + list_text(n.kernel_shape) +
-                            ") is not supported; convscope computes 1-D and 2-D pooling", true);
+                            ") is not supported; convscope computes 1-D and 2-D pooling",
+                        true);
         if (n.dims != 1 && n.dims != 2)
             return fail("kernel_shape " + list_text(n.kernel_shape) + " has " + std::to_string(n.dims) +
-                            " values; convscope computes 1-D and 2-D pooling", n.dims > 3);
+                            " values; convscope computes 1-D and 2-D pooling",
+                        n.dims > 3);
         if (n.op == OnnxOp::AveragePool)
             for (int64_t d : n.dilations)
                 if (d != 1)
                     return fail("AveragePool with dilations " + list_text(n.dilations) +
-                                    " is not supported (PyTorch's avg_pool has no dilation)", true);
+                                    " is not supported (PyTorch's avg_pool has no dilation)",
+                                true);
     }
     if (n.dims == 1 || n.dims == 2)
         if (auto e = attribute_length_error(n, n.dims); !e.empty()) return fail(e, false);
@@ -596,8 +613,7 @@ void onnx_require_usable_layer(const OnnxModel& m) {
         if (onnx_is_layer(n.op)) layers.push_back(&n);
     if (layers.empty()) {
         std::map<std::string, int> counts;
-        for (const OnnxNode& n : m.nodes)
-            ++counts[(is_default_domain(n.domain) ? "" : n.domain + ".") + n.op_type];
+        for (const OnnxNode& n : m.nodes) ++counts[(is_default_domain(n.domain) ? "" : n.domain + ".") + n.op_type];
         std::string there;
         for (const auto& [op, c] : counts) there += (there.empty() ? "" : ", ") + op + " x" + std::to_string(c);
         throw FormatError(m.name + ": no Conv, MaxPool or AveragePool node in the graph; it has " +

@@ -4,8 +4,8 @@
 //   - onnx_load / onnx_parse read a ModelProto: refused by size first (kOnnxMaxModelBytes), parsed with protobuf's
 //     default recursion limit, never opening any other file (tensors stored in external files are refused).
 //   - Every node is listed with its attributes as written; layer nodes (Conv, ConvTranspose, MaxPool, AveragePool,
-//     GlobalMaxPool, GlobalAveragePool) also get their attributes parsed with ONNX's defaults and a `problem` when the engine
-//     cannot run them (3-D, argmax output, a weight computed at run time, bad attributes, ...).
+//     GlobalMaxPool, GlobalAveragePool) also get their attributes parsed with ONNX's defaults and a `problem` when the
+//     engine cannot run them (3-D, argmax output, a weight computed at run time, bad attributes, ...).
 //   - onnx_resolve_node maps a layer node, for one input shape, onto the engine's own description (ConvParams /
 //     PoolParams) and validates it with conv_check / pool_check, so an invalid configuration gets PyTorch's text.
 //   - onnx_run_node / onnx_run_graph compute with conv_reference / conv_transpose_reference / pool_reference.
@@ -78,11 +78,11 @@ std::string onnx_data_type_name(int data_type);
 // A graph input or output (or value_info entry): its declared type and shape, where known.
 struct OnnxValueInfo {
     std::string name;
-    std::string data_type;              // "FLOAT", ...; empty when the type is not a tensor type or not given
-    bool has_shape = false;             // false: the model does not say the rank
-    std::vector<int64_t> dims;          // -1 where a dimension is symbolic or unknown
-    std::vector<std::string> dim_names; // dim_param (symbolic name) per dimension, "" when none
-    bool is_initializer = false;        // graph inputs only: also an initializer (old exporters list both)
+    std::string data_type;               // "FLOAT", ...; empty when the type is not a tensor type or not given
+    bool has_shape = false;              // false: the model does not say the rank
+    std::vector<int64_t> dims;           // -1 where a dimension is symbolic or unknown
+    std::vector<std::string> dim_names;  // dim_param (symbolic name) per dimension, "" when none
+    bool is_initializer = false;         // graph inputs only: also an initializer (old exporters list both)
 
     std::optional<Shape> shape() const;  // set when every dimension is known
     std::string shape_text() const;      // "[1, 3, 32, 32]", "[N, 3, 32, 32]", "[?, 3]", or "?" without a shape
@@ -94,9 +94,9 @@ struct OnnxInitializer {
     std::string data_type;  // "FLOAT", ...
     Shape shape;            // the declared dims
     bool from_constant_node = false;
-    std::optional<Tensor> value;        // converted to float32, when possible
-    std::string error;                  // why `value` is missing (unsupported data type, data length, ...)
-    std::vector<std::string> notices;   // what the conversion changed, e.g. "converted FLOAT16 to float32"
+    std::optional<Tensor> value;       // converted to float32, when possible
+    std::string error;                 // why `value` is missing (unsupported data type, data length, ...)
+    std::vector<std::string> notices;  // what the conversion changed, e.g. "converted FLOAT16 to float32"
 };
 
 // One attribute as written in the model, its value printed ONNX-style: 3, 1.5, "SAME_UPPER", [1, 1, 0, 0].
@@ -157,8 +157,7 @@ struct OnnxModel {
 };
 
 // Parses a model held in memory. `name` starts every message. Refuses more than `max_bytes` before parsing.
-OnnxModel onnx_parse(std::span<const uint8_t> bytes, const std::string& name,
-                     uint64_t max_bytes = kOnnxMaxModelBytes);
+OnnxModel onnx_parse(std::span<const uint8_t> bytes, const std::string& name, uint64_t max_bytes = kOnnxMaxModelBytes);
 // Reads `path` (a regular file; its size is checked against `max_bytes` before reading) and parses it.
 OnnxModel onnx_load(const std::string& path, uint64_t max_bytes = kOnnxMaxModelBytes);
 

@@ -49,13 +49,20 @@ std::vector<uint8_t> read_capped(const std::string& path, uint64_t max_bytes, co
 
 const char* op_name(OnnxOp op) {
     switch (op) {
-        case OnnxOp::Conv: return "Conv";
-        case OnnxOp::ConvTranspose: return "ConvTranspose";
-        case OnnxOp::MaxPool: return "MaxPool";
-        case OnnxOp::AveragePool: return "AveragePool";
-        case OnnxOp::GlobalMaxPool: return "GlobalMaxPool";
-        case OnnxOp::GlobalAveragePool: return "GlobalAveragePool";
-        case OnnxOp::Other: return "other";
+        case OnnxOp::Conv:
+            return "Conv";
+        case OnnxOp::ConvTranspose:
+            return "ConvTranspose";
+        case OnnxOp::MaxPool:
+            return "MaxPool";
+        case OnnxOp::AveragePool:
+            return "AveragePool";
+        case OnnxOp::GlobalMaxPool:
+            return "GlobalMaxPool";
+        case OnnxOp::GlobalAveragePool:
+            return "GlobalAveragePool";
+        case OnnxOp::Other:
+            return "other";
     }
     return "?";
 }
@@ -67,8 +74,8 @@ bool is_global(OnnxOp op) { return op == OnnxOp::GlobalMaxPool || op == OnnxOp::
 using namespace onnx_detail;
 
 std::string onnx_data_type_name(int data_type) {
-    static const char* const names[] = {"UNDEFINED", "FLOAT",  "UINT8",  "INT8",      "UINT16",     "INT16",
-                                        "INT32",     "INT64",  "STRING", "BOOL",      "FLOAT16",    "DOUBLE",
+    static const char* const names[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",  "INT16",
+                                        "INT32",     "INT64",  "STRING",    "BOOL",       "FLOAT16", "DOUBLE",
                                         "UINT32",    "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
     if (data_type >= 0 && data_type < static_cast<int>(std::size(names))) return names[data_type];
     return "UNKNOWN(" + std::to_string(data_type) + ")";
@@ -76,10 +83,14 @@ std::string onnx_data_type_name(int data_type) {
 
 const char* onnx_auto_pad_name(OnnxAutoPad pad) {
     switch (pad) {
-        case OnnxAutoPad::NotSet: return "NOTSET";
-        case OnnxAutoPad::SameUpper: return "SAME_UPPER";
-        case OnnxAutoPad::SameLower: return "SAME_LOWER";
-        case OnnxAutoPad::Valid: return "VALID";
+        case OnnxAutoPad::NotSet:
+            return "NOTSET";
+        case OnnxAutoPad::SameUpper:
+            return "SAME_UPPER";
+        case OnnxAutoPad::SameLower:
+            return "SAME_LOWER";
+        case OnnxAutoPad::Valid:
+            return "VALID";
     }
     return "?";
 }

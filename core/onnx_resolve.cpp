@@ -33,9 +33,9 @@ std::string OnnxLayer::description() const {
         auto pick = [&](const std::array<int64_t, 2>& a) {
             return dims == 1 ? list_text({a[1]}) : list_text({a[0], a[1]});
         };
-        return "conv_transpose" + std::to_string(dims) + "d(stride=" + pick(g.stride) + ", padding=" +
-               pick(g.padding) + ", output_padding=" + pick(g.output_padding) + ", groups=" +
-               std::to_string(g.groups) + ", dilation=" + pick(g.dilation) + (bias_name.empty() ? ", no bias)" : ", bias)");
+        return "conv_transpose" + std::to_string(dims) + "d(stride=" + pick(g.stride) + ", padding=" + pick(g.padding) +
+               ", output_padding=" + pick(g.output_padding) + ", groups=" + std::to_string(g.groups) +
+               ", dilation=" + pick(g.dilation) + (bias_name.empty() ? ", no bias)" : ", bias)");
     }
     if (pool_geometry) {
         const PoolGeometry& g = *pool_geometry;
@@ -47,7 +47,8 @@ std::string OnnxLayer::description() const {
                         ", pads_begin=" + pick(g.pad_begin) + ", pads_end=" + pick(g.pad_end);
         if (g.mode == PoolMode::Max) s += ", dilation=" + pick(g.dilation);
         s += std::string(", ceil_mode=") + (g.ceil_mode ? "True" : "False");
-        if (g.mode == PoolMode::Avg) s += std::string(", count_include_pad=") + (g.count_include_pad ? "True" : "False");
+        if (g.mode == PoolMode::Avg)
+            s += std::string(", count_include_pad=") + (g.count_include_pad ? "True" : "False");
         return s + ")";
     }
     return op_name(op);
@@ -61,8 +62,8 @@ std::vector<int64_t> or_ones(const std::vector<int64_t>& v, int dims) {
 
 // ONNX pads → begin/end per spatial dim; auto_pad resolved for `in` (spatial sizes). Adds a note for SAME.
 void resolve_pads(const OnnxNode& n, int dims, const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
-                  const std::vector<int64_t>& stride, const std::vector<int64_t>& dilation,
-                  std::vector<int64_t>& begin, std::vector<int64_t>& end, std::vector<std::string>& notes) {
+                  const std::vector<int64_t>& stride, const std::vector<int64_t>& dilation, std::vector<int64_t>& begin,
+                  std::vector<int64_t>& end, std::vector<std::string>& notes) {
     const auto d = static_cast<size_t>(dims);
     begin.assign(d, 0);
     end.assign(d, 0);
@@ -84,8 +85,8 @@ void resolve_pads(const OnnxNode& n, int dims, const std::vector<int64_t>& in, c
         // report them with PyTorch's text.
         if (stride[i] <= 0 || kernel[i] <= 0 || dilation[i] <= 0 || in[i] < 0) continue;
         // TF's 'same' rule (tf_padding.hpp): out = ceil(in / s); SAME_LOWER puts the odd pixel first.
-        const TfPads p = tf_pads(n.auto_pad == OnnxAutoPad::SameUpper ? TfPadding::SameUpper : TfPadding::SameLower, in[i],
-                                 kernel[i], stride[i], dilation[i]);
+        const TfPads p = tf_pads(n.auto_pad == OnnxAutoPad::SameUpper ? TfPadding::SameUpper : TfPadding::SameLower,
+                                 in[i], kernel[i], stride[i], dilation[i]);
         totals[i] = p.total;
         begin[i] = p.begin;
         end[i] = p.end;
@@ -93,8 +94,9 @@ void resolve_pads(const OnnxNode& n, int dims, const std::vector<int64_t>& in, c
     notes.push_back(std::string("auto_pad=") + onnx_auto_pad_name(n.auto_pad) + " for input size " + list_text(in) +
                     ": output ceil(in/stride), total padding " + list_text(totals) + " split as begin " +
                     list_text(begin) + ", end " + list_text(end) +
-                    (n.auto_pad == OnnxAutoPad::SameUpper ? " (an odd extra pixel goes at the end, like PyTorch's 'same')"
-                                                          : " (an odd extra pixel goes at the beginning)"));
+                    (n.auto_pad == OnnxAutoPad::SameUpper
+                         ? " (an odd extra pixel goes at the end, like PyTorch's 'same')"
+                         : " (an odd extra pixel goes at the beginning)"));
 }
 
 // The shape of a weight/bias input: the model's constant, else a fed tensor, else the declared graph input.
@@ -116,8 +118,8 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
     const std::vector<int64_t> stride = or_ones(n.strides, dims), dilation = or_ones(n.dilations, dims);
     const std::vector<int64_t> op = n.output_padding.empty() ? std::vector<int64_t>(d, 0) : n.output_padding;
     std::vector<int64_t> begin(d, 0), end(d, 0);
-    const bool from_shape = !n.output_shape_attr.empty() || n.auto_pad == OnnxAutoPad::SameUpper ||
-                            n.auto_pad == OnnxAutoPad::SameLower;
+    const bool from_shape =
+        !n.output_shape_attr.empty() || n.auto_pad == OnnxAutoPad::SameUpper || n.auto_pad == OnnxAutoPad::SameLower;
     if (from_shape) {
         std::vector<int64_t> want(d), totals(d);
         for (size_t i = 0; i < d; ++i) {
@@ -143,8 +145,8 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
         }
         layer.notes.push_back(std::string(n.output_shape_attr.empty() ? "auto_pad=" : "output_shape ") +
                               (n.output_shape_attr.empty() ? onnx_auto_pad_name(n.auto_pad) : list_text(want)) +
-                              ": total padding (full result - output size) " + list_text(totals) +
-                              ", split as begin " + list_text(begin) + ", end " + list_text(end) +
+                              ": total padding (full result - output size) " + list_text(totals) + ", split as begin " +
+                              list_text(begin) + ", end " + list_text(end) +
                               " (a negative end adds that many rows/columns, as output_padding does)");
     } else if (n.auto_pad == OnnxAutoPad::NotSet && !n.pads.empty()) {
         for (size_t i = 0; i < d; ++i) {
@@ -167,7 +169,8 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
                                        "computes ConvTranspose with pads >= 0 at the beginning");
         if (__builtin_add_overflow(op[i], begin[i], &torch_op[i]) ||
             __builtin_sub_overflow(torch_op[i], end[i], &torch_op[i]))
-            throw FormatError(prefix + "pads " + list_text(begin) + " / " + list_text(end) + " overflow 64-bit integers");
+            throw FormatError(prefix + "pads " + list_text(begin) + " / " + list_text(end) +
+                              " overflow 64-bit integers");
         if (torch_op[i] < 0 || (torch_op[i] >= stride[i] && torch_op[i] >= dilation[i])) expressible = false;
     }
     // conv_transpose_check gives PyTorch's text for everything else; a PyTorch-inexpressible output_padding is
@@ -190,7 +193,8 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
         layer.notes.push_back("one F.conv_transpose" + std::to_string(dims) + "d call cannot say this: it needs " +
                               "output_padding " + list_text(torch_op) +
                               " (PyTorch wants 0 <= output_padding < stride or dilation); convscope computes the "
-                              "same scatter with padding " + list_text(begin) +
+                              "same scatter with padding " +
+                              list_text(begin) +
                               " and the output size ONNX asks for (PyTorch: conv_transpose with output_padding 0, "
                               "then crop or pad the end)");
     }
@@ -203,7 +207,8 @@ OnnxLayer resolve_conv_transpose(const OnnxNode& n, const std::vector<int64_t>& 
 OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& input_shape, const OnnxFeeds& feeds) {
     const std::string prefix = m.name + ": " + n.label() + ": ";
     if (!onnx_is_layer(n.op))
-        throw OnnxUnsupportedError(prefix + "not a Conv, MaxPool, AveragePool, GlobalMaxPool or GlobalAveragePool node");
+        throw OnnxUnsupportedError(prefix +
+                                   "not a Conv, MaxPool, AveragePool, GlobalMaxPool or GlobalAveragePool node");
     if (!n.problem.empty() && !n.problem_is_for_declared_input) {
         if (n.unsupported) throw OnnxUnsupportedError(prefix + n.problem);
         throw FormatError(prefix + n.problem);
@@ -248,8 +253,8 @@ OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& 
             throw OnnxUnsupportedError(prefix + "3-D pooling (input " + list_text(input_shape) +
                                        ") is not supported; convscope computes 1-D and 2-D pooling");
         if (in_rank != 3 && in_rank != 4)
-            throw FormatError(prefix + "input " + quoted(n.inputs[0]) + " has shape " + list_text(input_shape) +
-                              "; " + n.op_type + " needs (N, C, L) or (N, C, H, W)");
+            throw FormatError(prefix + "input " + quoted(n.inputs[0]) + " has shape " + list_text(input_shape) + "; " +
+                              n.op_type + " needs (N, C, L) or (N, C, H, W)");
         layer.dims = in_rank - 2;
     } else {
         layer.dims = n.dims;
@@ -319,9 +324,11 @@ OnnxLayer onnx_resolve_node(const OnnxModel& m, const OnnxNode& n, const Shape& 
             const int64_t span = g.in[j] + g.pad_begin[j] + g.pad_end[j] - g.dilation[j] * (g.kernel[j] - 1) - 1;
             const int64_t plain = (span + g.stride[j] - 1) / g.stride[j] + 1;  // ceil without the last-window rule
             if (span >= 0 && plain != g.out[j])
-                layer.notes.push_back("ceil_mode=1: along spatial axis " + std::to_string(i) + " the last window would "
-                                      "start in the right padding, so it is dropped (" + std::to_string(plain) +
-                                      " -> " + std::to_string(g.out[j]) + " outputs), as PyTorch does");
+                layer.notes.push_back("ceil_mode=1: along spatial axis " + std::to_string(i) +
+                                      " the last window would "
+                                      "start in the right padding, so it is dropped (" +
+                                      std::to_string(plain) + " -> " + std::to_string(g.out[j]) +
+                                      " outputs), as PyTorch does");
         }
     }
     return layer;

@@ -29,13 +29,15 @@ Tensor onnx_run_node(const OnnxModel& m, const OnnxNode& n, const Tensor& x, con
     Tensor y;
     if (layer.conv_geometry) {
         const Tensor& w = constant_value(m, layer.weight_name, feeds, prefix, "weight");
-        const Tensor* b = layer.bias_name.empty() ? nullptr : &constant_value(m, layer.bias_name, feeds, prefix, "bias");
+        const Tensor* b =
+            layer.bias_name.empty() ? nullptr : &constant_value(m, layer.bias_name, feeds, prefix, "bias");
         if (w.shape != layer.weight_shape || (b && b->shape != *layer.bias_shape))
             throw FormatError(prefix + "weight or bias tensor does not have the shape the model declares");
         y = conv_reference(*layer.conv_geometry, x, w, b);
     } else if (layer.conv_transpose_geometry) {
         const Tensor& w = constant_value(m, layer.weight_name, feeds, prefix, "weight");
-        const Tensor* b = layer.bias_name.empty() ? nullptr : &constant_value(m, layer.bias_name, feeds, prefix, "bias");
+        const Tensor* b =
+            layer.bias_name.empty() ? nullptr : &constant_value(m, layer.bias_name, feeds, prefix, "bias");
         if (w.shape != layer.weight_shape || (b && b->shape != *layer.bias_shape))
             throw FormatError(prefix + "weight or bias tensor does not have the shape the model declares");
         y = conv_transpose_reference(*layer.conv_transpose_geometry, x, w, b);
@@ -49,20 +51,25 @@ Tensor onnx_run_node(const OnnxModel& m, const OnnxNode& n, const Tensor& x, con
 namespace {
 
 bool is_helper_op(const OnnxNode& n) {
-    return is_default_domain(n.domain) &&
-           (n.op_type == "Identity" || n.op_type == "Squeeze" || n.op_type == "Unsqueeze" || n.op_type == "Relu" ||
-            n.op_type == "Constant");
+    return is_default_domain(n.domain) && (n.op_type == "Identity" || n.op_type == "Squeeze" ||
+                                           n.op_type == "Unsqueeze" || n.op_type == "Relu" || n.op_type == "Constant");
 }
 
 std::string unsupported_op_text(const OnnxNode& n) {
     const std::string& t = n.op_type;
     std::string why;
-    if (t == "ConvInteger" || t == "QLinearConv") why = "quantized convolution is not supported";
-    else if (t == "MaxUnpool") why = "MaxUnpool (the inverse of MaxPool with indices) is not supported";
-    else if (!is_default_domain(n.domain)) why = "ops of domain " + quoted(n.domain) + " are not supported";
-    else why = "op " + t + " is not supported";
-    return why + "; convscope runs Conv, ConvTranspose, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool (1-D and 2-D), Relu "
-                 "and the layout-only Identity, Squeeze, Unsqueeze";
+    if (t == "ConvInteger" || t == "QLinearConv")
+        why = "quantized convolution is not supported";
+    else if (t == "MaxUnpool")
+        why = "MaxUnpool (the inverse of MaxPool with indices) is not supported";
+    else if (!is_default_domain(n.domain))
+        why = "ops of domain " + quoted(n.domain) + " are not supported";
+    else
+        why = "op " + t + " is not supported";
+    return why +
+           "; convscope runs Conv, ConvTranspose, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool (1-D and "
+           "2-D), Relu "
+           "and the layout-only Identity, Squeeze, Unsqueeze";
 }
 
 // Axes of Squeeze/Unsqueeze: the attribute (opset < 13) or the second input (opset >= 13).
@@ -90,8 +97,9 @@ Tensor run_layout_op(const OnnxNode& n, const Tensor& x, const std::map<std::str
     if (n.op_type == "Unsqueeze") {
         if (!axes) throw FormatError(prefix + "Unsqueeze needs axes");
         const int64_t out_rank = r + static_cast<int64_t>(axes->size());
-        if (out_rank > kMaxRank) throw OnnxUnsupportedError(prefix + "the result would have rank " +
-                                                             std::to_string(out_rank) + "; convscope's tensors have at most 5");
+        if (out_rank > kMaxRank)
+            throw OnnxUnsupportedError(prefix + "the result would have rank " + std::to_string(out_rank) +
+                                       "; convscope's tensors have at most 5");
         std::vector<bool> is_new(static_cast<size_t>(out_rank), false);
         for (int64_t a : *axes) {
             const int64_t k = a < 0 ? a + out_rank : a;

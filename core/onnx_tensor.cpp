@@ -46,20 +46,34 @@ struct ElementType {
 std::optional<ElementType> element_type(int dt) {
     using TP = onnx::TensorProto;
     switch (dt) {
-        case TP::FLOAT: return ElementType{4, Field::Float, "float_data"};
-        case TP::DOUBLE: return ElementType{8, Field::Double, "double_data"};
-        case TP::FLOAT16: return ElementType{2, Field::Int32, "int32_data"};
-        case TP::BFLOAT16: return ElementType{2, Field::Int32, "int32_data"};
-        case TP::INT8: return ElementType{1, Field::Int32, "int32_data"};
-        case TP::UINT8: return ElementType{1, Field::Int32, "int32_data"};
-        case TP::INT16: return ElementType{2, Field::Int32, "int32_data"};
-        case TP::UINT16: return ElementType{2, Field::Int32, "int32_data"};
-        case TP::INT32: return ElementType{4, Field::Int32, "int32_data"};
-        case TP::BOOL: return ElementType{1, Field::Int32, "int32_data"};
-        case TP::INT64: return ElementType{8, Field::Int64, "int64_data"};
-        case TP::UINT32: return ElementType{4, Field::Uint64, "uint64_data"};
-        case TP::UINT64: return ElementType{8, Field::Uint64, "uint64_data"};
-        default: return std::nullopt;
+        case TP::FLOAT:
+            return ElementType{4, Field::Float, "float_data"};
+        case TP::DOUBLE:
+            return ElementType{8, Field::Double, "double_data"};
+        case TP::FLOAT16:
+            return ElementType{2, Field::Int32, "int32_data"};
+        case TP::BFLOAT16:
+            return ElementType{2, Field::Int32, "int32_data"};
+        case TP::INT8:
+            return ElementType{1, Field::Int32, "int32_data"};
+        case TP::UINT8:
+            return ElementType{1, Field::Int32, "int32_data"};
+        case TP::INT16:
+            return ElementType{2, Field::Int32, "int32_data"};
+        case TP::UINT16:
+            return ElementType{2, Field::Int32, "int32_data"};
+        case TP::INT32:
+            return ElementType{4, Field::Int32, "int32_data"};
+        case TP::BOOL:
+            return ElementType{1, Field::Int32, "int32_data"};
+        case TP::INT64:
+            return ElementType{8, Field::Int64, "int64_data"};
+        case TP::UINT32:
+            return ElementType{4, Field::Uint64, "uint64_data"};
+        case TP::UINT64:
+            return ElementType{8, Field::Uint64, "uint64_data"};
+        default:
+            return std::nullopt;
     }
 }
 
@@ -74,20 +88,34 @@ struct Converter {
     float from_bits(uint64_t bits) {
         using TP = onnx::TensorProto;
         switch (dt) {
-            case TP::FLOAT: return std::bit_cast<float>(static_cast<uint32_t>(bits));
-            case TP::DOUBLE: return from_double(std::bit_cast<double>(bits));
-            case TP::FLOAT16: return half_to_float(static_cast<uint16_t>(bits));
-            case TP::BFLOAT16: return bfloat16_to_float(static_cast<uint16_t>(bits));
-            case TP::INT8: return from_signed(static_cast<int8_t>(static_cast<uint8_t>(bits)));
-            case TP::INT16: return from_signed(static_cast<int16_t>(static_cast<uint16_t>(bits)));
-            case TP::INT32: return from_signed(static_cast<int32_t>(static_cast<uint32_t>(bits)));
-            case TP::INT64: return from_signed(static_cast<int64_t>(bits));
-            case TP::UINT8: return from_unsigned(bits & 0xffu);
-            case TP::UINT16: return from_unsigned(bits & 0xffffu);
-            case TP::UINT32: return from_unsigned(bits & 0xffffffffu);
-            case TP::UINT64: return from_unsigned(bits);
-            case TP::BOOL: return (bits & 0xffu) != 0 ? 1.0f : 0.0f;
-            default: return 0.0f;
+            case TP::FLOAT:
+                return std::bit_cast<float>(static_cast<uint32_t>(bits));
+            case TP::DOUBLE:
+                return from_double(std::bit_cast<double>(bits));
+            case TP::FLOAT16:
+                return half_to_float(static_cast<uint16_t>(bits));
+            case TP::BFLOAT16:
+                return bfloat16_to_float(static_cast<uint16_t>(bits));
+            case TP::INT8:
+                return from_signed(static_cast<int8_t>(static_cast<uint8_t>(bits)));
+            case TP::INT16:
+                return from_signed(static_cast<int16_t>(static_cast<uint16_t>(bits)));
+            case TP::INT32:
+                return from_signed(static_cast<int32_t>(static_cast<uint32_t>(bits)));
+            case TP::INT64:
+                return from_signed(static_cast<int64_t>(bits));
+            case TP::UINT8:
+                return from_unsigned(bits & 0xffu);
+            case TP::UINT16:
+                return from_unsigned(bits & 0xffffu);
+            case TP::UINT32:
+                return from_unsigned(bits & 0xffffffffu);
+            case TP::UINT64:
+                return from_unsigned(bits);
+            case TP::BOOL:
+                return (bits & 0xffu) != 0 ? 1.0f : 0.0f;
+            default:
+                return 0.0f;
         }
     }
     float from_double(double d) {
@@ -139,11 +167,16 @@ Tensor onnx_detail::decode_tensor(const onnx::TensorProto& t, OnnxTensorInfo& in
 
     auto typed_size = [&](Field f) -> int {
         switch (f) {
-            case Field::Float: return t.float_data_size();
-            case Field::Int32: return t.int32_data_size();
-            case Field::Int64: return t.int64_data_size();
-            case Field::Double: return t.double_data_size();
-            case Field::Uint64: return t.uint64_data_size();
+            case Field::Float:
+                return t.float_data_size();
+            case Field::Int32:
+                return t.int32_data_size();
+            case Field::Int64:
+                return t.int64_data_size();
+            case Field::Double:
+                return t.double_data_size();
+            case Field::Uint64:
+                return t.uint64_data_size();
         }
         return 0;
     };
@@ -160,10 +193,12 @@ Tensor onnx_detail::decode_tensor(const onnx::TensorProto& t, OnnxTensorInfo& in
         if (raw.size() % et->itemsize != 0 || raw.size() / et->itemsize != count)
             throw FormatError("raw_data has " + grouped(raw.size()) + " bytes, but dims " + dims_text + " of " +
                               info.data_type + " need " + grouped(count) + " x " + std::to_string(et->itemsize) +
-                              " bytes" + (raw.size() % et->itemsize != 0 ? " (not even a whole number of values)" : ""));
+                              " bytes" +
+                              (raw.size() % et->itemsize != 0 ? " (not even a whole number of values)" : ""));
         values.resize(static_cast<size_t>(count));
         const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
-        for (size_t i = 0; i < values.size(); ++i) values[i] = conv.from_bits(load_le(p + i * et->itemsize, et->itemsize));
+        for (size_t i = 0; i < values.size(); ++i)
+            values[i] = conv.from_bits(load_le(p + i * et->itemsize, et->itemsize));
     } else {
         if (other_typed > 0)
             throw FormatError(info.data_type + " data must be in " + et->field_name +
@@ -177,15 +212,23 @@ Tensor onnx_detail::decode_tensor(const onnx::TensorProto& t, OnnxTensorInfo& in
         for (size_t i = 0; i < values.size(); ++i) {
             const int k = static_cast<int>(i);
             switch (et->field) {
-                case Field::Float: values[i] = t.float_data(k); break;
-                case Field::Double: values[i] = conv.from_double(t.double_data(k)); break;
+                case Field::Float:
+                    values[i] = t.float_data(k);
+                    break;
+                case Field::Double:
+                    values[i] = conv.from_double(t.double_data(k));
+                    break;
                 case Field::Int32:
                     values[i] = conv.from_bits(static_cast<uint64_t>(static_cast<uint32_t>(t.int32_data(k))));
                     // INT32 values are sign-extended by from_bits via the int32 cast; FLOAT16/BFLOAT16/8-bit/16-bit
                     // types keep their bits in the low half, as ONNX stores them.
                     break;
-                case Field::Int64: values[i] = conv.from_bits(static_cast<uint64_t>(t.int64_data(k))); break;
-                case Field::Uint64: values[i] = conv.from_bits(t.uint64_data(k)); break;
+                case Field::Int64:
+                    values[i] = conv.from_bits(static_cast<uint64_t>(t.int64_data(k)));
+                    break;
+                case Field::Uint64:
+                    values[i] = conv.from_bits(t.uint64_data(k));
+                    break;
             }
         }
     }

@@ -29,9 +29,12 @@ const char* pool_mode_name(PoolMode mode) { return mode == PoolMode::Max ? "max"
 
 const char* pool_tap_kind_name(PoolTapKind kind) {
     switch (kind) {
-        case PoolTapKind::Input: return "input";
-        case PoolTapKind::Padding: return "padding";
-        case PoolTapKind::Overhang: return "overhang";
+        case PoolTapKind::Input:
+            return "input";
+        case PoolTapKind::Padding:
+            return "padding";
+        case PoolTapKind::Overhang:
+            return "overhang";
     }
     return "?";
 }
@@ -93,15 +96,16 @@ std::optional<std::string> refuse_out_of_range(const Args& a) {
     for (const std::vector<int64_t>* v : {&a.kernel, &a.stride, &a.pad_begin, &a.pad_end, &a.dilation})
         for (int64_t x : *v)
             if (!fits_int32(x))
-                return std::string("convscope does not compute pools with kernel_size, stride, padding or dilation "
-                                   "outside [-2147483648, 2147483647], but got ") + str(x);
+                return std::string(
+                           "convscope does not compute pools with kernel_size, stride, padding or dilation "
+                           "outside [-2147483648, 2147483647], but got ") +
+                       str(x);
     return std::nullopt;
 }
 
 // pooling_output_shape for one spatial dim: its checks, then the size. Asymmetric (ONNX) pads skip the
 // half-kernel rule, as ONNX has none.
-std::optional<std::string> axis_output(const Args& a, size_t i, int64_t in, bool ceil, bool asymmetric,
-                                       int64_t& out) {
+std::optional<std::string> axis_output(const Args& a, size_t i, int64_t in, bool ceil, bool asymmetric, int64_t& out) {
     if (a.stride[i] == 0) return std::string("stride should not be zero");
     for (int64_t pad : {a.pad_begin[i], a.pad_end[i]})
         if (pad < 0) return "pad must be non-negative, but got pad: " + str(pad);
@@ -129,8 +133,8 @@ std::optional<std::string> pool2d_shape_check(const Args& a, const Shape& x, int
     // (pool2d_shape_check's own pad <= k/2 test cannot fail here: pooling_output_shape made it already.)
     if (!(out_w >= 1 && out_h >= 1)) {
         const std::string c = str(x[r - 3]);
-        return "Given input size: (" + c + "x" + str(x[r - 2]) + "x" + str(x[r - 1]) +
-               "). Calculated output size: (" + c + "x" + str(out_h) + "x" + str(out_w) + "). Output size is too small";
+        return "Given input size: (" + c + "x" + str(x[r - 2]) + "x" + str(x[r - 1]) + "). Calculated output size: (" +
+               c + "x" + str(out_h) + "x" + str(out_w) + "). Output size is too small";
     }
     return std::nullopt;
 }
@@ -188,7 +192,8 @@ std::optional<std::string> check_max_pool2d(const PoolParams& p, const Shape& x,
     if (auto e = narrow(dl[0], a.dilation[0])) return e;
     if (auto e = narrow(dl.size() == 1 ? dl[0] : dl[1], a.dilation[1])) return e;
 
-    if (!(x.size() == 3 || x.size() == 4)) return std::string("non-empty 3D or 4D (batch mode) tensor expected for input");
+    if (!(x.size() == 3 || x.size() == 4))
+        return std::string("non-empty 3D or 4D (batch mode) tensor expected for input");
     out.assign(2, 0);
     for (size_t i = 0; i < 2; ++i)
         if (auto e = axis_output(a, i, x[x.size() - 2 + i], p.ceil_mode, asymmetric, out[i])) return e;
@@ -202,8 +207,7 @@ std::optional<std::string> check_avg_pool2d_core(const PoolParams& p, const Shap
     const int64_t r = static_cast<int64_t>(x.size());
     if (r == 0) return std::string("Dimension specified as -3 but tensor has no dimensions");
     if (r < 3)
-        return "Dimension out of range (expected to be in range of [" + str(-r) + ", " + str(r - 1) +
-               "], but got -3)";
+        return "Dimension out of range (expected to be in range of [" + str(-r) + ", " + str(r - 1) + "], but got -3)";
     a.dilation.assign(2, 1);
     out.assign(2, 0);
     for (size_t i = 0; i < 2; ++i)
@@ -328,11 +332,13 @@ PoolCheck pool_check(const PoolParams& p, const Shape& input) {
     const std::string fn = std::string(pool_mode_name(p.mode)) + "_pool" + str(d) + "d";
 
     // 0. Python: keyword arguments the functional does not take (F.max_pool*d are the wrappers _max_pool*d).
-    if (is_max && p.divisor_override) return fail("_" + fn + "() got an unexpected keyword argument 'divisor_override'");
+    if (is_max && p.divisor_override)
+        return fail("_" + fn + "() got an unexpected keyword argument 'divisor_override'");
     if (!is_max) {
         for (int64_t v : p.dilation)
             if (v != 1) return fail(fn + "() got an unexpected keyword argument 'dilation'");
-        if (d == 1 && p.divisor_override) return fail("avg_pool1d() got an unexpected keyword argument 'divisor_override'");
+        if (d == 1 && p.divisor_override)
+            return fail("avg_pool1d() got an unexpected keyword argument 'divisor_override'");
     }
 
     // 1. The ATen function's own checks (see the top of this file).
@@ -436,9 +442,9 @@ Tensor pool_reference(const PoolGeometry& g, const Tensor& x) {
                         }
                         // count_include_pad counts the window clipped to the padded input
                         // [-pad_begin, in + pad_end): padding counts, ceil-mode overhang beyond it does not.
-                        const int64_t padded_cells = (std::min(y0 + kH, H + g.pad_end[0]) - y0) *
-                                                     (std::min(x0 + kW, W + g.pad_end[1]) - x0);
-                        const int64_t divisor = g.divisor_override ? *g.divisor_override
+                        const int64_t padded_cells =
+                            (std::min(y0 + kH, H + g.pad_end[0]) - y0) * (std::min(x0 + kW, W + g.pad_end[1]) - x0);
+                        const int64_t divisor = g.divisor_override    ? *g.divisor_override
                                                 : g.count_include_pad ? padded_cells
                                                                       : input_cells;
                         // PyTorch zeroes the output and then adds the quotient, so a -0 quotient (a zero sum over
@@ -479,9 +485,7 @@ int axis_kind(int64_t p, int64_t size, int64_t pad_end) {
 }
 
 // "9 cells", "1 cell"
-std::string cells_text(int64_t count, const char* noun) {
-    return str(count) + " " + noun + (count == 1 ? "" : "s");
-}
+std::string cells_text(int64_t count, const char* noun) { return str(count) + " " + noun + (count == 1 ? "" : "s"); }
 
 }  // namespace
 

@@ -27,11 +27,11 @@ struct PoolParams {
     int dims = 2;  // 1: *_pool1d, 2: *_pool2d
     PoolMode mode = PoolMode::Max;
     std::vector<int64_t> kernel_size;  // one value or one per spatial dim
-    std::vector<int64_t> stride;  // empty: stride = kernel_size, as PyTorch's stride=None
+    std::vector<int64_t> stride;       // empty: stride = kernel_size, as PyTorch's stride=None
     std::vector<int64_t> padding{0};
     std::vector<int64_t> dilation{1};  // max only (F.avg_pool* has no dilation argument)
     bool ceil_mode = false;
-    bool count_include_pad = true;           // avg only; ignored for max
+    bool count_include_pad = true;            // avg only; ignored for max
     std::optional<int64_t> divisor_override;  // avg_pool2d only
     // Explicit asymmetric pads (ONNX "pads"): when non-empty they replace `padding`; one value per spatial dim.
     // PyTorch has no such argument; like ONNX they may exceed half the kernel (only negatives are rejected).
@@ -115,9 +115,9 @@ struct PoolTap {
 };
 
 enum class PoolDivisorRule {
-    Override,         // divisor_override
-    IncludePadding,   // count_include_pad=True: window cells inside the padded input
-    ExcludePadding,   // count_include_pad=False: window cells inside the input
+    Override,        // divisor_override
+    IncludePadding,  // count_include_pad=True: window cells inside the padded input
+    ExcludePadding,  // count_include_pad=False: window cells inside the input
 };
 
 struct PoolState {
@@ -133,7 +133,7 @@ struct PoolState {
     int64_t argmax = -1;      // PyTorch's return_indices value: flat index into H*W (1-D: into L) of channel (n, c)
 
     // Avg
-    float sum = 0;            // float32 Σ of the input cells, row-major window order
+    float sum = 0;  // float32 Σ of the input cells, row-major window order
     int64_t divisor = 1;
     PoolDivisorRule divisor_rule = PoolDivisorRule::IncludePadding;
     std::string divisor_text;  // e.g. "count_include_pad=True: 9 cells incl. padding"

@@ -102,7 +102,6 @@ double float_for_json(float f) {
     return d;
 }
 
-
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string base64_encode(const uint8_t* p, size_t n) {
@@ -146,8 +145,7 @@ size_t base64_decode(std::string_view s, uint8_t* out, size_t out_size) {
             if (d < 0 || pad) return i + k;
             v = v << 6 | static_cast<uint32_t>(d);
         }
-        const uint8_t bytes[3] = {static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
-                                  static_cast<uint8_t>(v)};
+        const uint8_t bytes[3] = {static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
         for (int k = 0; k < 3 - pad; ++k) {
             if (o < out_size) out[o] = bytes[k];
             ++o;
@@ -329,8 +327,12 @@ json parse_json(const std::string& text, const std::string& name) {
             throw FormatError(name + ": nested more than " + size_text(kMaxSceneDepth) + " levels deep");
         }
         switch (event) {
-            case json::parse_event_t::object_start: frames.push_back(ParseFrame{true, {}, 0, {}}); break;
-            case json::parse_event_t::array_start: frames.push_back(ParseFrame{false, {}, 0, {}}); break;
+            case json::parse_event_t::object_start:
+                frames.push_back(ParseFrame{true, {}, 0, {}});
+                break;
+            case json::parse_event_t::array_start:
+                frames.push_back(ParseFrame{false, {}, 0, {}});
+                break;
             case json::parse_event_t::key: {
                 ParseFrame& f = frames.back();
                 f.key = parsed.get<std::string>();
@@ -346,7 +348,9 @@ json parse_json(const std::string& text, const std::string& name) {
                 frames.pop_back();
                 element_done();
                 break;
-            case json::parse_event_t::value: element_done(); break;
+            case json::parse_event_t::value:
+                element_done();
+                break;
         }
         return true;
     };
@@ -379,20 +383,28 @@ json parse_json(const std::string& text, const std::string& name) {
 
 const char* input_kind_name(SceneInput::Kind k) {
     switch (k) {
-        case SceneInput::Kind::Builtin: return "builtin";
-        case SceneInput::Kind::Cifar: return "cifar";
-        case SceneInput::Kind::Image: return "image";
-        case SceneInput::Kind::Embedded: return "embedded";
+        case SceneInput::Kind::Builtin:
+            return "builtin";
+        case SceneInput::Kind::Cifar:
+            return "cifar";
+        case SceneInput::Kind::Image:
+            return "image";
+        case SceneInput::Kind::Embedded:
+            return "embedded";
     }
     return "builtin";
 }
 
 const char* weights_kind_name(SceneWeights::Kind k) {
     switch (k) {
-        case SceneWeights::Kind::Builtin: return "builtin";
-        case SceneWeights::Kind::Embedded: return "embedded";
-        case SceneWeights::Kind::Npy: return "npy";
-        case SceneWeights::Kind::Onnx: return "onnx";
+        case SceneWeights::Kind::Builtin:
+            return "builtin";
+        case SceneWeights::Kind::Embedded:
+            return "embedded";
+        case SceneWeights::Kind::Npy:
+            return "npy";
+        case SceneWeights::Kind::Onnx:
+            return "onnx";
     }
     return "builtin";
 }
@@ -415,9 +427,15 @@ ordered_json layer_to_json(const ConvLayer& layer) {
     j["stride"] = p.stride;
     j["dilation"] = p.dilation;
     switch (p.padding_kind) {
-        case PaddingKind::Same: j["padding"] = "same"; break;
-        case PaddingKind::Valid: j["padding"] = "valid"; break;
-        case PaddingKind::Explicit: j["padding"] = p.padding; break;
+        case PaddingKind::Same:
+            j["padding"] = "same";
+            break;
+        case PaddingKind::Valid:
+            j["padding"] = "valid";
+            break;
+        case PaddingKind::Explicit:
+            j["padding"] = p.padding;
+            break;
     }
     if (!p.pads_begin.empty() || !p.pads_end.empty()) {
         j["pads_begin"] = p.pads_begin;
@@ -498,10 +516,11 @@ public:
             fail(path, "must be an integer, found " + type_text(v));
         }
         if (x < lo || x > hi) {
-            fail(path, "must be " +
-                           (hi == std::numeric_limits<int64_t>::max() ? "at least " + int_text(lo)
-                                                                       : "from " + int_text(lo) + " to " + int_text(hi)) +
-                           ", found " + int_text(x));
+            fail(path,
+                 "must be " +
+                     (hi == std::numeric_limits<int64_t>::max() ? "at least " + int_text(lo)
+                                                                : "from " + int_text(lo) + " to " + int_text(hi)) +
+                     ", found " + int_text(x));
         }
         return x;
     }
@@ -510,8 +529,8 @@ public:
         if (!v.is_number()) fail(path, "must be a number, found " + type_text(v));
         const double d = v.get<double>();
         if (!std::isfinite(d) || d < lo || d > hi) {
-            fail(path, "must be a finite number from " + json(lo).dump() + " to " + json(hi).dump() + ", found " +
-                           v.dump());
+            fail(path,
+                 "must be a finite number from " + json(lo).dump() + " to " + json(hi).dump() + ", found " + v.dump());
         }
         return static_cast<float>(d);
     }
@@ -539,7 +558,8 @@ public:
     std::string path_value(const json& v, const std::string& path) const {
         // A file name that is not UTF-8 is stored as {"bytes_hex": "..."} (json_safe.hpp), losslessly.
         const std::optional<std::string> raw = v.is_object() ? convscope::path_from_json(v) : std::nullopt;
-        if (v.is_object() && !raw) fail(path, "must be a path: a string, or {\"bytes_hex\": \"...\"} for a name that is not UTF-8");
+        if (v.is_object() && !raw)
+            fail(path, "must be a path: a string, or {\"bytes_hex\": \"...\"} for a name that is not UTF-8");
         const std::string s = raw ? *raw : string(v, path);
         if (s.empty()) fail(path, "must not be empty");
         if (s.size() > kMaxPathBytes) fail(path, "is longer than " + size_text(kMaxPathBytes) + " bytes");
@@ -551,9 +571,10 @@ public:
                                    int64_t lo = std::numeric_limits<int64_t>::min()) const {
         if (!v.is_array()) fail(path, "must be an array of integers, found " + type_text(v));
         if (v.size() < min_len || v.size() > max_len) {
-            fail(path, "must have " +
-                           (min_len == max_len ? size_text(min_len) : size_text(min_len) + " to " + size_text(max_len)) +
-                           " elements, found " + size_text(v.size()));
+            fail(path,
+                 "must have " +
+                     (min_len == max_len ? size_text(min_len) : size_text(min_len) + " to " + size_text(max_len)) +
+                     " elements, found " + size_text(v.size()));
         }
         std::vector<int64_t> out;
         out.reserve(v.size());
@@ -563,8 +584,8 @@ public:
 
     Tensor tensor(const json& v, const std::string& path, std::initializer_list<int> ranks) const {
         expect_object(v, path, {"shape", "dtype", "data"});
-        const Shape shape = int_array(required(v, path, "shape"), join(path, "shape"), 0,
-                                      static_cast<size_t>(kMaxRank), 0);
+        const Shape shape =
+            int_array(required(v, path, "shape"), join(path, "shape"), 0, static_cast<size_t>(kMaxRank), 0);
         std::string rank_list;
         bool rank_ok = false;
         for (int r : ranks) {
@@ -582,7 +603,8 @@ public:
             fail(join(path, "shape"), shape_to_string(shape) + " is too large for a scene file");
         }
         const json& data_value = required(v, path, "data");
-        if (!data_value.is_string()) fail(join(path, "data"), "must be a base64 string, found " + type_text(data_value));
+        if (!data_value.is_string())
+            fail(join(path, "data"), "must be a base64 string, found " + type_text(data_value));
         const std::string& data = data_value.get_ref<const std::string&>();
         const size_t bytes = static_cast<size_t>(numel) * sizeof(float);
         const size_t expected = (bytes + 2) / 3 * 4;
@@ -655,16 +677,15 @@ public:
                 p.padding_kind = PaddingKind::Explicit;
                 p.padding = int_array(*pad, join(path, "padding"), 1, 2);
             } else {
-                fail(join(path, "padding"), "must be \"same\", \"valid\" or an array of integers, found " +
-                                                type_text(*pad));
+                fail(join(path, "padding"),
+                     "must be \"same\", \"valid\" or an array of integers, found " + type_text(*pad));
             }
         }
         if (const json* b = optional(v, "pads_begin")) p.pads_begin = int_array(*b, join(path, "pads_begin"), 0, 2);
         if (const json* e = optional(v, "pads_end")) p.pads_end = int_array(*e, join(path, "pads_end"), 0, 2);
         if (const json* g = optional(v, "groups")) p.groups = integer(*g, join(path, "groups"));
         if (const json* m = optional(v, "padding_mode")) {
-            const std::string s =
-                choice(*m, join(path, "padding_mode"), {"zeros", "reflect", "replicate", "circular"});
+            const std::string s = choice(*m, join(path, "padding_mode"), {"zeros", "reflect", "replicate", "circular"});
             p.padding_mode = *parse_padding_mode(s);
         }
         if (const json* b = optional(v, "bias")) l.bias = boolean(*b, join(path, "bias"));
@@ -715,9 +736,8 @@ public:
         if (!ver->is_number_integer()) fail("version", "must be an integer, found " + type_text(*ver));
         if (ver->is_number_unsigned() ? ver->get<uint64_t>() > static_cast<uint64_t>(kSceneVersion)
                                       : ver->get<int64_t>() > kSceneVersion) {
-            throw FormatError(name_ + ": scene version " + ver->dump() +
-                              " is newer than this convscope understands (" + int_text(kSceneVersion) +
-                              "); update convscope to open it");
+            throw FormatError(name_ + ": scene version " + ver->dump() + " is newer than this convscope understands (" +
+                              int_text(kSceneVersion) + "); update convscope to open it");
         }
         if (ver->get<int64_t>() < 1) {
             throw FormatError(name_ + ": scene version " + ver->dump() + " is not valid (versions start at 1)");
@@ -741,9 +761,9 @@ public:
             }
         }
         if (const json* v = optional(root, "view")) {
-            expect_object(*v, "view",
-                          {"ui_scale", "input_zoom", "maps_zoom", "filters_zoom", "reveal_all", "selected_c_out",
-                           "conventions"});
+            expect_object(
+                *v, "view",
+                {"ui_scale", "input_zoom", "maps_zoom", "filters_zoom", "reveal_all", "selected_c_out", "conventions"});
             if (const json* x = optional(*v, "ui_scale")) s.view.ui_scale = number(*x, "view.ui_scale", 0.25, 8);
             if (const json* x = optional(*v, "input_zoom")) s.view.input_zoom = number(*x, "view.input_zoom", 0, 1024);
             if (const json* x = optional(*v, "maps_zoom")) s.view.maps_zoom = number(*x, "view.maps_zoom", 0, 1024);
@@ -753,8 +773,9 @@ public:
             if (const json* x = optional(*v, "selected_c_out"))
                 s.view.selected_c_out = integer(*x, "view.selected_c_out", 0);
             if (const json* x = optional(*v, "conventions"))
-                s.view.conventions = choice(*x, "view.conventions", {"pytorch", "keras"}) == "keras" ? Convention::Keras
-                                                                                                     : Convention::PyTorch;
+                s.view.conventions = choice(*x, "view.conventions", {"pytorch", "keras"}) == "keras"
+                                         ? Convention::Keras
+                                         : Convention::PyTorch;
         }
         return s;
     }
@@ -779,7 +800,8 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
     };
     require_utf8(scene.title, "title");
     if (scene.input.kind == SceneInput::Kind::Builtin) require_utf8(scene.input.builtin, "input.name");
-    if (scene.weights.kind == SceneWeights::Kind::Onnx) require_utf8(scene.weights.onnx_node, "weights.node (the ONNX node name)");
+    if (scene.weights.kind == SceneWeights::Kind::Onnx)
+        require_utf8(scene.weights.onnx_node, "weights.node (the ONNX node name)");
     ordered_json j;
     j["version"] = kSceneVersion;
     j["title"] = scene.title;
@@ -805,7 +827,9 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
             input["height"] = in.height;
             input["width"] = in.width;
             break;
-        case SceneInput::Kind::Embedded: input["tensor"] = tensor_to_json(in.tensor); break;
+        case SceneInput::Kind::Embedded:
+            input["tensor"] = tensor_to_json(in.tensor);
+            break;
     }
     j["input"] = std::move(input);
     j["layer"] = layer_to_json(scene.layer);
@@ -815,14 +839,17 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
     ordered_json weights;
     weights["kind"] = weights_kind_name(w.kind);
     switch (w.kind) {
-        case SceneWeights::Kind::Builtin: weights["seed"] = w.seed; break;
+        case SceneWeights::Kind::Builtin:
+            weights["seed"] = w.seed;
+            break;
         case SceneWeights::Kind::Embedded:
             weights["weight"] = tensor_to_json(w.weight);
             if (!w.bias.data.empty() || !w.bias.shape.empty()) weights["bias"] = tensor_to_json(w.bias);
             break;
         case SceneWeights::Kind::Npy:
             weights["weight"] = path_to_json<ordered_json>(path_for_json(w.weight_path, scene_dir));
-            if (!w.bias_path.empty()) weights["bias"] = path_to_json<ordered_json>(path_for_json(w.bias_path, scene_dir));
+            if (!w.bias_path.empty())
+                weights["bias"] = path_to_json<ordered_json>(path_for_json(w.bias_path, scene_dir));
             weights["layout"] = w.layout == WeightLayout::Keras ? "keras" : "pytorch";
             break;
         case SceneWeights::Kind::Onnx:
@@ -844,7 +871,8 @@ std::string scene_to_json(const SceneFile& scene, const std::string& scene_dir) 
     view["filters_zoom"] = float_for_json(scene.view.filters_zoom);
     view["reveal_all"] = scene.view.reveal_all;
     view["selected_c_out"] = scene.view.selected_c_out;
-    if (scene.view.conventions) view["conventions"] = *scene.view.conventions == Convention::Keras ? "keras" : "pytorch";
+    if (scene.view.conventions)
+        view["conventions"] = *scene.view.conventions == Convention::Keras ? "keras" : "pytorch";
     j["view"] = std::move(view);
 
     try {
@@ -892,7 +920,8 @@ std::vector<std::string> scene_paths_outside(const SceneFile& scene, const std::
 std::string scene_paths_outside_text(const std::vector<ScenePath>& paths) {
     std::string list;
     for (const ScenePath& p : paths) list += (list.empty() ? "" : ", ") + p.key + " = " + escape_invalid_utf8(p.path);
-    return "the scene refers to " + std::string(paths.size() == 1 ? "a file" : "files") + " outside its folder: " + list;
+    return "the scene refers to " + std::string(paths.size() == 1 ? "a file" : "files") +
+           " outside its folder: " + list;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -41,11 +41,11 @@ struct SceneInput {
 struct SceneWeights {
     enum class Kind { Builtin, Embedded, Npy, Onnx };
     Kind kind = Kind::Builtin;
-    uint32_t seed = 1;                // Builtin: designed filters + seeded PyTorch init
-    Tensor weight, bias;              // Embedded (bias may be empty)
-    std::string weight_path, bias_path;  // Npy (absolute after load)
+    uint32_t seed = 1;                            // Builtin: designed filters + seeded PyTorch init
+    Tensor weight, bias;                          // Embedded (bias may be empty)
+    std::string weight_path, bias_path;           // Npy (absolute after load)
     WeightLayout layout = WeightLayout::PyTorch;  // Npy
-    std::string onnx_path, onnx_node;  // Onnx: model file and Conv node name
+    std::string onnx_path, onnx_node;             // Onnx: model file and Conv node name
 };
 
 struct SceneView {

@@ -9,10 +9,13 @@ namespace convscope {
 
 bool cpu_supports(Isa isa) {
     switch (isa) {
-        case Isa::Avx512: return cpu_has_avx512f();
-        case Isa::Avx2: return cpu_has_avx2_fma();
+        case Isa::Avx512:
+            return cpu_has_avx512f();
+        case Isa::Avx2:
+            return cpu_has_avx2_fma();
         case Isa::Auto:
-        case Isa::Generic: break;
+        case Isa::Generic:
+            break;
     }
     return true;
 }
@@ -21,10 +24,14 @@ Isa widest_isa() { return cpu_has_avx512f() ? Isa::Avx512 : cpu_has_avx2_fma() ?
 
 const char* isa_name(Isa isa) {
     switch (isa) {
-        case Isa::Auto: return "auto";
-        case Isa::Generic: return "generic";
-        case Isa::Avx2: return "avx2";
-        case Isa::Avx512: return "avx512";
+        case Isa::Auto:
+            return "auto";
+        case Isa::Generic:
+            return "generic";
+        case Isa::Avx2:
+            return "avx2";
+        case Isa::Avx512:
+            return "avx512";
     }
     return "auto";
 }

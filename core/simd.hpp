@@ -28,9 +28,9 @@ inline bool cpu_has_avx2_fma() {
     return supported;
 }
 
-bool cpu_supports(Isa isa);           // Auto and Generic: always
-Isa widest_isa();                     // of this CPU: Avx512, Avx2 or Generic
-const char* isa_name(Isa isa);        // "auto", "generic", "avx2", "avx512"
+bool cpu_supports(Isa isa);     // Auto and Generic: always
+Isa widest_isa();               // of this CPU: Avx512, Avx2 or Generic
+const char* isa_name(Isa isa);  // "auto", "generic", "avx2", "avx512"
 std::optional<Isa> parse_isa(std::string_view name);
 
 // The instruction set a kernel runs for `requested`: Auto resolves to CONVSCOPE_ISA when that is set, else to

@@ -26,7 +26,9 @@ int64_t shape_numel(const Shape& shape) {
 
 std::string tensor_shape_error(const Shape& shape) {
     for (int64_t d : shape)
-        if (d < 0) return "Trying to create tensor with negative dimension " + std::to_string(d) + ": " + shape_to_string(shape);
+        if (d < 0)
+            return "Trying to create tensor with negative dimension " + std::to_string(d) + ": " +
+                   shape_to_string(shape);
     const int64_t n = shape_numel(shape);
     if (n < 0 || n > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(float)))
         return "Storage size calculation overflowed with sizes=" + shape_to_string(shape);

@@ -7,10 +7,14 @@ namespace convscope {
 
 const char* tf_padding_name(TfPadding p) {
     switch (p) {
-        case TfPadding::Valid: return "valid";
-        case TfPadding::SameUpper: return "same";
-        case TfPadding::SameLower: return "SAME_LOWER";
-        case TfPadding::Causal: return "causal";
+        case TfPadding::Valid:
+            return "valid";
+        case TfPadding::SameUpper:
+            return "same";
+        case TfPadding::SameLower:
+            return "SAME_LOWER";
+        case TfPadding::Causal:
+            return "causal";
     }
     return "?";
 }
@@ -52,17 +56,19 @@ std::string tf_padding_formula_text(const char* name, TfPadding rule, int64_t in
     switch (rule) {
         case TfPadding::Valid:
             return n + " = ceil((" + i + " - (" + k + "-1)*" + d + ") / " + s + ") = ceil(" +
-                   std::to_string(in - (kernel - 1) * dilation) + " / " + s + ") = " + out + " (padding='valid': no padding)";
+                   std::to_string(in - (kernel - 1) * dilation) + " / " + s + ") = " + out +
+                   " (padding='valid': no padding)";
         case TfPadding::SameUpper:
         case TfPadding::SameLower:
-            return n + " = ceil(" + i + " / " + s + ") = " + out + "; pad_total = max(0, (" + out + "-1)*" + s + " + (" + k +
-                   "-1)*" + d + " + 1 - " + i + ") = " + std::to_string(p.total) + ": " + std::to_string(p.begin) +
-                   " before, " + std::to_string(p.end) + " after" +
-                   (p.begin == p.end ? std::string()
-                                     : rule == TfPadding::SameUpper ? " (the odd one at the end)" : " (the odd one at the start)");
+            return n + " = ceil(" + i + " / " + s + ") = " + out + "; pad_total = max(0, (" + out + "-1)*" + s +
+                   " + (" + k + "-1)*" + d + " + 1 - " + i + ") = " + std::to_string(p.total) + ": " +
+                   std::to_string(p.begin) + " before, " + std::to_string(p.end) + " after" +
+                   (p.begin == p.end               ? std::string()
+                    : rule == TfPadding::SameUpper ? " (the odd one at the end)"
+                                                   : " (the odd one at the start)");
         case TfPadding::Causal:
-            return n + " = ceil(" + i + " / " + s + ") = " + out + "; padding='causal' puts (" + k + "-1)*" + d + " = " +
-                   std::to_string(p.begin) + " zeros before the input, none after";
+            return n + " = ceil(" + i + " / " + s + ") = " + out + "; padding='causal' puts (" + k + "-1)*" + d +
+                   " = " + std::to_string(p.begin) + " zeros before the input, none after";
     }
     return {};
 }

@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!r.panel.empty()) (void)export_panel_title(r.panel);
         const StepRange range = parse_step_range(r.steps);
         if (!r.granularity.empty()) (void)parse_granularity(r.granularity);
-        const int64_t row_first = current - current % 7, row_last = row_first + 6 < step_count ? row_first + 6 : step_count - 1;
+        const int64_t row_first = current - current % 7,
+                      row_last = row_first + 6 < step_count ? row_first + 6 : step_count - 1;
         const std::vector<int64_t> frames = plan_frames(range, step_count, current, row_first, row_last);
         if (frames.empty() || static_cast<int64_t>(frames.size()) > kMaxExportFrames) __builtin_trap();
         for (size_t i = 0; i < frames.size(); ++i)

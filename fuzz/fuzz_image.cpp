@@ -11,8 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         const convscope::DecodedImage img = convscope::image_decode(std::span<const uint8_t>(data, size), "fuzz.png");
         if (img.width < 1 || img.height < 1 || img.width > convscope::kMaxImageSide ||
-            img.height > convscope::kMaxImageSide ||
-            img.rgb.size() != static_cast<size_t>(img.width * img.height * 3))
+            img.height > convscope::kMaxImageSide || img.rgb.size() != static_cast<size_t>(img.width * img.height * 3))
             __builtin_trap();
         if (img.width * img.height <= (1 << 20)) {
             convscope::image_to_tensor(img, 7, 5, convscope::ImageFit::AreaResize, false);

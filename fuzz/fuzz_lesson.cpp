@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         std::vector<std::string> templates{step.title, step.text};
         if (step.question)
-            templates.insert(templates.end(), {step.question->ask, step.question->answer, step.question->hint, step.question->reveal});
+            templates.insert(templates.end(),
+                             {step.question->ask, step.question->answer, step.question->hint, step.question->reveal});
         for (const std::string& t : templates) {
             lesson_check_placeholders(t, "fuzz.lesson");  // the parser checked them: must not throw
             (void)lesson_fill(t, nothing);

@@ -126,12 +126,15 @@ int main(int argc, char** argv) {
 
     // layer: byte 0 even = shape + layer text lines; odd = raw int64 settings (see fuzz_layer.cpp)
     put_text(out / "layer", "seed_net.txt",
-             std::string(1, '\0') + "1,3,32,32\nConv2d(3, 6, 5)\nReLU()\nMaxPool2d(2, 2)\nConv2d(6, 16, 5)\n"
-             "MaxPool2d(2, 2)\nFlatten()\nLinear(400, 120)");
-    put_text(out / "layer", "conv1d.txt",
-             std::string(1, '\0') + "6,768,512\nConv1d(768, 100, 2, stride=2, padding='same', dilation=(3,))\nAvgPool1d(3)");
+             std::string(1, '\0') +
+                 "1,3,32,32\nConv2d(3, 6, 5)\nReLU()\nMaxPool2d(2, 2)\nConv2d(6, 16, 5)\n"
+                 "MaxPool2d(2, 2)\nFlatten()\nLinear(400, 120)");
+    put_text(
+        out / "layer", "conv1d.txt",
+        std::string(1, '\0') + "6,768,512\nConv1d(768, 100, 2, stride=2, padding='same', dilation=(3,))\nAvgPool1d(3)");
     put_text(out / "layer", "huge.txt",
-             std::string(1, '\0') + "1,3,32,32\nConv2d(3,4,5,dilation=4611686018427387904,padding=2,padding_mode='circular')");
+             std::string(1, '\0') +
+                 "1,3,32,32\nConv2d(3,4,5,dilation=4611686018427387904,padding=2,padding_mode='circular')");
     Bytes settings = {1, 0x1D};
     for (int64_t v : {1, 3, 32, 32, 4, 3, 5, 5, 1, 1, 1, 1, 1, 2, 2}) {
         for (int b = 0; b < 8; ++b) settings.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * b)));

@@ -10,7 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libopenblas-dev libgif-dev libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata libarchive-dev
   python3-torch python3-numpy python3-onnx ffmpeg python3-pil zlib1g-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   xvfb xauth libgl1-mesa-dri
 )
 

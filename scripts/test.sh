@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything, builds with warnings as errors, and runs every test:
+# Installs everything, checks the C++ formatting (scripts/format.sh), builds with warnings as errors, and runs every test:
 #   1. the full build (core, CLI, window) and all ctest suites: unit tests, live-PyTorch differential test,
 #      seed-question scenarios, CLI behaviour, GUI tests under Xvfb;
 #   2. a second build with -fsanitize=address,undefined running the core and CLI tests again;
@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 export CTEST_OUTPUT_ON_FAILURE=1
+
+echo "== format (.clang-format)"
+bash scripts/format.sh --check
 
 echo "== build (warnings are errors)"
 BUILD_DIR=build bash scripts/build.sh -DCONVSCOPE_WERROR=ON

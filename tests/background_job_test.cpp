@@ -17,7 +17,8 @@ using namespace convscope::workspace;
 
 template <class R>
 std::optional<R> wait_for(BackgroundJob<R>& job) {
-    for (int i = 0; i < 5000 && !job.has_result() && job.busy(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 5000 && !job.has_result() && job.busy(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return job.take_result();
 }
 
@@ -84,7 +85,8 @@ TEST(PartialMaps, AddUpToTheOutputMapWithTheBias) {
     }
     std::atomic<bool> cancelled{true};
     EXPECT_FALSE(compute_partial_maps(*scene, 0, 0, &cancelled).has_value());
-    EXPECT_EQ(partial_maps_macs(g), 2 * g.out[0] * g.out[1] * g.kernel[0] * g.kernel[1]);  // C_in/groups maps of Ho x Wo x kk
+    EXPECT_EQ(partial_maps_macs(g),
+              2 * g.out[0] * g.out[1] * g.kernel[0] * g.kernel[1]);  // C_in/groups maps of Ho x Wo x kk
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ TEST(BatchChannel, BothSidesHoldTheSameImagesRestacked) {
     EXPECT_EQ(pair.channels->x.shape, (Shape{1, 3, 28, 28}));
     for (int64_t k = 0; k < 3; ++k)
         for (int64_t y = 0; y < 28; y += 3)
-            for (int64_t x = 0; x < 28; x += 3) EXPECT_EQ(pair.batch->x.at({k, 0, y, x}), pair.channels->x.at({0, k, y, x}));
+            for (int64_t x = 0; x < 28; x += 3)
+                EXPECT_EQ(pair.batch->x.at({k, 0, y, x}), pair.channels->x.at({0, k, y, x}));
     EXPECT_EQ(pair.y_batch.shape, (Shape{3, 6, 24, 24}));
     EXPECT_EQ(pair.y_channels.shape, (Shape{1, 6, 24, 24}));
     EXPECT_EQ(pair.images(), 3);
@@ -169,12 +170,14 @@ TEST(BatchChannel, AttributionTextNamesEveryShareAndWhatIsNotRead) {
     a.contribution = {std::nullopt, 0.78f, std::nullopt};
     a.bias = -0.004f;
     a.value = 0.776f;
-    EXPECT_EQ(attribution_text(a), "y[1, 2, 10, 12] = 0.78 (image 1) + 0.00 (bias) = 0.78; images 0 and 2 are not read");
+    EXPECT_EQ(attribution_text(a),
+              "y[1, 2, 10, 12] = 0.78 (image 1) + 0.00 (bias) = 0.78; images 0 and 2 are not read");
     a.output = {0, 2, 10, 12};
     a.contribution = {-0.5f, 0.25f, 1.0f};
     a.bias = 0.1f;
     a.value = 0.85f;
-    EXPECT_EQ(attribution_text(a), "y[0, 2, 10, 12] = (-0.50) (image 0) + 0.25 (image 1) + 1.00 (image 2) + 0.10 (bias) = 0.85");
+    EXPECT_EQ(attribution_text(a),
+              "y[0, 2, 10, 12] = (-0.50) (image 0) + 0.25 (image 1) + 1.00 (image 2) + 0.10 (bias) = 0.85");
 }
 
 }  // namespace

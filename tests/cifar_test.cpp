@@ -11,9 +11,9 @@
 
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test_util.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -175,14 +175,26 @@ TEST_P(CifarBadRecord, IsRejectedWithWhereAndWhy) {
 
 INSTANTIATE_TEST_SUITE_P(
     CifarLabels, CifarBadRecord,
-    ::testing::Values(
-        BadRecordCase{"Cifar10Label255", CifarVariant::Cifar10, 5, 2 * 3073, 0xFF,
-                      {"record 2 (byte offset 6,146) has label 255", "CIFAR-10 labels are 0 to 9"}},
-        BadRecordCase{"Cifar10Label10", CifarVariant::Cifar10, 1, 0, 10, {"record 0 (byte offset 0) has label 10"}},
-        BadRecordCase{"Cifar100Coarse20", CifarVariant::Cifar100, 3, 3074, 20,
-                      {"record 1 (byte offset 3,074) has coarse label 20", "coarse labels are 0 to 19"}},
-        BadRecordCase{"Cifar100Fine100", CifarVariant::Cifar100, 3, 2 * 3074 + 1, 100,
-                      {"record 2 (byte offset 6,149) has fine label 100", "fine labels are 0 to 99"}}),
+    ::testing::Values(BadRecordCase{"Cifar10Label255",
+                                    CifarVariant::Cifar10,
+                                    5,
+                                    2 * 3073,
+                                    0xFF,
+                                    {"record 2 (byte offset 6,146) has label 255", "CIFAR-10 labels are 0 to 9"}},
+                      BadRecordCase{
+                          "Cifar10Label10", CifarVariant::Cifar10, 1, 0, 10, {"record 0 (byte offset 0) has label 10"}},
+                      BadRecordCase{"Cifar100Coarse20",
+                                    CifarVariant::Cifar100,
+                                    3,
+                                    3074,
+                                    20,
+                                    {"record 1 (byte offset 3,074) has coarse label 20", "coarse labels are 0 to 19"}},
+                      BadRecordCase{"Cifar100Fine100",
+                                    CifarVariant::Cifar100,
+                                    3,
+                                    2 * 3074 + 1,
+                                    100,
+                                    {"record 2 (byte offset 6,149) has fine label 100", "fine labels are 0 to 99"}}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(CifarRecords, EmptyInputIsRejected) {
@@ -229,8 +241,9 @@ TEST(CifarVariantDetection, SizeDivisibleByBothWithValidLabelsIsAmbiguous) {
     ASSERT_EQ(b.size(), 9'446'402u);
     TempDir dir;
     write_file(dir.file("batch.bin"), b);
-    EXPECT_TRUE(throws_with<CifarAmbiguousError>([&] { convscope::cifar_open(dir.file("batch.bin")); },
-                                                 {"9,446,402 bytes", "valid for both", "choose CIFAR-10 or CIFAR-100"}));
+    EXPECT_TRUE(
+        throws_with<CifarAmbiguousError>([&] { convscope::cifar_open(dir.file("batch.bin")); },
+                                         {"9,446,402 bytes", "valid for both", "choose CIFAR-10 or CIFAR-100"}));
     CifarOpenOptions o;
     o.variant = CifarVariant::Cifar100;
     EXPECT_EQ(convscope::cifar_open(dir.file("batch.bin"), o).size(), 3073);
@@ -304,8 +317,10 @@ INSTANTIATE_TEST_SUITE_P(
         NamesCase{"TooFew", "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\n", 10, false,
                   "has 9 names, expected 10"},
         NamesCase{"TooMany", std::string(kCifar10Names) + "extra\n", 10, false, "more than 10"},
-        NamesCase{"NonAscii", "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntr\xC3\xBC" "ck\n", 10,
-                  false, "not printable ASCII"},
+        NamesCase{"NonAscii",
+                  "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntr\xC3\xBC"
+                  "ck\n",
+                  10, false, "not printable ASCII"},
         NamesCase{"TenMegabyteLine", std::string(10 << 20, 'a') + "\n", 10, false, "longer than 256 bytes"},
         NamesCase{"Empty", "", 10, false, "has 0 names"}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
@@ -402,8 +417,8 @@ TEST(CifarOpen, EmptyFileIsRejected) {
 TEST(CifarOpen, FifoIsRefusedWithoutBlocking) {
     TempDir dir;
     ASSERT_EQ(::mkfifo(dir.file("pipe.bin").c_str(), 0600), 0);
-    EXPECT_TRUE(throws_with<IoError>([&] { convscope::cifar_open(dir.file("pipe.bin")); },
-                                     {"FIFO", "not a regular file"}));
+    EXPECT_TRUE(
+        throws_with<IoError>([&] { convscope::cifar_open(dir.file("pipe.bin")); }, {"FIFO", "not a regular file"}));
 }
 
 TEST(CifarOpen, CharacterDeviceIsRefused) {
@@ -422,12 +437,13 @@ TEST(CifarOpen, MissingPathIsAnIoError) {
 }
 
 std::vector<CifarArchiveEntry> cifar10_archive_entries() {
-    return {{"cifar-10-batches-bin/", {}, ""},
-            {"cifar-10-batches-bin/readme.html", {'h', 'i'}, ""},
-            {"cifar-10-batches-bin/data_batch_2.bin", encode(3, CifarVariant::Cifar10, 2), ""},
-            {"cifar-10-batches-bin/batches.meta.txt", Bytes(kCifar10Names, kCifar10Names + std::strlen(kCifar10Names)), ""},
-            {"cifar-10-batches-bin/test_batch.bin", encode(1, CifarVariant::Cifar10, 9), ""},
-            {"cifar-10-batches-bin/data_batch_1.bin", encode(2, CifarVariant::Cifar10, 1), ""}};
+    return {
+        {"cifar-10-batches-bin/", {}, ""},
+        {"cifar-10-batches-bin/readme.html", {'h', 'i'}, ""},
+        {"cifar-10-batches-bin/data_batch_2.bin", encode(3, CifarVariant::Cifar10, 2), ""},
+        {"cifar-10-batches-bin/batches.meta.txt", Bytes(kCifar10Names, kCifar10Names + std::strlen(kCifar10Names)), ""},
+        {"cifar-10-batches-bin/test_batch.bin", encode(1, CifarVariant::Cifar10, 9), ""},
+        {"cifar-10-batches-bin/data_batch_1.bin", encode(2, CifarVariant::Cifar10, 1), ""}};
 }
 
 TEST(CifarArchive, TarGzIsReadWithoutExtracting) {
@@ -466,8 +482,8 @@ TEST(CifarArchive, TruncatedArchiveIsReported) {
     Bytes all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     all.resize(all.size() / 2);
     write_file(dir.file("cut.tar.gz"), all);
-    EXPECT_TRUE(throws_with<FormatError>([&] { convscope::cifar_open(dir.file("cut.tar.gz")); },
-                                         {"cut.tar.gz", "truncated"}));
+    EXPECT_TRUE(
+        throws_with<FormatError>([&] { convscope::cifar_open(dir.file("cut.tar.gz")); }, {"cut.tar.gz", "truncated"}));
 }
 
 TEST(CifarArchive, NotAnArchiveIsReported) {
@@ -480,8 +496,7 @@ TEST(CifarArchive, Cifar100ArchiveWithBadLabelNamesTheEntry) {
     TempDir dir;
     Bytes train = encode(2, CifarVariant::Cifar100);
     train[3074 + 1] = 150;
-    convscope::cifar_write_tar_gz(dir.file("cifar-100-binary.tar.gz"),
-                                  {{"cifar-100-binary/train.bin", train, ""}});
+    convscope::cifar_write_tar_gz(dir.file("cifar-100-binary.tar.gz"), {{"cifar-100-binary/train.bin", train, ""}});
     EXPECT_TRUE(throws_with<FormatError>([&] { convscope::cifar_open(dir.file("cifar-100-binary.tar.gz")); },
                                          {"cifar-100-binary.tar.gz: train.bin: record 1 (byte offset 3,075) has "
                                           "fine label 150"}));
@@ -501,7 +516,8 @@ TEST(CifarOpen, CancelStopsTheOpen) {
 TEST(CifarOpen, TenThousandImageBatchOpensWhole) {
     TempDir dir;
     const Images im = make_images(10000, CifarVariant::Cifar10);
-    write_file(dir.file("data_batch_1.bin"), convscope::cifar_encode_records(CifarVariant::Cifar10, im.pixels, im.labels));
+    write_file(dir.file("data_batch_1.bin"),
+               convscope::cifar_encode_records(CifarVariant::Cifar10, im.pixels, im.labels));
     const CifarDataset ds = convscope::cifar_open(dir.file("data_batch_1.bin"));
     ASSERT_EQ(ds.size(), 10000);
     EXPECT_EQ(ds.pixels, im.pixels);

@@ -73,15 +73,18 @@ TEST(ConcurrentSave, TwoProcessesSavingOneSceneTwoHundredTimesNeverShowAReaderIn
     };
     const pid_t a = writer("A"), b = writer("B");
     std::vector<std::string> bad;
-    const int reads = read_while_writing(a, b, [&]() -> std::string {
-        try {
-            const convscope::SceneFile s = convscope::scene_load(path);  // strict JSON + schema
-            if (s.title.empty()) return "empty title";
-            return {};
-        } catch (const convscope::Error& e) {
-            return e.what();
-        }
-    }, bad);
+    const int reads = read_while_writing(
+        a, b,
+        [&]() -> std::string {
+            try {
+                const convscope::SceneFile s = convscope::scene_load(path);  // strict JSON + schema
+                if (s.title.empty()) return "empty title";
+                return {};
+            } catch (const convscope::Error& e) {
+                return e.what();
+            }
+        },
+        bad);
     EXPECT_TRUE(bad.empty()) << bad.size() << " bad reads of " << reads << ", first: " << bad.front();
     EXPECT_GT(reads, 0);
     // Both writers' last versions are complete scenes; nothing but the scene and its backup is left.
@@ -104,17 +107,20 @@ TEST(ConcurrentSave, TwoProcessesSavingOneNpyTwoHundredTimesNeverShowAReaderAPar
     };
     const pid_t a = writer(1000.0f), b = writer(2000.0f);
     std::vector<std::string> bad;
-    const int reads = read_while_writing(a, b, [&]() -> std::string {
-        try {
-            const convscope::Tensor t = convscope::npy_load(path);
-            if (t.shape != convscope::Shape{4, 3, 5, 5}) return "shape " + convscope::shape_to_string(t.shape);
-            for (float v : t.data)
-                if (v != t.data[0]) return "values of two versions mixed";
-            return {};
-        } catch (const convscope::Error& e) {
-            return e.what();
-        }
-    }, bad);
+    const int reads = read_while_writing(
+        a, b,
+        [&]() -> std::string {
+            try {
+                const convscope::Tensor t = convscope::npy_load(path);
+                if (t.shape != convscope::Shape{4, 3, 5, 5}) return "shape " + convscope::shape_to_string(t.shape);
+                for (float v : t.data)
+                    if (v != t.data[0]) return "values of two versions mixed";
+                return {};
+            } catch (const convscope::Error& e) {
+                return e.what();
+            }
+        },
+        bad);
     EXPECT_TRUE(bad.empty()) << bad.size() << " bad reads of " << reads << ", first: " << bad.front();
     EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"w.npy"});
 }

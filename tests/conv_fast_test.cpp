@@ -39,7 +39,8 @@ TEST_P(FastVsReference, MatchesReference) {
     std::mt19937 rng(99);
     Tensor x = testing::random_tensor(c.input, rng), w = testing::random_tensor(c.weight, rng),
            b = testing::random_tensor({c.weight[0]}, rng);
-    ConvGeometry g = conv_geometry(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(b.shape) : std::nullopt);
+    ConvGeometry g =
+        conv_geometry(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(b.shape) : std::nullopt);
     const Tensor ref = conv_reference(g, x, w, c.bias ? &b : nullptr);
     for (int threads : {1, 2}) {
         for (const FastConvOptions& e : engines(threads)) {
@@ -50,7 +51,9 @@ TEST_P(FastVsReference, MatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, FastVsReference, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<ConvCase>& param_info) { return std::string(param_info.param.name); });
+                         [](const ::testing::TestParamInfo<ConvCase>& param_info) {
+                             return std::string(param_info.param.name);
+                         });
 
 TEST(FastConv, SeededRandomConfigurations) {
     const uint32_t seed = 4242;
@@ -74,13 +77,14 @@ TEST(FastConv, SeededRandomConfigurations) {
         }
         ConvCheck check = conv_check(p, in, wshape, Shape{cout});
         if (!check.ok()) continue;  // e.g. reflect padding as large as the input
-        Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng), b = testing::random_tensor({cout}, rng);
+        Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng),
+               b = testing::random_tensor({cout}, rng);
         const Tensor ref = conv_reference(*check.geometry, x, w, &b);
         for (const FastConvOptions& e : engines(1)) {
             ASSERT_TRUE(testing::tensors_close(conv_fast(*check.geometry, x, w, &b, e), ref))
-                << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " weight " << shape_to_string(wshape)
-                << " stride " << p.stride[0] << " mode " << padding_mode_name(p.padding_mode) << " engine "
-                << fast_conv_engine_name(*check.geometry, e);
+                << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " weight "
+                << shape_to_string(wshape) << " stride " << p.stride[0] << " mode " << padding_mode_name(p.padding_mode)
+                << " engine " << fast_conv_engine_name(*check.geometry, e);
         }
     }
 }
@@ -94,7 +98,8 @@ TEST(FastConv, LargeChannelSumStaysWithinTolerance) {
     ConvGeometry g = conv_geometry(p, x.shape, w.shape, std::nullopt);
     const Tensor ref = conv_reference(g, x, w, nullptr);
     for (const FastConvOptions& e : engines(0))
-        EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, nullptr, e), ref, 1e-4f, 1e-4f)) << fast_conv_engine_name(g, e);
+        EXPECT_TRUE(testing::tensors_close(conv_fast(g, x, w, nullptr, e), ref, 1e-4f, 1e-4f))
+            << fast_conv_engine_name(g, e);
 }
 
 TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
@@ -121,9 +126,11 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     const ConvGeometry pointwise = conv_geometry(ConvParams{}, {1, 256, 56, 56}, {64, 256, 1, 1}, std::nullopt);
     p.stride = {2};
     const ConvGeometry padded_1x1 = conv_geometry(p, {1, 16, 9, 9}, {8, 16, 1, 1}, std::nullopt);  // padding 1
-    EXPECT_EQ(fast_conv_path(pointwise, {}), resolve_isa(Isa::Auto) == Isa::Avx512 ? FastConvPath::Direct : FastConvPath::Pointwise);
+    EXPECT_EQ(fast_conv_path(pointwise, {}),
+              resolve_isa(Isa::Auto) == Isa::Avx512 ? FastConvPath::Direct : FastConvPath::Pointwise);
     EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Pointwise, Isa::Generic}), "pointwise-generic");
-    EXPECT_EQ(fast_conv_engine_name(padded_1x1, {0, FastConvPath::Pointwise, Isa::Generic}), "direct-generic");  // padded
+    EXPECT_EQ(fast_conv_engine_name(padded_1x1, {0, FastConvPath::Pointwise, Isa::Generic}),
+              "direct-generic");  // padded
     EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Gemm}), "im2col-sgemm");
     if (getenv("CONVSCOPE_ISA") == nullptr) {
         EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("depthwise-") + isa_name(widest_isa()));
@@ -140,8 +147,10 @@ TEST(FastConv, AnInstructionSetTheCpuLacksOrAnUnknownNameIsRefusedByName) {
             resolve_isa(Isa::Avx512);
             ADD_FAILURE() << "avx512 accepted on a CPU without AVX-512F";
         } catch (const ConfigError& e) {
-            EXPECT_NE(std::string(e.what()).find("instruction set avx512: this CPU has no AVX-512F (the widest it runs is"),
-                      std::string::npos) << e.what();
+            EXPECT_NE(
+                std::string(e.what()).find("instruction set avx512: this CPU has no AVX-512F (the widest it runs is"),
+                std::string::npos)
+                << e.what();
         }
     }
     const char* saved = getenv("CONVSCOPE_ISA");
@@ -155,7 +164,10 @@ TEST(FastConv, AnInstructionSetTheCpuLacksOrAnUnknownNameIsRefusedByName) {
     }
     setenv("CONVSCOPE_ISA", "generic", 1);
     EXPECT_EQ(resolve_isa(Isa::Auto), Isa::Generic);
-    if (saved) setenv("CONVSCOPE_ISA", keep.c_str(), 1); else unsetenv("CONVSCOPE_ISA");
+    if (saved)
+        setenv("CONVSCOPE_ISA", keep.c_str(), 1);
+    else
+        unsetenv("CONVSCOPE_ISA");
 }
 
 // Depthwise layers only (groups == C_in), seeded: batched and unbatched, Conv1d and Conv2d, channel multipliers 1-3,
@@ -194,8 +206,8 @@ TEST(FastConv, DepthwiseSeededRandomConfigurations) {
             for (const FastConvOptions& e : engines(threads)) {
                 ASSERT_TRUE(testing::tensors_close(conv_fast(*check.geometry, x, w, &b, e), ref))
                     << "seed " << seed << " case " << i << " input " << shape_to_string(in) << " weight "
-                    << shape_to_string(wshape) << " stride " << p.stride[0] << " dilation " << p.dilation[0] << " padding "
-                    << p.padding[0] << " mode " << padding_mode_name(p.padding_mode) << " engine "
+                    << shape_to_string(wshape) << " stride " << p.stride[0] << " dilation " << p.dilation[0]
+                    << " padding " << p.padding[0] << " mode " << padding_mode_name(p.padding_mode) << " engine "
                     << fast_conv_engine_name(*check.geometry, e) << ", " << threads << " threads";
             }
         }
@@ -229,7 +241,8 @@ TEST(FastConv, PointwiseSeededRandomConfigurations) {
         }
         const ConvGeometry g = conv_geometry(p, in, wshape, Shape{cout});
         ASSERT_TRUE(is_pointwise(g));
-        Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng), b = testing::random_tensor({cout}, rng);
+        Tensor x = testing::random_tensor(in, rng), w = testing::random_tensor(wshape, rng),
+               b = testing::random_tensor({cout}, rng);
         const Tensor ref = conv_reference(g, x, w, &b);
         for (int threads : {1, 2}) {
             for (const FastConvOptions& e : engines(threads)) {
@@ -243,8 +256,9 @@ TEST(FastConv, PointwiseSeededRandomConfigurations) {
 }
 
 // Shapes aimed at the direct kernel's seams: output channels around multiples of its tile's rows (8 for AVX-512,
-// 4 for AVX2 and generic), flat position counts around multiples of its tile's width (48, 24, 8), planes a power of two apart (the unpadded panel copy), enough
-// input channels for several channel blocks, wide dilated taps, groups, and every padding mode.
+// 4 for AVX2 and generic), flat position counts around multiples of its tile's width (48, 24, 8), planes a power of two
+// apart (the unpadded panel copy), enough input channels for several channel blocks, wide dilated taps, groups, and
+// every padding mode.
 struct DirectCase {
     const char* name;
     Shape input, weight;
@@ -261,14 +275,14 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"seven_channels", {2, 5, 13, 11}, {7, 5, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
         {"nine_channels", {1, 4, 12, 12}, {9, 4, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros},
         {"seventeen_channels", {1, 6, 10, 10}, {17, 6, 2, 2}, {1}, {1}, 1, PaddingMode::Reflect},
-        {"flat_47", {1, 2, 1, 49}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // 47 outputs: one short tile
-        {"flat_48", {1, 2, 1, 50}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // exactly one tile
-        {"flat_23", {1, 2, 1, 25}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // AVX2: one short tile
+        {"flat_47", {1, 2, 1, 49}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // 47 outputs: one short tile
+        {"flat_48", {1, 2, 1, 50}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // exactly one tile
+        {"flat_23", {1, 2, 1, 25}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // AVX2: one short tile
         {"flat_24", {1, 2, 1, 26}, {3, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
         {"flat_25", {1, 2, 1, 27}, {4, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
-        {"flat_8", {1, 2, 1, 10}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},       // generic: one tile
+        {"flat_8", {1, 2, 1, 10}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // generic: one tile
         {"flat_9", {1, 2, 1, 11}, {6, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
-        {"flat_49", {1, 2, 1, 51}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // one tile and one lane
+        {"flat_49", {1, 2, 1, 51}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // one tile and one lane
         {"plane_512_unpadded", {3, 40, 512}, {10, 40, 2}, {0}, {1}, 1, PaddingMode::Zeros},
         // 2,700-term sums: the reference's own float32 rounding is ~4e-5 here (measured against double sums).
         {"many_channel_blocks", {1, 300, 9, 64}, {5, 300, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros, 1e-4f},
@@ -297,13 +311,36 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"depthwise_width_33_multiplier_3", {1, 2, 7, 33}, {6, 1, 3, 3}, {1}, {1}, 2, PaddingMode::Replicate},
         {"depthwise_width_3", {1, 4, 6, 3}, {8, 1, 3, 3}, {1}, {1}, 4, PaddingMode::Circular},
         {"depthwise_7x7_dilated", {1, 3, 19, 23}, {3, 1, 7, 7}, {6}, {2}, 3, PaddingMode::Reflect},
-        {"depthwise_stride_2_multiplier_2", {1, 3, 17, 35}, {6, 1, 3, 3}, {1}, {1}, 3, PaddingMode::Zeros, 1e-5f, {2, 2}},
-        {"depthwise_stride_3_dilation_2", {2, 2, 20, 41}, {4, 1, 3, 5}, {2}, {2}, 2, PaddingMode::Reflect, 1e-5f, {3, 3}},
+        {"depthwise_stride_2_multiplier_2",
+         {1, 3, 17, 35},
+         {6, 1, 3, 3},
+         {1},
+         {1},
+         3,
+         PaddingMode::Zeros,
+         1e-5f,
+         {2, 2}},
+        {"depthwise_stride_3_dilation_2",
+         {2, 2, 20, 41},
+         {4, 1, 3, 5},
+         {2},
+         {2},
+         2,
+         PaddingMode::Reflect,
+         1e-5f,
+         {3, 3}},
         {"depthwise_5x5_stride_2", {1, 3, 22, 37}, {3, 1, 5, 5}, {2}, {1}, 3, PaddingMode::Reflect, 1e-5f, {2, 2}},
         {"depthwise_5x5_rows_6", {2, 2, 6, 18}, {4, 1, 5, 5}, {2}, {1}, 2, PaddingMode::Zeros},
         {"depthwise_1d_long", {2, 5, 300}, {10, 1, 9}, {4}, {1}, 5, PaddingMode::Zeros},
         {"depthwise_1d_stride_3", {1, 4, 97}, {4, 1, 5}, {2}, {1}, 4, PaddingMode::Circular, 1e-5f, {1, 3}},
-        {"depthwise_huge_stride_one_output_row", {1, 2, 5, 9}, {2, 1, 3, 3}, {0}, {1}, 2, PaddingMode::Zeros, 1e-5f,
+        {"depthwise_huge_stride_one_output_row",
+         {1, 2, 5, 9},
+         {2, 1, 3, 3},
+         {0},
+         {1},
+         2,
+         PaddingMode::Zeros,
+         1e-5f,
          {INT64_MAX, 2}},
         // The pointwise kernel's seams: positions around its tile widths (generic 8, AVX2 24, AVX-512 48) and
         // chunks (twice that), channels around its tile rows (4, 8), many input channels, groups, 1-D, strided.
@@ -314,7 +351,14 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
-        {"huge_stride_one_output_row", {1, 2, 5, 9}, {3, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
+        {"huge_stride_one_output_row",
+         {1, 2, 5, 9},
+         {3, 2, 3, 3},
+         {0},
+         {1},
+         1,
+         PaddingMode::Zeros,
+         1e-5f,
          {INT64_MAX, 2}},
     };
     std::mt19937 rng(2024);

@@ -28,8 +28,8 @@ const std::array<int64_t, 3> kHuge{int64_t{1} << 31, int64_t{1} << 62, kMax};
 
 // The arguments of the table, starting from Conv2d(3, 4, kernel_size=5) on a (1, 3, 32, 32) input.
 enum Arg { N, H, W, InChannels, OutChannels, Kernel, Stride, Padding, Dilation, Groups, ArgCount };
-const char* const kArgNames[ArgCount] = {"N", "H", "W", "in_channels", "out_channels", "kernel_size", "stride",
-                                         "padding", "dilation", "groups"};
+const char* const kArgNames[ArgCount] = {"N",           "H",      "W",       "in_channels", "out_channels",
+                                         "kernel_size", "stride", "padding", "dilation",    "groups"};
 
 struct Case {
     std::array<int64_t, ArgCount> v{1, 32, 32, 3, 4, 5, 1, 0, 1, 1};
@@ -38,7 +38,8 @@ struct Case {
 
 std::string name_of(const std::vector<std::pair<int, int64_t>>& set) {
     std::string s;
-    for (const auto& [a, value] : set) s += (s.empty() ? "" : ", ") + std::string(kArgNames[a]) + "=" + std::to_string(value);
+    for (const auto& [a, value] : set)
+        s += (s.empty() ? "" : ", ") + std::string(kArgNames[a]) + "=" + std::to_string(value);
     return s;
 }
 
@@ -168,7 +169,8 @@ TEST(ConvOverflow, DilationThatWrapsTheKernelSpanIsRefusedNamingDilation) {
 }
 
 TEST(ConvOverflow, DilationWithKernel3GivesNoNegativeOutputSize) {
-    const auto rows = convscope::shape_chain({1, 3, 32, 32}, {convscope::parse_layer("Conv2d(3,4,3,dilation=4611686018427387904)")});
+    const auto rows =
+        convscope::shape_chain({1, 3, 32, 32}, {convscope::parse_layer("Conv2d(3,4,3,dilation=4611686018427387904)")});
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_TRUE(rows[0].output_shape.empty());
     EXPECT_NE(rows[0].error.find("dilation=4611686018427387904"), std::string::npos) << rows[0].error;
@@ -176,7 +178,8 @@ TEST(ConvOverflow, DilationWithKernel3GivesNoNegativeOutputSize) {
 
 TEST(ConvOverflow, WeightStorageOverflowIsPyTorchsText) {
     // torch 1.13: nn.Conv2d(3, 2**62, kernel_size=5) raises this at construction.
-    const auto rows = convscope::shape_chain({1, 3, 32, 32}, {convscope::parse_layer("Conv2d(3, 4611686018427387904, kernel_size=5)")});
+    const auto rows = convscope::shape_chain({1, 3, 32, 32},
+                                             {convscope::parse_layer("Conv2d(3, 4611686018427387904, kernel_size=5)")});
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].error, "Storage size calculation overflowed with sizes=[4611686018427387904, 3, 5, 5]");
     EXPECT_EQ(rows[0].parameters, 0);
@@ -193,8 +196,9 @@ TEST(ConvOverflow, PaddingThatOverflowsThePaddedSizeIsRefusedNamingPadding) {
     c.v[Padding] = int64_t{1} << 62;
     const ConvCheck r = check(c);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error.find("padding=4611686018427387904 is too large: the padded input size 32 + 2*4611686018427387904"),
-              std::string::npos)
+    EXPECT_NE(
+        r.error.find("padding=4611686018427387904 is too large: the padded input size 32 + 2*4611686018427387904"),
+        std::string::npos)
         << r.error;
 }
 

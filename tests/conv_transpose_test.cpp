@@ -238,8 +238,8 @@ TEST_P(TransposeVsReference, ContributionCountsMatchTheGatherWindows) {
     ASSERT_EQ(static_cast<int64_t>(counts.size()), g.out[0] * g.out[1]);
     for (int64_t oy = 0; oy < g.out[0]; ++oy)
         for (int64_t ox = 0; ox < g.out[1]; ++ox) {
-            const GatherState s =
-                cursor.gather_state_at(cursor.gather_step_of(0, 0, oy, ox, Granularity::Position), Granularity::Position);
+            const GatherState s = cursor.gather_state_at(cursor.gather_step_of(0, 0, oy, ox, Granularity::Position),
+                                                         Granularity::Position);
             ASSERT_EQ(s.contributing, counts[static_cast<size_t>(oy * g.out[1] + ox)] * g.c_in_per_group);
         }
 }
@@ -254,13 +254,15 @@ TEST(ConvTransposeGrid, Stride2PastesBlocksAndStride1Overlaps) {
     const Tensor w({1, 1, 2, 2}, {1, 1, 1, 1});
     ConvTransposeParams p;
     p.stride = {2};
-    const Tensor y2 = conv_transpose_reference(conv_transpose_geometry(p, x.shape, w.shape, std::nullopt), x, w, nullptr);
+    const Tensor y2 =
+        conv_transpose_reference(conv_transpose_geometry(p, x.shape, w.shape, std::nullopt), x, w, nullptr);
     EXPECT_TRUE(testing::tensors_close(y2, Tensor({1, 1, 4, 4}, {1, 1, 2, 2,  //
                                                                  1, 1, 2, 2,  //
                                                                  3, 3, 4, 4,  //
                                                                  3, 3, 4, 4})));
     p.stride = {1};
-    const Tensor y1 = conv_transpose_reference(conv_transpose_geometry(p, x.shape, w.shape, std::nullopt), x, w, nullptr);
+    const Tensor y1 =
+        conv_transpose_reference(conv_transpose_geometry(p, x.shape, w.shape, std::nullopt), x, w, nullptr);
     EXPECT_TRUE(testing::tensors_close(y1, Tensor({1, 1, 3, 3}, {1, 3, 2,   //
                                                                  4, 10, 6,  //
                                                                  3, 7, 4})));
@@ -279,7 +281,8 @@ TEST(ConvTransposeGrid, AllOnesCountsOverlaps) {
     for (int i = 0; i < 5; ++i)
         for (int j = 0; j < 5; ++j) EXPECT_EQ(y.at({0, 0, i, j}), a[i] * a[j]) << i << "," << j;
     p.padding = {1};
-    const Tensor yc = conv_transpose_reference(conv_transpose_geometry(p, x.shape, w.shape, std::nullopt), x, w, nullptr);
+    const Tensor yc =
+        conv_transpose_reference(conv_transpose_geometry(p, x.shape, w.shape, std::nullopt), x, w, nullptr);
     ASSERT_EQ(yc.shape, (Shape{1, 1, 3, 3}));
     EXPECT_EQ(yc.at({0, 0, 1, 1}), 9.0f);
     EXPECT_EQ(yc.at({0, 0, 0, 0}), 4.0f);
@@ -294,9 +297,10 @@ TEST(ConvTransposeShape, OutputPaddingPicksBetweenSizesThatShareAConvInput) {
     EXPECT_EQ(conv_transpose_geometry(p, {1, 1, 4, 4}, {1, 1, 3, 3}, std::nullopt).out, (std::array<int64_t, 2>{7, 7}));
     p.output_padding = {1};
     EXPECT_EQ(conv_transpose_geometry(p, {1, 1, 4, 4}, {1, 1, 3, 3}, std::nullopt).out, (std::array<int64_t, 2>{8, 8}));
-    EXPECT_EQ(conv_transpose_formula_text(conv_transpose_geometry(p, {1, 1, 4, 4}, {1, 1, 3, 3}, std::nullopt), 0),
-              "H_out = (in-1)*stride - 2*padding + dilation*(k-1) + output_padding + 1 = (4-1)*2 - 2*1 + 1*(3-1) + 1 + 1 "
-              "= 8");
+    EXPECT_EQ(
+        conv_transpose_formula_text(conv_transpose_geometry(p, {1, 1, 4, 4}, {1, 1, 3, 3}, std::nullopt), 0),
+        "H_out = (in-1)*stride - 2*padding + dilation*(k-1) + output_padding + 1 = (4-1)*2 - 2*1 + 1*(3-1) + 1 + 1 "
+        "= 8");
 }
 
 // PyTorch 1.13's texts, each taken from a live run of F.conv_transpose1d/2d (tests/conv_transpose_differential.py
@@ -312,51 +316,232 @@ struct ErrorCase {
 };
 
 const ErrorCase kErrors[] = {
-    {"InputRank", 2, {1, 4, 5, 5, 5}, {4, 3, 3, 3}, {}, {1}, {0}, {0}, {1}, 1,
+    {"InputRank",
+     2,
+     {1, 4, 5, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     1,
      "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: [1, 4, 5, 5, 5]"},
     {"WeightRank", 2, {1, 4, 5, 5}, {4, 3}, {}, {1}, {0}, {0}, {1}, 1, "weight should have at least three dimensions"},
-    {"GroupsZero", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, {}, {1, 2, 3}, {0}, {0}, {1}, 0, "non-positive groups is not supported"},
-    {"OutputPaddingList", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, {}, {1}, {0}, {1, 2, 3}, {1}, 1,
+    {"GroupsZero",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1, 2, 3},
+     {0},
+     {0},
+     {1},
+     0,
+     "non-positive groups is not supported"},
+    {"OutputPaddingList",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {0},
+     {1, 2, 3},
+     {1},
+     1,
      "expected output_padding to be a single integer value or a list of 2 values to match the convolution "
      "dimensions, but got output_padding=[1, 2, 3]"},
-    {"NegativePaddingFirst", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, {}, {1}, {-1}, {-1}, {1}, 1,
+    {"NegativePaddingFirst",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {-1},
+     {-1},
+     {1},
+     1,
      "negative padding is not supported"},
-    {"NegativeOutputPadding", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, {}, {0}, {0}, {-1}, {1}, 1,
+    {"NegativeOutputPadding",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {0},
+     {0},
+     {-1},
+     {1},
+     1,
      "negative output_padding is not supported"},
     {"StrideZero", 1, {1, 4, 5}, {4, 3, 3}, {}, {0}, {0}, {0}, {1}, 1, "non-positive stride is not supported"},
-    {"GroupsAtLeast", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, {}, {1}, {0}, {0}, {1}, 8,
+    {"GroupsAtLeast",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     8,
      "Given groups=8, expected weight to be at least 8 at dimension 0, but got weight of size [4, 3, 3, 3] instead"},
-    {"GroupsDivide", 1, {1, 4, 5}, {4, 3, 3}, {}, {1}, {0}, {0}, {1}, 3,
+    {"GroupsDivide",
+     1,
+     {1, 4, 5},
+     {4, 3, 3},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     3,
      "Given groups=3, expected weight to be divisible by 3 at dimension 0, but got weight of size [[4, 3, 3]] instead"},
-    {"ChannelsUnbatched", 2, {5, 5, 5}, {4, 3, 3, 3}, {}, {1}, {0}, {0}, {1}, 1,
+    {"ChannelsUnbatched",
+     2,
+     {5, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     1,
      "Given transposed=1, weight of size [4, 3, 3, 3], expected input[1, 5, 5, 5] to have 4 channels, but got 5 "
      "channels instead"},
-    {"BiasCountsOutputChannels", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, Shape{3}, {1}, {0}, {0}, {1}, 2,
+    {"BiasCountsOutputChannels",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     Shape{3},
+     {1},
+     {0},
+     {0},
+     {1},
+     2,
      "Given transposed=1, weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 6 elements, but got "
      "bias of size [3] instead"},
-    {"EmptySpatial1d", 1, {2, 4, 0}, {4, 3, 3}, {}, {1}, {0}, {0}, {1}, 1,
+    {"EmptySpatial1d",
+     1,
+     {2, 4, 0},
+     {4, 3, 3},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     1,
      "Only zero batch or zero channel inputs are supported, but got input shape: [2, 4, 1, 0]"},
-    {"KernelZero1d", 1, {1, 4, 5}, {4, 3, 0}, {}, {1}, {0}, {1}, {1}, 1,
+    {"KernelZero1d",
+     1,
+     {1, 4, 5},
+     {4, 3, 0},
+     {},
+     {1},
+     {0},
+     {1},
+     {1},
+     1,
      "kernel size should be greater than zero, but got kernel_height: 1 kernel_width: 0"},
-    {"DilationZero", 2, {2, 4, 5, 5}, {4, 3, 3, 3}, {}, {1}, {0}, {1}, {0}, 1,
+    {"DilationZero",
+     2,
+     {2, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {0},
+     {1},
+     {0},
+     1,
      "dilation should be greater than zero, but got dilation_height: 0, dilation_width: 0"},
-    {"OutputPaddingNotBelowStrideOrDilation", 2, {1, 4, 5, 5}, {4, 3, 3, 3}, {}, {2, 1}, {0}, {1}, {1}, 1,
+    {"OutputPaddingNotBelowStrideOrDilation",
+     2,
+     {1, 4, 5, 5},
+     {4, 3, 3, 3},
+     {},
+     {2, 1},
+     {0},
+     {1},
+     {1},
+     1,
      "output padding must be smaller than either stride or dilation, but got output_padding_height: 1 "
      "output_padding_width: 1 stride_height: 2 stride_width: 1 dilation_height: 1 dilation_width: 1"},
-    {"EmptyWeight1d", 1, {1, 4, 5}, {4, 0, 3}, {}, {1}, {0}, {0}, {1}, 1,
+    {"EmptyWeight1d",
+     1,
+     {1, 4, 5},
+     {4, 0, 3},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     1,
      "non-empty 2D or 4D weight tensor expected, but got: [4, 0, 1, 3]"},
-    {"OutputTooSmall1d", 1, {1, 4, 2}, {4, 3, 3}, {}, {1}, {4}, {0}, {1}, 1,
+    {"OutputTooSmall1d",
+     1,
+     {1, 4, 2},
+     {4, 3, 3},
+     {},
+     {1},
+     {4},
+     {0},
+     {1},
+     1,
      "Given input size per channel: (1 x 2). Calculated output size per channel: (1 x -4). Output size is too small"},
-    {"OutputZero", 2, {1, 4, 2, 2}, {4, 3, 3, 3}, {}, {1}, {2}, {0}, {1}, 1,
+    {"OutputZero",
+     2,
+     {1, 4, 2, 2},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {2},
+     {0},
+     {1},
+     1,
      "Given input size per channel: (2 x 2). Calculated output size per channel: (0 x 0). Output size is too small"},
-    {"EmptyBatchNegativeSize", 2, {0, 4, 1, 2}, {4, 3, 3, 3}, {}, {1}, {4, 3}, {0}, {1}, 1,
+    {"EmptyBatchNegativeSize",
+     2,
+     {0, 4, 1, 2},
+     {4, 3, 3, 3},
+     {},
+     {1},
+     {4, 3},
+     {0},
+     {1},
+     1,
      "invalid shape dimension -5"},
-    {"EmptyBatchSizeMinusOne1d", 1, {0, 4, 3}, {4, 1, 1}, {}, {1}, {2}, {0}, {1}, 1,
+    {"EmptyBatchSizeMinusOne1d",
+     1,
+     {0, 4, 3},
+     {4, 1, 1},
+     {},
+     {1},
+     {2},
+     {0},
+     {1},
+     1,
      "cannot reshape tensor of 0 elements into shape [0, 1, 1, -1] because the unspecified dimension size -1 can be "
      "any value and is ambiguous"},
-    {"EmptyBatchTwoSizesMinusOne", 2, {0, 4, 3, 3}, {4, 1, 1, 1}, {}, {1}, {2}, {0}, {1}, 1,
+    {"EmptyBatchTwoSizesMinusOne",
+     2,
+     {0, 4, 3, 3},
+     {4, 1, 1, 1},
+     {},
+     {1},
+     {2},
+     {0},
+     {1},
+     1,
      "only one dimension can be inferred"},
-    {"EmptyBatchEmptyWeight", 2, {0, 4, 5, 5}, {4, 3, 3, 0}, {}, {1}, {0}, {0}, {1}, 1,
+    {"EmptyBatchEmptyWeight",
+     2,
+     {0, 4, 5, 5},
+     {4, 3, 3, 0},
+     {},
+     {1},
+     {0},
+     {0},
+     {1},
+     1,
      "select(): index 0 out of range for tensor of size [0] at dimension 0"},
 };
 

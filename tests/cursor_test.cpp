@@ -6,9 +6,9 @@
 #include <set>
 #include <tuple>
 
+#include "conv_cases.hpp"
 #include "conv_reference.hpp"
 #include "cursor.hpp"
-#include "conv_cases.hpp"
 #include "test_util.hpp"
 
 namespace convscope {
@@ -22,7 +22,8 @@ protected:
         x = testing::random_tensor(c.input, rng);
         w = testing::random_tensor(c.weight, rng);
         b = testing::random_tensor({c.weight[0]}, rng);
-        ConvCheck check = conv_check(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(b.shape) : std::nullopt);
+        ConvCheck check =
+            conv_check(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(b.shape) : std::nullopt);
         ASSERT_TRUE(check.ok()) << check.error;
         g = *check.geometry;
         ref = conv_reference(g, x, w, c.bias ? &b : nullptr);
@@ -115,7 +116,8 @@ TEST_P(CursorVsReference, InverseMapMatchesBruteForce) {
             const CursorTap& tap = s.taps[t];
             if (tap.src_y < 0) continue;
             const int64_t ci = static_cast<int64_t>(t) / kk;
-            brute.insert({s.channels[static_cast<size_t>(ci)].c_in, tap.src_y, tap.src_x, s.c_out, s.y, s.x, ci, tap.ky, tap.kx});
+            brute.insert({s.channels[static_cast<size_t>(ci)].c_in, tap.src_y, tap.src_x, s.c_out, s.y, s.x, ci, tap.ky,
+                          tap.kx});
         }
     }
     std::set<Key> mapped;
@@ -130,7 +132,9 @@ TEST_P(CursorVsReference, InverseMapMatchesBruteForce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, CursorVsReference, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<ConvCase>& param_info) { return std::string(param_info.param.name); });
+                         [](const ::testing::TestParamInfo<ConvCase>& param_info) {
+                             return std::string(param_info.param.name);
+                         });
 
 TEST(Cursor, RandomAccessNeedsNoReplay) {
     // The state at the very last MAC equals the one reached by converting from the position step.
@@ -149,7 +153,8 @@ TEST(Cursor, RandomAccessNeedsNoReplay) {
     EXPECT_EQ(s.ci, 2);
     EXPECT_EQ(s.ky, 4);
     EXPECT_EQ(s.kx, 4);
-    EXPECT_EQ(cursor.convert_step(last, Granularity::Mac, Granularity::Position), cursor.step_count(Granularity::Position) - 1);
+    EXPECT_EQ(cursor.convert_step(last, Granularity::Mac, Granularity::Position),
+              cursor.step_count(Granularity::Position) - 1);
     // Bottom-right corner with padding 2: the last two rows/cols of the 5x5 window are padding.
     EXPECT_TRUE(s.taps.back().padding);
     EXPECT_EQ(s.taps.back().src_y, -1);

@@ -102,8 +102,8 @@ TEST(ExportPlan, StepRanges) {
     EXPECT_EQ(plan_frames(parse_step_range("row"), 100, 40, 32, 35), (std::vector<int64_t>{32, 33, 34, 35}));
     EXPECT_EQ(plan_frames(parse_step_range(""), 100, 40, 32, 35), (std::vector<int64_t>{40}));
     EXPECT_EQ(plan_frames(parse_step_range("current"), 100, 0, 0, 0), (std::vector<int64_t>{0}));
-    EXPECT_TRUE(throws_with<ExportError>([] { plan_frames(parse_step_range("0:64"), 50, 0, 0, 0); },
-                                         {"0:64", "50 steps"}));
+    EXPECT_TRUE(
+        throws_with<ExportError>([] { plan_frames(parse_step_range("0:64"), 50, 0, 0, 0); }, {"0:64", "50 steps"}));
     EXPECT_TRUE(throws_with<ExportError>([] { parse_step_range("5:5"); }, {"empty"}));
     for (const char* bad : {"a:b", "1:", ":3", "-1:4", "3", "1:2:3", "99999999999999999999:1"})
         EXPECT_TRUE(throws_with<ExportError>([&] { parse_step_range(bad); }, {"--steps"})) << bad;
@@ -115,10 +115,11 @@ TEST(ExportPlan, StepRanges) {
 
 TEST(ExportPlan, CommandLineFlags) {
     ExportRequest r;
-    const std::vector<std::string> args = {"convscope", "--export", "x.gif", "--scale", "3", "--caption",
-                                           "--steps", "0:64", "--theme", "light", "--fps", "12.5", "--scene", "s"};
+    const std::vector<std::string> args = {"convscope", "--export", "x.gif", "--scale", "3",    "--caption", "--steps",
+                                           "0:64",      "--theme",  "light", "--fps",   "12.5", "--scene",   "s"};
     size_t i = 1;
-    while (i < args.size() && parse_export_flag(args, i, r)) {}
+    while (i < args.size() && parse_export_flag(args, i, r)) {
+    }
     EXPECT_EQ(i, 12u);  // stops at --scene, which is not an export flag
     EXPECT_EQ(r.out, "x.gif");
     EXPECT_EQ(r.scale, 3);
@@ -156,7 +157,8 @@ TEST(ExportLimits, CheckedBeforeStarting) {
     // 100,000 PNG frames of 8192 x 8192 (~6.7 TB) do not fit on the test machine's disk
     const ExportTarget seq = export_target_of(d.file("seq/"));
     EXPECT_GT(free_bytes_at(d.path()), 0u);
-    EXPECT_TRUE(throws_with<ExportError>([&] { check_export_limits(seq, 8192, 8192, 100000); }, {"needs about", "bytes free"}));
+    EXPECT_TRUE(
+        throws_with<ExportError>([&] { check_export_limits(seq, 8192, 8192, 100000); }, {"needs about", "bytes free"}));
 }
 
 // ---- PNG and sequences ----
@@ -200,7 +202,9 @@ TEST(ExportSequence, FolderWithManifestAndCancelLeavesNothing) {
                                                "frame_00003.png", "frame_00004.png", "frames.json"}));
     const std::string manifest = read_all(d.file("frames/frames.json"));
     EXPECT_NE(manifest.find("\"step\": 14"), std::string::npos) << manifest;
-    EXPECT_EQ(read_all(d.file("frames/frame_00002.png")), std::string(reinterpret_cast<const char*>(encode_png(test_frame(16, 12, 2)).data()), encode_png(test_frame(16, 12, 2)).size()));
+    EXPECT_EQ(read_all(d.file("frames/frame_00002.png")),
+              std::string(reinterpret_cast<const char*>(encode_png(test_frame(16, 12, 2)).data()),
+                          encode_png(test_frame(16, 12, 2)).size()));
     // a non-empty folder is refused without force
     EXPECT_TRUE(throws_with<ExportError>([&] { make_frame_sink(t, o); }, {"not empty", "--force"}));
     // cancel: neither the pattern's files nor a temporary folder remain
@@ -213,7 +217,10 @@ TEST(ExportSequence, FolderWithManifestAndCancelLeavesNothing) {
     }
     EXPECT_EQ(listing(d.path()), std::vector<std::string>{"frames"});
     // a pipeline destroyed without finish() removes its output too
-    { ExportPipeline p(make_frame_sink(export_target_of(d.file("gone.gif")), o)); p.push(test_frame(16, 12, 0), {}); }
+    {
+        ExportPipeline p(make_frame_sink(export_target_of(d.file("gone.gif")), o));
+        p.push(test_frame(16, 12, 0), {});
+    }
     EXPECT_EQ(listing(d.path()), std::vector<std::string>{"frames"});
 }
 
@@ -255,7 +262,8 @@ DecodedGif decode_gif(const std::string& path) {
         out.delays.push_back(gcb.DelayTime);
         for (int e = 0; e < im.ExtensionBlockCount; ++e) {
             const ExtensionBlock& b = im.ExtensionBlocks[e];
-            if (b.Function == APPLICATION_EXT_FUNC_CODE && b.ByteCount == 11 && std::memcmp(b.Bytes, "NETSCAPE2.0", 11) == 0)
+            if (b.Function == APPLICATION_EXT_FUNC_CODE && b.ByteCount == 11 &&
+                std::memcmp(b.Bytes, "NETSCAPE2.0", 11) == 0)
                 out.loops = true;
         }
         const ColorMapObject* map = im.ImageDesc.ColorMap ? im.ImageDesc.ColorMap : g->SColorMap;
@@ -265,7 +273,9 @@ DecodedGif decode_gif(const std::string& path) {
             for (int x = 0; x < dsc.Width; ++x) {
                 const int idx = im.RasterBits[y * dsc.Width + x];
                 if (idx == gcb.TransparentColor) continue;
-                uint8_t* p = canvas.data() + (static_cast<size_t>(dsc.Top + y) * static_cast<size_t>(g->SWidth) + static_cast<size_t>(dsc.Left + x)) * 3;
+                uint8_t* p = canvas.data() + (static_cast<size_t>(dsc.Top + y) * static_cast<size_t>(g->SWidth) +
+                                              static_cast<size_t>(dsc.Left + x)) *
+                                                 3;
                 p[0] = map->Colors[idx].Red, p[1] = map->Colors[idx].Green, p[2] = map->Colors[idx].Blue;
             }
         out.frames.push_back(canvas);
@@ -306,8 +316,8 @@ TEST(ExportGif, FramesDelaysLoopQualityAndOnlyChangesReencoded) {
     EXPECT_TRUE(g.loops);
     int total = 0;
     for (size_t i = 0; i + 1 < g.delays.size(); ++i) total += g.delays[i];
-    EXPECT_EQ(total, 75);                      // 6 frames at 8 fps = 0.75 s
-    EXPECT_EQ(g.delays.back(), 13 + 100);      // the last frame's own 1/8 s plus the 1 s hold
+    EXPECT_EQ(total, 75);                  // 6 frames at 8 fps = 0.75 s
+    EXPECT_EQ(g.delays.back(), 13 + 100);  // the last frame's own 1/8 s plus the 1 s hold
     for (size_t k = 0; k < src.size(); ++k) EXPECT_GE(psnr(g.frames[k], src[k].rgb), 30.0) << "frame " << k;
     // frame 1 differs from frame 0 only where the square moved: a small rectangle in the lower half
     EXPECT_GE(g.rects[1][1], 20);
@@ -325,7 +335,8 @@ TEST(ExportGif, PlaysOnceWhenAskedAndRefusesTooFastRates) {
     sink->finish();
     EXPECT_FALSE(decode_gif(t.path).loops);
     o.fps = 60;
-    EXPECT_TRUE(throws_with<ExportError>([&] { make_frame_sink(export_target_of(d.file("fast.gif")), o); }, {"50 per second"}));
+    EXPECT_TRUE(
+        throws_with<ExportError>([&] { make_frame_sink(export_target_of(d.file("fast.gif")), o); }, {"50 per second"}));
 }
 
 // ---- ffmpeg failures are reported with its exit status and stderr; nothing is left ----
@@ -411,7 +422,8 @@ TEST(ExportCaption, EquationTextAndAStripOfDarkTextOnLight) {
     EXPECT_EQ(eq.rfind("y[0, 1, 1, 0] = (", 0), 0u) << eq;
     EXPECT_NE(eq.find(") + 0.00 = "), std::string::npos) << eq;
     const CursorState part = cur.state_at(cur.step_of(0, 1, 1, 0, Granularity::Channel) - 1, Granularity::Channel);
-    EXPECT_NE(cursor_equation(g, part, true).find("+ ( ? ) + 0.00 = ..."), std::string::npos) << cursor_equation(g, part, true);
+    EXPECT_NE(cursor_equation(g, part, true).find("+ ( ? ) + 0.00 = ..."), std::string::npos)
+        << cursor_equation(g, part, true);
 
     const CaptionFont font(std::string(CONVSCOPE_ASSET_DIR) + "/fonts/DejaVuSansMono.ttf");
     RgbImage frame{200, 10, std::vector<uint8_t>(200 * 10 * 3, 128)};

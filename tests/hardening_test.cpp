@@ -48,7 +48,8 @@ using convscope::testing::TempDir;
 
 // The shared case table with hostile data: huge values near FLT_MAX of both signs, infinities and NaN.
 Tensor hostile(const Shape& s, std::mt19937& rng, bool weights) {
-    const float big = 3e38f, inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const float big = 3e38f, inf = std::numeric_limits<float>::infinity(),
+                nan = std::numeric_limits<float>::quiet_NaN();
     const std::vector<float> pool = weights ? std::vector<float>{1.0f, -1.0f, 0.5f, 0.0f, -2.0f}
                                             : std::vector<float>{big, -big, 1.0f, big, inf, -inf, nan, 0.0f};
     Tensor t(s);
@@ -62,13 +63,14 @@ TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTa
     std::mt19937 rng(seed);
     for (const ConvCase& c : kCases) {
         SCOPED_TRACE(std::string(c.name) + " (seed " + std::to_string(seed) + ")");
-        const ConvGeometry g = conv_geometry(to_params(c), c.input, c.weight, c.bias ? std::optional<Shape>(Shape{c.weight[0]}) : std::nullopt);
+        const ConvGeometry g = conv_geometry(to_params(c), c.input, c.weight,
+                                             c.bias ? std::optional<Shape>(Shape{c.weight[0]}) : std::nullopt);
         const Tensor x = hostile(c.input, rng, false), w = hostile(c.weight, rng, true);
         const Tensor b = hostile({c.weight[0]}, rng, false);
         const Tensor* bias = c.bias ? &b : nullptr;
         const Tensor want = conv_reference(g, x, w, bias);
-        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Depthwise, FastConvPath::Pointwise,
-                                  FastConvPath::Auto}) {
+        for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Depthwise,
+                                  FastConvPath::Pointwise, FastConvPath::Auto}) {
             for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512}) {
                 if (!cpu_supports(isa)) continue;
                 EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))
@@ -96,14 +98,16 @@ TEST(NanInfParity, OppositeOverflowingChannelSumsAreNaNInEveryEngine) {
     const Tensor want = conv_reference(g, x, w, nullptr);
     for (float v : want.data) EXPECT_TRUE(std::isnan(v)) << v;
     for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct})
-        EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, nullptr, {1, path}), want)) << fast_conv_engine_name(g, {1, path});
+        EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, nullptr, {1, path}), want))
+            << fast_conv_engine_name(g, {1, path});
 }
 
 TEST(NanInfParity, OrdinaryDataKeepsTheFastEngine) {
     ConvParams p;
     const ConvGeometry g = conv_geometry(p, {1, 2, 4, 4}, {1, 2, 3, 3}, std::nullopt);
     std::mt19937 rng(5);
-    Tensor x = convscope::testing::random_tensor({1, 2, 4, 4}, rng), w = convscope::testing::random_tensor({1, 2, 3, 3}, rng);
+    Tensor x = convscope::testing::random_tensor({1, 2, 4, 4}, rng),
+           w = convscope::testing::random_tensor({1, 2, 3, 3}, rng);
     x[3] = std::numeric_limits<float>::infinity();  // infinities and NaN alone propagate the same in any order
     x[5] = std::numeric_limits<float>::quiet_NaN();
     EXPECT_TRUE(conv_sums_cannot_overflow(g, x, w, nullptr));
@@ -119,7 +123,8 @@ TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
         p.stride = {stride};
         const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {8, 3, 3, 3}, Shape{8});
         std::mt19937 rng(9);
-        Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({8, 3, 3, 3}, rng);
+        Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng),
+               w = convscope::testing::random_tensor({8, 3, 3, 3}, rng);
         Tensor b = convscope::testing::random_tensor({8}, rng);
         x[4] = std::numeric_limits<float>::quiet_NaN();
         x[30] = std::numeric_limits<float>::infinity();
@@ -144,7 +149,8 @@ TEST(NanInfParity, DepthwiseKernelPropagatesNaNAndInfinityLikeTheReference) {
         p.stride = {stride};
         const ConvGeometry g = conv_geometry(p, {1, 3, 9, 7}, {6, 1, 3, 3}, Shape{6});
         std::mt19937 rng(10);
-        Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng), w = convscope::testing::random_tensor({6, 1, 3, 3}, rng);
+        Tensor x = convscope::testing::random_tensor({1, 3, 9, 7}, rng),
+               w = convscope::testing::random_tensor({6, 1, 3, 3}, rng);
         Tensor b = convscope::testing::random_tensor({6}, rng);
         x[4] = std::numeric_limits<float>::quiet_NaN();
         x[6] = std::numeric_limits<float>::infinity();  // the last column of a row
@@ -176,10 +182,11 @@ TEST(MemoryBudget, RefusesBeforeAllocatingWithTheBytesNeeded) {
         EXPECT_NE(m.find("output [1, 4, 200006, 200006]: 640,038,400,576 bytes"), std::string::npos) << m;
         EXPECT_NE(m.find("the memory budget is 17,179,869,184 bytes"), std::string::npos) << m;
     }
-    EXPECT_NO_THROW(check_memory_budget("conv2d", conv_memory_items(conv_geometry(ConvParams{}, {1, 3, 8, 8}, {4, 3, 3, 3},
-                                                                                         std::nullopt),
-                                                                   ConvScratch::Im2col, 1),
-                                        uint64_t{1} << 20));
+    EXPECT_NO_THROW(
+        check_memory_budget("conv2d",
+                            conv_memory_items(conv_geometry(ConvParams{}, {1, 3, 8, 8}, {4, 3, 3, 3}, std::nullopt),
+                                              ConvScratch::Im2col, 1),
+                            uint64_t{1} << 20));
 }
 
 TEST(MemoryBudget, ByteSizesParseWithBinarySuffixes) {
@@ -261,9 +268,12 @@ TEST(JpegVariant, ArithmeticCodedJpegIsNamedAsAnUnsupportedVariant) {
         image_decode(jpeg, "arith.jpg");
         FAIL() << "decoded an arithmetic-coded JPEG";
     } catch (const FormatError& e) {
-        EXPECT_EQ(std::string(e.what()).rfind("arith.jpg: unsupported JPEG variant (arithmetic coding; SOF9 marker at byte "
-                                              "offset " + std::to_string(sof) + ")", 0),
-                  0u)
+        EXPECT_EQ(
+            std::string(e.what()).rfind("arith.jpg: unsupported JPEG variant (arithmetic coding; SOF9 marker at byte "
+                                        "offset " +
+                                            std::to_string(sof) + ")",
+                                        0),
+            0u)
             << e.what();
     }
     jpeg[sof + 1] = 0xC3;
@@ -284,8 +294,8 @@ TEST(JpegVariant, ArithmeticCodedJpegIsNamedAsAnUnsupportedVariant) {
 TEST(Utf8, InvalidBytesAreEscapedForDisplayAndValidTextIsKept) {
     EXPECT_TRUE(is_valid_utf8("bild_\xC3\xA4.png"));
     EXPECT_FALSE(is_valid_utf8("bild_\xFF\xFE.png"));
-    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // a surrogate
-    EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // a surrogate
+    EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));      // overlong '/'
     EXPECT_EQ(escape_invalid_utf8("bild_\xFF\xFE.png"), "bild_\\xFF\\xFE.png");
     EXPECT_EQ(escape_invalid_utf8("\xC3\xA4\xAB"), "\xC3\xA4\\xAB");
 }
@@ -296,7 +306,9 @@ TEST(JsonSafe, NonFiniteFloatsAreStringsAndInvalidUtf8NeverThrows) {
     j["inf"] = json_float(std::numeric_limits<double>::infinity());
     j["ninf"] = json_float(-std::numeric_limits<double>::infinity());
     j["one"] = json_float(1.5);
-    j["status"] = "chunk type 'b\xAB" "cd'";
+    j["status"] =
+        "chunk type 'b\xAB"
+        "cd'";
     j["list"] = {std::string("ok"), std::string("\xFF")};
     const std::string text = json_dump_safe(j);
     const nlohmann::json back = nlohmann::json::parse(text);
@@ -304,13 +316,15 @@ TEST(JsonSafe, NonFiniteFloatsAreStringsAndInvalidUtf8NeverThrows) {
     EXPECT_EQ(back["inf"], "inf");
     EXPECT_EQ(back["ninf"], "-inf");
     EXPECT_EQ(back["one"], 1.5);
-    EXPECT_EQ(back["status"], "chunk type 'b\\xAB" "cd'");
+    EXPECT_EQ(back["status"],
+              "chunk type 'b\\xAB"
+              "cd'");
     EXPECT_EQ(back["list"][1], "\\xFF");
 }
 
 TEST(JsonSafe, PathsRoundTripLosslesslyWhateverTheirBytes) {
     for (const std::string& p : {std::string("/home/a/bild.png"), std::string("/tmp/bild_\xFF\xFE.png"),
-                                std::string("/tmp/\xC3\xA4/x.npy"), std::string("odd\\xFF")}) {
+                                 std::string("/tmp/\xC3\xA4/x.npy"), std::string("odd\\xFF")}) {
         const nlohmann::json j = path_to_json(p);
         const std::string text = json_dump_safe(j);
         const auto back = path_from_json(nlohmann::json::parse(text));

@@ -123,8 +123,8 @@ Bytes gradient_rgb(int64_t w, int64_t h) {
 
 using convscope::testing::throws_with;
 
-using convscope::testing::TempDir;
 using convscope::testing::dir_entries;
+using convscope::testing::TempDir;
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Decoding good files
@@ -218,54 +218,69 @@ Bytes truncated(Bytes b, size_t keep) {
 INSTANTIATE_TEST_SUITE_P(
     ImageCases, ImageBadFile,
     ::testing::Values(
-        BadImageCase{"HugePngHeader", "photo.png",
-                     [] { return make_png(60000, 60000, 8, 2, {0, 1, 2, 3}); },
+        BadImageCase{"HugePngHeader",
+                     "photo.png",
+                     [] {
+                         return make_png(60000, 60000, 8, 2, {0, 1, 2, 3});
+                     },
                      {"photo.png is 60000\u00d760000; the maximum is 8192\u00d78192"}},
-        BadImageCase{"HugeBmpHeader", "big.bmp", [] {
+        BadImageCase{"HugeBmpHeader",
+                     "big.bmp",
+                     [] {
                          Bytes b = make_bmp(1, 1, {0, 0, 0});  // then declare 23169 x 23169 in the header
                          for (size_t at : {size_t{18}, size_t{22}}) b[at] = 0x81, b[at + 1] = 0x5A;
                          return b;
                      },
                      {"is 23169\u00d723169; the maximum is 8192\u00d78192"}},
-        BadImageCase{"OverPixelBudget", "wide.png", [] { return make_png(8192, 8192, 8, 2, {0}); },
+        BadImageCase{"OverPixelBudget",
+                     "wide.png",
+                     [] { return make_png(8192, 8192, 8, 2, {0}); },
                      {"8192\u00d78192 (256 MiB decoded); the maximum is 64 MiB"}},
-        BadImageCase{"TruncatedPng", "cut.png",
+        BadImageCase{"TruncatedPng",
+                     "cut.png",
                      [] {
                          const Bytes full = convscope::png_encode(64, 64, gradient_rgb(64, 64));
                          return truncated(full, full.size() / 2);
                      },
                      {"not a valid PNG image (chunk 'IDAT' at byte offset 33 declares", "the file is truncated"}},
         // Found by fuzz_image: an empty first IDAT, then a chunk whose length field is ASCII text.
-        BadImageCase{"PngEmptyIdatThenGarbageLength", "fuzz.png",
-                     [] {
-                         const char text[] =
-                             "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x60\x08\x02\0\0\0\x01\0\0\0"
-                             "\0\0\0\0IDATEND\xae" "GIF21aB`\x82";
-                         return Bytes(text, text + sizeof text - 1);
-                     },
-                     {"the file ends at byte offset 54 before its IEND chunk, inside the chunk that starts at byte offset 45"}},
-        BadImageCase{"PngChunkLongerThanTheFile", "long.png",
+        BadImageCase{
+            "PngEmptyIdatThenGarbageLength",
+            "fuzz.png",
+            [] {
+                const char text[] =
+                    "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x60\x08\x02\0\0\0\x01\0\0\0"
+                    "\0\0\0\0IDATEND\xae"
+                    "GIF21aB`\x82";
+                return Bytes(text, text + sizeof text - 1);
+            },
+            {"the file ends at byte offset 54 before its IEND chunk, inside the chunk that starts at byte offset 45"}},
+        BadImageCase{"PngChunkLongerThanTheFile",
+                     "long.png",
                      [] {
                          Bytes b = convscope::png_encode(4, 4, gradient_rgb(4, 4));
                          b[33] = 0x7F;  // the IDAT's length field now says 2 GiB
                          return b;
                      },
                      {"chunk 'IDAT' at byte offset 33 declares 2130706", "bytes of data, but only"}},
-        BadImageCase{"PngWithoutIend", "noend.png",
+        BadImageCase{"PngWithoutIend",
+                     "noend.png",
                      [] {
                          Bytes b = convscope::png_encode(4, 4, gradient_rgb(4, 4));
                          b.resize(b.size() - 12);
                          return b;
                      },
                      {"before its IEND chunk; the file is truncated"}},
-        BadImageCase{"TruncatedJpeg", "cut.jpg",
+        BadImageCase{"TruncatedJpeg",
+                     "cut.jpg",
                      [] {
                          const Bytes full = convscope::jpeg_encode(64, 64, gradient_rgb(64, 64), 90);
                          return truncated(full, 200);
                      },
                      {"JPEG", "stb_image:"}},
         // Found by fuzz_image: stb_image 2.27 overflows a 257-byte table on a DHT whose counts add up to > 256.
-        BadImageCase{"JpegHuffmanTableTooLarge", "dht.jpg",
+        BadImageCase{"JpegHuffmanTableTooLarge",
+                     "dht.jpg",
                      [] {
                          Bytes b = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x13, 0x00};
                          for (int i = 0; i < 16; ++i) b.push_back(17);  // 16 x 17 = 272 codes
@@ -273,16 +288,25 @@ INSTANTIATE_TEST_SUITE_P(
                          return b;
                      },
                      {"not a valid JPEG image", "Huffman table declares 272 codes"}},
-        BadImageCase{"PngSignatureOnly", "sig.png", [] { return Bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}; },
+        BadImageCase{"PngSignatureOnly",
+                     "sig.png",
+                     [] { return Bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}; },
                      {"not a valid PNG image (the file ends at byte offset 8 before its IEND chunk"}},
-        BadImageCase{"Gif", "anim.gif", [] { return Bytes{'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0}; },
+        BadImageCase{"Gif",
+                     "anim.gif",
+                     [] { return Bytes{'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0}; },
                      {"unsupported image format (PNG, JPEG and BMP are supported)", "GIF"}},
-        BadImageCase{"Psd", "layers.psd", [] { return Bytes{'8', 'B', 'P', 'S', 0, 1, 0, 0}; },
+        BadImageCase{"Psd",
+                     "layers.psd",
+                     [] { return Bytes{'8', 'B', 'P', 'S', 0, 1, 0, 0}; },
                      {"unsupported image format", "PSD"}},
-        BadImageCase{"Tga18Bytes", "huge.tga",
+        BadImageCase{"Tga18Bytes",
+                     "huge.tga",
                      [] { return Bytes{0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0x5A, 0x81, 0x5A, 32, 0}; },
                      {"unsupported image format", "TGA"}},
-        BadImageCase{"RandomBytes", "noise.png", [] { return Bytes{1, 2, 3, 4, 5, 6, 7, 8}; },
+        BadImageCase{"RandomBytes",
+                     "noise.png",
+                     [] { return Bytes{1, 2, 3, 4, 5, 6, 7, 8}; },
                      {"unsupported image format (PNG, JPEG and BMP are supported)"}},
         BadImageCase{"Empty", "empty.png", [] { return Bytes{}; }, {"is empty (0 bytes)"}}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
@@ -308,10 +332,11 @@ DecodedImage grey_image(int64_t w, int64_t h, const std::vector<uint8_t>& values
 
 TEST(ImageToTensor, AreaResize4x4To2x2AveragesEachBlock) {
     // Hand-worked: each output is the mean of one 2x2 block.
-    const DecodedImage img = grey_image(4, 4, {0, 10, 20, 30,  //
-                                               40, 50, 60, 70,  //
-                                               80, 90, 100, 110,  //
-                                               120, 130, 140, 255});
+    const DecodedImage img = grey_image(4, 4,
+                                        {0, 10, 20, 30,     //
+                                         40, 50, 60, 70,    //
+                                         80, 90, 100, 110,  //
+                                         120, 130, 140, 255});
     const Tensor t = convscope::image_to_tensor(img, 2, 2, ImageFit::AreaResize, false);
     ASSERT_EQ(t.shape, (convscope::Shape{3, 2, 2}));
     const float e00 = (0 + 10 + 40 + 50) / 4.0f / 255, e01 = (20 + 30 + 60 + 70) / 4.0f / 255,

@@ -8,8 +8,8 @@
 #include "conventions.hpp"
 #include "error.hpp"
 #include "keras_layer.hpp"
-#include "scene.hpp"
 #include "onnx_export.hpp"
+#include "scene.hpp"
 #include "test_util.hpp"
 #include "tf_padding.hpp"
 
@@ -63,9 +63,10 @@ INSTANTIATE_TEST_SUITE_P(Cases, TfPadsTest, ::testing::ValuesIn(kPadCases),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(TfPadding, FormulaTextNamesWhereTheOddPixelGoes) {
-    EXPECT_EQ(tf_padding_formula_text("H_out", TfPadding::SameUpper, 32, 3, 2, 1),
-              "H_out = ceil(32 / 2) = 16; pad_total = max(0, (16-1)*2 + (3-1)*1 + 1 - 32) = 1: 0 before, 1 after (the odd "
-              "one at the end)");
+    EXPECT_EQ(
+        tf_padding_formula_text("H_out", TfPadding::SameUpper, 32, 3, 2, 1),
+        "H_out = ceil(32 / 2) = 16; pad_total = max(0, (16-1)*2 + (3-1)*1 + 1 - 32) = 1: 0 before, 1 after (the odd "
+        "one at the end)");
 }
 
 TEST(KerasLayer, Conv2DSameStridedBecomesUnevenExplicitPads) {
@@ -245,10 +246,16 @@ TEST(CodeForScenes, SameTextAsCodeLayerFromText) {
     EXPECT_EQ(code_keras(from_scene), code_keras(from_text));
     EXPECT_EQ(code_scene_source("Q3", "/a/b/q3.json"), "Q3 (scene q3.json)");
     EXPECT_EQ(code_scene_source("", "/a/b/q3.json"), "/a/b/q3.json (scene q3.json)");
-    EXPECT_TRUE(throws_with<ConfigError>([&] { code_layer_from_conv(l, {2, 4, 17, 17}, {0, 0, 0, 0}, "x", "s.json"); },
-                                         {"s.json: the scene's layer does not run on its input [2, 4, 17, 17]"}));
-    EXPECT_TRUE(throws_with<ConfigError>([&] { code_layer_from_conv(l, {2, 3, 17, 17}, {0, 8, 0, 0}, "x", "s.json"); },
-                                         {"outside the output of shape [2, 8, 9, 9]"}));
+    EXPECT_TRUE(throws_with<ConfigError>(
+        [&] {
+            code_layer_from_conv(l, {2, 4, 17, 17}, {0, 0, 0, 0}, "x", "s.json");
+        },
+        {"s.json: the scene's layer does not run on its input [2, 4, 17, 17]"}));
+    EXPECT_TRUE(throws_with<ConfigError>(
+        [&] {
+            code_layer_from_conv(l, {2, 3, 17, 17}, {0, 8, 0, 0}, "x", "s.json");
+        },
+        {"outside the output of shape [2, 8, 9, 9]"}));
 }
 
 TEST(CodeForScenes, OnnxSummaryNamesTheNodeAsExported) {
@@ -269,8 +276,11 @@ TEST(CodeForScenes, OnnxSummaryNamesTheNodeAsExported) {
     ConvLayer reflect = conv2d(2, 2, 3);
     reflect.params.padding = {1};
     reflect.params.padding_mode = PaddingMode::Reflect;
-    EXPECT_TRUE(throws_with<ConfigError>([&] { onnx_export_summary(checked(reflect, {1, 2, 8, 8}), true, ""); },
-                                         {"ONNX's Conv pads with zeros only", "reflect"}));
+    EXPECT_TRUE(throws_with<ConfigError>(
+        [&] {
+            onnx_export_summary(checked(reflect, {1, 2, 8, 8}), true, "");
+        },
+        {"ONNX's Conv pads with zeros only", "reflect"}));
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test_util.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -126,9 +126,9 @@ bool same_float(float a, float b) {
 }
 
 // A fresh directory under the test temp dir, removed with everything in it at the end of the test.
-using convscope::testing::TempDir;
 using convscope::testing::dir_entries;
 using convscope::testing::name_too_long_for_a_temporary;
+using convscope::testing::TempDir;
 
 std::string read_file_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

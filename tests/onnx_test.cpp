@@ -176,7 +176,8 @@ void expect_error(F&& f, const std::vector<std::string>& parts) {
         ADD_FAILURE() << "no exception; expected one containing '" << parts.front() << "'";
     } catch (const E& e) {
         const std::string msg = e.what();
-        for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "message: " << msg << "\nwanted: " << p;
+        for (const std::string& p : parts)
+            EXPECT_NE(msg.find(p), std::string::npos) << "message: " << msg << "\nwanted: " << p;
     } catch (const std::exception& e) {
         ADD_FAILURE() << "wrong exception type: " << e.what();
     }
@@ -200,8 +201,8 @@ public:
     }
     std::string file(const std::string& name, const Bytes& bytes) const {
         const std::string p = path_ + "/" + name;
-        std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                 static_cast<std::streamsize>(bytes.size()));
+        std::ofstream(p, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         return p;
     }
     const std::string& path() const { return path_; }
@@ -228,9 +229,10 @@ TEST(OnnxFile, ValidModelLoads) {
 }
 
 TEST(OnnxFile, NotProtobuf) {
-    expect_error<FormatError>([] { parse(Bytes(64, 0xff)); }, {"m.onnx: not a valid ONNX model (protobuf parse failed"});
-    const Bytes png = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R',
-                       0,    0,   0,   0x20, 0,   0,    0,    0x20, 8, 6, 0, 0,    0,   0x73, 0x7a, 0x7a};
+    expect_error<FormatError>([] { parse(Bytes(64, 0xff)); },
+                              {"m.onnx: not a valid ONNX model (protobuf parse failed"});
+    const Bytes png = {0x89, 'P', 'N', 'G',  0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H',  'D',  'R',
+                       0,    0,   0,   0x20, 0,    0,    0,    0x20, 8, 6, 0, 0,    0,   0x73, 0x7a, 0x7a};
     expect_error<FormatError>([&] { parse(png); }, {"m.onnx: not a valid ONNX model"});
     expect_error<FormatError>([] { parse(Bytes{}); }, {"not a valid ONNX model (the file is empty)"});
     // Valid protobuf, but not a model: a bare TensorProto has no graph.
@@ -282,8 +284,9 @@ TEST(OnnxFile, DeepNestingFailsCleanly) {
     };
     EXPECT_EQ(parse(nested(20)).nodes.size(), 1u);
     // A valid model nested that deep is named as such (issue 12), not called truncated.
-    expect_error<FormatError>([&] { parse(nested(60)); },
-                              {"not a valid ONNX model (its messages nest deeper than protobuf's recursion limit of 100"});
+    expect_error<FormatError>(
+        [&] { parse(nested(60)); },
+        {"not a valid ONNX model (its messages nest deeper than protobuf's recursion limit of 100"});
 }
 
 TEST(OnnxFile, ExternalDataIsRefusedWithoutOpeningAnything) {
@@ -309,10 +312,14 @@ TEST(OnnxNodeProblems, WeightComputedAtRuntime) {
                                       "initializer"),
               std::string::npos)
         << m.nodes[1].problem;
-    expect_error<FormatError>([&] { onnx_require_usable_layer(m); },
-                              {"m.onnx: no Conv, MaxPool or AveragePool node convscope can run", "Conv #1: weight 'w'"});
-    expect_error<FormatError>([&] { onnx_resolve_node(m, m.nodes[1], {1, 1, 5, 5}); },
-                              {"m.onnx: Conv #1: weight 'w' is computed at runtime"});
+    expect_error<FormatError>(
+        [&] { onnx_require_usable_layer(m); },
+        {"m.onnx: no Conv, MaxPool or AveragePool node convscope can run", "Conv #1: weight 'w'"});
+    expect_error<FormatError>(
+        [&] {
+            onnx_resolve_node(m, m.nodes[1], {1, 1, 5, 5});
+        },
+        {"m.onnx: Conv #1: weight 'w' is computed at runtime"});
 }
 
 TEST(OnnxNodeProblems, WeightUndefined) {
@@ -323,7 +330,8 @@ TEST(OnnxNodeProblems, WeightUndefined) {
 }
 
 TEST(OnnxNodeProblems, UnsupportedDataType) {
-    for (const auto& [dtype, name] : std::vector<std::pair<int, std::string>>{{kString, "STRING"}, {kComplex64, "COMPLEX64"}}) {
+    for (const auto& [dtype, name] :
+         std::vector<std::pair<int, std::string>>{{kString, "STRING"}, {kComplex64, "COMPLEX64"}}) {
         Graph g = conv_graph({});
         Pb w = tensor_header("w", dtype, {4, 2, 3, 3});
         g.initializers[0] = w;
@@ -364,8 +372,11 @@ TEST(OnnxNodeProblems, ZeroAndNegativeStrideGetTheEnginesText) {
     for (const std::vector<int64_t>& strides : std::vector<std::vector<int64_t>>{{0, 1}, {1, -2}}) {
         const OnnxModel m = parse(model(conv_graph({attr_ints("strides", strides)})));
         EXPECT_EQ(only_layer(m).problem, "non-positive stride is not supported");
-        expect_error<ConfigError>([&] { onnx_resolve_node(m, only_layer(m), {1, 2, 5, 5}); },
-                                  {"m.onnx: Conv 'conv1' (#0): non-positive stride is not supported"});
+        expect_error<ConfigError>(
+            [&] {
+                onnx_resolve_node(m, only_layer(m), {1, 2, 5, 5});
+            },
+            {"m.onnx: Conv 'conv1' (#0): non-positive stride is not supported"});
     }
     // With SAME padding the stride is used to compute the pads: still no division by zero.
     const OnnxModel same = parse(model(conv_graph({attr_ints("strides", {0, 0}), attr_str("auto_pad", "SAME_UPPER")})));
@@ -406,10 +417,11 @@ TEST(OnnxNodeProblems, WrongLengthPadsStridesDilations) {
 
 TEST(OnnxNodeProblems, PadsTogetherWithAutoPad) {
     const OnnxModel m = parse(model(conv_graph({attr_str("auto_pad", "SAME_LOWER"), attr_ints("pads", {0, 0, 0, 0})})));
-    EXPECT_EQ(only_layer(m).problem,
-              "pads [0, 0, 0, 0] is given together with auto_pad SAME_LOWER; ONNX allows pads only with auto_pad NOTSET");
-    EXPECT_NE(only_layer(parse(model(conv_graph({attr_str("auto_pad", "SAME")})))).problem.find(
-                  "auto_pad 'SAME' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"),
+    EXPECT_EQ(
+        only_layer(m).problem,
+        "pads [0, 0, 0, 0] is given together with auto_pad SAME_LOWER; ONNX allows pads only with auto_pad NOTSET");
+    EXPECT_NE(only_layer(parse(model(conv_graph({attr_str("auto_pad", "SAME")}))))
+                  .problem.find("auto_pad 'SAME' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"),
               std::string::npos);
 }
 
@@ -493,8 +505,9 @@ TEST(OnnxMapping, ConvTransposeRunsTheScatterAndMapsPads) {
     OnnxLayer layer;
     const Tensor y = onnx_run_node(plain, only_layer(plain), x, {}, &layer);
     EXPECT_EQ(y.data, (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
-    EXPECT_EQ(layer.description(),
-              "conv_transpose2d(stride=[2, 2], padding=[0, 0], output_padding=[0, 0], groups=1, dilation=[1, 1], no bias)");
+    EXPECT_EQ(
+        layer.description(),
+        "conv_transpose2d(stride=[2, 2], padding=[0, 0], output_padding=[0, 0], groups=1, dilation=[1, 1], no bias)");
     // pads [1, 0, 0, 0]: crop the top row only. PyTorch: padding (1, 0), output_padding (1, 0).
     const OnnxModel pads = graph({attr_ints("strides", {2, 2}), attr_ints("pads", {1, 0, 0, 0})});
     const Tensor yp = onnx_run_node(pads, only_layer(pads), x, {}, &layer);
@@ -516,8 +529,11 @@ TEST(OnnxMapping, ConvTransposeRunsTheScatterAndMapsPads) {
     EXPECT_NE(layer.notes.back().find("output_padding [-1, -1]"), std::string::npos) << layer.notes.back();
     // An invalid configuration gets PyTorch's text.
     const OnnxModel bad = graph({attr_int("group", 2)});
-    expect_error<ConfigError>([&] { onnx_resolve_node(bad, only_layer(bad), {1, 1, 2, 2}); },
-                              {"Given groups=2, expected weight to be at least 2 at dimension 0"});
+    expect_error<ConfigError>(
+        [&] {
+            onnx_resolve_node(bad, only_layer(bad), {1, 1, 2, 2});
+        },
+        {"Given groups=2, expected weight to be at least 2 at dimension 0"});
 }
 
 // ------------------------------------------------------------------------------------------------- 4. the mapping
@@ -526,9 +542,8 @@ TEST(OnnxMapping, SameUpperAndSameLowerWithAnEvenKernel) {
     // 2x2 all-ones kernel over a 4x4 input 1..16, stride 1: total padding 1 per axis.
     // SAME_UPPER puts it at the end (right/bottom), SAME_LOWER at the beginning (left/top).
     Tensor x({1, 1, 4, 4}, iota(16));
-    for (const auto& [mode, begin, end, first] :
-         std::vector<std::tuple<std::string, int64_t, int64_t, float>>{{"SAME_UPPER", 0, 1, 1 + 2 + 5 + 6},
-                                                                       {"SAME_LOWER", 1, 0, 1}}) {
+    for (const auto& [mode, begin, end, first] : std::vector<std::tuple<std::string, int64_t, int64_t, float>>{
+             {"SAME_UPPER", 0, 1, 1 + 2 + 5 + 6}, {"SAME_LOWER", 1, 0, 1}}) {
         Graph g;
         g.nodes.push_back(node("Conv", {"x", "w"}, {"y"}, {attr_str("auto_pad", mode)}));
         g.initializers.push_back(float_tensor("w", {1, 1, 2, 2}, {1, 1, 1, 1}));
@@ -549,8 +564,7 @@ TEST(OnnxMapping, SameUpperAndSameLowerWithAnEvenKernel) {
 TEST(OnnxMapping, SameWithStrideTwo) {
     // ONNX allows SAME with stride > 1 (PyTorch's padding='same' does not): out = ceil(5/2) = 3,
     // total = (3-1)*2 + 3 - 5 = 2 → 1 and 1; for 6: out 3, total = 4 + 3 - 6 = 1 → upper (0, 1), lower (1, 0).
-    for (const auto& [mode, in, begin, end] :
-         std::vector<std::tuple<std::string, int64_t, int64_t, int64_t>>{
+    for (const auto& [mode, in, begin, end] : std::vector<std::tuple<std::string, int64_t, int64_t, int64_t>>{
              {"SAME_UPPER", 5, 1, 1}, {"SAME_UPPER", 6, 0, 1}, {"SAME_LOWER", 6, 1, 0}}) {
         const OnnxModel m = parse(model(conv_graph({attr_str("auto_pad", mode), attr_ints("strides", {2, 2})})));
         const OnnxLayer layer = onnx_resolve_node(m, only_layer(m), {1, 2, in, in});
@@ -644,7 +658,8 @@ TEST(OnnxMapping, CeilModeDropsAWindowStartingInThePadding) {
 TEST(OnnxMapping, WeightAsGraphInputIsFedAtRunTime) {
     // The ONNX node tests pass W as a graph input: the shape comes from the declaration or the fed tensor.
     Graph g;
-    g.nodes.push_back(node("Conv", {"x", "W"}, {"y"}, {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1})}));
+    g.nodes.push_back(
+        node("Conv", {"x", "W"}, {"y"}, {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1})}));
     g.inputs = {value_info("x", {1, 1, 5, 5}), value_info("W", {1, 1, 3, 3})};
     g.outputs.push_back(value_info("y", {1, 1, 5, 5}));
     const OnnxModel m = parse(model(g));
@@ -663,8 +678,11 @@ TEST(OnnxMapping, WeightAsGraphInputIsFedAtRunTime) {
 
 TEST(OnnxMapping, InputOfTheWrongRank) {
     const OnnxModel m = parse(model(conv_graph({})));
-    expect_error<FormatError>([&] { onnx_resolve_node(m, only_layer(m), {2, 5, 5}); },
-                              {"input 'x' has shape [2, 5, 5]; a 2-D Conv needs (N, C, H, W)"});
+    expect_error<FormatError>(
+        [&] {
+            onnx_resolve_node(m, only_layer(m), {2, 5, 5});
+        },
+        {"input 'x' has shape [2, 5, 5]; a 2-D Conv needs (N, C, H, W)"});
 }
 
 // ------------------------------------------------------------------------------- 5. tensors and running graphs
@@ -710,12 +728,17 @@ TEST(OnnxTensor, BadTensors) {
     expect_error<FormatError>([] { onnx_parse_tensor(tensor_header("s", kString, {1}).str(6, "hi").data(), "t.pb"); },
                               {"t.pb: tensor 's': data type STRING cannot be converted to float32"});
     expect_error<FormatError>(
-        [] { onnx_parse_tensor(tensor_header("a", kFloat, {3}).packed_floats(4, {1, 2, 3, 4}).data(), "t.pb"); },
+        [] {
+            onnx_parse_tensor(tensor_header("a", kFloat, {3}).packed_floats(4, {1, 2, 3, 4}).data(), "t.pb");
+        },
         {"float_data has 4 values, but dims [3] need 3"});
     expect_error<FormatError>([] { onnx_parse_tensor(tensor_header("a", kFloat, {-1}).data(), "t.pb"); },
                               {"dims [-1] has a negative dimension"});
-    expect_error<FormatError>([] { onnx_parse_tensor(tensor_header("a", kFloat, {1, 1, 1, 1, 1, 1}).data(), "t.pb"); },
-                              {"rank 6 tensors are not supported"});
+    expect_error<FormatError>(
+        [] {
+            onnx_parse_tensor(tensor_header("a", kFloat, {1, 1, 1, 1, 1, 1}).data(), "t.pb");
+        },
+        {"rank 6 tensors are not supported"});
     expect_error<FormatError>(
         [] {
             onnx_parse_tensor(tensor_header("a", kFloat, {1 << 20, 1 << 20}).str(9, "abcd").data(), "t.pb");
@@ -728,9 +751,11 @@ TEST(OnnxTensor, BadTensors) {
         {"the element count overflows 64 bits"});
     expect_error<FormatError>(
         [] {
-            onnx_parse_tensor(
-                tensor_header("a", kFloat, {1}).msg(13, Pb().str(1, "location").str(2, "/etc/passwd")).varint(14, 1).data(),
-                "t.pb");
+            onnx_parse_tensor(tensor_header("a", kFloat, {1})
+                                  .msg(13, Pb().str(1, "location").str(2, "/etc/passwd"))
+                                  .varint(14, 1)
+                                  .data(),
+                              "t.pb");
         },
         {"this model stores weights in external files; not supported"});
     expect_error<FormatError>(
@@ -742,7 +767,8 @@ TEST(OnnxGraph, UnsqueezePoolSqueezeAsPyTorchExportsAvgPool1d) {
     // pytorch-converted/test_AvgPool1d's shape: Unsqueeze(axes=[3]) → AveragePool [2, 1] → Squeeze(axes=[3]).
     Graph g;
     g.nodes.push_back(node("Unsqueeze", {"x"}, {"u"}, {attr_ints("axes", {3})}));
-    g.nodes.push_back(node("AveragePool", {"u"}, {"p"}, {attr_ints("kernel_shape", {2, 1}), attr_ints("strides", {2, 1})}));
+    g.nodes.push_back(
+        node("AveragePool", {"u"}, {"p"}, {attr_ints("kernel_shape", {2, 1}), attr_ints("strides", {2, 1})}));
     g.nodes.push_back(node("Squeeze", {"p"}, {"y"}, {attr_ints("axes", {3})}));
     g.inputs.push_back(value_info("x", {1, 1, 6}));
     g.outputs.push_back(value_info("y", {1, 1, 3}));
@@ -753,7 +779,8 @@ TEST(OnnxGraph, UnsqueezePoolSqueezeAsPyTorchExportsAvgPool1d) {
 }
 
 TEST(OnnxGraph, GlobalPools) {
-    for (const auto& [op, want] : std::vector<std::pair<std::string, float>>{{"GlobalMaxPool", 6}, {"GlobalAveragePool", 3.5f}}) {
+    for (const auto& [op, want] :
+         std::vector<std::pair<std::string, float>>{{"GlobalMaxPool", 6}, {"GlobalAveragePool", 3.5f}}) {
         Graph g;
         g.nodes.push_back(node(op, {"x"}, {"y"}));
         g.inputs.push_back(value_info("x", {1, 1, 2, 3}));

@@ -68,7 +68,8 @@ TEST(PoolFast, MaxPool2dStrideTwoRowsEqualReferenceBitForBit) {
             const Tensor ref = pool_reference(*c.geometry, x);
             for (int threads : {1, 2}) {
                 ASSERT_TRUE(testing::bits_equal(pool_fast(*c.geometry, x, threads), ref))
-                    << "width " << width << " padding " << (variant & 1) << " ceil_mode " << p.ceil_mode << " threads " << threads;
+                    << "width " << width << " padding " << (variant & 1) << " ceil_mode " << p.ceil_mode << " threads "
+                    << threads;
             }
             ++compared;
         }

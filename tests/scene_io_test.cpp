@@ -13,9 +13,9 @@
 
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test_util.hpp"
 
 #include <clocale>
 #include <cmath>
@@ -44,9 +44,9 @@ using convscope::Tensor;
 // 1. Helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-using convscope::testing::TempDir;
 using convscope::testing::dir_entries;
 using convscope::testing::name_too_long_for_a_temporary;
+using convscope::testing::TempDir;
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -231,7 +231,10 @@ TEST(SceneConventions, OptionalKeyRoundTripsAndOldScenesLeaveItUnset) {
     torch.view.conventions.reset();  // unset: not written, so older convscope versions still read the file
     EXPECT_EQ(convscope::scene_to_json(torch, "").find("conventions"), std::string::npos);
     EXPECT_TRUE(throws_with<FormatError>(
-        [&] { convscope::scene_from_json(scene_text("", ",\n  \"view\": {\"conventions\": \"tensorflow\"}"), "s.json", ""); },
+        [&] {
+            convscope::scene_from_json(scene_text("", ",\n  \"view\": {\"conventions\": \"tensorflow\"}"), "s.json",
+                                       "");
+        },
         {"s.json", "view.conventions", "\"pytorch\", \"keras\"", "tensorflow"}));
 }
 
@@ -263,76 +266,102 @@ std::string replaced(std::string s, const std::string& from, const std::string& 
 INSTANTIATE_TEST_SUITE_P(
     SceneCases, SceneBadJson,
     ::testing::Values(
-        BadSceneCase{"SyntaxErrorHasLineAndColumn", "{\n  \"version\": 1,\n  \"title\": \"x\"\n  \"input\": {}\n}",
+        BadSceneCase{"SyntaxErrorHasLineAndColumn",
+                     "{\n  \"version\": 1,\n  \"title\": \"x\"\n  \"input\": {}\n}",
                      {"scene.json:4:", "syntax error"}},
         BadSceneCase{"TrailingComma", "{\"version\": 1,}", {"scene.json:1:", "syntax error"}},
         BadSceneCase{"Empty", "", {"scene.json:1:1: syntax error"}},
-        BadSceneCase{"InvalidUtf8", "{\n\"version\": 1, \"title\": \"caf\xC3\x28\"}", {"scene.json:2:", "invalid UTF-8 (byte 0xC3)"}},
+        BadSceneCase{"InvalidUtf8",
+                     "{\n\"version\": 1, \"title\": \"caf\xC3\x28\"}",
+                     {"scene.json:2:", "invalid UTF-8 (byte 0xC3)"}},
         BadSceneCase{"OverlongUtf8", "{\"title\": \"\xC0\xAF\"}", {"scene.json:1:12: invalid UTF-8 (byte 0xC0)"}},
         BadSceneCase{"DeepNesting", std::string(100000, '['), {"scene.json:1:65: nested more than 64 levels deep"}},
-        BadSceneCase{"DeepNestingInsideScene", replaced(scene_text(), "\"builtin\"}", "\"builtin\", \"x\": " +
-                                                                                        std::string(70, '[') +
-                                                                                        std::string(70, ']') + "}"),
+        BadSceneCase{"DeepNestingInsideScene",
+                     replaced(scene_text(), "\"builtin\"}",
+                              "\"builtin\", \"x\": " + std::string(70, '[') + std::string(70, ']') + "}"),
                      {"nested more than 64 levels"}},
         BadSceneCase{"NotAnObject", "[1, 2]", {"top level must be a JSON object", "found an array"}},
         BadSceneCase{"NoVersion", "{\"title\": \"x\"}", {"version is missing", "convscope scene"}},
-        BadSceneCase{"NewerVersion", replaced(scene_text(), "\"version\": 1", "\"version\": 7"),
+        BadSceneCase{"NewerVersion",
+                     replaced(scene_text(), "\"version\": 1", "\"version\": 7"),
                      {"scene version 7 is newer than this convscope understands (1)"}},
-        BadSceneCase{"VersionZero", replaced(scene_text(), "\"version\": 1", "\"version\": 0"),
+        BadSceneCase{"VersionZero",
+                     replaced(scene_text(), "\"version\": 1", "\"version\": 0"),
                      {"scene version 0 is not valid"}},
-        BadSceneCase{"VersionString", replaced(scene_text(), "\"version\": 1", "\"version\": \"1\""),
+        BadSceneCase{"VersionString",
+                     replaced(scene_text(), "\"version\": 1", "\"version\": \"1\""),
                      {"version must be an integer, found the string \"1\""}},
-        BadSceneCase{"WrongTypeInArray", scene_text(", \"stride\": [1, 1.5]"),
+        BadSceneCase{"WrongTypeInArray",
+                     scene_text(", \"stride\": [1, 1.5]"),
                      {"layer.stride[1] must be an integer, found the number 1.5"}},
         BadSceneCase{"WrongTypeBool", scene_text(", \"bias\": 1"), {"layer.bias must be true or false"}},
-        BadSceneCase{"MissingField", replaced(scene_text(), "\"out_channels\": 4, ", ""),
-                     {"layer.out_channels is missing"}},
-        BadSceneCase{"MissingWeights", replaced(scene_text(), ",\n  \"weights\": {\"kind\": \"builtin\"}", ""),
+        BadSceneCase{
+            "MissingField", replaced(scene_text(), "\"out_channels\": 4, ", ""), {"layer.out_channels is missing"}},
+        BadSceneCase{"MissingWeights",
+                     replaced(scene_text(), ",\n  \"weights\": {\"kind\": \"builtin\"}", ""),
                      {"weights is missing"}},
-        BadSceneCase{"UnknownField", scene_text(", \"strides\": [2]"),
+        BadSceneCase{"UnknownField",
+                     scene_text(", \"strides\": [2]"),
                      {"layer.strides is not a known field of layer", "known: dims"}},
         BadSceneCase{"UnknownTopLevelField", scene_text("", ", \"future\": true"), {"future is not a known field"}},
-        BadSceneCase{"FieldOfAnotherKind", replaced(scene_text(), "\"name\": \"sunset\"", "\"path\": \"a.png\""),
+        BadSceneCase{"FieldOfAnotherKind",
+                     replaced(scene_text(), "\"name\": \"sunset\"", "\"path\": \"a.png\""),
                      {"input.path is not a known field of input"}},
-        BadSceneCase{"UnknownKind", replaced(scene_text(), "\"kind\": \"builtin\", \"name\"", "\"kind\": \"video\", \"name\""),
+        BadSceneCase{"UnknownKind",
+                     replaced(scene_text(), "\"kind\": \"builtin\", \"name\"", "\"kind\": \"video\", \"name\""),
                      {"input.kind must be one of \"builtin\", \"cifar\", \"image\", \"embedded\""}},
-        BadSceneCase{"UnknownPaddingMode", scene_text(", \"padding_mode\": \"mirror\""), {"layer.padding_mode must be one of"}},
-        BadSceneCase{"DuplicateKey", scene_text(", \"groups\": 1, \"groups\": 2"), {"layer has the key \"groups\" twice"}},
-        BadSceneCase{"HugeNumber", scene_text("", ", \"view\": {\"ui_scale\": 1e400}"),
+        BadSceneCase{
+            "UnknownPaddingMode", scene_text(", \"padding_mode\": \"mirror\""), {"layer.padding_mode must be one of"}},
+        BadSceneCase{
+            "DuplicateKey", scene_text(", \"groups\": 1, \"groups\": 2"), {"layer has the key \"groups\" twice"}},
+        BadSceneCase{"HugeNumber",
+                     scene_text("", ", \"view\": {\"ui_scale\": 1e400}"),
                      {"scene.json:5:56: the number 1e400 is out of range"}},
         BadSceneCase{"NaNLiteral", scene_text("", ", \"view\": {\"ui_scale\": NaN}"), {"syntax error"}},
-        BadSceneCase{"ScaleOutOfRange", scene_text("", ", \"view\": {\"ui_scale\": 1e30}"),
+        BadSceneCase{"ScaleOutOfRange",
+                     scene_text("", ", \"view\": {\"ui_scale\": 1e30}"),
                      {"view.ui_scale must be a finite number from 0.25 to 8.0, found 1e+30"}},
-        BadSceneCase{"NegativeStep", scene_text("", ", \"cursor\": {\"step\": -1}"), {"cursor.step must be at least 0"}},
-        BadSceneCase{"IntegerTooLarge", scene_text(", \"groups\": 18446744073709551615"), {"layer.groups is out of range"}},
-        BadSceneCase{"SeedTooLarge", replaced(scene_text(), "{\"kind\": \"builtin\"}", "{\"kind\": \"builtin\", \"seed\": 4294967296}"),
+        BadSceneCase{
+            "NegativeStep", scene_text("", ", \"cursor\": {\"step\": -1}"), {"cursor.step must be at least 0"}},
+        BadSceneCase{
+            "IntegerTooLarge", scene_text(", \"groups\": 18446744073709551615"), {"layer.groups is out of range"}},
+        BadSceneCase{"SeedTooLarge",
+                     replaced(scene_text(), "{\"kind\": \"builtin\"}", "{\"kind\": \"builtin\", \"seed\": 4294967296}"),
                      {"weights.seed must be from 0 to 4294967295"}},
-        BadSceneCase{"DimsThree", replaced(scene_text(), "\"dims\": 2", "\"dims\": 3"), {"layer.dims must be from 1 to 2"}},
-        BadSceneCase{"EmptyPath", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                           "{\"kind\": \"image\", \"path\": \"\"}"),
+        BadSceneCase{
+            "DimsThree", replaced(scene_text(), "\"dims\": 2", "\"dims\": 3"), {"layer.dims must be from 1 to 2"}},
+        BadSceneCase{"EmptyPath",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"image\", \"path\": \"\"}"),
                      {"input.path must not be empty"}},
-        BadSceneCase{"NulInPath", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                           "{\"kind\": \"image\", \"path\": \"a\\u0000b\"}"),
+        BadSceneCase{"NulInPath",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"image\", \"path\": \"a\\u0000b\"}"),
                      {"input.path contains a NUL character"}},
-        BadSceneCase{"TensorWrongRank", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                                 "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [2], \"dtype\": "
-                                                 "\"float32\", \"data\": \"AAAAAAAAAAA=\"}}"),
+        BadSceneCase{"TensorWrongRank",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [2], \"dtype\": "
+                              "\"float32\", \"data\": \"AAAAAAAAAAA=\"}}"),
                      {"input.tensor.shape must have rank 3 or 4, found [2]"}},
-        BadSceneCase{"TensorDataTooShort", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                                    "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [1, 1, 2], "
-                                                    "\"dtype\": \"float32\", \"data\": \"AAAA\"}}"),
+        BadSceneCase{"TensorDataTooShort",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [1, 1, 2], "
+                              "\"dtype\": \"float32\", \"data\": \"AAAA\"}}"),
                      {"input.tensor.data is 4 base64 characters", "needs 12"}},
-        BadSceneCase{"TensorBadBase64", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                                 "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [1, 1, 2], "
-                                                 "\"dtype\": \"float32\", \"data\": \"AAAAAA*AAAA=\"}}"),
+        BadSceneCase{"TensorBadBase64",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [1, 1, 2], "
+                              "\"dtype\": \"float32\", \"data\": \"AAAAAA*AAAA=\"}}"),
                      {"input.tensor.data is not valid base64 (at character 6)"}},
-        BadSceneCase{"TensorDtype", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                             "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [1, 1, 2], "
-                                             "\"dtype\": \"float64\", \"data\": \"AAAAAAAAAAA=\"}}"),
+        BadSceneCase{"TensorDtype",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [1, 1, 2], "
+                              "\"dtype\": \"float64\", \"data\": \"AAAAAAAAAAA=\"}}"),
                      {"input.tensor.dtype must be \"float32\""}},
-        BadSceneCase{"TensorHugeShape", replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                                                 "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [100000, 100000, "
-                                                 "100000], \"dtype\": \"float32\", \"data\": \"\"}}"),
+        BadSceneCase{"TensorHugeShape",
+                     replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                              "{\"kind\": \"embedded\", \"tensor\": {\"shape\": [100000, 100000, "
+                              "100000], \"dtype\": \"float32\", \"data\": \"\"}}"),
                      {"input.tensor.shape [100000, 100000, 100000] is too large"}}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
 
@@ -362,10 +391,10 @@ TEST(ScenePaths, ResolvedAgainstTheSceneFolderOnLoad) {
 }
 
 TEST(ScenePaths, PathsOutsideTheSceneFolderAreListed) {
-    const std::string text = replaced(
-        replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                 "{\"kind\": \"image\", \"path\": \"../../etc/passwd\"}"),
-        "{\"kind\": \"builtin\"}", "{\"kind\": \"onnx\", \"model\": \"/abs/m.onnx\", \"node\": \"c\"}");
+    const std::string text =
+        replaced(replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                          "{\"kind\": \"image\", \"path\": \"../../etc/passwd\"}"),
+                 "{\"kind\": \"builtin\"}", "{\"kind\": \"onnx\", \"model\": \"/abs/m.onnx\", \"node\": \"c\"}");
     const SceneFile s = convscope::scene_from_json(text, "s.json", "/home/u/lesson");
     EXPECT_EQ(s.input.path, "/home/etc/passwd");
     EXPECT_EQ(convscope::scene_paths_outside(s, "/home/u/lesson"),
@@ -373,13 +402,14 @@ TEST(ScenePaths, PathsOutsideTheSceneFolderAreListed) {
 }
 
 TEST(ScenePaths, OutsidePathsAreNamedByTheJsonKeysTheUserWrote) {
-    const std::string text = replaced(
-        replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
-                 "{\"kind\": \"image\", \"path\": \"/etc/passwd\"}"),
-        "{\"kind\": \"builtin\"}", "{\"kind\": \"npy\", \"weight\": \"w.npy\", \"bias\": \"../b.npy\"}");
+    const std::string text =
+        replaced(replaced(scene_text(), "{\"kind\": \"builtin\", \"name\": \"sunset\"}",
+                          "{\"kind\": \"image\", \"path\": \"/etc/passwd\"}"),
+                 "{\"kind\": \"builtin\"}", "{\"kind\": \"npy\", \"weight\": \"w.npy\", \"bias\": \"../b.npy\"}");
     const SceneFile s = convscope::scene_from_json(text, "s.json", "/home/u/lesson");
     const auto paths = convscope::scene_paths_outside_by_key(s, "/home/u/lesson");
-    EXPECT_EQ(paths, (std::vector<convscope::ScenePath>{{"input.path", "/etc/passwd"}, {"weights.bias", "/home/u/b.npy"}}));
+    EXPECT_EQ(paths,
+              (std::vector<convscope::ScenePath>{{"input.path", "/etc/passwd"}, {"weights.bias", "/home/u/b.npy"}}));
     EXPECT_EQ(convscope::scene_paths_outside_text(paths),
               "the scene refers to files outside its folder: input.path = /etc/passwd, weights.bias = /home/u/b.npy");
 }
@@ -404,8 +434,9 @@ TEST(SceneSave, NonUtf8OnnxNodeNameIsNamedByItsField) {
     s.weights.kind = SceneWeights::Kind::Onnx;
     s.weights.onnx_path = "/m.onnx";
     s.weights.onnx_node = "conv\xFF";
-    EXPECT_TRUE(throws_with<convscope::Error>([&] { convscope::scene_to_json(s, "/"); },
-                                              {"weights.node (the ONNX node name) is not valid UTF-8 text (\"conv\\xFF\")"}));
+    EXPECT_TRUE(
+        throws_with<convscope::Error>([&] { convscope::scene_to_json(s, "/"); },
+                                      {"weights.node (the ONNX node name) is not valid UTF-8 text (\"conv\\xFF\")"}));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -32,14 +32,14 @@ inline std::string index_text(const Shape& shape, int64_t flat) {
 inline ::testing::AssertionResult tensors_close(const Tensor& actual, const Tensor& expected, float rtol = 1e-5f,
                                                 float atol = 1e-5f) {
     if (actual.shape != expected.shape)
-        return ::testing::AssertionFailure() << "shape " << shape_to_string(actual.shape) << " != expected "
-                                             << shape_to_string(expected.shape);
+        return ::testing::AssertionFailure()
+               << "shape " << shape_to_string(actual.shape) << " != expected " << shape_to_string(expected.shape);
     for (int64_t i = 0; i < actual.numel(); ++i) {
         const float a = actual[i], e = expected[i];
         if (std::isnan(e) && std::isnan(a)) continue;
         if (!(std::fabs(a - e) <= atol + rtol * std::fabs(e)))
-            return ::testing::AssertionFailure() << "at index " << index_text(actual.shape, i) << ": " << a
-                                                 << " != expected " << e;
+            return ::testing::AssertionFailure()
+                   << "at index " << index_text(actual.shape, i) << ": " << a << " != expected " << e;
     }
     return ::testing::AssertionSuccess();
 }
@@ -50,7 +50,6 @@ inline Tensor random_tensor(const Shape& shape, std::mt19937& rng, float lo = -1
     for (float& v : t.data) v = d(rng);
     return t;
 }
-
 
 // Same shape and the same bits in every element (NaN payloads and -0 included); empty tensors compare equal.
 inline bool bits_equal(const Tensor& a, const Tensor& b) {

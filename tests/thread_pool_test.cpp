@@ -21,7 +21,9 @@ TEST(ParallelFor, CoversEveryIndexExactlyOnce) {
                 EXPECT_LE(end, count);
                 for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
             });
-            for (int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << threads << " threads, count " << count << ", index " << i;
+            for (int64_t i = 0; i < count; ++i)
+                ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1)
+                    << threads << " threads, count " << count << ", index " << i;
         }
     }
 }
@@ -49,7 +51,8 @@ TEST(ParallelFor, NarrowThenWideJobsRunEveryIndexOnce) {
         parallel_for(8, count, [&](int64_t begin, int64_t end) {
             for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
         });
-        for (int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "round " << round << ", index " << i;
+        for (int64_t i = 0; i < count; ++i)
+            ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "round " << round << ", index " << i;
     }
 }
 
@@ -65,7 +68,8 @@ TEST(ParallelFor, NestedAndConcurrentCallsCompleteOnTheCaller) {
     std::vector<std::thread> callers;
     for (int t = 0; t < 4; ++t) {
         callers.emplace_back([&] {
-            for (int round = 0; round < 50; ++round) parallel_for(2, 100, [&](int64_t b, int64_t e) { sum.fetch_add(e - b); });
+            for (int round = 0; round < 50; ++round)
+                parallel_for(2, 100, [&](int64_t b, int64_t e) { sum.fetch_add(e - b); });
         });
     }
     for (std::thread& th : callers) th.join();

@@ -55,8 +55,9 @@ TEST(TransposeView, PythonTextParsesBackToTheSameLayer) {
     l.params.dilation = {2};
     l.params.groups = 1;
     l.bias = false;
-    EXPECT_EQ(transpose_layer_python_text(l), "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=(1, 2), "
-                                              "output_padding=1, bias=False, dilation=2)");
+    EXPECT_EQ(transpose_layer_python_text(l),
+              "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=(1, 2), "
+              "output_padding=1, bias=False, dilation=2)");
 }
 
 TEST(TransposeView, InvalidSettingsGivePyTorchsTextInPyTorchsOrder) {
@@ -84,8 +85,9 @@ TEST(TransposeView, TheViewsLimitsAreConvscopesNotPyTorchs) {
     e.h = e.w = 40;  // valid for PyTorch; too many to draw
     const TransposeCheck c = transpose_edit_check(e);
     ASSERT_FALSE(c.ok());
-    EXPECT_EQ(c.error, "convscope draws transposed convolutions with an input side up to 16 (this one: 40); "
-                       "`convscope-cli conv-transpose` computes any size");
+    EXPECT_EQ(c.error,
+              "convscope draws transposed convolutions with an input side up to 16 (this one: 40); "
+              "`convscope-cli conv-transpose` computes any size");
     e.h = e.w = 16;
     e.layer.kernel_size = {7};
     e.layer.params.stride = {3};  // (16-1)*3 + 6 + 1 = 52 <= 64
@@ -125,7 +127,8 @@ TEST(TransposeView, OnesDataMakeEveryOutputItsNumberOfProducts) {
     ASSERT_NE(p, nullptr);
     const auto sc = build_transpose_scene(p->edit, geometry_of(p->edit), 1);
     ASSERT_EQ(sc->y.numel(), static_cast<int64_t>(sc->contributions.size()));
-    for (size_t i = 0; i < sc->contributions.size(); ++i) EXPECT_EQ(sc->y.data[i], static_cast<float>(sc->contributions[i]));
+    for (size_t i = 0; i < sc->contributions.size(); ++i)
+        EXPECT_EQ(sc->y.data[i], static_cast<float>(sc->contributions[i]));
     EXPECT_EQ(sc->min_contributions, 1);
     EXPECT_EQ(sc->max_contributions, 4);  // k=3, stride 2: the checkerboard
 }
@@ -142,7 +145,8 @@ TEST(TransposeView, PresetsShowWhatTheirTextsSay) {
     const auto sc = build_transpose_scene(even->edit, geometry_of(even->edit), 1);
     EXPECT_EQ(sc->min_contributions, 1);
     EXPECT_EQ(sc->max_contributions, 1);
-    // output_padding: without it the same layer gives 7 (why 7 and 8 both map to 4 under Conv2d(3, stride=2, padding=1))
+    // output_padding: without it the same layer gives 7 (why 7 and 8 both map to 4 under Conv2d(3, stride=2,
+    // padding=1))
     TransposeEdit e = find_transpose_preset("output_padding")->edit;
     e.layer.params.output_padding = {0};
     EXPECT_EQ(geometry_of(e).output_shape_torch(), (Shape{1, 1, 7, 7}));
@@ -177,9 +181,10 @@ TEST(TransposeView, SettingsChangeOneArgumentOrNothing) {
 TEST(TransposeView, ScriptVerbsAreCheckedBeforeAnythingRuns) {
     std::vector<ScriptAction> actions;
     std::string error;
-    EXPECT_TRUE(parse_script("layer_kind transpose\ntranspose_preset checkerboard\ntranspose_order gather\n"
-                             "transpose_set output_padding 1\ntranspose_cursor 0 0 3 4\ncontributions off\n",
-                             "t", actions, error))
+    EXPECT_TRUE(
+        parse_script("layer_kind transpose\ntranspose_preset checkerboard\ntranspose_order gather\n"
+                     "transpose_set output_padding 1\ntranspose_cursor 0 0 3 4\ncontributions off\n",
+                     "t", actions, error))
         << error;
     EXPECT_EQ(actions.size(), 6u);
     EXPECT_FALSE(parse_script("transpose_preset nope\n", "t", actions, error));
@@ -246,7 +251,8 @@ TEST(TransposeView, StepsConvertBetweenGranularitiesToTheSamePlace) {
             const int64_t pos = t.convert_step(step, Granularity::Mac, Granularity::Position);
             t.refresh(pos, Granularity::Position);
             EXPECT_EQ(t.position_text(), where) << step;  // same element, its whole stamp / window
-            EXPECT_EQ(t.convert_step(pos, Granularity::Position, Granularity::Mac) / (macs / t.step_count(Granularity::Position)),
+            EXPECT_EQ(t.convert_step(pos, Granularity::Position, Granularity::Mac) /
+                          (macs / t.step_count(Granularity::Position)),
                       step / (macs / t.step_count(Granularity::Position)));
         }
     }
@@ -285,8 +291,8 @@ TEST(TransposeView, CaptionWritesTheCurrentArithmetic) {
         std::snprintf(b, sizeof b, "%g", static_cast<double>(f));
         return std::string(b);
     };
-    const std::string want_prefix = "x[0, 0, 1, 2] * w[0, 0, 1, 2] = " + num(x) + " * " + num(w) + " = " + num(x * w) +
-                                    " -> y[0, 0, 3, 6]: ";
+    const std::string want_prefix =
+        "x[0, 0, 1, 2] * w[0, 0, 1, 2] = " + num(x) + " * " + num(w) + " = " + num(x * w) + " -> y[0, 0, 3, 6]: ";
     EXPECT_EQ(t.caption_text().rfind(want_prefix, 0), 0u) << t.caption_text();
     // gather, at a finished output: channel sums + bias = PyTorch's value (the reference's)
     t.order = TransposeOrder::Gather;

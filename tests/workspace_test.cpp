@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "app_settings.hpp"
 #include "builtin_data.hpp"
 #include "convention_texts.hpp"
-#include "app_settings.hpp"
 #include "data_in.hpp"
 #include "error.hpp"
 #include "lesson.hpp"
@@ -87,14 +87,16 @@ TEST(BuiltinData, SwitchingPresetsOfTheSameShapeChangesThePicture) {
 TEST(BuiltinData, WeightSeedIsHonouredAndDesignedFiltersAreFixed) {
     const LayerEdit e = default_edit();
     const ConvGeometry g = geometry(e);
-    const BuiltinWeights a = builtin_weights(g, true, 1), b = builtin_weights(g, true, 1), c = builtin_weights(g, true, 7);
+    const BuiltinWeights a = builtin_weights(g, true, 1), b = builtin_weights(g, true, 1),
+                         c = builtin_weights(g, true, 7);
     EXPECT_EQ(a.w.data, b.w.data);
     EXPECT_EQ(a.bias.data, b.bias.data);
     EXPECT_NE(a.w.data, c.w.data);
     ASSERT_GT(a.designed, 0);
     const size_t filter = 3 * 5 * 5;
     const size_t designed = static_cast<size_t>(a.designed) * filter;
-    EXPECT_TRUE(std::equal(a.w.data.begin(), a.w.data.begin() + static_cast<std::ptrdiff_t>(designed), c.w.data.begin()));
+    EXPECT_TRUE(
+        std::equal(a.w.data.begin(), a.w.data.begin() + static_cast<std::ptrdiff_t>(designed), c.w.data.begin()));
     // PyTorch's reset_parameters bound: |w| <= 1/sqrt(fan_in) for the initialised filters
     const float bound = 1.0f / std::sqrt(75.0f);
     for (size_t i = designed; i < a.w.data.size(); ++i) ASSERT_LE(std::fabs(a.w.data[i]), bound);
@@ -104,10 +106,12 @@ TEST(BuiltinData, UnknownOrMisfitPictureIsRefusedByName) {
     LayerEdit e = default_edit();
     std::string kind;
     const ConvGeometry g = geometry(e);
-    EXPECT_TRUE(throws_with<ConfigError>([&] { builtin_input(g, "mona_lisa", kind); }, {"'mona_lisa'", "digits", "landscapes"}));
+    EXPECT_TRUE(throws_with<ConfigError>([&] { builtin_input(g, "mona_lisa", kind); },
+                                         {"'mona_lisa'", "digits", "landscapes"}));
     e.layer.in_channels = 1;
     e.input.c = 1;
-    EXPECT_TRUE(throws_with<ConfigError>([&] { builtin_input(geometry(e), "landscapes", kind); }, {"RGB", "3 channels"}));
+    EXPECT_TRUE(
+        throws_with<ConfigError>([&] { builtin_input(geometry(e), "landscapes", kind); }, {"RGB", "3 channels"}));
 }
 
 TEST(BuiltinData, GeneratedPictureDescriptionsSayWhatIsShown) {
@@ -174,7 +178,8 @@ TEST(SceneFiles, FilesOutsideTheScenesFolderAreNotReadUnlessAllowed) {
         ASSERT_EQ(e.paths.size(), 1u);
         EXPECT_EQ(e.paths[0].key, "weights.weight");
         EXPECT_NE(std::string(e.what()).find("the scene refers to a file outside its folder: weights.weight = "),
-                  std::string::npos) << e.what();
+                  std::string::npos)
+            << e.what();
     }
     const LoadedScene ls = load_scene_file(dir.file("scenes/s.json"), nullptr, nullptr, true);
     ASSERT_TRUE(ls.data.w);
@@ -232,7 +237,8 @@ TEST(KerasSame, StridedSameBecomesTfPadsWrittenExplicitly) {
     LayerEdit e = default_edit();
     e.layer.params.stride = {2};
     e.layer.params.padding_kind = PaddingKind::Same;
-    EXPECT_EQ(conv_layer_check(e.layer, input_shape(e)).error, "padding='same' is not supported for strided convolutions");
+    EXPECT_EQ(conv_layer_check(e.layer, input_shape(e)).error,
+              "padding='same' is not supported for strided convolutions");
     const std::optional<KerasSame> k = keras_same_pads(e);
     ASSERT_TRUE(k);
     EXPECT_EQ(k->edit.layer.params.pads_begin, (std::vector<int64_t>{1, 1}));
@@ -241,8 +247,11 @@ TEST(KerasSame, StridedSameBecomesTfPadsWrittenExplicitly) {
     ASSERT_TRUE(c.ok()) << c.error;
     EXPECT_EQ(c.geometry->out, (std::array<int64_t, 2>{16, 16}));  // ceil(32 / 2), as Keras
     ASSERT_EQ(k->lines.size(), 2u);
-    EXPECT_NE(k->lines[0].find("H_out = ceil(32 / 2) = 16; pad_total = max(0, (16-1)*2 + (5-1)*1 + 1 - 32) = 3: 1 before, "
-                               "2 after"), std::string::npos) << k->lines[0];
+    EXPECT_NE(
+        k->lines[0].find("H_out = ceil(32 / 2) = 16; pad_total = max(0, (16-1)*2 + (5-1)*1 + 1 - 32) = 3: 1 before, "
+                         "2 after"),
+        std::string::npos)
+        << k->lines[0];
     EXPECT_NE(k->lines[0].find("an extra row at the bottom"), std::string::npos) << k->lines[0];
     EXPECT_NE(k->lines[1].find("an extra column at the right"), std::string::npos) << k->lines[1];
     // Stride 1 (both frameworks agree) and explicit padding have nothing to convert.
@@ -446,14 +455,16 @@ TEST(Lessons, EveryMalformedFileSaysFileLineWhy) {
         {"action first", head + "@ preset default\n", "b.lesson:3: an action before the first step"},
         {"unknown verb", head + "## S\n@ explode\n", "b.lesson:4: unknown action 'explode'"},
         {"bad args", head + "## S\n@ cursor 0 x 1 2\n", "b.lesson:4: 'x' is not an integer"},
-        {"capture verb", head + "## S\n@ screenshot a.png\n", "b.lesson:4: 'screenshot' cannot be used in a lesson step"},
+        {"capture verb", head + "## S\n@ screenshot a.png\n",
+         "b.lesson:4: 'screenshot' cannot be used in a lesson step"},
         {"empty action", head + "## S\n@\n", "b.lesson:4: '@' needs an action"},
         {"bad panel", head + "## S\nhighlight: kitchen\n", "b.lesson:4: 'kitchen' is not a panel"},
         {"empty highlight", head + "## S\nhighlight:\n", "b.lesson:4: 'highlight:' names one or more panels"},
         {"unknown placeholder", head + "## S\nthe {colour}\n", "b.lesson:4: unknown placeholder {colour}"},
         {"unclosed placeholder", head + "## S\nthe {params\n", "b.lesson:4: '{' without a closing '}'"},
         {"bad element", head + "## S\n{y[a,b]}\n", "b.lesson:4: unknown placeholder {y[a,b]}"},
-        {"answer without ask", head + "## S\ntext\nanswer: 3\n", "b.lesson:5: 'answer:', 'hint:' and 'reveal:' follow an 'ask:'"},
+        {"answer without ask", head + "## S\ntext\nanswer: 3\n",
+         "b.lesson:5: 'answer:', 'hint:' and 'reveal:' follow an 'ask:'"},
         {"two questions", head + "## S\nask: a\nanswer: 1\nask: b\n", "b.lesson:6: one question per step"},
         {"ask without answer", head + "## S\nask: a\n", "b.lesson:4: the question has no 'answer:' line"},
         {"text after ask", head + "## S\nask: a\nanswer: 1\nmore\n", "b.lesson:6: narrative text belongs before"},
@@ -486,7 +497,8 @@ TEST(Lessons, LoadResolvesPathsAgainstTheLessonFolder) {
     ASSERT_EQ(l.steps[0].actions[0].args.size(), 2u);
     EXPECT_EQ(l.steps[0].actions[0].args[0], dir.file("k.npy"));
     EXPECT_EQ(l.steps[0].actions[0].args[1], "keras");
-    EXPECT_TRUE(throws_with<IoError>([&] { lesson_load(dir.file("none.lesson")); }, {"none.lesson", "no such lesson file"}));
+    EXPECT_TRUE(
+        throws_with<IoError>([&] { lesson_load(dir.file("none.lesson")); }, {"none.lesson", "no such lesson file"}));
 }
 
 TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
@@ -495,8 +507,10 @@ TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
     const auto out = compute_layer_output(scene);
     ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
     const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
-    LessonContext ctx{scene.get(), out.get(), &cs, &e, "", std::nullopt, nullptr, nullptr, {}, std::nullopt, std::nullopt};
-    EXPECT_EQ(lesson_fill("{weight_shape} {output_shape} {params} {macs}", ctx), "(192, 3, 5, 5) (1, 192, 32, 32) 14,592 75");
+    LessonContext ctx{scene.get(), out.get(), &cs, &e,           "",          std::nullopt,
+                      nullptr,     nullptr,   {},  std::nullopt, std::nullopt};
+    EXPECT_EQ(lesson_fill("{weight_shape} {output_shape} {params} {macs}", ctx),
+              "(192, 3, 5, 5) (1, 192, 32, 32) 14,592 75");
     EXPECT_EQ(lesson_fill("{keras_kernel_shape} {keras_input_shape} {keras_output_shape}", ctx),
               "(5, 5, 3, 192) (1, 32, 32, 3) (1, 32, 32, 192)");
     EXPECT_EQ(lesson_fill("{cursor}", ctx), "y[0, 8, 16, 16]");

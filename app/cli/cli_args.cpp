@@ -24,7 +24,8 @@ std::vector<int64_t> parse_int_list(const std::string& text, const char* option)
         int64_t v = 0;
         auto [ptr, ec] = std::from_chars(t.data() + start, t.data() + end, v);
         if (ec != std::errc() || ptr != t.data() + end || end == start)
-            throw UsageError(std::string(option) + ": expected an integer or a comma-separated list like 2,1, got '" + text + "'");
+            throw UsageError(std::string(option) + ": expected an integer or a comma-separated list like 2,1, got '" +
+                             text + "'");
         values.push_back(v);
         start = end + 1;
     }
@@ -96,8 +97,9 @@ void print_compute_time(std::chrono::steady_clock::duration load, std::chrono::s
     }
     char gflops[48] = "";
     if (flops > 0) std::snprintf(gflops, sizeof gflops, "; %.1f GFLOPS", flops / (best * 1e-3) * 1e-9);
-    std::fprintf(stderr, "time: load %.3f ms, compute %.3f ms (best of %d%s; %s engine, %d thread%s); "
-                         "peak memory %s bytes (resident)\n",
+    std::fprintf(stderr,
+                 "time: load %.3f ms, compute %.3f ms (best of %d%s; %s engine, %d thread%s); "
+                 "peak memory %s bytes (resident)\n",
                  ms(load), best, repeat, gflops, engine.c_str(), threads, threads == 1 ? "" : "s",
                  convscope::grouped_int(convscope::peak_resident_bytes()).c_str());
 }

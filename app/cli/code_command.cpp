@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 
+#include "builtin_data.hpp"
 #include "cli_args.hpp"
 #include "codegen.hpp"
 #include "conv_reference.hpp"
@@ -14,7 +15,6 @@
 #include "file_io.hpp"
 #include "npy.hpp"
 #include "onnx_export.hpp"
-#include "builtin_data.hpp"
 #include "scene_io.hpp"
 
 using namespace convscope;
@@ -40,8 +40,9 @@ CodeLayer code_layer_from_scene(const std::string& path) {
         input = l.dims == 1 ? Shape{scene.batch, l.in_channels, w} : Shape{scene.batch, l.in_channels, h, w};
     }
     const ConvCheck check = conv_layer_check(l, input);
-    if (!check.ok()) throw ConfigError(path + ": the scene's layer does not run on its input " + shape_to_string(input) +
-                                       ": " + check.error);
+    if (!check.ok())
+        throw ConfigError(path + ": the scene's layer does not run on its input " + shape_to_string(input) + ": " +
+                          check.error);
     // The scene's cursor step, as an output position (step numbering: cursor.hpp; the values are not read, but the
     // cursor requires an input of the geometry's shape).
     const ConvGeometry& g = *check.geometry;
@@ -65,7 +66,8 @@ Tensor tensor_or_random(const std::string& dir, const char* name, const Shape& s
     if (!std::filesystem::exists(path)) return pytorch_default_init(shape, fan_in, seed);
     Tensor t = npy_load(path);
     if (t.shape != shape)
-        throw ConfigError(path + " has shape " + shape_to_string(t.shape) + "; this layer needs " + shape_to_string(shape));
+        throw ConfigError(path + " has shape " + shape_to_string(t.shape) + "; this layer needs " +
+                          shape_to_string(shape));
     return t;
 }
 
@@ -75,7 +77,8 @@ int run(const Options& o) {
     if (!o.scene.empty() && (!o.input.empty() || !o.layer.empty()))
         throw UsageError("code takes either --scene FILE or --input SHAPE \"LAYER\", not both");
     if (o.scene.empty() && (o.input.empty() || o.layer.empty()))
-        throw UsageError("code needs --input SHAPE and a LAYER (e.g. --input 1,3,17,17 \"Conv2d(3, 8, 3)\"), or --scene FILE");
+        throw UsageError(
+            "code needs --input SHAPE and a LAYER (e.g. --input 1,3,17,17 \"Conv2d(3, 8, 3)\"), or --scene FILE");
     if (*fw == CodeFramework::Onnx && o.output.empty())
         throw UsageError("--framework onnx writes a folder (model.onnx + test_data_set_0): give it with --output DIR");
     // Nothing is overwritten without --force; checked before anything is computed.
@@ -84,7 +87,8 @@ int run(const Options& o) {
     for (const std::string& t : targets)
         if (!t.empty()) check_output_path(t, o.force);
 
-    CodeLayer c = o.scene.empty() ? code_layer_from_text(o.layer, parse_int_list(o.input, "--input")) : code_layer_from_scene(o.scene);
+    CodeLayer c = o.scene.empty() ? code_layer_from_text(o.layer, parse_int_list(o.input, "--input"))
+                                  : code_layer_from_scene(o.scene);
     c.data_dir = o.data;
     c.seed = o.seed;
     if (!o.at.empty()) {
@@ -92,8 +96,9 @@ int run(const Options& o) {
         const bool unbatched = c.geometry.unbatched;
         const size_t want = (c.geometry.dims == 1 ? 2u : 3u) + (unbatched ? 0u : 1u);
         if (at.size() != want)
-            throw UsageError("--at: expected " + std::string(unbatched ? "" : "n,") + (c.geometry.dims == 1 ? "c,x" : "c,y,x") +
-                             " (output position, PyTorch order), got '" + o.at + "'");
+            throw UsageError("--at: expected " + std::string(unbatched ? "" : "n,") +
+                             (c.geometry.dims == 1 ? "c,x" : "c,y,x") + " (output position, PyTorch order), got '" +
+                             o.at + "'");
         if (unbatched) at.insert(at.begin(), 0);
         if (c.geometry.dims == 1) at.insert(at.begin() + 2, 0);
         set_code_cursor(c, {at[0], at[1], at[2], at[3]});
@@ -115,7 +120,8 @@ int run(const Options& o) {
         const Tensor y = conv_reference(g, x, w, b ? &*b : nullptr);
         const OnnxExportFiles files = onnx_export_conv(g, x, w, b ? &*b : nullptr, y, c.source_text);
         onnx_export_write(o.output, files, o.force);
-        std::fprintf(stderr, "wrote %s/model.onnx (one Conv node, opset %lld) and test_data_set_0 (input %s, output %s)\n",
+        std::fprintf(stderr,
+                     "wrote %s/model.onnx (one Conv node, opset %lld) and test_data_set_0 (input %s, output %s)\n",
                      o.output.c_str(), static_cast<long long>(kOnnxExportOpset), shape_to_string(x.shape).c_str(),
                      shape_to_string(y.shape).c_str());
         return 0;
@@ -127,7 +133,8 @@ int run(const Options& o) {
         std::cout << text;
         return 0;
     }
-    write_file_atomically(o.output, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    write_file_atomically(o.output,
+                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
     std::fprintf(stderr, "wrote %s\n", o.output.c_str());
     return 0;
 }

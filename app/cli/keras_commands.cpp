@@ -18,8 +18,11 @@ int run_keras_shape(const Shape& input, const std::vector<std::string>& layers, 
     nlohmann::json j = {{"convention", "keras"}, {"input_shape", input}, {"layers", nlohmann::json::array()}};
     for (const KerasShapeRow& r : rows) {
         total += r.parameters;
-        nlohmann::json jr = {{"layer", r.text}, {"input_shape", r.input_shape}, {"formula", r.formula},
-                             {"params", r.parameters}, {"parameters", r.parameters}};
+        nlohmann::json jr = {{"layer", r.text},
+                             {"input_shape", r.input_shape},
+                             {"formula", r.formula},
+                             {"params", r.parameters},
+                             {"parameters", r.parameters}};
         jr["kernel"] = r.kernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.kernel);
         jr["bias"] = r.bias.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.bias);
         nlohmann::json pads = nlohmann::json::array();
@@ -50,7 +53,8 @@ int run_keras_shape(const Shape& input, const std::vector<std::string>& layers, 
             std::string p = "(";
             for (size_t i = 0; i < r.pads.size(); ++i)
                 p += (i ? ", (" : "(") + std::to_string(r.pads[i][0]) + ", " + std::to_string(r.pads[i][1]) + ")";
-            std::printf("  pads   %s  (before, after) per spatial axis\n", (p + (r.pads.size() == 1 ? ",)" : ")")).c_str());
+            std::printf("  pads   %s  (before, after) per spatial axis\n",
+                        (p + (r.pads.size() == 1 ? ",)" : ")")).c_str());
         }
         for (const std::string& f : r.formula) std::printf("    %s\n", f.c_str());
     }

@@ -12,9 +12,9 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <functional>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -28,6 +28,7 @@
 #include "conv_reference.hpp"
 #include "conv_spec.hpp"
 #include "cursor.hpp"
+#include "data_in.hpp"
 #include "error.hpp"
 #include "file_io.hpp"
 #include "json_safe.hpp"
@@ -38,12 +39,11 @@
 #include "memory_budget.hpp"
 #include "npy.hpp"
 #include "onnx_commands.hpp"
-#include "transpose_commands.hpp"
 #include "pool.hpp"
 #include "pool_fast.hpp"
 #include "scene.hpp"
-#include "data_in.hpp"
 #include "thread_pool.hpp"
+#include "transpose_commands.hpp"
 
 using namespace convscope;
 
@@ -55,13 +55,13 @@ struct ConvOptions {
     int64_t groups = 1;
     bool json = false;
     std::string data_format = "channels_first", weight_layout = "pytorch";  // Keras-saved files: channels_last, keras
-    ComputeOptions compute;  // conv only
+    ComputeOptions compute;                                                 // conv only
 };
 
 void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true) {
-    add_layer_file_options(cmd, o.files, "input .npy: (N, C, L) / (C, L) for Conv1d, (N, C, H, W) / (C, H, W) for Conv2d",
-                           "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d",
-                           weight_required);
+    add_layer_file_options(
+        cmd, o.files, "input .npy: (N, C, L) / (C, L) for Conv1d, (N, C, H, W) / (C, H, W) for Conv2d",
+        "weight .npy in PyTorch layout (C_out, C_in/groups, [kH,] kW); rank 3 = Conv1d, 4 = Conv2d", weight_required);
     cmd->add_option("--stride", o.stride, "stride: 2 or 2,1")->capture_default_str();
     cmd->add_option("--padding", o.padding, "padding: 1, 1,2, same or valid")->capture_default_str();
     cmd->add_option("--dilation", o.dilation, "dilation: 2 or 2,1")->capture_default_str();
@@ -71,7 +71,8 @@ void add_conv_options(CLI::App* cmd, ConvOptions& o, bool weight_required = true
                     "channels_last: input (and output) as Keras holds them, (N, [H,] W, C); --at is then n,[y,]x,c")
         ->check(CLI::IsMember({"channels_first", "channels_last"}))
         ->capture_default_str();
-    cmd->add_option("--weight-layout", o.weight_layout, "keras: weight as Keras's kernel ([kH,] kW, in/groups, filters)")
+    cmd->add_option("--weight-layout", o.weight_layout,
+                    "keras: weight as Keras's kernel ([kH,] kW, in/groups, filters)")
         ->check(CLI::IsMember({"pytorch", "keras"}))
         ->capture_default_str();
 }
@@ -108,8 +109,10 @@ LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<Memor
     if (o.data_format == "channels_last" && (w_rank == 3 || w_rank == 4))  // ((N,) [H,] W, C) -> ((N,) C, [H,] W)
         x_shape = channels_last_to_first(x_shape, static_cast<int>(w_rank) - 2);
     if (w_rank != 3 && w_rank != 4)
-        throw ConfigError(o.files.weight + ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
-                          "C_in/groups, kH, kW), got shape " + shape_to_string(w_shape));
+        throw ConfigError(o.files.weight +
+                          ": a convolution weight has rank 3 (Conv1d: C_out, C_in/groups, kW) or 4 (Conv2d: C_out, "
+                          "C_in/groups, kH, kW), got shape " +
+                          shape_to_string(w_shape));
     ConvParams p;
     p.dims = static_cast<int>(w_shape.size()) - 2;
     p.stride = parse_int_list(o.stride, "--stride");
@@ -123,7 +126,8 @@ LoadedConv load_conv(const ConvOptions& o, const std::function<std::vector<Memor
     p.groups = o.groups;
     auto mode = parse_padding_mode(o.padding_mode);
     if (!mode)
-        throw UsageError("--padding-mode: expected zeros, reflect, replicate or circular, got '" + o.padding_mode + "'");
+        throw UsageError("--padding-mode: expected zeros, reflect, replicate or circular, got '" + o.padding_mode +
+                         "'");
     p.padding_mode = *mode;
     l.g = conv_geometry(p, x_shape, w_shape, bias_shape);
     check_memory_budget(l.g.dims == 1 ? "conv1d" : "conv2d", memory(l.g));
@@ -147,7 +151,7 @@ int run_conv(const ConvOptions& o) {
     const bool reference = run.engine == "reference";
     const auto start = std::chrono::steady_clock::now();
     LoadedConv l = load_conv(o, [&](const ConvGeometry& g) {
-        const ConvScratch scratch = reference                                             ? ConvScratch::None
+        const ConvScratch scratch = reference                                       ? ConvScratch::None
                                     : fast_conv_path(g, fast) == FastConvPath::Gemm ? ConvScratch::Im2col
                                                                                     : ConvScratch::PaddedBatch;
         return conv_memory_items(g, scratch, fast_conv_threads(fast));
@@ -162,10 +166,12 @@ int run_conv(const ConvOptions& o) {
                  shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), run.output.c_str(),
                  reference ? "reference" : fast_conv_engine_name(l.g, fast).c_str());
     if (run.time) {
-        const double flops = 2.0 * static_cast<double>(l.g.output_positions()) * static_cast<double>(l.g.macs_per_output());
-        print_compute_time(computed - start, done - computed, run.repeat, flops,
-                           reference ? "reference" : fast_conv_engine_name(l.g, fast), reference ? 1 : fast_conv_threads(fast),
-                           [&] { Tensor again = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast); });
+        const double flops =
+            2.0 * static_cast<double>(l.g.output_positions()) * static_cast<double>(l.g.macs_per_output());
+        print_compute_time(
+            computed - start, done - computed, run.repeat, flops,
+            reference ? "reference" : fast_conv_engine_name(l.g, fast), reference ? 1 : fast_conv_threads(fast),
+            [&] { Tensor again = reference ? conv_reference(l.g, l.x, l.w, b) : conv_fast(l.g, l.x, l.w, b, fast); });
     }
     return 0;
 }
@@ -183,8 +189,11 @@ nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
         json taps = json::array();
         for (int64_t t = 0; t < kk; ++t) {
             const CursorTap& tap = s.taps[ci * static_cast<size_t>(kk) + static_cast<size_t>(t)];
-            json jt = {{"ky", tap.ky}, {"kx", tap.kx}, {"padding", tap.padding},
-                       {"input", json_float(tap.input)}, {"weight", json_float(tap.weight)},
+            json jt = {{"ky", tap.ky},
+                       {"kx", tap.kx},
+                       {"padding", tap.padding},
+                       {"input", json_float(tap.input)},
+                       {"weight", json_float(tap.weight)},
                        {"product", json_float(tap.product)}};
             jt["input_index"] = g.dims == 1 ? json::array({tap.px}) : json::array({tap.py, tap.px});
             if (tap.src_y < 0)
@@ -193,7 +202,8 @@ nlohmann::json state_json(const ConvGeometry& g, const CursorState& s) {
                 jt["source_index"] = g.dims == 1 ? json::array({tap.src_x}) : json::array({tap.src_y, tap.src_x});
             taps.push_back(jt);
         }
-        j["channels"].push_back({{"channel", s.channels[ci].c_in}, {"sum", json_float(s.channels[ci].sum)}, {"taps", taps}});
+        j["channels"].push_back(
+            {{"channel", s.channels[ci].c_in}, {"sum", json_float(s.channels[ci].sum)}, {"taps", taps}});
     }
     return j;
 }
@@ -209,16 +219,18 @@ void print_state(const ConvGeometry& g, const Shape& xs, const Shape& ws, const 
                 position_text(g.dims, g.stride[0], g.stride[1]).c_str(),
                 position_text(g.dims, g.pad_begin[0], g.pad_begin[1]).c_str(),
                 position_text(g.dims, g.pad_end[0], g.pad_end[1]).c_str(),
-                position_text(g.dims, g.dilation[0], g.dilation[1]).c_str(),
-                static_cast<long long>(g.groups), padding_mode_name(g.mode));
+                position_text(g.dims, g.dilation[0], g.dilation[1]).c_str(), static_cast<long long>(g.groups),
+                padding_mode_name(g.mode));
     const int64_t group = s.c_out / g.c_out_per_group;
-    std::printf("  output channel %lld applies filter w[%lld] (%lld input channel%s x %s kernel) to input channels %lld..%lld "
-                "of batch item %lld\n\n",
-                static_cast<long long>(s.c_out), static_cast<long long>(s.c_out), static_cast<long long>(g.c_in_per_group),
-                g.c_in_per_group == 1 ? "" : "s",
-                one_d ? std::to_string(g.kernel[1]).c_str() : (std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1])).c_str(),
-                static_cast<long long>(group * g.c_in_per_group), static_cast<long long>((group + 1) * g.c_in_per_group - 1),
-                static_cast<long long>(s.n));
+    std::printf(
+        "  output channel %lld applies filter w[%lld] (%lld input channel%s x %s kernel) to input channels %lld..%lld "
+        "of batch item %lld\n\n",
+        static_cast<long long>(s.c_out), static_cast<long long>(s.c_out), static_cast<long long>(g.c_in_per_group),
+        g.c_in_per_group == 1 ? "" : "s",
+        one_d ? std::to_string(g.kernel[1]).c_str()
+              : (std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1])).c_str(),
+        static_cast<long long>(group * g.c_in_per_group), static_cast<long long>((group + 1) * g.c_in_per_group - 1),
+        static_cast<long long>(s.n));
     const int64_t kk = g.kernel[0] * g.kernel[1];
     for (size_t ci = 0; ci < s.channels.size(); ++ci) {
         std::printf("  input channel %lld  (weight slice w[%lld, %zu])\n", static_cast<long long>(s.channels[ci].c_in),
@@ -231,21 +243,22 @@ void print_state(const ConvGeometry& g, const Shape& xs, const Shape& ws, const 
                 note = tap.src_y < 0 ? "zero padding"
                                      : std::string(padding_mode_name(g.mode)) + " of " +
                                            position_text(g.dims, tap.src_y, tap.src_x);
-            std::printf("    %-8s %-10s %-18s %14s %14s %14s\n",
-                        kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(), position_text(g.dims, tap.py, tap.px).c_str(),
-                        note.c_str(), number_text(tap.input).c_str(), number_text(tap.weight).c_str(),
-                        number_text(tap.product).c_str());
+            std::printf("    %-8s %-10s %-18s %14s %14s %14s\n", kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(),
+                        position_text(g.dims, tap.py, tap.px).c_str(), note.c_str(), number_text(tap.input).c_str(),
+                        number_text(tap.weight).c_str(), number_text(tap.product).c_str());
         }
         std::printf("    channel sum = %s\n\n", number_text(s.channels[ci].sum).c_str());
     }
     print_output_sum(s.channels, s.value, s.bias, s.c_out, pos);
 }
 
-int explain_at(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const std::string& at, bool json) {
-    const std::vector<int64_t> idx =
-        parse_output_position(at, g.dims, "Conv" + std::to_string(g.dims) + "d", g.output_shape(), g.output_shape_torch());
+int explain_at(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, const std::string& at,
+               bool json) {
+    const std::vector<int64_t> idx = parse_output_position(at, g.dims, "Conv" + std::to_string(g.dims) + "d",
+                                                           g.output_shape(), g.output_shape_torch());
     ConvCursor cursor(g, x, w, b);
-    CursorState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3], Granularity::Position), Granularity::Position);
+    CursorState s =
+        cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3], Granularity::Position), Granularity::Position);
     if (json)
         std::cout << json_dump_safe(state_json(g, s), 2) << "\n";
     else
@@ -274,12 +287,13 @@ struct PoolOptions {
     std::string input, mode, kernel_size, stride, padding = "0", dilation = "1", count_include_pad = "true", at;
     bool ceil_mode = false, json = false;
     int64_t divisor_override = 0;
-    int dims = 0;  // 0: from the input rank (rank 3 counts as 2-D unbatched when the kernel has two values)
+    int dims = 0;            // 0: from the input rank (rank 3 counts as 2-D unbatched when the kernel has two values)
     ComputeOptions compute;  // pool only; engine: fast (pool_fast) or reference
 };
 
 void add_pool_options(CLI::App* cmd, PoolOptions& o, bool mode_required) {
-    cmd->add_option("--input", o.input, "input .npy: (N, C, L) / (C, L) for 1-D, (N, C, H, W) / (C, H, W) for 2-D")->required();
+    cmd->add_option("--input", o.input, "input .npy: (N, C, L) / (C, L) for 1-D, (N, C, H, W) / (C, H, W) for 2-D")
+        ->required();
     auto* mode = cmd->add_option(mode_required ? "--mode" : "--pool", o.mode, "max or avg")
                      ->check(CLI::IsMember({"max", "avg"}));
     if (mode_required) mode->required();
@@ -288,7 +302,8 @@ void add_pool_options(CLI::App* cmd, PoolOptions& o, bool mode_required) {
     cmd->add_option("--padding", o.padding, "padding: 1 or 1,0")->capture_default_str();
     cmd->add_option("--dilation", o.dilation, "dilation (max only)")->capture_default_str();
     cmd->add_flag("--ceil-mode", o.ceil_mode, "ceil_mode=True");
-    cmd->add_option("--count-include-pad", o.count_include_pad, "avg: count padding in the divisor (PyTorch default true)")
+    cmd->add_option("--count-include-pad", o.count_include_pad,
+                    "avg: count padding in the divisor (PyTorch default true)")
         ->check(CLI::IsMember({"true", "false"}))
         ->capture_default_str();
     cmd->add_option("--divisor-override", o.divisor_override, "avg: divide by this instead (0 = not set)");
@@ -352,16 +367,22 @@ int run_pool(const PoolOptions& o) {
 int explain_pool(const PoolOptions& o) {
     Tensor x;
     const PoolGeometry g = load_pool(o, x, false);
-    const std::vector<int64_t> idx = parse_output_position(o.at, g.dims, "pooling", g.output_shape(), g.output_shape_torch());
+    const std::vector<int64_t> idx =
+        parse_output_position(o.at, g.dims, "pooling", g.output_shape(), g.output_shape_torch());
     PoolCursor cursor(g, x);
     const PoolState s = cursor.state_at(cursor.step_of(idx[0], idx[1], idx[2], idx[3]));
     const bool is_max = o.mode == "max";
     if (o.json) {
-        nlohmann::json j = {{"position", {{"n", s.n}, {"c", s.c}, {"y", s.y}, {"x", s.x}}}, {"value", json_float(s.value)}};
+        nlohmann::json j = {{"position", {{"n", s.n}, {"c", s.c}, {"y", s.y}, {"x", s.x}}},
+                            {"value", json_float(s.value)}};
         nlohmann::json taps = nlohmann::json::array();
         for (const PoolTap& t : s.taps)
-            taps.push_back({{"ky", t.ky}, {"kx", t.kx}, {"input_index", g.dims == 1 ? nlohmann::json::array({t.px}) : nlohmann::json::array({t.py, t.px})},
-                            {"kind", pool_tap_kind_name(t.kind)}, {"input", json_float(t.input)}});
+            taps.push_back(
+                {{"ky", t.ky},
+                 {"kx", t.kx},
+                 {"input_index", g.dims == 1 ? nlohmann::json::array({t.px}) : nlohmann::json::array({t.py, t.px})},
+                 {"kind", pool_tap_kind_name(t.kind)},
+                 {"input", json_float(t.input)}});
         j["taps"] = taps;
         if (is_max) {
             j["winner_tap"] = s.winner_tap;
@@ -378,13 +399,14 @@ int explain_pool(const PoolOptions& o) {
     std::printf("    %-8s %-10s %-9s %14s\n", g.dims == 1 ? "kx" : "ky,kx", "input at", "kind", "value");
     for (size_t t = 0; t < s.taps.size(); ++t) {
         const PoolTap& tap = s.taps[t];
-        std::printf("    %-8s %-10s %-9s %14s%s\n",
-                    kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(), position_text(g.dims, tap.py, tap.px).c_str(),
-                    pool_tap_kind_name(tap.kind), number_text(tap.input).c_str(),
+        std::printf("    %-8s %-10s %-9s %14s%s\n", kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(),
+                    position_text(g.dims, tap.py, tap.px).c_str(), pool_tap_kind_name(tap.kind),
+                    number_text(tap.input).c_str(),
                     is_max && static_cast<int64_t>(t) == s.winner_tap ? "   <- max" : "");
     }
     if (is_max)
-        std::printf("  max = %s (return_indices: %lld)\n", number_text(s.value).c_str(), static_cast<long long>(s.argmax));
+        std::printf("  max = %s (return_indices: %lld)\n", number_text(s.value).c_str(),
+                    static_cast<long long>(s.argmax));
     else
         std::printf("  sum = %s, divisor = %lld (%s), average = %s\n", number_text(s.sum).c_str(),
                     static_cast<long long>(s.divisor), s.divisor_text.c_str(), number_text(s.value).c_str());
@@ -402,7 +424,8 @@ int run_shape(const std::string& input, const std::vector<std::string>& layers, 
     nlohmann::json j = {{"input_shape", in}, {"layers", nlohmann::json::array()}};
     for (const LayerShapeRow& r : rows) {
         total += r.parameters;
-        nlohmann::json jr = {{"layer", r.text}, {"input_shape", r.input_shape}, {"formula", r.formula}, {"parameters", r.parameters}};
+        nlohmann::json jr = {
+            {"layer", r.text}, {"input_shape", r.input_shape}, {"formula", r.formula}, {"parameters", r.parameters}};
         if (r.error.empty()) {
             jr["output_shape"] = r.output_shape;
         } else {
@@ -422,8 +445,10 @@ int run_shape(const std::string& input, const std::vector<std::string>& layers, 
         }
     }
     j["total_parameters"] = total;
-    if (json) std::cout << json_dump_safe(j, 2) << "\n";
-    else if (!failed) std::printf("total parameters: %lld\n", static_cast<long long>(total));
+    if (json)
+        std::cout << json_dump_safe(j, 2) << "\n";
+    else if (!failed)
+        std::printf("total parameters: %lld\n", static_cast<long long>(total));
     if (failed) {
         std::fprintf(stderr, "%s\n", rows.back().error.c_str());
         return 1;
@@ -444,7 +469,8 @@ int run_demo(const std::string& at, const std::string& scene_path, bool json, bo
         try {
             loaded = load_scene_file(scene_path, nullptr, nullptr, allow_outside);
         } catch (const OutsidePathsError& e) {
-            throw ConfigError(scene_path + ": " + e.what() + "; nothing was read (add --allow-outside-paths to read them)");
+            throw ConfigError(scene_path + ": " + e.what() +
+                              "; nothing was read (add --allow-outside-paths to read them)");
         }
         edit = loaded.edit;
         data = std::move(loaded.data);
@@ -475,25 +501,28 @@ int main(int argc, char** argv) {
     ConvOptions conv_opts, explain_opts;
     CLI::App* conv = app.add_subcommand("conv", "Run a Conv1d/Conv2d on .npy files and write the output .npy");
     add_conv_options(conv, conv_opts);
-    add_compute_options(conv, conv_opts.compute,
-                        {.help = "fast (the engine measured fastest for the layer on this CPU), direct (the direct "
-                                 "kernel), depthwise (the depthwise kernel; the direct kernel on other layers), pointwise "
-                                 "(the 1x1 kernel; the direct kernel on other layers), gemm (im2col + OpenBLAS sgemm) or "
-                                 "reference (plain loops)",
-                         .names = {"fast", "direct", "depthwise", "pointwise", "gemm", "reference"},
-                         .isa = true},
-                        "print the load and compute times, GFLOPS and the peak memory on stderr");
+    add_compute_options(
+        conv, conv_opts.compute,
+        {.help = "fast (the engine measured fastest for the layer on this CPU), direct (the direct "
+                 "kernel), depthwise (the depthwise kernel; the direct kernel on other layers), pointwise "
+                 "(the 1x1 kernel; the direct kernel on other layers), gemm (im2col + OpenBLAS sgemm) or "
+                 "reference (plain loops)",
+         .names = {"fast", "direct", "depthwise", "pointwise", "gemm", "reference"},
+         .isa = true},
+        "print the load and compute times, GFLOPS and the peak memory on stderr");
 
-    CLI::App* pool = app.add_subcommand("pool", "Run a MaxPool/AvgPool 1-D/2-D on a .npy file and write the output .npy");
+    CLI::App* pool =
+        app.add_subcommand("pool", "Run a MaxPool/AvgPool 1-D/2-D on a .npy file and write the output .npy");
     PoolOptions pool_opts, explain_pool_opts;
     add_pool_options(pool, pool_opts, true);
-    add_compute_options(pool, pool_opts.compute,
-                        {.help = "fast (multi-threaded, vectorised) or reference (plain loops)",
-                         .names = {"fast", "reference"}},
-                        "print the load and compute times, GFLOPS (average pooling) and the peak memory on stderr");
+    add_compute_options(
+        pool, pool_opts.compute,
+        {.help = "fast (multi-threaded, vectorised) or reference (plain loops)", .names = {"fast", "reference"}},
+        "print the load and compute times, GFLOPS (average pooling) and the peak memory on stderr");
 
-    CLI::App* explain = app.add_subcommand(
-        "explain", "Show every multiply-add of one conv output position (--weight ...) or one pooling window (--pool max|avg ...)");
+    CLI::App* explain = app.add_subcommand("explain",
+                                           "Show every multiply-add of one conv output position (--weight ...) or one "
+                                           "pooling window (--pool max|avg ...)");
     add_conv_options(explain, explain_opts, false);
     // Pooling: --pool selects it; the conv options --stride/--padding/--dilation are shared.
     explain->add_option("--pool", explain_pool_opts.mode, "explain a pooling window instead: max or avg")
@@ -510,15 +539,23 @@ int main(int argc, char** argv) {
     std::string shape_input;
     std::vector<std::string> shape_layers;
     bool shape_json = false;
-    CLI::App* shape = app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch or Keras layers");
-    shape->add_option("--input", shape_input, "input shape, e.g. 1,3,32,32 (Keras layers: channels-last, e.g. 60,32,32,3)")->required();
-    shape->add_option("layers", shape_layers, "layers in PyTorch or Keras syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\" or \"Conv2D(64, 3, padding='same')\"")
+    CLI::App* shape =
+        app.add_subcommand("shape", "Shapes, formulas and parameter counts of a chain of PyTorch or Keras layers");
+    shape
+        ->add_option("--input", shape_input,
+                     "input shape, e.g. 1,3,32,32 (Keras layers: channels-last, e.g. 60,32,32,3)")
+        ->required();
+    shape
+        ->add_option("layers", shape_layers,
+                     "layers in PyTorch or Keras syntax, e.g. \"Conv2d(3, 192, kernel_size=5, padding=2)\" or "
+                     "\"Conv2D(64, 3, padding='same')\"")
         ->required();
     shape->add_flag("--json", shape_json, "print JSON");
 
     std::string demo_at = "0,0,16,16";
     bool demo_json = false;
-    CLI::App* demo = app.add_subcommand("demo", "Explain one output of the seed's Conv2d(3, 192, 5, padding=2) on a built-in image");
+    CLI::App* demo =
+        app.add_subcommand("demo", "Explain one output of the seed's Conv2d(3, 192, 5, padding=2) on a built-in image");
     std::string demo_scene;
     demo->add_option("--at", demo_at, "output position n,c,y,x (Conv1d: n,c,x)")->capture_default_str();
     demo->add_option("--scene", demo_scene, "a scene file (as the window opens it) instead of the default scene");
@@ -550,7 +587,8 @@ int main(int argc, char** argv) {
             explain_pool_opts.json = explain_opts.json;
             return explain_pool(explain_pool_opts);
         }
-        if (*explain && explain_opts.files.weight.empty()) throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
+        if (*explain && explain_opts.files.weight.empty())
+            throw UsageError("explain needs --weight (convolution) or --pool max|avg (pooling)");
         if (*explain) return run_explain(explain_opts);
         if (*shape) return run_shape(shape_input, shape_layers, shape_json);
         if (*demo) return run_demo(demo_at, demo_scene, demo_json, demo_allow_outside);

@@ -56,7 +56,10 @@ json shape_json(const OnnxValueInfo& v) {
 }
 
 json value_info_json(const OnnxValueInfo& v) {
-    return {{"name", v.name}, {"type", v.data_type}, {"shape", shape_json(v)}, {"shape_text", v.shape_text()},
+    return {{"name", v.name},
+            {"type", v.data_type},
+            {"shape", shape_json(v)},
+            {"shape_text", v.shape_text()},
             {"initializer", v.is_initializer}};
 }
 
@@ -81,7 +84,8 @@ json effective_attributes(const OnnxNode& n) {
     const bool conv_like = n.op == OnnxOp::Conv || n.op == OnnxOp::ConvTranspose;
     if (!conv_like && n.op != OnnxOp::MaxPool && n.op != OnnxOp::AveragePool) return e;
     auto given = [&](const char* name) {
-        return std::any_of(n.attributes.begin(), n.attributes.end(), [&](const OnnxAttribute& a) { return a.name == name; });
+        return std::any_of(n.attributes.begin(), n.attributes.end(),
+                           [&](const OnnxAttribute& a) { return a.name == name; });
     };
     auto put = [&](const char* name, const std::string& value) { e[name] = value + (given(name) ? "" : " (default)"); };
     auto list = [&](const std::vector<int64_t>& v, const char* fallback) {
@@ -130,7 +134,9 @@ int run_list(const Options& o) {
     for (const OnnxValueInfo& v : m.outputs) j["outputs"].push_back(value_info_json(v));
     j["initializers"] = json::array();
     for (const OnnxInitializer& i : m.initializers) {
-        json ji = {{"name", i.name}, {"type", i.data_type}, {"shape", i.shape},
+        json ji = {{"name", i.name},
+                   {"type", i.data_type},
+                   {"shape", i.shape},
                    {"source", i.from_constant_node ? "Constant node" : "initializer"}};
         if (!i.error.empty()) ji["error"] = i.error;
         if (!i.notices.empty()) ji["notices"] = i.notices;
@@ -152,8 +158,7 @@ int run_list(const Options& o) {
         }
         text += "  " + q(v.name) + " " + (v.data_type.empty() ? "?" : v.data_type) + " " + v.shape_text() + "\n";
     }
-    if (!init_inputs.empty())
-        text += "  (also listed as inputs, but initializers: " + join(init_inputs, ", ") + ")\n";
+    if (!init_inputs.empty()) text += "  (also listed as inputs, but initializers: " + join(init_inputs, ", ") + ")\n";
     text += "graph outputs (" + std::to_string(m.outputs.size()) + "):\n";
     for (const OnnxValueInfo& v : m.outputs)
         text += "  " + q(v.name) + " " + (v.data_type.empty() ? "?" : v.data_type) + " " + v.shape_text() + "\n";
@@ -167,7 +172,7 @@ int run_list(const Options& o) {
     j["nodes"] = json::array();
     text += "nodes (" + std::to_string(m.nodes.size()) + "):\n";
     for (const OnnxNode& n : m.nodes) {
-        json jn = {{"index", n.index}, {"name", n.name}, {"op_type", n.op_type}, {"domain", n.domain},
+        json jn = {{"index", n.index},   {"name", n.name},       {"op_type", n.op_type},        {"domain", n.domain},
                    {"inputs", n.inputs}, {"outputs", n.outputs}, {"layer", onnx_is_layer(n.op)}};
         json attrs = json::object();
         std::vector<std::string> attr_texts;
@@ -322,8 +327,9 @@ CheckOutcome check_dir(const Options& o, json& j, std::string& text) {
     const fs::path dir = o.check_dir;
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-        throw IoError(o.check_dir + ": not a directory (onnx-check expects a conformance case directory holding "
-                                    "model.onnx and test_data_set_*/)");
+        throw IoError(o.check_dir +
+                      ": not a directory (onnx-check expects a conformance case directory holding "
+                      "model.onnx and test_data_set_*/)");
     const OnnxModel m = onnx_load((dir / "model.onnx").string());
     text += m.name + ": " + std::to_string(m.nodes.size()) + " node" + (m.nodes.size() == 1 ? "" : "s");
     std::vector<std::string> labels;
@@ -351,8 +357,9 @@ CheckOutcome check_dir(const Options& o, json& j, std::string& text) {
         const std::vector<fs::path> in_files = numbered(set, "input"), out_files = numbered(set, "output");
         if (out_files.empty()) throw FormatError(set.string() + ": no output_0.pb");
         if (in_files.size() != runtime.size())
-            throw FormatError(set.string() + ": " + std::to_string(in_files.size()) + " input files, but the model has " +
-                              std::to_string(runtime.size()) + " graph inputs that are not initializers");
+            throw FormatError(set.string() + ": " + std::to_string(in_files.size()) +
+                              " input files, but the model has " + std::to_string(runtime.size()) +
+                              " graph inputs that are not initializers");
         OnnxFeeds feeds;
         std::vector<std::string> notices;
         for (size_t i = 0; i < in_files.size(); ++i) {
@@ -372,8 +379,10 @@ CheckOutcome check_dir(const Options& o, json& j, std::string& text) {
             layers_shown = true;
             j["layers"] = json::array();
             for (const auto& [node, layer] : layers) {
-                j["layers"].push_back({{"node", node->label()}, {"engine", layer.description()},
-                                       {"input_shape", layer.input_shape}, {"output_shape", layer.output_shape()},
+                j["layers"].push_back({{"node", node->label()},
+                                       {"engine", layer.description()},
+                                       {"input_shape", layer.input_shape},
+                                       {"output_shape", layer.output_shape()},
                                        {"notes", layer.notes}});
                 text += "  " + node->label() + ": " + layer.description() + "  input " +
                         shape_to_string(layer.input_shape) + " -> output " + shape_to_string(layer.output_shape()) +
@@ -402,7 +411,8 @@ CheckOutcome check_dir(const Options& o, json& j, std::string& text) {
                 set_pass = false;
                 jo["pass"] = false;
                 jo["shape"] = it->second.shape;
-                jo["error"] = "shape " + shape_to_string(it->second.shape) + ", expected " + shape_to_string(want.shape);
+                jo["error"] =
+                    "shape " + shape_to_string(it->second.shape) + ", expected " + shape_to_string(want.shape);
                 line += "FAIL  " + jo["error"].get<std::string>();
             } else {
                 const Comparison c = compare(it->second, want);
@@ -432,8 +442,8 @@ CheckOutcome check_dir(const Options& o, json& j, std::string& text) {
         j["data_sets"].push_back(js);
     }
     text += std::string(all_pass ? "PASS" : "FAIL") + " (" + std::to_string(sets.size()) + " data set" +
-            (sets.size() == 1 ? "" : "s") + "; tolerance |got - expected| <= " + number_text(kAtol) + " + " + number_text(kRtol) +
-            " * |expected|, ONNX's backend-test rule)\n";
+            (sets.size() == 1 ? "" : "s") + "; tolerance |got - expected| <= " + number_text(kAtol) + " + " +
+            number_text(kRtol) + " * |expected|, ONNX's backend-test rule)\n";
     return {all_pass ? "pass" : "fail", all_pass ? "" : "outputs differ from ONNX's expected values"};
 }
 

@@ -55,7 +55,8 @@ LoadedTranspose load_transpose(const std::string& input, const std::string& weig
     l.w = npy_load(weight);
     if (!bias.empty()) l.b = npy_load(bias);
     if (l.w.rank() != 3 && l.w.rank() != 4)
-        throw ConfigError(weight + ": a transposed convolution weight has rank 3 (ConvTranspose1d: C_in, C_out/groups, "
+        throw ConfigError(weight +
+                          ": a transposed convolution weight has rank 3 (ConvTranspose1d: C_in, C_out/groups, "
                           "kW) or 4 (ConvTranspose2d: C_in, C_out/groups, kH, kW), got shape " +
                           shape_to_string(l.w.shape));
     p.dims = l.w.rank() - 2;
@@ -69,13 +70,14 @@ int run_conv_transpose(const Options& o) {
     const ComputeOptions& run = o.compute;
     check_compute_options(run);
     const auto start = std::chrono::steady_clock::now();
-    LoadedTranspose l = load_transpose(o.files.input, o.files.weight, o.files.bias, o.stride, o.padding, o.output_padding,
-                                       o.dilation, o.groups);
+    LoadedTranspose l = load_transpose(o.files.input, o.files.weight, o.files.bias, o.stride, o.padding,
+                                       o.output_padding, o.dilation, o.groups);
     const Tensor* b = l.b ? &*l.b : nullptr;
     const bool reference = run.engine == "reference";
     const auto loaded = std::chrono::steady_clock::now();
     auto compute = [&] {
-        return reference ? conv_transpose_reference(l.g, l.x, l.w, b) : conv_transpose_fast(l.g, l.x, l.w, b, run.threads);
+        return reference ? conv_transpose_reference(l.g, l.x, l.w, b)
+                         : conv_transpose_fast(l.g, l.x, l.w, b, run.threads);
     };
     Tensor y = compute();
     const auto done = std::chrono::steady_clock::now();
@@ -84,7 +86,8 @@ int run_conv_transpose(const Options& o) {
     std::fprintf(stderr, "conv_transpose%dd %s -> %s written to %s (%s engine)\n", l.g.dims,
                  shape_to_string(l.x.shape).c_str(), shape_to_string(y.shape).c_str(), run.output.c_str(), engine);
     if (run.time) {  // every input element times its stamp: C_out/groups x kH x kW multiply-adds
-        const double flops = 2.0 * static_cast<double>(l.g.input_positions()) * static_cast<double>(l.g.macs_per_input());
+        const double flops =
+            2.0 * static_cast<double>(l.g.input_positions()) * static_cast<double>(l.g.macs_per_input());
         print_compute_time(loaded - start, done - loaded, run.repeat, flops, engine,
                            reference ? 1 : resolve_threads(run.threads), [&] { Tensor again = compute(); });
     }
@@ -137,21 +140,22 @@ void print_gather(const ConvTransposeGeometry& g, const Shape& xs, const Shape& 
                 position_text(g.dims, g.padding[0], g.padding[1]).c_str(),
                 position_text(g.dims, g.output_padding[0], g.output_padding[1]).c_str(),
                 position_text(g.dims, g.dilation[0], g.dilation[1]).c_str(), static_cast<long long>(g.groups));
-    std::printf("  gather picture: stride-1 zeros inserted between input elements (%s -> %s), padded by "
-                "dilation*(k-1) - padding = %s before and %s after (output_padding at the end), a stride-1 window "
-                "with the kernel flipped\n",
-                position_text(g.dims, g.in[0], g.in[1]).c_str(),
-                position_text(g.dims, g.zero_inserted(0), g.zero_inserted(1)).c_str(),
-                position_text(g.dims, g.gather_pad_begin(0), g.gather_pad_begin(1)).c_str(),
-                position_text(g.dims, g.gather_pad_end(0), g.gather_pad_end(1)).c_str());
+    std::printf(
+        "  gather picture: stride-1 zeros inserted between input elements (%s -> %s), padded by "
+        "dilation*(k-1) - padding = %s before and %s after (output_padding at the end), a stride-1 window "
+        "with the kernel flipped\n",
+        position_text(g.dims, g.in[0], g.in[1]).c_str(),
+        position_text(g.dims, g.zero_inserted(0), g.zero_inserted(1)).c_str(),
+        position_text(g.dims, g.gather_pad_begin(0), g.gather_pad_begin(1)).c_str(),
+        position_text(g.dims, g.gather_pad_end(0), g.gather_pad_end(1)).c_str());
     const int64_t group = s.c_out / g.c_out_per_group;
     const int64_t co_local = s.c_out - group * g.c_out_per_group;
-    std::printf("  output channel %lld reads input channels %lld..%lld of batch item %lld through w[:, %lld]; %lld of "
-                "%lld window taps land on an input element\n\n",
-                static_cast<long long>(s.c_out), static_cast<long long>(group * g.c_in_per_group),
-                static_cast<long long>((group + 1) * g.c_in_per_group - 1), static_cast<long long>(s.n),
-                static_cast<long long>(co_local), static_cast<long long>(s.contributing),
-                static_cast<long long>(s.macs));
+    std::printf(
+        "  output channel %lld reads input channels %lld..%lld of batch item %lld through w[:, %lld]; %lld of "
+        "%lld window taps land on an input element\n\n",
+        static_cast<long long>(s.c_out), static_cast<long long>(group * g.c_in_per_group),
+        static_cast<long long>((group + 1) * g.c_in_per_group - 1), static_cast<long long>(s.n),
+        static_cast<long long>(co_local), static_cast<long long>(s.contributing), static_cast<long long>(s.macs));
     const size_t kk = static_cast<size_t>(g.kernel[0] * g.kernel[1]);
     for (size_t ci = 0; ci < s.channels.size(); ++ci) {
         std::printf("  input channel %lld  (weight slice w[%lld, %lld])\n", static_cast<long long>(s.channels[ci].c_in),
@@ -164,9 +168,9 @@ void print_gather(const ConvTransposeGeometry& g, const Shape& xs, const Shape& 
                 ++(tap.kind == GatherTapKind::InsertedZero ? zeros : padding);
                 continue;
             }
-            std::printf("    %-8s %-10s %14s %14s %14s\n",
-                        kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(), position_text(g.dims, tap.iy, tap.ix).c_str(),
-                        number_text(tap.input).c_str(), number_text(tap.weight).c_str(), number_text(tap.product).c_str());
+            std::printf("    %-8s %-10s %14s %14s %14s\n", kernel_tap_text(g.dims, tap.ky, tap.kx).c_str(),
+                        position_text(g.dims, tap.iy, tap.ix).c_str(), number_text(tap.input).c_str(),
+                        number_text(tap.weight).c_str(), number_text(tap.product).c_str());
         }
         std::printf("    (%lld tap%s on inserted zeros, %lld on padding)\n", static_cast<long long>(zeros),
                     zeros == 1 ? "" : "s", static_cast<long long>(padding));
@@ -214,10 +218,9 @@ SubcommandSet add_transpose_commands(CLI::App& app) {
     const auto o = std::make_shared<Options>();
     CLI::App* run = app.add_subcommand(
         "conv-transpose", "Run a ConvTranspose1d/2d (F.conv_transpose1d/2d) on .npy files and write the output .npy");
-    add_layer_file_options(run, o->files,
-                           "input .npy: (N, C_in, L) / (C_in, L) for 1-D, (N, C_in, H, W) / (C_in, H, W) for 2-D",
-                           "weight .npy in PyTorch layout (C_in, C_out/groups, [kH,] kW); rank 3 = ConvTranspose1d, 4 = 2d",
-                           true);
+    add_layer_file_options(
+        run, o->files, "input .npy: (N, C_in, L) / (C_in, L) for 1-D, (N, C_in, H, W) / (C_in, H, W) for 2-D",
+        "weight .npy in PyTorch layout (C_in, C_out/groups, [kH,] kW); rank 3 = ConvTranspose1d, 4 = 2d", true);
     run->add_option("--stride", o->stride, "stride: 2 or 2,1")->capture_default_str();
     run->add_option("--padding", o->padding, "padding (cropped from each side of the full result): 1 or 1,2")
         ->capture_default_str();
@@ -226,10 +229,10 @@ SubcommandSet add_transpose_commands(CLI::App& app) {
         ->capture_default_str();
     run->add_option("--dilation", o->dilation, "dilation: 2 or 2,1")->capture_default_str();
     run->add_option("--groups", o->groups, "groups")->capture_default_str();
-    add_compute_options(run, o->compute,
-                        {.help = "fast (GEMM + col2im with BLAS) or reference (plain scatter loops)",
-                         .names = {"fast", "reference"}},
-                        "print the load and compute times, GFLOPS and the peak memory on stderr");
+    add_compute_options(
+        run, o->compute,
+        {.help = "fast (GEMM + col2im with BLAS) or reference (plain scatter loops)", .names = {"fast", "reference"}},
+        "print the load and compute times, GFLOPS and the peak memory on stderr");
 
     CLI::App* explain = app.get_subcommand("explain");
     explain->add_flag("--transposed", o->transposed,

@@ -28,9 +28,9 @@ using workspace::AfterPool;
 using workspace::AfterSettings;
 
 struct AfterConv {
-    AfterSettings settings;                 // what the tab asks for (intent::SetAfterSettings)
-    workspace::AfterResult result;          // the maps on screen: result.source and result.settings say what of
-    uint64_t generation = 0;                // bumps whenever `result` is replaced
+    AfterSettings settings;         // what the tab asks for (intent::SetAfterSettings)
+    workspace::AfterResult result;  // the maps on screen: result.source and result.settings say what of
+    uint64_t generation = 0;        // bumps whenever `result` is replaced
     // large layers: computed on this job; (source, settings) last asked for
     workspace::BackgroundJob<workspace::AfterResult> job;
     std::shared_ptr<const LayerOutput> requested_source;

@@ -58,7 +58,8 @@ void app_refresh_texts(AppState& s) {
         s.ws.texts_key = key;
     }
     if (!s.view.code.open) return;
-    const CodeView::Key want{s.ws.scene->id, {s.ws.cs.n, s.ws.cs.c_out, s.ws.cs.y, s.ws.cs.x}, s.view.code.framework, app_code_source(s)};
+    const CodeView::Key want{
+        s.ws.scene->id, {s.ws.cs.n, s.ws.cs.c_out, s.ws.cs.y, s.ws.cs.x}, s.view.code.framework, app_code_source(s)};
     if (!s.view.code.made_for || !(*s.view.code.made_for == want)) make_code(s, want);
 }
 

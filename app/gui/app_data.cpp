@@ -48,14 +48,16 @@ bool edit_for_input(const AppState& s, const Shape& x, LayerEdit& e, std::string
             return false;
         }
     } else if (user_weights(sc)) {
-        error = "the layer is " + layer_python_text(e.layer) + " with loaded weights; a picture needs nn.Conv2d "
+        error = "the layer is " + layer_python_text(e.layer) +
+                " with loaded weights; a picture needs nn.Conv2d "
                 "(load Conv2d weights or choose a Conv2d preset first)";
         return false;
     }
     const ConvLayer before = e.layer;
     e.layer.dims = 2;
     e.layer.in_channels = x[1];
-    if (e.layer.params.groups > 1 && (x[1] % e.layer.params.groups != 0 || e.layer.out_channels % e.layer.params.groups != 0))
+    if (e.layer.params.groups > 1 &&
+        (x[1] % e.layer.params.groups != 0 || e.layer.out_channels % e.layer.params.groups != 0))
         e.layer.params.groups = 1;
     e.input.c_follows_layer = true;
     note = "the layer now reads " + std::to_string(x[1]) + " channel(s): " + layer_python_text(before) + " -> " +
@@ -78,17 +80,20 @@ void app_batch_step(AppState& s, const std::string& error) {
     if (--s.ws.batch_left > 0 || s.ws.batch_errors.empty()) return;
     const size_t failed = s.ws.batch_errors.size(), opened = s.ws.batch_total - failed;
     std::string text = failed == 1 ? s.ws.batch_errors.front()
-                                   : std::to_string(failed) + " of " + std::to_string(s.ws.batch_total) + " dropped files were not opened: ";
+                                   : std::to_string(failed) + " of " + std::to_string(s.ws.batch_total) +
+                                         " dropped files were not opened: ";
     if (failed > 1)
         for (size_t i = 0; i < failed; ++i) text += (i ? "  |  " : "") + s.ws.batch_errors[i];
-    if (opened > 0) text += " (" + std::to_string(opened) + (opened == 1 ? " other file opened)" : " other files opened)");
+    if (opened > 0)
+        text += " (" + std::to_string(opened) + (opened == 1 ? " other file opened)" : " other files opened)");
     app_set_status(s, text, true);
     s.ws.batch_errors.clear();
 }
 
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose) {
     recent_add(s.ws.recent, path, purpose);
-    if (std::string error; !recent_save(s.ws.settings_dir, s.ws.recent, error)) app_set_status(s, s.ws.status + "  (" + error + ")", s.ws.status_error);
+    if (std::string error; !recent_save(s.ws.settings_dir, s.ws.recent, error))
+        app_set_status(s, s.ws.status + "  (" + error + ")", s.ws.status_error);
 }
 
 void app_open_browser(ViewSettings& view, const Workspace& ws, FilePurpose purpose) {
@@ -100,7 +105,8 @@ void app_open_browser(ViewSettings& view, const Workspace& ws, FilePurpose purpo
     if (b.dir.empty()) b.dir = fs::current_path(ec).string();
     b.path_text[0] = '\0';
     if (purpose == FilePurpose::SaveScene) {
-        const std::string name = ws.scene_path.empty() || ws.scene_path_builtin ? "lesson.json" : file_name(ws.scene_path);
+        const std::string name =
+            ws.scene_path.empty() || ws.scene_path_builtin ? "lesson.json" : file_name(ws.scene_path);
         std::snprintf(b.path_text.data(), b.path_text.size(), "%s", (fs::path(b.dir) / name).string().c_str());
     }
 }
@@ -165,8 +171,10 @@ void app_pick_cifar(AppState& s, const std::vector<int64_t>& indices, bool greys
         v.selection = indices;
         v.greyscale = greyscale;
         s.ws.preset_key.clear();
-        app_set_status(s, "Batch of " + std::to_string(indices.size()) + " from " + file_name(v.path) +
-                              (note.empty() ? "" : "; " + note), false);
+        app_set_status(s,
+                       "Batch of " + std::to_string(indices.size()) + " from " + file_name(v.path) +
+                           (note.empty() ? "" : "; " + note),
+                       false);
     } catch (const std::exception& ex) {
         app_set_status(s, file_name(v.path) + ": " + ex.what() + " (the scene is unchanged)", true);
     }
@@ -194,9 +202,11 @@ void use_weights(AppState& s, const LoadResult& r) {
     e.layer.bias = has_bias;
     std::vector<std::string> changed;
     if (e.layer.out_channels != sc.edit.layer.out_channels)
-        changed.push_back("out_channels " + std::to_string(sc.edit.layer.out_channels) + " -> " + std::to_string(w.shape[0]));
+        changed.push_back("out_channels " + std::to_string(sc.edit.layer.out_channels) + " -> " +
+                          std::to_string(w.shape[0]));
     if (e.layer.weight_shape() != sc.edit.layer.weight_shape() && e.layer.kernel_size != sc.edit.layer.kernel_size)
-        changed.push_back("kernel_size " + list_text(sc.edit.layer.kernel_size) + " -> " + list_text(e.layer.kernel_size));
+        changed.push_back("kernel_size " + list_text(sc.edit.layer.kernel_size) + " -> " +
+                          list_text(e.layer.kernel_size));
     if (e.layer.bias != sc.edit.layer.bias) changed.push_back(has_bias ? "bias on" : "bias=False (no bias file)");
     SceneData d;
     d.w = canonical_4d(w, e.layer.dims);
@@ -211,8 +221,10 @@ void use_weights(AppState& s, const LoadResult& r) {
         return;
     }
     WeightsInfo& info = s.ws.weights_info;
-    info.text = name + ": " + (r.request.layout == WeightLayout::Keras ? "assumed Keras layout; " : "assumed PyTorch layout; ") +
-                (r.permutation.empty() ? "used as stored" : r.permutation) + ". weight " + shape_to_string(e.layer.weight_shape());
+    info.text = name + ": " +
+                (r.request.layout == WeightLayout::Keras ? "assumed Keras layout; " : "assumed PyTorch layout; ") +
+                (r.permutation.empty() ? "used as stored" : r.permutation) + ". weight " +
+                shape_to_string(e.layer.weight_shape());
     info.text += has_bias ? ", bias from " + file_name(r.request.bias_path) : ", no bias";
     if (!changed.empty()) {
         info.text += ". The layer was set from the weight's shape: ";
@@ -220,7 +232,8 @@ void use_weights(AppState& s, const LoadResult& r) {
     }
     info.notices = r.notices;
     s.ws.preset_key.clear();
-    app_set_status(s, "Loaded weights " + name + (changed.empty() ? "" : " (layer set from the weight's shape)"), false);
+    app_set_status(s, "Loaded weights " + name + (changed.empty() ? "" : " (layer set from the weight's shape)"),
+                   false);
 }
 
 // ---- ONNX ----
@@ -421,7 +434,8 @@ void app_update_cifar_view(AppState& s) {
         v.shown_key = key;
         v.shown.clear();
         for (int64_t i = 0; i < v.set->size(); ++i)
-            if (v.class_filter < 0 || v.set->images[static_cast<size_t>(i)].label == v.class_filter) v.shown.push_back(i);
+            if (v.class_filter < 0 || v.set->images[static_cast<size_t>(i)].label == v.class_filter)
+                v.shown.push_back(i);
         ++v.generation;
     }
 }
@@ -445,8 +459,8 @@ void app_take_load_result(AppState& s) {
         const std::string& error;
         ~BatchStep() { app_batch_step(s, error); }
     } batch_step{s, r.error};
-    const bool builtin_scene = q.purpose == FilePurpose::Scene && !s.ws.asset_dir.empty() &&
-                               q.path.rfind(s.ws.asset_dir + "/scenes/", 0) == 0;
+    const bool builtin_scene =
+        q.purpose == FilePurpose::Scene && !s.ws.asset_dir.empty() && q.path.rfind(s.ws.asset_dir + "/scenes/", 0) == 0;
     if (!r.error.empty()) {
         if (!r.outside.empty()) {
             if (s.ws.allow_outside_paths) {  // --allow-outside-paths: the user said yes on the command line
@@ -490,8 +504,10 @@ void app_take_load_result(AppState& s) {
             v.class_filter = -1;
             v.shown_key = {nullptr, -2};
             v.error.clear();
-            app_set_status(s, "Opened " + file_name(q.path) + ": " + std::to_string(v.set->size()) + " images" +
-                                  (v.set->warnings.empty() ? "" : " (" + v.set->warnings.front() + ")"), false);
+            app_set_status(s,
+                           "Opened " + file_name(q.path) + ": " + std::to_string(v.set->size()) + " images" +
+                               (v.set->warnings.empty() ? "" : " (" + v.set->warnings.front() + ")"),
+                           false);
             if (!q.pick.empty())
                 app_pick_cifar(s, q.pick, q.cifar_greyscale);
             else
@@ -499,18 +515,23 @@ void app_take_load_result(AppState& s) {
             break;
         }
         case FilePurpose::Weights:
-        case FilePurpose::Bias: use_weights(s, r); break;
+        case FilePurpose::Bias:
+            use_weights(s, r);
+            break;
         case FilePurpose::Onnx: {
             s.ws.onnx = OnnxView{};
             s.ws.onnx.data = r.onnx;
             int convs = 0;
             for (const OnnxNode& n : r.onnx->model.nodes) convs += n.op == OnnxOp::Conv;
-            app_set_status(s, "Opened " + file_name(q.path) + ": " + std::to_string(convs) + " Conv node(s)", convs == 0);
+            app_set_status(s, "Opened " + file_name(q.path) + ": " + std::to_string(convs) + " Conv node(s)",
+                           convs == 0);
             s.view.show_data = true;
             break;
         }
         case FilePurpose::Scene:
-        case FilePurpose::SaveScene: use_scene(s, *r.scene); break;
+        case FilePurpose::SaveScene:
+            use_scene(s, *r.scene);
+            break;
     }
 }
 

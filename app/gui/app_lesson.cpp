@@ -58,8 +58,10 @@ void app_lesson_answer(AppState& s, const std::string& answer) {
     const std::string expected = lesson_fill(run.current().question->answer, app_lesson_context(s.ws, s.view));
     const AnswerVerdict v = lesson_check_answer(answer, expected);
     run.correct = v.correct;
-    if (v.correct) run.revealed = true;
-    else run.hint_shown = true;
+    if (v.correct)
+        run.revealed = true;
+    else
+        run.hint_shown = true;
 }
 
 void app_lesson_close(AppState& s) {
@@ -83,7 +85,8 @@ LessonContext app_lesson_context(const Workspace& ws, const ViewSettings& view) 
         c.pair_pixel = view.compare.pin;
     }
     if (ws.after.result.source == ws.output && ws.output && ws.after.result.error.empty())
-        c.pooled_shape = ws.after.result.pool ? ws.after.result.pool->output_shape_torch() : ws.scene->geo.output_shape_torch();
+        c.pooled_shape =
+            ws.after.result.pool ? ws.after.result.pool->output_shape_torch() : ws.scene->geo.output_shape_torch();
     return c;
 }
 

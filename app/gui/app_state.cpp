@@ -16,10 +16,10 @@ namespace convscope::gui {
 
 namespace {
 
-constexpr int64_t kSyncMacs = 2'000'000;          // smaller layers are computed on the UI thread
-constexpr int64_t kMaxDrawnValues = 16'000'000;   // input, weight or output elements the app will draw
-constexpr ImU32 kPalette[] = {IM_COL32(255, 166, 48, 255), IM_COL32(64, 208, 200, 255), IM_COL32(190, 130, 255, 255),
-                             IM_COL32(140, 220, 90, 255),  IM_COL32(255, 115, 170, 255), IM_COL32(250, 230, 90, 255)};
+constexpr int64_t kSyncMacs = 2'000'000;         // smaller layers are computed on the UI thread
+constexpr int64_t kMaxDrawnValues = 16'000'000;  // input, weight or output elements the app will draw
+constexpr ImU32 kPalette[] = {IM_COL32(255, 166, 48, 255), IM_COL32(64, 208, 200, 255),  IM_COL32(190, 130, 255, 255),
+                              IM_COL32(140, 220, 90, 255), IM_COL32(255, 115, 170, 255), IM_COL32(250, 230, 90, 255)};
 
 template <class... F>
 struct Overloaded : F... {
@@ -45,8 +45,9 @@ void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
     const ConvGeometry& g = s.ws.scene->geo;
     s.ws.cursor.emplace(g, s.ws.scene->x, s.ws.scene->w, s.ws.scene->bias_ptr());
     if (had_scene) {
-        s.ws.step = s.ws.cursor->step_of(std::min(old.n, g.n - 1), std::min(old.c_out, g.c_out - 1),
-                                   std::min(old.y, g.out[0] - 1), std::min(old.x, g.out[1] - 1), s.ws.granularity);
+        s.ws.step =
+            s.ws.cursor->step_of(std::min(old.n, g.n - 1), std::min(old.c_out, g.c_out - 1),
+                                 std::min(old.y, g.out[0] - 1), std::min(old.x, g.out[1] - 1), s.ws.granularity);
     } else {
         // First scene: stop in the middle of the last designed filter's map, so the picture shows a window on
         // the image and several finished maps.
@@ -71,8 +72,8 @@ void install(AppState& s, std::shared_ptr<const LayerOutput> out) {
 std::string too_large(const ConvGeometry& g) {
     // shape_numel is -1 when the product overflows int64 (out_channels 2^62): too large as well.
     const Shape weight{g.c_out, g.c_in_per_group, g.kernel[0], g.kernel[1]};
-    for (const auto& [what, shape] : {std::pair<const char*, Shape>{"input", g.input_shape()},
-                                      {"weight", weight}, {"output", g.output_shape()}}) {
+    for (const auto& [what, shape] :
+         {std::pair<const char*, Shape>{"input", g.input_shape()}, {"weight", weight}, {"output", g.output_shape()}}) {
         const int64_t n = shape_numel(shape);
         if (n < 0 || n > kMaxDrawnValues)
             return std::string("Too large to draw: the ") + what + " " + shape_to_string(shape) + " has " +
@@ -100,7 +101,8 @@ void install_partials(AppState& s, workspace::PartialMaps r) {
 void update_partials(AppState& s) {
     const std::array<int64_t, 3> key{static_cast<int64_t>(s.ws.scene->id), s.ws.cs.n, s.ws.cs.c_out};
     if (std::optional<workspace::PartialMaps> r = s.ws.partials_job.take_result())
-        if (std::array<int64_t, 3>{static_cast<int64_t>(r->scene_id), r->n, r->c_out} == key) install_partials(s, std::move(*r));
+        if (std::array<int64_t, 3>{static_cast<int64_t>(r->scene_id), r->n, r->c_out} == key)
+            install_partials(s, std::move(*r));
     if (key == s.ws.partials_key || key == s.ws.partials_requested) return;
     s.ws.partials_requested = key;
     if (workspace::partial_maps_macs(s.ws.geo()) <= (1 << 21)) {
@@ -108,9 +110,10 @@ void update_partials(AppState& s) {
         install_partials(s, *workspace::compute_partial_maps(*s.ws.scene, s.ws.cs.n, s.ws.cs.c_out));
         return;
     }
-    s.ws.partials_job.start([scene = s.ws.scene, n = s.ws.cs.n, c = s.ws.cs.c_out](const std::atomic<bool>& cancel, std::atomic<float>&) {
-        return workspace::compute_partial_maps(*scene, n, c, &cancel);
-    });
+    s.ws.partials_job.start(
+        [scene = s.ws.scene, n = s.ws.cs.n, c = s.ws.cs.c_out](const std::atomic<bool>& cancel, std::atomic<float>&) {
+            return workspace::compute_partial_maps(*scene, n, c, &cancel);
+        });
 }
 
 }  // namespace
@@ -178,7 +181,8 @@ bool app_apply_data(AppState& s, const LayerEdit& requested, const SceneData& da
         return false;
     }
     if (data.x && data.x->shape != g.input_shape()) {
-        error = "the input is " + shape_to_string(data.x->shape) + " but the layer reads " + shape_to_string(g.input_shape());
+        error = "the input is " + shape_to_string(data.x->shape) + " but the layer reads " +
+                shape_to_string(g.input_shape());
         return false;
     }
     const Shape wshape{g.c_out, g.c_in_per_group, g.kernel[0], g.kernel[1]};
@@ -187,7 +191,8 @@ bool app_apply_data(AppState& s, const LayerEdit& requested, const SceneData& da
         return false;
     }
     if (data.w && edit.layer.bias && data.bias.shape != Shape{g.c_out}) {
-        error = "the bias is " + shape_to_string(data.bias.shape) + " but the layer needs [" + std::to_string(g.c_out) + "]";
+        error = "the bias is " + shape_to_string(data.bias.shape) + " but the layer needs [" + std::to_string(g.c_out) +
+                "]";
         return false;
     }
     s.ws.edit = edit;
@@ -219,7 +224,8 @@ bool app_preset(AppState& s, const std::string& key) {
 void app_init(AppState& s, const std::string& asset_dir) {
     std::string error;
     s.ws.asset_dir = asset_dir;
-    if (std::string recent_error; !recent_load(s.ws.settings_dir, s.ws.recent, recent_error)) app_set_status(s, recent_error, true);
+    if (std::string recent_error; !recent_load(s.ws.settings_dir, s.ws.recent, recent_error))
+        app_set_status(s, recent_error, true);
     if (std::string settings_error; !app_settings_load(s.ws.settings_dir, s.ws.settings, settings_error))
         app_set_status(s, settings_error, true);
     s.ws.conventions = s.ws.settings.conventions;
@@ -275,8 +281,10 @@ void app_apply_intents(AppState& s) {
                            s.ws.preset_key.clear();
                            LayerEdit edit = s.ws.edit;
                            std::string why;
-                           if (apply_setting(edit, e.key, e.value, why)) app_apply_edit(s, edit);
-                           else app_set_status(s, "set " + e.key + " " + e.value + ": " + why, true);
+                           if (apply_setting(edit, e.key, e.value, why))
+                               app_apply_edit(s, edit);
+                           else
+                               app_set_status(s, "set " + e.key + " " + e.value + ": " + why, true);
                        },
                        [&](intent::ApplyPreset& e) { app_preset(s, e.key); },
                        [&](intent::Seek& e) { s.ws.step = e.step, s.ws.step_accumulator = 0; },
@@ -285,7 +293,8 @@ void app_apply_intents(AppState& s) {
                        [&](intent::SetGranularity& e) {
                            if (s.ws.transpose.active)
                                s.ws.step = s.ws.transpose.convert_step(s.ws.step, s.ws.granularity, e.granularity);
-                           else if (s.ws.cursor) s.ws.step = s.ws.cursor->convert_step(s.ws.step, s.ws.granularity, e.granularity);
+                           else if (s.ws.cursor)
+                               s.ws.step = s.ws.cursor->convert_step(s.ws.step, s.ws.granularity, e.granularity);
                            s.ws.granularity = e.granularity;
                        },
                        [&](intent::SetPlaying& e) {
@@ -329,7 +338,7 @@ void app_apply_intents(AppState& s) {
                            if (c.linked && s.ws.cursor) {
                                const bool batch = *c.linked == workspace::PairSide::Batch;
                                s.ws.step = s.ws.cursor->step_of(batch ? c.cursor.image : 0, c.cursor.c_out, c.cursor.y,
-                                                          c.cursor.x, s.ws.granularity);
+                                                                c.cursor.x, s.ws.granularity);
                                s.ws.playing = false;
                            }
                        },
@@ -358,8 +367,11 @@ void app_apply_intents(AppState& s) {
                        [&](intent::OpenPath& e) {
                            const auto purpose = purpose_of_path(e.path);
                            if (!purpose) {
-                               app_set_status(s, file_name(e.path) + ": not a file convscope opens (images .png .jpg "
-                                                 ".jpeg .bmp, CIFAR .bin/.tar.gz, .npy, .onnx, scene .json)", true);
+                               app_set_status(s,
+                                              file_name(e.path) +
+                                                  ": not a file convscope opens (images .png .jpg "
+                                                  ".jpeg .bmp, CIFAR .bin/.tar.gz, .npy, .onnx, scene .json)",
+                                              true);
                                app_batch_step(s, s.ws.status);
                                return;
                            }
@@ -388,8 +400,10 @@ void app_apply_intents(AppState& s) {
                        [&](intent::TransposeSetting& e) {
                            TransposeEdit edit = s.ws.transpose.edit;
                            std::string why;
-                           if (apply_transpose_setting(edit, e.key, e.value, why)) app_transpose_edit(s, edit);
-                           else app_set_status(s, "transpose_set " + e.key + " " + e.value + ": " + why, true);
+                           if (apply_transpose_setting(edit, e.key, e.value, why))
+                               app_transpose_edit(s, edit);
+                           else
+                               app_set_status(s, "transpose_set " + e.key + " " + e.value + ": " + why, true);
                        },
                        [&](intent::TransposePreset& e) { app_transpose_preset(s, e.key); },
                        [&](intent::SetTransposeOrder& e) { app_transpose_order(s, e.order); },
@@ -409,7 +423,8 @@ void app_apply_intents(AppState& s) {
 
 void app_begin_frame(AppState& s, double dt) {
     app_take_load_result(s);
-    if (auto r = s.ws.worker.take_result(); r && s.ws.pending && r->scene->id == s.ws.pending->id) install(s, std::move(r));
+    if (auto r = s.ws.worker.take_result(); r && s.ws.pending && r->scene->id == s.ws.pending->id)
+        install(s, std::move(r));
     app_apply_intents(s);
     if (s.ws.playing && s.ws.cursor) {
         s.ws.step_accumulator += dt * static_cast<double>(s.ws.speed);
@@ -450,7 +465,8 @@ void app_wait_idle(AppState& s, double timeout_seconds) {
         app_wait_loads(s, std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count());
         while (s.ws.pending && s.ws.worker.busy() && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        if (auto r = s.ws.worker.take_result(); r && s.ws.pending && r->scene->id == s.ws.pending->id) install(s, std::move(r));
+        if (auto r = s.ws.worker.take_result(); r && s.ws.pending && r->scene->id == s.ws.pending->id)
+            install(s, std::move(r));
         if (s.ws.waiting_intents.empty() || scene_in_flight(s)) break;
         app_apply_intents(s);
         if (!s.ws.pending || std::chrono::steady_clock::now() >= until) break;

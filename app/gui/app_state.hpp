@@ -21,12 +21,12 @@
 #include "after_conv.hpp"
 #include "app_settings.hpp"
 #include "codegen.hpp"
+#include "compare_ui.hpp"
 #include "compute.hpp"
 #include "convention_texts.hpp"
 #include "conventions.hpp"
 #include "cursor.hpp"
 #include "data_in.hpp"
-#include "compare_ui.hpp"
 #include "im2col_ui.hpp"
 #include "layouts_ui.hpp"
 #include "lesson.hpp"
@@ -40,6 +40,8 @@ namespace convscope::gui {
 using namespace convscope::workspace;
 
 // ---- intents: what a panel (or the script) asked for; applied by app_apply_intents between frames ----
+// one intent a line reads as the list it is:
+// clang-format off
 namespace intent {
 struct EditLayer { LayerEdit edit; };
 struct ApplySetting { std::string key, value; };  // script/lesson `set KEY VALUE`, on the edit as it is when applied
@@ -94,12 +96,13 @@ using Intent = std::variant<intent::EditLayer, intent::ApplySetting, intent::App
                             intent::SetStatus, intent::AnswerOutsidePaths,
                             intent::StartLesson, intent::LessonGo, intent::LessonAnswer, intent::LessonReveal,
                             intent::LessonClose>;
+// clang-format on
 
 // ---- data in: the file browser, the CIFAR browser, the ONNX model, the last picture and weights ----
 struct FileBrowser {
-    bool open_requested = false;   // the modal opens at the next frame
+    bool open_requested = false;  // the modal opens at the next frame
     FilePurpose purpose = FilePurpose::Image;
-    std::string dir;               // the folder listed
+    std::string dir;  // the folder listed
     std::array<char, 1024> path_text{};
     std::array<char, 1024> bias_text{};  // Weights: optional bias .npy
     WeightLayout layout = WeightLayout::PyTorch;
@@ -109,21 +112,21 @@ struct FileBrowser {
         int64_t size = 0;
     };
     std::vector<Entry> entries;
-    std::string listed_dir;        // entries are of this folder (re-read when dir changes)
+    std::string listed_dir;  // entries are of this folder (re-read when dir changes)
     std::string list_error;
-    std::string confirm_overwrite; // Save as: this existing file waits for "Overwrite"
+    std::string confirm_overwrite;  // Save as: this existing file waits for "Overwrite"
 };
 
 struct CifarView {
     std::shared_ptr<const CifarDataset> set;
     std::string path;
-    int class_filter = -1;                  // -1: every class
-    std::vector<int64_t> shown;             // indices after the filter
+    int class_filter = -1;       // -1: every class
+    std::vector<int64_t> shown;  // indices after the filter
     std::pair<const CifarDataset*, int> shown_key{nullptr, -2};
-    std::vector<int64_t> selection;         // the batch, in pick order
+    std::vector<int64_t> selection;  // the batch, in pick order
     bool greyscale = false;
     std::array<std::array<int64_t, 3>, 2> wanted{{{-1, -1, -1}, {-1, -1, -1}}};  // what the panel needs next frame
-    int64_t generation = 0;                 // bumps when `shown` changes
+    int64_t generation = 0;                                                      // bumps when `shown` changes
     // the last failed load, with what the user may do about it
     std::string error;
     int64_t partial_records = -1;
@@ -134,24 +137,24 @@ struct CifarView {
 struct OnnxView {
     std::shared_ptr<const OnnxData> data;
     int selected = -1;
-    uint64_t expected_scene = 0;   // the scene whose output is compared with test_data_set_0/output_0.pb
+    uint64_t expected_scene = 0;  // the scene whose output is compared with test_data_set_0/output_0.pb
     Tensor expected;
     std::optional<float> max_diff;
-    std::string note;              // the mapping used (auto_pad, pads) or why the node could not be used
+    std::string note;  // the mapping used (auto_pad, pads) or why the node could not be used
 };
 
 struct WeightsInfo {
-    std::string text;                 // layout assumed and permutation applied, what the layer took from the shape
-    std::vector<std::string> notices; // npy conversions
+    std::string text;                  // layout assumed and permutation applied, what the layer took from the shape
+    std::vector<std::string> notices;  // npy conversions
 };
 
 // ---- the Code panel: core/codegen's text for the scene's layer and cursor, made again only when they change ----
 struct CodeView {
     bool open = false;
     CodeFramework framework = CodeFramework::PyTorch;
-    std::string source;   // how the code names the layer (code_scene_source)
-    std::string text;     // the snippet (ONNX: onnx_export_summary)
-    std::string error;    // why this framework cannot write the layer (text is then empty)
+    std::string source;  // how the code names the layer (code_scene_source)
+    std::string text;    // the snippet (ONNX: onnx_export_summary)
+    std::string error;   // why this framework cannot write the layer (text is then empty)
     struct Key {
         uint64_t scene = 0;
         std::array<int64_t, 4> cursor{-1, -1, -1, -1};
@@ -160,14 +163,14 @@ struct CodeView {
         bool operator==(const Key&) const = default;
     };
     std::optional<Key> made_for;
-    int generated = 0;    // how many times the text was made (the dump reports it: not once per frame)
+    int generated = 0;  // how many times the text was made (the dump reports it: not once per frame)
 };
 
 // ---- where things were drawn this frame (window pixel coordinates), for `dump` and tests ----
 struct GridRect {
     int64_t n = 0, c = 0;
-    ImVec2 origin;        // top-left of element (0, 0) of the real data
-    float cell = 0;       // pixels per element
+    ImVec2 origin;   // top-left of element (0, 0) of the real data
+    float cell = 0;  // pixels per element
     int64_t rows = 0, cols = 0;
 };
 struct OutlineRect {
@@ -175,12 +178,12 @@ struct OutlineRect {
     ImVec2 min, max;
 };
 struct FrameGeometry {
-    std::vector<GridRect> input_pixels;   // one per (n, c) channel heatmap in the Input panel
-    std::vector<GridRect> fmap_pixels;    // one per (n, c_out) feature map
-    std::vector<OutlineRect> window;      // the current window's outline on every channel it reads
+    std::vector<GridRect> input_pixels;  // one per (n, c) channel heatmap in the Input panel
+    std::vector<GridRect> fmap_pixels;   // one per (n, c_out) feature map
+    std::vector<OutlineRect> window;     // the current window's outline on every channel it reads
     std::optional<OutlineRect> error_text;
-    std::vector<GridRect> input_rgb;      // the RGB composite of each item (3-channel pictures)
-    std::vector<GridRect> after_pixels;   // one per (n, c) map of the "then ReLU + pool" tab
+    std::vector<GridRect> input_rgb;     // the RGB composite of each item (3-channel pictures)
+    std::vector<GridRect> after_pixels;  // one per (n, c) map of the "then ReLU + pool" tab
     // the transposed-convolution view: x, y (the canvas) and the gather picture's zero-inserted, padded input
     std::vector<GridRect> transpose_input, transpose_output, transpose_zero_inserted;
     std::optional<std::array<int64_t, 4>> after_hover;  // the pooled value whose tooltip is up (n, c, y, x)
@@ -207,30 +210,30 @@ struct ExportUi;  // export_render.hpp: File -> Export... and a running export
 
 struct ViewSettings {
     float ui_scale = 1.0f;
-    float input_zoom = 0.0f;     // pixels per input cell; 0 = fit
-    float fmap_zoom = 0.0f;      // pixels per feature-map cell; 0 = fit
-    float filter_zoom = 0.0f;    // pixels per kernel tap; 0 = fit
-    bool reveal_progressively = true;  // feature maps fill in as the cursor advances
-    bool show_numbers = true;          // print values in cells that are large enough
-    std::array<int64_t, 2> fmap_followed{-1, -1};    // (n, c_out) the Feature maps panel last scrolled to
-    bool after_shown = false;                        // Feature maps panel: the "then ReLU + pool" tab is open
-    std::optional<bool> after_show_request;          // the script asks for a tab (ImGui selects it next frame)
-    int64_t filters_followed = -1;                   // c_out the Filters panel last scrolled to
+    float input_zoom = 0.0f;                       // pixels per input cell; 0 = fit
+    float fmap_zoom = 0.0f;                        // pixels per feature-map cell; 0 = fit
+    float filter_zoom = 0.0f;                      // pixels per kernel tap; 0 = fit
+    bool reveal_progressively = true;              // feature maps fill in as the cursor advances
+    bool show_numbers = true;                      // print values in cells that are large enough
+    std::array<int64_t, 2> fmap_followed{-1, -1};  // (n, c_out) the Feature maps panel last scrolled to
+    bool after_shown = false;                      // Feature maps panel: the "then ReLU + pool" tab is open
+    std::optional<bool> after_show_request;        // the script asks for a tab (ImGui selects it next frame)
+    int64_t filters_followed = -1;                 // c_out the Filters panel last scrolled to
     bool show_cifar = false, show_data = false, show_about = false, show_lessons = false;
-    bool onnx_test_input = false;                    // Data window: use the node with test_data_set_0's input
-    bool transpose_contributions = true;             // ConvTranspose Output panel: the "products per output" overlay
+    bool onnx_test_input = false;         // Data window: use the node with test_data_set_0's input
+    bool transpose_contributions = true;  // ConvTranspose Output panel: the "products per output" overlay
     FileBrowser browser;
-    CifarView cifar;          // the CIFAR browser: the set it lists, its filter and the picked batch
-    CodeView code;            // View -> Code
-    Im2colUi im2col;          // View -> im2col / GEMM (panel_im2col.cpp)
-    CompareUi compare;        // View -> Batch vs channel (panel_compare.cpp)
-    LayoutsUi layouts;        // View -> Weight layouts (panel_layouts.cpp)
+    CifarView cifar;    // the CIFAR browser: the set it lists, its filter and the picked batch
+    CodeView code;      // View -> Code
+    Im2colUi im2col;    // View -> im2col / GEMM (panel_im2col.cpp)
+    CompareUi compare;  // View -> Batch vs channel (panel_compare.cpp)
+    LayoutsUi layouts;  // View -> Weight layouts (panel_layouts.cpp)
     std::array<char, 1024> lesson_path_text{};
     std::array<char, 256> lesson_answer_text{};
     std::shared_ptr<ExportUi> export_ui;  // made on first use (panel_export.cpp)
-    float pending_ui_scale = 0.0f;  // applied by the main loop (fonts are rebuilt between frames)
-    bool relayout = true;           // place every panel at its default slot this frame
-    bool request_relayout = false;  // the main loop places every panel at its slot again (a lesson started/ended)
+    float pending_ui_scale = 0.0f;        // applied by the main loop (fonts are rebuilt between frames)
+    bool relayout = true;                 // place every panel at its default slot this frame
+    bool request_relayout = false;        // the main loop places every panel at its slot again (a lesson started/ended)
     // frame timing (for the status line)
     double frame_ms = 0.0;
     bool show_frame_time = true;  // off in scripted runs, so screenshots of the same scene are identical
@@ -241,15 +244,15 @@ struct ViewSettings {
 struct Workspace {
     // the layer as edited (may be invalid) and what conv_layer_check said about it
     LayerEdit edit;
-    std::string edit_error;   // PyTorch's text; empty when the edit is valid
-    std::string notice;       // app-level note (e.g. too large to draw, preset file problems)
+    std::string edit_error;  // PyTorch's text; empty when the edit is valid
+    std::string notice;      // app-level note (e.g. too large to draw, preset file problems)
 
     // the scene on screen (always valid) and its full output
     std::shared_ptr<const Scene> scene;
     std::shared_ptr<const LayerOutput> output;
     std::optional<ConvCursor> cursor;
     uint64_t next_scene_id = 1;
-    std::shared_ptr<const Scene> pending;   // being computed by the worker
+    std::shared_ptr<const Scene> pending;  // being computed by the worker
     ComputeWorker worker;
 
     std::vector<Preset> presets;
@@ -260,25 +263,25 @@ struct Workspace {
     int64_t step = 0;
     CursorState cs;
     bool playing = false;
-    float speed = 40.0f;      // steps per second
+    float speed = 40.0f;  // steps per second
     double step_accumulator = 0.0;
 
     // hover (input pixel) and what it feeds
-    std::optional<std::array<int64_t, 4>> hover;   // (n, c, y, x)
+    std::optional<std::array<int64_t, 4>> hover;  // (n, c, y, x)
     std::optional<std::array<int64_t, 4>> pinned_hover;
     std::vector<InverseHit> hover_hits;
 
     // partial maps of the selected output channel: one (H_out, W_out) map per input channel of its group
-    workspace::PartialMaps partials;  // maps: (C_in/groups, H_out, W_out)
+    workspace::PartialMaps partials;                        // maps: (C_in/groups, H_out, W_out)
     std::array<int64_t, 3> partials_key{-1, -1, -1};        // (scene id, n, c_out) of `partials`
     std::array<int64_t, 3> partials_requested{-1, -1, -1};  // the maps last asked for (at once or on the job)
     workspace::BackgroundJob<workspace::PartialMaps> partials_job;
-    AfterConv after;          // the Feature maps panel's "then ReLU + pool" tab
+    AfterConv after;  // the Feature maps panel's "then ReLU + pool" tab
 
-    Convention conventions = Convention::PyTorch;    // how shapes, indices and the layer are written
-    LayerTexts texts;         // the scene's shapes and layer in `conventions` (app_refresh_texts)
+    Convention conventions = Convention::PyTorch;  // how shapes, indices and the layer are written
+    LayerTexts texts;                              // the scene's shapes and layer in `conventions` (app_refresh_texts)
     std::pair<uint64_t, Convention> texts_key{0, Convention::PyTorch};
-    AppSettings settings;     // what settings.json holds (settings_dir)
+    AppSettings settings;  // what settings.json holds (settings_dir)
 
     std::vector<Intent> intents;
     std::vector<Intent> waiting_intents;  // cursor intents waiting for a load / computation requested before them
@@ -286,7 +289,7 @@ struct Workspace {
     // data in
     Loader loader;
     std::vector<LoadRequest> load_queue;  // command-line opens, started one after another
-    std::string status;           // the last load/save outcome, shown in the menu bar
+    std::string status;                   // the last load/save outcome, shown in the menu bar
     bool status_error = false;
     // Several files dropped at once: how many are still to open, and the errors so far (all shown at the end).
     size_t batch_total = 0, batch_left = 0;
@@ -297,12 +300,12 @@ struct Workspace {
     std::vector<ScenePath> outside_paths;        // what it names, by JSON key
     OnnxView onnx;
     WeightsInfo weights_info;
-    std::shared_ptr<const DecodedImage> image;   // the last picture opened (re-converted when options change)
+    std::shared_ptr<const DecodedImage> image;  // the last picture opened (re-converted when options change)
     std::string image_path;
     ImageOptions image_options;
     std::vector<RecentFile> recent;
-    std::string settings_dir;     // where recent.json lives; "" = none (automation never writes settings)
-    std::string scene_path;       // the scene file Save writes to ("" until opened or saved as)
+    std::string settings_dir;         // where recent.json lives; "" = none (automation never writes settings)
+    std::string scene_path;           // the scene file Save writes to ("" until opened or saved as)
     bool scene_path_builtin = false;  // a shipped scene: Save asks for a new name
     std::string asset_dir;
 
@@ -334,31 +337,32 @@ struct Workspace {
 // ---- the GPU cache: every texture the window draws from, uploaded only by gpu_refresh (gpu_cache.cpp) when what
 // it shows changed. Panels see ImTextureIDs through TileAtlas, never a GL name. ----
 struct GpuCache {
-    TileAtlas input_atlas;   // RG: value, padding flag; N*C tiles of the padded input
-    TileAtlas rgb_atlas;     // RGBA: colour, padding flag; N tiles (C_in == 3 only)
-    TileAtlas filter_atlas;  // RG: weight, 0; C_out * C_in/groups tiles
-    TileAtlas fmap_atlas;    // RG: value, position index; N*C_out tiles
-    TileAtlas partial_atlas; // RG: value, position index; C_in/groups tiles
-    TileAtlas product_atlas; // RG: product, MAC index; C_in/groups tiles of kH x kW (the cursor's window)
-    TileAtlas legend_ramp;   // R: -1 .. 1 across 256 texels (legends are drawn through the shader too)
-    TileAtlas after_atlas;   // RG: value, 0; N*C tiles of the "then ReLU + pool" tab's maps
+    TileAtlas input_atlas;                 // RG: value, padding flag; N*C tiles of the padded input
+    TileAtlas rgb_atlas;                   // RGBA: colour, padding flag; N tiles (C_in == 3 only)
+    TileAtlas filter_atlas;                // RG: weight, 0; C_out * C_in/groups tiles
+    TileAtlas fmap_atlas;                  // RG: value, position index; N*C_out tiles
+    TileAtlas partial_atlas;               // RG: value, position index; C_in/groups tiles
+    TileAtlas product_atlas;               // RG: product, MAC index; C_in/groups tiles of kH x kW (the cursor's window)
+    TileAtlas legend_ramp;                 // R: -1 .. 1 across 256 texels (legends are drawn through the shader too)
+    TileAtlas after_atlas;                 // RG: value, 0; N*C tiles of the "then ReLU + pool" tab's maps
     std::array<TileAtlas, 2> cifar_pages;  // one atlas per visible page of CIFAR thumbnails
-    std::array<std::array<int64_t, 3>, 2> cifar_page_keys{{{-1, -1, -1}, {-1, -1, -1}}};  // (first shown, count, generation)
+    std::array<std::array<int64_t, 3>, 2> cifar_page_keys{
+        {{-1, -1, -1}, {-1, -1, -1}}};                                   // (first shown, count, generation)
     TileAtlas compare_images, compare_batch_maps, compare_channel_maps;  // R: value (Batch vs channel)
     // what each texture was made from
-    uint64_t scene_key = 0;                                // the scene id of input, rgb, filter and fmap
-    std::array<int64_t, 3> partials_key{-1, -1, -1};       // Workspace::partials_key
-    std::array<int64_t, 3> product_key{-1, -1, -1};        // (scene id, step, granularity)
-    uint64_t after_generation = 0;                         // AfterConv::generation
-    const void* compare_key = nullptr;                     // the Batch vs channel pair uploaded
+    uint64_t scene_key = 0;                           // the scene id of input, rgb, filter and fmap
+    std::array<int64_t, 3> partials_key{-1, -1, -1};  // Workspace::partials_key
+    std::array<int64_t, 3> product_key{-1, -1, -1};   // (scene id, step, granularity)
+    uint64_t after_generation = 0;                    // AfterConv::generation
+    const void* compare_key = nullptr;                // the Batch vs channel pair uploaded
 };
 
 // ---- the window's state: a thin aggregate of parts with one owner each ----
 struct AppState {
-    Workspace ws;             // the model; changed only through intents (push) by the frame functions
-    ViewSettings view;        // what is shown and how
-    GpuCache gpu;             // textures
-    FrameGeometry geometry;   // where things were drawn this frame (dump, tests)
+    Workspace ws;            // the model; changed only through intents (push) by the frame functions
+    ViewSettings view;       // what is shown and how
+    GpuCache gpu;            // textures
+    FrameGeometry geometry;  // where things were drawn this frame (dump, tests)
 
     void push(Intent i) { ws.intents.push_back(std::move(i)); }
     int64_t revealed_position() const { return ws.revealed_position(view.reveal_progressively); }
@@ -402,7 +406,7 @@ bool app_save_scene(AppState& s, const std::string& path, bool overwrite);
 SceneFile scene_file_from_state(const AppState& s);
 void app_add_recent(AppState& s, const std::string& path, FilePurpose purpose);
 void app_open_browser(ViewSettings& view, const Workspace& ws, FilePurpose purpose);  // the modal, next frame
-void app_update_onnx_diff(AppState& s);  // max |y - output_0.pb| once the ONNX scene's output is in
+void app_update_onnx_diff(AppState& s);   // max |y - output_0.pb| once the ONNX scene's output is in
 void app_update_cifar_view(AppState& s);  // the filtered index list
 // Blocks until the loader has finished and applies its result (scripts).
 void app_wait_loads(AppState& s, double timeout_seconds);

@@ -22,7 +22,7 @@ struct AppState;
 struct CompareUi {
     bool open = false;
     std::optional<workspace::BatchChannelPair> pair;  // built when first opened
-    std::string error;                                 // why the pair could not be built
+    std::string error;                                // why the pair could not be built
     workspace::PairCursor cursor;
     std::optional<std::array<int64_t, 3>> pin;    // (image, y, x): pinned by a click or `compare_pin`
     std::optional<std::array<int64_t, 3>> hover;  // (image, y, x) under the mouse this frame

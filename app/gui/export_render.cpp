@@ -44,7 +44,8 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
     if (req_.scale < 1 || req_.scale > workspace::kMaxExportScale)
         throw ExportError("--scale takes 1, 2, 3 or 4; got " + std::to_string(req_.scale));
 
-    if (s.ws.transpose.active) {  // Layer kind ConvTranspose: its own walk; "row" is the current input (scatter) or output row
+    if (s.ws.transpose
+            .active) {  // Layer kind ConvTranspose: its own walk; "row" is the current input (scatter) or output row
         const TransposeSession& t = s.ws.transpose;
         const int64_t count = t.step_count(granularity_);
         const int64_t per = count / t.step_count(Granularity::Position);
@@ -52,9 +53,9 @@ ExportJob::ExportJob(AppState& s, const workspace::ExportRequest& request, DrawP
         const int64_t n = scatter ? t.scatter.n : t.gather.n, c = scatter ? t.scatter.c_in : t.gather.c_out;
         const int64_t y = scatter ? t.scatter.iy : t.gather.y;
         const int64_t w = scatter ? t.scene->geo.in[1] : t.scene->geo.out[1];
-        steps_ = workspace::plan_frames(workspace::parse_step_range(req_.steps), count,
-                                        t.convert_step(s.ws.step, s.ws.granularity, granularity_),
-                                        *t.step_of(n, c, y, 0, granularity_) - (per - 1), *t.step_of(n, c, y, w - 1, granularity_));
+        steps_ = workspace::plan_frames(
+            workspace::parse_step_range(req_.steps), count, t.convert_step(s.ws.step, s.ws.granularity, granularity_),
+            *t.step_of(n, c, y, 0, granularity_) - (per - 1), *t.step_of(n, c, y, w - 1, granularity_));
     } else {
         const ConvGeometry& g = s.ws.geo();
         const ConvCursor& c = *s.ws.cursor;
@@ -225,9 +226,13 @@ std::pair<workspace::RgbImage, workspace::FrameInfo> ExportJob::make_frame(AppSt
     frame.height = crop_h_;
     frame.rgb.resize(static_cast<size_t>(crop_w_) * static_cast<size_t>(crop_h_) * 3);
     for (int y = 0; y < crop_h_; ++y)
-        std::copy_n(full.begin() + static_cast<std::ptrdiff_t>((static_cast<size_t>(crop_y_ + y) * static_cast<size_t>(full_w_) + static_cast<size_t>(crop_x_)) * 3),
-                    static_cast<size_t>(crop_w_) * 3,
-                    frame.rgb.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * static_cast<size_t>(crop_w_) * 3));
+        std::copy_n(
+            full.begin() +
+                static_cast<std::ptrdiff_t>(
+                    (static_cast<size_t>(crop_y_ + y) * static_cast<size_t>(full_w_) + static_cast<size_t>(crop_x_)) *
+                    3),
+            static_cast<size_t>(crop_w_) * 3,
+            frame.rgb.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * static_cast<size_t>(crop_w_) * 3));
     const CursorState& cs = s.ws.cs;
     workspace::FrameInfo info;
     info.step = step;
@@ -247,7 +252,7 @@ std::pair<workspace::RgbImage, workspace::FrameInfo> ExportJob::make_frame(AppSt
     }
     if (font_) {
         info.caption = s.ws.transpose.active ? s.ws.transpose.caption_text()
-                                          : workspace::cursor_equation(s.ws.geo(), cs, s.ws.scene->edit.layer.bias);
+                                             : workspace::cursor_equation(s.ws.geo(), cs, s.ws.scene->edit.layer.bias);
         frame = font_->with_caption(frame, info.caption, static_cast<float>(req_.scale), platform_light_theme());
     }
     return {std::move(frame), std::move(info)};
@@ -278,7 +283,8 @@ bool run_export(AppState& s, const workspace::ExportRequest& request, const Draw
     std::unique_ptr<ExportJob> job;
     // Ctrl+C or a TERM signal cancels the export (the partial output is removed) instead of killing the process.
     g_interrupted = 0;
-    struct sigaction on {}, old_int {}, old_term {};
+    struct sigaction on {
+    }, old_int{}, old_term{};
     on.sa_handler = on_interrupt;
     sigemptyset(&on.sa_mask);
     sigaction(SIGINT, &on, &old_int);
@@ -294,17 +300,18 @@ bool run_export(AppState& s, const workspace::ExportRequest& request, const Draw
         job = std::make_unique<ExportJob>(s, request, draw);
         while (job->render_next(s)) {
             if (g_interrupted)
-                throw ExportError(request.out + ": export interrupted by a signal after " + std::to_string(job->rendered()) +
-                                  " of " + std::to_string(job->total()) + " frames; nothing was written");
+                throw ExportError(request.out + ": export interrupted by a signal after " +
+                                  std::to_string(job->rendered()) + " of " + std::to_string(job->total()) +
+                                  " frames; nothing was written");
         }
         job->finish(s);
         const double n = static_cast<double>(job->total());
-        std::printf("exported %s: %lld frame%s of %d x %d px (%s) in %.2f s; per frame: render %.1f ms, export "
-                    "%.1f ms (%.1f frames/s)\n",
-                    request.out.c_str(), static_cast<long long>(job->total()), job->total() == 1 ? "" : "s",
-                    job->width(), job->height(), workspace::export_format_name(job->target().format),
-                    job->elapsed_seconds(), 1000.0 * job->render_seconds() / n, 1000.0 * job->elapsed_seconds() / n,
-                    n / job->elapsed_seconds());
+        std::printf(
+            "exported %s: %lld frame%s of %d x %d px (%s) in %.2f s; per frame: render %.1f ms, export "
+            "%.1f ms (%.1f frames/s)\n",
+            request.out.c_str(), static_cast<long long>(job->total()), job->total() == 1 ? "" : "s", job->width(),
+            job->height(), workspace::export_format_name(job->target().format), job->elapsed_seconds(),
+            1000.0 * job->render_seconds() / n, 1000.0 * job->elapsed_seconds() / n, n / job->elapsed_seconds());
         return true;
     } catch (const std::exception& e) {
         if (job) job->cancel(s);

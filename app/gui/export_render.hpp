@@ -37,8 +37,8 @@ public:
     // Preview jobs: the first frame exactly as it would be written (panel crop, theme, caption); then the window is
     // back as it was.
     workspace::RgbImage render_preview(AppState& s);
-    void finish(AppState& s);   // waits for the encoder, renames into place (ExportError on failure)
-    void cancel(AppState& s);   // stops now; nothing is left on disk
+    void finish(AppState& s);  // waits for the encoder, renames into place (ExportError on failure)
+    void cancel(AppState& s);  // stops now; nothing is left on disk
 
     int64_t total() const { return static_cast<int64_t>(steps_.size()); }
     int64_t rendered() const { return next_; }
@@ -50,8 +50,8 @@ public:
     const workspace::ExportTarget& target() const { return target_; }
 
 private:
-    void enter(AppState& s);    // export scale, theme, display override
-    void leave(AppState& s);    // back to the user's
+    void enter(AppState& s);  // export scale, theme, display override
+    void leave(AppState& s);  // back to the user's
     std::vector<uint8_t> render_frame(AppState& s, int64_t step, bool relayout);
     // One frame as written: rendered, cropped to the panel, captioned.
     std::pair<workspace::RgbImage, workspace::FrameInfo> make_frame(AppState& s, int64_t step);
@@ -62,10 +62,10 @@ private:
     std::vector<int64_t> steps_;
     Granularity granularity_ = Granularity::Position;
     std::string panel_title_;
-    int win_w_ = 0, win_h_ = 0;          // the window at scale 1
-    int full_w_ = 0, full_h_ = 0;        // the offscreen target
+    int win_w_ = 0, win_h_ = 0;    // the window at scale 1
+    int full_w_ = 0, full_h_ = 0;  // the offscreen target
     int crop_x_ = 0, crop_y_ = 0, crop_w_ = 0, crop_h_ = 0;
-    int out_w_ = 0, out_h_ = 0;          // the frames written (crop + caption)
+    int out_w_ = 0, out_h_ = 0;  // the frames written (crop + caption)
     std::optional<workspace::CaptionFont> font_;
     std::unique_ptr<workspace::ExportPipeline> pipeline_;
     int64_t next_ = 0;
@@ -84,38 +84,38 @@ private:
 struct ExportUi {
     bool open_export = false, open_tensors = false;  // the dialog opens at the next frame
     std::array<char, 1024> out{};
-    int panel = 0;        // index into kExportPanels
-    int range = 0;        // 0 current, 1 steps A:B, 2 whole layer, 3 current row
+    int panel = 0;  // index into kExportPanels
+    int range = 0;  // 0 current, 1 steps A:B, 2 whole layer, 3 current row
     int64_t first = 0, end = 64;
-    int granularity = -1; // -1: Playback's
+    int granularity = -1;  // -1: Playback's
     float fps = 10.0f, hold = 0.0f;
     bool loop = true, caption = false;
     int scale = 1;
-    int theme = 0;        // 0 as on screen, 1 dark, 2 light
+    int theme = 0;               // 0 as on screen, 1 dark, 2 light
     std::string error, confirm;  // the last refusal; an existing output waiting for "Replace"
     bool start = false, force = false, cancel = false;
     std::unique_ptr<ExportJob> job;
-    std::string result;          // "exported ... " or the failure, shown in the status line
+    std::string result;  // "exported ... " or the failure, shown in the status line
     std::array<char, 1024> tensor_dir{};
     std::string tensor_error, tensor_confirm;
-    DrawPanels draw;  // the window's panels (export_attach)
+    DrawPanels draw;              // the window's panels (export_attach)
     bool dialog_visible = false;  // the Export dialog was drawn last frame (its preview is kept up to date)
     bool close_dialog = false;    // script: close it at the next frame
     bool reopen_dialog = false;   // the preview's frames closed it: open it again as it was
     // The live preview of the first frame: made again between frames when what it depends on changes.
     struct Preview {
-        FloatTexture texture;          // RGBA, scaled down to fit the dialog
-        int width = 0, height = 0;     // the texture
+        FloatTexture texture;                   // RGBA, scaled down to fit the dialog
+        int width = 0, height = 0;              // the texture
         int frame_width = 0, frame_height = 0;  // the frame it shows (as the export would write it at 1x)
         std::string key, error;
         int renders = 0;
         ImVec2 drawn_min{0, 0}, drawn_max{0, 0};  // where the dialog drew it last frame (window pixels)
     } preview;
 };
-inline constexpr const char* kExportPanels[] = {"window", "input", "computation", "channel-sums", "feature-maps",
-                                                "filters", "layer", "relu-pool"};
-inline constexpr const char* kExportPanelLabels[] = {"Whole window", "Input", "Computation", "Channel sums",
-                                                     "Feature maps", "Filters", "Layer", "then ReLU + pool"};
+inline constexpr const char* kExportPanels[] = {"window",       "input",   "computation", "channel-sums",
+                                                "feature-maps", "filters", "layer",       "relu-pool"};
+inline constexpr const char* kExportPanelLabels[] = {"Whole window", "Input",   "Computation", "Channel sums",
+                                                     "Feature maps", "Filters", "Layer",       "then ReLU + pool"};
 workspace::ExportRequest export_request_of(const ExportUi& ui);
 // The dialog's fields from a request (script `export_dialog OUT [flags]`).
 void export_ui_from_request(ExportUi& ui, const workspace::ExportRequest& r);

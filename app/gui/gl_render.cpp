@@ -41,7 +41,8 @@ bool read_text(const std::string& path, std::string& out) {
 
 // The compile or link status of a shader or program; false with its info log in `error` (after `what`).
 template <class GetIv, class GetLog>
-bool gl_succeeded(GLuint object, GLenum status, GetIv get_iv, GetLog get_log, const std::string& what, std::string& error) {
+bool gl_succeeded(GLuint object, GLenum status, GetIv get_iv, GetLog get_log, const std::string& what,
+                  std::string& error) {
     GLint ok = 0;
     get_iv(object, status, &ok);
     if (ok) return true;
@@ -130,7 +131,8 @@ bool gl_load_heatmap_program(const std::string& shader_dir, std::string& error) 
     glLinkProgram(prog);
     glDeleteShader(vs);
     glDeleteShader(fs);
-    if (!gl_succeeded(prog, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog, "linking the heatmap program: ", error)) {
+    if (!gl_succeeded(prog, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog,
+                      "linking the heatmap program: ", error)) {
         glDeleteProgram(prog);
         return false;
     }
@@ -195,8 +197,8 @@ void heatmap_begin(ImDrawList* dl, const HeatmapStyle& style) {
     b.style = style;
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     const float l = vp->Pos.x, r = vp->Pos.x + vp->Size.x, t = vp->Pos.y, bt = vp->Pos.y + vp->Size.y;
-    const float m[16] = {2.0f / (r - l), 0, 0, 0, 0, 2.0f / (t - bt), 0, 0, 0, 0, -1.0f, 0,
-                         (r + l) / (l - r), (t + bt) / (bt - t), 0, 1.0f};
+    const float m[16] = {2.0f / (r - l),      0, 0,   0, 0, 2.0f / (t - bt), 0, 0, 0, 0, -1.0f, 0, (r + l) / (l - r),
+                         (t + bt) / (bt - t), 0, 1.0f};
     for (int i = 0; i < 16; ++i) b.proj[i] = m[i];
     dl->AddCallback(heatmap_callback, &b);
 }

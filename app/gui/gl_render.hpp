@@ -47,10 +47,10 @@ enum class MaskMode : int {
 struct HeatmapStyle {
     ColorMode color = ColorMode::Diverging;
     MaskMode mask = MaskMode::None;
-    float scale = 1.0f;           // Diverging: |value| that maps to the darkest colour
-    float lo = 0.0f, hi = 1.0f;   // Sequential range
-    float tint[3] = {1, 1, 1};    // Sequential: colour of `hi`
-    float reveal_until = 0.0f;    // Reveal: last shown position index
+    float scale = 1.0f;          // Diverging: |value| that maps to the darkest colour
+    float lo = 0.0f, hi = 1.0f;  // Sequential range
+    float tint[3] = {1, 1, 1};   // Sequential: colour of `hi`
+    float reveal_until = 0.0f;   // Reveal: last shown position index
 };
 
 // Switch the draw list to the heatmap program with `style`; only AddImage calls may follow until heatmap_end().

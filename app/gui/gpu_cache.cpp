@@ -91,7 +91,6 @@ void upload_scene(GpuCache& gpu, const Workspace& ws) {
     gpu.fmap_atlas.non_finite = ws.output->has_non_finite;
 }
 
-
 // ---- the Channel sums' partial maps and the cursor's products ----
 
 void upload_partials(GpuCache& gpu, const Workspace& ws) {
@@ -129,7 +128,6 @@ void upload_products(GpuCache& gpu, const Workspace& ws) {
                  });
     gpu.product_atlas.scale = m;
 }
-
 
 // ---- the "then ReLU + pool" tab's maps ----
 
@@ -174,7 +172,6 @@ void upload_cifar_pages(GpuCache& gpu, const CifarView& v) {
         });
     }
 }
-
 
 // ---- Batch vs channel: both sides' images and maps, once per pair ----
 
@@ -234,8 +231,8 @@ void gpu_refresh(GpuCache& gpu, const Workspace& ws, const ViewSettings& view) {
 
 void gpu_release(GpuCache& gpu) {
     for (TileAtlas* a : {&gpu.input_atlas, &gpu.rgb_atlas, &gpu.filter_atlas, &gpu.fmap_atlas, &gpu.partial_atlas,
-                          &gpu.product_atlas, &gpu.legend_ramp, &gpu.after_atlas, &gpu.cifar_pages[0],
-                          &gpu.cifar_pages[1], &gpu.compare_images, &gpu.compare_batch_maps, &gpu.compare_channel_maps})
+                         &gpu.product_atlas, &gpu.legend_ramp, &gpu.after_atlas, &gpu.cifar_pages[0],
+                         &gpu.cifar_pages[1], &gpu.compare_images, &gpu.compare_batch_maps, &gpu.compare_channel_maps})
         gl_destroy_texture(a->texture);
 }
 

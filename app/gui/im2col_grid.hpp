@@ -22,13 +22,13 @@ struct Matrix {
     std::function<std::string(int64_t)> row_label{}, col_label{};
     std::function<void(ImDrawList*, int64_t, int64_t, ImVec2, ImVec2)> cell{};
     std::function<void(int64_t, int64_t)> tooltip{};
-    int64_t hi_row = -1, hi_col = -1;    // the cursor's row (window colour) and column (tinted)
-    int64_t mac_row = -1, mac_col = -1;  // one cell outlined in the MAC colour
-    int64_t mac_span = 1;                // columns from mac_col / hi_col on (a whole channel at channel steps)
-    int64_t out_row = -1, out_col = -1;  // one cell outlined in the window colour (Y's value at the cursor)
-    int64_t mac_row_span = 1;            // rows from mac_row on (a whole output channel's kH*kW rows)
+    int64_t hi_row = -1, hi_col = -1;             // the cursor's row (window colour) and column (tinted)
+    int64_t mac_row = -1, mac_col = -1;           // one cell outlined in the MAC colour
+    int64_t mac_span = 1;                         // columns from mac_col / hi_col on (a whole channel at channel steps)
+    int64_t out_row = -1, out_col = -1;           // one cell outlined in the window colour (Y's value at the cursor)
+    int64_t mac_row_span = 1;                     // rows from mac_row on (a whole output channel's kH*kW rows)
     std::vector<std::array<int64_t, 2>> marks{};  // cells outlined in the window colour (the entries of one sum)
-    bool follow = false;                 // scroll so the highlighted row/column is in view
+    bool follow = false;                          // scroll so the highlighted row/column is in view
 };
 
 struct Click {
@@ -36,8 +36,8 @@ struct Click {
 };
 
 Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid);
-float text_w(const std::string& t);           // at the cell font
-std::string compact(std::string t);           // without spaces: "(0,2,1)"
+float text_w(const std::string& t);                // at the cell font
+std::string compact(std::string t);                // without spaces: "(0,2,1)"
 void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1);  // diagonal stripes: padding / cropped cells
 
 }  // namespace convscope::gui::im2col_grid

@@ -18,8 +18,8 @@ struct AppState;
 
 struct LayoutsUi {
     bool open = false;
-    std::optional<int64_t> filter;      // null: the cursor's filter
-    int64_t first_channel = 0;          // the input channels shown: first_channel .. + kShownChannels
+    std::optional<int64_t> filter;  // null: the cursor's filter
+    int64_t first_channel = 0;      // the input channels shown: first_channel .. + kShownChannels
     std::optional<workspace::WeightIndex> pinned, hovered;
     // every element cell drawn this frame: which layout ("pytorch", "keras", "pytorch_memory", "keras_memory")
     struct Cell {

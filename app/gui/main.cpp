@@ -27,11 +27,11 @@ struct Options {
     int frames = 3;
     std::string script;
     int bench_frames = 0;
-    std::string open_path;   // positional: a picture, .npy, .onnx, scene .json or CIFAR file
+    std::string open_path;  // positional: a picture, .npy, .onnx, scene .json or CIFAR file
     std::string cifar, scene;
     std::vector<int64_t> pick;
     convscope::workspace::ExportRequest export_request;  // --export OUT and its options (export_plan.hpp)
-    std::string export_tensors;               // --export-tensors DIR
+    std::string export_tensors;                          // --export-tensors DIR
     bool export_flags = false;
     std::string shader_dir = CONVSCOPE_SHADER_DIR;
     std::string asset_dir = CONVSCOPE_ASSET_DIR;
@@ -46,7 +46,8 @@ const char* kUsage =
     "                 [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
     "                 [--lesson ID|FILE] [--shader-dir DIR] [--asset-dir DIR] [--settings-dir DIR] [--help-script]\n"
     "  --lesson ID           follow a lesson: q1_conv2d, q2_batch_vs_channel, q3_keras_params, q4_conv1d_text,\n"
-    "                        q5_same_channels, q6_keras_layout, padding_modes, q7_conv_transpose (assets/lessons/), or a .lesson file\n"
+    "                        q5_same_channels, q6_keras_layout, padding_modes, q7_conv_transpose (assets/lessons/), or "
+    "a .lesson file\n"
     "  FILE                  open a picture (.png .jpg .jpeg .bmp), weights (.npy), ONNX model, scene (.json)\n"
     "  --cifar FILE          open a CIFAR-10/100 batch, folder or .tar.gz; --pick chooses the batch images\n"
     "  --scene FILE          open a scene file\n"
@@ -84,7 +85,8 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
         }
         auto value = [&](std::string& out) {
             if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')) {
-                error = a + " needs a value" + (i + 1 < argc ? std::string(", got the option '") + argv[i + 1] + "'" : "");
+                error =
+                    a + " needs a value" + (i + 1 < argc ? std::string(", got the option '") + argv[i + 1] + "'" : "");
                 return false;
             }
             out = argv[++i];
@@ -103,19 +105,32 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
             return true;
         };
         bool ok = true;
-        if (a == "--screenshot") ok = value(o.screenshot);
-        else if (a == "--frames") ok = number(o.frames);
-        else if (a == "--script") ok = value(o.script);
-        else if (a == "--bench-frames") ok = number(o.bench_frames);
-        else if (a == "--shader-dir") ok = value(o.shader_dir);
-        else if (a == "--asset-dir") ok = value(o.asset_dir);
-        else if (a == "--cifar") ok = value(o.cifar);
-        else if (a == "--scene") ok = value(o.scene);
-        else if (a == "--settings-dir") ok = value(o.settings_dir.emplace());
-        else if (a == "--help-script") o.help_script = true;
-        else if (a == "--allow-outside-paths") o.allow_outside_paths = true;
-        else if (a == "--lesson") ok = value(o.lesson);
-        else if (a == "--export-tensors") ok = value(o.export_tensors);
+        if (a == "--screenshot")
+            ok = value(o.screenshot);
+        else if (a == "--frames")
+            ok = number(o.frames);
+        else if (a == "--script")
+            ok = value(o.script);
+        else if (a == "--bench-frames")
+            ok = number(o.bench_frames);
+        else if (a == "--shader-dir")
+            ok = value(o.shader_dir);
+        else if (a == "--asset-dir")
+            ok = value(o.asset_dir);
+        else if (a == "--cifar")
+            ok = value(o.cifar);
+        else if (a == "--scene")
+            ok = value(o.scene);
+        else if (a == "--settings-dir")
+            ok = value(o.settings_dir.emplace());
+        else if (a == "--help-script")
+            o.help_script = true;
+        else if (a == "--allow-outside-paths")
+            o.allow_outside_paths = true;
+        else if (a == "--lesson")
+            ok = value(o.lesson);
+        else if (a == "--export-tensors")
+            ok = value(o.export_tensors);
         else if (a == "--pick") {
             std::string v;
             ok = value(v);
@@ -133,8 +148,7 @@ bool parse_args(int argc, char** argv, Options& o, std::string& error) {
                 error = "--pick takes 1 to 64 indices";
                 return false;
             }
-        }
-        else if (a == "--help" || a == "-h") {
+        } else if (a == "--help" || a == "-h") {
             std::fputs(kUsage, stdout);
             std::exit(0);
         } else if (!a.empty() && a[0] != '-' && o.open_path.empty()) {
@@ -178,9 +192,9 @@ void draw_panels(AppState& state) {
     draw_cifar_browser(s);
     draw_file_browser(s);
     if (!s.ws.transpose.active) draw_code(s);  // the Conv scene's layer as code; it comes back with Layer kind Conv
-    draw_im2col(s);                          // Conv: im2col + GEMM; ConvTranspose: GEMM + col2im
-    draw_compare(s);                         // Q2: batch and channels side by side (Conv only)
-    draw_layouts(s);                         // Q6: PyTorch's and Keras's weight layouts (Conv only)
+    draw_im2col(s);                            // Conv: im2col + GEMM; ConvTranspose: GEMM + col2im
+    draw_compare(s);                           // Q2: batch and channels side by side (Conv only)
+    draw_layouts(s);                           // Q6: PyTorch's and Keras's weight layouts (Conv only)
     draw_outside_paths_question(s);
     draw_lesson(s);
 }
@@ -331,8 +345,9 @@ int main(int argc, char** argv) {
     if (!platform_open(pc, error)) {
         std::fprintf(stderr, "convscope: %s\n", error.c_str());
         if (exporting)
-            std::fprintf(stderr, "convscope: exports render the window offscreen and need a display; without one, "
-                                 "run: xvfb-run -a -s '-screen 0 1280x800x24' convscope ARGS...\n");
+            std::fprintf(stderr,
+                         "convscope: exports render the window offscreen and need a display; without one, "
+                         "run: xvfb-run -a -s '-screen 0 1280x800x24' convscope ARGS...\n");
         return 1;
     }
     if (!gl_load_heatmap_program(opt.shader_dir, error)) {
@@ -413,15 +428,19 @@ int main(int argc, char** argv) {
             const FrameStats scene = frame_stats(frame_ms);
             const FrameStats empty = frame_stats(bench_empty_frames(opt.bench_frames));
             std::printf("frames %zu  mean %.2f ms  p95 %.2f ms\n", frame_ms.size(), scene.mean, scene.p95);
-            std::printf("empty ImGui frame: mean %.2f ms  p95 %.2f ms; scene / empty: mean %.2f  p95 %.2f\n", empty.mean,
-                        empty.p95, scene.mean / empty.mean, scene.p95 / empty.p95);
+            std::printf("empty ImGui frame: mean %.2f ms  p95 %.2f ms; scene / empty: mean %.2f  p95 %.2f\n",
+                        empty.mean, empty.p95, scene.mean / empty.mean, scene.p95 / empty.p95);
             // From a layer edit to the frame that shows its feature maps: the seed layer with padding 1 instead of
             // 2, then the ResNet stem (Conv2d(3, 64, 7, stride=2, padding=3) on 224x224), then back.
             s.push(intent::SetPlaying{false});
             const std::vector<std::pair<const char*, std::vector<std::pair<std::string, std::string>>>> edits = {
                 {"S1 padding 2 -> 1", {{"padding", "1"}}},
                 {"ResNet stem (3->64, 7x7, stride 2, padding 3, 224x224)",
-                 {{"out_channels", "64"}, {"kernel_size", "7"}, {"stride", "2"}, {"padding", "3"}, {"height", "224"},
+                 {{"out_channels", "64"},
+                  {"kernel_size", "7"},
+                  {"stride", "2"},
+                  {"padding", "3"},
+                  {"height", "224"},
                   {"width", "224"}}},
                 {"ResNet stem padding 3 -> 2", {{"padding", "2"}}},
             };

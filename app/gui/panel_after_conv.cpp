@@ -42,8 +42,8 @@ std::string index_text(int dims, int64_t n, int64_t c, int64_t y, int64_t x) {
 // Does the window of pooled element (py, px) read conv output element (y, x)?
 bool window_reads(const PoolGeometry& p, int64_t py, int64_t px, int64_t y, int64_t x) {
     const int64_t dy = y - (py * p.stride[0] - p.pad_begin[0]), dx = x - (px * p.stride[1] - p.pad_begin[1]);
-    return dy >= 0 && dx >= 0 && dy % p.dilation[0] == 0 && dx % p.dilation[1] == 0 && dy / p.dilation[0] < p.kernel[0] &&
-           dx / p.dilation[1] < p.kernel[1];
+    return dy >= 0 && dx >= 0 && dy % p.dilation[0] == 0 && dx % p.dilation[1] == 0 &&
+           dy / p.dilation[0] < p.kernel[0] && dx / p.dilation[1] < p.kernel[1];
 }
 
 // The pooled value at (n, c, py, px), explained from the core's PoolCursor; returns the tap a click moves to.
@@ -102,7 +102,8 @@ void draw_after_conv_tab(Ui& s) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.5f);
     if (ImGui::Combo("##pool", &pool, "no pooling\0MaxPool\0AvgPool\0")) set.pool = static_cast<AfterPool>(pool);
     if (set.pool != AfterPool::None) {
-        for (auto [label, id, value] : {std::tuple{"kernel", "##kernel", &set.kernel}, std::tuple{"stride", "##stride", &set.stride}}) {
+        for (auto [label, id, value] :
+             {std::tuple{"kernel", "##kernel", &set.kernel}, std::tuple{"stride", "##stride", &set.stride}}) {
             ImGui::SameLine();
             ImGui::TextUnformatted(label);
             ImGui::SameLine(0, ImGui::GetStyle().ItemInnerSpacing.x);
@@ -112,10 +113,11 @@ void draw_after_conv_tab(Ui& s) {
         }
     }
     ImGui::SameLine();
-    help_marker("What the seed's Net does next: x = self.pool(F.relu(self.conv1(x))). ReLU keeps each value >= 0 "
-                "and turns the rest into 0; MaxPool2d(2, 2) keeps the largest value of every 2x2 block, AvgPool2d "
-                "their mean. Every map is pooled on its own: channels and batch items never mix. Hover a pooled "
-                "value to see its window; click to move the conv cursor there.");
+    help_marker(
+        "What the seed's Net does next: x = self.pool(F.relu(self.conv1(x))). ReLU keeps each value >= 0 "
+        "and turns the rest into 0; MaxPool2d(2, 2) keeps the largest value of every 2x2 block, AvgPool2d "
+        "their mean. Every map is pooled on its own: channels and batch items never mix. Hover a pooled "
+        "value to see its window; click to move the conv cursor there.");
     if (set != s.ws.after.settings) s.push(intent::SetAfterSettings{set});
 
     if (a.source != s.ws.output) {  // shown from this frame on: computed at the next frame start
@@ -156,7 +158,8 @@ void draw_after_conv_tab(Ui& s) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float header_h = ImGui::GetTextLineHeightWithSpacing();
     const AfterGrid m = fit_after_grid(s, ImGui::GetContentRegionAvail(), header_h);
-    const ImVec2 win_min = ImGui::GetWindowPos(), win_max(win_min.x + ImGui::GetWindowWidth(), win_min.y + ImGui::GetWindowHeight());
+    const ImVec2 win_min = ImGui::GetWindowPos(),
+                 win_max(win_min.x + ImGui::GetWindowWidth(), win_min.y + ImGui::GetWindowHeight());
     const int64_t Ho = a.out_h, Wo = a.out_w;
     struct Placed {
         int64_t n, c;
@@ -169,9 +172,11 @@ void draw_after_conv_tab(Ui& s) {
         dl->AddRectFilled(ImVec2(head.x, head.y + 3), ImVec2(head.x + 10, head.y + 13), item_colour(n));
         ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
         Shape per_item(out_shape.end() - (g.dims == 2 ? 3 : 2), out_shape.end());
-        if (conv == Convention::Keras) std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());  // (H, W, C)
-        ImGui::Text("item n=%lld:  y[%lld] -> %s", static_cast<long long>(n), static_cast<long long>(n),
-                    conv == Convention::Keras ? python_tuple_text(per_item).c_str() : shape_to_string(per_item).c_str());
+        if (conv == Convention::Keras)
+            std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());  // (H, W, C)
+        ImGui::Text(
+            "item n=%lld:  y[%lld] -> %s", static_cast<long long>(n), static_cast<long long>(n),
+            conv == Convention::Keras ? python_tuple_text(per_item).c_str() : shape_to_string(per_item).c_str());
         const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
         float bottom = origin.y;
         for (int64_t c = 0; c < g.c_out; ++c) {
@@ -184,7 +189,8 @@ void draw_after_conv_tab(Ui& s) {
             placed.push_back({n, c, p});
         }
         dl->AddRect(ImVec2(origin.x - 3, origin.y - 3),
-                    ImVec2(origin.x + static_cast<float>(std::min<int64_t>(m.per_row, g.c_out)) * (m.tile_w + m.gap) - m.gap + 3,
+                    ImVec2(origin.x + static_cast<float>(std::min<int64_t>(m.per_row, g.c_out)) * (m.tile_w + m.gap) -
+                               m.gap + 3,
                            bottom - m.gap + 2),
                     item_colour(n, 0.75f), 0, 0, 1.5f);
         ImGui::SetCursorScreenPos(ImVec2(origin.x, bottom + 4));
@@ -195,7 +201,8 @@ void draw_after_conv_tab(Ui& s) {
     heatmap_begin(dl, style);
     for (const Placed& t : placed) {
         const int tile = static_cast<int>(t.n * g.c_out + t.c);
-        dl->AddImage(s.gpu.after_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), s.gpu.after_atlas.uv0(tile), s.gpu.after_atlas.uv1(tile));
+        dl->AddImage(s.gpu.after_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h),
+                     s.gpu.after_atlas.uv0(tile), s.gpu.after_atlas.uv1(tile));
     }
     heatmap_end(dl);
 
@@ -205,7 +212,8 @@ void draw_after_conv_tab(Ui& s) {
         if (t.p.y >= win_min.y && q.y <= win_max.y && q.x <= win_max.x)
             s.geometry.after_pixels.push_back(GridRect{t.n, t.c, t.p, m.cell, Ho, Wo});
         if (m.label_h > 0)
-            dl->AddText(mono_font(), mono_font()->FontSize, ImVec2(t.p.x, q.y), IM_COL32(170, 172, 185, 255), std::to_string(t.c).c_str());
+            dl->AddText(mono_font(), mono_font()->FontSize, ImVec2(t.p.x, q.y), IM_COL32(170, 172, 185, 255),
+                        std::to_string(t.c).c_str());
         const int64_t base = (t.n * g.c_out + t.c) * Ho * Wo;
         if (m.cell >= 14.0f && s.view.show_numbers) {
             for (int64_t y = 0; y < Ho; ++y)
@@ -222,7 +230,8 @@ void draw_after_conv_tab(Ui& s) {
                 for (int64_t x = 0; x < Wo; ++x)
                     if (window_reads(*a.pool, y, x, s.ws.cs.y, s.ws.cs.x)) {
                         const ImVec2 c0(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
-                        outline(dl, c0, ImVec2(c0.x + m.cell, c0.y + m.cell), kWindowColour, m.cell < 4.0f ? 1.0f : 2.0f);
+                        outline(dl, c0, ImVec2(c0.x + m.cell, c0.y + m.cell), kWindowColour,
+                                m.cell < 4.0f ? 1.0f : 2.0f);
                     }
         }
         if (hovered_window && a.pool && ImGui::IsMouseHoveringRect(t.p, q)) {

@@ -14,12 +14,14 @@ void sum_tooltip(const Ui& s, int64_t ci, int64_t yy, int64_t xx, const std::str
     const ConvGeometry& g = s.ws.geo();
     const CursorState& cs = s.ws.cs;
     const int64_t Ho = g.out[0], Wo = g.out[1];
-    const float v = ci >= 0 ? s.ws.partials.maps[(ci * Ho + yy) * Wo + xx] : s.ws.output->y[((cs.n * g.c_out + cs.c_out) * Ho + yy) * Wo + xx];
+    const float v = ci >= 0 ? s.ws.partials.maps[(ci * Ho + yy) * Wo + xx]
+                            : s.ws.output->y[((cs.n * g.c_out + cs.c_out) * Ho + yy) * Wo + xx];
     ImGui::BeginTooltip();
     if (g.dims == 1)
         ImGui::Text("%s at %lld = %s", label.c_str(), static_cast<long long>(xx), value_text(v).c_str());
     else
-        ImGui::Text("%s at (%lld, %lld) = %s", label.c_str(), static_cast<long long>(yy), static_cast<long long>(xx), value_text(v).c_str());
+        ImGui::Text("%s at (%lld, %lld) = %s", label.c_str(), static_cast<long long>(yy), static_cast<long long>(xx),
+                    value_text(v).c_str());
     if (ci >= 0)
         ImGui::TextColored(dim_text(), "input channel %lld correlated with its kernel slice, no bias",
                            static_cast<long long>(cs.c_out / g.c_out_per_group * g.c_in_per_group + ci));
@@ -31,12 +33,14 @@ std::string partial_label(const Ui& s, int64_t c, int64_t ci) {
     if (s.ws.conventions == Convention::Keras)
         return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, c) + " * " +
                channel_text_in_convention(Convention::Keras, TensorRole::Weight, cs.c_out, ci);
-    return "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" + std::to_string(cs.c_out) + "," + std::to_string(ci) + "]";
+    return "x[" + std::to_string(cs.n) + "," + std::to_string(c) + "] * w[" + std::to_string(cs.c_out) + "," +
+           std::to_string(ci) + "]";
 }
 
 std::string output_label(const Ui& s) {
     const CursorState& cs = s.ws.cs;
-    if (s.ws.conventions == Convention::Keras) return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, cs.c_out, "y");
+    if (s.ws.conventions == Convention::Keras)
+        return channel_text_in_convention(Convention::Keras, TensorRole::Data, cs.n, cs.c_out, "y");
     return "y[" + std::to_string(cs.n) + "," + std::to_string(cs.c_out) + "]";
 }
 
@@ -62,7 +66,8 @@ void draw_sums_1d(Ui& s, HeatmapStyle style) {
         const ImVec2 a(strip_x, y + (text_h - strip_h) * 0.5f), b(a.x + tw, a.y + strip_h);
         heatmap_begin(dl, style);
         if (ci >= 0)
-            dl->AddImage(s.gpu.partial_atlas.id(), a, b, s.gpu.partial_atlas.uv0(static_cast<int>(ci)), s.gpu.partial_atlas.uv1(static_cast<int>(ci)));
+            dl->AddImage(s.gpu.partial_atlas.id(), a, b, s.gpu.partial_atlas.uv0(static_cast<int>(ci)),
+                         s.gpu.partial_atlas.uv1(static_cast<int>(ci)));
         else
             dl->AddImage(s.gpu.fmap_atlas.id(), a, b, s.gpu.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
                          s.gpu.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
@@ -71,7 +76,8 @@ void draw_sums_1d(Ui& s, HeatmapStyle style) {
         const ImVec2 px(a.x + static_cast<float>(cs.x) * cell, a.y);
         outline(dl, px, ImVec2(px.x + cell, b.y), kWindowColour, cell < 4.0f ? 1.0f : 2.0f);
         if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(a, b)) {
-            const int64_t xx = std::clamp<int64_t>(static_cast<int64_t>((ImGui::GetMousePos().x - a.x) / cell), 0, Wo - 1);
+            const int64_t xx =
+                std::clamp<int64_t>(static_cast<int64_t>((ImGui::GetMousePos().x - a.x) / cell), 0, Wo - 1);
             sum_tooltip(s, ci, 0, xx, label);
         }
     };
@@ -107,15 +113,17 @@ void draw_channel_sums(Ui& s) {
         ImGui::Text("filter %lld on item %lld:", static_cast<long long>(cs.c_out), static_cast<long long>(cs.n));
         ImGui::SameLine();
         draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.gpu.partial_atlas.non_finite);
-        help_marker("What does the kernel convolve with first? Neither 3 x 192 nor 32 x 32 alone: each 2-D slice "
-                    "w[o, i] slides over ITS input channel x[n, i] (a 2-D cross-correlation, giving one map per input "
-                    "channel); those C_in/groups maps are added pixel by pixel; then the bias b[o] is added. That sum "
-                    "is feature map y[n, o].");
+        help_marker(
+            "What does the kernel convolve with first? Neither 3 x 192 nor 32 x 32 alone: each 2-D slice "
+            "w[o, i] slides over ITS input channel x[n, i] (a 2-D cross-correlation, giving one map per input "
+            "channel); those C_in/groups maps are added pixel by pixel; then the bias b[o] is added. That sum "
+            "is feature map y[n, o].");
 
         if (s.ws.partials_key != std::array<int64_t, 3>{static_cast<int64_t>(s.ws.scene->id), cs.n, cs.c_out}) {
             // a large layer's maps are computed on their own job (a frame or two)
             ImGui::TextColored(dim_text(), "computing the %lld per-channel maps of y[%lld, %lld]...",
-                               static_cast<long long>(cig), static_cast<long long>(cs.n), static_cast<long long>(cs.c_out));
+                               static_cast<long long>(cig), static_cast<long long>(cs.n),
+                               static_cast<long long>(cs.c_out));
             ImGui::End();
             return;
         }
@@ -134,7 +142,8 @@ void draw_channel_sums(Ui& s) {
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float label_h = ImGui::GetTextLineHeight() + 2.0f;
         const int64_t shown = std::min<int64_t>(cig, 8);  // a few partial maps side by side; the rest summarised
-        const float by_w = (avail.x - bias_w - op_w * static_cast<float>(shown)) / (static_cast<float>(shown + 1) * static_cast<float>(Wo));
+        const float by_w = (avail.x - bias_w - op_w * static_cast<float>(shown)) /
+                           (static_cast<float>(shown + 1) * static_cast<float>(Wo));
         const float by_h = (avail.y - 2 * label_h - 4) / static_cast<float>(Ho);
         float cell = std::min(by_w, by_h);
         cell = cell >= 3.0f ? std::floor(cell) : std::max(cell, 1.0f);
@@ -163,9 +172,11 @@ void draw_channel_sums(Ui& s) {
         for (const Placed& m : maps) {
             const ImVec2 b(m.a.x + tw, m.a.y + th);
             if (m.ci >= 0)
-                dl->AddImage(s.gpu.partial_atlas.id(), m.a, b, s.gpu.partial_atlas.uv0(static_cast<int>(m.ci)), s.gpu.partial_atlas.uv1(static_cast<int>(m.ci)));
+                dl->AddImage(s.gpu.partial_atlas.id(), m.a, b, s.gpu.partial_atlas.uv0(static_cast<int>(m.ci)),
+                             s.gpu.partial_atlas.uv1(static_cast<int>(m.ci)));
             else
-                dl->AddImage(s.gpu.fmap_atlas.id(), m.a, b, s.gpu.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
+                dl->AddImage(s.gpu.fmap_atlas.id(), m.a, b,
+                             s.gpu.fmap_atlas.uv0(static_cast<int>(cs.n * g.c_out + cs.c_out)),
                              s.gpu.fmap_atlas.uv1(static_cast<int>(cs.n * g.c_out + cs.c_out)));
         }
         heatmap_end(dl);
@@ -178,7 +189,8 @@ void draw_channel_sums(Ui& s) {
             const std::string label = m.ci >= 0 ? partial_label(s, c, m.ci) : output_label(s);
             const std::string short_label = m.ci >= 0 ? "c=" + std::to_string(c) : label;
             const std::string& text = ImGui::CalcTextSize(label.c_str()).x <= tw + op_w - 4 ? label : short_label;
-            dl->AddText(ImVec2(m.a.x, p.y), m.ci >= 0 ? ink(IM_COL32(210, 210, 220, 255)) : ink(IM_COL32(255, 221, 0, 255)), text.c_str());
+            dl->AddText(ImVec2(m.a.x, p.y),
+                        m.ci >= 0 ? ink(IM_COL32(210, 210, 220, 255)) : ink(IM_COL32(255, 221, 0, 255)), text.c_str());
             dl->AddRect(ImVec2(m.a.x - 1, m.a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(120, 122, 135, 255));
             const ImVec2 px(m.a.x + static_cast<float>(cs.x) * cell, m.a.y + static_cast<float>(cs.y) * cell);
             outline(dl, px, ImVec2(px.x + cell, px.y + cell), kWindowColour, cell < 4.0f ? 1.0f : 2.0f);
@@ -197,7 +209,8 @@ void draw_channel_sums(Ui& s) {
         dl->AddText(ImVec2(maps.back().a.x - op_w * 0.75f, mid), ink(IM_COL32(235, 235, 240, 255)), "=");
         ImGui::Dummy(ImVec2(maps.back().a.x + tw - p.x + 4, label_h + th + 4));
         if (shown < cig)
-            ImGui::TextColored(dim_text(), "(%lld more input channels are added the same way)", static_cast<long long>(cig - shown));
+            ImGui::TextColored(dim_text(), "(%lld more input channels are added the same way)",
+                               static_cast<long long>(cig - shown));
         ImGui::EndChild();
     }
     ImGui::End();

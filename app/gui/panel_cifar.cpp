@@ -60,7 +60,8 @@ void header(Ui& s) {
                 set.variant == CifarVariant::Cifar10 ? "CIFAR-10" : "CIFAR-100 (fine labels)");
     for (const std::string& w : set.warnings) ImGui::TextColored(error_text(), "%s", w.c_str());
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
-    const std::string current = v.class_filter < 0 ? "every class" : set.label_names[static_cast<size_t>(v.class_filter)];
+    const std::string current =
+        v.class_filter < 0 ? "every class" : set.label_names[static_cast<size_t>(v.class_filter)];
     if (ImGui::BeginCombo("class", current.c_str())) {
         if (ImGui::Selectable("every class", v.class_filter < 0)) v.class_filter = -1;
         for (size_t i = 0; i < set.label_names.size(); ++i) {
@@ -141,8 +142,10 @@ void grid(Ui& s) {
                     ImGui::SetTooltip("#%lld  %s  (%s)", static_cast<long long>(index), label_of(set, index).c_str(),
                                       set.images[static_cast<size_t>(index)].source.c_str());
                 ImGui::PopID();
-                if (ready) thumbs.push_back({index, slot, static_cast<int>(k - key[0]), p0});
-                else thumbs.push_back({index, -1, 0, p0});
+                if (ready)
+                    thumbs.push_back({index, slot, static_cast<int>(k - key[0]), p0});
+                else
+                    thumbs.push_back({index, -1, 0, p0});
             }
             ImGui::SetCursorScreenPos(row0);
             ImGui::Dummy(ImVec2(avail, row_h));
@@ -189,8 +192,9 @@ void draw_cifar_browser(Ui& s) {
     if (ImGui::Begin("CIFAR browser", &s.view.show_cifar, kPanelFlags)) {
         load_problem(s);
         if (!s.view.cifar.set) {
-            ImGui::TextWrapped("Open a CIFAR-10 or CIFAR-100 binary batch (data_batch_1.bin, test.bin, ...), the "
-                               "extracted folder, or the downloaded .tar.gz.");
+            ImGui::TextWrapped(
+                "Open a CIFAR-10 or CIFAR-100 binary batch (data_batch_1.bin, test.bin, ...), the "
+                "extracted folder, or the downloaded .tar.gz.");
             if (ImGui::Button("Open CIFAR...")) app_open_browser(s.view, s.ws, FilePurpose::Cifar);
         } else {
             header(s);

@@ -33,13 +33,13 @@ void draw_code(Ui& s) {
         if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
             ImGui::SetTooltip("Put the code on the clipboard");
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-        ImGui::TextWrapped("%s",
-                           v.framework == CodeFramework::Onnx
-                               ? "What `convscope-cli code --framework onnx --output DIR` writes for this layer: one Conv "
-                                 "node with the weights as initializers, and test data."
-                               : "The same layer and the value at the cursor, as `convscope-cli code --scene` writes it; "
-                                 "it reads input.npy / weight.npy / bias.npy (File -> Export tensors) when they are in "
-                                 "its folder, else seeded random tensors.");
+        ImGui::TextWrapped(
+            "%s", v.framework == CodeFramework::Onnx
+                      ? "What `convscope-cli code --framework onnx --output DIR` writes for this layer: one Conv "
+                        "node with the weights as initializers, and test data."
+                      : "The same layer and the value at the cursor, as `convscope-cli code --scene` writes it; "
+                        "it reads input.npy / weight.npy / bias.npy (File -> Export tensors) when they are in "
+                        "its folder, else seeded random tensors.");
         ImGui::PopStyleColor();
         ImGui::Separator();
         if (!v.error.empty()) {

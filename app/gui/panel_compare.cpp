@@ -60,7 +60,8 @@ struct Layout {
 };
 
 // A label under a tile in the small cell font: `full` if it fits the tile's width, else `short_form`.
-void tile_label(ImDrawList* dl, ImVec2 at, float width, const std::string& full, const std::string& short_form, ImU32 colour) {
+void tile_label(ImDrawList* dl, ImVec2 at, float width, const std::string& full, const std::string& short_form,
+                ImU32 colour) {
     ImFont* f = cell_font();
     const bool fits = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0.0f, full.c_str()).x <= width;
     dl->AddText(f, f->FontSize, at, colour, (fits ? full : short_form).c_str());
@@ -117,12 +118,13 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
     const float width = ImGui::GetContentRegionAvail().x;
 
     ImGui::TextColored(accent_text(), "%s", batch ? "AS A BATCH" : "AS CHANNELS");
-    const std::vector<std::string> flow{"x " + python_tuple_text(g.input_shape()),
-                                        "-> Conv2d(" + std::to_string(g.c_in) + ", " + std::to_string(C) + ", " +
-                                            std::to_string(g.kernel[0]) + ")",
-                                        "-> y " + python_tuple_text(g.output_shape())};
+    const std::vector<std::string> flow{
+        "x " + python_tuple_text(g.input_shape()),
+        "-> Conv2d(" + std::to_string(g.c_in) + ", " + std::to_string(C) + ", " + std::to_string(g.kernel[0]) + ")",
+        "-> y " + python_tuple_text(g.output_shape())};
     text_pieces(flow, ImGui::GetStyle().Colors[ImGuiCol_Text]);
-    s.geometry.written[std::string("compare.") + workspace::pair_side_name(side)] = flow[0] + " " + flow[1] + " " + flow[2];
+    s.geometry.written[std::string("compare.") + workspace::pair_side_name(side)] =
+        flow[0] + " " + flow[1] + " " + flow[2];
     text_pieces(batch ? std::vector<std::string>{"each image is its own item:", "y[n] reads x[n] only"}
                       : std::vector<std::string>{"one item of " + std::to_string(N) + " channels:",
                                                  "every map reads all " + std::to_string(N) + " images"},
@@ -150,8 +152,8 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
         heatmap_end(dl);
         c.tiles.push_back({side, batch ? k : 0, batch ? 0 : k, at.x, at.y, cell_in, H, W, true});
         const bool reads = std::find(read.begin(), read.end(), k) != read.end();
-        dl->AddRect(ImVec2(at.x - 2, at.y - 2), ImVec2(at.x + t + 2, at.y + t + 2), item_colour(k, reads ? 1.0f : 0.35f),
-                    0, 0, reads ? 2.5f : 1.0f);
+        dl->AddRect(ImVec2(at.x - 2, at.y - 2), ImVec2(at.x + t + 2, at.y + t + 2),
+                    item_colour(k, reads ? 1.0f : 0.35f), 0, 0, reads ? 2.5f : 1.0f);
         if (std::find(cursor_reads.begin(), cursor_reads.end(), k) != cursor_reads.end()) {  // the cursor's window
             const float wx = at.x + static_cast<float>(cur.x * g.stride[1] - g.pad_begin[1]) * cell_in;
             const float wy = at.y + static_cast<float>(cur.y * g.stride[0] - g.pad_begin[0]) * cell_in;
@@ -160,12 +162,16 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
             outline(dl, ImVec2(wx, wy), ImVec2(wx + span_x, wy + span_y), kWindowColour, 1.5f);
         }
         if (pix && (*pix)[0] == k) {
-            const ImVec2 q(at.x + static_cast<float>((*pix)[2]) * cell_in, at.y + static_cast<float>((*pix)[1]) * cell_in);
-            dl->AddRect(ImVec2(q.x - 1, q.y - 1), ImVec2(q.x + cell_in + 1, q.y + cell_in + 1), IM_COL32(0, 0, 0, 255), 0, 0, 3.5f);
-            dl->AddRect(ImVec2(q.x - 1, q.y - 1), ImVec2(q.x + cell_in + 1, q.y + cell_in + 1), kHoverColour, 0, 0, 1.5f);
+            const ImVec2 q(at.x + static_cast<float>((*pix)[2]) * cell_in,
+                           at.y + static_cast<float>((*pix)[1]) * cell_in);
+            dl->AddRect(ImVec2(q.x - 1, q.y - 1), ImVec2(q.x + cell_in + 1, q.y + cell_in + 1), IM_COL32(0, 0, 0, 255),
+                        0, 0, 3.5f);
+            dl->AddRect(ImVec2(q.x - 1, q.y - 1), ImVec2(q.x + cell_in + 1, q.y + cell_in + 1), kHoverColour, 0, 0,
+                        1.5f);
         }
         const std::string name = "x[" + (batch ? std::to_string(k) + ", 0" : "0, " + std::to_string(k)) + "]";
-        tile_label(dl, ImVec2(at.x, at.y + t + 2), t + gap * 0.5f, name, (batch ? "n=" : "c=") + std::to_string(k), item_colour(k));
+        tile_label(dl, ImVec2(at.x, at.y + t + 2), t + gap * 0.5f, name, (batch ? "n=" : "c=") + std::to_string(k),
+                   item_colour(k));
     };
     auto map_tile = [&](int64_t n, int64_t co, ImVec2 at) {
         const TileAtlas& atlas = batch ? s.gpu.compare_batch_maps : s.gpu.compare_channel_maps;
@@ -176,14 +182,16 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
         const bool current = co == cur.c_out && (!batch || n == cur.image);
         if (co == cur.c_out) {  // the cursor's position on its filter's map(s)
             const ImVec2 q(at.x + static_cast<float>(cur.x) * cell_out, at.y + static_cast<float>(cur.y) * cell_out);
-            dl->AddRect(q, ImVec2(q.x + cell_out, q.y + cell_out), current ? kWindowColour : ink(IM_COL32(200, 200, 200, 160)),
-                        0, 0, current ? 2.0f : 1.0f);
+            dl->AddRect(q, ImVec2(q.x + cell_out, q.y + cell_out),
+                        current ? kWindowColour : ink(IM_COL32(200, 200, 200, 160)), 0, 0, current ? 2.0f : 1.0f);
         }
-        if (current) dl->AddRect(ImVec2(at.x - 2, at.y - 2), ImVec2(at.x + t + 2, at.y + t + 2), kWindowColour, 0, 0, 2.0f);
+        if (current)
+            dl->AddRect(ImVec2(at.x - 2, at.y - 2), ImVec2(at.x + t + 2, at.y + t + 2), kWindowColour, 0, 0, 2.0f);
         if (const auto it = lit_box.find({n, co}); it != lit_box.end()) {
             const auto& b = it->second;
             const ImVec2 a0(at.x + static_cast<float>(b[1]) * cell_out, at.y + static_cast<float>(b[0]) * cell_out);
-            const ImVec2 a1(at.x + static_cast<float>(b[3] + 1) * cell_out, at.y + static_cast<float>(b[2] + 1) * cell_out);
+            const ImVec2 a1(at.x + static_cast<float>(b[3] + 1) * cell_out,
+                            at.y + static_cast<float>(b[2] + 1) * cell_out);
             dl->AddRect(a0, a1, IM_COL32(0, 0, 0, 255), 0, 0, 3.5f);  // dark under white: visible on light maps too
             dl->AddRect(a0, a1, kHoverColour, 0, 0, 1.5f);
         }
@@ -213,8 +221,9 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
         dl->AddText(ImVec2(bx, by - ImGui::GetTextLineHeight() * 0.5f), ImGui::GetColorU32(dim_text()), "= x[0]");
         for (int64_t co = 0; co < C; ++co) {
             const int64_t per_row = std::max<int64_t>(1, static_cast<int64_t>((width - 14 + gap) / (t + gap)));
-            map_tile(0, co, ImVec2(o.x + 12 + static_cast<float>(co % per_row) * (t + gap),
-                                   o.y + row_h + static_cast<float>(co / per_row) * row_h));
+            map_tile(0, co,
+                     ImVec2(o.x + 12 + static_cast<float>(co % per_row) * (t + gap),
+                            o.y + row_h + static_cast<float>(co / per_row) * row_h));
         }
         const int64_t per_row = std::max<int64_t>(1, static_cast<int64_t>((width - 14 + gap) / (t + gap)));
         const int64_t map_rows = (C + per_row - 1) / per_row;
@@ -258,18 +267,19 @@ void handle_mouse(Ui& s) {
         if (t.image) {
             const int64_t k = t.side == PairSide::Batch ? t.n : t.c;
             c.hover = std::array<int64_t, 3>{k, iy, ix};
-            ImGui::SetTooltip("x[%s] = %s: click to pin; the outputs it feeds are outlined on both sides",
-                              (t.side == PairSide::Batch ? std::to_string(k) + ", 0, " : "0, " + std::to_string(k) + ", ")
-                                  .append(std::to_string(iy) + ", " + std::to_string(ix)).c_str(),
-                              value_text(c.pair->batch->x.at({k, 0, iy, ix})).c_str());
-            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left))
-                c.pin = c.pin == c.hover ? std::nullopt : c.hover;
+            ImGui::SetTooltip(
+                "x[%s] = %s: click to pin; the outputs it feeds are outlined on both sides",
+                (t.side == PairSide::Batch ? std::to_string(k) + ", 0, " : "0, " + std::to_string(k) + ", ")
+                    .append(std::to_string(iy) + ", " + std::to_string(ix))
+                    .c_str(),
+                value_text(c.pair->batch->x.at({k, 0, iy, ix})).c_str());
+            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) c.pin = c.pin == c.hover ? std::nullopt : c.hover;
         } else {
             c.hovered_map = std::make_pair(t.side, std::array<int64_t, 2>{t.n, t.c});
             const float v = c.pair->y(t.side).at({t.n, t.c, iy, ix});
-            ImGui::SetTooltip("y[%lld, %lld, %lld, %lld] = %s (click: move the cursor here)", static_cast<long long>(t.n),
-                              static_cast<long long>(t.c), static_cast<long long>(iy), static_cast<long long>(ix),
-                              value_text(v).c_str());
+            ImGui::SetTooltip("y[%lld, %lld, %lld, %lld] = %s (click: move the cursor here)",
+                              static_cast<long long>(t.n), static_cast<long long>(t.c), static_cast<long long>(iy),
+                              static_cast<long long>(ix), value_text(v).c_str());
             if (ImGui::IsMouseClicked(ImGuiMouseButton_Left))  // the scene on screen follows when it is one side
                 s.push(intent::CompareCursor{t.side == PairSide::Batch ? t.n : c.cursor.image, t.c, iy, ix});
         }
@@ -303,12 +313,13 @@ void draw_compare(Ui& s) {
                                   "position (" + std::to_string(cur.y) + ", " + std::to_string(cur.x) + ")"};
     text_pieces(head, ImGui::GetStyle().Colors[ImGuiCol_Text]);
     ImGui::SameLine();
-    help_marker("Left: the images are the batch, (N, 1, H, W). Each item is convolved on its own: y[n] reads x[n] "
-                "only. Right: the same images stacked as channels, (1, N, H, W). Every filter has a slice per channel, "
-                "so every map reads every image. Hover (click: pin) a pixel of any image: the outputs it feeds are "
-                "outlined on both sides (change that pixel and exactly those outputs change). Hover a map: the images "
-                "it reads are outlined. Click a map to move the cursor; while a Q2 preset is open the window's cursor "
-                "moves too.");
+    help_marker(
+        "Left: the images are the batch, (N, 1, H, W). Each item is convolved on its own: y[n] reads x[n] "
+        "only. Right: the same images stacked as channels, (1, N, H, W). Every filter has a slice per channel, "
+        "so every map reads every image. Hover (click: pin) a pixel of any image: the outputs it feeds are "
+        "outlined on both sides (change that pixel and exactly those outputs change). Hover a map: the images "
+        "it reads are outlined. Click a map to move the cursor; while a Q2 preset is open the window's cursor "
+        "moves too.");
     if (c.linked)
         text_pieces({"(the scene on screen", std::string("is the ") + workspace::pair_side_name(*c.linked) + " side)"},
                     dim_text(), true);
@@ -359,23 +370,31 @@ nlohmann::json compare_dump(const AppState& s) {
         for (const auto& v : a.contribution) contrib.push_back(v ? json(*v) : json(nullptr));
         json lit = json::array();
         if (pix)
-            for (const auto& o : workspace::pair_lit_outputs(p, side, (*pix)[0], (*pix)[1], (*pix)[2])) lit.push_back(o);
+            for (const auto& o : workspace::pair_lit_outputs(p, side, (*pix)[0], (*pix)[1], (*pix)[2]))
+                lit.push_back(o);
         json tiles = json::array();
         for (const CompareUi::Tile& t : c.tiles)
             if (t.side == side)
-                tiles.push_back({{"kind", t.image ? "image" : "map"}, {"n", t.n}, {"c", t.c}, {"x", t.x}, {"y", t.y},
-                                 {"cell", t.cell}, {"rows", t.rows}, {"cols", t.cols}});
-        j[workspace::pair_side_name(side)] = {{"input_shape", sc.geo.input_shape()},
-                                              {"weight_shape", sc.w.shape},
-                                              {"output_shape", sc.geo.output_shape()},
-                                              {"output", a.output},
-                                              {"contribution", contrib},
-                                              {"bias", a.bias},
-                                              {"value", a.value},
-                                              {"equation", workspace::attribution_text(a)},
-                                              {"lit", lit},
-                                              {"scale", (side == PairSide::Batch ? s.gpu.compare_batch_maps : s.gpu.compare_channel_maps).scale},
-                                              {"tiles", tiles}};
+                tiles.push_back({{"kind", t.image ? "image" : "map"},
+                                 {"n", t.n},
+                                 {"c", t.c},
+                                 {"x", t.x},
+                                 {"y", t.y},
+                                 {"cell", t.cell},
+                                 {"rows", t.rows},
+                                 {"cols", t.cols}});
+        j[workspace::pair_side_name(side)] = {
+            {"input_shape", sc.geo.input_shape()},
+            {"weight_shape", sc.w.shape},
+            {"output_shape", sc.geo.output_shape()},
+            {"output", a.output},
+            {"contribution", contrib},
+            {"bias", a.bias},
+            {"value", a.value},
+            {"equation", workspace::attribution_text(a)},
+            {"lit", lit},
+            {"scale", (side == PairSide::Batch ? s.gpu.compare_batch_maps : s.gpu.compare_channel_maps).scale},
+            {"tiles", tiles}};
     }
     j["drawn"] = c.drawn;
     return j;

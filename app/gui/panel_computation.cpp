@@ -51,7 +51,8 @@ void draw_rows(Ui& s, ImDrawList* dl, const std::vector<ChannelRow>& rows, bool 
         for (int64_t t = 0; t < kk; ++t) {
             const CursorTap& tap = cs.taps[static_cast<size_t>(r.ci * kk + t)];
             ImVec2 uv0, uv1;
-            texel_uv(s.gpu.input_atlas, static_cast<int>(cs.n * g.c_in + c), tap.py + g.pad_begin[0], tap.px + g.pad_begin[1], uv0, uv1);
+            texel_uv(s.gpu.input_atlas, static_cast<int>(cs.n * g.c_in + c), tap.py + g.pad_begin[0],
+                     tap.px + g.pad_begin[1], uv0, uv1);
             const ImVec2 a = cell_at(r.window, r.cell, tap.ky, tap.kx);
             dl->AddImage(s.gpu.input_atlas.id(), a, ImVec2(a.x + r.cell, a.y + r.cell), uv0, uv1);
         }
@@ -71,9 +72,10 @@ void draw_rows(Ui& s, ImDrawList* dl, const std::vector<ChannelRow>& rows, bool 
     heatmap_begin(dl, ps);
     for (const ChannelRow& r : rows) {
         const int tile = static_cast<int>(r.ci);
-        dl->AddImage(s.gpu.product_atlas.id(), r.products,
-                     ImVec2(r.products.x + r.cell * static_cast<float>(kW), r.products.y + r.cell * static_cast<float>(kH)),
-                     s.gpu.product_atlas.uv0(tile), s.gpu.product_atlas.uv1(tile));
+        dl->AddImage(
+            s.gpu.product_atlas.id(), r.products,
+            ImVec2(r.products.x + r.cell * static_cast<float>(kW), r.products.y + r.cell * static_cast<float>(kH)),
+            s.gpu.product_atlas.uv0(tile), s.gpu.product_atlas.uv1(tile));
     }
     heatmap_end(dl);
 
@@ -83,7 +85,8 @@ void draw_rows(Ui& s, ImDrawList* dl, const std::vector<ChannelRow>& rows, bool 
         const HeatmapStyle ist = input_style(s.gpu.input_atlas, c, g.c_in, picture);
         const ImVec2 size(r.cell * static_cast<float>(kW), r.cell * static_cast<float>(kH));
         for (const ImVec2 m : {r.window, r.kernel, r.products})
-            dl->AddRect(ImVec2(m.x - 1, m.y - 1), ImVec2(m.x + size.x + 1, m.y + size.y + 1), IM_COL32(120, 122, 135, 255));
+            dl->AddRect(ImVec2(m.x - 1, m.y - 1), ImVec2(m.x + size.x + 1, m.y + size.y + 1),
+                        IM_COL32(120, 122, 135, 255));
         if (numbers) {
             for (int64_t t = 0; t < kk; ++t) {
                 const CursorTap& tap = cs.taps[static_cast<size_t>(r.ci * kk + t)];
@@ -151,8 +154,8 @@ void draw_computation(Ui& s) {
         const char* w_name = keras ? "kernel" : "w";
         const char* b_name = keras ? "bias" : "b";
         // PyTorch-order indices of what this panel names; written in the convention, hovered: PyTorch's order
-        const std::vector<int64_t> y_idx = g.dims == 2 ? std::vector<int64_t>{cs.n, cs.c_out, cs.y, cs.x}
-                                                       : std::vector<int64_t>{cs.n, cs.c_out, cs.x};
+        const std::vector<int64_t> y_idx =
+            g.dims == 2 ? std::vector<int64_t>{cs.n, cs.c_out, cs.y, cs.x} : std::vector<int64_t>{cs.n, cs.c_out, cs.x};
         auto slice = [&](int64_t o, int64_t c) {
             std::vector<int64_t> idx{o, c, kWholeAxis};
             if (g.dims == 2) idx.push_back(kWholeAxis);
@@ -161,12 +164,13 @@ void draw_computation(Ui& s) {
         const std::string y_name = index_text_in_convention(conv, TensorRole::Data, y_idx, "y");
         ImGui::TextColored(accent_text(), "%s", y_name.c_str());
         pytorch_index_tooltip(conv, TensorRole::Data, y_idx, "y");
-        const std::string filter_slice = keras ? "kernel[..., c, " + std::to_string(cs.c_out) + "]"
-                                               : "w[" + std::to_string(cs.c_out) + ", c]";
+        const std::string filter_slice =
+            keras ? "kernel[..., c, " + std::to_string(cs.c_out) + "]" : "w[" + std::to_string(cs.c_out) + ", c]";
         std::vector<std::string> sum_pieces{"= sum over " + std::to_string(g.c_in_per_group) + " input channel" +
                                                 (g.c_in_per_group == 1 ? "" : "s") + " of",
                                             "(window * " + filter_slice + ")"};
-        if (s.ws.scene->edit.layer.bias) sum_pieces.push_back("+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]");
+        if (s.ws.scene->edit.layer.bias)
+            sum_pieces.push_back("+ " + std::string(b_name) + "[" + std::to_string(cs.c_out) + "]");
         text_pieces(sum_pieces, ImGui::GetStyleColorVec4(ImGuiCol_Text), true);
         s.geometry.written["computation.output"] = y_name + " " + joined(sum_pieces);
         draw_sum_line(s);
@@ -177,7 +181,8 @@ void draw_computation(Ui& s) {
                                                            : std::vector<int64_t>{cs.n, c, tap.src_x};
             const std::vector<int64_t> w_idx = g.dims == 2 ? std::vector<int64_t>{cs.c_out, cs.ci, cs.ky, cs.kx}
                                                            : std::vector<int64_t>{cs.c_out, cs.ci, cs.kx};
-            const std::string src = tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(conv, TensorRole::Data, x_idx);
+            const std::string src =
+                tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(conv, TensorRole::Data, x_idx);
             const std::string w_text = keras ? index_text_in_convention(conv, TensorRole::Weight, w_idx, w_name)
                                              : index_text("w", {cs.c_out, cs.ci, cs.ky, cs.kx});
             const std::vector<std::string> mac_pieces{
@@ -191,7 +196,10 @@ void draw_computation(Ui& s) {
             ImGui::EndGroup();
             if (keras && ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
-                ImGui::Text("PyTorch: %s * %s", tap.src_y < 0 ? "0 (zero padding)" : index_text_in_convention(Convention::PyTorch, TensorRole::Data, x_idx).c_str(),
+                ImGui::Text("PyTorch: %s * %s",
+                            tap.src_y < 0
+                                ? "0 (zero padding)"
+                                : index_text_in_convention(Convention::PyTorch, TensorRole::Data, x_idx).c_str(),
                             index_text_in_convention(Convention::PyTorch, TensorRole::Weight, w_idx).c_str());
                 ImGui::TextColored(dim_text(), "the same elements in PyTorch's order");
                 ImGui::EndTooltip();
@@ -215,8 +223,9 @@ void draw_computation(Ui& s) {
             float cell = (avail - op_w * 2 - sum_w) / static_cast<float>(3 * kW);
             const bool one_line = cell >= number_cell;
             if (!one_line) cell = (avail - op_w * 2) / static_cast<float>(2 * kW);
-            cell = std::clamp(std::min(cell, ImGui::GetFontSize() * (one_line ? 14.0f : 12.0f) / static_cast<float>(kH)), 6.0f,
-                              ImGui::GetFontSize() * 3.0f);
+            cell =
+                std::clamp(std::min(cell, ImGui::GetFontSize() * (one_line ? 14.0f : 12.0f) / static_cast<float>(kH)),
+                           6.0f, ImGui::GetFontSize() * 3.0f);
             const int64_t c = group * g.c_in_per_group + cs.ci;
             ImGui::Text("input channel c=%lld:", static_cast<long long>(c));
             ImGui::SameLine();
@@ -235,25 +244,30 @@ void draw_computation(Ui& s) {
             r.cell = cell;
             r.window = ImVec2(p.x + op_w, p.y + 2);
             r.kernel = ImVec2(r.window.x + mw + op_w, r.window.y);
-            r.products = one_line ? ImVec2(r.kernel.x + mw + op_w, r.window.y) : ImVec2(r.window.x, r.window.y + mh + 8);
+            r.products =
+                one_line ? ImVec2(r.kernel.x + mw + op_w, r.window.y) : ImVec2(r.window.x, r.window.y + mh + 8);
             draw_rows(s, dl, {r}, s.view.show_numbers, true);
             draw_operator(dl, ImVec2(r.window.x + mw + op_w * 0.5f, r.window.y), mh, "*");
             draw_operator(dl, ImVec2(r.products.x - op_w * 0.5f, r.products.y), mh, "=");
-            const std::string sum = channel_done(s, cs.ci) ? value_text(cs.channels[static_cast<size_t>(cs.ci)].sum) : "...";
+            const std::string sum =
+                channel_done(s, cs.ci) ? value_text(cs.channels[static_cast<size_t>(cs.ci)].sum) : "...";
             const ImVec2 sp(r.products.x + mw + 10, r.products.y + mh * 0.5f - ImGui::GetFontSize());
             dl->AddText(sp, ink(IM_COL32(230, 230, 235, 255)), "sum of products");
-            dl->AddText(ImVec2(sp.x, sp.y + ImGui::GetFontSize() * 1.1f), ink(IM_COL32(230, 230, 235, 255)), "(channel sum) =");
+            dl->AddText(ImVec2(sp.x, sp.y + ImGui::GetFontSize() * 1.1f), ink(IM_COL32(230, 230, 235, 255)),
+                        "(channel sum) =");
             dl->AddText(ImVec2(sp.x, sp.y + 2.2f * ImGui::GetFontSize()), IM_COL32(255, 221, 0, 255), sum.c_str());
             ImGui::Dummy(ImVec2(avail, r.products.y + mh + 6 - p.y));
             ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-            ImGui::TextWrapped("* is element-wise: each input tap times the weight at the same (ky, kx); no kernel flip "
-                               "(PyTorch's 'convolution' is a cross-correlation). Hatched taps are padding.");
+            ImGui::TextWrapped(
+                "* is element-wise: each input tap times the weight at the same (ky, kx); no kernel flip "
+                "(PyTorch's 'convolution' is a cross-correlation). Hatched taps are padding.");
             ImGui::PopStyleColor();
         }
         ImGui::Separator();
 
         // every input channel of the group, compact
-        const std::string filter = keras ? "kernel[..., " + std::to_string(cs.c_out) + "]" : "w[" + std::to_string(cs.c_out) + "]";
+        const std::string filter =
+            keras ? "kernel[..., " + std::to_string(cs.c_out) + "]" : "w[" + std::to_string(cs.c_out) + "]";
         ImGui::Text("all %lld input channel%s of filter %s (group %lld):", static_cast<long long>(g.c_in_per_group),
                     g.c_in_per_group == 1 ? "" : "s", filter.c_str(), static_cast<long long>(group));
         const float cell = std::clamp((avail - label_w - op_w * 2 - sum_w) / static_cast<float>(3 * kW), 3.0f,
@@ -281,17 +295,20 @@ void draw_computation(Ui& s) {
             const int64_t c = group * g.c_in_per_group + r.ci;
             const float y = r.window.y - 3;
             const std::string label = "c=" + std::to_string(c);
-            dl->AddText(ImVec2(top.x, y + (row_h - ImGui::GetFontSize()) * 0.5f), ink(IM_COL32(210, 210, 220, 255)), label.c_str());
+            dl->AddText(ImVec2(top.x, y + (row_h - ImGui::GetFontSize()) * 0.5f), ink(IM_COL32(210, 210, 220, 255)),
+                        label.c_str());
             draw_operator(dl, ImVec2(r.window.x + mw + op_w * 0.5f, r.window.y), mh, "*");
             draw_operator(dl, ImVec2(r.kernel.x + mw + op_w * 0.5f, r.window.y), mh, "=");
             const bool done = channel_done(s, r.ci);
-            const std::string t = "sum " + (done ? value_text(cs.channels[static_cast<size_t>(r.ci)].sum) : std::string("..."));
+            const std::string t =
+                "sum " + (done ? value_text(cs.channels[static_cast<size_t>(r.ci)].sum) : std::string("..."));
             dl->AddText(ImVec2(r.products.x + mw + 8, y + (row_h - ImGui::GetFontSize()) * 0.5f),
                         done ? ink(IM_COL32(230, 230, 235, 255)) : ink(IM_COL32(130, 130, 140, 255)), t.c_str());
         }
         ImGui::Dummy(ImVec2(avail, row_h * static_cast<float>(g.c_in_per_group)));
         ImGui::Separator();
-        ImGui::Text("sum of the %lld channel sums%s", static_cast<long long>(g.c_in_per_group), s.ws.scene->edit.layer.bias ? " + bias" : "");
+        ImGui::Text("sum of the %lld channel sums%s", static_cast<long long>(g.c_in_per_group),
+                    s.ws.scene->edit.layer.bias ? " + bias" : "");
         draw_sum_line(s);
         ImGui::TextColored(dim_text(), "(the cursor's own numbers: CursorState, not recomputed by the UI)");
         ImGui::EndChild();

@@ -11,14 +11,18 @@ namespace {
 std::string input_text(const Ui& s) {
     const SceneInput& in = s.ws.scene->input_source;
     switch (in.kind) {
-        case SceneInput::Kind::Builtin: return "generated: " + s.ws.scene->image_kind;
+        case SceneInput::Kind::Builtin:
+            return "generated: " + s.ws.scene->image_kind;
         case SceneInput::Kind::Cifar: {
             std::string t = "CIFAR " + file_name(in.path) + " images ";
-            for (size_t i = 0; i < in.indices.size() && i < 10; ++i) t += (i ? "," : "") + std::to_string(in.indices[i]);
+            for (size_t i = 0; i < in.indices.size() && i < 10; ++i)
+                t += (i ? "," : "") + std::to_string(in.indices[i]);
             return t + (in.greyscale ? " (greyscale)" : "");
         }
-        case SceneInput::Kind::Image: return "picture " + in.path;
-        case SceneInput::Kind::Embedded: return "numbers stored in the scene: " + s.ws.scene->image_kind;
+        case SceneInput::Kind::Image:
+            return "picture " + in.path;
+        case SceneInput::Kind::Embedded:
+            return "numbers stored in the scene: " + s.ws.scene->image_kind;
     }
     return "";
 }
@@ -26,12 +30,15 @@ std::string input_text(const Ui& s) {
 std::string weights_text(const Ui& s) {
     const SceneWeights& w = s.ws.scene->weight_source;
     switch (w.kind) {
-        case SceneWeights::Kind::Builtin: return "built-in: designed filters + PyTorch's seeded init";
-        case SceneWeights::Kind::Embedded: return "numbers stored in the scene (edited or generated)";
+        case SceneWeights::Kind::Builtin:
+            return "built-in: designed filters + PyTorch's seeded init";
+        case SceneWeights::Kind::Embedded:
+            return "numbers stored in the scene (edited or generated)";
         case SceneWeights::Kind::Npy:
             return w.weight_path + (w.layout == WeightLayout::Keras ? " (Keras layout)" : " (PyTorch layout)") +
                    (w.bias_path.empty() ? "" : ", bias " + w.bias_path);
-        case SceneWeights::Kind::Onnx: return "ONNX " + file_name(w.onnx_path) + ", node " + w.onnx_node;
+        case SceneWeights::Kind::Onnx:
+            return "ONNX " + file_name(w.onnx_path) + ", node " + w.onnx_node;
     }
     return "";
 }
@@ -60,8 +67,9 @@ void input_section(Ui& s) {
         o.width = std::clamp(hw[1], 1, 1024);
         changed = true;
     }
-    help_marker("Pictures are area-resized (every source pixel counted) or centre-cropped to H x W; the default is "
-                "the 32 x 32 of CIFAR. Changing these re-converts the last picture opened.");
+    help_marker(
+        "Pictures are area-resized (every source pixel counted) or centre-cropped to H x W; the default is "
+        "the 32 x 32 of CIFAR. Changing these re-converts the last picture opened.");
     if (changed) s.push(intent::SetImageOptions{o});
 }
 
@@ -83,8 +91,8 @@ void onnx_section(Ui& s) {
     ImGui::TextColored(dim_text(), "producer %s %s, IR %lld", m.producer_name.c_str(), m.producer_version.c_str(),
                        static_cast<long long>(m.ir_version));
     if (!v.data->test_note.empty()) ImGui::TextWrapped("%s", v.data->test_note.c_str());
-    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp |
-                                  ImGuiTableFlags_ScrollY;
+    const ImGuiTableFlags flags =
+        ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_ScrollY;
     const float h = std::min(ImGui::GetTextLineHeightWithSpacing() * 8.0f, ImGui::GetContentRegionAvail().y * 0.5f);
     if (ImGui::BeginTable("##convs", 4, flags, ImVec2(0, std::max(h, 80.0f)))) {
         ImGui::TableSetupColumn("Conv node");
@@ -104,7 +112,8 @@ void onnx_section(Ui& s) {
             ImGui::TextUnformatted(w ? shape_to_string(w->shape).c_str() : "(computed)");
             ImGui::TableNextColumn();
             std::string attrs;
-            for (const OnnxAttribute& a : n.attributes) attrs += (attrs.empty() ? "" : ", ") + a.name + "=" + a.value_text;
+            for (const OnnxAttribute& a : n.attributes)
+                attrs += (attrs.empty() ? "" : ", ") + a.name + "=" + a.value_text;
             ImGui::TextWrapped("%s", attrs.empty() ? "(defaults)" : attrs.c_str());
             ImGui::TableNextColumn();
             if (!n.problem.empty()) ImGui::TextColored(error_text(), "%s", n.problem.c_str());

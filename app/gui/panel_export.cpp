@@ -33,8 +33,10 @@ bool exists(const std::string& p) {
 
 std::string seconds_text(double s) {
     char buf[32];
-    if (s < 60) std::snprintf(buf, sizeof buf, "%.1f s", s);
-    else std::snprintf(buf, sizeof buf, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+    if (s < 60)
+        std::snprintf(buf, sizeof buf, "%.1f s", s);
+    else
+        std::snprintf(buf, sizeof buf, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
     return buf;
 }
 
@@ -51,8 +53,8 @@ std::string preview_key(const AppState& s, const ExportUi& ui) {
     const workspace::ExportRequest r = export_request_of(ui);
     return r.panel + "|" + r.steps + "|" + r.granularity + "|" + r.theme + "|" + (r.caption ? "caption" : "") + "|" +
            std::to_string(s.ws.scene ? s.ws.scene->id : 0) + "|" + std::to_string(s.ws.step) + "|" +
-           std::to_string(static_cast<int>(s.ws.granularity)) + "|" + (s.ws.transpose.active ? "transpose" : "conv") + "|" +
-           std::to_string(s.view.ui_scale) + "|" + (light_theme() ? "light" : "dark");
+           std::to_string(static_cast<int>(s.ws.granularity)) + "|" + (s.ws.transpose.active ? "transpose" : "conv") +
+           "|" + std::to_string(s.view.ui_scale) + "|" + (light_theme() ? "light" : "dark");
 }
 
 // The frame scaled down (box filter) to fit max_w x max_h, as an RGBA float texture.
@@ -67,10 +69,12 @@ void upload_preview(ExportUi::Preview& p, const workspace::RgbImage& img, int ma
                 float sum = 0;
                 for (int dy = 0; dy < f; ++dy)
                     for (int dx = 0; dx < f; ++dx)
-                        sum += img.rgb[(static_cast<size_t>(y * f + dy) * static_cast<size_t>(img.width) + static_cast<size_t>(x * f + dx)) * 3 +
+                        sum += img.rgb[(static_cast<size_t>(y * f + dy) * static_cast<size_t>(img.width) +
+                                        static_cast<size_t>(x * f + dx)) *
+                                           3 +
                                        static_cast<size_t>(c)];
-                texels[(static_cast<size_t>(y) * static_cast<size_t>(w) + static_cast<size_t>(x)) * 4 + static_cast<size_t>(c)] =
-                    sum / static_cast<float>(f * f) / 255.0f;
+                texels[(static_cast<size_t>(y) * static_cast<size_t>(w) + static_cast<size_t>(x)) * 4 +
+                       static_cast<size_t>(c)] = sum / static_cast<float>(f * f) / 255.0f;
             }
     gl_upload_float_texture(p.texture, w, h, 4, texels.data());
     p.width = w, p.height = h;
@@ -152,8 +156,9 @@ void draw_export_dialog(Ui& s, ExportUi& ui) {
     }
     ui.dialog_visible = true;
     ImGui::InputText("File##export_out", ui.out.data(), ui.out.size());
-    help_marker(".png: one frame; a folder (ending in /) or name_%05d.png: PNG frames + frames.json; .gif; "
-                ".mp4 (H.264); .webm (VP9)");
+    help_marker(
+        ".png: one frame; a folder (ending in /) or name_%05d.png: PNG frames + frames.json; .gif; "
+        ".mp4 (H.264); .webm (VP9)");
     ImGui::Combo("What", &ui.panel, kExportPanelLabels, IM_ARRAYSIZE(kExportPanelLabels));
     const char* ranges[] = {"Current frame", "Steps A to B", "Whole layer", "Current output row"};
     ImGui::Combo("Range", &ui.range, ranges, IM_ARRAYSIZE(ranges));
@@ -186,19 +191,25 @@ void draw_export_dialog(Ui& s, ExportUi& ui) {
     const workspace::ExportRequest req = export_request_of(ui);
     try {
         const workspace::ExportTarget t = workspace::export_target_of(req.out);
-        const Granularity gran = req.granularity.empty() ? s.ws.granularity : workspace::parse_granularity(req.granularity);
+        const Granularity gran =
+            req.granularity.empty() ? s.ws.granularity : workspace::parse_granularity(req.granularity);
         const int64_t count = s.ws.cursor ? s.ws.cursor->step_count(gran) : 0;
         const workspace::StepRange r = workspace::parse_step_range(req.steps);
         int64_t frames = 1;
-        if (r.kind == workspace::StepRange::Kind::All) frames = count;
-        else if (r.kind == workspace::StepRange::Kind::Range) frames = r.end - r.first;
+        if (r.kind == workspace::StepRange::Kind::All)
+            frames = count;
+        else if (r.kind == workspace::StepRange::Kind::Range)
+            frames = r.end - r.first;
         else if (r.kind == workspace::StepRange::Kind::Row)
-            frames = s.ws.geo().out[1] * (gran == Granularity::Position ? 1 : gran == Granularity::Channel ? s.ws.geo().c_in_per_group : s.ws.geo().macs_per_output());
+            frames = s.ws.geo().out[1] * (gran == Granularity::Position  ? 1
+                                          : gran == Granularity::Channel ? s.ws.geo().c_in_per_group
+                                                                         : s.ws.geo().macs_per_output());
         const ImVec2 d = ImGui::GetIO().DisplaySize;
         const int w = static_cast<int>(d.x) * ui.scale, h = static_cast<int>(d.y) * ui.scale;
         const double seconds = static_cast<double>(frames) / static_cast<double>(ui.fps) + static_cast<double>(ui.hold);
-        ImGui::Text("%s: %lld frame%s, %s, about %s bytes (whole window %d x %d px)", workspace::export_format_name(t.format),
-                    static_cast<long long>(frames), frames == 1 ? "" : "s", seconds_text(seconds).c_str(),
+        ImGui::Text("%s: %lld frame%s, %s, about %s bytes (whole window %d x %d px)",
+                    workspace::export_format_name(t.format), static_cast<long long>(frames), frames == 1 ? "" : "s",
+                    seconds_text(seconds).c_str(),
                     grouped_int(workspace::estimate_export_bytes(t.format, w, h, frames)).c_str(), w, h);
         if ((t.format == workspace::ExportFormat::Mp4 || t.format == workspace::ExportFormat::Webm) &&
             !workspace::ffmpeg_available())
@@ -252,15 +263,18 @@ void draw_tensor_dialog(Ui& s, ExportUi& ui) {
     ImGui::SetNextWindowSize(ImVec2(520, 0), ImGuiCond_Appearing);
     if (!ImGui::BeginPopupModal("Export tensors", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
     ImGui::InputText("Folder##tensor_dir", ui.tensor_dir.data(), ui.tensor_dir.size());
-    ImGui::TextWrapped("input.npy, weight.npy, bias.npy (if the layer has one), output.npy and window.npy (the "
-                       "cursor's input window), in PyTorch layout: y = F.conv%dd(x, w, b, ...) as the Layer panel "
-                       "writes it reproduces output.npy.", s.ws.scene ? s.ws.geo().dims : 2);
+    ImGui::TextWrapped(
+        "input.npy, weight.npy, bias.npy (if the layer has one), output.npy and window.npy (the "
+        "cursor's input window), in PyTorch layout: y = F.conv%dd(x, w, b, ...) as the Layer panel "
+        "writes it reproduces output.npy.",
+        s.ws.scene ? s.ws.geo().dims : 2);
     if (!ui.tensor_error.empty()) ImGui::TextColored(error_text(), "%s", ui.tensor_error.c_str());
     const auto write = [&](bool force) {
         std::string error;
         std::vector<std::string> written;
         if (export_scene_tensors(s.ws, ui.tensor_dir.data(), force, error, &written)) {
-            s.push(intent::SetStatus{"Wrote " + std::to_string(written.size()) + " tensors to " + std::string(ui.tensor_dir.data()), false});
+            s.push(intent::SetStatus{
+                "Wrote " + std::to_string(written.size()) + " tensors to " + std::string(ui.tensor_dir.data()), false});
             ImGui::CloseCurrentPopup();
         } else if (error.find("already exists") != std::string::npos) {
             ui.tensor_confirm = error;
@@ -308,10 +322,18 @@ workspace::ExportRequest export_request_of(const ExportUi& ui) {
     r.out = ui.out.data();
     r.panel = kExportPanels[std::clamp(ui.panel, 0, static_cast<int>(IM_ARRAYSIZE(kExportPanels)) - 1)];
     switch (ui.range) {
-        case 1: r.steps = std::to_string(ui.first) + ":" + std::to_string(ui.end); break;
-        case 2: r.steps = "all"; break;
-        case 3: r.steps = "row"; break;
-        default: r.steps = "current"; break;
+        case 1:
+            r.steps = std::to_string(ui.first) + ":" + std::to_string(ui.end);
+            break;
+        case 2:
+            r.steps = "all";
+            break;
+        case 3:
+            r.steps = "row";
+            break;
+        default:
+            r.steps = "current";
+            break;
     }
     if (ui.granularity >= 0) r.granularity = ui.granularity == 0 ? "position" : ui.granularity == 1 ? "channel" : "mac";
     r.fps = static_cast<double>(ui.fps);
@@ -334,7 +356,7 @@ void export_ui_from_request(ExportUi& ui, const workspace::ExportRequest& r) {
     ui.range = range.kind == workspace::StepRange::Kind::Range ? 1
                : range.kind == workspace::StepRange::Kind::All ? 2
                : range.kind == workspace::StepRange::Kind::Row ? 3
-                                                                : 0;
+                                                               : 0;
     if (ui.range == 1) ui.first = range.first, ui.end = range.end;
     ui.granularity = r.granularity.empty() ? -1 : r.granularity == "position" ? 0 : r.granularity == "channel" ? 1 : 2;
     ui.fps = static_cast<float>(r.fps);
@@ -351,8 +373,12 @@ nlohmann::json export_dialog_dump(const AppState& s) {
     return {{"open", true},
             {"request", export_request_of(*s.view.export_ui).steps},
             {"preview",
-             {{"width", p.width}, {"height", p.height}, {"frame_width", p.frame_width}, {"frame_height", p.frame_height},
-              {"renders", p.renders}, {"error", p.error},
+             {{"width", p.width},
+              {"height", p.height},
+              {"frame_width", p.frame_width},
+              {"frame_height", p.frame_height},
+              {"renders", p.renders},
+              {"error", p.error},
               {"rect", {p.drawn_min.x, p.drawn_min.y, p.drawn_max.x, p.drawn_max.y}}}}};
 }
 
@@ -399,8 +425,10 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
         }
         if (!ui.job->render_next(s)) {
             ui.job->finish(s);
-            app_set_status(s, "Exported " + ui.job->target().path + " (" + std::to_string(ui.job->total()) + " frames, " +
-                                  std::to_string(ui.job->width()) + " x " + std::to_string(ui.job->height()) + " px)", false);
+            app_set_status(s,
+                           "Exported " + ui.job->target().path + " (" + std::to_string(ui.job->total()) + " frames, " +
+                               std::to_string(ui.job->width()) + " x " + std::to_string(ui.job->height()) + " px)",
+                           false);
             ui.job.reset();
         }
     } catch (const std::exception& e) {

@@ -108,7 +108,8 @@ void draw_thumbnail(Ui& s, ImDrawList* dl, int64_t n, ImVec2 p, float w) {
         dl->AddText(ImVec2(p.x, bottom + 2 + ImGui::GetTextLineHeight()), ImGui::GetColorU32(dim_text()), more.c_str());
     }
     const float mid = p.y + 12.0f;
-    dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid), item_colour(n));
+    dl->AddTriangleFilled(ImVec2(p.x + w + 6, mid - 6), ImVec2(p.x + w + 6, mid + 6), ImVec2(p.x + w + 13, mid),
+                          item_colour(n));
 }
 
 void draw_conv_maps(Ui& s) {
@@ -126,8 +127,9 @@ void draw_conv_maps(Ui& s) {
         ImGui::SliderFloat("##fmzoom", &s.view.fmap_zoom, 0.0f, 24.0f, s.view.fmap_zoom > 0 ? "%.0f px" : "fit");
         ImGui::SameLine();
         ImGui::Checkbox("reveal", &s.view.reveal_progressively);
-        help_marker("Reveal: values appear as the cursor computes them (order n, c_out, y, x). Dark cells are not "
-                    "computed yet. Click a pixel to move the cursor there.");
+        help_marker(
+            "Reveal: values appear as the cursor computes them (order n, c_out, y, x). Dark cells are not "
+            "computed yet. Click a pixel to move the cursor there.");
         atlas_shortfall_note(s.gpu.fmap_atlas, g.n * g.c_out);
 
         ImGui::BeginChild("##maps", ImVec2(0, 0), false);
@@ -137,7 +139,8 @@ void draw_conv_maps(Ui& s) {
         const int64_t revealed = s.revealed_position();
         style.mask = MaskMode::Reveal;
         style.reveal_until = static_cast<float>(revealed);
-        const ImVec2 win_min = ImGui::GetWindowPos(), win_max(win_min.x + ImGui::GetWindowWidth(), win_min.y + ImGui::GetWindowHeight());
+        const ImVec2 win_min = ImGui::GetWindowPos(),
+                     win_max(win_min.x + ImGui::GetWindowWidth(), win_min.y + ImGui::GetWindowHeight());
         const int64_t Ho = g.out[0], Wo = g.out[1];
 
         struct Placed {
@@ -156,7 +159,8 @@ void draw_conv_maps(Ui& s) {
             // one item: (C, H, W) in PyTorch's order, (H, W, C) in Keras's
             Shape per_item = per_item_torch;
             if (conv == Convention::Keras) std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());
-            const std::string per_item_text = conv == Convention::Keras ? python_tuple_text(per_item) : shape_to_string(per_item);
+            const std::string per_item_text =
+                conv == Convention::Keras ? python_tuple_text(per_item) : shape_to_string(per_item);
             ImGui::Text("item n=%lld:  x[%lld] -> y[%lld] %s", static_cast<long long>(n), static_cast<long long>(n),
                         static_cast<long long>(n), per_item_text.c_str());
             if (g.n > 1) {
@@ -176,9 +180,13 @@ void draw_conv_maps(Ui& s) {
                 if (p.y + m.tile_h < win_min.y || p.y > win_max.y) continue;
                 placed.push_back({n, c, p});
             }
-            const float item_bottom = origin.y + std::max(m.item_h(g.c_out), thumbnail_size(g, m.thumb_w - 18.0f).height);
-            dl->AddRect(ImVec2(gx - 4, origin.y - 3), ImVec2(gx + static_cast<float>(std::min<int64_t>(m.per_row, g.c_out)) * (m.tile_w + m.gap) - m.gap + 3,
-                        item_bottom - m.gap + 2), item_colour(n, 0.75f), 0, 0, 1.5f);
+            const float item_bottom =
+                origin.y + std::max(m.item_h(g.c_out), thumbnail_size(g, m.thumb_w - 18.0f).height);
+            dl->AddRect(
+                ImVec2(gx - 4, origin.y - 3),
+                ImVec2(gx + static_cast<float>(std::min<int64_t>(m.per_row, g.c_out)) * (m.tile_w + m.gap) - m.gap + 3,
+                       item_bottom - m.gap + 2),
+                item_colour(n, 0.75f), 0, 0, 1.5f);
             ImGui::SetCursorScreenPos(ImVec2(origin.x, item_bottom + 4));
             ImGui::Dummy(ImVec2(1, 1));
             ImGui::PopID();
@@ -188,8 +196,8 @@ void draw_conv_maps(Ui& s) {
         heatmap_begin(dl, style);
         for (const Placed& t : placed) {
             const int tile = static_cast<int>(t.n * g.c_out + t.c);
-            dl->AddImage(s.gpu.fmap_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h), s.gpu.fmap_atlas.uv0(tile),
-                         s.gpu.fmap_atlas.uv1(tile));
+            dl->AddImage(s.gpu.fmap_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h),
+                         s.gpu.fmap_atlas.uv0(tile), s.gpu.fmap_atlas.uv1(tile));
         }
         heatmap_end(dl);
 
@@ -200,7 +208,8 @@ void draw_conv_maps(Ui& s) {
             if (visible) s.geometry.fmap_pixels.push_back(GridRect{t.n, t.c, t.p, m.cell, Ho, Wo});
             if (m.label_h > 0) {
                 const std::string label = std::to_string(t.c);
-                dl->AddText(mono_font(), mono_font()->FontSize, ImVec2(t.p.x, q.y), IM_COL32(170, 172, 185, 255), label.c_str());
+                dl->AddText(mono_font(), mono_font()->FontSize, ImVec2(t.p.x, q.y), IM_COL32(170, 172, 185, 255),
+                            label.c_str());
             }
             if (t.c < s.ws.scene->designed_filters && m.cell >= 2.0f)
                 dl->AddCircleFilled(ImVec2(q.x - 3, t.p.y + 3), 2.0f, IM_COL32(255, 255, 255, 200));
@@ -222,15 +231,18 @@ void draw_conv_maps(Ui& s) {
                 const ImVec2 a(t.p.x + static_cast<float>(x) * m.cell, t.p.y + static_cast<float>(y) * m.cell);
                 outline(dl, a, ImVec2(a.x + m.cell, a.y + m.cell), kHoverColour, 1.0f);
                 ImGui::BeginTooltip();
-                const std::vector<int64_t> y_idx = g.dims == 2 ? std::vector<int64_t>{t.n, t.c, y, x} : std::vector<int64_t>{t.n, t.c, x};
+                const std::vector<int64_t> y_idx =
+                    g.dims == 2 ? std::vector<int64_t>{t.n, t.c, y, x} : std::vector<int64_t>{t.n, t.c, x};
                 ImGui::Text("%s", index_text_in_convention(conv, TensorRole::Data, y_idx, "y").c_str());
                 if (conv == Convention::Keras)
-                    ImGui::TextColored(dim_text(), "PyTorch: %s",
-                                       index_text_in_convention(Convention::PyTorch, TensorRole::Data, y_idx, "y").c_str());
+                    ImGui::TextColored(
+                        dim_text(), "PyTorch: %s",
+                        index_text_in_convention(Convention::PyTorch, TensorRole::Data, y_idx, "y").c_str());
                 if (pos <= revealed)
                     ImGui::Text("= %s", value_text(s.ws.output->y[pos]).c_str());
                 else
-                    ImGui::TextColored(dim_text(), "not computed yet (value %s)", value_text(s.ws.output->y[pos]).c_str());
+                    ImGui::TextColored(dim_text(), "not computed yet (value %s)",
+                                       value_text(s.ws.output->y[pos]).c_str());
                 if (t.c < s.ws.scene->designed_filters)
                     ImGui::TextColored(accent_text(), "filter %lld: %s", static_cast<long long>(t.c),
                                        s.ws.scene->filter_names[static_cast<size_t>(t.c)].c_str());
@@ -259,10 +271,12 @@ void draw_conv_maps(Ui& s) {
         // the current map and pixel
         if (current) {
             const ImVec2 p = current->p;
-            outline(dl, ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + m.tile_w + 2, p.y + m.tile_h + 2), IM_COL32(255, 255, 255, 230), 1.5f);
+            outline(dl, ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + m.tile_w + 2, p.y + m.tile_h + 2),
+                    IM_COL32(255, 255, 255, 230), 1.5f);
             const ImVec2 a(p.x + static_cast<float>(s.ws.cs.x) * m.cell, p.y + static_cast<float>(s.ws.cs.y) * m.cell);
             const float grow = m.cell < 4.0f ? 1.5f : 0.0f;
-            outline(dl, ImVec2(a.x - grow, a.y - grow), ImVec2(a.x + m.cell + grow, a.y + m.cell + grow), kWindowColour, m.cell < 4.0f ? 1.5f : 2.0f);
+            outline(dl, ImVec2(a.x - grow, a.y - grow), ImVec2(a.x + m.cell + grow, a.y + m.cell + grow), kWindowColour,
+                    m.cell < 4.0f ? 1.5f : 2.0f);
             const std::array<int64_t, 2> key{current->n, current->c};
             if (key != s.view.fmap_followed) {
                 s.view.fmap_followed = key;

@@ -41,12 +41,13 @@ void list_dir(FileBrowser& b) {
             break;
         }
     }
-    std::sort(b.entries.begin(), b.entries.end(), [](const auto& a, const auto& c) {
-        return a.directory != c.directory ? a.directory : a.name < c.name;
-    });
+    std::sort(b.entries.begin(), b.entries.end(),
+              [](const auto& a, const auto& c) { return a.directory != c.directory ? a.directory : a.name < c.name; });
 }
 
-void set_path(FileBrowser& b, const std::string& p) { std::snprintf(b.path_text.data(), b.path_text.size(), "%s", p.c_str()); }
+void set_path(FileBrowser& b, const std::string& p) {
+    std::snprintf(b.path_text.data(), b.path_text.size(), "%s", p.c_str());
+}
 
 void go_to(FileBrowser& b, const fs::path& dir) {
     std::error_code ec;
@@ -85,7 +86,8 @@ bool accept(Ui& s, bool overwrite) {
     q.purpose = b.purpose;
     q.path = path;
     q.bias_path = b.purpose == FilePurpose::Weights ? std::string(b.bias_text.data()) : std::string();
-    if (!q.bias_path.empty() && fs::path(q.bias_path).is_relative()) q.bias_path = (fs::path(b.dir) / q.bias_path).string();
+    if (!q.bias_path.empty() && fs::path(q.bias_path).is_relative())
+        q.bias_path = (fs::path(b.dir) / q.bias_path).string();
     q.layout = b.layout;
     q.image = s.ws.image_options;
     q.cifar_greyscale = s.view.cifar.greyscale;
@@ -95,13 +97,20 @@ bool accept(Ui& s, bool overwrite) {
 
 const char* title(FilePurpose p) {
     switch (p) {
-        case FilePurpose::Image: return "Open image";
-        case FilePurpose::Cifar: return "Open CIFAR batch, folder or .tar.gz";
-        case FilePurpose::Weights: return "Load weights (.npy)";
-        case FilePurpose::Bias: return "Bias (.npy)";
-        case FilePurpose::Onnx: return "Open ONNX model";
-        case FilePurpose::Scene: return "Open scene";
-        case FilePurpose::SaveScene: return "Save scene as";
+        case FilePurpose::Image:
+            return "Open image";
+        case FilePurpose::Cifar:
+            return "Open CIFAR batch, folder or .tar.gz";
+        case FilePurpose::Weights:
+            return "Load weights (.npy)";
+        case FilePurpose::Bias:
+            return "Bias (.npy)";
+        case FilePurpose::Onnx:
+            return "Open ONNX model";
+        case FilePurpose::Scene:
+            return "Open scene";
+        case FilePurpose::SaveScene:
+            return "Save scene as";
     }
     return "Open";
 }
@@ -140,8 +149,8 @@ void draw_file_browser(Ui& s) {
     ImGui::PopFont();
 
     ImGui::SetNextItemWidth(-1);
-    const bool enter = ImGui::InputTextWithHint("##path", "file name or full path", b.path_text.data(), b.path_text.size(),
-                                                ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool enter = ImGui::InputTextWithHint("##path", "file name or full path", b.path_text.data(),
+                                                b.path_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
     if (enter) close = accept(s, false);
 
     const float bottom = ImGui::GetFrameHeightWithSpacing() * (b.purpose == FilePurpose::Weights ? 3.2f : 2.2f);
@@ -152,7 +161,8 @@ void draw_file_browser(Ui& s) {
     int shown = 0;
     for (size_t i = 0; i < s.ws.recent.size(); ++i) {
         const RecentFile& r = s.ws.recent[i];
-        const bool match = r.purpose == b.purpose || (b.purpose == FilePurpose::SaveScene && r.purpose == FilePurpose::Scene);
+        const bool match =
+            r.purpose == b.purpose || (b.purpose == FilePurpose::SaveScene && r.purpose == FilePurpose::Scene);
         if (!match) continue;
         ImGui::PushID(static_cast<int>(i));
         if (ImGui::Selectable(file_name(r.path).c_str(), false, ImGuiSelectableFlags_AllowDoubleClick)) {
@@ -196,11 +206,14 @@ void draw_file_browser(Ui& s) {
     if (b.purpose == FilePurpose::Weights) {
         ImGui::TextUnformatted("layout");
         ImGui::SameLine();
-        if (ImGui::RadioButton("PyTorch (out, in/groups, kH, kW)", b.layout == WeightLayout::PyTorch)) b.layout = WeightLayout::PyTorch;
+        if (ImGui::RadioButton("PyTorch (out, in/groups, kH, kW)", b.layout == WeightLayout::PyTorch))
+            b.layout = WeightLayout::PyTorch;
         ImGui::SameLine();
-        if (ImGui::RadioButton("Keras (kH, kW, in, out)", b.layout == WeightLayout::Keras)) b.layout = WeightLayout::Keras;
-        help_marker("1-D weights: PyTorch (out, in/groups, L), Keras (L, in, out). The weight is converted to PyTorch's "
-                    "layout; the Data window shows the permutation applied.");
+        if (ImGui::RadioButton("Keras (kH, kW, in, out)", b.layout == WeightLayout::Keras))
+            b.layout = WeightLayout::Keras;
+        help_marker(
+            "1-D weights: PyTorch (out, in/groups, L), Keras (L, in, out). The weight is converted to PyTorch's "
+            "layout; the Data window shows the permutation applied.");
         ImGui::SetNextItemWidth(-1);
         ImGui::InputTextWithHint("##bias", "bias .npy (optional; select a file above, then 'Use as bias')",
                                  b.bias_text.data(), b.bias_text.size());

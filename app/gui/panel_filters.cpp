@@ -32,10 +32,12 @@ void draw_filters(Ui& s) {
         const int64_t cig = g.c_in_per_group, kH = g.kernel[0], kW = g.kernel[1];
         const HeatmapStyle style = diverging_style(s.gpu.filter_atlas.scale);
         const Convention conv = s.ws.conventions;
-        const std::string header = conv == Convention::Keras ? "kernel " + s.ws.texts.weight_shape : "w " + s.ws.texts.weight_shape;
+        const std::string header =
+            conv == Convention::Keras ? "kernel " + s.ws.texts.weight_shape : "w " + s.ws.texts.weight_shape;
         ImGui::TextUnformatted(header.c_str());
         if (conv == Convention::Keras && ImGui::IsItemHovered())
-            ImGui::SetTooltip("Keras's kernel %s; PyTorch's weight %s holds the same numbers", s.ws.texts.weight_axes.c_str(),
+            ImGui::SetTooltip("Keras's kernel %s; PyTorch's weight %s holds the same numbers",
+                              s.ws.texts.weight_axes.c_str(),
                               axis_names_text(Convention::PyTorch, TensorRole::Weight, g.dims + 2).c_str());
         s.geometry.written["filters.header"] = header;
         ImGui::SameLine();
@@ -88,7 +90,8 @@ void draw_filters(Ui& s) {
             return ImVec2(origin.x + static_cast<float>(o % per_row) * (bw + block_gap),
                           origin.y + static_cast<float>(o / per_row) * (bh + block_gap));
         };
-        const int64_t first = std::max<int64_t>(0, static_cast<int64_t>((win_top - origin.y) / (bh + block_gap)) * per_row);
+        const int64_t first =
+            std::max<int64_t>(0, static_cast<int64_t>((win_top - origin.y) / (bh + block_gap)) * per_row);
         heatmap_begin(dl, style);
         for (int64_t o = first; o < g.c_out; ++o) {
             const ImVec2 b = block_pos(o);
@@ -97,26 +100,30 @@ void draw_filters(Ui& s) {
                 const int tile = static_cast<int>(o * cig + i);
                 if (tile >= s.gpu.filter_atlas.count) break;
                 const ImVec2 a(b.x + static_cast<float>(i) * (cell * static_cast<float>(kW) + slice_gap), b.y);
-                dl->AddImage(s.gpu.filter_atlas.id(), a, ImVec2(a.x + cell * static_cast<float>(kW), a.y + bh), s.gpu.filter_atlas.uv0(tile),
-                             s.gpu.filter_atlas.uv1(tile));
+                dl->AddImage(s.gpu.filter_atlas.id(), a, ImVec2(a.x + cell * static_cast<float>(kW), a.y + bh),
+                             s.gpu.filter_atlas.uv0(tile), s.gpu.filter_atlas.uv1(tile));
             }
         }
         heatmap_end(dl);
         for (int64_t o = first; o < g.c_out; ++o) {
             const ImVec2 b = block_pos(o);
             if (b.y > win_bottom) break;
-            if (o < s.ws.scene->designed_filters) dl->AddCircleFilled(ImVec2(b.x + bw - 2.5f, b.y + 2.5f), 2.0f, IM_COL32(255, 255, 255, 220));
+            if (o < s.ws.scene->designed_filters)
+                dl->AddCircleFilled(ImVec2(b.x + bw - 2.5f, b.y + 2.5f), 2.0f, IM_COL32(255, 255, 255, 220));
             if (ImGui::IsWindowHovered() && ImGui::IsMouseHoveringRect(b, ImVec2(b.x + bw, b.y + bh))) {
                 const float mx = ImGui::GetMousePos().x - b.x;
-                const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(mx / (cell * static_cast<float>(kW) + slice_gap)), 0, cig - 1);
+                const int64_t i = std::clamp<int64_t>(
+                    static_cast<int64_t>(mx / (cell * static_cast<float>(kW) + slice_gap)), 0, cig - 1);
                 outline(dl, b, ImVec2(b.x + bw, b.y + bh), kHoverColour, 1.0f);
                 ImGui::BeginTooltip();
-                ImGui::Text("%s  (filter %lld, input channel %lld of its group)", slice_label(conv, o, i, g.dims).c_str(),
-                            static_cast<long long>(o), static_cast<long long>(i));
+                ImGui::Text("%s  (filter %lld, input channel %lld of its group)",
+                            slice_label(conv, o, i, g.dims).c_str(), static_cast<long long>(o),
+                            static_cast<long long>(i));
                 if (conv == Convention::Keras)
                     ImGui::TextColored(dim_text(), "PyTorch: %s",
                                        slice_label(Convention::PyTorch, o, i, g.dims).c_str());
-                if (o < s.ws.scene->designed_filters) ImGui::TextColored(accent_text(), "%s", s.ws.scene->filter_names[static_cast<size_t>(o)].c_str());
+                if (o < s.ws.scene->designed_filters)
+                    ImGui::TextColored(accent_text(), "%s", s.ws.scene->filter_names[static_cast<size_t>(o)].c_str());
                 ImGui::TextColored(dim_text(), "click: select output channel %lld", static_cast<long long>(o));
                 ImGui::EndTooltip();
                 if (ImGui::IsMouseClicked(0)) s.push(intent::SelectOutputChannel{o});
@@ -124,14 +131,16 @@ void draw_filters(Ui& s) {
             if (o == cs.c_out) {
                 outline(dl, ImVec2(b.x - 2, b.y - 2), ImVec2(b.x + bw + 2, b.y + bh + 2), kWindowColour, 2.0f);
                 if (s.ws.granularity != Granularity::Position) {
-                    const ImVec2 t(b.x + static_cast<float>(cs.ci) * (cell * static_cast<float>(kW) + slice_gap) + static_cast<float>(cs.kx) * cell,
+                    const ImVec2 t(b.x + static_cast<float>(cs.ci) * (cell * static_cast<float>(kW) + slice_gap) +
+                                       static_cast<float>(cs.kx) * cell,
                                    b.y + static_cast<float>(cs.ky) * cell);
                     outline(dl, t, ImVec2(t.x + cell, t.y + cell), kMacColour, 1.5f);
                 }
             }
         }
         const int64_t rows = (g.c_out + per_row - 1) / per_row;
-        ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(per_row, g.c_out)) * (bw + block_gap), static_cast<float>(rows) * (bh + block_gap)));
+        ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(per_row, g.c_out)) * (bw + block_gap),
+                            static_cast<float>(rows) * (bh + block_gap)));
         if (cs.c_out != s.view.filters_followed) {
             s.view.filters_followed = cs.c_out;
             const ImVec2 b = block_pos(cs.c_out);

@@ -34,9 +34,9 @@ Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid) {
     const ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
     const ImVec2 avail(cmax.x - cmin.x - m.label_w, cmax.y - cmin.y - m.header_h);
     if (m.follow) {
-        const int64_t row = m.hi_row >= 0    ? m.hi_row
-                            : m.mac_row >= 0 ? m.mac_row
-                            : m.out_row >= 0 ? m.out_row
+        const int64_t row = m.hi_row >= 0     ? m.hi_row
+                            : m.mac_row >= 0  ? m.mac_row
+                            : m.out_row >= 0  ? m.out_row
                             : m.marks.empty() ? -1
                                               : m.marks.front()[0];
         if (row >= 0)
@@ -356,8 +356,14 @@ void draw_im2col(Ui& s) {
     wm.hi_row = wrow;
     wm.mac_row = mac ? wrow : -1;
 
-    Matrix ym{.id = "##y", .corner = "filter", .rows = v.w_rows(), .cols = v.rows(),
-              .label_w = wm.label_w, .header_h = header_h, .cell_w = y_cell_w, .cell_h = cell_h};
+    Matrix ym{.id = "##y",
+              .corner = "filter",
+              .rows = v.w_rows(),
+              .cols = v.rows(),
+              .label_w = wm.label_w,
+              .header_h = header_h,
+              .cell_w = y_cell_w,
+              .cell_h = cell_h};
     ym.row_label = wm.row_label;
     ym.col_label = [&](int64_t c) {
         const auto [y, x] = v.position_of(c);

@@ -1,7 +1,8 @@
-// The im2col / GEMM window in Layer kind ConvTranspose: PyTorch's GEMM + col2im (app/workspace/gemm_transpose_view.hpp).
-// W^T (bottom left) times X (top right) gives columns (bottom right, under X and beside W^T); col2im adds every
-// entry of columns into the output plane (top left). Scatter order: the current input element is a column of X
-// and of columns; gather order: the entries of columns that add into the current output are outlined.
+// The im2col / GEMM window in Layer kind ConvTranspose: PyTorch's GEMM + col2im
+// (app/workspace/gemm_transpose_view.hpp). W^T (bottom left) times X (top right) gives columns (bottom right, under X
+// and beside W^T); col2im adds every entry of columns into the output plane (top left). Scatter order: the current
+// input element is a column of X and of columns; gather order: the entries of columns that add into the current output
+// are outlined.
 //
 // Sections: the panel · dump
 #include <algorithm>
@@ -24,15 +25,16 @@ using namespace im2col_grid;
 struct GemmTFocus {
     int64_t n = 0, group = 0;
     bool scatter = true;
-    int64_t ci = 0;           // the X row / W^T column: the input channel within the group (gather: current tap's)
-    int64_t col = -1;         // scatter: the input element's column of X and columns
-    int64_t mac_row = -1;     // the current MAC's row of W^T and columns (-1 at position steps, or a gather tap off the input)
-    int64_t mac_col = -1;     // gather: the current tap's column of columns (-1 when it is not on a real input)
-    int64_t row_span = 1;     // channel steps in scatter: the output channel's kH*kW rows
-    int64_t c_out = 0;        // the output channel the y grid shows
+    int64_t ci = 0;    // the X row / W^T column: the input channel within the group (gather: current tap's)
+    int64_t col = -1;  // scatter: the input element's column of X and columns
+    int64_t mac_row =
+        -1;  // the current MAC's row of W^T and columns (-1 at position steps, or a gather tap off the input)
+    int64_t mac_col = -1;  // gather: the current tap's column of columns (-1 when it is not on a real input)
+    int64_t row_span = 1;  // channel steps in scatter: the output channel's kH*kW rows
+    int64_t c_out = 0;     // the output channel the y grid shows
     std::vector<std::array<int64_t, 2>> entries;  // gather: (row, column) of every columns entry adding into the output
-    int64_t out_y = -1, out_x = -1;                // the y cell (scatter: where the MAC lands; -1 when cropped)
-    bool cropped = false;                          // scatter: the current MAC's entry falls outside y
+    int64_t out_y = -1, out_x = -1;               // the y cell (scatter: where the MAC lands; -1 when cropped)
+    bool cropped = false;                         // scatter: the current MAC's entry falls outside y
 };
 
 GemmTFocus focus_of(const TransposeSession& t, const workspace::GemmTransposeView& v) {
@@ -66,7 +68,8 @@ GemmTFocus focus_of(const TransposeSession& t, const workspace::GemmTransposeVie
         const int64_t co = st.c_out - f.group * g.c_out_per_group;
         for (int64_t k = 0; k < kk; ++k) {  // every input channel has the same taps on real inputs: take the first's
             const GatherTap& tap = st.taps[static_cast<size_t>(k)];
-            if (tap.kind == GatherTapKind::Input) f.entries.push_back({v.row_of(co, tap.ky, tap.kx), v.col_of(tap.iy, tap.ix)});
+            if (tap.kind == GatherTapKind::Input)
+                f.entries.push_back({v.row_of(co, tap.ky, tap.kx), v.col_of(tap.iy, tap.ix)});
         }
         const GatherTap& cur = st.taps[static_cast<size_t>(st.mac)];
         if (steps && cur.kind == GatherTapKind::Input) {
@@ -106,7 +109,9 @@ void draw_im2col_transpose(Ui& s) {
     const bool one_d = g.dims == 1;
     auto y_at = [&](int64_t co, int64_t oy, int64_t ox) { return sc.y[((f.n * g.c_out + co) * Ho + oy) * Wo + ox]; };
     auto pos = [&](int64_t iy, int64_t ix) { return workspace::gemm_t_col_text(g, iy, ix); };
-    auto out_pos = [&](int64_t oy, int64_t ox) { return one_d ? "(" + std::to_string(ox) + ")" : "(" + std::to_string(oy) + ", " + std::to_string(ox) + ")"; };
+    auto out_pos = [&](int64_t oy, int64_t ox) {
+        return one_d ? "(" + std::to_string(ox) + ")" : "(" + std::to_string(oy) + ", " + std::to_string(ox) + ")";
+    };
 
     // the cursor in the GEMM's terms
     ImGui::Text("batch item %lld", static_cast<long long>(f.n));
@@ -129,13 +134,14 @@ void draw_im2col_transpose(Ui& s) {
     if (f.scatter) {
         const ScatterState& st = t.scatter;
         const auto [iy, ix] = v.position_of(f.col);
-        pieces.push_back("column " + std::to_string(f.col) + " = x" + (one_d ? "" : " ") + pos(iy, ix) + " of channel " +
-                         std::to_string(st.c_in));
+        pieces.push_back("column " + std::to_string(f.col) + " = x" + (one_d ? "" : " ") + pos(iy, ix) +
+                         " of channel " + std::to_string(st.c_in));
         if (f.mac_row >= 0 && f.row_span == 1) {
             pieces.push_back("  row " + std::to_string(f.mac_row) + " " +
                              compact(workspace::gemm_t_row_text(g, v.row(f.mac_row))));
-            pieces.push_back(f.cropped ? std::string("  lands outside y: cropped")
-                                       : "  -> y[" + std::to_string(f.c_out) + ", " + out_pos(f.out_y, f.out_x).substr(1));
+            pieces.push_back(f.cropped
+                                 ? std::string("  lands outside y: cropped")
+                                 : "  -> y[" + std::to_string(f.c_out) + ", " + out_pos(f.out_y, f.out_x).substr(1));
         } else if (f.mac_row >= 0) {
             pieces.push_back("  rows " + std::to_string(f.mac_row) + ".." + std::to_string(f.mac_row + kk - 1) +
                              " = output channel " + std::to_string(f.c_out));
@@ -155,7 +161,8 @@ void draw_im2col_transpose(Ui& s) {
     const float header_h = cell_h + 2.0f;
     const std::string widest_col = compact(pos(g.in[0] - 1, g.in[1] - 1));
     const float cell_w = std::floor(std::max({text_w("-00.0"), text_w(widest_col)}) + pad);
-    const std::string widest_row = std::to_string(v.rows() - 1) + " " + compact(workspace::gemm_t_row_text(g, v.row(v.rows() - 1)));
+    const std::string widest_row =
+        std::to_string(v.rows() - 1) + " " + compact(workspace::gemm_t_row_text(g, v.row(v.rows() - 1)));
     const char* row_corner = one_d ? "r (co,k)" : "r (co,ky,kx)";
     const float label_w = std::floor(std::max({text_w(widest_row), text_w(row_corner), text_w("ci 0")}) + pad);
     const float y_cell_w = std::floor(std::max(text_w("-00.0"), text_w(std::to_string(Wo - 1))) + pad);
@@ -168,22 +175,31 @@ void draw_im2col_transpose(Ui& s) {
     const bool numbers = s.view.show_numbers;
     float col_max = 0;
     for (int64_t r = 0; r < v.rows(); ++r)
-        for (int64_t c = 0; c < v.cols(); ++c) col_max = std::max(col_max, std::fabs(v.column_value(f.n, f.group, r, c)));
+        for (int64_t c = 0; c < v.cols(); ++c)
+            col_max = std::max(col_max, std::fabs(v.column_value(f.n, f.group, r, c)));
     const HeatmapStyle xstyle = diverging_style(sc.x_abs_max), wstyle = diverging_style(sc.w_abs_max);
     const HeatmapStyle cstyle = diverging_style(col_max), ystyle = diverging_style(sc.y_abs_max);
     auto fill = [&](ImDrawList* dl, ImVec2 p0, ImVec2 p1, const HeatmapStyle& st, float val) {
         dl->AddRectFilled(p0, ImVec2(p1.x - 1, p1.y - 1), style_colour(st, val));  // the 1 px gap is the grid
         if (numbers) cell_value(dl, p0, p1, val, text_colour_on(st, val));
     };
-    auto row_label = [&](int64_t r) { return std::to_string(r) + " " + compact(workspace::gemm_t_row_text(g, v.row(r))); };
+    auto row_label = [&](int64_t r) {
+        return std::to_string(r) + " " + compact(workspace::gemm_t_row_text(g, v.row(r)));
+    };
     auto col_label = [&](int64_t c) {
         const auto [iy, ix] = v.position_of(c);
         return compact(pos(iy, ix));
     };
 
     // X: C_in/groups x H*W
-    Matrix xm{.id = "##t_x", .corner = "ci", .rows = v.inner(), .cols = v.cols(),
-              .label_w = label_w, .header_h = header_h, .cell_w = cell_w, .cell_h = cell_h};
+    Matrix xm{.id = "##t_x",
+              .corner = "ci",
+              .rows = v.inner(),
+              .cols = v.cols(),
+              .label_w = label_w,
+              .header_h = header_h,
+              .cell_w = cell_w,
+              .cell_h = cell_h};
     xm.row_label = [&](int64_t r) { return "ci " + std::to_string(v.c_in_of(f.group, r)); };
     xm.col_label = col_label;
     xm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
@@ -191,9 +207,11 @@ void draw_im2col_transpose(Ui& s) {
     };
     xm.tooltip = [&](int64_t r, int64_t c) {
         const auto [iy, ix] = v.position_of(c);
-        const std::string idx = one_d ? index_text({f.n, v.c_in_of(f.group, r), ix}) : index_text({f.n, v.c_in_of(f.group, r), iy, ix});
-        ImGui::SetTooltip("X[%lld, %lld] = x[%s] = %s\nclick: stamp this input element (scatter)", static_cast<long long>(r),
-                          static_cast<long long>(c), idx.c_str(), value_text(v.x_value(f.n, f.group, r, c)).c_str());
+        const std::string idx =
+            one_d ? index_text({f.n, v.c_in_of(f.group, r), ix}) : index_text({f.n, v.c_in_of(f.group, r), iy, ix});
+        ImGui::SetTooltip("X[%lld, %lld] = x[%s] = %s\nclick: stamp this input element (scatter)",
+                          static_cast<long long>(r), static_cast<long long>(c), idx.c_str(),
+                          value_text(v.x_value(f.n, f.group, r, c)).c_str());
     };
     xm.hi_col = f.col;
     if (f.scatter) {
@@ -205,19 +223,28 @@ void draw_im2col_transpose(Ui& s) {
     xm.follow = follow;
 
     // W^T: C_out/groups*kH*kW x C_in/groups
-    Matrix wm{.id = "##t_wt", .corner = row_corner, .rows = v.rows(), .cols = v.inner(),
-              .label_w = label_w, .header_h = header_h, .cell_w = cell_w, .cell_h = cell_h};
+    Matrix wm{.id = "##t_wt",
+              .corner = row_corner,
+              .rows = v.rows(),
+              .cols = v.inner(),
+              .label_w = label_w,
+              .header_h = header_h,
+              .cell_w = cell_w,
+              .cell_h = cell_h};
     wm.row_label = row_label;
     wm.col_label = [&](int64_t c) { return "ci " + std::to_string(v.c_in_of(f.group, c)); };
-    wm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) { fill(dl, p0, p1, wstyle, v.wt_value(f.group, r, c)); };
+    wm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
+        fill(dl, p0, p1, wstyle, v.wt_value(f.group, r, c));
+    };
     wm.tooltip = [&](int64_t r, int64_t c) {
         const workspace::GemmTRow k = v.row(r);
         const std::string idx = one_d ? index_text({v.c_in_of(f.group, c), k.co, k.kx})
                                       : index_text({v.c_in_of(f.group, c), k.co, k.ky, k.kx});
-        ImGui::SetTooltip("W^T[%lld, %lld] = weight[%s] = %s\nclick: the multiply-add of the stamp that uses this row "
-                          "(scatter order, MAC steps)",
-                          static_cast<long long>(r), static_cast<long long>(c), idx.c_str(),
-                          value_text(v.wt_value(f.group, r, c)).c_str());
+        ImGui::SetTooltip(
+            "W^T[%lld, %lld] = weight[%s] = %s\nclick: the multiply-add of the stamp that uses this row "
+            "(scatter order, MAC steps)",
+            static_cast<long long>(r), static_cast<long long>(c), idx.c_str(),
+            value_text(v.wt_value(f.group, r, c)).c_str());
     };
     wm.hi_col = f.ci;
     wm.mac_row = f.mac_row, wm.mac_col = f.mac_row >= 0 ? f.ci : -1, wm.mac_row_span = f.row_span;
@@ -226,8 +253,14 @@ void draw_im2col_transpose(Ui& s) {
     wm.follow = follow;
 
     // columns = W^T . X
-    Matrix cm{.id = "##t_columns", .corner = row_corner, .rows = v.rows(), .cols = v.cols(),
-              .label_w = label_w, .header_h = header_h, .cell_w = cell_w, .cell_h = cell_h};
+    Matrix cm{.id = "##t_columns",
+              .corner = row_corner,
+              .rows = v.rows(),
+              .cols = v.cols(),
+              .label_w = label_w,
+              .header_h = header_h,
+              .cell_w = cell_w,
+              .cell_h = cell_h};
     cm.row_label = row_label;
     cm.col_label = col_label;
     cm.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
@@ -255,11 +288,19 @@ void draw_im2col_transpose(Ui& s) {
     cm.follow = follow;
 
     // y[n, c_out]: the plane col2im fills
-    Matrix ym{.id = "##t_y", .corner = one_d ? "" : "oy\\ox", .rows = Ho, .cols = Wo,
-              .label_w = y_label_w, .header_h = header_h, .cell_w = y_cell_w, .cell_h = cell_h};
+    Matrix ym{.id = "##t_y",
+              .corner = one_d ? "" : "oy\\ox",
+              .rows = Ho,
+              .cols = Wo,
+              .label_w = y_label_w,
+              .header_h = header_h,
+              .cell_w = y_cell_w,
+              .cell_h = cell_h};
     ym.row_label = [](int64_t r) { return std::to_string(r); };
     ym.col_label = [](int64_t c) { return std::to_string(c); };
-    ym.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) { fill(dl, p0, p1, ystyle, y_at(f.c_out, r, c)); };
+    ym.cell = [&](ImDrawList* dl, int64_t r, int64_t c, ImVec2 p0, ImVec2 p1) {
+        fill(dl, p0, p1, ystyle, y_at(f.c_out, r, c));
+    };
     ym.tooltip = [&](int64_t r, int64_t c) {
         ImGui::SetTooltip("y[%s, %s = %s\nclick: gather this output", index_text({f.n, f.c_out}).c_str(),
                           out_pos(r, c).substr(1).c_str(), value_text(y_at(f.c_out, r, c)).c_str());
@@ -348,9 +389,15 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
     const workspace::GemmTransposeView v(g, sc.x, sc.w, sc.bias_ptr());
     const GemmTFocus f = focus_of(t, v);
     auto grid = [](const Im2colUi::Grid& q) {
-        return json{{"x0", q.origin.x},         {"y0", q.origin.y},         {"cell_w", q.cell_w},
-                    {"cell_h", q.cell_h},       {"rows", q.rows},           {"cols", q.cols},
-                    {"first_row", q.first_row}, {"last_row", q.last_row},   {"first_col", q.first_col},
+        return json{{"x0", q.origin.x},
+                    {"y0", q.origin.y},
+                    {"cell_w", q.cell_w},
+                    {"cell_h", q.cell_h},
+                    {"rows", q.rows},
+                    {"cols", q.cols},
+                    {"first_row", q.first_row},
+                    {"last_row", q.last_row},
+                    {"first_col", q.first_col},
                     {"last_col", q.last_col},
                     {"clip", json::array({q.clip_min.x, q.clip_min.y, q.clip_max.x, q.clip_max.y})}};
     };
@@ -358,8 +405,14 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
     auto entry = [&](int64_t r, int64_t c) {
         const workspace::Col2imCell land = v.landing(r, c);
         const workspace::GemmTRow k = v.row(r);
-        return json{{"row", r}, {"col", c}, {"co", v.c_out_of(f.group, k.co)}, {"ky", k.ky}, {"kx", k.kx},
-                    {"value", v.column_value(f.n, f.group, r, c)}, {"lands", {land.oy, land.ox}}, {"cropped", land.cropped}};
+        return json{{"row", r},
+                    {"col", c},
+                    {"co", v.c_out_of(f.group, k.co)},
+                    {"ky", k.ky},
+                    {"kx", k.kx},
+                    {"value", v.column_value(f.n, f.group, r, c)},
+                    {"lands", {land.oy, land.ox}},
+                    {"cropped", land.cropped}};
     };
     json columns = json::array(), wt = json::array(), xs = json::array();
     for (int64_t r = 0; r < v.rows(); ++r) {
@@ -382,8 +435,9 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
               {"columns_size", {v.rows(), v.cols()}},
               {"y_size", {g.out[0], g.out[1]}},
               {"groups", v.groups()},
-              {"texts", {workspace::gemm_t_w_text(g), workspace::gemm_t_x_text(g), workspace::gemm_t_columns_text(g),
-                         workspace::gemm_t_y_text(g)}},
+              {"texts",
+               {workspace::gemm_t_w_text(g), workspace::gemm_t_x_text(g), workspace::gemm_t_columns_text(g),
+                workspace::gemm_t_y_text(g)}},
               {"n", f.n},
               {"group", f.group},
               {"wt", wt},

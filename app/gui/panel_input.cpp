@@ -17,8 +17,8 @@ const char* channel_suffix(int64_t c, int64_t channels, int dims) {
 }
 
 struct InputLayout {
-    float cell = 1;      // pixels per input element
-    int per_row = 1;     // tiles per row within an item (2-D)
+    float cell = 1;         // pixels per input element
+    int per_row = 1;        // tiles per row within an item (2-D)
     int items_per_row = 1;  // batch items side by side
     float label_h = 0;
 };
@@ -59,8 +59,10 @@ InputLayout fit_layout(const Ui& s, ImVec2 avail) {
         for (int per_row = 1; per_row <= tiles; ++per_row) {
             const int rows = item_rows * ((tiles + per_row - 1) / per_row);
             const int cols = items_per_row * per_row;
-            const float by_w = (avail.x - gap * static_cast<float>(cols + items_per_row)) / (static_cast<float>(cols) * Wp);
-            const float by_h = (avail.y - static_cast<float>(rows) * (l.label_h + gap) - static_cast<float>(item_rows) * (l.label_h + gap)) /
+            const float by_w =
+                (avail.x - gap * static_cast<float>(cols + items_per_row)) / (static_cast<float>(cols) * Wp);
+            const float by_h = (avail.y - static_cast<float>(rows) * (l.label_h + gap) -
+                                static_cast<float>(item_rows) * (l.label_h + gap)) /
                                (static_cast<float>(rows) * Hp);
             const float c = std::min(by_w, by_h);
             if (c > best) best = c, l.per_row = per_row, l.items_per_row = items_per_row;
@@ -78,10 +80,12 @@ InputLayout fit_layout(const Ui& s, ImVec2 avail) {
             for (int per_row = 1; per_row <= tiles; ++per_row) {
                 const int rows = item_rows * ((tiles + per_row - 1) / per_row);
                 const int cols = items_per_row * per_row;
-                const float width = static_cast<float>(cols) * (Wp * l.cell + gap) + gap * static_cast<float>(items_per_row);
+                const float width =
+                    static_cast<float>(cols) * (Wp * l.cell + gap) + gap * static_cast<float>(items_per_row);
                 const float height = static_cast<float>(rows) * (Hp * l.cell + l.label_h + gap) +
                                      static_cast<float>(item_rows) * (l.label_h + gap);
-                if (width <= avail.x && height < least) least = height, l.per_row = per_row, l.items_per_row = items_per_row;
+                if (width <= avail.x && height < least)
+                    least = height, l.per_row = per_row, l.items_per_row = items_per_row;
             }
         }
     }
@@ -111,7 +115,8 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
     heatmap_begin(dl, style);
     const ImU32 tint = read ? IM_COL32_WHITE : IM_COL32(110, 110, 110, 255);
     if (rgb)
-        dl->AddImage(s.gpu.rgb_atlas.id(), p0, p1, s.gpu.rgb_atlas.uv0(static_cast<int>(n)), s.gpu.rgb_atlas.uv1(static_cast<int>(n)), tint);
+        dl->AddImage(s.gpu.rgb_atlas.id(), p0, p1, s.gpu.rgb_atlas.uv0(static_cast<int>(n)),
+                     s.gpu.rgb_atlas.uv1(static_cast<int>(n)), tint);
     else
         dl->AddImage(s.gpu.input_atlas.id(), p0, p1, s.gpu.input_atlas.uv0(static_cast<int>(n * g.c_in + c)),
                      s.gpu.input_atlas.uv1(static_cast<int>(n * g.c_in + c)), tint);
@@ -123,14 +128,17 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
         const ImVec2 a = cell_min(pb0, pb1), b = cell_min(pb0 + H, pb1 + W);
         dl->AddRect(a, b, IM_COL32(20, 20, 24, 200), 0.0f, 0, 1.0f);
     }
-    if (!rgb) s.geometry.input_pixels.push_back(GridRect{n, c, cell_min(pb0, pb1), cell, H, W});
-    else s.geometry.input_rgb.push_back(GridRect{n, 3, cell_min(pb0, pb1), cell, H, W});
+    if (!rgb)
+        s.geometry.input_pixels.push_back(GridRect{n, c, cell_min(pb0, pb1), cell, H, W});
+    else
+        s.geometry.input_rgb.push_back(GridRect{n, 3, cell_min(pb0, pb1), cell, H, W});
 
     // numbers, when cells are big enough
     if (!rgb && s.view.show_numbers && cell >= 30.0f) {
         for (int64_t py = 0; py < Hp; ++py)
             for (int64_t px = 0; px < Wp; ++px) {
-                const int64_t sy = resolve_padded_index(py - pb0, H, g.mode), sx = resolve_padded_index(px - pb1, W, g.mode);
+                const int64_t sy = resolve_padded_index(py - pb0, H, g.mode),
+                              sx = resolve_padded_index(px - pb1, W, g.mode);
                 const float v = (sy < 0 || sx < 0) ? 0.0f : s.ws.scene->x[((n * g.c_in + c) * H + sy) * W + sx];
                 const ImVec2 a = cell_min(py, px);
                 cell_value(dl, a, ImVec2(a.x + cell, a.y + cell), v, text_colour_on(style, v));
@@ -140,7 +148,8 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
     // the current window: outline on every channel it reads
     if (current_item && read) {
         const int64_t py0 = s.ws.cs.y * g.stride[0], px0 = s.ws.cs.x * g.stride[1];  // padded coordinates of tap (0, 0)
-        const int64_t py1 = py0 + (g.kernel[0] - 1) * g.dilation[0] + 1, px1 = px0 + (g.kernel[1] - 1) * g.dilation[1] + 1;
+        const int64_t py1 = py0 + (g.kernel[0] - 1) * g.dilation[0] + 1,
+                      px1 = px0 + (g.kernel[1] - 1) * g.dilation[1] + 1;
         const ImVec2 a = cell_min(py0, px0), b = cell_min(py1, px1);
         if (g.dilation[0] > 1 || g.dilation[1] > 1)
             for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
@@ -162,10 +171,13 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
             for (int64_t t = 0; t < kk; ++t) {
                 const CursorTap& tap = s.ws.cs.taps[static_cast<size_t>(ci * kk + t)];
                 if (!tap.padding || tap.src_y < 0) continue;
-                const ImVec2 from = cell_min(tap.py + pb0, tap.px + pb1), to = cell_min(tap.src_y + pb0, tap.src_x + pb1);
+                const ImVec2 from = cell_min(tap.py + pb0, tap.px + pb1),
+                             to = cell_min(tap.src_y + pb0, tap.src_x + pb1);
                 const float h = cell * 0.5f;
-                dl->AddLine(ImVec2(from.x + h, from.y + h), ImVec2(to.x + h, to.y + h), IM_COL32(255, 255, 255, 110), 1.0f);
-                dl->AddCircleFilled(ImVec2(to.x + h, to.y + h), std::max(1.5f, cell * 0.18f), IM_COL32(255, 255, 255, 170));
+                dl->AddLine(ImVec2(from.x + h, from.y + h), ImVec2(to.x + h, to.y + h), IM_COL32(255, 255, 255, 110),
+                            1.0f);
+                dl->AddCircleFilled(ImVec2(to.x + h, to.y + h), std::max(1.5f, cell * 0.18f),
+                                    IM_COL32(255, 255, 255, 170));
             }
         }
     }
@@ -208,7 +220,8 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
         if (!rgb) {
             ImGui::Text("= %s", value_text(s.ws.scene->x[((n * g.c_in + ch) * H + sy) * W + sx]).c_str());
             s.push(intent::HoverInput{n, c, sy, sx});
-            ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)", s.ws.hover_hits.size());
+            ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)",
+                               s.ws.hover_hits.size());
         }
         if (pad) {
             const ImVec2 a = cell_min(sy + pb0, sx + pb1);
@@ -267,7 +280,9 @@ void draw_input(Ui& s) {
             ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
             dl->PushClipRect(head, ImVec2(narrow ? head.x + item_w - 2 : head.x + 1e6f, head.y + l.label_h), true);
             ImGui::Text("%sn=%lld%s", narrow ? "" : "item ", static_cast<long long>(n),
-                        n != s.ws.cs.n ? "" : narrow ? " cursor" : "  (the cursor's item)");
+                        n != s.ws.cs.n ? ""
+                        : narrow       ? " cursor"
+                                       : "  (the cursor's item)");
             dl->PopClipRect();
             const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
             float max_y = origin.y;
@@ -275,17 +290,20 @@ void draw_input(Ui& s) {
                 for (int64_t c = 0; c < g.c_in; ++c) {
                     ImGui::PushID(static_cast<int>(c));
                     const ImVec2 p(origin.x + 56.0f, origin.y + static_cast<float>(c) * l.cell);
-                    const std::string label = s.ws.conventions == Convention::Keras
-                                                  ? channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c)
-                                                  : "x[" + std::to_string(n) + "," + std::to_string(c) + "]";
+                    const std::string label =
+                        s.ws.conventions == Convention::Keras
+                            ? channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c)
+                            : "x[" + std::to_string(n) + "," + std::to_string(c) + "]";
                     if (l.cell >= ImGui::GetFontSize() * 0.8f)
-                        dl->AddText(ImVec2(origin.x, p.y + (l.cell - ImGui::GetFontSize()) * 0.5f), ink(IM_COL32(200, 200, 210, 255)), label.c_str());
+                        dl->AddText(ImVec2(origin.x, p.y + (l.cell - ImGui::GetFontSize()) * 0.5f),
+                                    ink(IM_COL32(200, 200, 210, 255)), label.c_str());
                     draw_channel(s, dl, n, c, p, l.cell);
                     hovered_any |= ImGui::IsMouseHoveringRect(p, ImVec2(p.x + Wp * l.cell, p.y + l.cell));
                     max_y = std::max(max_y, p.y + l.cell);
                     ImGui::PopID();
                 }
-                dl->AddRect(ImVec2(origin.x + 54.0f, origin.y - 2), ImVec2(origin.x + 58.0f + Wp * l.cell, max_y + 2), item_colour(n), 0, 0, 2.0f);
+                dl->AddRect(ImVec2(origin.x + 54.0f, origin.y - 2), ImVec2(origin.x + 58.0f + Wp * l.cell, max_y + 2),
+                            item_colour(n), 0, 0, 2.0f);
             } else {
                 const float tw = Wp * l.cell, th = Hp * l.cell;
                 for (int t = 0; t < tiles; ++t) {
@@ -308,12 +326,14 @@ void draw_input(Ui& s) {
                         for (const std::string& shorter : {plain, compact, channel})
                             if (ImGui::CalcTextSize(label.c_str()).x > room) label = shorter;
                     }
-                    dl->PushClipRect(p, ImVec2(p.x + tw + gap - 2, p.y + l.label_h), true);  // not into the next tile's label
+                    dl->PushClipRect(p, ImVec2(p.x + tw + gap - 2, p.y + l.label_h),
+                                     true);  // not into the next tile's label
                     dl->AddText(p, ink(IM_COL32(210, 210, 220, 255)), label.c_str());
                     dl->PopClipRect();
                     const ImVec2 q(p.x, p.y + l.label_h);
                     draw_channel(s, dl, n, c, q, l.cell);
-                    dl->AddRect(ImVec2(q.x - 2, q.y - 2), ImVec2(q.x + tw + 2, q.y + th + 2), item_colour(n, 0.9f), 0, 0, 1.5f);
+                    dl->AddRect(ImVec2(q.x - 2, q.y - 2), ImVec2(q.x + tw + 2, q.y + th + 2), item_colour(n, 0.9f), 0,
+                                0, 1.5f);
                     hovered_any |= c >= 0 && ImGui::IsMouseHoveringRect(q, ImVec2(q.x + tw, q.y + th));
                     max_y = std::max(max_y, q.y + th);
                     ImGui::PopID();
@@ -324,7 +344,8 @@ void draw_input(Ui& s) {
         }
         // The grid's full extent, so the child window scrolls over all of it.
         ImGui::SetCursorScreenPos(grid_origin);
-        ImGui::Dummy(ImVec2(static_cast<float>(std::min<int64_t>(l.items_per_row, g.n)) * item_w, row_bottom - grid_origin.y));
+        ImGui::Dummy(
+            ImVec2(static_cast<float>(std::min<int64_t>(l.items_per_row, g.n)) * item_w, row_bottom - grid_origin.y));
         if (!hovered_any || !ImGui::IsWindowHovered()) s.push(intent::HoverInput{-1, 0, 0, 0});
         ImGui::EndChild();
     }

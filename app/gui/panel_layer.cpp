@@ -172,7 +172,8 @@ void draw_result(Ui& s) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
         // convscope's own limits are not PyTorch errors: no "RuntimeError:" before them
-        const bool app_limit = s.ws.edit_error.rfind("Too large", 0) == 0 || s.ws.edit_error.rfind("convscope ", 0) == 0;
+        const bool app_limit =
+            s.ws.edit_error.rfind("Too large", 0) == 0 || s.ws.edit_error.rfind("convscope ", 0) == 0;
         ImGui::TextWrapped("%s%s", app_limit ? "" : "RuntimeError: ", s.ws.edit_error.c_str());
         ImGui::PopStyleColor();
         const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y);
@@ -266,14 +267,16 @@ void draw_layer_kind(Ui& s) {
     ImGui::SameLine();
     if (ImGui::RadioButton("ConvTranspose", s.ws.transpose.active)) s.push(intent::SetLayerKind{true});
     ImGui::SameLine();
-    help_marker("ConvTranspose: the transposed convolution (U-Net decoders, GAN generators, upsampling), step by step "
-                "in its two pictures. Its layers stay small enough to read every number.");
+    help_marker(
+        "ConvTranspose: the transposed convolution (U-Net decoders, GAN generators, upsampling), step by step "
+        "in its two pictures. Its layers stay small enough to read every number.");
 }
 
 void draw_transpose_presets(Ui& s) {
     float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
     float widest = 0;
-    for (const TransposePreset& p : transpose_presets()) widest = std::max(widest, ImGui::CalcTextSize(p.label.c_str()).x);
+    for (const TransposePreset& p : transpose_presets())
+        widest = std::max(widest, ImGui::CalcTextSize(p.label.c_str()).x);
     const bool one_column = widest + ImGui::GetStyle().FramePadding.x * 2.0f > w;  // large UI scale: never cut a label
     if (one_column) w = ImGui::GetContentRegionAvail().x;
     int i = 0;
@@ -327,13 +330,15 @@ void draw_transpose_settings(Ui& s) {
     ImGui::SameLine();
     changed |= int_input(L.dims == 2 ? "W" : "L", e.w, 1, 4096);
     label("data");
-    if (ImGui::RadioButton("pattern", e.data == TransposeData::Pattern)) e.data = TransposeData::Pattern, changed = true;
+    if (ImGui::RadioButton("pattern", e.data == TransposeData::Pattern))
+        e.data = TransposeData::Pattern, changed = true;
     ImGui::SameLine();
     if (ImGui::RadioButton("all ones", e.data == TransposeData::Ones)) e.data = TransposeData::Ones, changed = true;
     ImGui::SameLine();
-    help_marker("pattern: the input counts 1..9 along its rows, the kernels are seeded integers -2..2, the bias "
-                "halves. all ones: input and kernels 1, bias 0: each output then counts the products that "
-                "land on it.");
+    help_marker(
+        "pattern: the input counts 1..9 along its rows, the kernels are seeded integers -2..2, the bias "
+        "halves. all ones: input and kernels 1, bias 0: each output then counts the products that "
+        "land on it.");
     if (changed) s.push(intent::EditTranspose{e});
 }
 
@@ -346,7 +351,8 @@ void draw_transpose_result(Ui& s) {
         const bool app_limit = t.error.rfind("convscope ", 0) == 0;
         ImGui::TextWrapped("%s%s", app_limit ? "" : init_error ? "ValueError: " : "RuntimeError: ", t.error.c_str());
         ImGui::PopStyleColor();
-        s.geometry.error_text = OutlineRect{0, 0, p0, ImVec2(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y)};
+        s.geometry.error_text =
+            OutlineRect{0, 0, p0, ImVec2(p0.x + ImGui::GetContentRegionAvail().x, ImGui::GetItemRectMax().y)};
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("Still showing the last valid layer:");
         ImGui::PopStyleColor();
@@ -380,8 +386,8 @@ void draw_transpose_result(Ui& s) {
         const std::string line = std::string("Conv") + (g.dims == 2 ? "2d" : "1d") + " with the same settings maps " +
                                  std::to_string(g.out[a]) + " back to floor((" + std::to_string(g.out[a]) + " + 2*" +
                                  std::to_string(g.padding[a]) + " - " + std::to_string(g.dilation[a]) + "*(" +
-                                 std::to_string(g.kernel[a]) + "-1) - 1)/" + std::to_string(g.stride[a]) + ") + 1 = " +
-                                 std::to_string(back);
+                                 std::to_string(g.kernel[a]) + "-1) - 1)/" + std::to_string(g.stride[a]) +
+                                 ") + 1 = " + std::to_string(back);
         ImGui::TextWrapped("%s", line.c_str());
         s.geometry.written[axis == 0 ? "layer.back_h" : "layer.back_w"] = line;
     }

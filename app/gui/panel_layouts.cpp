@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "layouts_ui.hpp"
 #include "keras_layer.hpp"
+#include "layouts_ui.hpp"
 #include "panels.hpp"
 #include "widgets.hpp"
 
@@ -48,7 +48,8 @@ struct Ctx {
     float value(const WeightIndex& i) const { return w[L.torch_offset(i)]; }
 };
 
-void element_cell(Ctx& c, ImDrawList* dl, const std::string& layout, const WeightIndex& i, ImVec2 a, ImVec2 b, bool numbers) {
+void element_cell(Ctx& c, ImDrawList* dl, const std::string& layout, const WeightIndex& i, ImVec2 a, ImVec2 b,
+                  bool numbers) {
     const float v = c.value(i);
     dl->AddRectFilled(a, b, style_colour(c.style, v));
     dl->AddRect(a, b, IM_COL32(0, 0, 0, 60));
@@ -63,10 +64,12 @@ void pytorch_grids(Ctx& c, float cell, float width) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const float gap = cell * 0.5f, label_h = ImGui::GetTextLineHeightWithSpacing();
-    const float grid_w = static_cast<float>(c.L.kw()) * cell, grid_h = label_h + static_cast<float>(c.L.kh()) * cell + gap;
+    const float grid_w = static_cast<float>(c.L.kw()) * cell,
+                grid_h = label_h + static_cast<float>(c.L.kh()) * cell + gap;
     const int64_t per_row = std::clamp<int64_t>(static_cast<int64_t>((width + gap) / (grid_w + gap)), 1, c.shown);
     auto origin = [&](int64_t k) {
-        return ImVec2(o.x + static_cast<float>(k % per_row) * (grid_w + gap), o.y + static_cast<float>(k / per_row) * grid_h);
+        return ImVec2(o.x + static_cast<float>(k % per_row) * (grid_w + gap),
+                      o.y + static_cast<float>(k / per_row) * grid_h);
     };
     for (int64_t k = 0; k < c.shown; ++k) {
         const int64_t i = c.c0 + k;
@@ -105,7 +108,8 @@ void keras_grid(Ctx& c, float cell_w, float sub_h) {
                 element_cell(c, dl, "keras", i, a, ImVec2(a.x + cell_w, a.y + sub_h), true);
                 if (c.lit && *c.lit == i) lit = std::make_pair(a, ImVec2(a.x + cell_w, a.y + sub_h));
             }
-            dl->AddRect(ImVec2(g.x - 1, g.y - 1), ImVec2(g.x + cell_w + 1, g.y + cell_h + 1), ink(IM_COL32(200, 200, 210, 255)));
+            dl->AddRect(ImVec2(g.x - 1, g.y - 1), ImVec2(g.x + cell_w + 1, g.y + cell_h + 1),
+                        ink(IM_COL32(200, 200, 210, 255)));
         }
     if (lit) lit_outline(dl, lit->first, lit->second);
     ImGui::Dummy(ImVec2(static_cast<float>(c.L.kw()) * (cell_w + 3), static_cast<float>(c.L.kh()) * (cell_h + 3) + 2));
@@ -140,11 +144,12 @@ void memory_strip(Ctx& c, bool keras, float width) {
     }
     ImGui::Dummy(ImVec2(static_cast<float>(per_row) * (q + 1), static_cast<float>(rows) * (q + 1)));
     const int64_t last = std::min(total, first + count) - 1;
-    text_pieces({"offsets " + std::to_string(first) + " .. " + std::to_string(last) + " of " + std::to_string(total) + ";",
-                 "this filter's elements",
-                 keras ? "are every " + std::to_string(c.L.out()) + "th float"
-                       : "are one block of " + std::to_string(c.L.in() * c.L.kh() * c.L.kw())},
-                dim_text());
+    text_pieces(
+        {"offsets " + std::to_string(first) + " .. " + std::to_string(last) + " of " + std::to_string(total) + ";",
+         "this filter's elements",
+         keras ? "are every " + std::to_string(c.L.out()) + "th float"
+               : "are one block of " + std::to_string(c.L.in() * c.L.kh() * c.L.kw())},
+        dim_text());
 }
 
 }  // namespace
@@ -168,14 +173,22 @@ void draw_layouts(Ui& s) {
     }
     u.drawn = true;
     u.hovered = hit(u);
-    if (u.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) u.pinned = u.pinned == u.hovered ? std::nullopt : u.hovered;
+    if (u.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left))
+        u.pinned = u.pinned == u.hovered ? std::nullopt : u.hovered;
     u.cells.clear();
     const Scene& sc = *s.ws.scene;
     const WeightLayouts L(sc.w.shape, sc.geo.dims);
     int64_t o = std::clamp<int64_t>(u.filter.value_or(s.ws.cs.c_out), 0, L.out() - 1);
     if (u.pinned && !L.valid(*u.pinned)) u.pinned.reset();
     u.first_channel = std::clamp<int64_t>(u.first_channel, 0, std::max<int64_t>(0, L.in() - kShownChannels));
-    Ctx c{u, sc.w, L, o, u.first_channel, std::min(kShownChannels, L.in()), diverging_style(s.gpu.filter_atlas.scale), layouts_lit(u)};
+    Ctx c{u,
+          sc.w,
+          L,
+          o,
+          u.first_channel,
+          std::min(kShownChannels, L.in()),
+          diverging_style(s.gpu.filter_atlas.scale),
+          layouts_lit(u)};
     if (c.lit && c.lit->o != o) c.lit.reset();  // another filter's element (a strip square): drawn only where shown
 
     // the filter, and which channels when there are more than fit
@@ -194,13 +207,16 @@ void draw_layouts(Ui& s) {
             u.first_channel = first;
     }
     ImGui::SameLine();
-    help_marker("The same numbers in two layouts. PyTorch's weight is (out, in, kH, kW): a filter is one block, one "
-                "kH x kW grid per input channel. Keras's kernel is (kH, kW, in, out): at each kernel position the input "
-                "channels sit together and the filters are the LAST axis, so a filter's numbers are every out-th float "
-                "of the file. Hover a number (click: pin): the same element lights up in both layouts and in both "
-                "memory strips.");
-    const std::string torch_shape = python_tuple_text(L.torch_shape()), keras_shape = python_tuple_text(L.keras_shape());
-    text_pieces({"Keras -> PyTorch:", "torch.from_numpy(kernel).permute(" + std::string(L.dims() == 2 ? "3, 2, 0, 1" : "2, 1, 0") + ")",
+    help_marker(
+        "The same numbers in two layouts. PyTorch's weight is (out, in, kH, kW): a filter is one block, one "
+        "kH x kW grid per input channel. Keras's kernel is (kH, kW, in, out): at each kernel position the input "
+        "channels sit together and the filters are the LAST axis, so a filter's numbers are every out-th float "
+        "of the file. Hover a number (click: pin): the same element lights up in both layouts and in both "
+        "memory strips.");
+    const std::string torch_shape = python_tuple_text(L.torch_shape()),
+                      keras_shape = python_tuple_text(L.keras_shape());
+    text_pieces({"Keras -> PyTorch:",
+                 "torch.from_numpy(kernel).permute(" + std::string(L.dims() == 2 ? "3, 2, 0, 1" : "2, 1, 0") + ")",
                  "= np.transpose(kernel, (" + std::string(L.dims() == 2 ? "3, 2, 0, 1" : "2, 1, 0") + "))"},
                 accent_text());
     s.geometry.written["layouts.permute"] = L.dims() == 2 ? "permute(3, 2, 0, 1)" : "permute(2, 1, 0)";
@@ -226,7 +242,8 @@ void draw_layouts(Ui& s) {
         text_pieces({"(kH, kW, in, out):", "kernel[..., " + std::to_string(o) + "] is (kH, kW, in)"}, dim_text());
         const float cell_w = std::floor(std::clamp(col / static_cast<float>(L.kw()) - 4, font * 2.4f, font * 4.0f));
         keras_grid(c, cell_w, std::floor(cell_font()->FontSize + 5.0f));
-        text_pieces({"memory", "(kernel.flatten(),", "the .npy file's order):"}, ImGui::GetStyle().Colors[ImGuiCol_Text]);
+        text_pieces({"memory", "(kernel.flatten(),", "the .npy file's order):"},
+                    ImGui::GetStyle().Colors[ImGuiCol_Text]);
         memory_strip(c, true, col);
         ImGui::EndTable();
     }
@@ -238,15 +255,17 @@ void draw_layouts(Ui& s) {
         const std::string same = L.torch_index_text(*lit) + " = " + L.keras_index_text(*lit) + " = " + value;
         text_pieces({L.torch_index_text(*lit) + " =", L.keras_index_text(*lit) + " =", value},
                     ImGui::GetStyle().Colors[ImGuiCol_Text]);
-        text_pieces({"offset in PyTorch's memory:", L.torch_offset_text(*lit) + ";", "in Keras's:", L.keras_offset_text(*lit)},
-                    dim_text());
+        text_pieces(
+            {"offset in PyTorch's memory:", L.torch_offset_text(*lit) + ";", "in Keras's:", L.keras_offset_text(*lit)},
+            dim_text());
         s.geometry.written["layouts.lit"] = same;
     } else {
         ImGui::TextColored(dim_text(), "Hover a number: the same element lights up in both layouts.");
     }
     const Shape k = L.keras_shape();
     if (L.dims() == 2)
-        text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " + python_tuple_text({k[3], k[0], k[1], k[2]}) + ":",
+        text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " +
+                         python_tuple_text({k[3], k[0], k[1], k[2]}) + ":",
                      "fine for looping over filters, not PyTorch's " + torch_shape},
                     dim_text());
     ImGui::End();
@@ -266,18 +285,16 @@ nlohmann::json layouts_dump(const AppState& s) {
     j["first_channel"] = u.first_channel;
     j["pinned"] = u.pinned.has_value();
     if (const auto lit = layouts_lit(u); lit && L.valid(*lit)) {
-        j["lit"] = {{"index", {lit->o, lit->i, lit->ky, lit->kx}},
-                    {"pytorch", L.torch_index_text(*lit)},
-                    {"keras", L.keras_index_text(*lit)},
-                    {"pytorch_offset", L.torch_offset(*lit)},
-                    {"keras_offset", L.keras_offset(*lit)},
-                    {"value", s.ws.scene->w[L.torch_offset(*lit)]}};
+        j["lit"] = {{"index", {lit->o, lit->i, lit->ky, lit->kx}}, {"pytorch", L.torch_index_text(*lit)},
+                    {"keras", L.keras_index_text(*lit)},           {"pytorch_offset", L.torch_offset(*lit)},
+                    {"keras_offset", L.keras_offset(*lit)},        {"value", s.ws.scene->w[L.torch_offset(*lit)]}};
     } else {
         j["lit"] = nullptr;
     }
     json cells = json::array();
     for (const LayoutsUi::Cell& c : u.cells)
-        cells.push_back({{"layout", c.layout}, {"index", {c.index.o, c.index.i, c.index.ky, c.index.kx}},
+        cells.push_back({{"layout", c.layout},
+                         {"index", {c.index.o, c.index.i, c.index.ky, c.index.kx}},
                          {"rect", {c.x0, c.y0, c.x1, c.y1}}});
     j["cells"] = cells;
     j["drawn"] = u.drawn;

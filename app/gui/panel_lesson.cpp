@@ -111,8 +111,10 @@ void text_block(Ui& s, const std::string& text, const ImVec4* colour = nullptr) 
                 }
             }
             const ImVec2 p0 = ImGui::GetCursorScreenPos();
-            if (colour) ImGui::TextColored(*colour, "%s", l.c_str());
-            else ImGui::TextUnformatted(l.c_str());
+            if (colour)
+                ImGui::TextColored(*colour, "%s", l.c_str());
+            else
+                ImGui::TextUnformatted(l.c_str());
             if (bullet && !first) ImGui::Unindent(indent);
             const ImVec2 size = ImGui::CalcTextSize(l.c_str());
             s.geometry.lesson_lines.push_back({l, p0, ImVec2(p0.x + size.x, p0.y + size.y)});
@@ -175,7 +177,8 @@ void outline_highlights(Ui& s) {
 void lesson_keys(Ui& s) {
     const ImGuiIO& io = ImGui::GetIO();
     if (io.WantTextInput || io.KeyCtrl || !s.ws.lesson) return;
-    if (ImGui::IsKeyPressed('N', false) && s.ws.lesson->step + 1 < s.ws.lesson->steps()) s.push(intent::LessonGo{s.ws.lesson->step + 1});
+    if (ImGui::IsKeyPressed('N', false) && s.ws.lesson->step + 1 < s.ws.lesson->steps())
+        s.push(intent::LessonGo{s.ws.lesson->step + 1});
     if (ImGui::IsKeyPressed('P', false) && s.ws.lesson->step > 0) s.push(intent::LessonGo{s.ws.lesson->step - 1});
 }
 
@@ -209,15 +212,17 @@ void picker(Ui& s) {
         ImGui::TextUnformatted("Open a lesson file (a teacher's own .lesson):");
         ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open").x - ImGui::GetStyle().FramePadding.x * 2 -
                                 ImGui::GetStyle().ItemSpacing.x);
-        const bool enter = ImGui::InputTextWithHint("##lesson_path", "path/to/lesson.lesson", s.view.lesson_path_text.data(),
-                                                    s.view.lesson_path_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+        const bool enter =
+            ImGui::InputTextWithHint("##lesson_path", "path/to/lesson.lesson", s.view.lesson_path_text.data(),
+                                     s.view.lesson_path_text.size(), ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::SameLine();
         if ((ImGui::Button("Open") || enter) && s.view.lesson_path_text[0] != '\0') {
             std::string path = s.view.lesson_path_text.data();
             if (path.size() < 7 || path.compare(path.size() - 7, 7, ".lesson") != 0) path += ".lesson";
             s.push(intent::StartLesson{path});
         }
-        ImGui::TextColored(dim_text(), "The format is described in app/workspace/lesson.hpp and assets/lessons/README.md.");
+        ImGui::TextColored(dim_text(),
+                           "The format is described in app/workspace/lesson.hpp and assets/lessons/README.md.");
     }
     ImGui::End();
 }

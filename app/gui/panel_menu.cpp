@@ -126,10 +126,12 @@ void about(Ui& s) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.5f, d.y * 0.4f), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
     if (ImGui::Begin("About convscope", &s.view.show_about, ImGuiWindowFlags_NoCollapse)) {
-        ImGui::TextWrapped("convscope shows exactly how a convolution layer computes: every window, every "
-                           "multiply-add, with PyTorch's own shapes and error messages.");
-        ImGui::TextColored(dim_text(), "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
-                                     "weights (PyTorch or Keras layout), ONNX Conv nodes, and scene files.");
+        ImGui::TextWrapped(
+            "convscope shows exactly how a convolution layer computes: every window, every "
+            "multiply-add, with PyTorch's own shapes and error messages.");
+        ImGui::TextColored(dim_text(),
+                           "Bring your own data from the File menu: pictures, CIFAR-10/100 batches, .npy "
+                           "weights (PyTorch or Keras layout), ONNX Conv nodes, and scene files.");
     }
     ImGui::End();
 }

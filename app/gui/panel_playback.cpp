@@ -43,7 +43,8 @@ void draw_playback(Ui& s) {
         ImGui::SameLine();
         if (ImGui::Button("<", ImVec2(bw, 0))) s.push(intent::StepBy{-1});
         ImGui::SameLine();
-        if (ImGui::Button(s.ws.playing ? "Pause" : "Play", ImVec2(bw * 2.2f, 0))) s.push(intent::SetPlaying{!s.ws.playing});
+        if (ImGui::Button(s.ws.playing ? "Pause" : "Play", ImVec2(bw * 2.2f, 0)))
+            s.push(intent::SetPlaying{!s.ws.playing});
         ImGui::SameLine();
         if (ImGui::Button(">", ImVec2(bw, 0))) s.push(intent::StepBy{1});
         ImGui::SameLine();
@@ -53,21 +54,24 @@ void draw_playback(Ui& s) {
         for (Granularity g : {Granularity::Position, Granularity::Channel, Granularity::Mac}) {
             ImGui::SameLine();
             const char* label = g == Granularity::Position ? "position" : g == Granularity::Channel ? "channel" : "MAC";
-            if (ImGui::RadioButton(label, s.ws.granularity == g) && s.ws.granularity != g) s.push(intent::SetGranularity{g});
+            if (ImGui::RadioButton(label, s.ws.granularity == g) && s.ws.granularity != g)
+                s.push(intent::SetGranularity{g});
         }
         ImGui::SameLine();
         if (s.ws.transpose.active)
-            help_marker("scatter: position = one input element's whole stamp, channel = its stamp into one output "
-                        "channel, MAC = one multiply-add. gather: position = one output value, channel = one input "
-                        "channel's taps, MAC = one tap. Keys: Space play/pause, Left/Right step, Home/End.");
+            help_marker(
+                "scatter: position = one input element's whole stamp, channel = its stamp into one output "
+                "channel, MAC = one multiply-add. gather: position = one output value, channel = one input "
+                "channel's taps, MAC = one tap. Keys: Space play/pause, Left/Right step, Home/End.");
         else
-            help_marker("position: one output value per step. channel: one input channel's window * kernel slice per "
-                        "step. MAC: one multiply-add per step. Keys: Space play/pause, Left/Right step, Home/End.");
+            help_marker(
+                "position: one output value per step. channel: one input channel's window * kernel slice per "
+                "step. MAC: one multiply-add per step. Keys: Space play/pause, Left/Right step, Home/End.");
         ImGui::SameLine();
         // the two sliders share what is left of the line (at UI scale 1.5 their full widths do not fit)
         const ImGuiStyle& st = ImGui::GetStyle();
-        const float labels = ImGui::CalcTextSize("steps/s").x + ImGui::CalcTextSize("UI scale").x + st.ItemInnerSpacing.x * 2 +
-                             st.ItemSpacing.x;
+        const float labels = ImGui::CalcTextSize("steps/s").x + ImGui::CalcTextSize("UI scale").x +
+                             st.ItemInnerSpacing.x * 2 + st.ItemSpacing.x;
         const float room = ImGui::GetContentRegionAvail().x - labels - 4.0f;
         const float scale_w = std::clamp(room * 0.36f, ImGui::GetFontSize() * 3.0f, ImGui::GetFontSize() * 5.0f);
         const float speed_w = std::clamp(room - scale_w, ImGui::GetFontSize() * 3.5f, ImGui::GetFontSize() * 9.0f);

@@ -60,7 +60,8 @@ float fit_cell(int64_t rows, int64_t cols, int64_t maps, float height_share = 1.
         const int64_t lines = (maps + per_row - 1) / per_row;
         const float by_w = (avail.x - gap * static_cast<float>(per_row + (extra_cols > 0 ? 1 : 0))) /
                            (static_cast<float>(per_row * cols) + extra_cols);
-        const float by_h = (avail.y * height_share - label * static_cast<float>(lines)) / static_cast<float>(lines * rows);
+        const float by_h =
+            (avail.y * height_share - label * static_cast<float>(lines)) / static_cast<float>(lines * rows);
         best = std::max(best, std::min(by_w, by_h));
     }
     // never below a readable size: the panel scrolls instead
@@ -98,12 +99,12 @@ GridRect draw_cells(int64_t rows, int64_t cols, float cell, const std::function<
         }
     if (cell >= 10.0f)  // grid lines, so equal neighbours stay apart
         for (int64_t r = 0; r <= rows; ++r)
-            dl->AddLine(ImVec2(o.x, o.y + cell * static_cast<float>(r)), ImVec2(o.x + size.x, o.y + cell * static_cast<float>(r)),
-                        IM_COL32(0, 0, 0, 90));
+            dl->AddLine(ImVec2(o.x, o.y + cell * static_cast<float>(r)),
+                        ImVec2(o.x + size.x, o.y + cell * static_cast<float>(r)), IM_COL32(0, 0, 0, 90));
     if (cell >= 10.0f)
         for (int64_t c = 0; c <= cols; ++c)
-            dl->AddLine(ImVec2(o.x + cell * static_cast<float>(c), o.y), ImVec2(o.x + cell * static_cast<float>(c), o.y + size.y),
-                        IM_COL32(0, 0, 0, 90));
+            dl->AddLine(ImVec2(o.x + cell * static_cast<float>(c), o.y),
+                        ImVec2(o.x + cell * static_cast<float>(c), o.y + size.y), IM_COL32(0, 0, 0, 90));
     return GridRect{0, 0, o, cell, rows, cols};
 }
 
@@ -119,7 +120,8 @@ void outline_cell(const GridRect& g, int64_t r, int64_t c, ImU32 colour, float t
 void flow_item(int index, float item_width) {
     if (index == 0) return;
     const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 2.0f + item_width;
-    if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 2.0f);
+    if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x)
+        ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 2.0f);
 }
 
 std::string index_text(const char* name, bool one_d, std::initializer_list<int64_t> idx) {
@@ -161,19 +163,22 @@ void draw_transpose_input(Ui& s) {
                 const float* xs = sc.x.data.data() + (n * g.c_in + c) * g.in[0] * g.in[1];
                 std::optional<std::array<int64_t, 2>> clicked;
                 GridRect r = draw_cells(
-                    g.in[0], g.in[1], cell, [&](int64_t y, int64_t x) { return value_look(xs[y * g.in[1] + x], sc.x_abs_max); },
-                    &clicked,
+                    g.in[0], g.in[1], cell,
+                    [&](int64_t y, int64_t x) { return value_look(xs[y * g.in[1] + x], sc.x_abs_max); }, &clicked,
                     [&](int64_t y, int64_t x) {
                         return index_text("x", g.dims == 1, {n, c, y, x}) + " = " + num(xs[y * g.in[1] + x]);
                     });
                 r.n = n, r.c = c;
                 s.geometry.transpose_input.push_back(r);
-                if (clicked && t.order == TransposeOrder::Scatter) s.push(intent::MoveTransposeCursor{n, c, (*clicked)[0], (*clicked)[1]});
+                if (clicked && t.order == TransposeOrder::Scatter)
+                    s.push(intent::MoveTransposeCursor{n, c, (*clicked)[0], (*clicked)[1]});
                 if (t.order == TransposeOrder::Scatter) {
-                    if (t.scatter.n == n && t.scatter.c_in == c) outline_cell(r, t.scatter.iy, t.scatter.ix, kWindowColour, 3.0f);
+                    if (t.scatter.n == n && t.scatter.c_in == c)
+                        outline_cell(r, t.scatter.iy, t.scatter.ix, kWindowColour, 3.0f);
                 } else if (t.gather.n == n) {
                     for (const GatherTap& tap : t.gather.taps) {
-                        const size_t ci = static_cast<size_t>(&tap - t.gather.taps.data()) / static_cast<size_t>(g.kernel[0] * g.kernel[1]);
+                        const size_t ci = static_cast<size_t>(&tap - t.gather.taps.data()) /
+                                          static_cast<size_t>(g.kernel[0] * g.kernel[1]);
                         if (tap.kind != GatherTapKind::Input || t.gather.channels[ci].c_in != c) continue;
                         const bool current = &tap == &t.gather.taps[static_cast<size_t>(t.gather.mac)];
                         outline_cell(r, tap.iy, tap.ix, current ? kMacColour : kWindowColour, current ? 3.0f : 2.0f);
@@ -203,9 +208,10 @@ void draw_transpose_output(Ui& s) {
         ImGui::SameLine();
         ImGui::Checkbox("products per output", &s.view.transpose_contributions);
         ImGui::SameLine();
-        help_marker("How many products x * w land on each output position (from one input channel; with several "
-                    "input channels of a group each adds that many). Uneven counts make the checkerboard pattern when "
-                    "the kernel size is not divisible by the stride.");
+        help_marker(
+            "How many products x * w land on each output position (from one input channel; with several "
+            "input channels of a group each adds that many). Uneven counts make the checkerboard pattern when "
+            "the kernel size is not divisible by the stride.");
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("%s", t.order == TransposeOrder::Scatter
                                      ? "painted so far (yellow: the current stamp, cyan: this multiply-add); the "
@@ -237,14 +243,16 @@ void draw_transpose_output(Ui& s) {
                     &clicked,
                     [&](int64_t y, int64_t x) {
                         std::string tip = index_text("y", g.dims == 1, {n, c, y, x});
-                        if (t.order == TransposeOrder::Gather && first + y * g.out[1] + x > revealed) return tip + ": not yet";
+                        if (t.order == TransposeOrder::Gather && first + y * g.out[1] + x > revealed)
+                            return tip + ": not yet";
                         tip += (t.order == TransposeOrder::Scatter ? " so far = " : " = ") + num(ys[y * g.out[1] + x]);
                         return tip + "  (" + std::to_string(sc.contributions[static_cast<size_t>(y * g.out[1] + x)]) +
                                " product(s) per input channel)";
                     });
                 r.n = n, r.c = c;
                 s.geometry.transpose_output.push_back(r);
-                if (clicked && t.order == TransposeOrder::Gather) s.push(intent::MoveTransposeCursor{n, c, (*clicked)[0], (*clicked)[1]});
+                if (clicked && t.order == TransposeOrder::Gather)
+                    s.push(intent::MoveTransposeCursor{n, c, (*clicked)[0], (*clicked)[1]});
                 if (t.order == TransposeOrder::Scatter && t.scatter.n == n) {
                     const int64_t kk = g.kernel[0] * g.kernel[1];
                     const int64_t co_first = t.scatter.group * g.c_out_per_group;
@@ -271,7 +279,8 @@ void draw_transpose_output(Ui& s) {
                 const int32_t k = sc.contributions[static_cast<size_t>(y * g.out[1] + x)];
                 CellLook l;
                 const float f = static_cast<float>(k) / hi;
-                l.fill = ImGui::ColorConvertFloat4ToU32(ImVec4(0.10f + 0.15f * f, 0.12f + 0.55f * f, 0.16f + 0.20f * f, 1.0f));
+                l.fill = ImGui::ColorConvertFloat4ToU32(
+                    ImVec4(0.10f + 0.15f * f, 0.12f + 0.55f * f, 0.16f + 0.20f * f, 1.0f));
                 l.text = std::to_string(k);
                 l.text_colour = f > 0.7f ? kDarkText : kLightText;
                 return l;
@@ -282,8 +291,9 @@ void draw_transpose_output(Ui& s) {
                 ImGui::TextWrapped("Every output gets %d product(s) per input channel: even coverage, no checkerboard.",
                                    sc.max_contributions);
             else
-                ImGui::TextWrapped("Outputs get %d to %d products per input channel: uneven coverage, the checkerboard.",
-                                   sc.min_contributions, sc.max_contributions);
+                ImGui::TextWrapped(
+                    "Outputs get %d to %d products per input channel: uneven coverage, the checkerboard.",
+                    sc.min_contributions, sc.max_contributions);
             ImGui::PopStyleColor();
         }
     }
@@ -302,16 +312,18 @@ void scatter_computation(Ui& s) {
     const bool one_d = g.dims == 1;
     const int64_t co = scatter_co(t);
     ImGui::PushFont(mono_font());
-    ImGui::TextWrapped("%s = %s paints w[%lld, %lld] (times %s) into y[%lld, %lld]", index_text("x", one_d, {st.n, st.c_in, st.iy, st.ix}).c_str(),
-                       num(st.input).c_str(), static_cast<long long>(st.c_in), static_cast<long long>(st.co),
-                       num(st.input).c_str(), static_cast<long long>(st.n), static_cast<long long>(co));
+    ImGui::TextWrapped("%s = %s paints w[%lld, %lld] (times %s) into y[%lld, %lld]",
+                       index_text("x", one_d, {st.n, st.c_in, st.iy, st.ix}).c_str(), num(st.input).c_str(),
+                       static_cast<long long>(st.c_in), static_cast<long long>(st.co), num(st.input).c_str(),
+                       static_cast<long long>(st.n), static_cast<long long>(co));
     ImGui::PopFont();
     ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-    ImGui::TextWrapped("Tap (ky, kx) lands on output (iy*%lld - %lld + ky*%lld, ix*%lld - %lld + kx*%lld); taps outside y are "
-                       "cropped (that is what padding does in a transposed convolution).",
-                       static_cast<long long>(g.stride[0]), static_cast<long long>(g.padding[0]),
-                       static_cast<long long>(g.dilation[0]), static_cast<long long>(g.stride[1]),
-                       static_cast<long long>(g.padding[1]), static_cast<long long>(g.dilation[1]));
+    ImGui::TextWrapped(
+        "Tap (ky, kx) lands on output (iy*%lld - %lld + ky*%lld, ix*%lld - %lld + kx*%lld); taps outside y are "
+        "cropped (that is what padding does in a transposed convolution).",
+        static_cast<long long>(g.stride[0]), static_cast<long long>(g.padding[0]),
+        static_cast<long long>(g.dilation[0]), static_cast<long long>(g.stride[1]),
+        static_cast<long long>(g.padding[1]), static_cast<long long>(g.dilation[1]));
     ImGui::PopStyleColor();
     // x value  *  kernel  =  patch
     const int64_t kk = g.kernel[0] * g.kernel[1];
@@ -326,7 +338,8 @@ void scatter_computation(Ui& s) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::Text("w[%lld, %lld]", static_cast<long long>(st.c_in), static_cast<long long>(st.co));
-    GridRect kr = draw_cells(g.kernel[0], g.kernel[1], cell, [&](int64_t y, int64_t x) { return value_look(wk[y * g.kernel[1] + x], sc.w_abs_max); });
+    GridRect kr = draw_cells(g.kernel[0], g.kernel[1], cell,
+                             [&](int64_t y, int64_t x) { return value_look(wk[y * g.kernel[1] + x], sc.w_abs_max); });
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::TextUnformatted(" = ");
@@ -354,8 +367,8 @@ void scatter_computation(Ui& s) {
         const bool current = st.co * kk + k == st.mac;
         const bool done = st.co * kk + k <= st.mac;
         std::string line = "w[" + std::to_string(st.c_in) + ", " + std::to_string(st.co) + ", " +
-                           (one_d ? "" : std::to_string(tap.ky) + ", ") + std::to_string(tap.kx) + "] = " +
-                           num(tap.weight) + "  x " + num(st.input) + " = " + num(tap.product);
+                           (one_d ? "" : std::to_string(tap.ky) + ", ") + std::to_string(tap.kx) +
+                           "] = " + num(tap.weight) + "  x " + num(st.input) + " = " + num(tap.product);
         if (tap.cropped)
             line += "  -> " + index_text("y", one_d, {st.n, co, tap.oy, tap.ox}) + " is outside y: cropped";
         else
@@ -379,10 +392,11 @@ void gather_computation(Ui& s) {
     const bool one_d = g.dims == 1;
     const int64_t kk = g.kernel[0] * g.kernel[1];
     ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-    ImGui::TextWrapped("The same output as a plain stride-1 convolution: %lld zero(s) inserted between input elements, "
-                       "padded by dilation*(k-1) - padding = %lld (+ output_padding %lld after), the kernel flipped.",
-                       static_cast<long long>(g.stride[1] - 1), static_cast<long long>(g.gather_pad_begin(1)),
-                       static_cast<long long>(g.output_padding[1]));
+    ImGui::TextWrapped(
+        "The same output as a plain stride-1 convolution: %lld zero(s) inserted between input elements, "
+        "padded by dilation*(k-1) - padding = %lld (+ output_padding %lld after), the kernel flipped.",
+        static_cast<long long>(g.stride[1] - 1), static_cast<long long>(g.gather_pad_begin(1)),
+        static_cast<long long>(g.output_padding[1]));
     ImGui::PopStyleColor();
     const size_t ci = static_cast<size_t>(st.ci);
     const int64_t c_in = st.channels.empty() ? 0 : st.channels[ci].c_in;
@@ -394,8 +408,9 @@ void gather_computation(Ui& s) {
     }
     if (one_d) rows_cols[0] = 1, pad[0] = 0;
     const float* xs = sc.x.data.data() + (st.n * g.c_in + c_in) * g.in[0] * g.in[1];
-    ImGui::Text("x[%lld, %lld] zero-inserted and padded: %lld x %lld", static_cast<long long>(st.n), static_cast<long long>(c_in),
-                static_cast<long long>(rows_cols[0]), static_cast<long long>(rows_cols[1]));
+    ImGui::Text("x[%lld, %lld] zero-inserted and padded: %lld x %lld", static_cast<long long>(st.n),
+                static_cast<long long>(c_in), static_cast<long long>(rows_cols[0]),
+                static_cast<long long>(rows_cols[1]));
     const float cell = fit_cell(rows_cols[0], rows_cols[1], 1, 0.7f);
     GridRect zr = draw_cells(rows_cols[0], rows_cols[1], cell, [&](int64_t r, int64_t c) {
         const int64_t zy = one_d ? 0 : r - pad[0], zx = c - pad[1];
@@ -418,9 +433,11 @@ void gather_computation(Ui& s) {
         if (r < 0 || r >= rows_cols[0] || c < 0 || c >= rows_cols[1]) continue;
         outline_cell(zr, r, c, kWindowColour, 2.0f);
         const ImVec2 p0 = cell_min(zr, r, c);
-        if (zr.cell >= cell_font()->FontSize * 2.6f) {  // the flipped weight in the window cell's corner, if it has room
+        if (zr.cell >=
+            cell_font()->FontSize * 2.6f) {  // the flipped weight in the window cell's corner, if it has room
             const std::string wt = num(tap.weight);
-            ImGui::GetWindowDrawList()->AddText(cell_font(), cell_font()->FontSize, ImVec2(p0.x + 2, p0.y + 1), ink(kWindowColour), wt.c_str());
+            ImGui::GetWindowDrawList()->AddText(cell_font(), cell_font()->FontSize, ImVec2(p0.x + 2, p0.y + 1),
+                                                ink(kWindowColour), wt.c_str());
         }
     }
     if (s.ws.granularity == Granularity::Mac) {
@@ -429,7 +446,8 @@ void gather_computation(Ui& s) {
         if (r >= 0 && r < rows_cols[0] && c >= 0 && c < rows_cols[1]) outline_cell(zr, r, c, kMacColour, 3.0f);
     }
     ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-    ImGui::TextWrapped("grey-blue 0: inserted zeros; hatched: padding; yellow: the flipped kernel's window (weights in the corners)");
+    ImGui::TextWrapped(
+        "grey-blue 0: inserted zeros; hatched: padding; yellow: the flipped kernel's window (weights in the corners)");
     ImGui::PopStyleColor();
     ImGui::Separator();
     ImGui::BeginChild("##taps", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
@@ -437,8 +455,10 @@ void gather_computation(Ui& s) {
     for (int64_t k = 0; k < kk; ++k) {
         const size_t i = ci * static_cast<size_t>(kk) + static_cast<size_t>(k);
         const GatherTap& tap = st.taps[i];
-        std::string line = "w[" + std::to_string(c_in) + ", " + std::to_string(st.c_out - (c_in / g.c_in_per_group) * g.c_out_per_group) +
-                           ", " + (one_d ? "" : std::to_string(tap.ky) + ", ") + std::to_string(tap.kx) + "] = " + num(tap.weight);
+        std::string line = "w[" + std::to_string(c_in) + ", " +
+                           std::to_string(st.c_out - (c_in / g.c_in_per_group) * g.c_out_per_group) + ", " +
+                           (one_d ? "" : std::to_string(tap.ky) + ", ") + std::to_string(tap.kx) +
+                           "] = " + num(tap.weight);
         if (tap.kind == GatherTapKind::Input)
             line += "  x " + index_text("x", one_d, {st.n, c_in, tap.iy, tap.ix}) + " = " + num(tap.input) + "  -> " +
                     num(tap.product);
@@ -446,7 +466,8 @@ void gather_computation(Ui& s) {
             line += tap.kind == GatherTapKind::InsertedZero ? "  on an inserted zero" : "  on the padding";
         ImVec4 colour = tap.kind == GatherTapKind::Input ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : dim_text();
         if (static_cast<int64_t>(i) > st.mac) colour.w *= 0.45f;
-        if (static_cast<int64_t>(i) == st.mac && s.ws.granularity == Granularity::Mac) colour = ImGui::ColorConvertU32ToFloat4(ink(kMacColour));
+        if (static_cast<int64_t>(i) == st.mac && s.ws.granularity == Granularity::Mac)
+            colour = ImGui::ColorConvertU32ToFloat4(ink(kMacColour));
         ImGui::TextColored(colour, "%s", line.c_str());
     }
     ImGui::PopFont();
@@ -463,15 +484,19 @@ void draw_transpose_computation(Ui& s) {
             s.push(intent::SetTransposeOrder{TransposeOrder::Scatter});
         const char* gather_label = "gather: convolution over the zero-inserted input";
         ImGui::SameLine();
-        if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(gather_label).x + ImGui::GetFrameHeight() * 2.5f) ImGui::NewLine();
+        if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(gather_label).x + ImGui::GetFrameHeight() * 2.5f)
+            ImGui::NewLine();
         if (ImGui::RadioButton("gather: convolution over the zero-inserted input", t.order == TransposeOrder::Gather))
             s.push(intent::SetTransposeOrder{TransposeOrder::Gather});
         ImGui::SameLine();
-        help_marker("Both pictures compute the same numbers (bit for bit here). Scatter is what PyTorch's GEMM + col2im "
-                    "does: walk the input, stamp the kernel. Gather is conv_arithmetic's figure: walk the output, "
-                    "slide the flipped kernel over the input with stride-1 zeros between its elements.");
-        if (t.order == TransposeOrder::Scatter) scatter_computation(s);
-        else gather_computation(s);
+        help_marker(
+            "Both pictures compute the same numbers (bit for bit here). Scatter is what PyTorch's GEMM + col2im "
+            "does: walk the input, stamp the kernel. Gather is conv_arithmetic's figure: walk the output, "
+            "slide the flipped kernel over the input with stride-1 zeros between its elements.");
+        if (t.order == TransposeOrder::Scatter)
+            scatter_computation(s);
+        else
+            gather_computation(s);
     }
     ImGui::End();
 }
@@ -492,29 +517,35 @@ void draw_transpose_sums(Ui& s) {
             for (size_t i = 0; i < st.channels.size(); ++i)
                 sum += (i ? " + " : "") + num(st.channels[i].sum) + " (x[" + std::to_string(st.n) + ", " +
                        std::to_string(st.channels[i].c_in) + "])";
-            ImGui::TextWrapped("%s = %s%s = %s", index_text("y", one_d, {st.n, st.c_out, st.y, st.x}).c_str(), sum.c_str(),
-                               g.has_bias ? (" + bias " + num(st.bias)).c_str() : "", num(st.value).c_str());
+            ImGui::TextWrapped("%s = %s%s = %s", index_text("y", one_d, {st.n, st.c_out, st.y, st.x}).c_str(),
+                               sum.c_str(), g.has_bias ? (" + bias " + num(st.bias)).c_str() : "",
+                               num(st.value).c_str());
             ImGui::PopFont();
-            ImGui::TextWrapped("%lld of the window's %lld taps fall on real input elements; the rest read inserted zeros "
-                               "or padding and add nothing.",
-                               static_cast<long long>(st.contributing), static_cast<long long>(st.macs));
+            ImGui::TextWrapped(
+                "%lld of the window's %lld taps fall on real input elements; the rest read inserted zeros "
+                "or padding and add nothing.",
+                static_cast<long long>(st.contributing), static_cast<long long>(st.macs));
         } else {
             const ScatterState& st = t.scatter;
             const ScatterTap& cur = st.taps[static_cast<size_t>(st.mac)];
             const int64_t co = scatter_co(t);
             if (cur.cropped)
-                ImGui::TextWrapped("This product lands outside y (cropped by padding=%lld).", static_cast<long long>(g.padding[1]));
+                ImGui::TextWrapped("This product lands outside y (cropped by padding=%lld).",
+                                   static_cast<long long>(g.padding[1]));
             else
-                ImGui::TextWrapped("%s so far: %s + %s = %s", index_text("y", one_d, {st.n, co, cur.oy, cur.ox}).c_str(),
-                                   num(cur.before).c_str(), num(cur.product).c_str(), num(cur.after).c_str());
+                ImGui::TextWrapped("%s so far: %s + %s = %s",
+                                   index_text("y", one_d, {st.n, co, cur.oy, cur.ox}).c_str(), num(cur.before).c_str(),
+                                   num(cur.product).c_str(), num(cur.after).c_str());
             ImGui::PopFont();
             if (!cur.cropped) {
                 const int32_t k = sc.contributions[static_cast<size_t>(cur.oy * g.out[1] + cur.ox)];
-                const float final_value = sc.y.data[static_cast<size_t>(((st.n * g.c_out + co) * g.out[0] + cur.oy) * g.out[1] + cur.ox)];
-                ImGui::TextWrapped("This output receives %d product(s) from each of the %lld input channel(s) of its group%s; "
-                                   "when all have landed it is %s.",
-                                   k, static_cast<long long>(g.c_in_per_group), g.has_bias ? ", then the bias" : "",
-                                   num(final_value).c_str());
+                const float final_value =
+                    sc.y.data[static_cast<size_t>(((st.n * g.c_out + co) * g.out[0] + cur.oy) * g.out[1] + cur.ox)];
+                ImGui::TextWrapped(
+                    "This output receives %d product(s) from each of the %lld input channel(s) of its group%s; "
+                    "when all have landed it is %s.",
+                    k, static_cast<long long>(g.c_in_per_group), g.has_bias ? ", then the bias" : "",
+                    num(final_value).c_str());
             }
         }
     }
@@ -546,18 +577,21 @@ void draw_transpose_kernels(Ui& s) {
                     flow_item(item, cell * static_cast<float>(g.kernel[1]));
                     ImGui::PushID(item++);
                     ImGui::BeginGroup();
-                    ImGui::Text("w[%lld, %lld]%s", static_cast<long long>(ci), static_cast<long long>(co), flipped ? " flipped" : "");
+                    ImGui::Text("w[%lld, %lld]%s", static_cast<long long>(ci), static_cast<long long>(co),
+                                flipped ? " flipped" : "");
                     const float* wk = sc.w.data.data() + (ci * g.c_out_per_group + co) * kk;
                     GridRect r = draw_cells(g.kernel[0], g.kernel[1], cell, [&](int64_t y, int64_t x) {
                         if (flipped) y = g.kernel[0] - 1 - y, x = g.kernel[1] - 1 - x;
                         return value_look(wk[y * g.kernel[1] + x], sc.w_abs_max);
                     });
                     // the kernel in use now, its current tap in cyan
-                    const bool in_use = gather ? (!t.gather.channels.empty() && t.gather.channels[static_cast<size_t>(t.gather.ci)].c_in == ci &&
+                    const bool in_use = gather ? (!t.gather.channels.empty() &&
+                                                  t.gather.channels[static_cast<size_t>(t.gather.ci)].c_in == ci &&
                                                   t.gather.c_out - (ci / g.c_in_per_group) * g.c_out_per_group == co)
                                                : (t.scatter.c_in == ci && t.scatter.co == co);
                     if (in_use) {
-                        const ImVec2 p1(r.origin.x + cell * static_cast<float>(g.kernel[1]), r.origin.y + cell * static_cast<float>(g.kernel[0]));
+                        const ImVec2 p1(r.origin.x + cell * static_cast<float>(g.kernel[1]),
+                                        r.origin.y + cell * static_cast<float>(g.kernel[0]));
                         outline(ImGui::GetWindowDrawList(), r.origin, p1, kWindowColour, 2.0f);
                         if (s.ws.granularity == Granularity::Mac) {
                             int64_t ky = gather ? t.gather.taps[static_cast<size_t>(t.gather.mac)].ky : t.scatter.ky;

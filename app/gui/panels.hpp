@@ -43,7 +43,19 @@ void draw_layouts(Ui& s);
 void draw_im2col(Ui& s);
 
 // The default arrangement at any window size (1280x800 is the reference): SetNextWindowPos/Size for a panel.
-enum class Slot { Layer, Input, Computation, FeatureMaps, ChannelSums, Filters, Playback, Lesson, Code, Im2col, Compare };
+enum class Slot {
+    Layer,
+    Input,
+    Computation,
+    FeatureMaps,
+    ChannelSums,
+    Filters,
+    Playback,
+    Lesson,
+    Code,
+    Im2col,
+    Compare
+};
 void next_window_slot(const Ui& s, Slot slot);
 inline constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoCollapse;
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstdio>
-#include <iterator>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -24,12 +24,12 @@ GLFWwindow* g_window = nullptr;
 std::string g_font_dir;
 ImGuiStyle g_base_style;
 // Latin-1, Greek, ellipsis, arrows, Σ, minus, ⊗⊙, ⋅, squares/circles: the glyphs the panels print.
-const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 0x2190, 0x2193, 0x2211, 0x2212,
-                                0x2297, 0x2299, 0x22C5, 0x22C5, 0x25A0, 0x25CF, 0};
+const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0391, 0x03C9, 0x2026, 0x2026, 0x2190, 0x2193, 0x2211,
+                                0x2212, 0x2297, 0x2299, 0x22C5, 0x22C5, 0x25A0, 0x25CF, 0};
 
 std::vector<std::string> g_dropped;
-std::optional<ImVec2> g_held_mouse;  // platform_hold_mouse
-int g_click_frames = 0;              // platform_click_mouse: 2 = button down next frame, 1 = up again
+std::optional<ImVec2> g_held_mouse;      // platform_hold_mouse
+int g_click_frames = 0;                  // platform_click_mouse: 2 = button down next frame, 1 = up again
 int g_override_w = 0, g_override_h = 0;  // platform_set_display_override
 bool g_light = false;
 float g_ui_scale = 1.0f;
@@ -175,7 +175,8 @@ void platform_begin_frame() {
         io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
         io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         for (bool& down : io.MouseDown) down = false;
-    } else if (g_held_mouse) io.MousePos = *g_held_mouse;
+    } else if (g_held_mouse)
+        io.MousePos = *g_held_mouse;
     if (g_click_frames > 0) io.MouseDown[0] = g_click_frames-- == 2;  // down one frame, then up
     ImGui::NewFrame();
 }
@@ -204,6 +205,8 @@ void platform_swap() { glfwSwapBuffers(g_window); }
 void platform_framebuffer_size(int& width, int& height) { glfwGetFramebufferSize(g_window, &width, &height); }
 
 std::vector<std::string> platform_take_dropped_paths() { return std::exchange(g_dropped, {}); }
-void platform_inject_drop(const std::vector<std::string>& paths) { g_dropped.insert(g_dropped.end(), paths.begin(), paths.end()); }
+void platform_inject_drop(const std::vector<std::string>& paths) {
+    g_dropped.insert(g_dropped.end(), paths.begin(), paths.end());
+}
 
 }  // namespace convscope::gui

@@ -3,8 +3,8 @@
 
 #include "export_render.hpp"
 
-#include <nlohmann/json.hpp>
 #include <stb_image_write.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -97,8 +97,10 @@ const std::map<std::string_view, Action>& actions() {
          [](Run& r) {
              const ConvGeometry& g = r.s.ws.latest_scene().geo;
              int64_t n = r.arg_int(0), c = r.arg_int(1), y = 0, x = 0;
-             if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
-             else x = r.arg_int(2);
+             if (r.a.args.size() == 4)
+                 y = r.arg_int(2), x = r.arg_int(3);
+             else
+                 x = r.arg_int(2);
              if (r.s.ws.loader.busy() || !r.s.ws.load_queue.empty()) {  // the scene it is meant for is still loading
                  r.s.push(intent::MoveCursor{n, c, y, x});
                  return;
@@ -164,8 +166,10 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"mouse",
          [](Run& r) {
-             if (r.a.args[0] == "off") platform_release_mouse();
-             else platform_hold_mouse(r.arg_float(0), r.arg_float(1));
+             if (r.a.args[0] == "off")
+                 platform_release_mouse();
+             else
+                 platform_hold_mouse(r.arg_float(0), r.arg_float(1));
          }},
         {"click",
          [](Run& r) {
@@ -185,7 +189,8 @@ const std::map<std::string_view, Action>& actions() {
          [](Run& r) {
              const std::string want = script_join(r.a.args);
              const std::string& got = r.s.ws.transpose.active ? r.s.ws.transpose.error : r.s.ws.edit_error;
-             if (got.empty()) r.error = "expected an error, but the layer is valid";
+             if (got.empty())
+                 r.error = "expected an error, but the layer is valid";
              else if (!want.empty() && got.find(want) == std::string::npos)
                  r.error = "expected an error containing '" + want + "', got: " + got;
          }},
@@ -216,14 +221,23 @@ const std::map<std::string_view, Action>& actions() {
              q.purpose = FilePurpose::Weights;
              q.path = r.a.args[0];
              for (size_t i = 1; i < r.a.args.size(); ++i) {
-                 if (r.a.args[i] == "keras") q.layout = WeightLayout::Keras;
-                 else if (r.a.args[i] == "pytorch") q.layout = WeightLayout::PyTorch;
-                 else q.bias_path = r.a.args[i];
+                 if (r.a.args[i] == "keras")
+                     q.layout = WeightLayout::Keras;
+                 else if (r.a.args[i] == "pytorch")
+                     q.layout = WeightLayout::PyTorch;
+                 else
+                     q.bias_path = r.a.args[i];
              }
              r.s.push(intent::Open{q});
          }},
-        {"save_scene", [](Run& r) { r.s.push(intent::SaveScene{r.a.args[0], r.a.args.size() == 2}); }},
-        {"use_onnx", [](Run& r) { r.s.push(intent::UseOnnxNode{static_cast<int>(r.arg_int(0)), r.a.args.size() == 2}); }},
+        {"save_scene",
+         [](Run& r) {
+             r.s.push(intent::SaveScene{r.a.args[0], r.a.args.size() == 2});
+         }},
+        {"use_onnx",
+         [](Run& r) {
+             r.s.push(intent::UseOnnxNode{static_cast<int>(r.arg_int(0)), r.a.args.size() == 2});
+         }},
         {"window",
          [](Run& r) {
              const bool on = r.a.args[1] == "on";
@@ -308,7 +322,9 @@ const std::map<std::string_view, Action>& actions() {
              u.filter = u.pinned->o;  // show the pinned element's filter
          }},
         {"compare_cursor",
-         [](Run& r) { r.s.push(intent::CompareCursor{r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)}); }},
+         [](Run& r) {
+             r.s.push(intent::CompareCursor{r.arg_int(0), r.arg_int(1), r.arg_int(2), r.arg_int(3)});
+         }},
         {"compare_pin",
          [](Run& r) {
              if (r.a.args[0] == "off")
@@ -318,21 +334,29 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"layer_kind", [](Run& r) { r.s.push(intent::SetLayerKind{r.a.args[0] == "transpose"}); }},
         {"transpose_preset", [](Run& r) { r.s.push(intent::TransposePreset{r.a.args[0]}); }},
-        {"transpose_set", [](Run& r) { r.s.push(intent::TransposeSetting{r.a.args[0], r.a.args[1]}); }},
+        {"transpose_set",
+         [](Run& r) {
+             r.s.push(intent::TransposeSetting{r.a.args[0], r.a.args[1]});
+         }},
         {"transpose_order",
          [](Run& r) {
-             r.s.push(intent::SetTransposeOrder{r.a.args[0] == "gather" ? TransposeOrder::Gather : TransposeOrder::Scatter});
+             r.s.push(
+                 intent::SetTransposeOrder{r.a.args[0] == "gather" ? TransposeOrder::Gather : TransposeOrder::Scatter});
          }},
         {"transpose_cursor",
          [](Run& r) {
              int64_t n = r.arg_int(0), c = r.arg_int(1), y = 0, x = 0;
-             if (r.a.args.size() == 4) y = r.arg_int(2), x = r.arg_int(3);
-             else x = r.arg_int(2);
+             if (r.a.args.size() == 4)
+                 y = r.arg_int(2), x = r.arg_int(3);
+             else
+                 x = r.arg_int(2);
              app_apply_intents(r.s);  // a kind, preset or order asked for just before decides what the indices name
-             if (!r.s.ws.transpose.active) return void(r.error = "transpose_cursor: the layer kind is Conv (layer_kind transpose)");
+             if (!r.s.ws.transpose.active)
+                 return void(r.error = "transpose_cursor: the layer kind is Conv (layer_kind transpose)");
              if (!r.s.ws.transpose.step_of(n, c, y, x, r.s.ws.granularity))
                  return void(r.error = std::string("transpose_cursor: no such ") +
-                                       (r.s.ws.transpose.order == TransposeOrder::Scatter ? "input element" : "output element"));
+                                       (r.s.ws.transpose.order == TransposeOrder::Scatter ? "input element"
+                                                                                          : "output element"));
              r.s.push(intent::MoveTransposeCursor{n, c, y, x});
          }},
         {"contributions", [](Run& r) { r.s.view.transpose_contributions = r.a.args[0] == "on"; }},
@@ -424,7 +448,12 @@ nlohmann::json transpose_dump(const AppState& s) {
     auto grids = [](const std::vector<GridRect>& rs) {
         json a = json::array();
         for (const GridRect& r : rs)
-            a.push_back({{"n", r.n}, {"c", r.c}, {"origin", {r.origin.x, r.origin.y}}, {"cell", r.cell}, {"rows", r.rows}, {"cols", r.cols}});
+            a.push_back({{"n", r.n},
+                         {"c", r.c},
+                         {"origin", {r.origin.x, r.origin.y}},
+                         {"cell", r.cell},
+                         {"rows", r.rows},
+                         {"cols", r.cols}});
         return a;
     };
     json j = {{"active", t.active},
@@ -436,13 +465,21 @@ nlohmann::json transpose_dump(const AppState& s) {
               {"input_shape", sc.x.shape},
               {"output_shape", sc.y.shape},
               {"weight_shape", sc.w.shape},
-              {"stride", g.stride}, {"padding", g.padding}, {"output_padding", g.output_padding},
-              {"dilation", g.dilation}, {"groups", g.groups},
+              {"stride", g.stride},
+              {"padding", g.padding},
+              {"output_padding", g.output_padding},
+              {"dilation", g.dilation},
+              {"groups", g.groups},
               {"step", t.step},
               {"steps", t.step_count(t.granularity)},
-              {"granularity", t.granularity == Granularity::Position ? "position" : t.granularity == Granularity::Channel ? "channel" : "mac"},
+              {"granularity", t.granularity == Granularity::Position  ? "position"
+                              : t.granularity == Granularity::Channel ? "channel"
+                                                                      : "mac"},
               {"position_text", t.position_text()},
-              {"x", sc.x.data}, {"w", sc.w.data}, {"bias", sc.bias.data}, {"y", sc.y.data},
+              {"x", sc.x.data},
+              {"w", sc.w.data},
+              {"bias", sc.bias.data},
+              {"y", sc.y.data},
               {"canvas", t.canvas.data},
               {"contributions", sc.contributions},
               {"input_grids", grids(s.geometry.transpose_input)},
@@ -452,22 +489,49 @@ nlohmann::json transpose_dump(const AppState& s) {
         const ScatterState& st = t.scatter;
         json taps = json::array();
         for (const ScatterTap& tap : st.taps)
-            taps.push_back({{"co", tap.co}, {"ky", tap.ky}, {"kx", tap.kx}, {"oy", tap.oy}, {"ox", tap.ox}, {"cropped", tap.cropped},
-                            {"weight", tap.weight}, {"product", tap.product}, {"before", tap.before}, {"after", tap.after}});
-        j["scatter"] = {{"n", st.n}, {"c_in", st.c_in}, {"iy", st.iy}, {"ix", st.ix}, {"input", st.input}, {"group", st.group},
-                        {"co", st.co}, {"ky", st.ky}, {"kx", st.kx}, {"mac", st.mac}, {"macs", st.macs}, {"taps", taps}};
+            taps.push_back({{"co", tap.co},
+                            {"ky", tap.ky},
+                            {"kx", tap.kx},
+                            {"oy", tap.oy},
+                            {"ox", tap.ox},
+                            {"cropped", tap.cropped},
+                            {"weight", tap.weight},
+                            {"product", tap.product},
+                            {"before", tap.before},
+                            {"after", tap.after}});
+        j["scatter"] = {{"n", st.n},         {"c_in", st.c_in},   {"iy", st.iy},     {"ix", st.ix},
+                        {"input", st.input}, {"group", st.group}, {"co", st.co},     {"ky", st.ky},
+                        {"kx", st.kx},       {"mac", st.mac},     {"macs", st.macs}, {"taps", taps}};
     } else {
         const GatherState& st = t.gather;
         json taps = json::array();
         for (const GatherTap& tap : st.taps)
-            taps.push_back({{"fky", tap.fky}, {"fkx", tap.fkx}, {"ky", tap.ky}, {"kx", tap.kx}, {"zy", tap.zy}, {"zx", tap.zx},
-                            {"kind", gather_tap_kind_name(tap.kind)}, {"iy", tap.iy}, {"ix", tap.ix}, {"input", tap.input},
-                            {"weight", tap.weight}, {"product", tap.product}});
+            taps.push_back({{"fky", tap.fky},
+                            {"fkx", tap.fkx},
+                            {"ky", tap.ky},
+                            {"kx", tap.kx},
+                            {"zy", tap.zy},
+                            {"zx", tap.zx},
+                            {"kind", gather_tap_kind_name(tap.kind)},
+                            {"iy", tap.iy},
+                            {"ix", tap.ix},
+                            {"input", tap.input},
+                            {"weight", tap.weight},
+                            {"product", tap.product}});
         json channels = json::array();
         for (const CursorChannel& c : st.channels) channels.push_back({{"c_in", c.c_in}, {"sum", c.sum}});
-        j["gather"] = {{"n", st.n}, {"c_out", st.c_out}, {"y", st.y}, {"x", st.x}, {"mac", st.mac}, {"macs", st.macs},
-                       {"contributing", st.contributing}, {"bias", st.bias}, {"value", st.value}, {"channels", channels},
-                       {"taps", taps}, {"revealed", t.revealed_position()},
+        j["gather"] = {{"n", st.n},
+                       {"c_out", st.c_out},
+                       {"y", st.y},
+                       {"x", st.x},
+                       {"mac", st.mac},
+                       {"macs", st.macs},
+                       {"contributing", st.contributing},
+                       {"bias", st.bias},
+                       {"value", st.value},
+                       {"channels", channels},
+                       {"taps", taps},
+                       {"revealed", t.revealed_position()},
                        {"pad_begin", {g.gather_pad_begin(0), g.gather_pad_begin(1)}},
                        {"zero_inserted", {g.zero_inserted(0), g.zero_inserted(1)}}};
     }
@@ -491,16 +555,23 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     j["input_kind"] = s.ws.scene->image_kind;
     j["onnx_max_diff"] = s.ws.onnx.max_diff ? json(*s.ws.onnx.max_diff) : json(nullptr);
     j["weights_info"] = s.ws.weights_info.text;
-    j["error_rect"] = s.geometry.error_text ? rect(s.geometry.error_text->min, s.geometry.error_text->max) : json(nullptr);
+    j["error_rect"] =
+        s.geometry.error_text ? rect(s.geometry.error_text->min, s.geometry.error_text->max) : json(nullptr);
     j["layer"] = layer_python_text(s.ws.scene->edit.layer);
     j["input_shape"] = input_shape(s.ws.scene->edit);
     j["output_shape"] = g.output_shape_torch();
-    j["geometry"] = {{"dims", g.dims},         {"n", g.n},
-                     {"c_in", g.c_in},         {"c_out", g.c_out},
-                     {"groups", g.groups},     {"in", g.in},
-                     {"out", g.out},           {"kernel", g.kernel},
-                     {"stride", g.stride},     {"dilation", g.dilation},
-                     {"pad_begin", g.pad_begin}, {"pad_end", g.pad_end},
+    j["geometry"] = {{"dims", g.dims},
+                     {"n", g.n},
+                     {"c_in", g.c_in},
+                     {"c_out", g.c_out},
+                     {"groups", g.groups},
+                     {"in", g.in},
+                     {"out", g.out},
+                     {"kernel", g.kernel},
+                     {"stride", g.stride},
+                     {"dilation", g.dilation},
+                     {"pad_begin", g.pad_begin},
+                     {"pad_end", g.pad_end},
                      {"padding_mode", padding_mode_name(g.mode)}};
     json channels = json::array();
     for (const CursorChannel& ch : c.channels) channels.push_back({{"c_in", ch.c_in}, {"sum", ch.sum}});
@@ -537,8 +608,13 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     auto grids = [](const std::vector<GridRect>& v) {
         json a = json::array();
         for (const GridRect& r : v)
-            a.push_back({{"n", r.n}, {"c", r.c}, {"x0", r.origin.x}, {"y0", r.origin.y}, {"cell", r.cell},
-                         {"rows", r.rows}, {"cols", r.cols}});
+            a.push_back({{"n", r.n},
+                         {"c", r.c},
+                         {"x0", r.origin.x},
+                         {"y0", r.origin.y},
+                         {"cell", r.cell},
+                         {"rows", r.rows},
+                         {"cols", r.cols}});
         return a;
     };
     j["input_pixels"] = grids(s.geometry.input_pixels);
@@ -587,24 +663,32 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                  {"reveal", lesson_fill(st.question->reveal, ctx)}};
         json values = json::object();  // every placeholder the step uses, filled in (tests compare them with PyTorch)
         std::vector<std::string> templates{st.title, st.text};
-        if (st.question) templates.insert(templates.end(), {st.question->ask, st.question->answer, st.question->hint, st.question->reveal});
+        if (st.question)
+            templates.insert(templates.end(),
+                             {st.question->ask, st.question->answer, st.question->hint, st.question->reveal});
         for (const std::string& t : templates)
             for (const std::string& name : lesson_placeholders(t)) values[name] = lesson_fill("{" + name + "}", ctx);
-        j["lesson"] = {{"id", run.lesson.id},       {"step", run.step + 1}, {"values", values},
+        j["lesson"] = {{"id", run.lesson.id},
+                       {"step", run.step + 1},
+                       {"values", values},
                        {"lesson_title", run.lesson.title},
-                       {"steps", run.steps()},      {"title", lesson_fill(st.title, ctx)},
-                       {"text", lesson_fill(st.text, ctx)}, {"question", q},
+                       {"steps", run.steps()},
+                       {"title", lesson_fill(st.title, ctx)},
+                       {"text", lesson_fill(st.text, ctx)},
+                       {"question", q},
                        {"highlights", st.highlights}};
     } else {
         j["lesson"] = nullptr;
     }
     json highlights = json::array();
-    for (const auto& h : s.geometry.highlights) highlights.push_back({{"panel", h.panel}, {"rect", rect(h.min, h.max)}});
+    for (const auto& h : s.geometry.highlights)
+        highlights.push_back({{"panel", h.panel}, {"rect", rect(h.min, h.max)}});
     j["highlight_rects"] = highlights;
     json lines = json::array();
     for (const auto& l : s.geometry.lesson_lines) lines.push_back({{"text", l.text}, {"rect", rect(l.min, l.max)}});
     j["lesson_lines"] = lines;
-    j["lesson_panel"] = s.geometry.lesson_panel ? rect(s.geometry.lesson_panel->min, s.geometry.lesson_panel->max) : json(nullptr);
+    j["lesson_panel"] =
+        s.geometry.lesson_panel ? rect(s.geometry.lesson_panel->min, s.geometry.lesson_panel->max) : json(nullptr);
     j["preset"] = s.ws.preset_key;
     j["edit_layer"] = layer_python_text(s.ws.edit.layer);  // the layer as edited (may be invalid: see "error")
     j["edit_input_shape"] = input_shape(s.ws.edit);

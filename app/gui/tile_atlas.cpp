@@ -34,7 +34,8 @@ int upload_tiles(TileAtlas& atlas, int count, int tile_w, int tile_h, int channe
         count = std::min(count, rows * cols);
     }
     const int width = cols * tile_w, height = rows * tile_h;
-    std::vector<float> texels(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels), 0.0f);
+    std::vector<float> texels(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels),
+                              0.0f);
     std::vector<float> tile(static_cast<size_t>(tile_w) * static_cast<size_t>(tile_h) * static_cast<size_t>(channels));
     for (int i = 0; i < count; ++i) {
         fill(i, tile.data());

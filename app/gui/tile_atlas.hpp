@@ -13,9 +13,9 @@ namespace convscope::gui {
 struct TileAtlas {
     FloatTexture texture;
     int tile_w = 0, tile_h = 0, cols = 1, count = 0;
-    float scale = 1.0f;        // colour scale of the data (symmetric |max|, or hi for sequential)
+    float scale = 1.0f;  // colour scale of the data (symmetric |max|, or hi for sequential)
     float lo = 0.0f, hi = 1.0f;
-    bool non_finite = false;   // some value is NaN/Inf
+    bool non_finite = false;  // some value is NaN/Inf
 
     ImTextureID id() const { return texture.id; }
     ImVec2 uv0(int tile) const;

@@ -62,7 +62,8 @@ HeatmapStyle input_style(const TileAtlas& atlas, int64_t channel, int64_t channe
 
 void texel_uv(const TileAtlas& atlas, int tile, int64_t ty, int64_t tx, ImVec2& uv0, ImVec2& uv1) {
     const ImVec2 a = atlas.uv0(tile), b = atlas.uv1(tile);
-    const float du = (b.x - a.x) / static_cast<float>(atlas.tile_w), dv = (b.y - a.y) / static_cast<float>(atlas.tile_h);
+    const float du = (b.x - a.x) / static_cast<float>(atlas.tile_w),
+                dv = (b.y - a.y) / static_cast<float>(atlas.tile_h);
     uv0 = ImVec2(a.x + du * static_cast<float>(tx), a.y + dv * static_cast<float>(ty));
     uv1 = ImVec2(uv0.x + du, uv0.y + dv);
 }
@@ -103,7 +104,8 @@ void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, 
         const float s = h * 0.5f;
         for (int i = 0; i < 4; ++i) {
             const ImVec2 a(q.x + static_cast<float>(i % 2) * s, q.y + dy + static_cast<float>(i / 2) * s);
-            dl->AddRectFilled(a, ImVec2(a.x + s, a.y + s), (i == 0 || i == 3) ? IM_COL32(255, 0, 255, 255) : IM_COL32(20, 0, 20, 255));
+            dl->AddRectFilled(a, ImVec2(a.x + s, a.y + s),
+                              (i == 0 || i == 3) ? IM_COL32(255, 0, 255, 255) : IM_COL32(20, 0, 20, 255));
         }
         ImGui::Dummy(ImVec2(2 * s, h));
         ImGui::SameLine();
@@ -214,7 +216,8 @@ void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text) {
 
 void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps) {
     if (atlas.count < maps)
-        ImGui::TextColored(error_text(), "showing the first %d of %lld maps", atlas.count, static_cast<long long>(maps));
+        ImGui::TextColored(error_text(), "showing the first %d of %lld maps", atlas.count,
+                           static_cast<long long>(maps));
 }
 
 void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int64_t>& torch_index, const char* name) {
@@ -230,7 +233,8 @@ void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int6
 void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item) {
     const float indent = ImGui::GetFontSize() * 1.5f;
     const float space = ImGui::CalcTextSize(" ").x;
-    const float right = ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x;  // a table cell's right edge in a table
+    const float right =
+        ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x;  // a table cell's right edge in a table
     for (size_t i = 0; i < pieces.size(); ++i) {
         const float w = ImGui::CalcTextSize(pieces[i].c_str()).x;
         if (i > 0 || after_item) {

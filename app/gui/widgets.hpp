@@ -38,7 +38,7 @@ const ImGuiWindow* find_panel_window(const char* title);
 ImFont* mono_font();
 ImFont* cell_font();  // small monospace for numbers inside cells
 
-using workspace::value_text;  // convention_texts.hpp: one home for how a value is written
+using workspace::value_text;        // convention_texts.hpp: one home for how a value is written
 std::string count_text(int64_t v);  // 14,592
 
 HeatmapStyle diverging_style(float scale);
@@ -66,7 +66,8 @@ void outline(ImDrawList* dl, ImVec2 p0, ImVec2 p1, ImU32 colour, float thickness
 void atlas_shortfall_note(const TileAtlas& atlas, int64_t maps);
 // While the last item is hovered in Keras conventions: a tooltip naming the same element in PyTorch's order
 // ("PyTorch: weight[5, 1, 2, 0]"); `torch_index` in PyTorch's order, kWholeAxis for ':'. Nothing in PyTorch mode.
-void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int64_t>& torch_index, const char* name = nullptr);
+void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int64_t>& torch_index,
+                           const char* name = nullptr);
 // Text pieces on one line while they fit, else continued on the next line (indented): never broken inside a piece,
 // so an index, a shape or a number is never split. `after_item`: the first piece continues the last item's line.
 void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item = false);

@@ -22,15 +22,30 @@ void next_window_slot(const Ui& s, Slot slot) {
     ImVec2 pos, size;
     switch (slot) {
         case Slot::Layer:  // under the Lesson panel while a lesson is followed
-            pos = {0, s.ws.lesson ? body * kLessonShare : 0}, size = {c0, s.ws.lesson ? body * (1 - kLessonShare) : body};
+            pos = {0, s.ws.lesson ? body * kLessonShare : 0},
+            size = {c0, s.ws.lesson ? body * (1 - kLessonShare) : body};
             break;
-        case Slot::Lesson: pos = {0, 0}, size = {c0, body * kLessonShare}; break;
-        case Slot::Input: pos = {c0, 0}, size = {c1 - c0, in_h}; break;
-        case Slot::Computation: pos = {c0, in_h}, size = {c1 - c0, body - in_h}; break;
-        case Slot::FeatureMaps: pos = {c1, 0}, size = {d.x - c1, fm_h}; break;
-        case Slot::ChannelSums: pos = {c1, fm_h}, size = {d.x - c1, cs_h}; break;
-        case Slot::Filters: pos = {c1, fm_h + cs_h}, size = {d.x - c1, body - fm_h - cs_h}; break;
-        case Slot::Playback: pos = {0, body}, size = {d.x, bar}; break;
+        case Slot::Lesson:
+            pos = {0, 0}, size = {c0, body * kLessonShare};
+            break;
+        case Slot::Input:
+            pos = {c0, 0}, size = {c1 - c0, in_h};
+            break;
+        case Slot::Computation:
+            pos = {c0, in_h}, size = {c1 - c0, body - in_h};
+            break;
+        case Slot::FeatureMaps:
+            pos = {c1, 0}, size = {d.x - c1, fm_h};
+            break;
+        case Slot::ChannelSums:
+            pos = {c1, fm_h}, size = {d.x - c1, cs_h};
+            break;
+        case Slot::Filters:
+            pos = {c1, fm_h + cs_h}, size = {d.x - c1, body - fm_h - cs_h};
+            break;
+        case Slot::Playback:
+            pos = {0, body}, size = {d.x, bar};
+            break;
         case Slot::Compare:  // everything right of the Layer panel: it shows the inputs and outputs of both layouts
             pos = {c0, 0}, size = {d.x - c0, body};
             break;

@@ -33,7 +33,7 @@ struct AfterResult {
     std::string error;                 // PyTorch's text when the pooling layer does not fit act
     Tensor out;                        // pooled act, or act itself without pooling; canonical (N, C, H, W) order
     int64_t out_h = 1, out_w = 1;
-    float abs_max = 0;                 // over finite values of out
+    float abs_max = 0;  // over finite values of out
     bool non_finite = false;
 };
 

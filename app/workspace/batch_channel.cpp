@@ -41,8 +41,8 @@ bool build_batch_channel_pair(const std::vector<Preset>& presets, BatchChannelPa
     const ConvGeometry& c = pair.channels->geo;
     if (b.c_in != 1 || c.n != 1 || c.c_in != b.n || b.groups != 1 || c.groups != 1 || b.c_out != c.c_out ||
         b.kernel != c.kernel || b.in != c.in || b.out != c.out) {
-        error = "the presets are not one batch of " + std::to_string(b.n) + " one-channel images and the same images as " +
-                std::to_string(c.c_in) + " channels of one item";
+        error = "the presets are not one batch of " + std::to_string(b.n) +
+                " one-channel images and the same images as " + std::to_string(c.c_in) + " channels of one item";
         return false;
     }
     // (N, 1, H, W) and (1, N, H, W) hold the same floats in the same order: the same images, restacked.
@@ -71,8 +71,8 @@ Attribution pair_attribution(const BatchChannelPair& pair, PairSide side, const 
     const int64_t n = side == PairSide::Batch ? cur.image : 0;
     // The engine's own cursor gives the per-channel sums and the value in the order it adds them.
     const ConvCursor cursor(scene.geo, scene.x, scene.w, scene.bias_ptr());
-    const CursorState st = cursor.state_at(cursor.step_of(n, cur.c_out, cur.y, cur.x, Granularity::Position),
-                                           Granularity::Position);
+    const CursorState st =
+        cursor.state_at(cursor.step_of(n, cur.c_out, cur.y, cur.x, Granularity::Position), Granularity::Position);
     Attribution a;
     a.output = {n, cur.c_out, cur.y, cur.x};
     a.contribution.assign(static_cast<size_t>(pair.images()), std::nullopt);
@@ -111,8 +111,10 @@ std::string attribution_text(const Attribution& a) {
     text += " + " + num(a.bias) + " (bias) = " + num(a.value);
     if (!unread.empty()) {
         std::string list;
-        for (size_t i = 0; i < unread.size(); ++i) list += (i == 0 ? "" : i + 1 == unread.size() ? " and " : ", ") + unread[i];
-        text += (unread.size() == 1 ? "; image " : "; images ") + list + (unread.size() == 1 ? " is" : " are") + " not read";
+        for (size_t i = 0; i < unread.size(); ++i)
+            list += (i == 0 ? "" : i + 1 == unread.size() ? " and " : ", ") + unread[i];
+        text += (unread.size() == 1 ? "; image " : "; images ") + list + (unread.size() == 1 ? " is" : " are") +
+                " not read";
     }
     return text;
 }
@@ -142,10 +144,11 @@ std::optional<PairSide> pair_side_of(const BatchChannelPair& pair, const Scene& 
     for (PairSide side : {PairSide::Batch, PairSide::Channels}) {
         const Scene& s = pair.scene(side);
         if (scene.geo.input_shape() == s.geo.input_shape() && scene.geo.c_out == s.geo.c_out &&
-            scene.geo.kernel == s.geo.kernel && scene.geo.stride == s.geo.stride && scene.geo.dilation == s.geo.dilation &&
-            scene.geo.pad_begin == s.geo.pad_begin && scene.geo.pad_end == s.geo.pad_end && scene.geo.mode == s.geo.mode &&
-            scene.geo.groups == s.geo.groups && scene.geo.has_bias == s.geo.has_bias && scene.x.data == s.x.data &&
-            scene.w.data == s.w.data && (!scene.geo.has_bias || scene.bias.data == s.bias.data))
+            scene.geo.kernel == s.geo.kernel && scene.geo.stride == s.geo.stride &&
+            scene.geo.dilation == s.geo.dilation && scene.geo.pad_begin == s.geo.pad_begin &&
+            scene.geo.pad_end == s.geo.pad_end && scene.geo.mode == s.geo.mode && scene.geo.groups == s.geo.groups &&
+            scene.geo.has_bias == s.geo.has_bias && scene.x.data == s.x.data && scene.w.data == s.w.data &&
+            (!scene.geo.has_bias || scene.bias.data == s.bias.data))
             return side;
     }
     return std::nullopt;

@@ -10,8 +10,7 @@
 namespace convscope::workspace {
 
 std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Scene> scene,
-                                                        const std::atomic<bool>* cancel,
-                                                        std::atomic<float>* progress) {
+                                                        const std::atomic<bool>* cancel, std::atomic<float>* progress) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     // Each slice is itself a convolution: item n, group grp, output channels [o0, o1) of that group, with
     // groups = 1. The fast path (im2col + BLAS, one thread: this is already a worker) computes it.
@@ -22,7 +21,8 @@ std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Sc
     const int64_t H = g.in[0], W = g.in[1], Ho = g.out[0], Wo = g.out[1];
     const int64_t kk = g.kernel[0] * g.kernel[1];
     const int64_t macs_per_channel = Ho * Wo * g.macs_per_output();
-    const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(g.c_out_per_group, (4 << 20) / std::max<int64_t>(macs_per_channel, 1)));
+    const int64_t chunk =
+        std::max<int64_t>(1, std::min<int64_t>(g.c_out_per_group, (4 << 20) / std::max<int64_t>(macs_per_channel, 1)));
     const int64_t total = g.n * g.groups * ((g.c_out_per_group + chunk - 1) / chunk);
     int64_t done = 0;
 
@@ -69,12 +69,13 @@ std::shared_ptr<const LayerOutput> compute_layer_output(std::shared_ptr<const Sc
 
 void ComputeWorker::start(std::shared_ptr<const Scene> scene) {
     scene_id_ = scene->id;
-    job_.start([scene = std::move(scene)](const std::atomic<bool>& cancel, std::atomic<float>& progress)
-                   -> std::optional<std::shared_ptr<const LayerOutput>> {
-        std::shared_ptr<const LayerOutput> r = compute_layer_output(scene, &cancel, &progress);
-        if (!r) return std::nullopt;  // cancelled
-        return r;
-    });
+    job_.start(
+        [scene = std::move(scene)](const std::atomic<bool>& cancel,
+                                   std::atomic<float>& progress) -> std::optional<std::shared_ptr<const LayerOutput>> {
+            std::shared_ptr<const LayerOutput> r = compute_layer_output(scene, &cancel, &progress);
+            if (!r) return std::nullopt;  // cancelled
+            return r;
+        });
 }
 
 std::shared_ptr<const LayerOutput> ComputeWorker::take_result() {
@@ -82,9 +83,12 @@ std::shared_ptr<const LayerOutput> ComputeWorker::take_result() {
     return r ? std::move(*r) : nullptr;
 }
 
-int64_t partial_maps_macs(const ConvGeometry& g) { return g.c_in_per_group * g.out[0] * g.out[1] * g.kernel[0] * g.kernel[1]; }
+int64_t partial_maps_macs(const ConvGeometry& g) {
+    return g.c_in_per_group * g.out[0] * g.out[1] * g.kernel[0] * g.kernel[1];
+}
 
-std::optional<PartialMaps> compute_partial_maps(const Scene& scene, int64_t n, int64_t c_out, const std::atomic<bool>* cancel) {
+std::optional<PartialMaps> compute_partial_maps(const Scene& scene, int64_t n, int64_t c_out,
+                                                const std::atomic<bool>* cancel) {
     // Each partial map is a one-channel convolution: input channel c of item n with its kernel slice, no bias.
     const ConvGeometry& g = scene.geo;
     const int64_t H = g.in[0], W = g.in[1], Ho = g.out[0], Wo = g.out[1], kk = g.kernel[0] * g.kernel[1];

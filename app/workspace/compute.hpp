@@ -15,8 +15,8 @@ namespace convscope::workspace {
 
 struct LayerOutput {
     std::shared_ptr<const Scene> scene;
-    Tensor y;            // (N, C_out, H_out, W_out) canonical memory (1-D: H_out = 1)
-    float abs_max = 0;   // max |y| over finite values (the feature maps' colour scale)
+    Tensor y;           // (N, C_out, H_out, W_out) canonical memory (1-D: H_out = 1)
+    float abs_max = 0;  // max |y| over finite values (the feature maps' colour scale)
     bool has_non_finite = false;
 };
 

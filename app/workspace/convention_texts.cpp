@@ -70,14 +70,18 @@ std::optional<KerasSame> keras_same_pads(const LayerEdit& edit) {
     out.pads_end.clear();
     for (int d = 0; d < L.dims; ++d) {
         const int64_t size = in[in.size() - static_cast<size_t>(L.dims) + static_cast<size_t>(d)];
-        const int64_t kernel = per_dim(L.kernel_size, d), stride = per_dim(P.stride, d), dilation = per_dim(P.dilation, d);
+        const int64_t kernel = per_dim(L.kernel_size, d), stride = per_dim(P.stride, d),
+                      dilation = per_dim(P.dilation, d);
         if (size < 0 || kernel < 1 || stride < 1 || dilation < 1) return std::nullopt;  // PyTorch's error stays
         const TfPads pads = tf_pads(TfPadding::SameUpper, size, kernel, stride, dilation);
         out.pads_begin.push_back(pads.begin);
         out.pads_end.push_back(pads.end);
         const std::string axis = L.dims == 1 ? "L_out" : d == 0 ? "H_out" : "W_out";
         std::string line = tf_padding_formula_text(axis.c_str(), TfPadding::SameUpper, size, kernel, stride, dilation);
-        if (pads.begin != pads.end) line += L.dims == 1 ? ": at the right" : d == 0 ? ": an extra row at the bottom" : ": an extra column at the right";
+        if (pads.begin != pads.end)
+            line += L.dims == 1 ? ": at the right"
+                    : d == 0    ? ": an extra row at the bottom"
+                                : ": an extra column at the right";
         k.lines.push_back(line);
     }
     return k;

@@ -33,7 +33,9 @@ bool is_image_name(const std::string& n) {
     return ends_with(n, ".png") || ends_with(n, ".jpg") || ends_with(n, ".jpeg") || ends_with(n, ".bmp");
 }
 
-bool is_cifar_name(const std::string& n) { return ends_with(n, ".bin") || ends_with(n, ".tar.gz") || ends_with(n, ".tgz"); }
+bool is_cifar_name(const std::string& n) {
+    return ends_with(n, ".bin") || ends_with(n, ".tar.gz") || ends_with(n, ".tgz");
+}
 
 }  // namespace
 
@@ -41,13 +43,20 @@ bool is_cifar_name(const std::string& n) { return ends_with(n, ".bin") || ends_w
 
 const char* purpose_name(FilePurpose p) {
     switch (p) {
-        case FilePurpose::Image: return "image";
-        case FilePurpose::Cifar: return "CIFAR";
-        case FilePurpose::Weights: return "weights";
-        case FilePurpose::Bias: return "bias";
-        case FilePurpose::Onnx: return "ONNX";
-        case FilePurpose::Scene: return "scene";
-        case FilePurpose::SaveScene: return "save scene";
+        case FilePurpose::Image:
+            return "image";
+        case FilePurpose::Cifar:
+            return "CIFAR";
+        case FilePurpose::Weights:
+            return "weights";
+        case FilePurpose::Bias:
+            return "bias";
+        case FilePurpose::Onnx:
+            return "ONNX";
+        case FilePurpose::Scene:
+            return "scene";
+        case FilePurpose::SaveScene:
+            return "save scene";
     }
     return "file";
 }
@@ -61,13 +70,18 @@ std::optional<FilePurpose> purpose_from_name(const std::string& name) {
 
 const char* purpose_extensions(FilePurpose p) {
     switch (p) {
-        case FilePurpose::Image: return ".png .jpg .jpeg .bmp";
-        case FilePurpose::Cifar: return ".bin .tar.gz, or a folder";
+        case FilePurpose::Image:
+            return ".png .jpg .jpeg .bmp";
+        case FilePurpose::Cifar:
+            return ".bin .tar.gz, or a folder";
         case FilePurpose::Weights:
-        case FilePurpose::Bias: return ".npy";
-        case FilePurpose::Onnx: return ".onnx";
+        case FilePurpose::Bias:
+            return ".npy";
+        case FilePurpose::Onnx:
+            return ".onnx";
         case FilePurpose::Scene:
-        case FilePurpose::SaveScene: return ".json";
+        case FilePurpose::SaveScene:
+            return ".json";
     }
     return "";
 }
@@ -75,13 +89,18 @@ const char* purpose_extensions(FilePurpose p) {
 bool purpose_accepts(FilePurpose p, const fs::path& file) {
     const std::string n = lower(file.filename().string());
     switch (p) {
-        case FilePurpose::Image: return is_image_name(n);
-        case FilePurpose::Cifar: return is_cifar_name(n);
+        case FilePurpose::Image:
+            return is_image_name(n);
+        case FilePurpose::Cifar:
+            return is_cifar_name(n);
         case FilePurpose::Weights:
-        case FilePurpose::Bias: return ends_with(n, ".npy");
-        case FilePurpose::Onnx: return ends_with(n, ".onnx");
+        case FilePurpose::Bias:
+            return ends_with(n, ".npy");
+        case FilePurpose::Onnx:
+            return ends_with(n, ".onnx");
         case FilePurpose::Scene:
-        case FilePurpose::SaveScene: return ends_with(n, ".json");
+        case FilePurpose::SaveScene:
+            return ends_with(n, ".json");
     }
     return false;
 }
@@ -107,8 +126,10 @@ std::string file_name(const std::string& path) {
 
 void Loader::start(LoadRequest request) {
     request_ = request;
-    job_.start([request = std::move(request)](const std::atomic<bool>& cancel, std::atomic<float>& progress)
-                   -> std::optional<LoadResult> { return run_load(request, &cancel, &progress); });
+    job_.start([request = std::move(request)](const std::atomic<bool>& cancel,
+                                              std::atomic<float>& progress) -> std::optional<LoadResult> {
+        return run_load(request, &cancel, &progress);
+    });
 }
 
 // ---- jobs ----
@@ -185,7 +206,9 @@ LoadResult run_load(const LoadRequest& request, const std::atomic<bool>* cancel,
                 r.weight = load_weight_npy(request.path, request.layout, r.permutation, r.notices);
                 if (!request.bias_path.empty()) r.bias = load_bias_npy(request.bias_path, r.notices);
                 break;
-            case FilePurpose::Onnx: r.onnx = load_onnx(request.path); break;
+            case FilePurpose::Onnx:
+                r.onnx = load_onnx(request.path);
+                break;
             case FilePurpose::Scene:
             case FilePurpose::SaveScene:
                 r.scene = std::make_shared<const LoadedScene>(
@@ -311,7 +334,8 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
             CifarOpenOptions o;
             o.cancel = cancel;
             if (progress) o.progress = [progress](float p) { progress->store(p * 0.9f); };
-            r.cifar = guarded("input.path", [&] { return std::make_shared<const CifarDataset>(cifar_open(in.path, o)); });
+            r.cifar =
+                guarded("input.path", [&] { return std::make_shared<const CifarDataset>(cifar_open(in.path, o)); });
             x = guarded("input.indices", [&] { return cifar_batch(*r.cifar, in.indices, in.greyscale); });
             d.image_kind = cifar_batch_text(*r.cifar, in.indices, in.greyscale);
             break;
@@ -340,7 +364,9 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
     const ConvCheck check = conv_layer_check(e.layer, input_shape(e));
     if (!check.ok()) fail("layer", check.error);
     const ConvGeometry& g = *check.geometry;
-    if (!x) x = guarded("input.name", [&] { return builtin_input(g, in.builtin, d.image_kind); });  // never the previous scene's numbers
+    if (!x)
+        x = guarded("input.name",
+                    [&] { return builtin_input(g, in.builtin, d.image_kind); });  // never the previous scene's numbers
     d.x = std::move(*x);
 
     const Shape wshape{g.c_out, g.c_in_per_group, g.kernel[0], g.kernel[1]};
@@ -362,7 +388,9 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
         d.bias = b;
     };
     switch (sw.kind) {
-        case SceneWeights::Kind::Builtin: d.builtin_weights = true; break;
+        case SceneWeights::Kind::Builtin:
+            d.builtin_weights = true;
+            break;
         case SceneWeights::Kind::Embedded:
             check_weight(sw.weight, "weights.weight");
             if (e.layer.bias && sw.bias.numel() == 0) fail("weights.bias", "the layer has a bias but none is stored");
@@ -371,12 +399,12 @@ LoadedScene load_scene_file(const std::string& path, const std::atomic<bool>* ca
         case SceneWeights::Kind::Npy: {
             std::string perm;
             std::vector<std::string> notes;
-            check_weight(guarded("weights.weight", [&] { return load_weight_npy(sw.weight_path, sw.layout, perm, notes); }),
-                         "weights.weight");
+            check_weight(
+                guarded("weights.weight", [&] { return load_weight_npy(sw.weight_path, sw.layout, perm, notes); }),
+                "weights.weight");
             if (e.layer.bias) {
                 if (sw.bias_path.empty()) fail("weights.bias", "the layer has a bias but no bias file is named");
-                check_bias(guarded("weights.bias", [&] { return load_bias_npy(sw.bias_path, notes); }),
-                           "weights.bias");
+                check_bias(guarded("weights.bias", [&] { return load_bias_npy(sw.bias_path, notes); }), "weights.bias");
             }
             break;
         }
@@ -447,7 +475,8 @@ bool recent_save(const std::string& settings_dir, const std::vector<RecentFile>&
     if (path.empty()) return true;  // no settings folder: automation, or neither XDG_CONFIG_HOME nor HOME is set
     nlohmann::json files = nlohmann::json::array();
     // Paths are bytes: a name that is not UTF-8 is stored losslessly (json_safe.hpp), and nothing here throws.
-    for (const RecentFile& r : list) files.push_back({{"path", path_to_json(r.path)}, {"purpose", purpose_name(r.purpose)}});
+    for (const RecentFile& r : list)
+        files.push_back({{"path", path_to_json(r.path)}, {"purpose", purpose_name(r.purpose)}});
     const nlohmann::json j = {{"version", 1}, {"files", files}};
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);

@@ -16,11 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "background_job.hpp"
 #include "cifar.hpp"
 #include "image_io.hpp"
 #include "layout.hpp"
 #include "onnx_model.hpp"
-#include "background_job.hpp"
 #include "scene.hpp"
 #include "scene_io.hpp"
 
@@ -28,7 +28,7 @@ namespace convscope::workspace {
 
 // ---- purposes: what a path is opened as ----
 enum class FilePurpose { Image, Cifar, Weights, Bias, Onnx, Scene, SaveScene };
-const char* purpose_name(FilePurpose p);       // "image", "CIFAR", ... (recent.json, messages)
+const char* purpose_name(FilePurpose p);  // "image", "CIFAR", ... (recent.json, messages)
 std::optional<FilePurpose> purpose_from_name(const std::string& name);
 const char* purpose_extensions(FilePurpose p);  // ".png .jpg .jpeg .bmp", for the browser's filter line
 bool purpose_accepts(FilePurpose p, const std::filesystem::path& file);
@@ -45,14 +45,14 @@ struct ImageOptions {
 struct LoadRequest {
     FilePurpose purpose = FilePurpose::Image;
     std::string path;
-    std::string bias_path;                          // Weights: optional
-    WeightLayout layout = WeightLayout::PyTorch;    // Weights
-    std::optional<CifarVariant> variant;            // Cifar: the user's answer to "CIFAR-10 or CIFAR-100?"
-    bool accept_partial = false;                    // Cifar: load the complete records of a cut-short file
-    std::vector<int64_t> pick;                      // Cifar: images that become the batch once loaded
+    std::string bias_path;                        // Weights: optional
+    WeightLayout layout = WeightLayout::PyTorch;  // Weights
+    std::optional<CifarVariant> variant;          // Cifar: the user's answer to "CIFAR-10 or CIFAR-100?"
+    bool accept_partial = false;                  // Cifar: load the complete records of a cut-short file
+    std::vector<int64_t> pick;                    // Cifar: images that become the batch once loaded
     bool cifar_greyscale = false;
     ImageOptions image;
-    bool allow_outside = false;                     // Scene: the user agreed to load files outside its folder
+    bool allow_outside = false;  // Scene: the user agreed to load files outside its folder
 };
 
 struct OnnxData {
@@ -76,13 +76,13 @@ struct LoadedScene {
 
 struct LoadResult {
     LoadRequest request;
-    std::string error;            // non-empty: the load failed (names the file and what was wrong)
-    int64_t partial_records = -1; // CIFAR: the file is cut short; this many records are complete
-    bool ambiguous = false;       // CIFAR: could be CIFAR-10 or CIFAR-100
+    std::string error;             // non-empty: the load failed (names the file and what was wrong)
+    int64_t partial_records = -1;  // CIFAR: the file is cut short; this many records are complete
+    bool ambiguous = false;        // CIFAR: could be CIFAR-10 or CIFAR-100
     std::shared_ptr<const DecodedImage> image;
     std::shared_ptr<const CifarDataset> cifar;
-    Tensor weight, bias;          // Weights: already in PyTorch layout; bias empty when none was given
-    std::string permutation;      // Weights: weight_to_pytorch's text
+    Tensor weight, bias;      // Weights: already in PyTorch layout; bias empty when none was given
+    std::string permutation;  // Weights: weight_to_pytorch's text
     std::vector<std::string> notices;
     std::shared_ptr<const OnnxData> onnx;
     std::shared_ptr<const LoadedScene> scene;

@@ -63,8 +63,8 @@ RgbImage CaptionFont::with_caption(const RgbImage& frame, const std::string& tex
     const float s = stbtt_ScaleForPixelHeight(f, px);
     int ascent = 0, descent = 0, gap = 0;
     stbtt_GetFontVMetrics(f, &ascent, &descent, &gap);
-    const float baseline = static_cast<float>(frame.height) + (static_cast<float>(strip) - px) * 0.5f +
-                           static_cast<float>(ascent) * s;
+    const float baseline =
+        static_cast<float>(frame.height) + (static_cast<float>(strip) - px) * 0.5f + static_cast<float>(ascent) * s;
     float pen = 8.0f * scale;
     const float right = static_cast<float>(out.width) - 8.0f * scale;
     int dot_advance = 0, lsb = 0;
@@ -111,7 +111,9 @@ RgbImage CaptionFont::with_caption(const RgbImage& frame, const std::string& tex
                     const int pxl = ox + x;
                     if (pxl < 0 || pxl >= out.width) continue;
                     const int a = glyph[static_cast<size_t>(y * gw + x)];
-                    uint8_t* d = out.rgb.data() + (static_cast<size_t>(py) * static_cast<size_t>(out.width) + static_cast<size_t>(pxl)) * 3;
+                    uint8_t* d =
+                        out.rgb.data() +
+                        (static_cast<size_t>(py) * static_cast<size_t>(out.width) + static_cast<size_t>(pxl)) * 3;
                     for (int k = 0; k < 3; ++k) d[k] = static_cast<uint8_t>((fg * a + d[k] * (255 - a) + 127) / 255);
                 }
             }

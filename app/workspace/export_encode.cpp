@@ -176,8 +176,8 @@ public:
         // whole folder: frames go to a temporary folder next to it; pattern: to a temporary folder inside it
         const std::string home = target_.whole_folder ? parent_dir(target_.dir) : target_.dir;
         if (!is_dir(home)) throw ExportError(home + ": no such folder (the frames' folder must exist)");
-        std::string templ = home + "/." + (target_.whole_folder ? file_base_name(target_.dir) : std::string("frames")) +
-                            ".part.XXXXXX";
+        std::string templ =
+            home + "/." + (target_.whole_folder ? file_base_name(target_.dir) : std::string("frames")) + ".part.XXXXXX";
         if (!::mkdtemp(templ.data())) os_fail(target_.path, "cannot create a temporary folder in " + home, errno);
         temp_dir_ = templ;
         frames_ = nlohmann::json::array();
@@ -189,9 +189,9 @@ public:
         const std::vector<uint8_t> png = encode_png(frame);
         write_new(temp_dir_ + "/" + final_name, png.data(), png.size());
         names_.push_back(final_name);
-        nlohmann::json f = {{"file", final_name}, {"step", info.step}, {"n", info.n}, {"c_out", info.c_out},
-                            {"y", info.y},        {"x", info.x},       {"ci", info.ci}, {"ky", info.ky},
-                            {"kx", info.kx}};
+        nlohmann::json f = {{"file", final_name},  {"step", info.step}, {"n", info.n},
+                            {"c_out", info.c_out}, {"y", info.y},       {"x", info.x},
+                            {"ci", info.ci},       {"ky", info.ky},     {"kx", info.kx}};
         if (!info.caption.empty()) f["caption"] = info.caption;
         frames_.push_back(std::move(f));
         width_ = frame.width, height_ = frame.height;
@@ -200,16 +200,21 @@ public:
 
     void finish() override {
         if (count_ == 0) throw ExportError(target_.path + ": no frame was rendered");
-        const nlohmann::json manifest = {{"format", "convscope frame sequence"}, {"version", 1},
-                                         {"width", width_},  {"height", height_},
-                                         {"fps", opt_.fps},  {"granularity", opt_.granularity},
+        const nlohmann::json manifest = {{"format", "convscope frame sequence"},
+                                         {"version", 1},
+                                         {"width", width_},
+                                         {"height", height_},
+                                         {"fps", opt_.fps},
+                                         {"granularity", opt_.granularity},
                                          {"frames", frames_}};
         const std::string text = manifest.dump(2) + "\n";
         write_new(temp_dir_ + "/frames.json", reinterpret_cast<const uint8_t*>(text.data()), text.size());
         names_.push_back("frames.json");
         fsync_dir(temp_dir_);
-        if (target_.whole_folder) finish_folder();
-        else finish_pattern();
+        if (target_.whole_folder)
+            finish_folder();
+        else
+            finish_pattern();
     }
 
     void abort() noexcept override {
@@ -305,7 +310,8 @@ Palette build_palette(const RgbImage& f, int x0, int y0, int x1, int y1) {
     };
     std::vector<Bin> bins(32768);
     for (int y = y0; y < y1; ++y) {
-        const uint8_t* p = f.rgb.data() + (static_cast<size_t>(y) * static_cast<size_t>(f.width) + static_cast<size_t>(x0)) * 3;
+        const uint8_t* p =
+            f.rgb.data() + (static_cast<size_t>(y) * static_cast<size_t>(f.width) + static_cast<size_t>(x0)) * 3;
         for (int x = x0; x < x1; ++x, p += 3) {
             if (few) {
                 exact[(uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2]]++;
@@ -360,7 +366,8 @@ Palette build_palette(const RgbImage& f, int x0, int y0, int x1, int y1) {
         }
         if (pick < 0) break;
         Box& b = boxes[static_cast<size_t>(pick)];
-        std::sort(used.begin() + static_cast<std::ptrdiff_t>(b.begin), used.begin() + static_cast<std::ptrdiff_t>(b.end),
+        std::sort(used.begin() + static_cast<std::ptrdiff_t>(b.begin),
+                  used.begin() + static_cast<std::ptrdiff_t>(b.end),
                   [&](int l, int r) { return chan(l, axis) != chan(r, axis) ? chan(l, axis) < chan(r, axis) : l < r; });
         uint64_t total = 0, acc = 0;
         for (size_t i = b.begin; i < b.end; ++i) total += bins[static_cast<size_t>(used[i])].count;
@@ -499,7 +506,8 @@ public:
 private:
     void check(int rc, const char* what) {
         if (rc == GIF_ERROR)
-            throw ExportError(target_.path + ": giflib could not write the " + what + ": " + GifErrorString(gif_->Error) +
+            throw ExportError(target_.path + ": giflib could not write the " + what + ": " +
+                              GifErrorString(gif_->Error) +
                               (errno ? std::string(" (") + std::strerror(errno) + ")" : ""));
     }
 
@@ -553,7 +561,8 @@ private:
                 const uint8_t i = map(p);
                 o[x] = i;
                 const auto& c = pal[i];
-                for (int k = 0; k < 3; ++k) sq += (c[static_cast<size_t>(k)] - p[k]) * (c[static_cast<size_t>(k)] - p[k]);
+                for (int k = 0; k < 3; ++k)
+                    sq += (c[static_cast<size_t>(k)] - p[k]) * (c[static_cast<size_t>(k)] - p[k]);
                 ++changed;
             }
         }
@@ -561,13 +570,16 @@ private:
         const double mse = sq / (3.0 * static_cast<double>(changed));
         return 10.0 * std::log10(255.0 * 255.0 / mse) >= min_psnr;
     }
-    bool quantize(const RgbImage& f, GifFrame& out, const Palette& pal, std::unique_ptr<PaletteMap>& map, double min_psnr) {
+    bool quantize(const RgbImage& f, GifFrame& out, const Palette& pal, std::unique_ptr<PaletteMap>& map,
+                  double min_psnr) {
         return quantize(f, out, pal, *map, min_psnr);
     }
 
     // Frame k's delay, in 1/100 s, from cumulative times so that rounding does not drift.
     int delay_of(int64_t k) const {
-        const auto t = [&](int64_t i) { return static_cast<int64_t>(std::llround(100.0 * static_cast<double>(i) / opt_.fps)); };
+        const auto t = [&](int64_t i) {
+            return static_cast<int64_t>(std::llround(100.0 * static_cast<double>(i) / opt_.fps));
+        };
         return static_cast<int>(std::max<int64_t>(2, t(k + 1) - t(k)));
     }
 
@@ -585,9 +597,10 @@ private:
         if (m) GifFreeMapObject(m);
         check(rc, "image descriptor");
         for (int y = 0; y < pending_.height; ++y)
-            check(EGifPutLine(gif_, pending_.index.data() + static_cast<size_t>(y) * static_cast<size_t>(pending_.width),
-                              pending_.width),
-                  "image data");
+            check(
+                EGifPutLine(gif_, pending_.index.data() + static_cast<size_t>(y) * static_cast<size_t>(pending_.width),
+                            pending_.width),
+                "image data");
         ++written_;
         has_pending_ = false;
     }
@@ -627,11 +640,12 @@ public:
     VideoSink(const ExportTarget& t, const EncodeOptions& o) : target_(t), opt_(o) {
         ffmpeg_ = find_on_path("ffmpeg");
         if (ffmpeg_.empty())
-            throw ExportError(t.path + ": video export needs the ffmpeg program, which is not on PATH (Debian: "
+            throw ExportError(t.path +
+                              ": video export needs the ffmpeg program, which is not on PATH (Debian: "
                               "apt-get install ffmpeg); .png, a frame folder and .gif work without it");
         if (!(o.fps > 0 && o.fps <= 120)) throw ExportError(t.path + ": --fps must be in (0, 120]");
         file_ = std::make_unique<TempFile>(t.path);
-        file_->close_fd();  // ffmpeg writes it
+        file_->close_fd();           // ffmpeg writes it
         ::signal(SIGPIPE, SIG_IGN);  // a dead ffmpeg must give EPIPE, not kill the app
     }
     ~VideoSink() override { abort(); }
@@ -675,15 +689,23 @@ private:
         std::snprintf(fps, sizeof fps, "%.6g", opt_.fps);
         std::snprintf(size, sizeof size, "%dx%d", width_, height_);
         const bool mp4 = target_.format == ExportFormat::Mp4;
-        std::vector<std::string> args = {ffmpeg_, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                                         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-r", fps, "-i", "pipe:0",
-                                         "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p"};
+        std::vector<std::string> args = {ffmpeg_,     "-hide_banner",
+                                         "-loglevel", "error",
+                                         "-nostdin",  "-y",
+                                         "-f",        "rawvideo",
+                                         "-pix_fmt",  "rgb24",
+                                         "-s",        size,
+                                         "-r",        fps,
+                                         "-i",        "pipe:0",
+                                         "-vf",       "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                                         "-pix_fmt",  "yuv420p"};
         if (mp4) {
-            for (const char* a : {"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-movflags", "+faststart", "-f", "mp4"})
+            for (const char* a :
+                 {"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-movflags", "+faststart", "-f", "mp4"})
                 args.emplace_back(a);
         } else {
-            for (const char* a : {"-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "30", "-deadline", "realtime", "-cpu-used", "8",
-                                  "-row-mt", "1", "-f", "webm"})
+            for (const char* a : {"-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "30", "-deadline", "realtime", "-cpu-used",
+                                  "8", "-row-mt", "1", "-f", "webm"})
                 args.emplace_back(a);
         }
         args.push_back(file_->path());
@@ -738,7 +760,8 @@ private:
     int reap() noexcept {
         int status = 0;
         if (pid_ > 0) {
-            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+            }
             pid_ = -1;
         }
         if (stderr_reader_.joinable()) stderr_reader_.join();

@@ -35,10 +35,10 @@ struct FrameInfo {
 };
 
 struct EncodeOptions {
-    double fps = 10.0;          // frames per second (GIF delays are rounded to 1/100 s)
-    double hold_seconds = 0.0;  // the last frame stays this long on top of its own duration
-    bool loop = true;           // GIF: loop forever (else play once)
-    bool force = false;         // replace an existing output
+    double fps = 10.0;                     // frames per second (GIF delays are rounded to 1/100 s)
+    double hold_seconds = 0.0;             // the last frame stays this long on top of its own duration
+    bool loop = true;                      // GIF: loop forever (else play once)
+    bool force = false;                    // replace an existing output
     std::string granularity = "position";  // recorded in frames.json
 };
 
@@ -47,8 +47,8 @@ class FrameSink {
 public:
     virtual ~FrameSink() = default;
     virtual void add(const RgbImage& frame, const FrameInfo& info) = 0;  // ExportError on failure
-    virtual void finish() = 0;            // renames into place; ExportError on failure (then nothing is left)
-    virtual void abort() noexcept = 0;    // removes everything written so far
+    virtual void finish() = 0;          // renames into place; ExportError on failure (then nothing is left)
+    virtual void abort() noexcept = 0;  // removes everything written so far
 };
 
 // Refuses (ExportError) an existing output file, a non-empty output folder or existing sequence files unless
@@ -65,8 +65,8 @@ public:
     ~ExportPipeline();  // aborts if finish() was not called
     // Queues a frame (blocks while the queue is full). Throws the worker's ExportError if encoding failed.
     void push(RgbImage frame, FrameInfo info);
-    void finish();   // waits for the queue, finishes the sink; throws its ExportError
-    void cancel();   // drops queued frames, aborts the sink: nothing is left
+    void finish();  // waits for the queue, finishes the sink; throws its ExportError
+    void cancel();  // drops queued frames, aborts the sink: nothing is left
     int64_t frames_done() const;
 
 private:

@@ -49,11 +49,16 @@ bool parse_nonnegative(const std::string& s, int64_t& out) {
 
 const char* export_format_name(ExportFormat f) {
     switch (f) {
-        case ExportFormat::Png: return "PNG";
-        case ExportFormat::PngSequence: return "PNG sequence";
-        case ExportFormat::Gif: return "GIF";
-        case ExportFormat::Mp4: return "MP4 (H.264)";
-        case ExportFormat::Webm: return "WebM (VP9)";
+        case ExportFormat::Png:
+            return "PNG";
+        case ExportFormat::PngSequence:
+            return "PNG sequence";
+        case ExportFormat::Gif:
+            return "GIF";
+        case ExportFormat::Mp4:
+            return "MP4 (H.264)";
+        case ExportFormat::Webm:
+            return "WebM (VP9)";
     }
     return "?";
 }
@@ -83,7 +88,8 @@ ExportTarget export_target_of(const std::string& out) {
         // has no %D), the extension in any case
         static const std::regex one_counter(R"(^[^%]*%(0[1-9])?(lld|d)[^%]*\.[pP][nN][gG]$)");
         if (!std::regex_match(base, one_counter))
-            throw ExportError(out + ": a frame-sequence pattern needs exactly one %d or %05d-style counter and "
+            throw ExportError(out +
+                              ": a frame-sequence pattern needs exactly one %d or %05d-style counter and "
                               "the extension .png, e.g. frame_%05d.png");
         t.format = ExportFormat::PngSequence;
         t.dir = parent_of(out);
@@ -100,12 +106,17 @@ ExportTarget export_target_of(const std::string& out) {
         return t;
     }
     t.dir = parent_of(out);
-    if (ends(".png")) t.format = ExportFormat::Png;
-    else if (ends(".gif")) t.format = ExportFormat::Gif;
-    else if (ends(".mp4")) t.format = ExportFormat::Mp4;
-    else if (ends(".webm")) t.format = ExportFormat::Webm;
+    if (ends(".png"))
+        t.format = ExportFormat::Png;
+    else if (ends(".gif"))
+        t.format = ExportFormat::Gif;
+    else if (ends(".mp4"))
+        t.format = ExportFormat::Mp4;
+    else if (ends(".webm"))
+        t.format = ExportFormat::Webm;
     else
-        throw ExportError(out + ": convscope exports .png (one frame), a folder or name_%05d.png (a frame "
+        throw ExportError(out +
+                          ": convscope exports .png (one frame), a folder or name_%05d.png (a frame "
                           "sequence), .gif, .mp4 or .webm; the extension says which");
     return t;
 }
@@ -125,8 +136,8 @@ StepRange parse_step_range(const std::string& text) {
     int64_t a = 0, b = 0;
     if (colon == std::string::npos || !parse_nonnegative(text.substr(0, colon), a) ||
         !parse_nonnegative(text.substr(colon + 1), b))
-        throw ExportError("--steps takes A:B (steps A to B-1, like a Python slice), all, row or current; got '" +
-                          text + "'");
+        throw ExportError("--steps takes A:B (steps A to B-1, like a Python slice), all, row or current; got '" + text +
+                          "'");
     if (b <= a) throw ExportError("--steps " + text + " is empty: B must be larger than A");
     r.kind = StepRange::Kind::Range;
     r.first = a;
@@ -145,13 +156,19 @@ std::vector<int64_t> plan_frames(const StepRange& range, int64_t step_count, int
                                  int64_t row_last) {
     int64_t first = current, end = current + 1;
     switch (range.kind) {
-        case StepRange::Kind::Current: break;
-        case StepRange::Kind::All: first = 0, end = step_count; break;
-        case StepRange::Kind::Row: first = row_first, end = row_last + 1; break;
+        case StepRange::Kind::Current:
+            break;
+        case StepRange::Kind::All:
+            first = 0, end = step_count;
+            break;
+        case StepRange::Kind::Row:
+            first = row_first, end = row_last + 1;
+            break;
         case StepRange::Kind::Range:
             if (range.end > step_count)
                 throw ExportError("--steps " + std::to_string(range.first) + ":" + std::to_string(range.end) +
-                                  " goes past the last step: this layer has " + grouped_int(static_cast<uint64_t>(step_count)) +
+                                  " goes past the last step: this layer has " +
+                                  grouped_int(static_cast<uint64_t>(step_count)) +
                                   " steps at this granularity (0:" + std::to_string(step_count) + ")");
             first = range.first, end = range.end;
             break;
@@ -173,11 +190,19 @@ uint64_t estimate_export_bytes(ExportFormat f, int width, int height, int64_t fr
     const double n = static_cast<double>(frames);
     double bytes = 0;
     switch (f) {
-        case ExportFormat::Png: bytes = px * 1.0; break;
-        case ExportFormat::PngSequence: bytes = px * 1.0 * n; break;
-        case ExportFormat::Gif: bytes = px * 0.5 + px * 0.02 * (n - 1); break;
+        case ExportFormat::Png:
+            bytes = px * 1.0;
+            break;
+        case ExportFormat::PngSequence:
+            bytes = px * 1.0 * n;
+            break;
+        case ExportFormat::Gif:
+            bytes = px * 0.5 + px * 0.02 * (n - 1);
+            break;
         case ExportFormat::Mp4:
-        case ExportFormat::Webm: bytes = 4096 + px * 0.05 * n; break;
+        case ExportFormat::Webm:
+            bytes = 4096 + px * 0.05 * n;
+            break;
     }
     return static_cast<uint64_t>(bytes) + 4096;
 }
@@ -224,21 +249,26 @@ std::string export_panel_title(const std::string& name) {
     if (n == "relu-pool" || n == "then-relu-+-pool" || n == "after" || n == "pool") return "then ReLU + pool";
     if (n == "playback") return "Playback";
     if (n == "im2col" || n == "gemm") return "im2col / GEMM";  // open it first (View -> im2col / GEMM)
-    throw ExportError("--panel takes input, computation, channel-sums, feature-maps, filters, layer, relu-pool, "
-                      "playback, im2col or window; got '" + name + "'");
+    throw ExportError(
+        "--panel takes input, computation, channel-sums, feature-maps, filters, layer, relu-pool, "
+        "playback, im2col or window; got '" +
+        name + "'");
 }
 
 bool parse_export_flag(const std::vector<std::string>& args, size_t& i, ExportRequest& r) {
     const std::string& a = args[i];
-    static const char* const kWithValue[] = {"--export", "--panel", "--steps", "--granularity", "--fps",
-                                             "--hold", "--scale", "--theme"};
+    static const char* const kWithValue[] = {"--export", "--panel", "--steps", "--granularity",
+                                             "--fps",    "--hold",  "--scale", "--theme"};
     bool takes_value = false, known = a == "--caption" || a == "--once" || a == "--force";
     for (const char* f : kWithValue) takes_value = takes_value || a == f;
     if (!takes_value && !known) return false;
     if (!takes_value) {
-        if (a == "--caption") r.caption = true;
-        else if (a == "--once") r.loop = false;
-        else r.force = true;
+        if (a == "--caption")
+            r.caption = true;
+        else if (a == "--once")
+            r.loop = false;
+        else
+            r.force = true;
         ++i;
         return true;
     }
@@ -253,7 +283,8 @@ bool parse_export_flag(const std::vector<std::string>& args, size_t& i, ExportRe
                               value_text(static_cast<float>(hi)) + "; got '" + v + "'");
         return x;
     };
-    if (a == "--export") r.out = v;
+    if (a == "--export")
+        r.out = v;
     else if (a == "--panel") {
         export_panel_title(v);
         r.panel = v;
@@ -269,8 +300,10 @@ bool parse_export_flag(const std::vector<std::string>& args, size_t& i, ExportRe
         r.hold_seconds = number(0, 3600);
     } else if (a == "--scale") {
         if (v != "1" && v != "2" && v != "3" && v != "4")
-            throw ExportError("--scale takes 1, 2, 3 or 4 (frames are rendered at that many times the window's "
-                              "pixels); got '" + v + "'");
+            throw ExportError(
+                "--scale takes 1, 2, 3 or 4 (frames are rendered at that many times the window's "
+                "pixels); got '" +
+                v + "'");
         r.scale = v[0] - '0';
     } else if (a == "--theme") {
         if (v != "dark" && v != "light") throw ExportError("--theme takes dark or light; got '" + v + "'");

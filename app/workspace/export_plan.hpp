@@ -30,9 +30,9 @@ const char* export_format_name(ExportFormat f);  // "PNG", "PNG sequence", "GIF"
 // Where the frames go. For a sequence, files are `dir`/printf(pattern, k) plus `dir`/frames.json.
 struct ExportTarget {
     ExportFormat format = ExportFormat::Png;
-    std::string path;     // the output as given (file, folder or pattern)
-    std::string dir;      // the folder the output lives in (sequences: the folder holding the frames)
-    std::string pattern;  // sequences only: e.g. "frame_%05d.png"
+    std::string path;           // the output as given (file, folder or pattern)
+    std::string dir;            // the folder the output lives in (sequences: the folder holding the frames)
+    std::string pattern;        // sequences only: e.g. "frame_%05d.png"
     bool whole_folder = false;  // sequences: `path` names a folder that the export creates (or replaces with force)
     std::string frame_path(int64_t k) const;  // sequences: dir/pattern with k
 };
@@ -74,17 +74,17 @@ uint64_t free_bytes_at(const std::string& dir);
 
 // ---- the request: what --export and its options (and the dialog, and the `export` script verb) ask for ----
 struct ExportRequest {
-    std::string out;              // --export OUT
-    std::string panel;            // --panel NAME ("" = the whole window)
+    std::string out;                // --export OUT
+    std::string panel;              // --panel NAME ("" = the whole window)
     std::string steps = "current";  // --steps A:B | all | row | current
-    std::string granularity;      // --granularity position|channel|mac ("" = Playback's)
-    double fps = 10.0;            // --fps F (0 < F <= 120; GIF <= 50)
-    double hold_seconds = 0.0;    // --hold SECONDS
-    int scale = 1;                // --scale S (1..4)
-    std::string theme;            // --theme dark|light ("" = as on screen)
-    bool caption = false;         // --caption
-    bool loop = true;             // --once: a GIF that plays once
-    bool force = false;           // --force
+    std::string granularity;        // --granularity position|channel|mac ("" = Playback's)
+    double fps = 10.0;              // --fps F (0 < F <= 120; GIF <= 50)
+    double hold_seconds = 0.0;      // --hold SECONDS
+    int scale = 1;                  // --scale S (1..4)
+    std::string theme;              // --theme dark|light ("" = as on screen)
+    bool caption = false;           // --caption
+    bool loop = true;               // --once: a GIF that plays once
+    bool force = false;             // --force
 };
 
 // The panels --panel accepts, as the user writes them (case-insensitive, '_' or '-' for spaces):

@@ -65,7 +65,8 @@ std::vector<std::string> export_tensors(const std::string& dir, const SceneTenso
     if (!t.bias) {
         const std::string stale = dir + "/bias.npy";
         if (::unlink(stale.c_str()) != 0 && errno != ENOENT)
-            throw ExportError(stale + ": cannot remove the previous bias (this layer has none): " + std::strerror(errno));
+            throw ExportError(stale +
+                              ": cannot remove the previous bias (this layer has none): " + std::strerror(errno));
     }
     return written;
 }

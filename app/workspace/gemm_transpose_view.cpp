@@ -102,7 +102,8 @@ std::string gemm_t_columns_text(const ConvTransposeGeometry& g) {
 std::string gemm_t_y_text(const ConvTransposeGeometry& g) {
     const std::string bias = g.has_bias ? " + bias" : "";
     if (g.dims == 1) return "col2im" + bias + " -> y: " + count(g.out[1]) + " (L_out) per output channel";
-    return "col2im" + bias + " -> y: " + count(g.out[0]) + " x " + count(g.out[1]) + " (H_out x W_out) per output channel";
+    return "col2im" + bias + " -> y: " + count(g.out[0]) + " x " + count(g.out[1]) +
+           " (H_out x W_out) per output channel";
 }
 
 std::string gemm_t_row_text(const ConvTransposeGeometry& g, const GemmTRow& r) {

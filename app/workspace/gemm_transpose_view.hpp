@@ -6,8 +6,9 @@
 //   W^T      (C_out/groups*kH*kW x C_in/groups): the group's weight rows reshaped (C_in/groups, C_out/groups*kH*kW),
 //            transposed; row r = (co, ky, kx) with r = (co*kH + ky)*kW + kx, co within the group
 //   X        (C_in/groups x H*W): the group's input channels, each flattened; column c = input position (c / W, c % W)
-//   columns  = W^T . X  (C_out/groups*kH*kW x H*W): columns[(co, ky, kx), (iy, ix)] = Σ_ci w[ci, co, ky, kx] * x[ci, iy, ix]
-//   col2im   ADDS columns[(co, ky, kx), (iy, ix)] into y[co, iy*s_h - p_h + ky*d_h, ix*s_w - p_w + kx*d_w]; an entry
+//   columns  = W^T . X  (C_out/groups*kH*kW x H*W): columns[(co, ky, kx), (iy, ix)] = Σ_ci w[ci, co, ky, kx] * x[ci,
+//   iy, ix] col2im   ADDS columns[(co, ky, kx), (iy, ix)] into y[co, iy*s_h - p_h + ky*d_h, ix*s_w - p_w + kx*d_w]; an
+//   entry
 //            landing outside [0, H_out) x [0, W_out) is dropped (cropped); then the bias is added.
 // Column (iy, ix) of columns is input element (iy, ix)'s stamp: its products summed over the group's input channels
 // (with one input channel: exactly ScatterState::taps' products, in the same (co, ky, kx) order).

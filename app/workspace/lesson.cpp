@@ -19,9 +19,8 @@ namespace fs = std::filesystem;
 // ---- panels ----
 
 const std::vector<std::string>& lesson_panels() {
-    static const std::vector<std::string> p{"layer",        "input",        "filters",  "computation",
-                                            "channel_sums", "feature_maps", "playback", "lesson",
-                                            "compare",      "layouts"};
+    static const std::vector<std::string> p{"layer",        "input",    "filters", "computation", "channel_sums",
+                                            "feature_maps", "playback", "lesson",  "compare",     "layouts"};
     return p;
 }
 
@@ -31,13 +30,40 @@ namespace {
 
 // Verbs a lesson step may use to set the window up (no captures, waits, mouse or nested lessons).
 bool setup_verb(const std::string& v) {
-    static const char* const allowed[] = {"set",    "preset", "step",        "seek",     "start",      "end",
-                                          "pause",  "speed",  "granularity", "cursor",   "select",     "hover",
-                                          "zoom",   "reveal", "after",       "open_image", "open_cifar", "pick",
-                                          "load_weights", "open_onnx", "use_onnx", "open_scene", "window",
-                                          "layer_kind", "transpose_preset", "transpose_set", "transpose_order",
-                                          "transpose_cursor", "contributions", "compare", "compare_cursor",
-                                          "compare_pin", "layouts", "layouts_pin"};
+    static const char* const allowed[] = {"set",
+                                          "preset",
+                                          "step",
+                                          "seek",
+                                          "start",
+                                          "end",
+                                          "pause",
+                                          "speed",
+                                          "granularity",
+                                          "cursor",
+                                          "select",
+                                          "hover",
+                                          "zoom",
+                                          "reveal",
+                                          "after",
+                                          "open_image",
+                                          "open_cifar",
+                                          "pick",
+                                          "load_weights",
+                                          "open_onnx",
+                                          "use_onnx",
+                                          "open_scene",
+                                          "window",
+                                          "layer_kind",
+                                          "transpose_preset",
+                                          "transpose_set",
+                                          "transpose_order",
+                                          "transpose_cursor",
+                                          "contributions",
+                                          "compare",
+                                          "compare_cursor",
+                                          "compare_pin",
+                                          "layouts",
+                                          "layouts_pin"};
     return std::any_of(std::begin(allowed), std::end(allowed), [&](const char* a) { return v == a; });
 }
 
@@ -50,30 +76,31 @@ std::string trim(const std::string& s) {
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
-const char* const kNames[] = {"layer",        "input_shape",   "output_shape",  "weight_shape", "bias_shape",
-                              "params",       "weight_count",  "bias_count",    "macs",         "error",
-                              "cursor",       "value",         "bias",          "sum",          "equation",
-                              "formula_h",    "formula_w",     "formula_l",     "input_kind",   "keras_kernel_shape",
-                              "keras_input_shape", "keras_output_shape", "pooled_shape",
-                              // the transposed-convolution view (Layer kind ConvTranspose)
-                              "t_layer", "t_input_shape", "t_output_shape", "t_weight_shape", "t_params", "t_error",
-                              "t_formula_h", "t_formula_w", "t_formula_l", "t_min_products", "t_max_products",
-                              "t_cursor", "t_value",
-                              // the Batch vs channel window
-                              "compare_batch", "compare_channels", "compare_lit_batch", "compare_lit_channels",
-                              // the Weight layouts window
-                              "layouts_pytorch", "layouts_keras", "layouts_pytorch_offset", "layouts_keras_offset"};
+const char* const kNames[] = {
+    "layer", "input_shape", "output_shape", "weight_shape", "bias_shape", "params", "weight_count", "bias_count",
+    "macs", "error", "cursor", "value", "bias", "sum", "equation", "formula_h", "formula_w", "formula_l", "input_kind",
+    "keras_kernel_shape", "keras_input_shape", "keras_output_shape", "pooled_shape",
+    // the transposed-convolution view (Layer kind ConvTranspose)
+    "t_layer", "t_input_shape", "t_output_shape", "t_weight_shape", "t_params", "t_error", "t_formula_h", "t_formula_w",
+    "t_formula_l", "t_min_products", "t_max_products", "t_cursor", "t_value",
+    // the Batch vs channel window
+    "compare_batch", "compare_channels", "compare_lit_batch", "compare_lit_channels",
+    // the Weight layouts window
+    "layouts_pytorch", "layouts_keras", "layouts_pytorch_offset", "layouts_keras_offset"};
 
 bool known_name(const std::string& n) {
     if (std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; })) return true;
     // tensor elements: y[..] x[..] w[..] b[..] with 1 to 4 integers
-    if (n.size() < 4 || n[1] != '[' || n.back() != ']' || std::string("yxwb").find(n[0]) == std::string::npos) return false;
+    if (n.size() < 4 || n[1] != '[' || n.back() != ']' || std::string("yxwb").find(n[0]) == std::string::npos)
+        return false;
     const std::string inner = n.substr(2, n.size() - 3);
     if (inner.empty()) return false;
     int count = 1;
     for (char c : inner) {
-        if (c == ',') ++count;
-        else if (!std::isdigit(static_cast<unsigned char>(c)) && c != ' ') return false;
+        if (c == ',')
+            ++count;
+        else if (!std::isdigit(static_cast<unsigned char>(c)) && c != ' ')
+            return false;
     }
     return count >= 1 && count <= 4;
 }
@@ -135,7 +162,9 @@ Lesson lesson_parse(const std::string& text, const std::string& name) {
                 fail("a lesson starts with the line 'convscope-lesson " + std::to_string(kLessonVersion) + "'");
             const std::string v = trim(t.substr(17));
             if (v != std::to_string(kLessonVersion)) {
-                const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+                    return std::isdigit(static_cast<unsigned char>(c));
+                });
                 fail(digits ? "lesson format version " + v + " is newer than this convscope reads (" +
                                   std::to_string(kLessonVersion) + ")"
                             : "'" + v + "' is not a lesson format version");
@@ -208,14 +237,17 @@ Lesson lesson_parse(const std::string& text, const std::string& name) {
             if (step && !step->text.empty() && step->text.back() != '\n') step->text += "\n";
         } else {
             if (!step) fail("text before the first step (a step starts with '## title')");
-            if (step->question) fail("narrative text belongs before the step's 'ask:' (use 'reveal:' for text after it)");
+            if (step->question)
+                fail("narrative text belongs before the step's 'ask:' (use 'reveal:' for text after it)");
             lesson_check_placeholders(line, where());
             if (!step->text.empty() && step->text.back() != '\n') step->text += starts_with(line, "- ") ? "\n" : " ";
             step->text += line;
         }
         if (lesson.steps.size() > 200) fail("more than 200 steps");
     }
-    if (!header) throw FormatError(name + ": empty file (a lesson starts with 'convscope-lesson " + std::to_string(kLessonVersion) + "')");
+    if (!header)
+        throw FormatError(name + ": empty file (a lesson starts with 'convscope-lesson " +
+                          std::to_string(kLessonVersion) + "')");
     if (lesson.title.empty()) throw FormatError(name + ": no 'title:' line");
     if (lesson.steps.empty()) throw FormatError(name + ": no steps (a step starts with '## title')");
     for (const LessonStep& s : lesson.steps) {
@@ -234,7 +266,8 @@ Lesson lesson_load(const std::string& path) {
     if (!fs::is_regular_file(path, ec)) throw IoError(path + ": no such lesson file");
     const auto size = fs::file_size(path, ec);
     if (ec) throw IoError(path + ": " + ec.message());
-    if (size > (1u << 20)) throw FormatError(path + ": " + std::to_string(size) + " bytes; a lesson is at most 1 MiB of text");
+    if (size > (1u << 20))
+        throw FormatError(path + ": " + std::to_string(size) + " bytes; a lesson is at most 1 MiB of text");
     std::ifstream f(path, std::ios::binary);
     if (!f) throw IoError(path + ": cannot be read");
     std::stringstream text;
@@ -251,7 +284,8 @@ Lesson lesson_load(const std::string& path) {
             if (!takes_path) continue;
             for (size_t i = 0; i < a.args.size(); ++i) {
                 if (a.verb == "load_weights" && (a.args[i] == "keras" || a.args[i] == "pytorch")) continue;
-                if (fs::path(a.args[i]).is_relative()) a.args[i] = (p.parent_path() / a.args[i]).lexically_normal().string();
+                if (fs::path(a.args[i]).is_relative())
+                    a.args[i] = (p.parent_path() / a.args[i]).lexically_normal().string();
             }
         }
     return lesson;
@@ -327,7 +361,8 @@ float element(const Tensor& t, std::vector<int64_t> idx, int dims, const char* n
     if (t.data.empty()) throw NotAvailable{std::string(name) + " is empty"};
     const size_t rank = t.shape.size();
     if (dims == 1 && rank == 4 && idx.size() == 3) idx.insert(idx.begin() + 2, 0);
-    if (idx.size() != rank) throw NotAvailable{std::string(name) + " has " + std::to_string(rank == 4 && dims == 1 ? 3 : rank) + " dims"};
+    if (idx.size() != rank)
+        throw NotAvailable{std::string(name) + " has " + std::to_string(rank == 4 && dims == 1 ? 3 : rank) + " dims"};
     int64_t off = 0;
     for (size_t i = 0; i < rank; ++i) {
         if (idx[i] < 0 || idx[i] >= t.shape[i]) throw NotAvailable{std::string(name) + " index out of range"};
@@ -353,7 +388,8 @@ std::string evaluate_transpose(const std::string& n, const LessonContext& c) {
     const ConvTransposeGeometry& g = sc.geo;
     if (n == "t_output_shape") return tuple_text(g.output_shape_torch());
     if (n == "t_formula_h" || n == "t_formula_w" || n == "t_formula_l") {
-        if ((n == "t_formula_l") != (g.dims == 1)) throw NotAvailable{n + " does not apply to ConvTranspose" + std::to_string(g.dims) + "d"};
+        if ((n == "t_formula_l") != (g.dims == 1))
+            throw NotAvailable{n + " does not apply to ConvTranspose" + std::to_string(g.dims) + "d"};
         return conv_transpose_formula_text(g, n == "t_formula_h" ? 0 : 1);
     }
     if (n == "t_min_products") return std::to_string(sc.min_contributions);
@@ -370,7 +406,8 @@ std::string evaluate_transpose(const std::string& n, const LessonContext& c) {
 std::string evaluate_compare(const std::string& n, const LessonContext& c) {
     if (!c.pair) throw NotAvailable{"the Batch vs channel window is closed"};
     const PairSide side = n.find("batch") != std::string::npos ? PairSide::Batch : PairSide::Channels;
-    if (n == "compare_batch" || n == "compare_channels") return attribution_text(pair_attribution(*c.pair, side, c.pair_cursor));
+    if (n == "compare_batch" || n == "compare_channels")
+        return attribution_text(pair_attribution(*c.pair, side, c.pair_cursor));
     if (!c.pair_pixel) throw NotAvailable{"no pixel is pinned in the Batch vs channel window"};
     const auto& p = *c.pair_pixel;
     return std::to_string(pair_lit_outputs(*c.pair, side, p[0], p[1], p[2]).size());
@@ -439,7 +476,8 @@ std::string evaluate(const std::string& n, const LessonContext& c) {
     }
     if (n == "macs") return grouped(g.c_in_per_group * g.kernel[0] * g.kernel[1]);
     if (n == "formula_h" || n == "formula_w" || n == "formula_l") {
-        if ((n == "formula_l") != (g.dims == 1)) throw NotAvailable{n + " does not apply to Conv" + std::to_string(g.dims) + "d"};
+        if ((n == "formula_l") != (g.dims == 1))
+            throw NotAvailable{n + " does not apply to Conv" + std::to_string(g.dims) + "d"};
         return conv_formula_text(g, n == "formula_h" ? 0 : 1);
     }
     if (n[0] == 'y' || n[0] == 'x' || n[0] == 'w' || n[0] == 'b') {
@@ -448,8 +486,10 @@ std::string evaluate(const std::string& n, const LessonContext& c) {
             case 'y':
                 if (!c.output || c.output->scene.get() != c.scene) throw NotAvailable{"the output is still computing"};
                 return num(element(c.output->y, idx, g.dims, "y"));
-            case 'x': return num(element(s.x, idx, g.dims, "x"));
-            case 'w': return num(element(s.w, idx, g.dims, "w"));
+            case 'x':
+                return num(element(s.x, idx, g.dims, "x"));
+            case 'w':
+                return num(element(s.w, idx, g.dims, "w"));
             default:
                 if (!e.layer.bias) throw NotAvailable{"the layer has no bias"};
                 return num(element(s.bias, idx, 1, "b"));
@@ -457,9 +497,10 @@ std::string evaluate(const std::string& n, const LessonContext& c) {
     }
     if (!c.cursor) throw NotAvailable{"no cursor"};
     const CursorState& k = *c.cursor;
-    const std::string at = g.dims == 1 ? "y[" + std::to_string(k.n) + ", " + std::to_string(k.c_out) + ", " + std::to_string(k.x) + "]"
-                                       : "y[" + std::to_string(k.n) + ", " + std::to_string(k.c_out) + ", " +
-                                             std::to_string(k.y) + ", " + std::to_string(k.x) + "]";
+    const std::string at =
+        g.dims == 1 ? "y[" + std::to_string(k.n) + ", " + std::to_string(k.c_out) + ", " + std::to_string(k.x) + "]"
+                    : "y[" + std::to_string(k.n) + ", " + std::to_string(k.c_out) + ", " + std::to_string(k.y) + ", " +
+                          std::to_string(k.x) + "]";
     if (n == "cursor") return at;
     if (n == "value") return num(k.value);
     if (n == "bias") return num(k.bias);
@@ -505,7 +546,8 @@ namespace {
 std::string lower_compact(const std::string& s) {
     std::string o;
     for (char c : s)
-        if (!std::isspace(static_cast<unsigned char>(c))) o += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            o += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     while (!o.empty() && (o.back() == '.' || o.back() == '!')) o.pop_back();
     return o;
 }
@@ -520,7 +562,8 @@ std::optional<std::vector<int64_t>> int_list(const std::string& s) {
     for (char ch : t) {
         if (std::isdigit(static_cast<unsigned char>(ch)) || (ch == '-' && cur.empty())) {
             cur += ch;
-        } else if (ch == ',' || ch == ' ' || ch == 'x' || ch == 'X' || ch == '(' || ch == ')' || ch == '[' || ch == ']') {
+        } else if (ch == ',' || ch == ' ' || ch == 'x' || ch == 'X' || ch == '(' || ch == ')' || ch == '[' ||
+                   ch == ']') {
             if (!cur.empty()) {
                 if (cur == "-") return std::nullopt;
                 v.push_back(std::stoll(cur));

@@ -20,14 +20,15 @@
 // Placeholders are filled in live from the scene on screen, never typed by hand: {layer} {input_shape}
 // {output_shape} {weight_shape} {bias_shape} {params} {weight_count} {bias_count} {macs} {error} {cursor} {value}
 // {bias} {sum} {equation} {formula_h} {formula_w} {formula_l} {input_kind} {keras_kernel_shape}
-// {keras_input_shape} {keras_output_shape} {pooled_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]} {b[o]}
-// (1-D: three indices). The transposed-convolution view (Layer kind ConvTranspose): {t_layer} {t_input_shape}
+// {keras_input_shape} {keras_output_shape} {pooled_shape} and tensor elements {y[n,c,h,w]} {x[n,c,h,w]} {w[o,i,kh,kw]}
+// {b[o]} (1-D: three indices). The transposed-convolution view (Layer kind ConvTranspose): {t_layer} {t_input_shape}
 // {t_output_shape} {t_weight_shape} {t_params} {t_error} {t_formula_h} {t_formula_w} {t_formula_l} {t_min_products}
 // {t_max_products}, and in the gather picture {t_cursor} {t_value}. The Batch vs channel window (Q2): {compare_batch}
 // {compare_channels} (each side's output at the window's cursor split by image) {compare_lit_batch}
 // {compare_lit_channels} (how many outputs the pinned pixel feeds on each side). The Weight layouts window (Q6), for
 // its pinned element: {layouts_pytorch} {layouts_keras} (its index in each layout) {layouts_pytorch_offset}
-// {layouts_keras_offset} (its place in each layout's memory). An unknown placeholder or verb is a parse error "FILE:LINE: why"; nothing is loaded then.
+// {layouts_keras_offset} (its place in each layout's memory). An unknown placeholder or verb is a parse error
+// "FILE:LINE: why"; nothing is loaded then.
 //
 // Sections: the lesson model · parsing · filling in · answers
 #pragma once
@@ -68,7 +69,7 @@ struct LessonStep {
 };
 
 struct Lesson {
-    std::string id;       // the file name without ".lesson"
+    std::string id;  // the file name without ".lesson"
     std::string path;
     std::string title, summary;
     std::vector<LessonStep> steps;
@@ -92,9 +93,9 @@ struct LessonContext {
     const Scene* scene = nullptr;
     const LayerOutput* output = nullptr;
     const CursorState* cursor = nullptr;
-    const LayerEdit* edit = nullptr;   // may differ from scene->edit while the edit is invalid
-    std::string error;                 // PyTorch's text for the edit, "" when valid
-    std::optional<Shape> pooled_shape; // the "then ReLU + pool" result's shape, when it is computed
+    const LayerEdit* edit = nullptr;              // may differ from scene->edit while the edit is invalid
+    std::string error;                            // PyTorch's text for the edit, "" when valid
+    std::optional<Shape> pooled_shape;            // the "then ReLU + pool" result's shape, when it is computed
     const TransposeSession* transpose = nullptr;  // the transposed-convolution view (t_ placeholders)
     // the Batch vs channel window (compare_ placeholders): its pair, cursor and pinned pixel (image, y, x)
     const BatchChannelPair* pair = nullptr;

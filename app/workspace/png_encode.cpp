@@ -24,10 +24,13 @@ namespace {
 
 constexpr int kZlibLevel = 3;
 
-inline uint32_t magnitude(uint8_t v) { return static_cast<uint32_t>(std::abs(static_cast<int>(static_cast<int8_t>(v)))); }
+inline uint32_t magnitude(uint8_t v) {
+    return static_cast<uint32_t>(std::abs(static_cast<int>(static_cast<int8_t>(v))));
+}
 
 // The four filtered versions of one row and their sums of |signed byte| (3 bytes per pixel; `up` is the row above).
-std::array<uint32_t, 4> filter_row(const uint8_t* cur, const uint8_t* up, size_t n, std::array<std::vector<uint8_t>, 4>& out) {
+std::array<uint32_t, 4> filter_row(const uint8_t* cur, const uint8_t* up, size_t n,
+                                   std::array<std::vector<uint8_t>, 4>& out) {
     uint8_t* f0 = out[0].data();
     uint8_t* f1 = out[1].data();
     uint8_t* f2 = out[2].data();
@@ -69,9 +72,11 @@ std::array<uint32_t, 4> filter_row(const uint8_t* cur, const uint8_t* up, size_t
 
 std::vector<uint8_t> encode_png(const RgbImage& frame) {
     const auto fail = [&] {
-        return ExportError("could not encode a " + std::to_string(frame.width) + " x " + std::to_string(frame.height) + " PNG");
+        return ExportError("could not encode a " + std::to_string(frame.width) + " x " + std::to_string(frame.height) +
+                           " PNG");
     };
-    if (frame.width < 1 || frame.height < 1 || frame.rgb.size() != static_cast<size_t>(frame.width) * static_cast<size_t>(frame.height) * 3)
+    if (frame.width < 1 || frame.height < 1 ||
+        frame.rgb.size() != static_cast<size_t>(frame.width) * static_cast<size_t>(frame.height) * 3)
         throw fail();
     const size_t stride = static_cast<size_t>(frame.width) * 3;
     std::vector<uint8_t> filtered((stride + 1) * static_cast<size_t>(frame.height));
@@ -89,7 +94,8 @@ std::vector<uint8_t> encode_png(const RgbImage& frame) {
     }
     uLongf zlen = compressBound(static_cast<uLong>(filtered.size()));
     std::vector<uint8_t> z(zlen);
-    if (compress2(z.data(), &zlen, filtered.data(), static_cast<uLong>(filtered.size()), kZlibLevel) != Z_OK) throw fail();
+    if (compress2(z.data(), &zlen, filtered.data(), static_cast<uLong>(filtered.size()), kZlibLevel) != Z_OK)
+        throw fail();
     z.resize(zlen);
 
     std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -114,6 +120,5 @@ std::vector<uint8_t> encode_png(const RgbImage& frame) {
     chunk("IEND", nullptr, 0);
     return png;
 }
-
 
 }  // namespace convscope::workspace

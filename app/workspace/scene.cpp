@@ -58,8 +58,7 @@ std::string layer_python_text(const ConvLayer& layer) {
     s << ")";
     if (asymmetric) {  // ONNX pads: begin/end per dim; F.pad lists the last dim first
         s << " after F.pad(x, (";
-        for (size_t i = p.pads_begin.size(); i-- > 0;)
-            s << p.pads_begin[i] << ", " << p.pads_end[i] << (i ? ", " : "");
+        for (size_t i = p.pads_begin.size(); i-- > 0;) s << p.pads_begin[i] << ", " << p.pads_end[i] << (i ? ", " : "");
         s << "))";
     }
     return s.str();
@@ -91,7 +90,8 @@ std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeomet
     }
     const Shape wshape{geo.c_out, geo.c_in_per_group, geo.kernel[0], geo.kernel[1]};
     // three stacked images are not colours: no "red only" filter for them
-    const bool colours = s->input_source.kind != SceneInput::Kind::Builtin || builtin_input_is_colour(s->input_source.builtin);
+    const bool colours =
+        s->input_source.kind != SceneInput::Kind::Builtin || builtin_input_is_colour(s->input_source.builtin);
     if (data && data->w) {
         s->w = *data->w;
         if (edit.layer.bias) s->bias = data->bias;
@@ -200,18 +200,20 @@ std::vector<Preset> builtin_presets(const std::string& asset_dir, std::string& e
                  "transpose(1, 2) makes it (6, 768, 512) and the output (6, 100, 511). Here: (2, 8, 16) -> (2, 4, 15). "
                  "Passing (N, L, C) instead is PyTorch's 'expected input ... to have 768 channels' error.",
                  c1, "", ""});
-    p.push_back({"same_16", "Q5: 16 -> 16, p=1",
-                 "nn.Conv2d(16, 16, 3, padding=1) keeps height, width AND channels: (1, 16, 16, 16) -> (1, 16, 16, 16). "
-                 "It does not reduce anything; it mixes all 16 channels at every 3x3 neighbourhood. "
-                 "Parameters: 16*16*3*3 + 16 = 2,320.",
-                 conv2d(16, 16, 3, 1, {1, 16, 16, 16, true}), "", ""});
+    p.push_back(
+        {"same_16", "Q5: 16 -> 16, p=1",
+         "nn.Conv2d(16, 16, 3, padding=1) keeps height, width AND channels: (1, 16, 16, 16) -> (1, 16, 16, 16). "
+         "It does not reduce anything; it mixes all 16 channels at every 3x3 neighbourhood. "
+         "Parameters: 16*16*3*3 + 16 = 2,320.",
+         conv2d(16, 16, 3, 1, {1, 16, 16, 16, true}), "", ""});
     LayerEdit same = conv2d(3, 64, 3, 0, {2, 3, 32, 32, true});
     same.layer.params.padding_kind = PaddingKind::Same;
-    p.push_back({"keras_same", "Q3: Keras 'same'",
-                 "Keras Conv2D(64, (3,3), padding='same') on (N, 32, 32, 3) is nn.Conv2d(3, 64, 3, padding='same') on "
-                 "(N, 3, 32, 32). Keras stores the kernel as (3, 3, 3, 64) = (kH, kW, in, out); PyTorch as (64, 3, 3, 3) "
-                 "= (out, in, kH, kW): the same 1,728 numbers, permuted. Parameters: (3*3*3 + 1) * 64 = 1,792.",
-                 same, "", ""});
+    p.push_back(
+        {"keras_same", "Q3: Keras 'same'",
+         "Keras Conv2D(64, (3,3), padding='same') on (N, 32, 32, 3) is nn.Conv2d(3, 64, 3, padding='same') on "
+         "(N, 3, 32, 32). Keras stores the kernel as (3, 3, 3, 64) = (kH, kW, in, out); PyTorch as (64, 3, 3, 3) "
+         "= (out, in, kH, kW): the same 1,728 numbers, permuted. Parameters: (3*3*3 + 1) * 64 = 1,792.",
+         same, "", ""});
     LayerEdit reflect = conv2d(3, 8, 3, 2, {1, 3, 12, 12, true});
     reflect.layer.params.padding_mode = PaddingMode::Reflect;
     p.push_back({"padding_modes", "Padding modes",

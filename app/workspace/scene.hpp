@@ -17,7 +17,7 @@ namespace convscope::workspace {
 // The input batch: (N, C, H, W) for Conv2d, (N, C, L) for Conv1d (then h is unused and w is L).
 struct InputSpec {
     int64_t n = 1, c = 3, h = 32, w = 32;
-    bool c_follows_layer = true;  // C is in_channels (uncheck to see PyTorch's channel-mismatch error)
+    bool c_follows_layer = true;        // C is in_channels (uncheck to see PyTorch's channel-mismatch error)
     std::string picture = "generated";  // the built-in picture generated for this shape (core/builtin_data.hpp)
 };
 
@@ -38,12 +38,12 @@ struct Scene {
     uint64_t id = 0;
     LayerEdit edit;
     ConvGeometry geo;
-    Tensor x;     // (N, C_in, H, W) canonical memory (1-D: H = 1)
-    Tensor w;     // (C_out, C_in/groups, kH, kW) canonical memory
-    Tensor bias;  // (C_out) or empty
-    int designed_filters = 0;                 // w[0 .. designed-1] are hand-made; the rest PyTorch's init
-    std::vector<std::string> filter_names;    // one per designed filter
-    std::string image_kind;                   // what x shows, e.g. "sunset picture"
+    Tensor x;                               // (N, C_in, H, W) canonical memory (1-D: H = 1)
+    Tensor w;                               // (C_out, C_in/groups, kH, kW) canonical memory
+    Tensor bias;                            // (C_out) or empty
+    int designed_filters = 0;               // w[0 .. designed-1] are hand-made; the rest PyTorch's init
+    std::vector<std::string> filter_names;  // one per designed filter
+    std::string image_kind;                 // what x shows, e.g. "sunset picture"
     // Where x and w came from, as a scene file records them (tensors inside stay empty: x/w/bias hold the data).
     SceneInput input_source;
     SceneWeights weight_source;
@@ -87,6 +87,5 @@ std::shared_ptr<const Scene> build_scene(const LayerEdit& edit, const ConvGeomet
 Tensor canonical_4d(const Tensor& t, int dims);
 // Back to PyTorch's form: (N, C, 1, L) -> (N, C, L) when dims == 1.
 Tensor torch_form(const Tensor& t, int dims);
-
 
 }  // namespace convscope::workspace

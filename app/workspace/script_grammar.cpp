@@ -67,7 +67,8 @@ bool script_bool(const std::string& t, bool& value) {
 bool script_int_pair(const std::string& t, std::vector<int64_t>& out) {
     out.clear();
     std::string s = t;
-    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '(' || c == ')' || c == '[' || c == ']' || c == ' '; }),
+    s.erase(std::remove_if(s.begin(), s.end(),
+                           [](char c) { return c == '(' || c == ')' || c == '[' || c == ']' || c == ' '; }),
             s.end());
     std::stringstream ss(s);
     std::string part;
@@ -143,7 +144,8 @@ bool check_compare_pin(const ScriptAction& a, std::string& why) {
 
 bool check_zoom(const ScriptAction& a, std::string& why) {
     float f = 0;
-    if ((a.args[0] == "input" || a.args[0] == "fmap" || a.args[0] == "filters") && script_float(a.args[1], f)) return true;
+    if ((a.args[0] == "input" || a.args[0] == "fmap" || a.args[0] == "filters") && script_float(a.args[1], f))
+        return true;
     why = "zoom takes input|fmap|filters and a pixel size (0 = fit)";
     return false;
 }
@@ -227,7 +229,8 @@ bool check_export(const ScriptAction& a, std::string& why) {
     try {
         for (size_t i = 0; i < flags.size();)
             if (!parse_export_flag(flags, i, r)) {
-                why = "export: unknown option '" + flags[i] + "' (usage: export OUT [--panel NAME] [--steps A:B|all|row] ...)";
+                why = "export: unknown option '" + flags[i] +
+                      "' (usage: export OUT [--panel NAME] [--steps A:B|all|row] ...)";
                 return false;
             }
     } catch (const std::exception& e) {
@@ -317,12 +320,14 @@ const std::vector<VerbSpec>& script_verbs() {
     static const std::vector<VerbSpec> verbs = {
         {"set", 2, 2, "set KEY VALUE",
          "Change the layer or input: dims|in_channels|out_channels|kernel_size|stride|padding|dilation|groups|bias|"
-         "padding_mode|batch|input_channels|height|width|length|picture (per-dim values as 3,5; padding also same/valid)",
+         "padding_mode|batch|input_channels|height|width|length|picture (per-dim values as 3,5; padding also "
+         "same/valid)",
          check_set},
         {"keras_same", 0, 0, "keras_same",
          "After PyTorch refused padding='same' with a stride > 1: use Keras's pads for it (TF's rule, written "
          "explicitly)"},
-        {"preset", 1, 1, "preset NAME", "Open a built-in preset (default, batch_vs_channel, channel_stack, conv1d, ...)"},
+        {"preset", 1, 1, "preset NAME",
+         "Open a built-in preset (default, batch_vs_channel, channel_stack, conv1d, ...)"},
         {"step", 1, 1, "step N", "Move the cursor N steps (negative: back) at the current granularity", all_ints},
         {"seek", 1, 1, "seek N", "Move the cursor to step N", all_ints},
         {"start", 0, 0, "start", "Move the cursor to the first step"},
@@ -358,7 +363,8 @@ const std::vector<VerbSpec>& script_verbs() {
         {"load_weights", 1, 3, "load_weights PATH [BIAS.npy] [keras|pytorch]", "Load .npy weights (and a bias)",
          check_load_weights},
         {"open_onnx", 1, 1, "open_onnx PATH", "Open an ONNX model"},
-        {"use_onnx", 1, 2, "use_onnx NODE_INDEX [test_input]", "The scene takes this Conv node's weights", check_use_onnx},
+        {"use_onnx", 1, 2, "use_onnx NODE_INDEX [test_input]", "The scene takes this Conv node's weights",
+         check_use_onnx},
         {"open_scene", 1, 1, "open_scene PATH", "Open a scene file"},
         {"save_scene", 1, 2, "save_scene PATH [overwrite]", "Save the scene (an existing file only with overwrite)",
          check_save_scene},
@@ -375,7 +381,8 @@ const std::vector<VerbSpec>& script_verbs() {
          "one cursor",
          on_off},
         {"layouts", 1, 1, "layouts on|off",
-         "Open (or close) the Weight layouts window: one filter as PyTorch's weight (out, in, kH, kW) and Keras's kernel "
+         "Open (or close) the Weight layouts window: one filter as PyTorch's weight (out, in, kH, kW) and Keras's "
+         "kernel "
          "(kH, kW, in, out)",
          on_off},
         {"layouts_pin", 1, 4, "layouts_pin O I KY KX | layouts_pin off",
@@ -401,7 +408,8 @@ const std::vector<VerbSpec>& script_verbs() {
          "convolution over the zero-inserted, padded input with the flipped kernel)",
          check_transpose_order},
         {"transpose_cursor", 3, 4, "transpose_cursor n c y x | transpose_cursor n c x",
-         "Scatter: move to input element x[n, c, y, x]; gather: to output element y[n, c, y, x]", check_transpose_cursor},
+         "Scatter: move to input element x[n, c, y, x]; gather: to output element y[n, c, y, x]",
+         check_transpose_cursor},
         {"contributions", 1, 1, "contributions on|off",
          "The transposed convolution's Output panel: show how many products land on each output", on_off},
         {"window", 2, 2, "window cifar|data|browser|lessons on|off", "Show or hide a window", check_window},
@@ -444,7 +452,8 @@ std::string script_help() {
 
 // ---- parsing ----
 
-bool parse_script_line(const std::string& raw, const std::string& name, int number, ScriptAction& a, std::string& error) {
+bool parse_script_line(const std::string& raw, const std::string& name, int number, ScriptAction& a,
+                       std::string& error) {
     std::string line = raw;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     a = ScriptAction{};
@@ -476,7 +485,8 @@ bool parse_script_line(const std::string& raw, const std::string& name, int numb
     return true;
 }
 
-bool parse_script(const std::string& text, const std::string& name, std::vector<ScriptAction>& out, std::string& error) {
+bool parse_script(const std::string& text, const std::string& name, std::vector<ScriptAction>& out,
+                  std::string& error) {
     std::vector<ScriptAction> actions;
     std::istringstream in(text);
     std::string line;
@@ -510,22 +520,30 @@ bool apply_setting(LayerEdit& e, const std::string& key, const std::string& valu
     std::vector<int64_t> list;
     int64_t n = 0;
     if (key == "dims" || key == "conv") {
-        if (value == "1" || value == "conv1d" || value == "Conv1d") L.dims = 1;
-        else if (value == "2" || value == "conv2d" || value == "Conv2d") L.dims = 2;
-        else return error = "dims is 1 or 2", false;
+        if (value == "1" || value == "conv1d" || value == "Conv1d")
+            L.dims = 1;
+        else if (value == "2" || value == "conv2d" || value == "Conv2d")
+            L.dims = 2;
+        else
+            return error = "dims is 1 or 2", false;
         return true;
     }
     if (key == "in_channels") return setting_int(value, n, error) && (L.in_channels = n, true);
     if (key == "out_channels") return setting_int(value, n, error) && (L.out_channels = n, true);
-    if (key == "kernel_size" || key == "kernel") return setting_int_pair(value, list, error) && (L.kernel_size = list, true);
+    if (key == "kernel_size" || key == "kernel")
+        return setting_int_pair(value, list, error) && (L.kernel_size = list, true);
     if (key == "stride") return setting_int_pair(value, list, error) && (P.stride = list, true);
     if (key == "dilation") return setting_int_pair(value, list, error) && (P.dilation = list, true);
     if (key == "groups") return setting_int(value, n, error) && (P.groups = n, true);
     if (key == "padding") {
-        if (value == "same" || value == "'same'") P.padding_kind = PaddingKind::Same;
-        else if (value == "valid" || value == "'valid'") P.padding_kind = PaddingKind::Valid;
-        else if (setting_int_pair(value, list, error)) P.padding_kind = PaddingKind::Explicit, P.padding = list;
-        else return false;
+        if (value == "same" || value == "'same'")
+            P.padding_kind = PaddingKind::Same;
+        else if (value == "valid" || value == "'valid'")
+            P.padding_kind = PaddingKind::Valid;
+        else if (setting_int_pair(value, list, error))
+            P.padding_kind = PaddingKind::Explicit, P.padding = list;
+        else
+            return false;
         return true;
     }
     if (key == "bias") return script_bool(value, L.bias) || (error = "bias is true or false", false);
@@ -539,7 +557,8 @@ bool apply_setting(LayerEdit& e, const std::string& key, const std::string& valu
     if (key == "input_channels" || key == "c")
         return setting_int(value, n, error) && (e.input.c = n, e.input.c_follows_layer = false, true);
     if (key == "height" || key == "h") return setting_int(value, n, error) && (e.input.h = n, true);
-    if (key == "width" || key == "w" || key == "length" || key == "l") return setting_int(value, n, error) && (e.input.w = n, true);
+    if (key == "width" || key == "w" || key == "length" || key == "l")
+        return setting_int(value, n, error) && (e.input.w = n, true);
     if (key == "picture") {
         if (!builtin_input_known(value)) {
             std::string list_text;

@@ -48,15 +48,15 @@ std::string script_help();
 bool apply_setting(LayerEdit& edit, const std::string& key, const std::string& value, std::string& error);
 
 // Argument readers shared by the checks and the actions.
-bool script_int(const std::string& text, int64_t& value);          // "12", "+3", "-1"
-bool script_float(const std::string& text, float& value);          // "1.5", "2e3" (finite)
+bool script_int(const std::string& text, int64_t& value);                  // "12", "+3", "-1"
+bool script_float(const std::string& text, float& value);                  // "1.5", "2e3" (finite)
 bool script_int_pair(const std::string& text, std::vector<int64_t>& out);  // "3" or "3,5" (also "(3, 5)")
 // `set` / `transpose_set` values: as script_int / script_int_pair, with the message for a value that is not one.
 bool setting_int(const std::string& value, int64_t& n, std::string& error);
 bool setting_int_pair(const std::string& value, std::vector<int64_t>& list, std::string& error);
-bool script_bool(const std::string& text, bool& value);  // true|True|1, false|False|0
-bool script_index_list(const std::string& text, std::vector<int64_t>& out);  // "7" or "7,8,12": 1..64 indices >= 0
-std::optional<Granularity> script_granularity(const std::string& text);      // position | channel | mac
+bool script_bool(const std::string& text, bool& value);                           // true|True|1, false|False|0
+bool script_index_list(const std::string& text, std::vector<int64_t>& out);       // "7" or "7,8,12": 1..64 indices >= 0
+std::optional<Granularity> script_granularity(const std::string& text);           // position | channel | mac
 std::string script_join(const std::vector<std::string>& words, size_t from = 0);  // words joined by spaces
 
 }  // namespace convscope::workspace

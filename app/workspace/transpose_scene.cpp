@@ -224,26 +224,43 @@ bool apply_transpose_setting(TransposeEdit& e, const std::string& key, const std
     int64_t n = 0;
     bool ok = true;
     if (key == "dims") {
-        if (value == "1" || value == "1-D upsampler") L.dims = 1;
-        else if (value == "2" || value == "ConvTranspose2d") L.dims = 2;
-        else ok = false, error = "dims is 1 or 2";
-    } else if (key == "in_channels") ok = setting_int(value, n, error) && (L.in_channels = n, true);
-    else if (key == "out_channels") ok = setting_int(value, n, error) && (L.out_channels = n, true);
-    else if (key == "kernel_size" || key == "kernel") ok = setting_int_pair(value, list, error) && (L.kernel_size = list, true);
-    else if (key == "stride") ok = setting_int_pair(value, list, error) && (P.stride = list, true);
-    else if (key == "padding") ok = setting_int_pair(value, list, error) && (P.padding = list, true);
-    else if (key == "output_padding") ok = setting_int_pair(value, list, error) && (P.output_padding = list, true);
-    else if (key == "dilation") ok = setting_int_pair(value, list, error) && (P.dilation = list, true);
-    else if (key == "groups") ok = setting_int(value, n, error) && (P.groups = n, true);
+        if (value == "1" || value == "1-D upsampler")
+            L.dims = 1;
+        else if (value == "2" || value == "ConvTranspose2d")
+            L.dims = 2;
+        else
+            ok = false, error = "dims is 1 or 2";
+    } else if (key == "in_channels")
+        ok = setting_int(value, n, error) && (L.in_channels = n, true);
+    else if (key == "out_channels")
+        ok = setting_int(value, n, error) && (L.out_channels = n, true);
+    else if (key == "kernel_size" || key == "kernel")
+        ok = setting_int_pair(value, list, error) && (L.kernel_size = list, true);
+    else if (key == "stride")
+        ok = setting_int_pair(value, list, error) && (P.stride = list, true);
+    else if (key == "padding")
+        ok = setting_int_pair(value, list, error) && (P.padding = list, true);
+    else if (key == "output_padding")
+        ok = setting_int_pair(value, list, error) && (P.output_padding = list, true);
+    else if (key == "dilation")
+        ok = setting_int_pair(value, list, error) && (P.dilation = list, true);
+    else if (key == "groups")
+        ok = setting_int(value, n, error) && (P.groups = n, true);
     else if (key == "bias") {
         if (!script_bool(value, L.bias)) ok = false, error = "bias is true or false";
-    } else if (key == "batch" || key == "n") ok = setting_int(value, n, error) && (t.n = n, true);
-    else if (key == "height" || key == "h") ok = setting_int(value, n, error) && (t.h = n, true);
-    else if (key == "width" || key == "w" || key == "length" || key == "l") ok = setting_int(value, n, error) && (t.w = n, true);
+    } else if (key == "batch" || key == "n")
+        ok = setting_int(value, n, error) && (t.n = n, true);
+    else if (key == "height" || key == "h")
+        ok = setting_int(value, n, error) && (t.h = n, true);
+    else if (key == "width" || key == "w" || key == "length" || key == "l")
+        ok = setting_int(value, n, error) && (t.w = n, true);
     else if (key == "data") {
-        if (value == "pattern") t.data = TransposeData::Pattern;
-        else if (value == "ones") t.data = TransposeData::Ones;
-        else ok = false, error = "data is pattern or ones";
+        if (value == "pattern")
+            t.data = TransposeData::Pattern;
+        else if (value == "ones")
+            t.data = TransposeData::Ones;
+        else
+            ok = false, error = "data is pattern or ones";
     } else {
         ok = false;
         error = "unknown setting '" + key +
@@ -334,7 +351,8 @@ std::string TransposeSession::position_text() const {
         std::string t = idx("x", s.n, s.c_in, s.iy, s.ix) + " paints y";
         if (granularity != Granularity::Position) {
             const int64_t co = s.group * scene->geo.c_out_per_group + s.co;
-            t += "  channel " + std::to_string(co) + ", MAC " + std::to_string(s.mac + 1) + "/" + std::to_string(s.macs);
+            t +=
+                "  channel " + std::to_string(co) + ", MAC " + std::to_string(s.mac + 1) + "/" + std::to_string(s.macs);
         }
         return t;
     }
@@ -365,7 +383,8 @@ std::string TransposeSession::caption_text() const {
         std::string t = idx("x", s.n, s.c_in, s.iy, s.ix) + " * " + idx("w", s.c_in, s.co, tap.ky, tap.kx) + " = " +
                         v(s.input) + " * " + v(tap.weight) + " = " + v(tap.product) + " -> ";
         if (tap.cropped) return t + "outside y (cropped)";
-        return t + idx("y", s.n, tap.co, tap.oy, tap.ox) + ": " + v(tap.before) + " + " + v(tap.product) + " = " + v(tap.after);
+        return t + idx("y", s.n, tap.co, tap.oy, tap.ox) + ": " + v(tap.before) + " + " + v(tap.product) + " = " +
+               v(tap.after);
     }
     const GatherState& s = gather;
     std::string t = idx("y", s.n, s.c_out, s.y, s.x) + " = ";

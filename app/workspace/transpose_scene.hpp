@@ -60,7 +60,8 @@ struct TransposeScene {
     Tensor w;     // (C_in, C_out/groups, [kH,] kW)
     Tensor bias;  // (C_out), empty without bias
     Tensor y;     // the reference output, PyTorch's shape
-    std::vector<int32_t> contributions;  // per output position (H_out x W_out): products of one input channel landing there
+    std::vector<int32_t>
+        contributions;  // per output position (H_out x W_out): products of one input channel landing there
     int32_t max_contributions = 0, min_contributions = 0;
     float x_abs_max = 0, w_abs_max = 0, y_abs_max = 0;
     const Tensor* bias_ptr() const { return edit.layer.bias ? &bias : nullptr; }
@@ -83,12 +84,12 @@ bool apply_transpose_setting(TransposeEdit& e, const std::string& key, const std
 
 // ---- the session the window draws ----
 struct TransposeSession {
-    bool active = false;             // Layer kind is ConvTranspose
-    TransposeEdit edit;              // as edited (may be invalid)
-    std::string error;               // why `edit` is not on screen; empty when it is
-    std::string preset_key;          // the preset on screen, "" after an edit
+    bool active = false;                          // Layer kind is ConvTranspose
+    TransposeEdit edit;                           // as edited (may be invalid)
+    std::string error;                            // why `edit` is not on screen; empty when it is
+    std::string preset_key;                       // the preset on screen, "" after an edit
     std::shared_ptr<const TransposeScene> scene;  // always valid once made
-    std::optional<ConvTransposeCursor> cursor;   // over scene's tensors
+    std::optional<ConvTransposeCursor> cursor;    // over scene's tensors
     TransposeOrder order = TransposeOrder::Scatter;
 
     // The state at (step, granularity, order), made by refresh().

@@ -12,8 +12,12 @@ bool WeightLayouts::valid(const WeightIndex& w) const {
 Shape WeightLayouts::torch_shape() const { return dims_ == 1 ? Shape{out_, in_, kw_} : Shape{out_, in_, kh_, kw_}; }
 Shape WeightLayouts::keras_shape() const { return dims_ == 1 ? Shape{kw_, in_, out_} : Shape{kh_, kw_, in_, out_}; }
 
-int64_t WeightLayouts::torch_offset(const WeightIndex& w) const { return ((w.o * in_ + w.i) * kh_ + w.ky) * kw_ + w.kx; }
-int64_t WeightLayouts::keras_offset(const WeightIndex& w) const { return ((w.ky * kw_ + w.kx) * in_ + w.i) * out_ + w.o; }
+int64_t WeightLayouts::torch_offset(const WeightIndex& w) const {
+    return ((w.o * in_ + w.i) * kh_ + w.ky) * kw_ + w.kx;
+}
+int64_t WeightLayouts::keras_offset(const WeightIndex& w) const {
+    return ((w.ky * kw_ + w.kx) * in_ + w.i) * out_ + w.o;
+}
 
 WeightIndex WeightLayouts::from_torch_offset(int64_t f) const {
     WeightIndex w;
@@ -44,13 +48,17 @@ std::string WeightLayouts::keras_index_text(const WeightIndex& w) const {
 }
 
 std::string WeightLayouts::torch_offset_text(const WeightIndex& w) const {
-    if (dims_ == 1) return "(" + s(w.o) + "*" + s(in_) + " + " + s(w.i) + ")*" + s(kw_) + " + " + s(w.kx) + " = " + s(torch_offset(w));
+    if (dims_ == 1)
+        return "(" + s(w.o) + "*" + s(in_) + " + " + s(w.i) + ")*" + s(kw_) + " + " + s(w.kx) + " = " +
+               s(torch_offset(w));
     return "((" + s(w.o) + "*" + s(in_) + " + " + s(w.i) + ")*" + s(kh_) + " + " + s(w.ky) + ")*" + s(kw_) + " + " +
            s(w.kx) + " = " + s(torch_offset(w));
 }
 
 std::string WeightLayouts::keras_offset_text(const WeightIndex& w) const {
-    if (dims_ == 1) return "(" + s(w.kx) + "*" + s(in_) + " + " + s(w.i) + ")*" + s(out_) + " + " + s(w.o) + " = " + s(keras_offset(w));
+    if (dims_ == 1)
+        return "(" + s(w.kx) + "*" + s(in_) + " + " + s(w.i) + ")*" + s(out_) + " + " + s(w.o) + " = " +
+               s(keras_offset(w));
     return "((" + s(w.ky) + "*" + s(kw_) + " + " + s(w.kx) + ")*" + s(in_) + " + " + s(w.i) + ")*" + s(out_) + " + " +
            s(w.o) + " = " + s(keras_offset(w));
 }
