@@ -22,7 +22,7 @@ bool app_start_lesson(AppState& s, const std::string& id_or_path) {
     try {
         lesson = lesson_load(lesson_path(s.ws.asset_dir, id_or_path));
     } catch (const std::exception& e) {
-        app_set_status(s, std::string("Lesson not opened: ") + e.what(), true);
+        app_set_status(s.ws, std::string("Lesson not opened: ") + e.what(), true);
         return false;
     }
     const bool was_open = s.ws.lesson.has_value();
@@ -30,7 +30,7 @@ bool app_start_lesson(AppState& s, const std::string& id_or_path) {
     s.ws.lesson->lesson = std::move(lesson);
     s.view.show_lessons = false;
     if (!was_open) s.view.request_relayout = true;
-    app_set_status(s, "Lesson: " + s.ws.lesson->lesson.title, false);
+    app_set_status(s.ws, "Lesson: " + s.ws.lesson->lesson.title, false);
     app_lesson_go(s, 0);
     return true;
 }
@@ -47,7 +47,7 @@ void app_lesson_go(AppState& s, int step) {
         for (const ScriptAction& a : run.lesson.steps[static_cast<size_t>(i)].actions) {
             std::string error;
             if (!run_script_action(s, a, error))
-                app_set_status(s, run.lesson.id + ".lesson:" + std::to_string(a.line) + ": " + error, true);
+                app_set_status(s.ws, run.lesson.id + ".lesson:" + std::to_string(a.line) + ": " + error, true);
         }
 }
 

@@ -152,15 +152,15 @@ void upload_after(GpuCache& gpu, const AfterConv& a) {
 
 // ---- CIFAR browser: the thumbnail pages the panel asked for ----
 
-void upload_cifar_pages(GpuCache& gpu, const CifarView& v) {
-    if (!v.set) return;
+void upload_cifar_pages(GpuCache& gpu, const CifarDataset* set, const CifarView& v) {
+    if (!set) return;
     for (size_t slot = 0; slot < 2; ++slot) {
         const auto& want = v.wanted[slot];
         if (want[0] < 0 || want == gpu.cifar_page_keys[slot] || want[2] != v.generation) continue;
         gpu.cifar_page_keys[slot] = want;
         const int64_t first = want[0], count = std::min<int64_t>(want[1], static_cast<int64_t>(v.shown.size()) - first);
         if (count <= 0) continue;
-        const uint8_t* px = v.set->pixels.data();
+        const uint8_t* px = set->pixels.data();
         upload_tiles(gpu.cifar_pages[slot], static_cast<int>(count), 32, 32, 4, [&](int t, float* texels) {
             const uint8_t* img = px + v.shown[static_cast<size_t>(first + t)] * kCifarPixels;
             for (int i = 0; i < 1024; ++i) {
@@ -225,7 +225,7 @@ void gpu_refresh(GpuCache& gpu, const Workspace& ws, const ViewSettings& view) {
         upload_products(gpu, ws);
     }
     upload_after(gpu, ws.after);
-    upload_cifar_pages(gpu, view.cifar);
+    upload_cifar_pages(gpu, ws.cifar.set.get(), view.cifar);
     upload_compare(gpu, view.compare);
 }
 

@@ -2,13 +2,16 @@
 // remakes a texture only when what it shows changed (scene id, partial-map key, cursor step, result generation).
 #pragma once
 
+namespace convscope::workspace {
+struct Workspace;
+}
+
 namespace convscope::gui {
 
 struct GpuCache;
-struct Workspace;
 struct ViewSettings;
 
-void gpu_refresh(GpuCache& gpu, const Workspace& ws, const ViewSettings& view);
+void gpu_refresh(GpuCache& gpu, const workspace::Workspace& ws, const ViewSettings& view);
 void gpu_release(GpuCache& gpu);  // window shutdown, while the GL context is current
 
 }  // namespace convscope::gui

@@ -220,7 +220,7 @@ void open_from_command_line(AppState& s, const Options& o) {
 
 // --export-tensors and --export, after the scene and any script: 0 when every export was written.
 int run_command_line_exports(AppState& s, const Options& o) {
-    app_wait_loads(s, 120.0);
+    app_wait_loads(s.ws, 120.0);
     app_wait_idle(s, 60.0);
     if (s.ws.status_error) {
         std::fprintf(stderr, "convscope: %s\n", s.ws.status.c_str());
@@ -294,7 +294,7 @@ double bench_edit_to_screen(AppState& s, const std::vector<std::pair<std::string
         platform_swap();
         // A new scene installed before this frame's panels drew: this swap showed the new maps. (s.ws.intents is not
         // a sign: panels record hover intents every frame.)
-        if (s.ws.scene.get() != before && !app_scene_in_flight(s)) return (platform_time() - start) * 1000.0;
+        if (s.ws.scene.get() != before && !app_scene_in_flight(s.ws)) return (platform_time() - start) * 1000.0;
     }
     return -1.0;
 }
@@ -359,7 +359,7 @@ int main(int argc, char** argv) {
     {
         AppState s;
         s.ws.settings_dir = opt.settings_dir ? *opt.settings_dir : automated ? std::string() : default_settings_dir();
-        app_init(s, opt.asset_dir);
+        app_init(s.ws, opt.asset_dir);
         s.ws.allow_outside_paths = opt.allow_outside_paths;
         s.view.show_frame_time = actions.empty();
         open_from_command_line(s, opt);

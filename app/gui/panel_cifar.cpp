@@ -17,31 +17,31 @@ std::string label_of(const CifarDataset& set, int64_t i) {
 }
 
 void load_problem(Ui& s) {
-    CifarView& v = s.view.cifar;
+    const CifarBatch& b = s.ws.cifar;
     if (s.ws.loader.busy() && s.ws.loader.request().purpose == FilePurpose::Cifar) {
         const std::string text = "Reading " + file_name(s.ws.loader.request().path);
         ImGui::ProgressBar(s.ws.loader.progress(), ImVec2(-ImGui::GetFontSize() * 5.0f, 0), text.c_str());
         ImGui::SameLine();
         if (ImGui::Button("Cancel")) s.push(intent::CancelLoad{});
     }
-    if (v.error.empty()) return;
+    if (b.error.empty()) return;
     ImGui::PushStyleColor(ImGuiCol_Text, error_text());
-    ImGui::TextWrapped("%s", v.error.c_str());
+    ImGui::TextWrapped("%s", b.error.c_str());
     ImGui::PopStyleColor();
-    if (v.partial_records > 0) {
-        const std::string label = "Load the " + count_text(v.partial_records) + " complete records";
+    if (b.partial_records > 0) {
+        const std::string label = "Load the " + count_text(b.partial_records) + " complete records";
         if (ImGui::Button(label.c_str())) {
-            LoadRequest q = v.failed;
+            LoadRequest q = b.failed;
             q.accept_partial = true;
             s.push(intent::Open{q});
         }
     }
-    if (v.ambiguous) {
+    if (b.ambiguous) {
         ImGui::TextUnformatted("Which dataset is it?");
         ImGui::SameLine();
         for (CifarVariant variant : {CifarVariant::Cifar10, CifarVariant::Cifar100}) {
             if (ImGui::Button(variant == CifarVariant::Cifar10 ? "CIFAR-10" : "CIFAR-100")) {
-                LoadRequest q = v.failed;
+                LoadRequest q = b.failed;
                 q.variant = variant;
                 s.push(intent::Open{q});
             }
@@ -49,14 +49,15 @@ void load_problem(Ui& s) {
         }
         ImGui::NewLine();
     }
-    if (ImGui::SmallButton("Dismiss")) v.error.clear();
+    if (ImGui::SmallButton("Dismiss")) s.push(intent::DismissCifarError{});
     ImGui::Separator();
 }
 
 void header(Ui& s) {
     CifarView& v = s.view.cifar;
-    const CifarDataset& set = *v.set;
-    ImGui::Text("%s: %s images, %s", file_name(v.path).c_str(), count_text(set.size()).c_str(),
+    const CifarBatch& b = s.ws.cifar;
+    const CifarDataset& set = *b.set;
+    ImGui::Text("%s: %s images, %s", file_name(b.path).c_str(), count_text(set.size()).c_str(),
                 set.variant == CifarVariant::Cifar10 ? "CIFAR-10" : "CIFAR-100 (fine labels)");
     for (const std::string& w : set.warnings) ImGui::TextColored(error_text(), "%s", w.c_str());
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
@@ -73,17 +74,17 @@ void header(Ui& s) {
         ImGui::EndCombo();
     }
     ImGui::SameLine();
-    bool grey = v.greyscale;
-    if (ImGui::Checkbox("greyscale (1 channel)", &grey) && !v.selection.empty())
-        s.push(intent::PickCifar{v.selection, grey});
-    else if (v.selection.empty())
-        v.greyscale = grey;
+    bool grey = b.greyscale;
+    if (ImGui::Checkbox("greyscale (1 channel)", &grey) && !b.selection.empty())
+        s.push(intent::PickCifar{b.selection, grey});
+    else if (b.selection.empty() && grey != b.greyscale)
+        s.push(intent::SetCifarGreyscale{grey});
     ImGui::TextColored(dim_text(), "click: one image; Ctrl+click: add/remove (the batch N). Batch:");
     ImGui::SameLine();
     std::string batch;
-    for (size_t i = 0; i < v.selection.size() && i < 8; ++i) batch += (i ? ", " : "") + std::to_string(v.selection[i]);
-    if (v.selection.size() > 8) batch += ", ...";
-    ImGui::TextColored(accent_text(), "%s", v.selection.empty() ? "(none)" : batch.c_str());
+    for (size_t i = 0; i < b.selection.size() && i < 8; ++i) batch += (i ? ", " : "") + std::to_string(b.selection[i]);
+    if (b.selection.size() > 8) batch += ", ...";
+    ImGui::TextColored(accent_text(), "%s", b.selection.empty() ? "(none)" : batch.c_str());
 }
 
 struct Thumb {
@@ -94,7 +95,8 @@ struct Thumb {
 
 void grid(Ui& s) {
     CifarView& v = s.view.cifar;
-    const CifarDataset& set = *v.set;
+    const CifarBatch& b = s.ws.cifar;
+    const CifarDataset& set = *b.set;
     const float thumb = std::floor(32.0f * 1.5f * ImGui::GetFontSize() / 15.0f);
     const float label_h = ImGui::GetTextLineHeight();
     const float gap = 6.0f;
@@ -126,7 +128,7 @@ void grid(Ui& s) {
                 ImGui::SetCursorScreenPos(p0);
                 ImGui::PushID(static_cast<int>(index));
                 if (ImGui::InvisibleButton("##t", ImVec2(thumb, thumb + label_h))) {
-                    std::vector<int64_t> pick = v.selection;
+                    std::vector<int64_t> pick = b.selection;
                     if (io.KeyCtrl) {
                         const auto it = std::find(pick.begin(), pick.end(), index);
                         if (it != pick.end())
@@ -136,7 +138,7 @@ void grid(Ui& s) {
                     } else {
                         pick = {index};
                     }
-                    if (!pick.empty()) s.push(intent::PickCifar{pick, v.greyscale});
+                    if (!pick.empty()) s.push(intent::PickCifar{pick, b.greyscale});
                 }
                 if (ImGui::IsItemHovered())
                     ImGui::SetTooltip("#%lld  %s  (%s)", static_cast<long long>(index), label_of(set, index).c_str(),
@@ -169,9 +171,9 @@ void grid(Ui& s) {
     for (const Thumb& t : thumbs) {
         const ImVec2 p1(t.p0.x + thumb, t.p0.y + thumb);
         if (t.slot < 0) dl->AddRectFilled(t.p0, p1, IM_COL32(51, 54, 61, 255));
-        const auto sel = std::find(v.selection.begin(), v.selection.end(), t.index);
-        if (sel != v.selection.end()) {
-            const int64_t n = sel - v.selection.begin();
+        const auto sel = std::find(b.selection.begin(), b.selection.end(), t.index);
+        if (sel != b.selection.end()) {
+            const int64_t n = sel - b.selection.begin();
             outline(dl, ImVec2(t.p0.x - 2, t.p0.y - 2), ImVec2(p1.x + 2, p1.y + 2), item_colour(n), 2.5f);
             shadow_text(dl, ImVec2(t.p0.x + 2, t.p0.y + 1), item_colour(n), ("n=" + std::to_string(n)).c_str());
         }
@@ -191,7 +193,7 @@ void draw_cifar_browser(Ui& s) {
     ImGui::SetNextWindowSize(ImVec2(d.x * 0.5f, d.y * 0.72f), ImGuiCond_FirstUseEver);
     if (ImGui::Begin("CIFAR browser", &s.view.show_cifar, kPanelFlags)) {
         load_problem(s);
-        if (!s.view.cifar.set) {
+        if (!s.ws.cifar.set) {
             ImGui::TextWrapped(
                 "Open a CIFAR-10 or CIFAR-100 binary batch (data_batch_1.bin, test.bin, ...), the "
                 "extracted folder, or the downloaded .tar.gz.");

@@ -407,7 +407,7 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
         } catch (const std::exception& e) {
             ui.error = e.what();
             ui.open_export = true;  // back to the dialog with the reason
-            app_set_status(s, e.what(), true);
+            app_set_status(s.ws, e.what(), true);
         }
         return;
     }
@@ -419,13 +419,13 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
         if (ui.cancel) {
             ui.cancel = false;
             ui.job->cancel(s);
-            app_set_status(s, "Export cancelled: nothing was written", false);
+            app_set_status(s.ws, "Export cancelled: nothing was written", false);
             ui.job.reset();
             return;
         }
         if (!ui.job->render_next(s)) {
             ui.job->finish(s);
-            app_set_status(s,
+            app_set_status(s.ws,
                            "Exported " + ui.job->target().path + " (" + std::to_string(ui.job->total()) + " frames, " +
                                std::to_string(ui.job->width()) + " x " + std::to_string(ui.job->height()) + " px)",
                            false);
@@ -434,7 +434,7 @@ void export_between_frames(AppState& s, const DrawPanels& draw) {
     } catch (const std::exception& e) {
         if (ui.job) ui.job->cancel(s);
         ui.job.reset();
-        app_set_status(s, e.what(), true);
+        app_set_status(s.ws, e.what(), true);
     }
 }
 

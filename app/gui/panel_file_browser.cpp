@@ -79,7 +79,7 @@ bool accept(Ui& s, bool overwrite) {
             b.confirm_overwrite = path;
             return false;
         }
-        s.push(intent::SaveScene{path, true});
+        s.push(intent::SaveScene{path, true, scene_view_of(s.view)});
         return true;
     }
     LoadRequest q;
@@ -90,7 +90,7 @@ bool accept(Ui& s, bool overwrite) {
         q.bias_path = (fs::path(b.dir) / q.bias_path).string();
     q.layout = b.layout;
     q.image = s.ws.image_options;
-    q.cifar_greyscale = s.view.cifar.greyscale;
+    q.cifar_greyscale = s.ws.cifar.greyscale;
     s.push(intent::Open{q});
     return true;
 }

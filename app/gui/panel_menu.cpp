@@ -11,7 +11,7 @@ namespace {
 
 void save(Ui& s) {
     if (!s.ws.scene_path.empty() && !s.ws.scene_path_builtin)
-        s.push(intent::SaveScene{s.ws.scene_path, true});
+        s.push(intent::SaveScene{s.ws.scene_path, true, scene_view_of(s.view)});
     else
         app_open_browser(s.view, s.ws, FilePurpose::SaveScene);
 }
@@ -52,7 +52,7 @@ void file_menu(Ui& s) {
                 q.purpose = r.purpose;
                 q.path = r.path;
                 q.image = s.ws.image_options;
-                q.cifar_greyscale = s.view.cifar.greyscale;
+                q.cifar_greyscale = s.ws.cifar.greyscale;
                 s.push(intent::Open{q});
             }
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.path.c_str());

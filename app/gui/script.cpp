@@ -46,7 +46,7 @@ void open_action(Run& r, FilePurpose purpose) {
     q.purpose = purpose;
     q.path = r.a.args[0];
     q.image = r.s.ws.image_options;
-    q.cifar_greyscale = r.s.view.cifar.greyscale;
+    q.cifar_greyscale = r.s.ws.cifar.greyscale;
     r.s.push(intent::Open{q});
 }
 
@@ -213,7 +213,7 @@ const std::map<std::string_view, Action>& actions() {
          [](Run& r) {
              std::vector<int64_t> list;
              script_index_list(r.a.args[0], list);
-             r.s.push(intent::PickCifar{list, r.s.view.cifar.greyscale});
+             r.s.push(intent::PickCifar{list, r.s.ws.cifar.greyscale});
          }},
         {"load_weights",
          [](Run& r) {
@@ -232,7 +232,7 @@ const std::map<std::string_view, Action>& actions() {
          }},
         {"save_scene",
          [](Run& r) {
-             r.s.push(intent::SaveScene{r.a.args[0], r.a.args.size() == 2});
+             r.s.push(intent::SaveScene{r.a.args[0], r.a.args.size() == 2, scene_view_of(r.s.view)});
          }},
         {"use_onnx",
          [](Run& r) {
@@ -401,7 +401,7 @@ void ScriptRunner::before_frame(AppState& s) {
         return;
     }
     const ScriptAction& a = actions_[index_];
-    app_wait_loads(s, 120.0);  // every action sees the result of an open_* before it
+    app_wait_loads(s.ws, 120.0);  // every action sees the result of an open_* before it
     if (a.verb == "screenshot" || a.verb == "dump") {
         app_wait_idle(s, 60.0);
         capture_ = true;

@@ -46,4 +46,14 @@ AfterResult compute_after(std::shared_ptr<const LayerOutput> source, const After
     return a;
 }
 
+std::string after_layers_text(const AfterSettings& settings, int dims) {
+    std::string t = settings.relu ? "F.relu" : "";
+    if (settings.pool != AfterPool::None) {
+        if (!t.empty()) t += " -> ";
+        t += std::string("nn.") + (settings.pool == AfterPool::Max ? "MaxPool" : "AvgPool") + std::to_string(dims) +
+             "d(kernel_size=" + std::to_string(settings.kernel) + ", stride=" + std::to_string(settings.stride) + ")";
+    }
+    return t.empty() ? "(nothing: y as it is)" : t;
+}
+
 }  // namespace convscope::workspace

@@ -37,6 +37,9 @@ struct AfterResult {
     bool non_finite = false;
 };
 
+// The Python text of the chosen layers, e.g. "F.relu -> nn.MaxPool2d(kernel_size=2, stride=2)".
+std::string after_layers_text(const AfterSettings& settings, int dims);
+
 AfterResult compute_after(std::shared_ptr<const LayerOutput> source, const AfterSettings& settings);
 
 }  // namespace convscope::workspace
