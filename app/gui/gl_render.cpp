@@ -215,6 +215,20 @@ void gl_clear(int width, int height, float r, float g, float b) {
     glClear(GL_COLOR_BUFFER_BIT);
 }
 
+namespace {
+
+// GL's row 0 is the bottom; images are written top row first.
+std::vector<uint8_t> rows_top_first(const std::vector<uint8_t>& rows, int width, int height) {
+    const size_t stride = static_cast<size_t>(width) * 3;
+    std::vector<uint8_t> flipped(rows.size());
+    for (int y = 0; y < height; ++y)
+        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(height - 1 - y) * stride), stride,
+                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * stride));
+    return flipped;
+}
+
+}  // namespace
+
 std::vector<uint8_t> gl_read_back_buffer(int width, int height) {
     std::vector<uint8_t> rows(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
     GLint last_pack = 4, last_read = GL_BACK;
@@ -225,13 +239,7 @@ std::vector<uint8_t> gl_read_back_buffer(int width, int height) {
     glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rows.data());
     glPixelStorei(GL_PACK_ALIGNMENT, last_pack);
     glReadBuffer(static_cast<GLenum>(last_read));
-    // GL's row 0 is the bottom; flip to top-first.
-    const size_t stride = static_cast<size_t>(width) * 3;
-    std::vector<uint8_t> flipped(rows.size());
-    for (int y = 0; y < height; ++y)
-        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(height - 1 - y) * stride), stride,
-                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * stride));
-    return flipped;
+    return rows_top_first(rows, width, height);
 }
 
 // ---- offscreen target (export) ----
@@ -284,12 +292,7 @@ std::vector<uint8_t> gl_offscreen_read() {
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rows.data());
     glPixelStorei(GL_PACK_ALIGNMENT, last_pack);
-    const size_t stride = static_cast<size_t>(width) * 3;
-    std::vector<uint8_t> flipped(rows.size());
-    for (int y = 0; y < height; ++y)
-        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(height - 1 - y) * stride), stride,
-                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * stride));
-    return flipped;
+    return rows_top_first(rows, width, height);
 }
 
 void gl_offscreen_end() { glBindFramebuffer(GL_FRAMEBUFFER, 0); }

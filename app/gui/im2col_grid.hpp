@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "im2col_ui.hpp"
 
 namespace convscope::gui::im2col_grid {
@@ -36,8 +38,9 @@ struct Click {
 };
 
 Click draw_matrix(const Matrix& m, ImVec2 size, Im2colUi::Grid& grid);
-float text_w(const std::string& t);                // at the cell font
-std::string compact(std::string t);                // without spaces: "(0,2,1)"
-void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1);  // diagonal stripes: padding / cropped cells
+nlohmann::json grid_json(const Im2colUi::Grid& grid);  // a grid as drawn, for `dump`
+float text_w(const std::string& t);                    // at the cell font
+std::string compact(std::string t);                    // without spaces: "(0,2,1)"
+void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1);      // diagonal stripes: padding / cropped cells
 
 }  // namespace convscope::gui::im2col_grid

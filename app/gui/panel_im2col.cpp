@@ -194,6 +194,21 @@ void hatch(ImDrawList* dl, ImVec2 p0, ImVec2 p1) {
     }
 }
 
+nlohmann::json grid_json(const Im2colUi::Grid& q) {
+    using nlohmann::json;
+    return json{{"x0", q.origin.x},
+                {"y0", q.origin.y},
+                {"cell_w", q.cell_w},
+                {"cell_h", q.cell_h},
+                {"rows", q.rows},
+                {"cols", q.cols},
+                {"first_row", q.first_row},
+                {"last_row", q.last_row},
+                {"first_col", q.first_col},
+                {"last_col", q.last_col},
+                {"clip", json::array({q.clip_min.x, q.clip_min.y, q.clip_max.x, q.clip_max.y})}};
+}
+
 }  // namespace im2col_grid
 
 using namespace im2col_grid;
@@ -444,19 +459,6 @@ nlohmann::json im2col_dump(const AppState& s) {
         padding.push_back(c.padding);
         columns.push_back(workspace::im2col_column_text(g, v.column(k)));
     }
-    auto grid = [](const Im2colUi::Grid& q) {
-        return json{{"x0", q.origin.x},
-                    {"y0", q.origin.y},
-                    {"cell_w", q.cell_w},
-                    {"cell_h", q.cell_h},
-                    {"rows", q.rows},
-                    {"cols", q.cols},
-                    {"first_row", q.first_row},
-                    {"last_row", q.last_row},
-                    {"first_col", q.first_col},
-                    {"last_col", q.last_col},
-                    {"clip", json::array({q.clip_min.x, q.clip_min.y, q.clip_max.x, q.clip_max.y})}};
-    };
     const int64_t flat = ((cs.n * g.c_out + cs.c_out) * g.out[0] + cs.y) * g.out[1] + cs.x;
     return {{"drawn", s.view.im2col.drawn},
             {"x_size", {v.rows(), v.cols()}},
@@ -483,9 +485,9 @@ nlohmann::json im2col_dump(const AppState& s) {
             {"y_cell", {wrow, row}},
             {"y_value", s.ws.output->y[flat]},
             {"y_product", v.product(cs.n, group, wrow, row)},
-            {"x_grid", grid(s.view.im2col.x_grid)},
-            {"w_grid", grid(s.view.im2col.w_grid)},
-            {"y_grid", grid(s.view.im2col.y_grid)}};
+            {"x_grid", im2col_grid::grid_json(s.view.im2col.x_grid)},
+            {"w_grid", im2col_grid::grid_json(s.view.im2col.w_grid)},
+            {"y_grid", im2col_grid::grid_json(s.view.im2col.y_grid)}};
 }
 
 }  // namespace convscope::gui

@@ -388,19 +388,6 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
     const ConvTransposeGeometry& g = sc.geo;
     const workspace::GemmTransposeView v(g, sc.x, sc.w, sc.bias_ptr());
     const GemmTFocus f = focus_of(t, v);
-    auto grid = [](const Im2colUi::Grid& q) {
-        return json{{"x0", q.origin.x},
-                    {"y0", q.origin.y},
-                    {"cell_w", q.cell_w},
-                    {"cell_h", q.cell_h},
-                    {"rows", q.rows},
-                    {"cols", q.cols},
-                    {"first_row", q.first_row},
-                    {"last_row", q.last_row},
-                    {"first_col", q.first_col},
-                    {"last_col", q.last_col},
-                    {"clip", json::array({q.clip_min.x, q.clip_min.y, q.clip_max.x, q.clip_max.y})}};
-    };
     // one entry of columns with the cell col2im adds it into
     auto entry = [&](int64_t r, int64_t c) {
         const workspace::Col2imCell land = v.landing(r, c);
@@ -445,10 +432,10 @@ nlohmann::json im2col_transpose_dump(const AppState& s) {
               {"columns", columns},
               {"c_out", f.c_out},
               {"x_row", f.ci},
-              {"wt_grid", grid(s.view.im2col.t_wt_grid)},
-              {"x_grid", grid(s.view.im2col.t_x_grid)},
-              {"columns_grid", grid(s.view.im2col.t_columns_grid)},
-              {"y_grid", grid(s.view.im2col.t_y_grid)}};
+              {"wt_grid", im2col_grid::grid_json(s.view.im2col.t_wt_grid)},
+              {"x_grid", im2col_grid::grid_json(s.view.im2col.t_x_grid)},
+              {"columns_grid", im2col_grid::grid_json(s.view.im2col.t_columns_grid)},
+              {"y_grid", im2col_grid::grid_json(s.view.im2col.t_y_grid)}};
     if (f.scatter) {
         json col = json::array();
         for (int64_t r = 0; r < v.rows(); ++r) col.push_back(entry(r, f.col));
