@@ -216,9 +216,8 @@ using RowsKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, cons
                             int64_t);
 
 template <int ROWS, int KH, int SY>
-__attribute__((target("avx512f"))) void rows_avx512(const float* in, int64_t ld, const int64_t* cols, int64_t kw,
-                                                    const float* wv, float bias, float* out, int64_t out_ld,
-                                                    int64_t valid) {
+CONVSCOPE_AVX512_TARGET void rows_avx512(const float* in, int64_t ld, const int64_t* cols, int64_t kw, const float* wv,
+                                         float bias, float* out, int64_t out_ld, int64_t valid) {
     tile_rows_body<DwShape<Avx512Vec>, ROWS, KH, SY>(in, ld, cols, kw, wv, bias, out, out_ld, valid);
 }
 template <int ROWS, int KH, int SY>
@@ -269,9 +268,8 @@ using TileKernel = void (*)(const float*, int64_t, const int64_t*, int64_t, cons
                             int64_t);
 
 template <int ROWS>
-__attribute__((target("avx512f"))) void tile_avx512(const float* in, int64_t row_step, const int64_t* taps,
-                                                    int64_t ntaps, const float* wv, float bias, float* out,
-                                                    int64_t out_ld, int64_t valid) {
+CONVSCOPE_AVX512_TARGET void tile_avx512(const float* in, int64_t row_step, const int64_t* taps, int64_t ntaps,
+                                         const float* wv, float bias, float* out, int64_t out_ld, int64_t valid) {
     tile_body<DwShape<Avx512Vec>, ROWS>(in, row_step, taps, ntaps, wv, bias, out, out_ld, valid);
 }
 template <int ROWS>

@@ -187,9 +187,8 @@ template <class S, int MR>
 using TileKernel = void (*)(const float*, const float*, int64_t, int64_t, const int64_t*, int64_t, bool, float*);
 
 template <int MR>
-__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* panel, int64_t channels,
-                                                    int64_t stride, const int64_t* taps, int64_t ntaps, bool first,
-                                                    float* tile) {
+CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, const float* panel, int64_t channels, int64_t stride,
+                                         const int64_t* taps, int64_t ntaps, bool first, float* tile) {
     tile_body<Avx512Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>

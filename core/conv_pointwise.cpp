@@ -77,12 +77,8 @@ template <class S>
 [[gnu::always_inline]] inline float pack_body(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
                                               float* packed, float m) {
     using V = typename S::V;
-    using IV = typename S::I;
     constexpr int W = S::kWidth, NR = W * S::kVectors;
-    V mv{};
-    const V limit = std::numeric_limits<float>::max() - V{};  // broadcast (vector_types.hpp)
-    IV abs_mask;
-    for (int l = 0; l < W; ++l) abs_mask[l] = 0x7fffffff;
+    FiniteAbsMax<S> mv;
     const int64_t panels = (n + NR - 1) / NR;
     for (int64_t k = 0; k < K; ++k) {
         const float* src = xg + k * plane + p0;
@@ -94,8 +90,7 @@ template <class S>
                 V v;
                 std::memcpy(&v, src + j, sizeof(V));
                 std::memcpy(dst + j, &v, sizeof(V));
-                const V a = reinterpret_cast<V>(reinterpret_cast<IV>(v) & abs_mask);
-                mv = (a <= limit) & (a > mv) ? a : mv;
+                mv.add(v);
             }
             for (; j < count; ++j) {
                 dst[j] = src[j];
@@ -105,14 +100,13 @@ template <class S>
             std::fill(dst + count, dst + NR, 0.0f);
         }
     }
-    for (int l = 0; l < W; ++l) m = std::max(m, mv[l]);
-    return m;
+    return mv.result(m);
 }
 
 using PackChunk = float (*)(const float*, int64_t, int64_t, int64_t, int64_t, float*, float);
 
-__attribute__((target("avx512f"))) float pack_avx512(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
-                                                     float* packed, float m) {
+CONVSCOPE_AVX512_TARGET float pack_avx512(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
+                                          float* packed, float m) {
     return pack_body<PwShape<Avx512Vec>>(xg, plane, K, p0, n, packed, m);
 }
 __attribute__((target("avx2,fma"))) float pack_avx2(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
@@ -185,8 +179,8 @@ template <class S, int ROWS>
 using TileKernel = void (*)(const float*, const float*, int64_t, const float*, float*, int64_t, int64_t);
 
 template <int ROWS>
-__attribute__((target("avx512f"))) void tile_avx512(const float* a, const float* b, int64_t K, const float* bias,
-                                                    float* out, int64_t out_ld, int64_t valid) {
+CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, const float* b, int64_t K, const float* bias, float* out,
+                                         int64_t out_ld, int64_t valid) {
     tile_body<PwShape<Avx512Vec>, ROWS>(a, b, K, bias, out, out_ld, valid);
 }
 template <int ROWS>

@@ -17,21 +17,16 @@ namespace {
 template <class Vec>
 [[gnu::always_inline]] inline float copy_max_body(const float* src, float* dst, int64_t n, float m) {
     using V = typename Vec::V;
-    using IV = typename Vec::I;
     constexpr int W = Vec::kWidth;
-    V mv{};
-    const V limit = std::numeric_limits<float>::max() - V{};  // broadcast (vector_types.hpp)
-    IV abs_mask;
-    for (int l = 0; l < W; ++l) abs_mask[l] = 0x7fffffff;
+    FiniteAbsMax<Vec> mv;
     int64_t i = 0;
     for (; i + W <= n; i += W) {
         V v;
         std::memcpy(&v, src + i, sizeof(V));
         std::memcpy(dst + i, &v, sizeof(V));
-        const V a = reinterpret_cast<V>(reinterpret_cast<IV>(v) & abs_mask);
-        mv = (a <= limit) & (a > mv) ? a : mv;
+        mv.add(v);
     }
-    for (int l = 0; l < W; ++l) m = std::max(m, mv[l]);
+    m = mv.result(m);
     for (; i < n; ++i) {
         dst[i] = src[i];
         const float a = std::fabs(src[i]);
@@ -40,7 +35,7 @@ template <class Vec>
     return m;
 }
 
-__attribute__((target("avx512f"))) float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
+CONVSCOPE_AVX512_TARGET float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
     return copy_max_body<Avx512Vec>(src, dst, n, m);
 }
 __attribute__((target("avx2,fma"))) float copy_max_avx2(const float* src, float* dst, int64_t n, float m) {

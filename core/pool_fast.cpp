@@ -29,14 +29,14 @@ inline float takes_over(float v, float best) {
 }
 
 // takes_over on 16 lanes.
-__attribute__((target("avx512f"))) inline __m512 takes_over16(__m512 v, __m512 best) {
+CONVSCOPE_AVX512_TARGET inline __m512 takes_over16(__m512 v, __m512 best) {
     const __mmask16 m = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     return _mm512_mask_mov_ps(best, m, v);
 }
 
 // MaxPool2d(2, stride 2 across) over one output row: out[o] = max of r0[2o], r0[2o+1], r1[2o], r1[2o+1], with the
 // same rule in the same order as takes_over (first of equal maxima, NaN takes over), 16 outputs at a time.
-__attribute__((target("avx512f"))) void max2x2_row(const float* r0, const float* r1, float* out, int64_t count) {
+CONVSCOPE_AVX512_TARGET void max2x2_row(const float* r0, const float* r1, float* out, int64_t count) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     for (int64_t o = 0; o < count; o += 16) {
@@ -70,7 +70,7 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
     PoolCursor cursor(g, x);
 
     // MaxPool2d(2) and friends (stride 2 across) take the AVX-512 row where the CPU has it.
-    const bool max2x2_rows = is_max && max2x2 && g.stride[1] == 2 && cpu_has_avx512f();
+    const bool max2x2_rows = is_max && max2x2 && g.stride[1] == 2 && cpu_has_avx512();
 
     auto run_planes = [&](int64_t p0, int64_t p1) {
         PoolState border;

@@ -10,7 +10,7 @@ namespace convscope {
 bool cpu_supports(Isa isa) {
     switch (isa) {
         case Isa::Avx512:
-            return cpu_has_avx512f();
+            return cpu_has_avx512();
         case Isa::Avx2:
             return cpu_has_avx2_fma();
         case Isa::Auto:
@@ -20,7 +20,7 @@ bool cpu_supports(Isa isa) {
     return true;
 }
 
-Isa widest_isa() { return cpu_has_avx512f() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic; }
+Isa widest_isa() { return cpu_has_avx512() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic; }
 
 const char* isa_name(Isa isa) {
     switch (isa) {
@@ -55,7 +55,8 @@ Isa resolve_isa(Isa requested) {
         source = std::string("CONVSCOPE_ISA=") + env;
     }
     if (!cpu_supports(requested))
-        throw ConfigError(source + ": this CPU has no " + (requested == Isa::Avx512 ? "AVX-512F" : "AVX2 + FMA") +
+        throw ConfigError(source + ": this CPU has no " +
+                          (requested == Isa::Avx512 ? "AVX-512 (F, DQ, BW, VL)" : "AVX2 + FMA") +
                           " (the widest it runs is " + isa_name(widest_isa()) + ")");
     return requested;
 }
