@@ -199,11 +199,8 @@ void draw_after_conv_tab(Ui& s) {
     }
 
     heatmap_begin(dl, style);
-    for (const Placed& t : placed) {
-        const int tile = static_cast<int>(t.n * g.c_out + t.c);
-        dl->AddImage(s.gpu.after_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h),
-                     s.gpu.after_atlas.uv0(tile), s.gpu.after_atlas.uv1(tile));
-    }
+    for (const Placed& t : placed)
+        atlas_tile(dl, s.gpu.after_atlas, static_cast<int>(t.n * g.c_out + t.c), t.p, ImVec2(m.tile_w, m.tile_h));
     heatmap_end(dl);
 
     const bool hovered_window = ImGui::IsWindowHovered();

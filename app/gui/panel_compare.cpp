@@ -67,11 +67,6 @@ void tile_label(ImDrawList* dl, ImVec2 at, float width, const std::string& full,
     dl->AddText(f, f->FontSize, at, colour, (fits ? full : short_form).c_str());
 }
 
-// One tile: a heatmap from `atlas`, its cell size recorded for dump and clicks.
-void tile_image(ImDrawList* dl, const TileAtlas& atlas, int index, ImVec2 p, float size) {
-    dl->AddImage(atlas.id(), p, ImVec2(p.x + size, p.y + size), atlas.uv0(index), atlas.uv1(index));
-}
-
 // The bars under a side: image k's share of the output at the cursor (or "not read"), then the bias and the value.
 void draw_attribution(const Attribution& a, float width) {
     const float unit = [&] {
@@ -148,7 +143,7 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
     const float cell_in = t / static_cast<float>(W), cell_out = t / static_cast<float>(Wo);
     auto image_tile = [&](int64_t k, ImVec2 at) {
         heatmap_begin(dl, input_style(s.gpu.compare_images, 0, 1, true));
-        tile_image(dl, s.gpu.compare_images, static_cast<int>(k), at, t);
+        atlas_tile(dl, s.gpu.compare_images, static_cast<int>(k), at, ImVec2(t, t));
         heatmap_end(dl);
         c.tiles.push_back({side, batch ? k : 0, batch ? 0 : k, at.x, at.y, cell_in, H, W, true});
         const bool reads = std::find(read.begin(), read.end(), k) != read.end();
@@ -176,7 +171,7 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
     auto map_tile = [&](int64_t n, int64_t co, ImVec2 at) {
         const TileAtlas& atlas = batch ? s.gpu.compare_batch_maps : s.gpu.compare_channel_maps;
         heatmap_begin(dl, diverging_style(atlas.scale));
-        tile_image(dl, atlas, static_cast<int>(n * C + co), at, t);
+        atlas_tile(dl, atlas, static_cast<int>(n * C + co), at, ImVec2(t, t));
         heatmap_end(dl);
         c.tiles.push_back({side, n, co, at.x, at.y, cell_out, Ho, Wo, false});
         const bool current = co == cur.c_out && (!batch || n == cur.image);

@@ -194,11 +194,8 @@ void draw_conv_maps(Ui& s) {
 
         // one shader batch for every visible map (all in one atlas: one draw call)
         heatmap_begin(dl, style);
-        for (const Placed& t : placed) {
-            const int tile = static_cast<int>(t.n * g.c_out + t.c);
-            dl->AddImage(s.gpu.fmap_atlas.id(), t.p, ImVec2(t.p.x + m.tile_w, t.p.y + m.tile_h),
-                         s.gpu.fmap_atlas.uv0(tile), s.gpu.fmap_atlas.uv1(tile));
-        }
+        for (const Placed& t : placed)
+            atlas_tile(dl, s.gpu.fmap_atlas, static_cast<int>(t.n * g.c_out + t.c), t.p, ImVec2(m.tile_w, m.tile_h));
         heatmap_end(dl);
 
         const bool hovered_window = ImGui::IsWindowHovered();

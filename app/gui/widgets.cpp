@@ -60,6 +60,10 @@ HeatmapStyle input_style(const TileAtlas& atlas, int64_t channel, int64_t channe
     return s;
 }
 
+void atlas_tile(ImDrawList* dl, const TileAtlas& atlas, int tile, ImVec2 p, ImVec2 size) {
+    dl->AddImage(atlas.id(), p, ImVec2(p.x + size.x, p.y + size.y), atlas.uv0(tile), atlas.uv1(tile));
+}
+
 void texel_uv(const TileAtlas& atlas, int tile, int64_t ty, int64_t tx, ImVec2& uv0, ImVec2& uv1) {
     const ImVec2 a = atlas.uv0(tile), b = atlas.uv1(tile);
     const float du = (b.x - a.x) / static_cast<float>(atlas.tile_w),

@@ -48,6 +48,8 @@ HeatmapStyle input_style(const TileAtlas& atlas, int64_t channel, int64_t channe
 
 // Texture coordinates of texel (ty, tx) of a tile.
 void texel_uv(const TileAtlas& atlas, int tile, int64_t ty, int64_t tx, ImVec2& uv0, ImVec2& uv1);
+// Tile `tile` of `atlas` drawn over p .. p + size (between heatmap_begin and heatmap_end).
+void atlas_tile(ImDrawList* dl, const TileAtlas& atlas, int tile, ImVec2 p, ImVec2 size);
 
 // A horizontal legend bar drawn through the same shader, with its numeric range. `ramp` holds -1 .. 1.
 void draw_legend(const TileAtlas& ramp, const HeatmapStyle& style, float width, const char* label, bool non_finite);
