@@ -52,6 +52,30 @@ CONVSCOPE_AVX512_TARGET void max2x2_row(const float* r0, const float* r1, float*
     }
 }
 
+// Any other max pooling over one output row's interior: out[o] = the takes_over fold of the window of output o,
+// taps in the reference's order (ky, then kx), 16 outputs at a time. Stride 1 loads each tap's 16 inputs at once;
+// other strides gather them (lane l reads column (o + l) * sx of the tap's row).
+CONVSCOPE_AVX512_TARGET void max_row(const float* row, int64_t W, int64_t kH, int64_t kW, int64_t sx, int64_t dy,
+                                     int64_t dx, float* out, int64_t count) {
+    const __m512i lane_cols =
+        _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                           _mm512_set1_epi32(static_cast<int>(sx)));
+    for (int64_t o = 0; o < count; o += 16) {
+        const __mmask16 live = first_lanes(std::min<int64_t>(16, count - o));
+        __m512 best = _mm512_set1_ps(-INFINITY);
+        for (int64_t ky = 0; ky < kH; ++ky) {
+            const float* r = row + ky * dy * W + o * sx;
+            for (int64_t kx = 0; kx < kW; ++kx) {
+                const float* tap = r + kx * dx;
+                const __m512 v = sx == 1 ? _mm512_maskz_loadu_ps(live, tap)
+                                         : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, lane_cols, tap, 4);
+                best = takes_over16(v, best);
+            }
+        }
+        _mm512_mask_storeu_ps(out + o, live, best);
+    }
+}
+
 }  // namespace
 
 Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
@@ -71,6 +95,9 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
 
     // MaxPool2d(2) and friends (stride 2 across) take the AVX-512 row where the CPU has it.
     const bool max2x2_rows = is_max && max2x2 && g.stride[1] == 2 && cpu_has_avx512();
+    // Other max pooling (MaxPool2d(3, 2, padding=1) of ResNet, dilation, any stride) takes the general vector row;
+    // column indices of a gather are 32-bit, so very wide rows keep the scalar loop.
+    const bool max_rows = is_max && !max2x2_rows && cpu_has_avx512() && W < (int64_t{1} << 30) / g.stride[1];
 
     auto run_planes = [&](int64_t p0, int64_t p1) {
         PoolState border;
@@ -92,6 +119,11 @@ Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
                 const float* row = plane + (oy * g.stride[0] - g.pad_begin[0]) * W - g.pad_begin[1];
                 if (max2x2_rows) {
                     max2x2_row(row + xlo * 2, row + W + xlo * 2, out + oy * Wo + xlo, xhi - xlo);
+                    continue;
+                }
+                if (max_rows) {
+                    max_row(row + xlo * g.stride[1], W, kH, kW, g.stride[1], g.dilation[0], g.dilation[1],
+                            out + oy * Wo + xlo, xhi - xlo);
                     continue;
                 }
                 for (int64_t ox = xlo; ox < xhi; ++ox) {

@@ -77,5 +77,42 @@ TEST(PoolFast, MaxPool2dStrideTwoRowsEqualReferenceBitForBit) {
     EXPECT_GT(compared, 250);
 }
 
+TEST(PoolFast, GeneralMaxRowsEqualReferenceBitForBit) {
+    // Every other max pooling has a general vector row (AVX-512: loads for stride 1, gathers otherwise): ResNet's
+    // MaxPool2d(3, 2, padding=1), stride 1 and 3, dilation 2, 1-D, at every width around the 16-output step, with
+    // values that make the order visible (ties of -0.0 and 0.0, NaN, infinities).
+    const float values[] = {-1.0f, -0.0f, 0.0f, 1.0f, NAN, -INFINITY, INFINITY, 0.5f};
+    struct Config {
+        int dims, kernel, stride, padding, dilation;
+    };
+    const Config configs[] = {{2, 3, 2, 1, 1}, {2, 3, 1, 1, 1}, {2, 2, 3, 0, 1}, {2, 3, 2, 1, 2}, {1, 5, 2, 2, 1}};
+    std::mt19937 rng(32);
+    std::uniform_int_distribution<int> pick_value(0, 7);
+    int compared = 0;
+    for (const Config& cfg : configs)
+        for (int64_t width = 1; width <= 70; ++width) {
+            PoolParams p;
+            p.dims = cfg.dims;
+            p.mode = PoolMode::Max;
+            p.kernel_size = {cfg.kernel};
+            p.stride = {cfg.stride};
+            p.padding = {cfg.padding};
+            p.dilation = {cfg.dilation};
+            const Shape in = cfg.dims == 1 ? Shape{2, 3, width} : Shape{2, 3, 9, width};
+            PoolCheck c = pool_check(p, in);
+            if (!c.ok()) continue;  // too narrow for the window
+            Tensor x(in);
+            for (float& v : x.data) v = values[pick_value(rng)];
+            const Tensor ref = pool_reference(*c.geometry, x);
+            for (int threads : {1, 2}) {
+                ASSERT_TRUE(testing::bits_equal(pool_fast(*c.geometry, x, threads), ref))
+                    << "kernel " << cfg.kernel << " stride " << cfg.stride << " padding " << cfg.padding << " dilation "
+                    << cfg.dilation << " width " << width << " threads " << threads;
+            }
+            ++compared;
+        }
+    EXPECT_GT(compared, 300);
+}
+
 }  // namespace
 }  // namespace convscope
