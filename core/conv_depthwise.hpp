@@ -1,7 +1,7 @@
 // convscope core: the depthwise kernel behind conv_fast (groups == C_in: each input channel is convolved with its
 // own C_out / C_in filters, the channel multiplier). The general direct kernel holds one channel per register tile
 // there and wastes its tile's other rows; this one runs vectors along the output row instead, several output rows
-// per tile, each tap's weight broadcast once per tile. One body on GCC vector types, built for AVX-512F, AVX2 + FMA
+// per tile, each tap's weight broadcast once per tile. One body on GCC vector types, built for AVX-512, AVX2 + FMA
 // and generic SSE2 (resolve_isa picks). Every stride, dilation, padding mode and kernel size; tests compare it with
 // the reference on the shared awkward-shape table and on seeded random depthwise layers.
 #pragma once

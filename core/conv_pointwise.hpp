@@ -2,7 +2,7 @@
 // product per (item, group): Y_g (C_out/g x P) = W_g (C_out/g x C_in/g) * X_g (C_in/g x P), P = H_out * W_out, where
 // X_g is the input as it lies in memory (stride 1) or every s-th row and column of it. No unfolded matrix: the kernel
 // packs X a few tiles of positions at a time (the copy that also finds max|x| for conv_fast's overflow bound) and
-// keeps a tile of output channels x positions in registers. One body on GCC vector types, built for AVX-512F,
+// keeps a tile of output channels x positions in registers. One body on GCC vector types, built for AVX-512,
 // AVX2 + FMA and generic SSE2. Measured on this project's AMD EPYC (AVX2, OpenBLAS Zen kernels) against one sgemm
 // per (item, group) straight on x: faster by 7-10% on R3 before counting the separate max|x| pass the sgemm route
 // needs (README, Benchmarks), so it replaced that route. Tests compare it with the reference on the shared

@@ -41,7 +41,7 @@ std::optional<Isa> parse_isa(std::string_view name);
 
 // The instruction set a kernel runs for `requested`: Auto resolves to CONVSCOPE_ISA when that is set, else to
 // widest_isa(). Throws ConfigError naming the value when CONVSCOPE_ISA is not one of generic, avx2, avx512, or
-// when the CPU cannot run what was asked ("this CPU has no AVX-512F (it runs avx2)").
+// when the CPU cannot run what was asked ("this CPU has no AVX-512 (F, DQ, BW, VL) (it runs avx2)").
 Isa resolve_isa(Isa requested);
 
 // The mask of the first n of 16 float lanes (n below 0 counts as 0, above 16 as 16).

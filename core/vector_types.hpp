@@ -7,7 +7,7 @@
 
 namespace convscope {
 
-struct Avx512Vec {  // AVX-512F: 32 zmm registers
+struct Avx512Vec {  // AVX-512 (F, DQ, BW, VL): 32 zmm registers
     typedef float V __attribute__((vector_size(64)));
     typedef int32_t I __attribute__((vector_size(64)));  // lanes as bits (masks, |v|)
     static constexpr int kWidth = 16;

@@ -65,7 +65,7 @@ void add_compute_options(CLI::App* cmd, ComputeOptions& o, const EngineChoices& 
     if (engines.isa) {
         const char* isa_help =
             "the direct kernel's instruction set: auto (CONVSCOPE_ISA if set, else the widest this CPU runs), "
-            "generic (SSE2), avx2 (AVX2 + FMA) or avx512 (AVX-512F); one the CPU lacks is refused";
+            "generic (SSE2), avx2 (AVX2 + FMA) or avx512 (AVX-512 F, DQ, BW, VL); one the CPU lacks is refused";
         cmd->add_option("--isa", o.isa, isa_help)
             ->check(CLI::IsMember({"auto", "generic", "avx2", "avx512"}))
             ->capture_default_str();
