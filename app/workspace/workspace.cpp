@@ -155,7 +155,7 @@ void app_apply_edit(Workspace& ws, const LayerEdit& requested) {
         return;
     }
     ws.edit_error.clear();
-    start_scene(ws, build_scene(edit, g, &ws.latest_scene(), ws.next_scene_id++));
+    start_scene(ws, build_scene(edit, g, ws.latest_scene_if_any(), ws.next_scene_id++));
 }
 
 bool app_apply_data(Workspace& ws, const LayerEdit& requested, const SceneData& data, std::string& error) {
@@ -188,7 +188,7 @@ bool app_apply_data(Workspace& ws, const LayerEdit& requested, const SceneData& 
     }
     ws.edit = edit;
     ws.edit_error.clear();
-    start_scene(ws, build_scene(edit, g, &ws.latest_scene(), ws.next_scene_id++, &data));
+    start_scene(ws, build_scene(edit, g, ws.latest_scene_if_any(), ws.next_scene_id++, &data));
     return true;
 }
 

@@ -234,6 +234,8 @@ struct Workspace {
     // it, so a change made while a layer is still computing does not drop the one before (a picture and its
     // weights opened together, a kernel size edited while a new picture computes).
     const Scene& latest_scene() const { return pending ? *pending : *scene; }
+    // The same, or null before the first scene (app_init's default layer builds on nothing).
+    const Scene* latest_scene_if_any() const { return pending ? pending.get() : scene.get(); }
     int64_t step_count() const {
         if (transpose.active) return transpose.step_count(granularity);
         return cursor ? cursor->step_count(granularity) : 0;
