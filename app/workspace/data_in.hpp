@@ -1,7 +1,7 @@
 // Data in: what the user can open (pictures, CIFAR sets, .npy weights, ONNX models, scene files), the loads that
 // run off the UI thread, reading a scene file with everything it references, and the recent-files list.
 // No ImGui, no GL: a load turns untrusted bytes into a LoadResult (data or an error message); the app decides
-// what to do with it between frames (app_data.cpp), so a failed load never touches the scene on screen.
+// what to do with it between frames (workspace_data.cpp), so a failed load never touches the scene on screen.
 //
 // Sections: purposes · requests and results · the loader thread · building inputs · scene files · recent files
 #pragma once

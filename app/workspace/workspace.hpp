@@ -56,7 +56,7 @@ struct SetImageOptions { ImageOptions options; };     // re-convert the last ope
 struct UseOnnxNode { int node; bool test_input; };    // the scene takes this Conv node's weights and attributes
 struct SaveScene { std::string path; bool overwrite; SceneView view; };  // the window's zoom and scale go into the file
 struct SetConventions { Convention conventions; };  // View -> Conventions (remembered in the settings folder)
-// Layer kind ConvTranspose (app_transpose.cpp): the transposed-convolution view and its own layer
+// Layer kind ConvTranspose (workspace_layer_kind.cpp): the transposed-convolution view and its own layer
 struct SetLayerKind { bool transpose; };
 struct EditTranspose { TransposeEdit edit; };
 struct TransposeSetting { std::string key, value; };  // script/lesson `transpose_set KEY VALUE`
