@@ -200,7 +200,9 @@ bool cell_value(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float v, ImU32 colour) {
     if (std::isfinite(v) && std::fabs(v) < 1.0f) {
         const size_t zero = t.find("0.");
         if (zero != std::string::npos) t.erase(zero, 1);
-        if (cell_text(dl, p0, p1, t.c_str(), colour)) return true;
+        // "-.07" is the shortest honest form below 1: rounding further would write -0.07 as "-0" or "-0.1", so a
+        // cell too small for it shows no number (the tooltip has it).
+        return cell_text(dl, p0, p1, t.c_str(), colour);
     }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(v));

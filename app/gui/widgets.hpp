@@ -61,7 +61,8 @@ ImU32 text_colour_on(const HeatmapStyle& style, float v);
 
 // Centred text in a cell if it fits; returns whether it was drawn.
 bool cell_text(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const char* text, ImU32 colour = IM_COL32(255, 255, 255, 255));
-// A value in a cell, shortened ("-0.07" -> "-.07" -> "-0.1" ...) until it fits.
+// A value in a cell, shortened until it fits: "-0.07" -> "-.07" (below 1; nothing when even that does not fit),
+// "12.34" -> "12.3" -> "12".
 bool cell_value(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float v, ImU32 colour);
 void outline(ImDrawList* dl, ImVec2 p0, ImVec2 p1, ImU32 colour, float thickness);
 // "showing the first K of N maps" in red when the atlas could not hold every map (GL's texture size limit).
