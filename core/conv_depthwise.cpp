@@ -242,16 +242,7 @@ RowsKernel rows_kernel_for(Isa isa, int64_t rows) {
                                           rows_avx2<4, KH, SY>};
     static constexpr RowsKernel generic[] = {nullptr, rows_generic<1, KH, SY>, rows_generic<2, KH, SY>,
                                              rows_generic<3, KH, SY>, rows_generic<4, KH, SY>};
-    switch (isa) {
-        case Isa::Avx512:
-            return avx512[rows];
-        case Isa::Avx2:
-            return avx2[rows];
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return generic[rows];
+    return for_isa(isa, avx512, avx2, generic)[rows];
 }
 
 RowsKernel rows_kernel(const ConvGeometry& g, const Plan& p, Isa isa, int64_t rows) {
@@ -290,16 +281,7 @@ TileKernel tile_kernel(Isa isa, int64_t rows) {
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
     static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
                                              tile_generic<4>};
-    switch (isa) {
-        case Isa::Avx512:
-            return avx512[rows];
-        case Isa::Avx2:
-            return avx2[rows];
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return generic[rows];
+    return for_isa(isa, avx512, avx2, generic)[rows];
 }
 
 }  // namespace

@@ -210,16 +210,7 @@ TileKernel tile_kernel(Isa isa, int rows) {
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
     static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
                                              tile_generic<4>};
-    switch (isa) {
-        case Isa::Avx512:
-            return avx512[rows];
-        case Isa::Avx2:
-            return avx2[rows];
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return generic[rows];
+    return for_isa(isa, avx512, avx2, generic)[rows];
 }
 
 // Copies `rows` rows of a finished tile (flat positions f0 .. f0 + count, rows nr floats apart) into their output

@@ -202,30 +202,10 @@ TileKernel tile_kernel(Isa isa, int64_t rows) {
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
     static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
                                              tile_generic<4>};
-    switch (isa) {
-        case Isa::Avx512:
-            return avx512[rows];
-        case Isa::Avx2:
-            return avx2[rows];
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return generic[rows];
+    return for_isa(isa, avx512, avx2, generic)[rows];
 }
 
-PackChunk pack_for(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512:
-            return pack_avx512;
-        case Isa::Avx2:
-            return pack_avx2;
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return pack_generic;
-}
+PackChunk pack_for(Isa isa) { return for_isa(isa, pack_avx512, pack_avx2, pack_generic); }
 
 Plan plan_for(const ConvGeometry& g, Isa isa) {
     switch (isa) {

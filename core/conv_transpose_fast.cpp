@@ -41,18 +41,7 @@ void add_row_generic(float* dst, const float* src, int64_t n) { add_row_body<Gen
 
 using AddRow = void (*)(float*, const float*, int64_t);
 
-AddRow add_row_for(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512:
-            return add_row_avx512;
-        case Isa::Avx2:
-            return add_row_avx2;
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return add_row_generic;
-}
+AddRow add_row_for(Isa isa) { return for_isa(isa, add_row_avx512, add_row_avx2, add_row_generic); }
 
 // col2im writes each output row in its sx column phases (phase r holds columns r, r + sx, r + 2 sx, ...; each
 // `phase_w` floats long, side by side): tap kx then adds one input row into consecutive floats of one phase, a

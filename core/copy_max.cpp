@@ -47,17 +47,6 @@ float copy_max_generic(const float* src, float* dst, int64_t n, float m) {
 
 }  // namespace
 
-CopyMax copy_max_for(Isa isa) {
-    switch (isa) {
-        case Isa::Avx512:
-            return copy_max_avx512;
-        case Isa::Avx2:
-            return copy_max_avx2;
-        case Isa::Auto:
-        case Isa::Generic:
-            break;
-    }
-    return copy_max_generic;
-}
+CopyMax copy_max_for(Isa isa) { return for_isa(isa, copy_max_avx512, copy_max_avx2, copy_max_generic); }
 
 }  // namespace convscope

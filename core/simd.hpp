@@ -34,6 +34,12 @@ inline bool cpu_has_avx2_fma() {
     return supported;
 }
 
+// The build of a kernel (a function pointer, a table of them) for `isa`: Auto and Generic take the generic one.
+template <class T>
+T for_isa(Isa isa, T avx512, T avx2, T generic) {
+    return isa == Isa::Avx512 ? avx512 : isa == Isa::Avx2 ? avx2 : generic;
+}
+
 bool cpu_supports(Isa isa);     // Auto and Generic: always
 Isa widest_isa();               // of this CPU: Avx512, Avx2 or Generic
 const char* isa_name(Isa isa);  // "auto", "generic", "avx2", "avx512"

@@ -31,6 +31,7 @@ inline ConvParams to_params(const ConvCase& c) {
     return p;
 }
 
+// clang-format off
 inline const ConvCase kCases[] = {
     {"Seed3to8K5Pad2", 2, {1, 3, 9, 7}, {8, 3, 5, 5}, true, {1}, {2}, {1}, 1, PaddingMode::Zeros},
     {"StrideLargerThanKernel", 2, {2, 2, 9, 7}, {3, 2, 2, 2}, true, {3, 4}, {1}, {1}, 1, PaddingMode::Zeros},
@@ -39,17 +40,7 @@ inline const ConvCase kCases[] = {
     {"Replicate", 2, {1, 3, 9, 7}, {4, 3, 3, 2}, true, {2}, {3, 1}, {1}, 1, PaddingMode::Replicate},
     {"CircularFullWrap", 2, {1, 2, 5, 4}, {2, 2, 3, 3}, true, {1}, {5, 4}, {1}, 1, PaddingMode::Circular},
     {"SameEvenKernel", 2, {1, 3, 9, 7}, {2, 3, 4, 2}, true, {1}, {0}, {1}, 1, PaddingMode::Zeros, PaddingKind::Same},
-    {"SameEvenKernelReflect",
-     2,
-     {1, 3, 9, 7},
-     {2, 3, 4, 4},
-     true,
-     {1},
-     {0},
-     {1},
-     1,
-     PaddingMode::Reflect,
-     PaddingKind::Same},
+    {"SameEvenKernelReflect", 2, {1, 3, 9, 7}, {2, 3, 4, 4}, true, {1}, {0}, {1}, 1, PaddingMode::Reflect, PaddingKind::Same},
     {"Groups", 2, {1, 6, 9, 7}, {9, 2, 3, 3}, true, {1}, {1}, {1}, 3, PaddingMode::Zeros},
     {"Depthwise", 2, {2, 13, 7, 9}, {13, 1, 3, 3}, true, {2}, {1}, {1}, 13, PaddingMode::Zeros},
     {"OneByOne", 2, {1, 13, 9, 7}, {5, 13, 1, 1}, true, {1}, {0}, {1}, 1, PaddingMode::Zeros},
@@ -61,5 +52,6 @@ inline const ConvCase kCases[] = {
     {"Conv1dUnbatchedSameEven", 1, {3, 10}, {2, 3, 4}, true, {1}, {0}, {1}, 1, PaddingMode::Zeros, PaddingKind::Same},
     {"Conv1dValid", 1, {1, 3, 10}, {2, 3, 4}, true, {1}, {0}, {2}, 1, PaddingMode::Zeros, PaddingKind::Valid},
 };
+// clang-format on
 
 }  // namespace convscope

@@ -279,19 +279,20 @@ struct DirectCase {
 };
 
 TEST(FastConv, DirectKernelSeamsMatchReference) {
+    // clang-format off
     const DirectCase cases[] = {
         {"one_output_channel", {1, 3, 9, 7}, {1, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
         {"seven_channels", {2, 5, 13, 11}, {7, 5, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
         {"nine_channels", {1, 4, 12, 12}, {9, 4, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros},
         {"seventeen_channels", {1, 6, 10, 10}, {17, 6, 2, 2}, {1}, {1}, 1, PaddingMode::Reflect},
-        {"flat_47", {1, 2, 1, 49}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // 47 outputs: one short tile
-        {"flat_48", {1, 2, 1, 50}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // exactly one tile
-        {"flat_23", {1, 2, 1, 25}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // AVX2: one short tile
+        {"flat_47", {1, 2, 1, 49}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // 47 outputs: one short tile
+        {"flat_48", {1, 2, 1, 50}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // exactly one tile
+        {"flat_23", {1, 2, 1, 25}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // AVX2: one short tile
         {"flat_24", {1, 2, 1, 26}, {3, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
         {"flat_25", {1, 2, 1, 27}, {4, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
-        {"flat_8", {1, 2, 1, 10}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // generic: one tile
+        {"flat_8", {1, 2, 1, 10}, {5, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},       // generic: one tile
         {"flat_9", {1, 2, 1, 11}, {6, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},
-        {"flat_49", {1, 2, 1, 51}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},  // one tile and one lane
+        {"flat_49", {1, 2, 1, 51}, {8, 2, 1, 3}, {0}, {1}, 1, PaddingMode::Zeros},      // one tile and one lane
         {"plane_512_unpadded", {3, 40, 512}, {10, 40, 2}, {0}, {1}, 1, PaddingMode::Zeros},
         // 2,700-term sums: the reference's own float32 rounding is ~4e-5 here (measured against double sums).
         {"many_channel_blocks", {1, 300, 9, 64}, {5, 300, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros, 1e-4f},
@@ -320,36 +321,13 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"depthwise_width_33_multiplier_3", {1, 2, 7, 33}, {6, 1, 3, 3}, {1}, {1}, 2, PaddingMode::Replicate},
         {"depthwise_width_3", {1, 4, 6, 3}, {8, 1, 3, 3}, {1}, {1}, 4, PaddingMode::Circular},
         {"depthwise_7x7_dilated", {1, 3, 19, 23}, {3, 1, 7, 7}, {6}, {2}, 3, PaddingMode::Reflect},
-        {"depthwise_stride_2_multiplier_2",
-         {1, 3, 17, 35},
-         {6, 1, 3, 3},
-         {1},
-         {1},
-         3,
-         PaddingMode::Zeros,
-         1e-5f,
-         {2, 2}},
-        {"depthwise_stride_3_dilation_2",
-         {2, 2, 20, 41},
-         {4, 1, 3, 5},
-         {2},
-         {2},
-         2,
-         PaddingMode::Reflect,
-         1e-5f,
-         {3, 3}},
+        {"depthwise_stride_2_multiplier_2", {1, 3, 17, 35}, {6, 1, 3, 3}, {1}, {1}, 3, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"depthwise_stride_3_dilation_2", {2, 2, 20, 41}, {4, 1, 3, 5}, {2}, {2}, 2, PaddingMode::Reflect, 1e-5f, {3, 3}},
         {"depthwise_5x5_stride_2", {1, 3, 22, 37}, {3, 1, 5, 5}, {2}, {1}, 3, PaddingMode::Reflect, 1e-5f, {2, 2}},
         {"depthwise_5x5_rows_6", {2, 2, 6, 18}, {4, 1, 5, 5}, {2}, {1}, 2, PaddingMode::Zeros},
         {"depthwise_1d_long", {2, 5, 300}, {10, 1, 9}, {4}, {1}, 5, PaddingMode::Zeros},
         {"depthwise_1d_stride_3", {1, 4, 97}, {4, 1, 5}, {2}, {1}, 4, PaddingMode::Circular, 1e-5f, {1, 3}},
-        {"depthwise_huge_stride_one_output_row",
-         {1, 2, 5, 9},
-         {2, 1, 3, 3},
-         {0},
-         {1},
-         2,
-         PaddingMode::Zeros,
-         1e-5f,
+        {"depthwise_huge_stride_one_output_row", {1, 2, 5, 9}, {2, 1, 3, 3}, {0}, {1}, 2, PaddingMode::Zeros, 1e-5f,
          {INT64_MAX, 2}},
         // The pointwise kernel's seams: positions around its tile widths (generic 8, AVX2 24, AVX-512 48) and
         // chunks (twice that), channels around its tile rows (4, 8), many input channels, groups, 1-D, strided.
@@ -360,16 +338,10 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
-        {"huge_stride_one_output_row",
-         {1, 2, 5, 9},
-         {3, 2, 3, 3},
-         {0},
-         {1},
-         1,
-         PaddingMode::Zeros,
-         1e-5f,
+        {"huge_stride_one_output_row", {1, 2, 5, 9}, {3, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
          {INT64_MAX, 2}},
     };
+    // clang-format on
     std::mt19937 rng(2024);
     for (const DirectCase& c : cases) {
         ConvParams p;

@@ -89,167 +89,72 @@ TEST_P(ConvErrorText, MatchesPyTorch) {
     EXPECT_THROW(conv_geometry(e.params, e.input, e.weight, e.bias), ConfigError);
 }
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     PyTorch113, ConvErrorText,
     ::testing::Values(
-        ErrorCase{"Conv1dChannelMismatchFromSeed",
-                  p1d(),
-                  {6, 512, 768},
-                  {100, 768, 2},
-                  std::nullopt,
-                  "Given groups=1, weight of size [100, 768, 2], expected input[6, 512, 768] to have 768 channels, but "
-                  "got 512 "
+        ErrorCase{"Conv1dChannelMismatchFromSeed", p1d(), {6, 512, 768}, {100, 768, 2}, std::nullopt,
+                  "Given groups=1, weight of size [100, 768, 2], expected input[6, 512, 768] to have 768 channels, but got 512 "
                   "channels instead"},
-        ErrorCase{
-            "Conv2dBatchVsChannelSeedNet",
-            params2d(),
-            {3, 1, 28, 28},
-            {6, 3, 5, 5},
-            Shape{6},
-            "Given groups=1, weight of size [6, 3, 5, 5], expected input[3, 1, 28, 28] to have 3 channels, but got 1 "
-            "channels instead"},
-        ErrorCase{
-            "UnbatchedPrintsBatchedSize",
-            params2d(),
-            {4, 8, 8},
-            {6, 3, 3, 3},
-            std::nullopt,
-            "Given groups=1, weight of size [6, 3, 3, 3], expected input[1, 4, 8, 8] to have 3 channels, but got 4 "
-            "channels instead"},
-        ErrorCase{"WrongInputRank",
-                  params2d(),
-                  {1, 1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"Conv2dBatchVsChannelSeedNet", params2d(), {3, 1, 28, 28}, {6, 3, 5, 5}, Shape{6},
+                  "Given groups=1, weight of size [6, 3, 5, 5], expected input[3, 1, 28, 28] to have 3 channels, but got 1 "
+                  "channels instead"},
+        ErrorCase{"UnbatchedPrintsBatchedSize", params2d(), {4, 8, 8}, {6, 3, 3, 3}, std::nullopt,
+                  "Given groups=1, weight of size [6, 3, 3, 3], expected input[1, 4, 8, 8] to have 3 channels, but got 4 "
+                  "channels instead"},
+        ErrorCase{"WrongInputRank", params2d(), {1, 1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [1, 1, 3, 8, 8]"},
-        ErrorCase{"KernelLargerThanPaddedInput",
-                  params2d(),
-                  {1, 3, 8, 8},
-                  {6, 3, 11, 3},
-                  std::nullopt,
-                  "Calculated padded input size per channel: (8 x 8). Kernel size: (11 x 3). Kernel size can't be "
-                  "greater than "
+        ErrorCase{"KernelLargerThanPaddedInput", params2d(), {1, 3, 8, 8}, {6, 3, 11, 3}, std::nullopt,
+                  "Calculated padded input size per channel: (8 x 8). Kernel size: (11 x 3). Kernel size can't be greater than "
                   "actual input size"},
-        ErrorCase{"DilatedKernelLarger",
-                  params2d({0}, {1}, {4}),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
-                  "Calculated padded input size per channel: (8 x 8). Kernel size: (9 x 9). Kernel size can't be "
-                  "greater than "
+        ErrorCase{"DilatedKernelLarger", params2d({0}, {1}, {4}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
+                  "Calculated padded input size per channel: (8 x 8). Kernel size: (9 x 9). Kernel size can't be greater than "
                   "actual input size"},
-        ErrorCase{"SameWithStride",
-                  same2d({2}),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"SameWithStride", same2d({2}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "padding='same' is not supported for strided convolutions"},
-        ErrorCase{
-            "SameEvenKernelPrintsPaddedInput",
-            same2d(),
-            {1, 3, 8, 8},
-            {6, 4, 4, 4},
-            std::nullopt,
-            "Given groups=1, weight of size [6, 4, 4, 4], expected input[1, 3, 9, 9] to have 4 channels, but got 3 "
-            "channels instead"},
-        ErrorCase{"GroupsNotDividingWeight",
-                  params2d({0}, {1}, {1}, 4),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
-                  "Given groups=4, expected weight to be divisible by 4 at dimension 0, but got weight of size [[6, 3, "
-                  "3, 3]] "
+        ErrorCase{"SameEvenKernelPrintsPaddedInput", same2d(), {1, 3, 8, 8}, {6, 4, 4, 4}, std::nullopt,
+                  "Given groups=1, weight of size [6, 4, 4, 4], expected input[1, 3, 9, 9] to have 4 channels, but got 3 "
+                  "channels instead"},
+        ErrorCase{"GroupsNotDividingWeight", params2d({0}, {1}, {1}, 4), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
+                  "Given groups=4, expected weight to be divisible by 4 at dimension 0, but got weight of size [[6, 3, 3, 3]] "
                   "instead"},
-        ErrorCase{"GroupsMoreThanFilters",
-                  params2d({0}, {1}, {1}, 7),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
-                  "Given groups=7, expected weight to be at least 7 at dimension 0, but got weight of size [6, 3, 3, "
-                  "3] instead"},
-        ErrorCase{"GroupsZero",
-                  params2d({0}, {1}, {1}, 0),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"GroupsMoreThanFilters", params2d({0}, {1}, {1}, 7), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
+                  "Given groups=7, expected weight to be at least 7 at dimension 0, but got weight of size [6, 3, 3, 3] instead"},
+        ErrorCase{"GroupsZero", params2d({0}, {1}, {1}, 0), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "non-positive groups is not supported"},
-        ErrorCase{"StrideZero",
-                  params2d({0}, {0}),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"StrideZero", params2d({0}, {0}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "non-positive stride is not supported"},
-        ErrorCase{"NegativePaddingBeforeStride",
-                  params2d({-1}, {0}),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"NegativePaddingBeforeStride", params2d({-1}, {0}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "negative padding is not supported"},
         // PyTorch crops here (F.pad with negative pads); convscope refuses with its own words, not PyTorch's text
-        ErrorCase{"NegativePaddingReflectIsRefusedByName",
-                  params2d({0, -1}, {1}, {1}, 1, PaddingMode::Reflect),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"NegativePaddingReflectIsRefusedByName", params2d({0, -1}, {1}, {1}, 1, PaddingMode::Reflect),
+                  {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "convscope does not compute negative padding with padding_mode='reflect' (PyTorch's F.pad crops the "
                   "input by that many elements on each side first; crop the input instead and use padding=0)"},
-        ErrorCase{"DilationZeroAfterShapeChecks",
-                  params2d({0}, {1}, {0}),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"DilationZeroAfterShapeChecks", params2d({0}, {1}, {0}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
                   "dilation should be greater than zero, but got [0, 0]"},
-        ErrorCase{"KernelZero",
-                  params2d(),
-                  {1, 3, 8, 8},
-                  {6, 3, 0, 3},
-                  std::nullopt,
+        ErrorCase{"KernelZero", params2d(), {1, 3, 8, 8}, {6, 3, 0, 3}, std::nullopt,
                   "kernel size should be greater than zero, but got [0, 3]"},
-        ErrorCase{"BiasWrongLength",
-                  params2d(),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  Shape{5},
-                  "Given weight of size [6, 3, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias "
-                  "of size "
+        ErrorCase{"BiasWrongLength", params2d(), {1, 3, 8, 8}, {6, 3, 3, 3}, Shape{5},
+                  "Given weight of size [6, 3, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias of size "
                   "[5] instead"},
-        ErrorCase{"StrideListTooLong",
-                  params2d({0}, {1, 2, 3}),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
-                  "expected stride to be a single integer value or a list of 2 values to match the convolution "
-                  "dimensions, but "
+        ErrorCase{"StrideListTooLong", params2d({0}, {1, 2, 3}), {1, 3, 8, 8}, {6, 3, 3, 3}, std::nullopt,
+                  "expected stride to be a single integer value or a list of 2 values to match the convolution dimensions, but "
                   "got stride=[1, 2, 3]"},
-        ErrorCase{"ReflectPaddingTooLargeW",
-                  params2d({1, 8}, {1}, {1}, 1, PaddingMode::Reflect),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
+        ErrorCase{"ReflectPaddingTooLargeW", params2d({1, 8}, {1}, {1}, 1, PaddingMode::Reflect), {1, 3, 8, 8}, {6, 3, 3, 3},
                   std::nullopt,
-                  "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding "
-                  "(8, 8) at "
+                  "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (8, 8) at "
                   "dimension 3 of input 4"},
-        ErrorCase{"ReflectPaddingTooLargeH",
-                  params2d({8, 1}, {1}, {1}, 1, PaddingMode::Reflect),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
+        ErrorCase{"ReflectPaddingTooLargeH", params2d({8, 1}, {1}, {1}, 1, PaddingMode::Reflect), {1, 3, 8, 8}, {6, 3, 3, 3},
                   std::nullopt,
-                  "Argument #6: Padding size should be less than the corresponding input dimension, but got: padding "
-                  "(8, 8) at "
+                  "Argument #6: Padding size should be less than the corresponding input dimension, but got: padding (8, 8) at "
                   "dimension 2 of input 4"},
-        ErrorCase{"CircularWrapsTwice",
-                  params2d({9}, {1}, {1}, 1, PaddingMode::Circular),
-                  {1, 3, 8, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
-                  "Padding value causes wrapping around more than once."},
-        ErrorCase{"ZeroSizedSpatialInput",
-                  params2d({2}),
-                  {1, 3, 0, 8},
-                  {6, 3, 3, 3},
-                  std::nullopt,
+        ErrorCase{"CircularWrapsTwice", params2d({9}, {1}, {1}, 1, PaddingMode::Circular), {1, 3, 8, 8}, {6, 3, 3, 3},
+                  std::nullopt, "Padding value causes wrapping around more than once."},
+        ErrorCase{"ZeroSizedSpatialInput", params2d({2}), {1, 3, 0, 8}, {6, 3, 3, 3}, std::nullopt,
                   "Only zero batch or zero channel inputs are supported, but got input shape: [1, 3, 0, 8]"}),
     [](const ::testing::TestParamInfo<ErrorCase>& param_info) { return std::string(param_info.param.name); });
+// clang-format on
 
 // ---- reference: hand-worked and analytic ----
 TEST(ConvReference, HandWorked2x2KernelOn3x3) {

@@ -107,6 +107,7 @@ struct ValueCase {
 std::ostream& operator<<(std::ostream& os, const ValueCase& c) { return os << c.name; }
 
 std::vector<ValueCase> value_cases() {
+    // clang-format off
     std::vector<ValueCase> cases;
     const PoolMode Max = PoolMode::Max;
     const PoolMode Avg = PoolMode::Avg;
@@ -119,12 +120,7 @@ std::vector<ValueCase> value_cases() {
         p.stride = {2};
         p.padding = {1};
         const std::vector<float> v{8, 10, 12, 13, 22, 24, 26, 27, 36, 38, 40, 41, 50, 52, 54, 55, 57, 59, 61, 62};
-        cases.push_back({"max2d_k3_s2_p1_9x7_iota",
-                         p,
-                         {1, 1, 9, 7},
-                         iota(63),
-                         {1, 1, 5, 4},
-                         v,
+        cases.push_back({"max2d_k3_s2_p1_9x7_iota", p, {1, 1, 9, 7}, iota(63), {1, 1, 5, 4}, v,
                          std::vector<int64_t>(v.begin(), v.end())});
     }
     {
@@ -137,12 +133,11 @@ std::vector<ValueCase> value_cases() {
         std::vector<float> v;
         for (float r : rows)
             for (float c : cols) v.push_back(r * c / 9.0f);
-        cases.push_back(
-            {"avg2d_k3_s2_p1_9x7_ones_count_include_pad", p, {1, 1, 9, 7}, filled(63, 1), {1, 1, 5, 4}, v, {}});
+        cases.push_back({"avg2d_k3_s2_p1_9x7_ones_count_include_pad", p, {1, 1, 9, 7}, filled(63, 1), {1, 1, 5, 4}, v, {}});
         // analytic: without count_include_pad the divisor is the number of input cells: every mean is 1.
         p.count_include_pad = false;
-        cases.push_back(
-            {"avg2d_k3_s2_p1_9x7_ones_exclude_pad", p, {1, 1, 9, 7}, filled(63, 1), {1, 1, 5, 4}, filled(20, 1), {}});
+        cases.push_back({"avg2d_k3_s2_p1_9x7_ones_exclude_pad", p, {1, 1, 9, 7}, filled(63, 1), {1, 1, 5, 4},
+                         filled(20, 1), {}});
     }
     {
         // analytic: constant input, count_include_pad=False -> the constant; 2 batches × 3 channels.
@@ -150,13 +145,8 @@ std::vector<ValueCase> value_cases() {
         p.stride = {2};
         p.padding = {1};
         p.count_include_pad = false;
-        cases.push_back({"avg2d_constant_2x3x9x7_exclude_pad",
-                         p,
-                         {2, 3, 9, 7},
-                         filled(378, 2.5f),
-                         {2, 3, 5, 4},
-                         filled(120, 2.5f),
-                         {}});
+        cases.push_back({"avg2d_constant_2x3x9x7_exclude_pad", p, {2, 3, 9, 7}, filled(378, 2.5f), {2, 3, 5, 4},
+                         filled(120, 2.5f), {}});
     }
     {
         // analytic (iota): kernel 1, stride 3 > kernel picks x[3i][3j] = 21i + 3j; out floor((9-1)/3)+1 = 3,
@@ -164,12 +154,7 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Max, 2, {1});
         p.stride = {3};
         const std::vector<float> v{0, 3, 6, 21, 24, 27, 42, 45, 48};
-        cases.push_back({"max2d_k1_s3_9x7_stride_over_kernel",
-                         p,
-                         {1, 1, 9, 7},
-                         iota(63),
-                         {1, 1, 3, 3},
-                         v,
+        cases.push_back({"max2d_k1_s3_9x7_stride_over_kernel", p, {1, 1, 9, 7}, iota(63), {1, 1, 3, 3}, v,
                          std::vector<int64_t>(v.begin(), v.end())});
     }
     {
@@ -177,13 +162,8 @@ std::vector<ValueCase> value_cases() {
         // r in {0,3,6}, c in {0,3}.
         PoolParams p = params(Avg, 2, {2});
         p.stride = {3};
-        cases.push_back({"avg2d_k2_s3_9x7_stride_over_kernel",
-                         p,
-                         {1, 1, 9, 7},
-                         iota(63),
-                         {1, 1, 3, 2},
-                         {4, 7, 25, 28, 46, 49},
-                         {}});
+        cases.push_back({"avg2d_k2_s3_9x7_stride_over_kernel", p, {1, 1, 9, 7}, iota(63), {1, 1, 3, 2},
+                         {4, 7, 25, 28, 46, 49}, {}});
     }
     {
         // analytic (iota): k3 dilation 2 p1 over 9x7 -> 7x5 (effective kernel 5). Taps rows oy-1, oy+1, oy+3;
@@ -196,12 +176,7 @@ std::vector<ValueCase> value_cases() {
         std::vector<float> v;
         for (float r : rows)
             for (float c : cols) v.push_back(7 * r + c);
-        cases.push_back({"max2d_k3_d2_p1_9x7_dilation",
-                         p,
-                         {1, 1, 9, 7},
-                         iota(63),
-                         {1, 1, 7, 5},
-                         v,
+        cases.push_back({"max2d_k3_d2_p1_9x7_dilation", p, {1, 1, 9, 7}, iota(63), {1, 1, 7, 5}, v,
                          std::vector<int64_t>(v.begin(), v.end())});
     }
     {
@@ -210,12 +185,7 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Max, 2, {2});
         p.stride = {1};
         p.dilation = {2, 2};
-        cases.push_back({"onnx_maxpool_2d_dilations",
-                         p,
-                         {1, 1, 4, 4},
-                         iota(16, 1),
-                         {1, 1, 2, 2},
-                         {11, 12, 15, 16},
+        cases.push_back({"onnx_maxpool_2d_dilations", p, {1, 1, 4, 4}, iota(16, 1), {1, 1, 2, 2}, {11, 12, 15, 16},
                          {10, 11, 14, 15}});
     }
     {
@@ -225,12 +195,11 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Avg, 2, {3, 3});
         p.stride = {2, 2};
         p.ceil_mode = true;
-        cases.push_back(
-            {"onnx_averagepool_2d_ceil", p, {1, 1, 4, 4}, iota(16, 1), {1, 1, 2, 2}, {6, 7.5f, 12, 13.5f}, {}});
+        cases.push_back({"onnx_averagepool_2d_ceil", p, {1, 1, 4, 4}, iota(16, 1), {1, 1, 2, 2}, {6, 7.5f, 12, 13.5f}, {}});
         // onnx test_maxpool_2d_ceil: same windows, max -> [11, 12, 15, 16].
         p.mode = Max;
-        cases.push_back(
-            {"onnx_maxpool_2d_ceil", p, {1, 1, 4, 4}, iota(16, 1), {1, 1, 2, 2}, {11, 12, 15, 16}, {10, 11, 14, 15}});
+        cases.push_back({"onnx_maxpool_2d_ceil", p, {1, 1, 4, 4}, iota(16, 1), {1, 1, 2, 2}, {11, 12, 15, 16},
+                         {10, 11, 14, 15}});
     }
     {
         // hand: L=5 of 1..5, k3 s3 p1 ceil: floor((5+2-3+2)/3)+1 = 3, but the third window would start at 5,
@@ -240,8 +209,7 @@ std::vector<ValueCase> value_cases() {
         p.stride = {3};
         p.padding = {1};
         p.ceil_mode = true;
-        cases.push_back(
-            {"avg1d_ceil_last_window_starting_in_padding_dropped", p, {1, 1, 5}, iota(5, 1), {1, 1, 2}, {1, 4}, {}});
+        cases.push_back({"avg1d_ceil_last_window_starting_in_padding_dropped", p, {1, 1, 5}, iota(5, 1), {1, 1, 2}, {1, 4}, {}});
     }
     {
         // hand: L=6 of 1..6, k3 s2 p1 ceil -> floor((6+2-3+1)/2)+1 = 4 windows [-1,2) [1,4) [3,6) [5,8).
@@ -252,8 +220,7 @@ std::vector<ValueCase> value_cases() {
         p.stride = {2};
         p.padding = {1};
         p.ceil_mode = true;
-        cases.push_back(
-            {"avg1d_ceil_overhang_count_include_pad", p, {1, 1, 6}, iota(6, 1), {1, 1, 4}, {1, 3, 5, 3}, {}});
+        cases.push_back({"avg1d_ceil_overhang_count_include_pad", p, {1, 1, 6}, iota(6, 1), {1, 1, 4}, {1, 3, 5, 3}, {}});
         p.count_include_pad = false;
         cases.push_back({"avg1d_ceil_overhang_exclude_pad", p, {1, 1, 6}, iota(6, 1), {1, 1, 4}, {1.5f, 3, 5, 6}, {}});
     }
@@ -264,8 +231,7 @@ std::vector<ValueCase> value_cases() {
         p.stride = {2};
         p.padding = {1};
         p.ceil_mode = true;
-        cases.push_back(
-            {"avg1d_k2_s2_p1_ceil_include_pad", p, {1, 1, 5}, iota(5, 1), {1, 1, 3}, {0.5f, 2.5f, 4.5f}, {}});
+        cases.push_back({"avg1d_k2_s2_p1_ceil_include_pad", p, {1, 1, 5}, iota(5, 1), {1, 1, 3}, {0.5f, 2.5f, 4.5f}, {}});
         p.count_include_pad = false;
         cases.push_back({"avg1d_k2_s2_p1_ceil_exclude_pad", p, {1, 1, 5}, iota(5, 1), {1, 1, 3}, {1, 2.5f, 4.5f}, {}});
     }
@@ -274,8 +240,8 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Avg, 2, {2});
         p.stride = {1};
         p.divisor_override = 3;
-        cases.push_back(
-            {"avg2d_divisor_override_3", p, {1, 1, 3, 3}, iota(9, 1), {1, 1, 2, 2}, {4, 16.0f / 3, 8, 28.0f / 3}, {}});
+        cases.push_back({"avg2d_divisor_override_3", p, {1, 1, 3, 3}, iota(9, 1), {1, 1, 2, 2},
+                         {4, 16.0f / 3, 8, 28.0f / 3}, {}});
     }
     {
         // analytic (all ones): k3 s1 p1 over 3x3 sums 4 in corners, 6 on edges, 9 inside; divisor_override 2
@@ -284,13 +250,8 @@ std::vector<ValueCase> value_cases() {
         p.stride = {1};
         p.padding = {1};
         p.divisor_override = 2;
-        cases.push_back({"avg2d_divisor_override_with_padding",
-                         p,
-                         {1, 1, 3, 3},
-                         filled(9, 1),
-                         {1, 1, 3, 3},
-                         {2, 3, 2, 3, 4.5f, 3, 2, 3, 2},
-                         {}});
+        cases.push_back({"avg2d_divisor_override_with_padding", p, {1, 1, 3, 3}, filled(9, 1), {1, 1, 3, 3},
+                         {2, 3, 2, 3, 4.5f, 3, 2, 3, 2}, {}});
     }
     {
         // hand: unbatched (C, H, W) = (2, 3, 3): channel 0 is 1..9, channel 1 is -1..-9; k2 s1.
@@ -299,19 +260,13 @@ std::vector<ValueCase> value_cases() {
         p.stride = {1};
         std::vector<float> neg = iota(9, 1);
         for (float& v : neg) v = -v;
-        cases.push_back({"max2d_unbatched_two_channels",
-                         p,
-                         {2, 3, 3},
-                         concat(iota(9, 1), neg),
-                         {2, 2, 2},
-                         {5, 6, 8, 9, -1, -2, -4, -5},
-                         {4, 5, 7, 8, 0, 1, 3, 4}});
+        cases.push_back({"max2d_unbatched_two_channels", p, {2, 3, 3}, concat(iota(9, 1), neg), {2, 2, 2},
+                         {5, 6, 8, 9, -1, -2, -4, -5}, {4, 5, 7, 8, 0, 1, 3, 4}});
     }
     {
         // hand: unbatched (C, L) = (2, 5), k2 (stride = kernel): [1.5, 3.5] and [15, 35]; the 5th cell is unused.
         PoolParams p = params(Avg, 1, {2});
-        cases.push_back(
-            {"avg1d_unbatched", p, {2, 5}, {1, 2, 3, 4, 5, 10, 20, 30, 40, 50}, {2, 2}, {1.5f, 3.5f, 15, 35}, {}});
+        cases.push_back({"avg1d_unbatched", p, {2, 5}, {1, 2, 3, 4, 5, 10, 20, 30, 40, 50}, {2, 2}, {1.5f, 3.5f, 15, 35}, {}});
     }
     {
         // analytic (iota, 2 channels of 9): k2 dilation 2 stride 3 -> taps (0,2) (3,5) (6,8): 2, 5, 8 and 11, 14, 17.
@@ -319,12 +274,7 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Max, 1, {2});
         p.stride = {3};
         p.dilation = {2};
-        cases.push_back({"max1d_k2_s3_d2_two_channels",
-                         p,
-                         {1, 2, 9},
-                         iota(18),
-                         {1, 2, 3},
-                         {2, 5, 8, 11, 14, 17},
+        cases.push_back({"max1d_k2_s3_d2_two_channels", p, {1, 2, 9}, iota(18), {1, 2, 3}, {2, 5, 8, 11, 14, 17},
                          {2, 5, 8, 2, 5, 8}});
     }
     {
@@ -370,14 +320,9 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Max, 2, {5, 5});
         p.stride = {1};
         p.padding = {2, 2};
-        cases.push_back(
-            {"onnx_maxpool_with_argmax_2d_precomputed_pads",
-             p,
-             {1, 1, 5, 5},
-             iota(25, 1),
-             {1, 1, 5, 5},
-             {13, 14, 15, 15, 15, 18, 19, 20, 20, 20, 23, 24, 25, 25, 25, 23, 24, 25, 25, 25, 23, 24, 25, 25, 25},
-             {12, 13, 14, 14, 14, 17, 18, 19, 19, 19, 22, 23, 24, 24, 24, 22, 23, 24, 24, 24, 22, 23, 24, 24, 24}});
+        cases.push_back({"onnx_maxpool_with_argmax_2d_precomputed_pads", p, {1, 1, 5, 5}, iota(25, 1), {1, 1, 5, 5},
+                         {13, 14, 15, 15, 15, 18, 19, 20, 20, 20, 23, 24, 25, 25, 25, 23, 24, 25, 25, 25, 23, 24, 25, 25, 25},
+                         {12, 13, 14, 14, 14, 17, 18, 19, 19, 19, 22, 23, 24, 24, 24, 22, 23, 24, 24, 24, 22, 23, 24, 24, 24}});
     }
     {
         // onnx test_averagepool_2d_precomputed_pads_count_include_pad: 5x5 of 1..25, k5 p2, every divisor 25;
@@ -385,13 +330,9 @@ std::vector<ValueCase> value_cases() {
         PoolParams p = params(Avg, 2, {5, 5});
         p.stride = {1};
         p.padding = {2, 2};
-        cases.push_back({"onnx_averagepool_2d_precomputed_pads_count_include_pad",
-                         p,
-                         {1, 1, 5, 5},
-                         iota(25, 1),
-                         {1, 1, 5, 5},
-                         {2.52f, 3.6f, 4.8f,  4.08f, 3.24f, 4.56f,  6.4f,  8.4f,  7.04f, 5.52f, 7.2f,  10.f, 13.f,
-                          10.8f, 8.4f, 6.96f, 9.6f,  12.4f, 10.24f, 7.92f, 6.12f, 8.4f,  10.8f, 8.88f, 6.84f},
+        cases.push_back({"onnx_averagepool_2d_precomputed_pads_count_include_pad", p, {1, 1, 5, 5}, iota(25, 1), {1, 1, 5, 5},
+                         {2.52f, 3.6f, 4.8f,  4.08f,  3.24f, 4.56f, 6.4f, 8.4f,  7.04f,  5.52f, 7.2f, 10.f, 13.f,
+                          10.8f, 8.4f, 6.96f, 9.6f,  12.4f, 10.24f, 7.92f, 6.12f, 8.4f, 10.8f, 8.88f, 6.84f},
                          {}});
     }
     {
@@ -402,13 +343,8 @@ std::vector<ValueCase> value_cases() {
         p.pads_begin = {1, 1};
         p.pads_end = {1, 1};
         p.count_include_pad = false;
-        cases.push_back({"onnx_averagepool_2d_precomputed_same_upper",
-                         p,
-                         {1, 1, 5, 5},
-                         iota(25, 1),
-                         {1, 1, 3, 3},
-                         {4, 5.5f, 7, 11.5f, 13, 14.5f, 19, 20.5f, 22},
-                         {}});
+        cases.push_back({"onnx_averagepool_2d_precomputed_same_upper", p, {1, 1, 5, 5}, iota(25, 1), {1, 1, 3, 3},
+                         {4, 5.5f, 7, 11.5f, 13, 14.5f, 19, 20.5f, 22}, {}});
     }
     {
         // hand: ONNX-style asymmetric pads beyond half the kernel (PyTorch has no such argument): [1,2,3,4],
@@ -419,18 +355,13 @@ std::vector<ValueCase> value_cases() {
         p.pads_begin = {2};
         p.pads_end = {0};
         p.count_include_pad = false;
-        cases.push_back(
-            {"onnx_style_asymmetric_pads_1d_exclude_pad", p, {1, 1, 4}, {1, 2, 3, 4}, {1, 1, 4}, {1, 1.5f, 2, 3}, {}});
+        cases.push_back({"onnx_style_asymmetric_pads_1d_exclude_pad", p, {1, 1, 4}, {1, 2, 3, 4}, {1, 1, 4}, {1, 1.5f, 2, 3}, {}});
         p.count_include_pad = true;
-        cases.push_back({"onnx_style_asymmetric_pads_1d_include_pad",
-                         p,
-                         {1, 1, 4},
-                         {1, 2, 3, 4},
-                         {1, 1, 4},
-                         {1.0f / 3, 1, 2, 3},
-                         {}});
+        cases.push_back({"onnx_style_asymmetric_pads_1d_include_pad", p, {1, 1, 4}, {1, 2, 3, 4}, {1, 1, 4},
+                         {1.0f / 3, 1, 2, 3}, {}});
     }
     return cases;
+    // clang-format on
 }
 
 class PoolValues : public ::testing::TestWithParam<ValueCase> {};
@@ -544,6 +475,7 @@ struct ErrorCase {
 std::ostream& operator<<(std::ostream& os, const ErrorCase& c) { return os << c.name; }
 
 std::vector<ErrorCase> error_cases() {
+    // clang-format off
     const PoolMode Max = PoolMode::Max;
     const PoolMode Avg = PoolMode::Avg;
     std::vector<ErrorCase> cases;
@@ -563,24 +495,12 @@ std::vector<ErrorCase> error_cases() {
         "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
     add("max2d_kernel_empty", params(Max, 2, {}), x4,
         "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
-    add("max2d_stride_three_values",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {1, 1, 1};
-             }),
-        x4, "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
-    add("max2d_padding_three_values",
-        with(m2,
-             [](PoolParams& p) {
-                 p.padding = {0, 0, 0};
-             }),
-        x4, "max_pool2d: padding must be either be a single int, or a tuple of two ints");
-    add("max2d_dilation_three_values",
-        with(m2,
-             [](PoolParams& p) {
-                 p.dilation = {1, 1, 1};
-             }),
-        x4, "max_pool2d: dilation must be either a single int, or a tuple of two ints");
+    add("max2d_stride_three_values", with(m2, [](PoolParams& p) { p.stride = {1, 1, 1}; }), x4,
+        "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
+    add("max2d_padding_three_values", with(m2, [](PoolParams& p) { p.padding = {0, 0, 0}; }), x4,
+        "max_pool2d: padding must be either be a single int, or a tuple of two ints");
+    add("max2d_dilation_three_values", with(m2, [](PoolParams& p) { p.dilation = {1, 1, 1}; }), x4,
+        "max_pool2d: dilation must be either a single int, or a tuple of two ints");
     add("max2d_kernel_beyond_int", params(Max, 2, {int64_t{1} << 31}), x4, "integer out of range");
     add("max2d_stride_beyond_int", with(m2, [](PoolParams& p) { p.stride = {int64_t{1} << 31}; }), x4,
         "integer out of range");
@@ -590,75 +510,34 @@ std::vector<ErrorCase> error_cases() {
     add("max2d_rank5_input", m2, {1, 1, 3, 5, 5}, "non-empty 3D or 4D (batch mode) tensor expected for input");
     add("max2d_kernel_zero_stride_omitted", params(Max, 2, {0}), x4, "stride should not be zero");
     add("max2d_stride_zero_in_w", with(m2, [](PoolParams& p) { p.stride = {1, 0}; }), x4, "stride should not be zero");
-    add("max2d_negative_pad",
-        with(params(Max, 2, {3}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {-1};
-             }),
-        x4, "pad must be non-negative, but got pad: -1");
-    add("max2d_negative_pad_in_w",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {0, -1};
-             }),
-        x4, "pad must be non-negative, but got pad: -1");
-    add("max2d_pad_over_half_kernel",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {2};
-             }),
-        x4, "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
+    add("max2d_negative_pad", with(params(Max, 2, {3}), [](PoolParams& p) { p.stride = {1}; p.padding = {-1}; }), x4,
+        "pad must be non-negative, but got pad: -1");
+    add("max2d_negative_pad_in_w", with(m2, [](PoolParams& p) { p.stride = {1}; p.padding = {0, -1}; }), x4,
+        "pad must be non-negative, but got pad: -1");
+    add("max2d_pad_over_half_kernel", with(m2, [](PoolParams& p) { p.stride = {1}; p.padding = {2}; }), x4,
+        "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
     // 1.13 ignores dilation in this rule (later versions say "effective kernel size").
-    add("max2d_pad_over_half_kernel_dilated",
-        with(params(Max, 2, {3}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {2};
-                 p.dilation = {2};
-             }),
+    add("max2d_pad_over_half_kernel_dilated", with(params(Max, 2, {3}), [](PoolParams& p) {
+            p.stride = {1};
+            p.padding = {2};
+            p.dilation = {2};
+        }),
         x4, "pad should be at most half of kernel size, but got pad=2 and kernel_size=3");
-    add("max2d_pad_check_before_negative_stride",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {-1};
-                 p.padding = {2};
-             }),
-        x4, "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
+    add("max2d_pad_check_before_negative_stride", with(m2, [](PoolParams& p) { p.stride = {-1}; p.padding = {2}; }), x4,
+        "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
     add("max2d_negative_kernel_fails_pad_rule", with(params(Max, 2, {-3}), [](PoolParams& p) { p.stride = {1}; }), x4,
         "pad should be at most half of kernel size, but got pad=0 and kernel_size=-3");
     add("max2d_kernel_zero", with(params(Max, 2, {0}), [](PoolParams& p) { p.stride = {1}; }), x4,
         "kernel size should be greater than zero, but got kH: 0 kW: 0");
     add("max2d_kernel_zero_in_h", with(params(Max, 2, {0, 2}), [](PoolParams& p) { p.stride = {1}; }), x4,
         "kernel size should be greater than zero, but got kH: 0 kW: 2");
-    add("max2d_negative_stride",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {-1, -2};
-             }),
-        x4, "stride should be greater than zero, but got dH: -1 dW: -2");
-    add("max2d_dilation_zero",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.dilation = {0};
-             }),
-        x4, "dilation should be greater than zero, but got dilationH: 0 dilationW: 0");
-    add("max2d_dilation_negative",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.dilation = {-1, 0};
-             }),
-        x4, "dilation should be greater than zero, but got dilationH: -1 dilationW: 0");
-    add("max2d_dilation_checked_on_empty_input",
-        with(m2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.dilation = {0};
-             }),
+    add("max2d_negative_stride", with(m2, [](PoolParams& p) { p.stride = {-1, -2}; }), x4,
+        "stride should be greater than zero, but got dH: -1 dW: -2");
+    add("max2d_dilation_zero", with(m2, [](PoolParams& p) { p.stride = {1}; p.dilation = {0}; }), x4,
+        "dilation should be greater than zero, but got dilationH: 0 dilationW: 0");
+    add("max2d_dilation_negative", with(m2, [](PoolParams& p) { p.stride = {1}; p.dilation = {-1, 0}; }), x4,
+        "dilation should be greater than zero, but got dilationH: -1 dilationW: 0");
+    add("max2d_dilation_checked_on_empty_input", with(m2, [](PoolParams& p) { p.stride = {1}; p.dilation = {0}; }),
         {1, 0, 5, 5}, "dilation should be greater than zero, but got dilationH: 0 dilationW: 0");
     add("max2d_zero_channels", m2, {1, 0, 5, 5},
         "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[1, 0, 5, 5]");
@@ -681,22 +560,12 @@ std::vector<ErrorCase> error_cases() {
     const PoolParams a2 = params(Avg, 2, {2});
     add("avg2d_kernel_three_values", params(Avg, 2, {2, 2, 2}), x4,
         "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints");
-    add("avg2d_kernel_lengths_before_divisor",
-        with(params(Avg, 2, {2, 2, 2}), [](PoolParams& p) { p.divisor_override = 0; }), x4,
-        "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints");
-    add("avg2d_stride_three_values",
-        with(a2,
-             [](PoolParams& p) {
-                 p.stride = {1, 1, 1};
-             }),
-        x4, "avg_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
-    add("avg2d_padding_three_values",
-        with(a2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {0, 0, 0};
-             }),
-        x4, "avg_pool2d: padding must either be a single int, or a tuple of two ints");
+    add("avg2d_kernel_lengths_before_divisor", with(params(Avg, 2, {2, 2, 2}), [](PoolParams& p) { p.divisor_override = 0; }),
+        x4, "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+    add("avg2d_stride_three_values", with(a2, [](PoolParams& p) { p.stride = {1, 1, 1}; }), x4,
+        "avg_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
+    add("avg2d_padding_three_values", with(a2, [](PoolParams& p) { p.stride = {1}; p.padding = {0, 0, 0}; }), x4,
+        "avg_pool2d: padding must either be a single int, or a tuple of two ints");
     add("avg2d_divisor_zero", with(a2, [](PoolParams& p) { p.divisor_override = 0; }), x4, "divisor must be not zero");
     add("avg2d_divisor_zero_before_rank", with(a2, [](PoolParams& p) { p.divisor_override = 0; }), {5, 5},
         "divisor must be not zero");
@@ -705,29 +574,18 @@ std::vector<ErrorCase> error_cases() {
     add("avg2d_rank0_input", a2, {}, "Dimension specified as -3 but tensor has no dimensions");
     add("avg2d_rank5_input", a2, {1, 1, 3, 5, 5},
         "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[1, 1, 3, 5, 5]");
-    add("avg2d_rank5_kernel_zero_first", with(params(Avg, 2, {0}), [](PoolParams& p) { p.stride = {1}; }),
-        {1, 1, 3, 5, 5}, "kernel size should be greater than zero, but got kH: 0 kW: 0");
+    add("avg2d_rank5_kernel_zero_first", with(params(Avg, 2, {0}), [](PoolParams& p) { p.stride = {1}; }), {1, 1, 3, 5, 5},
+        "kernel size should be greater than zero, but got kH: 0 kW: 0");
     add("avg2d_kernel_zero_stride_omitted", params(Avg, 2, {0}), x4, "stride should not be zero");
     add("avg2d_kernel_zero_in_w", with(params(Avg, 2, {2, 0}), [](PoolParams& p) { p.stride = {1}; }), x4,
         "kernel size should be greater than zero, but got kH: 2 kW: 0");
-    add("avg2d_negative_kernel", params(Avg, 2, {-1}), x4,
-        "kernel size should be greater than zero, but got kH: -1 kW: -1");
+    add("avg2d_negative_kernel", params(Avg, 2, {-1}), x4, "kernel size should be greater than zero, but got kH: -1 kW: -1");
     add("avg2d_negative_stride", with(a2, [](PoolParams& p) { p.stride = {-1}; }), x4,
         "stride should be greater than zero, but got dH: -1 dW: -1");
-    add("avg2d_negative_pad",
-        with(params(Avg, 2, {3}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {-1};
-             }),
-        x4, "pad must be non-negative, but got pad: -1");
-    add("avg2d_pad_over_half_kernel",
-        with(a2,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {1, 2};
-             }),
-        x4, "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
+    add("avg2d_negative_pad", with(params(Avg, 2, {3}), [](PoolParams& p) { p.stride = {1}; p.padding = {-1}; }), x4,
+        "pad must be non-negative, but got pad: -1");
+    add("avg2d_pad_over_half_kernel", with(a2, [](PoolParams& p) { p.stride = {1}; p.padding = {1, 2}; }), x4,
+        "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
     add("avg2d_zero_height", a2, {1, 3, 0, 5},
         "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[1, 3, 0, 5]");
     add("avg2d_output_too_small", params(Avg, 2, {6}), x4,
@@ -738,50 +596,26 @@ std::vector<ErrorCase> error_cases() {
     // F.avg_pool1d
     const PoolParams a1 = params(Avg, 1, {2});
     add("avg1d_rank4_input", a1, {1, 1, 3, 5},
-        "Expected 2 to 3 dimensions, but got 4-dimensional tensor for argument #1 'self' (while checking arguments for "
-        "avg_pool1d)");
+        "Expected 2 to 3 dimensions, but got 4-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)");
     add("avg1d_rank1_input", a1, {5},
-        "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 'self' (while checking arguments for "
-        "avg_pool1d)");
+        "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)");
     add("avg1d_rank_before_lengths", params(Avg, 1, {2, 2}), {1, 1, 3, 5},
-        "Expected 2 to 3 dimensions, but got 4-dimensional tensor for argument #1 'self' (while checking arguments for "
-        "avg_pool1d)");
-    add("avg1d_kernel_two_values", params(Avg, 1, {2, 2}), x3,
-        "avg_pool1d() argument 'kernel_size' should contain one int (got 2)");
-    add("avg1d_kernel_empty", params(Avg, 1, {}), x3,
-        "avg_pool1d() argument 'kernel_size' should contain one int (got 0)");
-    add("avg1d_stride_two_values",
-        with(a1,
-             [](PoolParams& p) {
-                 p.stride = {1, 1};
-             }),
-        x3, "avg_pool1d() argument 'stride' should contain one int (got 2)");
-    add("avg1d_padding_two_values",
-        with(a1,
-             [](PoolParams& p) {
-                 p.padding = {0, 0};
-             }),
-        x3, "avg_pool1d() argument 'padding' should contain one int (got 2)");
+        "Expected 2 to 3 dimensions, but got 4-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)");
+    add("avg1d_kernel_two_values", params(Avg, 1, {2, 2}), x3, "avg_pool1d() argument 'kernel_size' should contain one int (got 2)");
+    add("avg1d_kernel_empty", params(Avg, 1, {}), x3, "avg_pool1d() argument 'kernel_size' should contain one int (got 0)");
+    add("avg1d_stride_two_values", with(a1, [](PoolParams& p) { p.stride = {1, 1}; }), x3,
+        "avg_pool1d() argument 'stride' should contain one int (got 2)");
+    add("avg1d_padding_two_values", with(a1, [](PoolParams& p) { p.padding = {0, 0}; }), x3,
+        "avg_pool1d() argument 'padding' should contain one int (got 2)");
     add("avg1d_kernel_zero", params(Avg, 1, {0}), x3, "stride should not be zero");
-    add("avg1d_negative_kernel", params(Avg, 1, {-1}), x3,
-        "kernel size should be greater than zero, but got kH: 1 kW: -1");
+    add("avg1d_negative_kernel", params(Avg, 1, {-1}), x3, "kernel size should be greater than zero, but got kH: 1 kW: -1");
     add("avg1d_kernel_zero_on_empty_channels", with(params(Avg, 1, {0}), [](PoolParams& p) { p.stride = {1}; }),
         {1, 0, 5}, "kernel size should be greater than zero, but got kH: 1 kW: 0");
     add("avg1d_negative_stride", with(a1, [](PoolParams& p) { p.stride = {-1}; }), x3,
         "stride should be greater than zero, but got dH: 1 dW: -1");
-    add("avg1d_negative_pad",
-        with(params(Avg, 1, {1}),
-             [](PoolParams& p) {
-                 p.stride = {-1};
-                 p.padding = {-1};
-             }),
-        x3, "pad must be non-negative, but got pad: -1");
-    add("avg1d_pad_over_half_kernel",
-        with(params(Avg, 1, {3}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {2};
-             }),
+    add("avg1d_negative_pad", with(params(Avg, 1, {1}), [](PoolParams& p) { p.stride = {-1}; p.padding = {-1}; }), x3,
+        "pad must be non-negative, but got pad: -1");
+    add("avg1d_pad_over_half_kernel", with(params(Avg, 1, {3}), [](PoolParams& p) { p.stride = {1}; p.padding = {2}; }),
         x3, "pad should be at most half of kernel size, but got pad=2 and kernel_size=3");
     add("avg1d_zero_channels", a1, {1, 0, 5},
         "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[1, 0, 1, 5]");
@@ -791,12 +625,10 @@ std::vector<ErrorCase> error_cases() {
         "Given input size: (3x1x5). Calculated output size: (3x1x0). Output size is too small");
     add("avg1d_output_negative", with(params(Avg, 1, {8}), [](PoolParams& p) { p.stride = {1}; }), x3,
         "Given input size: (3x1x5). Calculated output size: (3x1x-2). Output size is too small");
-    add("avg1d_ceil_mode_does_not_rescue",
-        with(params(Avg, 1, {6}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.ceil_mode = true;
-             }),
+    add("avg1d_ceil_mode_does_not_rescue", with(params(Avg, 1, {6}), [](PoolParams& p) {
+            p.stride = {1};
+            p.ceil_mode = true;
+        }),
         x3, "Given input size: (3x1x5). Calculated output size: (3x1x0). Output size is too small");
     add("avg1d_divisor_override", with(a1, [](PoolParams& p) { p.divisor_override = 2; }), x3,
         "avg_pool1d() got an unexpected keyword argument 'divisor_override'");
@@ -805,8 +637,7 @@ std::vector<ErrorCase> error_cases() {
 
     // F.max_pool1d
     const PoolParams m1 = params(Max, 1, {2});
-    const std::string max1d_rank =
-        "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:";
+    const std::string max1d_rank = "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:";
     add("max1d_rank4_input", m1, {1, 1, 3, 5}, max1d_rank + "[1, 1, 3, 5]");
     add("max1d_rank0_input", m1, {}, max1d_rank + "[]");
     add("max1d_rank_before_lengths", params(Max, 1, {2, 2}), {1, 1, 3, 5}, max1d_rank + "[1, 1, 3, 5]");
@@ -815,102 +646,54 @@ std::vector<ErrorCase> error_cases() {
     add("max1d_unbatched_zero_channels", m1, {0, 5}, max1d_rank + "[0, 5]");
     add("max1d_kernel_two_values", params(Max, 1, {2, 2}), x3,
         "max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 but got size 2");
-    add("max1d_stride_two_values",
-        with(m1,
-             [](PoolParams& p) {
-                 p.stride = {1, 1};
-                 p.padding = {0, 0};
-             }),
-        x3, "max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 but got size 2");
-    add("max1d_padding_two_values",
-        with(m1,
-             [](PoolParams& p) {
-                 p.padding = {0, 0};
-                 p.dilation = {1, 1};
-             }),
-        x3, "max_pool1d() padding must be an int, list of ints, or tuple of ints of size 1 but got size 2");
-    add("max1d_dilation_two_values",
-        with(params(Max, 1, {0}),
-             [](PoolParams& p) {
-                 p.dilation = {1, 1};
-             }),
-        x3, "max_pool1d() dilation must be an int, list of ints or tuple of ints of size 1 but got size 2");
+    add("max1d_stride_two_values", with(m1, [](PoolParams& p) { p.stride = {1, 1}; p.padding = {0, 0}; }), x3,
+        "max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 but got size 2");
+    add("max1d_padding_two_values", with(m1, [](PoolParams& p) { p.padding = {0, 0}; p.dilation = {1, 1}; }), x3,
+        "max_pool1d() padding must be an int, list of ints, or tuple of ints of size 1 but got size 2");
+    add("max1d_dilation_two_values", with(params(Max, 1, {0}), [](PoolParams& p) { p.dilation = {1, 1}; }), x3,
+        "max_pool1d() dilation must be an int, list of ints or tuple of ints of size 1 but got size 2");
     add("max1d_kernel_zero", params(Max, 1, {0}), x3, "max_pool1d() kernel_size must be greater than zero, but got 0");
     add("max1d_negative_kernel", with(params(Max, 1, {-3}), [](PoolParams& p) { p.stride = {1}; }), x3,
         "max_pool1d() kernel_size must be greater than zero, but got -3");
-    add("max1d_negative_stride",
-        with(params(Max, 1, {1}),
-             [](PoolParams& p) {
-                 p.stride = {-1};
-                 p.padding = {-1};
-             }),
-        x3, "max_pool1d() stride must be greater than zero, but got -1");
+    add("max1d_negative_stride", with(params(Max, 1, {1}), [](PoolParams& p) { p.stride = {-1}; p.padding = {-1}; }), x3,
+        "max_pool1d() stride must be greater than zero, but got -1");
     add("max1d_stride_zero", with(m1, [](PoolParams& p) { p.stride = {0}; }), x3,
         "max_pool1d() stride must be greater than zero, but got 0");
-    add("max1d_negative_padding",
-        with(params(Max, 1, {1}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {-1};
-             }),
-        x3, "max_pool1d() padding must be non-negative, but got -1");
-    add("max1d_padding_over_half_kernel",
-        with(m1,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {2};
-             }),
-        x3, "max_pool1d() padding should be at most half of kernel size, but got padding=2 and kernel_size=2");
-    add("max1d_padding_over_half_kernel_dilated",
-        with(params(Max, 1, {3}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.padding = {2};
-                 p.dilation = {2};
-             }),
+    add("max1d_negative_padding", with(params(Max, 1, {1}), [](PoolParams& p) { p.stride = {1}; p.padding = {-1}; }), x3,
+        "max_pool1d() padding must be non-negative, but got -1");
+    add("max1d_padding_over_half_kernel", with(m1, [](PoolParams& p) { p.stride = {1}; p.padding = {2}; }), x3,
+        "max_pool1d() padding should be at most half of kernel size, but got padding=2 and kernel_size=2");
+    add("max1d_padding_over_half_kernel_dilated", with(params(Max, 1, {3}), [](PoolParams& p) {
+            p.stride = {1};
+            p.padding = {2};
+            p.dilation = {2};
+        }),
         x3, "max_pool1d() padding should be at most half of kernel size, but got padding=2 and kernel_size=3");
-    add("max1d_dilation_zero",
-        with(m1,
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.dilation = {0};
-             }),
-        x3, "max_pool1d() dilation must be greater than zero, but got 0");
+    add("max1d_dilation_zero", with(m1, [](PoolParams& p) { p.stride = {1}; p.dilation = {0}; }), x3,
+        "max_pool1d() dilation must be greater than zero, but got 0");
     add("max1d_output_negative", with(params(Max, 1, {8}), [](PoolParams& p) { p.stride = {1}; }), x3,
         "max_pool1d() Invalid computed output size: -2");
-    add("max1d_dilated_output_negative",
-        with(params(Max, 1, {3}),
-             [](PoolParams& p) {
-                 p.stride = {1};
-                 p.dilation = {3};
-             }),
+    add("max1d_dilated_output_negative", with(params(Max, 1, {3}), [](PoolParams& p) {
+            p.stride = {1};
+            p.dilation = {3};
+        }),
         x3, "max_pool1d() Invalid computed output size: -1");
     add("max1d_divisor_override", with(m1, [](PoolParams& p) { p.divisor_override = 2; }), x3,
         "_max_pool1d() got an unexpected keyword argument 'divisor_override'");
 
     // convscope's own refusals (no PyTorch counterpart)
-    add("convscope_pads_wrong_length",
-        with(m2,
-             [](PoolParams& p) {
-                 p.pads_begin = {1};
-                 p.pads_end = {1, 1};
-             }),
-        x4, "expected pads to have 2 begin and 2 end values");
-    add("convscope_negative_onnx_pad",
-        with(m2,
-             [](PoolParams& p) {
-                 p.pads_begin = {0, 0};
-                 p.pads_end = {0, -1};
-             }),
-        x4, "pad must be non-negative, but got pad: -1");
+    add("convscope_pads_wrong_length", with(m2, [](PoolParams& p) { p.pads_begin = {1}; p.pads_end = {1, 1}; }), x4,
+        "expected pads to have 2 begin and 2 end values");
+    add("convscope_negative_onnx_pad", with(m2, [](PoolParams& p) { p.pads_begin = {0, 0}; p.pads_end = {0, -1}; }), x4,
+        "pad must be non-negative, but got pad: -1");
     add("convscope_avg_kernel_beyond_int32", params(Avg, 2, {int64_t{1} << 32}), x4,
         "convscope does not compute pools with kernel_size, stride, padding or dilation outside "
         "[-2147483648, 2147483647], but got 4294967296");
     // PyTorch accepts this (k 1025, pad 512 <= 1025/2 -> one window) but a 1025x1025 window is too large to step.
-    add("convscope_window_too_large", with(params(Max, 2, {1025}), [](PoolParams& p) { p.padding = {512}; }),
-        {1, 1, 9, 7},
+    add("convscope_window_too_large", with(params(Max, 2, {1025}), [](PoolParams& p) { p.padding = {512}; }), {1, 1, 9, 7},
         "convscope does not compute pooling windows of more than 1048576 taps, but got kernel_size=[1025, 1025]");
     return cases;
+    // clang-format on
 }
 
 class PoolErrors : public ::testing::TestWithParam<ErrorCase> {};

@@ -1,9 +1,6 @@
-// Sections: helpers · scene install · edits and presets · intents · frame update · textures
+// Sections: helpers (cursor, scene install, hover, the Channel sums' maps, the ReLU + pool tab) · edits and presets ·
+// intents · frame update · conventions and texts
 #include "workspace.hpp"
-
-#include "codegen.hpp"
-
-#include "script_grammar.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +8,8 @@
 #include <thread>
 #include <utility>
 
-#include "conv_reference.hpp"
+#include "codegen.hpp"
+#include "script_grammar.hpp"
 
 namespace convscope::workspace {
 
@@ -111,6 +109,32 @@ void update_partials(Workspace& ws) {
         [scene = ws.scene, n = ws.cs.n, c = ws.cs.c_out](const std::atomic<bool>& cancel, std::atomic<float>&) {
             return workspace::compute_partial_maps(*scene, n, c, &cancel);
         });
+}
+
+// The "then ReLU + pool" tab's maps, while the tab is on screen (large layers on its job).
+void install_after(AfterConv& a, AfterResult r) {
+    a.result = std::move(r);
+    ++a.generation;
+}
+
+void after_update(Workspace& ws, bool wanted) {
+    AfterConv& a = ws.after;
+    if (std::optional<AfterResult> r = a.job.take_result())
+        if (r->source == ws.output && r->settings == a.settings) install_after(a, std::move(*r));
+    // Only while the tab is (about to be) on screen: a large layer's maps would cost every layer change otherwise.
+    if (!wanted) return;
+    if (!ws.output || (a.result.source == ws.output && a.result.settings == a.settings)) return;
+    if (a.requested_source == ws.output && a.requested_settings == a.settings) return;  // on the job
+    a.requested_source = ws.output;
+    a.requested_settings = a.settings;
+    if (ws.output->y.numel() <= (int64_t{1} << 22)) {
+        a.job.cancel();
+        install_after(a, compute_after(ws.output, a.settings));
+        return;
+    }
+    a.job.start([source = ws.output, settings = a.settings](const std::atomic<bool>&, std::atomic<float>&) {
+        return std::optional<AfterResult>(compute_after(source, settings));
+    });
 }
 
 }  // namespace
@@ -239,8 +263,6 @@ bool reads_scene(const Intent& i) {
            std::holds_alternative<intent::ApplySetting>(i) || std::holds_alternative<intent::CompareCursor>(i);
 }
 
-bool scene_in_flight(Workspace& ws) { return app_scene_in_flight(ws); }
-
 }  // namespace
 
 bool app_scene_in_flight(Workspace& ws) {
@@ -249,7 +271,7 @@ bool app_scene_in_flight(Workspace& ws) {
 
 void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
     std::vector<Intent> todo;
-    if (!ws.waiting_intents.empty() && !scene_in_flight(ws)) {
+    if (!ws.waiting_intents.empty() && !app_scene_in_flight(ws)) {
         todo.swap(ws.waiting_intents);
         for (Intent& i : ws.intents) todo.push_back(std::move(i));
         ws.intents.clear();
@@ -259,7 +281,7 @@ void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
     std::optional<std::array<int64_t, 4>> hover = ws.hover;
     bool hover_seen = false;
     for (Intent& i : todo) {
-        if (reads_scene(i) && (!ws.waiting_intents.empty() || scene_in_flight(ws))) {
+        if (reads_scene(i) && (!ws.waiting_intents.empty() || app_scene_in_flight(ws))) {
             ws.waiting_intents.push_back(std::move(i));
             continue;
         }
@@ -398,10 +420,6 @@ void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
 
 // ---- frame update ----
 
-namespace {
-void after_update(Workspace& ws, bool wanted);  // the ReLU + pool tab's maps (below)
-}  // namespace
-
 void workspace_begin_frame(Workspace& ws, double dt, bool after_wanted, const WindowIntentHandler& window) {
     app_take_load_result(ws);
     if (auto r = ws.worker.take_result(); r && ws.pending && r->scene->id == ws.pending->id) install(ws, std::move(r));
@@ -443,7 +461,7 @@ void app_wait_idle(Workspace& ws, double timeout_seconds, const WindowIntentHand
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         if (auto r = ws.worker.take_result(); r && ws.pending && r->scene->id == ws.pending->id)
             install(ws, std::move(r));
-        if (ws.waiting_intents.empty() || scene_in_flight(ws)) break;
+        if (ws.waiting_intents.empty() || app_scene_in_flight(ws)) break;
         app_apply_intents(ws, window);
         if (!ws.pending || std::chrono::steady_clock::now() >= until) break;
     }
@@ -457,36 +475,7 @@ void app_shutdown(Workspace& ws) {
     ws.pending.reset();
 }
 
-// ---- the ReLU + pool tab, conventions and texts ----
-
-namespace {
-
-void install_after(AfterConv& a, AfterResult r) {
-    a.result = std::move(r);
-    ++a.generation;
-}
-
-void after_update(Workspace& ws, bool wanted) {
-    AfterConv& a = ws.after;
-    if (std::optional<AfterResult> r = a.job.take_result())
-        if (r->source == ws.output && r->settings == a.settings) install_after(a, std::move(*r));
-    // Only while the tab is (about to be) on screen: a large layer's maps would cost every layer change otherwise.
-    if (!wanted) return;
-    if (!ws.output || (a.result.source == ws.output && a.result.settings == a.settings)) return;
-    if (a.requested_source == ws.output && a.requested_settings == a.settings) return;  // on the job
-    a.requested_source = ws.output;
-    a.requested_settings = a.settings;
-    if (ws.output->y.numel() <= (int64_t{1} << 22)) {
-        a.job.cancel();
-        install_after(a, compute_after(ws.output, a.settings));
-        return;
-    }
-    a.job.start([source = ws.output, settings = a.settings](const std::atomic<bool>&, std::atomic<float>&) {
-        return std::optional<AfterResult>(compute_after(source, settings));
-    });
-}
-
-}  // namespace
+// ---- conventions and texts ----
 
 void app_set_conventions(Workspace& ws, Convention c, bool remember) {
     ws.conventions = c;
