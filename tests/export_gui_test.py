@@ -32,13 +32,11 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check  # noqa: E402
-
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
+from gui_util import FAILURES, check, xvfb  # noqa: E402
 
 
 def run(app, args, timeout=600):
-    p = subprocess.run(XVFB + [app] + args, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(xvfb() + [app] + args, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -257,7 +255,7 @@ def test_refusals(app, tmp):
     # The app's own exit code, written by a shell around it: xvfb-run's may be its own (5 when cleaning up its
     # temporary folder fails, seen once in CI while the app had exited 1).
     code_file = os.path.join(tempfile.gettempdir(), "convscope_sigterm_%d.code" % os.getpid())
-    p = subprocess.Popen(XVFB + ["sh", "-c", '"$0" "$@"; echo $? > "%s"' % code_file, app, "--export", out,
+    p = subprocess.Popen(xvfb() + ["sh", "-c", '"$0" "$@"; echo $? > "%s"' % code_file, app, "--export", out,
                                  "--steps", "0:3000"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(10)

@@ -37,9 +37,8 @@ import tempfile
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check, close, diverging, read_png  # noqa: E402
+from gui_util import FAILURES, check, xvfb, close, diverging, read_png  # noqa: E402
 
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
 
 
 def run(app, script_text, tmp, name, expect_rc=0, extra=()):
@@ -47,7 +46,7 @@ def run(app, script_text, tmp, name, expect_rc=0, extra=()):
     with open(script, "w") as f:
         f.write(script_text)
     env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "config"))  # recent.json goes to the temp dir
-    p = subprocess.run(XVFB + [app] + list(extra) + ["--script", script], capture_output=True, text=True, timeout=120,
+    p = subprocess.run(xvfb() + [app] + list(extra) + ["--script", script], capture_output=True, text=True, timeout=120,
                        env=env)
     if p.returncode != expect_rc:
         print(p.stdout, p.stderr)
@@ -369,7 +368,7 @@ def workspace_checks(app, cli, tmp, T):
     check(g["pad_begin"] == [1, 1] and g["pad_end"] == [2, 2] and g["out"] == [16, 16] and g["stride"] == [2, 2],
           f"workspace: keras_same gives TF's pads {g['pad_begin']} / {g['pad_end']} and output {g['out']}")
     # One verb table: --help-script lists every verb the parser knows; a bad argument names the usage.
-    h = subprocess.run(XVFB + [app, "--help-script"], capture_output=True, text=True, timeout=60)
+    h = subprocess.run(xvfb() + [app, "--help-script"], capture_output=True, text=True, timeout=60)
     verbs = [l.split()[0] for l in h.stdout.splitlines() if l.startswith("  ") and not l.startswith("      ")]
     check(h.returncode == 0 and {"set", "cursor", "open_scene", "after", "drop"} <= set(verbs),
           f"workspace: --help-script lists {len(verbs)} verbs")
@@ -394,7 +393,7 @@ def main():
 
         # 0. an option that needs a value does not take the next option as its value (issue 12: this ran the
         #    window forever with a scene called "--screenshot")
-        p = subprocess.run(XVFB + [app, "--scene", "--screenshot", T("never.png")], capture_output=True, text=True,
+        p = subprocess.run(xvfb() + [app, "--scene", "--screenshot", T("never.png")], capture_output=True, text=True,
                            timeout=60)
         check(p.returncode == 2 and "--scene needs a value, got the option '--screenshot'" in p.stderr
               and not os.path.exists(T("never.png")), f"--scene --screenshot: exit {p.returncode}, {p.stderr.strip()}")

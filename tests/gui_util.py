@@ -1,13 +1,34 @@
 """Helpers shared by the GUI tests: running the window on a script under Xvfb, reading its JSON dumps and PNG
 screenshots (no imaging library needed), the diverging colormap of shaders/heatmap.frag, colour comparison, and the
 ok/FAIL check log."""
+import atexit
 import json
 import os
 import struct
 import subprocess
+import tempfile
 import zlib
 
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
+_AUTH_FILES = []
+
+
+@atexit.register
+def _remove_auth_files():
+    for path in _AUTH_FILES:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def xvfb():
+    """The command prefix that runs a program under a new Xvfb screen of 1280x800. xvfb-run gets an X authority file
+    of ours (-f): without one it makes a temporary folder, and when removing that folder fails (seen in CI) it exits
+    5 and prints an error over the program's own exit code and stderr."""
+    fd, path = tempfile.mkstemp(prefix="convscope_xauth_")
+    os.close(fd)
+    _AUTH_FILES.append(path)
+    return ["xvfb-run", "-a", "-f", path, "-s", "-screen 0 1280x800x24"]
 
 FAILURES = []
 
@@ -26,7 +47,7 @@ def run_script(app, script, tmp, name, extra=(), timeout=600):
     with open(path, "w") as f:
         f.write(script if isinstance(script, str) else "\n".join(script) + "\n")
     env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"))
-    p = subprocess.run(XVFB + [app] + list(extra) + ["--script", path], capture_output=True, text=True,
+    p = subprocess.run(xvfb() + [app] + list(extra) + ["--script", path], capture_output=True, text=True,
                        timeout=timeout, env=env)
     return check(p.returncode == 0, f"{name}: exit code {p.returncode} {p.stderr.strip()[-400:]}")
 

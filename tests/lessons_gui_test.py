@@ -26,7 +26,7 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, XVFB, check, run_script as run  # noqa: E402
+from gui_util import FAILURES, check, xvfb, run_script as run  # noqa: E402
 
 LESSONS = ["q1_conv2d", "q2_batch_vs_channel", "q3_keras_params", "q4_conv1d_text", "q5_same_channels",
            "q6_keras_layout", "padding_modes"]
@@ -211,7 +211,7 @@ def main():
         # a broken lesson file: file:line: why, and the window keeps running
         bad = T("bad.lesson")
         open(bad, "w").write("convscope-lesson 1\ntitle: x\n## s\n@ cursor 0 a\n")
-        p = subprocess.run(XVFB + [app, "--lesson", bad], capture_output=True, text=True, timeout=60,
+        p = subprocess.run(xvfb() + [app, "--lesson", bad], capture_output=True, text=True, timeout=60,
                            env=dict(os.environ, XDG_CONFIG_HOME=T("config")))
         check(p.returncode == 1 and "bad.lesson:4:" in p.stderr, f"broken lesson: {p.stderr.strip()[:160]}")
     print("\n%d failure(s)" % len(FAILURES))
