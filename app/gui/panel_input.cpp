@@ -316,16 +316,21 @@ void draw_input(Ui& s) {
                                               : channel_text_in_convention(s.ws.conventions, TensorRole::Data, n, c) +
                                                     channel_suffix(c, g.c_in, g.dims);
                     if (c >= 0 && c / g.c_in_per_group != s.ws.cs.c_out / g.c_out_per_group) label += " (other group)";
-                    // Keras's "x[0, ..., 2] blue" is long: without the colour name, then without spaces, when the
-                    // tile is narrow (the index is what the other panels refer to)
-                    if (c >= 0 && s.ws.conventions == Convention::Keras) {
-                        const float room = tw + gap - 2;
-                        const std::string plain = channel_text_in_convention(Convention::Keras, TensorRole::Data, n, c);
-                        const std::string compact = "x[" + std::to_string(n) + ",...," + std::to_string(c) + "]";
-                        const std::string channel = "c=" + std::to_string(c);
-                        for (const std::string& shorter : {plain, compact, channel})
-                            if (ImGui::CalcTextSize(label.c_str()).x > room) label = shorter;
+                    // A narrow tile (a large UI scale, many channels) takes a shorter label rather than a cut one:
+                    // without the colour name, then Keras's index without spaces, then just the channel (the index
+                    // is what the other panels refer to).
+                    const float room = tw + gap - 2;
+                    std::vector<std::string> shorter;
+                    if (c < 0) {
+                        shorter = {"RGB"};
+                    } else {
+                        shorter = {channel_text_in_convention(s.ws.conventions, TensorRole::Data, n, c)};
+                        if (s.ws.conventions == Convention::Keras)
+                            shorter.push_back("x[" + std::to_string(n) + ",...," + std::to_string(c) + "]");
+                        shorter.push_back("c=" + std::to_string(c));
                     }
+                    for (const std::string& text : shorter)
+                        if (ImGui::CalcTextSize(label.c_str()).x > room) label = text;
                     dl->PushClipRect(p, ImVec2(p.x + tw + gap - 2, p.y + l.label_h),
                                      true);  // not into the next tile's label
                     dl->AddText(p, ink(IM_COL32(210, 210, 220, 255)), label.c_str());

@@ -56,25 +56,21 @@ bool int_input(const char* name, int64_t& value, int lo, int hi) {
 }
 
 void draw_presets(Ui& s) {
-    const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-    int i = 0;
+    std::vector<std::string> labels;
+    int current = -1, hovered = -1;
     for (const Preset& p : s.ws.presets) {
-        ImGui::PushID(p.key.c_str());
-        const bool current = p.key == s.ws.preset_key;
-        if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-        if (ImGui::Button(p.label.c_str(), ImVec2(w, 0))) s.push(intent::ApplyPreset{p.key});
-        if (current) ImGui::PopStyleColor();
-        if (ImGui::IsItemHovered()) {
-            ImGui::BeginTooltip();
-            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
-            ImGui::TextUnformatted(p.lesson.c_str());
-            ImGui::PopTextWrapPos();
-            ImGui::EndTooltip();
-        }
-        if (++i % 2 == 1) ImGui::SameLine();
-        ImGui::PopID();
+        if (p.key == s.ws.preset_key) current = static_cast<int>(labels.size());
+        labels.push_back(p.label);
     }
-    if (i % 2 == 1) ImGui::NewLine();
+    const int clicked = button_rows(labels, current, 2, hovered);
+    if (clicked >= 0) s.push(intent::ApplyPreset{s.ws.presets[static_cast<size_t>(clicked)].key});
+    if (hovered >= 0) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
+        ImGui::TextUnformatted(s.ws.presets[static_cast<size_t>(hovered)].lesson.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
     for (const Preset& p : s.ws.presets) {
         if (p.key != s.ws.preset_key) continue;
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
@@ -273,24 +269,15 @@ void draw_layer_kind(Ui& s) {
 }
 
 void draw_transpose_presets(Ui& s) {
-    float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-    float widest = 0;
-    for (const TransposePreset& p : transpose_presets())
-        widest = std::max(widest, ImGui::CalcTextSize(p.label.c_str()).x);
-    const bool one_column = widest + ImGui::GetStyle().FramePadding.x * 2.0f > w;  // large UI scale: never cut a label
-    if (one_column) w = ImGui::GetContentRegionAvail().x;
-    int i = 0;
     const TransposeSession& t = s.ws.transpose;
+    std::vector<std::string> labels;
+    int current = -1, hovered = -1;
     for (const TransposePreset& p : transpose_presets()) {
-        ImGui::PushID(p.key.c_str());
-        const bool current = p.key == t.preset_key;
-        if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-        if (ImGui::Button(p.label.c_str(), ImVec2(w, 0))) s.push(intent::TransposePreset{p.key});
-        if (current) ImGui::PopStyleColor();
-        if (!one_column && ++i % 2 == 1) ImGui::SameLine();
-        ImGui::PopID();
+        if (p.key == t.preset_key) current = static_cast<int>(labels.size());
+        labels.push_back(p.label);
     }
-    if (i % 2 == 1) ImGui::NewLine();
+    const int clicked = button_rows(labels, current, 2, hovered);
+    if (clicked >= 0) s.push(intent::TransposePreset{transpose_presets()[static_cast<size_t>(clicked)].key});
     if (const TransposePreset* p = find_transpose_preset(t.preset_key)) {
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
         ImGui::TextWrapped("%s", p->lesson.c_str());
@@ -308,13 +295,12 @@ void draw_transpose_settings(Ui& s) {
     ImGui::SameLine();
     if (ImGui::RadioButton("2d", dims == 2)) dims = 2;
     if (dims != L.dims) L.dims = dims, changed = true;
-    ImGui::SameLine();
+    same_line_if_fits(toggle_width("bias"));
     changed |= ImGui::Checkbox("bias", &L.bias);
     changed |= int_input("in", L.in_channels, 1, 4096);
     ImGui::SameLine();
     changed |= int_input("out", L.out_channels, 1, 4096);
-    ImGui::SameLine();
-    if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize("groups").x + field_width() * 1.4f) ImGui::NewLine();
+    same_line_if_fits(ImGui::CalcTextSize("groups").x + field_width() * 1.4f);
     changed |= int_input("groups", P.groups, 0, 4096);
     changed |= per_dim_input("kernel_size", L.kernel_size, L.dims, 1, 64);
     changed |= per_dim_input("stride", P.stride, L.dims, 0, 64);

@@ -482,11 +482,13 @@ void draw_transpose_computation(Ui& s) {
         const TransposeSession& t = s.ws.transpose;
         if (ImGui::RadioButton("scatter: each input paints a patch", t.order == TransposeOrder::Scatter))
             s.push(intent::SetTransposeOrder{TransposeOrder::Scatter});
+        // the long label where it fits (with the help marker after it), else a shorter one (large UI scale)
+        const float marker = ImGui::CalcTextSize("(?)").x + ImGui::GetStyle().ItemSpacing.x;
         const char* gather_label = "gather: convolution over the zero-inserted input";
-        ImGui::SameLine();
-        if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(gather_label).x + ImGui::GetFrameHeight() * 2.5f)
-            ImGui::NewLine();
-        if (ImGui::RadioButton("gather: convolution over the zero-inserted input", t.order == TransposeOrder::Gather))
+        if (toggle_width(gather_label) + marker > ImGui::GetContentRegionAvail().x)
+            gather_label = "gather: conv over zero-inserted x";
+        same_line_if_fits(toggle_width(gather_label) + marker);
+        if (ImGui::RadioButton(gather_label, t.order == TransposeOrder::Gather))
             s.push(intent::SetTransposeOrder{TransposeOrder::Gather});
         ImGui::SameLine();
         help_marker(

@@ -256,4 +256,51 @@ void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool aft
     }
 }
 
+void same_line_if_fits(float width) {
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < width) ImGui::NewLine();
+}
+
+float toggle_width(const char* label) {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+}
+
+int button_rows(const std::vector<std::string>& labels, int current, int per_row, int& hovered) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float avail = ImGui::GetContentRegionAvail().x;
+    std::vector<float> need(labels.size());
+    for (size_t i = 0; i < labels.size(); ++i)
+        need[i] = ImGui::CalcTextSize(labels[i].c_str()).x + style.FramePadding.x * 2.0f;
+    int clicked = -1;
+    hovered = -1;
+    for (size_t first = 0; first < labels.size();) {
+        // as many as fit whole: equal shares when every label fits its share, else each its own width plus an equal
+        // part of what is left
+        size_t end = first + 1;
+        float sum = need[first];
+        while (end < labels.size() && static_cast<int>(end - first) < per_row &&
+               sum + style.ItemSpacing.x + need[end] <= avail)
+            sum += style.ItemSpacing.x + need[end++];
+        const float n = static_cast<float>(end - first);
+        const float share = (avail - style.ItemSpacing.x * (n - 1.0f)) / n;
+        const bool equal = std::all_of(need.begin() + static_cast<std::ptrdiff_t>(first),
+                                       need.begin() + static_cast<std::ptrdiff_t>(end),
+                                       [share](float w) { return w <= share; });
+        const float extra = std::max(0.0f, (avail - sum) / n);
+        for (size_t i = first; i < end; ++i) {
+            if (i > first) ImGui::SameLine();
+            ImGui::PushID(static_cast<int>(i));
+            const bool pressed = static_cast<int>(i) == current;
+            if (pressed) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+            if (ImGui::Button(labels[i].c_str(), ImVec2(equal ? share : need[i] + extra, 0)))
+                clicked = static_cast<int>(i);
+            if (pressed) ImGui::PopStyleColor();
+            if (ImGui::IsItemHovered()) hovered = static_cast<int>(i);
+            ImGui::PopID();
+        }
+        first = end;
+    }
+    return clicked;
+}
+
 }  // namespace convscope::gui

@@ -74,6 +74,14 @@ void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int6
 // Text pieces on one line while they fit, else continued on the next line (indented): never broken inside a piece,
 // so an index, a shape or a number is never split. `after_item`: the first piece continues the last item's line.
 void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item = false);
+// Buttons in rows across the panel, up to `per_row` to a row and only as many as fit whole (a label is never cut,
+// at any UI scale), each row filling the panel's width; button `current` is drawn pressed. Returns the index of the
+// button clicked, -1 if none; `hovered` is set to the index of the button under the mouse (-1 if none).
+int button_rows(const std::vector<std::string>& labels, int current, int per_row, int& hovered);
+// The next item on this line when `width` pixels remain for it, else on the next line.
+void same_line_if_fits(float width);
+// The width of a checkbox or radio button with this label.
+float toggle_width(const char* label);
 // Text with a shadow at an absolute position.
 void shadow_text(ImDrawList* dl, ImVec2 pos, ImU32 colour, const char* text);
 
