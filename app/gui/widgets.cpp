@@ -283,9 +283,9 @@ int button_rows(const std::vector<std::string>& labels, int current, int per_row
             sum += style.ItemSpacing.x + need[end++];
         const float n = static_cast<float>(end - first);
         const float share = (avail - style.ItemSpacing.x * (n - 1.0f)) / n;
-        const bool equal = std::all_of(need.begin() + static_cast<std::ptrdiff_t>(first),
-                                       need.begin() + static_cast<std::ptrdiff_t>(end),
-                                       [share](float w) { return w <= share; });
+        const bool equal =
+            std::all_of(need.begin() + static_cast<std::ptrdiff_t>(first),
+                        need.begin() + static_cast<std::ptrdiff_t>(end), [share](float w) { return w <= share; });
         const float extra = std::max(0.0f, (avail - sum) / n);
         for (size_t i = first; i < end; ++i) {
             if (i > first) ImGui::SameLine();
