@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conv_reference.hpp"
+#include "copy_max.hpp"
 #include "thread_pool.hpp"
 #include "vector_types.hpp"
 
@@ -316,8 +317,8 @@ int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
     return (p.scratch ? g.n * g.c_in * p.plane + p.span : 0) + packed;
 }
 
-void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
-                 Isa isa) {
+float conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                  Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
     const Plan p = plan_for(g, isa);
@@ -326,31 +327,52 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
     pack_weights(g, p, w, packed);
     const float* input = x;
     const int64_t item_floats = g.c_in * p.plane;
+    const int64_t in_plane = g.in[0] * g.in[1], planes = g.n * g.c_in;
+    // max|x| per input plane, scanned by the thread that fills (or first reads) the plane
+    const FiniteMax finite_max = finite_max_for(isa);
+    thread_local std::vector<float> plane_max;
+    plane_max.assign(static_cast<size_t>(planes), 0.0f);
+    float* plane_max_out = plane_max.data();  // (a worker's own thread_local `plane_max` is another vector)
     if (p.scratch) {
         // The last tile reads up to a span past the last output: zeros after the last plane keep that in bounds.
         scratch.resize(static_cast<size_t>(g.n * item_floats + p.span));
         float* dst = scratch.data();  // (a worker's own thread_local `scratch` is another vector)
-        const int64_t in_plane = g.in[0] * g.in[1], phase_floats = p.hq * p.wq;
+        const int64_t phase_floats = p.hq * p.wq;
         // one unit per (channel plane, phase): a layer with few channels and a stride still splits over the threads
-        parallel_for(threads, g.n * g.c_in * p.phases, [&](int64_t u0, int64_t u1) {
+        parallel_for(threads, planes * p.phases, [&](int64_t u0, int64_t u1) {
             for (int64_t u = u0; u < u1; ++u) {
                 const int64_t q = u / p.phases, phase = u % p.phases;
                 float* plane = dst + q * p.plane;
                 fill_phase(g, p, x + q * in_plane, phase / p.sx, phase % p.sx, plane + phase * phase_floats);
+                if (phase == 0) plane_max_out[q] = finite_max(x + q * in_plane, in_plane, 0.0f);
                 if (phase == p.phases - 1) std::fill(plane + p.phases * phase_floats, plane + p.plane, 0.0f);
             }
         });
         std::fill(scratch.end() - p.span, scratch.end(), 0.0f);
         input = dst;
+    } else {
+        parallel_for(threads, planes, [&](int64_t q0, int64_t q1) {
+            for (int64_t q = q0; q < q1; ++q) plane_max_out[q] = finite_max(x + q * in_plane, in_plane, 0.0f);
+        });
     }
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t map_size = g.out[0] * g.out[1];
-    const int64_t units = g.n * g.groups * p.n_tiles;  // (item, group, tile of nr positions), all output channels
-    const float* weights = packed.data();              // likewise for `packed`
+    // Work units: (item, group, tile of nr positions, chunk of output-channel tiles). Few position tiles (a strided
+    // layer, a small map) would split unevenly over the threads (R2: 17 tiles, 9 against 8): the output channels
+    // are then split into chunks too, consecutive units sharing their input tile.
+    const int64_t position_units = g.n * g.groups * p.n_tiles;
+    int64_t chunk = p.m_tiles;
+    if (threads > 1 && position_units < 16 * threads) {
+        const int64_t want = std::min(p.m_tiles, (16 * threads + position_units - 1) / position_units);
+        chunk = (p.m_tiles + want - 1) / want;
+    }
+    const int64_t m_chunks = (p.m_tiles + chunk - 1) / chunk;
+    const int64_t units = position_units * m_chunks;
+    const float* weights = packed.data();  // likewise for `packed`
     const StoreTile store_tile = for_isa<StoreTile>(isa, store_avx512, store_avx2, store_generic);
     parallel_for(threads, units, [&](int64_t u0, int64_t u1) {
         thread_local std::vector<float> tile_buffer;  // one tile of sums per tile of output channels
-        tile_buffer.resize(static_cast<size_t>(p.m_tiles * p.mr * p.nr));
+        tile_buffer.resize(static_cast<size_t>(chunk * p.mr * p.nr));
         float* tiles = tile_buffer.data();
         // The block's input for one tile, copied side by side: a contiguous panel stays in L1 whatever the plane
         // size (planes a power of two apart would all fall into the same few cache sets).
@@ -358,7 +380,9 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
         panel_buffer.resize(static_cast<size_t>(p.block * p.panel_stride));
         float* panel = panel_buffer.data();
         for (int64_t u = u0; u < u1; ++u) {
-            const int64_t nt = u % p.n_tiles, grp = u / p.n_tiles % g.groups, n = u / (p.n_tiles * g.groups);
+            const int64_t mt0 = u % m_chunks * chunk, mt1 = std::min(p.m_tiles, mt0 + chunk);
+            const int64_t pu = u / m_chunks;
+            const int64_t nt = pu % p.n_tiles, grp = pu / p.n_tiles % g.groups, n = pu / (p.n_tiles * g.groups);
             const int64_t f0 = nt * p.nr, count = std::min<int64_t>(p.nr, p.nflat - f0);
             const int64_t avail = std::min(p.span, p.plane - f0);  // the plane may end before the span does
             const float* in = input + n * item_floats + grp * cpg * p.plane + f0;
@@ -377,20 +401,21 @@ void conv_direct(const ConvGeometry& g, const float* x, const float* w, const fl
                     block_in = panel;
                     stride = p.panel_stride;
                 }
-                for (int64_t mt = 0; mt < p.m_tiles; ++mt) {
+                for (int64_t mt = mt0; mt < mt1; ++mt) {
                     const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
                     const float* a = weights + ((grp * p.m_tiles + mt) * cpg + c0) * ntaps * p.mr;
                     tile_kernel(isa, rows)(a, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0,
-                                           tiles + mt * p.mr * p.nr);
+                                           tiles + (mt - mt0) * p.mr * p.nr);
                 }
             }
-            for (int64_t mt = 0; mt < p.m_tiles; ++mt) {
+            for (int64_t mt = mt0; mt < mt1; ++mt) {
                 const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
-                store_tile(tiles + mt * p.mr * p.nr, rows, p.nr, f0, count, p.wq, g.out[1], map_size,
+                store_tile(tiles + (mt - mt0) * p.mr * p.nr, rows, p.nr, f0, count, p.wq, g.out[1], map_size,
                            yg + mt * p.mr * map_size, bias ? bias + grp * M + mt * p.mr : nullptr);
             }
         }
     });
+    return *std::max_element(plane_max.begin(), plane_max.end());
 }
 
 }  // namespace convscope

@@ -13,9 +13,11 @@ namespace convscope {
 
 // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   bias: (C_out) or null   y: (N, C_out, H_out, W_out)
 // y = conv(x, w) + bias, every element written, for every geometry conv_geometry accepts (any stride, dilation,
-// groups, padding mode). isa: not Auto, and cpu_supports(isa). threads >= 1.
-void conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
-                 Isa isa);
+// groups, padding mode). isa: not Auto, and cpu_supports(isa). threads >= 1. Returns the largest finite |x| (NaN
+// and infinities count as 0), found plane by plane on the threads while each plane is in cache, for conv_fast's
+// overflow bound.
+float conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+                  Isa isa);
 
 // Floats of scratch conv_direct allocates for g beyond the output: the padded, phase-split input (0 when the
 // input is read as it is) and the packed weights. For memory budgets.

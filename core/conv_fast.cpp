@@ -205,25 +205,24 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
     const double macs = static_cast<double>(g.output_positions()) * static_cast<double>(g.macs_per_output());
     const int threads = macs < 1.0e6 ? 1 : fast_conv_threads(options);
     const float* b = bias ? bias->data.data() : nullptr;
-    if (path == FastConvPath::Depthwise || path == FastConvPath::Pointwise) {
-        // These kernels find max|x| while they copy the input (a separate pass over x took 14% of R4 and 12% of R3):
-        // the layer is computed first and replaced by the reference's when the bound fails.
+    if (path != FastConvPath::Gemm) {
+        // These kernels find max|x| while they copy or scan the input plane by plane (a separate pass over x took
+        // 14% of R4 and 12% of R3; on the direct kernel it was serial, 5-8% of S6 and R2 on two threads): the layer
+        // is computed first and replaced by the reference's when the bound fails.
         Tensor y(g.output_shape_torch());
         if (y.numel() == 0) return y;
         const Isa isa = resolve_isa(options.isa);
-        const float x_max = path == FastConvPath::Depthwise
-                                ? conv_depthwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads, isa)
-                                : conv_pointwise(g, x.data.data(), w.data.data(), b, y.data.data(), threads, isa);
+        float* out = y.data.data();
+        const float x_max =
+            path == FastConvPath::Depthwise   ? conv_depthwise(g, x.data.data(), w.data.data(), b, out, threads, isa)
+            : path == FastConvPath::Pointwise ? conv_pointwise(g, x.data.data(), w.data.data(), b, out, threads, isa)
+                                              : conv_direct(g, x.data.data(), w.data.data(), b, out, threads, isa);
         if (!sums_bounded(g, x_max, w, bias)) return conv_reference(g, x, w, bias);
         return y;  // (not through ?:, which would copy y)
     }
     if (!conv_sums_cannot_overflow(g, x, w, bias)) return conv_reference(g, x, w, bias);
     Tensor y(g.output_shape_torch());
     if (y.numel() == 0) return y;
-    if (path == FastConvPath::Direct) {
-        conv_direct(g, x.data.data(), w.data.data(), b, y.data.data(), threads, resolve_isa(options.isa));
-        return y;
-    }
     const int64_t item_in = g.c_in * g.in[0] * g.in[1], item_out = g.c_out * g.out[0] * g.out[1];
     // Several images: a range of images per worker, single-threaded BLAS inside (no nested threading). One image:
     // BLAS's own threads.

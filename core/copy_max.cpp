@@ -35,6 +35,35 @@ template <class Vec>
     return m;
 }
 
+template <class Vec>
+[[gnu::always_inline]] inline float finite_max_body(const float* src, int64_t n, float m) {
+    using V = typename Vec::V;
+    constexpr int W = Vec::kWidth;
+    FiniteAbsMax<Vec> mv[2];  // two chains, so one vector's compare does not wait for the last one's max
+    int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        V v0, v1;
+        std::memcpy(&v0, src + i, sizeof(V));
+        std::memcpy(&v1, src + i + W, sizeof(V));
+        mv[0].add(v0);
+        mv[1].add(v1);
+    }
+    m = mv[1].result(mv[0].result(m));
+    for (; i < n; ++i) {
+        const float a = std::fabs(src[i]);
+        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
+    }
+    return m;
+}
+
+CONVSCOPE_AVX512_TARGET float finite_max_avx512(const float* src, int64_t n, float m) {
+    return finite_max_body<Avx512Vec>(src, n, m);
+}
+__attribute__((target("avx2,fma"))) float finite_max_avx2(const float* src, int64_t n, float m) {
+    return finite_max_body<Avx2Vec>(src, n, m);
+}
+float finite_max_generic(const float* src, int64_t n, float m) { return finite_max_body<GenericVec>(src, n, m); }
+
 CONVSCOPE_AVX512_TARGET float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
     return copy_max_body<Avx512Vec>(src, dst, n, m);
 }
@@ -48,5 +77,7 @@ float copy_max_generic(const float* src, float* dst, int64_t n, float m) {
 }  // namespace
 
 CopyMax copy_max_for(Isa isa) { return for_isa(isa, copy_max_avx512, copy_max_avx2, copy_max_generic); }
+
+FiniteMax finite_max_for(Isa isa) { return for_isa(isa, finite_max_avx512, finite_max_avx2, finite_max_generic); }
 
 }  // namespace convscope

@@ -15,4 +15,9 @@ using CopyMax = float (*)(const float* src, float* dst, int64_t n, float m);
 // The copy for an instruction set (not Auto; one cpu_supports).
 CopyMax copy_max_for(Isa isa);
 
+// max(m, the largest finite |src[i]|) over [0, n), without a copy: for a kernel that reads its input in a pattern of
+// its own (the direct kernel's stride phases) and scans each plane while it is in cache.
+using FiniteMax = float (*)(const float* src, int64_t n, float m);
+FiniteMax finite_max_for(Isa isa);
+
 }  // namespace convscope

@@ -139,6 +139,39 @@ TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
     }
 }
 
+// conv_direct returns max|x| for conv_fast's overflow bound, scanned plane by plane on its threads: the largest
+// finite magnitude wherever it lies (last plane, last element, a row no stride phase starts on), infinities and NaN
+// counting as 0, with and without the scratch planes (padding or stride) and with every instruction set.
+TEST(NanInfParity, DirectKernelReturnsTheLargestFiniteMagnitudeOfItsInput) {
+    const Shape in{2, 3, 9, 7};
+    std::mt19937 rng(11);
+    Tensor x = convscope::testing::random_tensor(in, rng), w = convscope::testing::random_tensor({4, 3, 3, 3}, rng);
+    x[0] = std::numeric_limits<float>::infinity();
+    x[1] = -std::numeric_limits<float>::quiet_NaN();
+    for (int64_t at : {int64_t{0}, int64_t{62}, x.numel() - 1, x.numel() - 9}) {
+        Tensor xs = x;
+        if (at > 1) xs[at] = -1234.5f;
+        const float want = at > 1 ? 1234.5f : 0.0f;
+        for (int64_t stride : {1, 2, 3}) {
+            for (int64_t pad : {0, 1}) {
+                ConvParams p;
+                p.stride = {stride};
+                p.padding = {pad};
+                const ConvGeometry g = conv_geometry(p, in, {4, 3, 3, 3}, std::nullopt);
+                for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+                    if (!cpu_supports(isa)) continue;
+                    Tensor y(g.output_shape_torch());
+                    const float got = conv_direct(g, xs.data.data(), w.data.data(), nullptr, y.data.data(), 2, isa);
+                    if (at > 1)
+                        EXPECT_EQ(got, want) << isa_name(isa) << " stride " << stride << " padding " << pad;
+                    else  // every other value is from the normal distribution: far below 1234.5, finite, above 0
+                        EXPECT_TRUE(got > 0.0f && got < 10.0f) << got;
+                }
+            }
+        }
+    }
+}
+
 // The same for the depthwise kernel (multiplier 2): its column phases and the lanes it computes past the row's end
 // must not carry a NaN or infinity into an output that does not read it.
 TEST(NanInfParity, DepthwiseKernelPropagatesNaNAndInfinityLikeTheReference) {
