@@ -48,6 +48,11 @@ namespace {
 struct Avx512Shape : Avx512Vec {
     static constexpr int kVectors = 3, kRows = 8;
 };
+// 6 x 64 positions, for layers whose positions fill 64-wide tiles better than 48-wide ones (Conv1d on 256
+// positions: 4 tiles of 64 against 6 of 48 that compute 288); plan_for picks the one computing fewer products.
+struct Avx512WideShape : Avx512Vec {
+    static constexpr int kVectors = 4, kRows = 6;
+};
 struct Avx2Shape : Avx2Vec {
     static constexpr int kVectors = 3, kRows = 4;
 };
@@ -193,6 +198,11 @@ CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, const float* panel, int
     tile_body<Avx512Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
+CONVSCOPE_AVX512_TARGET void tile_avx512_wide(const float* a, const float* panel, int64_t channels, int64_t stride,
+                                              const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<Avx512WideShape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+}
+template <int MR>
 __attribute__((target("avx2,fma"))) void tile_avx2(const float* a, const float* panel, int64_t channels, int64_t stride,
                                                    const int64_t* taps, int64_t ntaps, bool first, float* tile) {
     tile_body<Avx2Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
@@ -203,14 +213,22 @@ void tile_generic(const float* a, const float* panel, int64_t channels, int64_t 
     tile_body<GenericShape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
 }
 
-// The kernel for `rows` output channels (1 .. the shape's kRows).
-TileKernel tile_kernel(Isa isa, int rows) {
+// The kernel for `rows` output channels (1 .. the shape's kRows) of the plan's shape (`nr` positions wide).
+TileKernel tile_kernel(Isa isa, int nr, int rows) {
     static constexpr TileKernel avx512[] = {nullptr,        tile_avx512<1>, tile_avx512<2>,
                                             tile_avx512<3>, tile_avx512<4>, tile_avx512<5>,
                                             tile_avx512<6>, tile_avx512<7>, tile_avx512<8>};
+    static constexpr TileKernel avx512_wide[] = {nullptr,
+                                                 tile_avx512_wide<1>,
+                                                 tile_avx512_wide<2>,
+                                                 tile_avx512_wide<3>,
+                                                 tile_avx512_wide<4>,
+                                                 tile_avx512_wide<5>,
+                                                 tile_avx512_wide<6>};
     static constexpr TileKernel avx2[] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>, tile_avx2<4>};
     static constexpr TileKernel generic[] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
                                              tile_generic<4>};
+    if (isa == Isa::Avx512 && nr == Avx512WideShape::kWidth * Avx512WideShape::kVectors) return avx512_wide[rows];
     return for_isa(isa, avx512, avx2, generic)[rows];
 }
 
@@ -298,8 +316,12 @@ void fill_phase(const ConvGeometry& g, const Plan& p, const float* x, int64_t ry
 
 Plan plan_for(const ConvGeometry& g, Isa isa) {
     switch (isa) {
-        case Isa::Avx512:
-            return make_plan<Avx512Shape>(g);
+        case Isa::Avx512: {
+            // the shape that computes fewer products: whole tiles of positions x whole tiles of channels
+            Plan narrow = make_plan<Avx512Shape>(g), wide = make_plan<Avx512WideShape>(g);
+            const auto products = [](const Plan& p) { return p.n_tiles * p.nr * p.m_tiles * p.mr; };
+            return products(wide) < products(narrow) ? wide : narrow;
+        }
         case Isa::Avx2:
             return make_plan<Avx2Shape>(g);
         case Isa::Auto:
@@ -310,6 +332,11 @@ Plan plan_for(const ConvGeometry& g, Isa isa) {
 }
 
 }  // namespace
+
+DirectTile conv_direct_tile(const ConvGeometry& g, Isa isa) {
+    const Plan p = plan_for(g, isa);
+    return {p.mr, p.nr};
+}
 
 int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
     const Plan p = plan_for(g, isa);
@@ -357,14 +384,20 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     }
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t map_size = g.out[0] * g.out[1];
-    // Work units: (item, group, tile of nr positions, chunk of output-channel tiles). Few position tiles (a strided
-    // layer, a small map) would split unevenly over the threads (R2: 17 tiles, 9 against 8): the output channels
-    // are then split into chunks too, consecutive units sharing their input tile.
+    // Work units: (item, group, tile of nr positions, chunk of output-channel tiles). Each position tile reads its
+    // chunk's packed weights once per tile: when a group's weights outgrow the L2 cache (R6, Conv1d(512, 512, 3):
+    // 3 MiB, streamed again for each of its 48 tiles), the chunks hold at most kChunkBytes of weights and come
+    // first in the unit order, so a thread keeps one chunk's weights in L2 across many position tiles. Few
+    // position tiles (a strided layer, a small map) would split unevenly over the threads (R2: 17 tiles, 9 against
+    // 8): the output channels are then split into chunks too, consecutive units sharing their input tile.
+    constexpr int64_t kWeightBytesInL2 = 1 << 20, kChunkBytes = 384 << 10;
     const int64_t position_units = g.n * g.groups * p.n_tiles;
-    int64_t chunk = p.m_tiles;
-    if (threads > 1 && position_units < 16 * threads) {
+    const int64_t m_tile_bytes = cpg * ntaps * p.mr * static_cast<int64_t>(sizeof(float));
+    const bool chunks_first = p.m_tiles * m_tile_bytes > kWeightBytesInL2;
+    int64_t chunk = chunks_first ? std::max<int64_t>(1, kChunkBytes / m_tile_bytes) : p.m_tiles;
+    if (threads > 1 && position_units * ((p.m_tiles + chunk - 1) / chunk) < 16 * threads) {
         const int64_t want = std::min(p.m_tiles, (16 * threads + position_units - 1) / position_units);
-        chunk = (p.m_tiles + want - 1) / want;
+        chunk = std::min(chunk, (p.m_tiles + want - 1) / want);
     }
     const int64_t m_chunks = (p.m_tiles + chunk - 1) / chunk;
     const int64_t units = position_units * m_chunks;
@@ -380,8 +413,9 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
         panel_buffer.resize(static_cast<size_t>(p.block * p.panel_stride));
         float* panel = panel_buffer.data();
         for (int64_t u = u0; u < u1; ++u) {
-            const int64_t mt0 = u % m_chunks * chunk, mt1 = std::min(p.m_tiles, mt0 + chunk);
-            const int64_t pu = u / m_chunks;
+            const int64_t mc = chunks_first ? u / position_units : u % m_chunks;
+            const int64_t pu = chunks_first ? u % position_units : u / m_chunks;
+            const int64_t mt0 = mc * chunk, mt1 = std::min(p.m_tiles, mt0 + chunk);
             const int64_t nt = pu % p.n_tiles, grp = pu / p.n_tiles % g.groups, n = pu / (p.n_tiles * g.groups);
             const int64_t f0 = nt * p.nr, count = std::min<int64_t>(p.nr, p.nflat - f0);
             const int64_t avail = std::min(p.span, p.plane - f0);  // the plane may end before the span does
@@ -404,8 +438,8 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
                 for (int64_t mt = mt0; mt < mt1; ++mt) {
                     const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
                     const float* a = weights + ((grp * p.m_tiles + mt) * cpg + c0) * ntaps * p.mr;
-                    tile_kernel(isa, rows)(a, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0,
-                                           tiles + (mt - mt0) * p.mr * p.nr);
+                    tile_kernel(isa, p.nr, rows)(a, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0,
+                                                 tiles + (mt - mt0) * p.mr * p.nr);
                 }
             }
             for (int64_t mt = mt0; mt < mt1; ++mt) {

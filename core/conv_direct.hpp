@@ -19,6 +19,13 @@ namespace convscope {
 float conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
                   Isa isa);
 
+// The register tile conv_direct uses for g: output channels x output positions (AVX-512: 8 x 48, or 6 x 64 where
+// that computes fewer products, as on Conv1d over 256 positions; AVX2: 4 x 24; generic: 4 x 8).
+struct DirectTile {
+    int channels = 0, positions = 0;
+};
+DirectTile conv_direct_tile(const ConvGeometry& g, Isa isa);
+
 // Floats of scratch conv_direct allocates for g beyond the output: the padded, phase-split input (0 when the
 // input is read as it is) and the packed weights. For memory budgets.
 int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa);

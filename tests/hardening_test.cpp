@@ -139,6 +139,40 @@ TEST(NanInfParity, DirectKernelPropagatesNaNAndInfinityLikeTheReference) {
     }
 }
 
+// The AVX-512 direct kernel has two register tiles and takes the one computing fewer products: 6 x 64 on a
+// Conv1d over 64 positions into 6 channels (one tile, against 2 x 1 tiles of 8 x 48 that compute 768), 8 x 48 on
+// a 56 x 56 map into 64 channels. Both give the reference's result, NaN and infinities included.
+TEST(NanInfParity, DirectKernelTileShapesBothMatchTheReference) {
+    if (!cpu_supports(Isa::Avx512)) GTEST_SKIP() << "no AVX-512 (F, DQ, BW, VL) on this CPU";
+    struct Case {
+        Shape in, weight;
+        int64_t padding;
+        DirectTile want;
+    };
+    for (const Case& c : {Case{{2, 16, 64}, {6, 16, 3}, 1, {6, 64}}, Case{{1, 8, 20, 20}, {16, 8, 3, 3}, 1, {8, 48}},
+                          Case{{1, 5, 190}, {11, 5, 5}, 2, {6, 64}}}) {
+        ConvParams p;
+        p.dims = static_cast<int>(c.in.size()) - 2;
+        p.padding = {c.padding};
+        const ConvGeometry g = conv_geometry(p, c.in, c.weight, Shape{c.weight[0]});
+        const DirectTile tile = conv_direct_tile(g, Isa::Avx512);
+        EXPECT_EQ(tile.channels, c.want.channels) << shape_to_string(c.in);
+        EXPECT_EQ(tile.positions, c.want.positions) << shape_to_string(c.in);
+        std::mt19937 rng(13);
+        Tensor x = convscope::testing::random_tensor(c.in, rng), w = convscope::testing::random_tensor(c.weight, rng),
+               b = convscope::testing::random_tensor({c.weight[0]}, rng);
+        x[7] = std::numeric_limits<float>::quiet_NaN();
+        x[x.numel() - 3] = std::numeric_limits<float>::infinity();
+        Tensor y(g.output_shape_torch());
+        conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 2, Isa::Avx512);
+        EXPECT_TRUE(same_non_finite(y, conv_reference(g, x, w, &b))) << shape_to_string(c.in);
+        x[7] = 0.5f;
+        x[x.numel() - 3] = -0.25f;
+        conv_direct(g, x.data.data(), w.data.data(), b.data.data(), y.data.data(), 2, Isa::Avx512);
+        EXPECT_TRUE(convscope::testing::tensors_close(y, conv_reference(g, x, w, &b))) << shape_to_string(c.in);
+    }
+}
+
 // conv_direct returns max|x| for conv_fast's overflow bound, scanned plane by plane on its threads: the largest
 // finite magnitude wherever it lies (last plane, last element, a row no stride phase starts on), infinities and NaN
 // counting as 0, with and without the scratch planes (padding or stride) and with every instruction set.
