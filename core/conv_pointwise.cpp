@@ -46,6 +46,7 @@ struct PwShape<GenericVec> : GenericVec {
 struct Plan {
     int mr = 0, nr = 0;
     int64_t chunk = 0;                // positions packed at once (a multiple of nr)
+    int64_t k_block = 0;              // input channels a tile reads before the next tile of output channels
     int64_t m_tiles = 0, chunks = 0;  // per group
     std::vector<int64_t> source;      // strided layers: per output position, its input offset in the plane
 };
@@ -56,6 +57,10 @@ Plan make_plan(const ConvGeometry& g) {
     p.mr = S::kRows;
     p.nr = S::kWidth * S::kVectors;
     p.chunk = 2 * p.nr;
+    constexpr int64_t kPanelBytes = 24 * 1024;  // one panel block: half of a 48 KiB L1, the rest for weights and sums
+    const int64_t per_block = std::max<int64_t>(1, kPanelBytes / (p.nr * static_cast<int64_t>(sizeof(float))));
+    const int64_t blocks = (g.c_in_per_group + per_block - 1) / per_block;
+    p.k_block = (g.c_in_per_group + blocks - 1) / blocks;  // even blocks
     const int64_t P = g.out[0] * g.out[1];
     p.m_tiles = (g.c_out_per_group + p.mr - 1) / p.mr;
     p.chunks = (P + p.chunk - 1) / p.chunk;
@@ -137,8 +142,9 @@ float pack_gathered(const Plan& p, const float* xg, int64_t plane, int64_t K, in
     return m;
 }
 
-// One tile: out[i][j] = bias[i] + sum over k of a[k * kRows + i] * b[k * nr + j], for i < ROWS, stored for j < valid
-// (out rows out_ld floats apart).
+// One tile: out[i][j] = start[i][j] + sum over k of a[k * kRows + i] * b[k * nr + j], for i < ROWS, stored for
+// j < valid (out rows out_ld floats apart); start is bias[i] when `bias` is given, else what out holds (the sum of
+// the earlier blocks of input channels).
 template <class S, int ROWS>
 [[gnu::always_inline]] inline void tile_body(const float* a, const float* b, int64_t K, const float* bias, float* out,
                                              int64_t out_ld, int64_t valid) {
@@ -147,9 +153,21 @@ template <class S, int ROWS>
     V acc[ROWS][NV];
 #pragma GCC unroll 8
     for (int i = 0; i < ROWS; ++i) {
-        const V b0 = bias[i] - V{};  // broadcast (vector_types.hpp)
+        if (bias) {
+            const V b0 = bias[i] - V{};  // broadcast (vector_types.hpp)
 #pragma GCC unroll 4
-        for (int j = 0; j < NV; ++j) acc[i][j] = b0;
+            for (int j = 0; j < NV; ++j) acc[i][j] = b0;
+            continue;
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) {
+            const int64_t col = j * W;
+            acc[i][j] = V{};
+            if (col + W <= valid)
+                std::memcpy(&acc[i][j], out + i * out_ld + col, sizeof(V));
+            else if (col < valid)
+                std::memcpy(&acc[i][j], out + i * out_ld + col, static_cast<size_t>(valid - col) * sizeof(float));
+        }
     }
     for (int64_t k = 0; k < K; ++k, a += MR, b += NR) {
         V v[NV];
@@ -259,10 +277,18 @@ float conv_pointwise(const ConvGeometry& g, const float* x, const float* w, cons
             float* yg = y + (n * g.c_out + grp * M) * P;
             for (int64_t q = 0; q * p.nr < count; ++q) {
                 const int64_t col = p0 + q * p.nr, valid = std::min<int64_t>(p.nr, P - col);
-                for (int64_t t = 0; t < p.m_tiles; ++t) {
-                    const int64_t rows = std::min<int64_t>(p.mr, M - t * p.mr);
-                    tile_kernel(isa, rows)(weights + (grp * p.m_tiles + t) * K * p.mr, packed_x.data() + q * K * p.nr,
-                                           K, biases + (grp * p.m_tiles + t) * p.mr, yg + t * p.mr * P + col, P, valid);
+                // Input channels in blocks whose panel stays in L1 beside the weights, every tile of output channels
+                // reading the block before the next one (256 channels x 48 positions, 48 KiB, filled AVX-512's L1
+                // alone): the first block starts from the bias, later ones add to the tile's stored sums.
+                for (int64_t k0 = 0; k0 < K; k0 += p.k_block) {
+                    const int64_t kn = std::min(p.k_block, K - k0);
+                    for (int64_t t = 0; t < p.m_tiles; ++t) {
+                        const int64_t rows = std::min<int64_t>(p.mr, M - t * p.mr);
+                        tile_kernel(isa, rows)(weights + ((grp * p.m_tiles + t) * K + k0) * p.mr,
+                                               packed_x.data() + (q * K + k0) * p.nr, kn,
+                                               k0 == 0 ? biases + (grp * p.m_tiles + t) * p.mr : nullptr,
+                                               yg + t * p.mr * P + col, P, valid);
+                    }
                 }
             }
         }

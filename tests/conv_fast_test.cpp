@@ -228,6 +228,37 @@ TEST(FastConv, DepthwiseSeededRandomConfigurations) {
 // group (around the pointwise tile's 4 and 8 rows), strides 1-3 (gathered positions), dilation 1-2 (no effect on a
 // 1x1 kernel), sizes from 1 to 30 (position counts around the tile widths 8, 24, 48 and the chunks), every engine
 // and instruction set this CPU runs, 1 and 2 threads.
+// Many input channels: the pointwise kernel reads them in blocks that stay in L1 (128 a block for AVX-512's 48-wide
+// tiles, 256 for AVX2's, 768 for SSE2's), the first block starting from the bias and later ones adding to the
+// stored sums; with partial tiles (63 and 5 positions), a strided layer and two groups.
+TEST(FastConv, PointwiseInputChannelBlocksMatchTheReference) {
+    std::mt19937 rng(77);
+    struct Case {
+        Shape in, weight;
+        int64_t stride, groups;
+    };
+    for (const Case& c : {Case{{1, 800, 7, 9}, {13, 800, 1, 1}, 1, 1}, Case{{2, 300, 5}, {10, 150, 1}, 1, 2},
+                          Case{{1, 520, 9, 9}, {17, 520, 1, 1}, 2, 1}}) {
+        ConvParams p;
+        p.dims = static_cast<int>(c.in.size()) - 2;
+        p.stride = {c.stride};
+        p.groups = c.groups;
+        const ConvGeometry g = conv_geometry(p, c.in, c.weight, Shape{c.weight[0]});
+        ASSERT_TRUE(is_pointwise(g));
+        Tensor x = testing::random_tensor(c.in, rng), w = testing::random_tensor(c.weight, rng),
+               b = testing::random_tensor({c.weight[0]}, rng);
+        const Tensor ref = conv_reference(g, x, w, &b);
+        for (int threads : {1, 2}) {
+            for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+                if (!cpu_supports(isa)) continue;
+                EXPECT_TRUE(
+                    testing::tensors_close(conv_fast(g, x, w, &b, {threads, FastConvPath::Pointwise, isa}), ref))
+                    << shape_to_string(c.in) << " " << isa_name(isa) << ", " << threads << " threads";
+            }
+        }
+    }
+}
+
 TEST(FastConv, PointwiseSeededRandomConfigurations) {
     const uint32_t seed = 1403;
     std::mt19937 rng(seed);
