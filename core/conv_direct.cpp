@@ -2,6 +2,7 @@
 // blocks) · packing the weights · the tile kernel · storing a tile · filling the scratch · conv_direct
 #include "conv_direct.hpp"
 
+#include <xmmintrin.h>
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -133,16 +134,30 @@ Plan make_plan(const ConvGeometry& g) {
 }
 
 // Weights as the kernel reads them: per (group, tile of mr output channels), for each input channel and tap, the
-// mr weights side by side; rows past the group's last channel are zero.
-void pack_weights(const ConvGeometry& g, const Plan& p, const float* w, std::vector<float>& packed) {
-    const int64_t taps = static_cast<int64_t>(p.taps.size()), K = g.c_in_per_group * taps;
-    packed.assign(static_cast<size_t>(g.groups * p.m_tiles * K * p.mr), 0.0f);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-        for (int64_t m = 0; m < g.c_out_per_group; ++m) {
-            const float* src = w + (grp * g.c_out_per_group + m) * K;
-            float* dst = packed.data() + ((grp * p.m_tiles + m / p.mr) * K) * p.mr + m % p.mr;
-            for (int64_t k = 0; k < K; ++k) dst[k * p.mr] = src[k];
+// mr weights side by side; rows past the group's last channel are zero. One (group, tile) a call, so the threads
+// share the packing.
+void pack_weight_tile(const ConvGeometry& g, const Plan& p, const float* w, int64_t grp, int64_t mt, float* packed) {
+    const int64_t K = g.c_in_per_group * static_cast<int64_t>(p.taps.size());
+    const int64_t m0 = mt * p.mr, rows = std::min<int64_t>(p.mr, g.c_out_per_group - m0);
+    const float* src = w + (grp * g.c_out_per_group + m0) * K;
+    float* dst = packed + (grp * p.m_tiles + mt) * K * p.mr;
+    // Four rows x four weights at a time, transposed in registers (one float at a time, reading rows K floats
+    // apart, was a third of R2's preparation); the rows past a multiple of four and the last weights one by one.
+    const int64_t rows4 = rows / 4 * 4, k4 = K / 4 * 4;
+    for (int64_t r = 0; r < rows4; r += 4) {
+        for (int64_t k = 0; k < k4; k += 4) {
+            __m128 a0 = _mm_loadu_ps(src + r * K + k), a1 = _mm_loadu_ps(src + (r + 1) * K + k);
+            __m128 a2 = _mm_loadu_ps(src + (r + 2) * K + k), a3 = _mm_loadu_ps(src + (r + 3) * K + k);
+            _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
+            _mm_storeu_ps(dst + k * p.mr + r, a0);
+            _mm_storeu_ps(dst + (k + 1) * p.mr + r, a1);
+            _mm_storeu_ps(dst + (k + 2) * p.mr + r, a2);
+            _mm_storeu_ps(dst + (k + 3) * p.mr + r, a3);
         }
+    }
+    for (int64_t k = 0; k < K; ++k) {
+        for (int64_t r = k < k4 ? rows4 : 0; r < rows; ++r) dst[k * p.mr + r] = src[r * K + k];
+        for (int64_t r = rows; r < p.mr; ++r) dst[k * p.mr + r] = 0.0f;
     }
 }
 
@@ -306,10 +321,26 @@ void fill_phase(const ConvGeometry& g, const Plan& p, const float* x, int64_t ry
         };
         for (int64_t b = 0; b < b0; ++b) ring(b);
         const float* first = src + (b0 * sx + rx - pb);
-        if (sx == 1)
+        if (sx == 1) {
             std::memcpy(row + b0, first, static_cast<size_t>(b1 - b0) * sizeof(float));
-        else
-            for (int64_t b = b0; b < b1; ++b) row[b] = first[(b - b0) * sx];
+        } else {
+            int64_t b = b0;
+            if (sx == 2) {
+                // every second float, four at a time from two loads and one shuffle (GCC 12 at -O2 leaves the
+                // strided loop scalar: 9% of R2). The loads read one float past the last one kept, so the last
+                // vector stops short of the row's end.
+                typedef float V4 __attribute__((vector_size(16)));
+                typedef int32_t I4 __attribute__((vector_size(16)));
+                for (; b + 4 < b1; b += 4) {
+                    V4 lo, hi;
+                    std::memcpy(&lo, first + (b - b0) * 2, sizeof lo);
+                    std::memcpy(&hi, first + (b - b0) * 2 + 4, sizeof hi);
+                    const V4 even = __builtin_shuffle(lo, hi, I4{0, 2, 4, 6});
+                    std::memcpy(row + b, &even, sizeof even);
+                }
+            }
+            for (; b < b1; ++b) row[b] = first[(b - b0) * sx];
+        }
         for (int64_t b = b1; b < p.wq; ++b) ring(b);
     }
 }
@@ -351,7 +382,9 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     const Plan p = plan_for(g, isa);
     // Scratch keeps its capacity between calls on the calling thread: fresh pages cost more than small layers.
     thread_local std::vector<float> packed, scratch;
-    pack_weights(g, p, w, packed);
+    const int64_t pack_units = g.groups * p.m_tiles;
+    packed.resize(static_cast<size_t>(pack_units * g.c_in_per_group * static_cast<int64_t>(p.taps.size()) * p.mr));
+    float* packed_out = packed.data();  // (a worker's own thread_local `packed` is another vector)
     const float* input = x;
     const int64_t item_floats = g.c_in * p.plane;
     const int64_t in_plane = g.in[0] * g.in[1], planes = g.n * g.c_in;
@@ -360,28 +393,36 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     thread_local std::vector<float> plane_max;
     plane_max.assign(static_cast<size_t>(planes), 0.0f);
     float* plane_max_out = plane_max.data();  // (a worker's own thread_local `plane_max` is another vector)
+    float* dst = nullptr;
     if (p.scratch) {
         // The last tile reads up to a span past the last output: zeros after the last plane keep that in bounds.
         scratch.resize(static_cast<size_t>(g.n * item_floats + p.span));
-        float* dst = scratch.data();  // (a worker's own thread_local `scratch` is another vector)
-        const int64_t phase_floats = p.hq * p.wq;
-        // one unit per (channel plane, phase): a layer with few channels and a stride still splits over the threads
-        parallel_for(threads, planes * p.phases, [&](int64_t u0, int64_t u1) {
-            for (int64_t u = u0; u < u1; ++u) {
-                const int64_t q = u / p.phases, phase = u % p.phases;
-                float* plane = dst + q * p.plane;
-                fill_phase(g, p, x + q * in_plane, phase / p.sx, phase % p.sx, plane + phase * phase_floats);
-                if (phase == 0) plane_max_out[q] = finite_max(x + q * in_plane, in_plane, 0.0f);
-                if (phase == p.phases - 1) std::fill(plane + p.phases * phase_floats, plane + p.plane, 0.0f);
-            }
-        });
+        dst = scratch.data();  // (likewise)
         std::fill(scratch.end() - p.span, scratch.end(), 0.0f);
         input = dst;
-    } else {
-        parallel_for(threads, planes, [&](int64_t q0, int64_t q1) {
-            for (int64_t q = q0; q < q1; ++q) plane_max_out[q] = finite_max(x + q * in_plane, in_plane, 0.0f);
-        });
     }
+    // Before the tiles, on the threads: the weights packed one (group, channel tile) a unit, then one unit per
+    // (channel plane, phase) that fills the plane's phase into the scratch (a layer with few channels and a stride
+    // still splits over the threads) and scans the plane for max|x|; without scratch, one plane a unit for max|x|.
+    const int64_t phase_floats = p.hq * p.wq, fill_units = p.scratch ? planes * p.phases : planes;
+    parallel_for(threads, pack_units + fill_units, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+            if (u < pack_units) {
+                pack_weight_tile(g, p, w, u / p.m_tiles, u % p.m_tiles, packed_out);
+                continue;
+            }
+            const int64_t f = u - pack_units;
+            if (!p.scratch) {
+                plane_max_out[f] = finite_max(x + f * in_plane, in_plane, 0.0f);
+                continue;
+            }
+            const int64_t q = f / p.phases, phase = f % p.phases;
+            float* plane = dst + q * p.plane;
+            fill_phase(g, p, x + q * in_plane, phase / p.sx, phase % p.sx, plane + phase * phase_floats);
+            if (phase == 0) plane_max_out[q] = finite_max(x + q * in_plane, in_plane, 0.0f);
+            if (phase == p.phases - 1) std::fill(plane + p.phases * phase_floats, plane + p.plane, 0.0f);
+        }
+    });
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t map_size = g.out[0] * g.out[1];
     // Work units: (item, group, tile of nr positions, chunk of output-channel tiles). Each position tile reads its
