@@ -2,7 +2,14 @@
 """Times PyTorch (Debian's python3-torch) on the same shapes as bench_fast, with the same thread counts.
 Prints: <id> <threads> <torch_ms>. scripts/bench.sh combines both into the ratio table. The instruction set PyTorch
 uses is its own choice unless ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA restrict it (bench.sh does that for the
-AVX2 comparison on a CPU with AVX-512)."""
+AVX2 comparison on a CPU with AVX-512).
+
+torch.set_num_threads(t) limits PyTorch's own (OpenMP) threads, not OpenBLAS's: layers PyTorch hands to a BLAS
+GEMM (the 1x1 convolution R3) ran on both cores in the "1 thread" row (process time twice the wall time). The BLAS
+thread count is set to t too, through OpenBLAS's own function, and a row whose process time still exceeds t cores
+is flagged on a comment line (OpenMP or BLAS threads spin-waiting after an earlier 2-thread row also count, so a
+flag is a hint to look, not proof)."""
+import ctypes
 import sys
 import time
 
@@ -11,16 +18,32 @@ import torch.nn.functional as F
 
 
 def best_ms(f, budget=0.5):
+    """The best wall time of up to 200 runs within `budget` seconds, and the cores used (process / wall time)."""
     best, spent, reps = 1e30, 0.0, 0
     with torch.no_grad():
         for _ in range(3):  # warm-up: oneDNN primitive creation, allocator
             f()
+        cpu0 = time.process_time()
         while reps < 3 or (spent < budget and reps < 200):
             t0 = time.perf_counter()
             f()
             s = time.perf_counter() - t0
             best, spent, reps = min(best, s), spent + s, reps + 1
-    return best * 1e3
+        cores = (time.process_time() - cpu0) / spent
+    return best * 1e3, cores
+
+
+def blas_thread_setter():
+    """openblas_set_num_threads of the BLAS PyTorch loaded (Debian: libblas.so.3 is OpenBLAS), or None."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line and line.rstrip().endswith(".so.3")
+                 or "openblas" in line and ".so" in line}
+    for path in sorted(paths):
+        try:
+            return ctypes.CDLL(path).openblas_set_num_threads
+        except (OSError, AttributeError):
+            continue
+    return None
 
 
 def main():
@@ -44,11 +67,20 @@ def main():
         ("R7", lambda: (torch.randn(1, 64, 112, 112, generator=g), torch.nn.MaxPool2d(3, 2, padding=1))),
     ]
     print(f"# torch {torch.__version__}")
+    set_blas_threads = blas_thread_setter()
+    if set_blas_threads is None:
+        print("# no openblas_set_num_threads found: BLAS calls may use every core in the 1-thread rows")
     for sid, make in shapes:
         x, layer = make()
         for t in threads:
             torch.set_num_threads(t)
-            print(f"{sid} {t} {best_ms(lambda: layer(x)):.4f}", flush=True)
+            if set_blas_threads is not None:
+                set_blas_threads(t)
+            ms, cores = best_ms(lambda: layer(x))
+            print(f"{sid} {t} {ms:.4f}", flush=True)
+            if cores > t + 0.3:
+                # (threads that spin-wait after an earlier 2-thread row count too: a hint, not a measurement)
+                print(f"# {sid} {t}: PyTorch's process time was {cores:.1f}x its wall time", flush=True)
 
 
 if __name__ == "__main__":
