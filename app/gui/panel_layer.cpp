@@ -107,7 +107,7 @@ void draw_settings(Ui& s) {
         L.dims = dims;
         changed = true;
     }
-    ImGui::SameLine();
+    same_line_if_fits(toggle_width(word("bias", "use_bias")));
     changed |= ImGui::Checkbox(word("bias", "use_bias"), &L.bias);
     changed |= int_input("in_channels", L.in_channels, 1, 4096);  // Keras has no such argument: the input says it
     ImGui::SameLine();
