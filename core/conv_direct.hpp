@@ -1,9 +1,10 @@
 // convscope core: the direct kernels behind conv_fast. No unfolded matrix is built and no BLAS is called: the
 // kernel reads the (padded) input in place, a tile of output channels x output positions at a time, and keeps the
-// tile's sums in registers. One kernel, built three times: AVX-512 (8 channels x 48 positions), AVX2 + FMA
-// (4 x 24) and generic SSE2 (4 x 8); resolve_isa() picks one. Strided layers are computed on the input split into
-// its stride phases (every s-th row and column), where each tap reads consecutive floats again. conv_fast picks
-// this engine or im2col + BLAS (fast_conv_path); tests compare every variant with the reference.
+// tile's sums in registers. One kernel, built three times: AVX-512 (8 channels x 48 positions, or 6 x 64 where
+// that computes fewer products), AVX2 + FMA (4 x 24) and generic SSE2 (4 x 8); resolve_isa() picks one. Strided layers
+// are computed on the input split into its stride phases (every s-th row and column), where each tap reads consecutive
+// floats again. conv_fast picks this engine or im2col + BLAS (fast_conv_path); tests compare every variant with the
+// reference.
 #pragma once
 
 #include "conv_spec.hpp"
