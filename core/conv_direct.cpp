@@ -133,6 +133,11 @@ Plan make_plan(const ConvGeometry& g) {
     return p;
 }
 
+// Floats of the packed weights: per (group, tile of mr output channels), mr weights per input channel and tap.
+int64_t packed_floats(const ConvGeometry& g, const Plan& p) {
+    return g.groups * p.m_tiles * g.c_in_per_group * static_cast<int64_t>(p.taps.size()) * p.mr;
+}
+
 // Weights as the kernel reads them: per (group, tile of mr output channels), for each input channel and tap, the
 // mr weights side by side; rows past the group's last channel are zero. One (group, tile) a call, so the threads
 // share the packing.
@@ -371,8 +376,7 @@ DirectTile conv_direct_tile(const ConvGeometry& g, Isa isa) {
 
 int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
     const Plan p = plan_for(g, isa);
-    const int64_t packed = g.groups * p.m_tiles * g.c_in_per_group * static_cast<int64_t>(p.taps.size()) * p.mr;
-    return (p.scratch ? g.n * g.c_in * p.plane + p.span : 0) + packed;
+    return (p.scratch ? g.n * g.c_in * p.plane + p.span : 0) + packed_floats(g, p);
 }
 
 float conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
@@ -383,7 +387,7 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     // Scratch keeps its capacity between calls on the calling thread: fresh pages cost more than small layers.
     thread_local std::vector<float> packed, scratch;
     const int64_t pack_units = g.groups * p.m_tiles;
-    packed.resize(static_cast<size_t>(pack_units * g.c_in_per_group * static_cast<int64_t>(p.taps.size()) * p.mr));
+    packed.resize(static_cast<size_t>(packed_floats(g, p)));
     float* packed_out = packed.data();  // (a worker's own thread_local `packed` is another vector)
     const float* input = x;
     const int64_t item_floats = g.c_in * p.plane;
@@ -442,7 +446,7 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     }
     const int64_t m_chunks = (p.m_tiles + chunk - 1) / chunk;
     const int64_t units = position_units * m_chunks;
-    const float* weights = packed.data();  // likewise for `packed`
+    const float* weights = packed_out;
     const StoreTile store_tile = for_isa<StoreTile>(isa, store_avx512, store_avx2, store_generic);
     parallel_for(threads, units, [&](int64_t u0, int64_t u1) {
         thread_local std::vector<float> tile_buffer;  // one tile of sums per tile of output channels

@@ -2,7 +2,6 @@
 #include "conv_fast.hpp"
 
 #include <cblas.h>
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cassert>
@@ -16,6 +15,7 @@
 #include "conv_direct.hpp"
 #include "conv_pointwise.hpp"
 #include "conv_reference.hpp"
+#include "copy_max.hpp"
 #include "thread_pool.hpp"
 
 namespace convscope {
@@ -126,50 +126,11 @@ void gemm_item(const ConvGeometry& g, const float* xn, const float* w, const flo
     }
 }
 
-// The largest finite |v[i]| of v[begin, n) and m: |v| is finite exactly when it is <= FLT_MAX (NaN compares false,
-// infinity is larger); the others count as 0.
-float max_finite_tail(const float* v, size_t begin, size_t n, float m) {
-    for (size_t i = begin; i < n; ++i) {
-        const float a = std::fabs(v[i]);
-        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
-    }
-    return m;
-}
-
-// AVX2, 32 floats a step in four independent maxima (the scan reads the whole input before the direct kernel and
-// im2col run; 12-16% of R3 and R4 before their kernels took it into their copies).
-__attribute__((target("avx2"))) float max_finite_magnitude_avx2(const float* v, size_t n) {
-    const __m256 limit = _mm256_set1_ps(std::numeric_limits<float>::max());
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    __m256 m[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        for (int k = 0; k < 4; ++k) {
-            const __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(v + i + 8 * k));
-            m[k] = _mm256_max_ps(m[k], _mm256_and_ps(a, _mm256_cmp_ps(a, limit, _CMP_LE_OQ)));
-        }
-    }
-    const __m256 m8 = _mm256_max_ps(_mm256_max_ps(m[0], m[1]), _mm256_max_ps(m[2], m[3]));
-    alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, m8);
-    return max_finite_tail(v, i, n, *std::max_element(lanes, lanes + 8));
-}
-
+// The largest finite |v[i]| (NaN and infinities count as 0), with the widest vectors this CPU runs (copy_max.hpp,
+// the scan the direct kernel runs plane by plane).
 float max_finite_magnitude(const float* v, size_t n) {
-    // SSE2, four lanes at a time (a scalar loop took 17% of a depthwise layer's time; compilers do not vectorise a
-    // float max reduction by themselves); AVX2 where the CPU has it.
-    if (cpu_has_avx2_fma()) return max_finite_magnitude_avx2(v, n);
-    const __m128 limit = _mm_set1_ps(std::numeric_limits<float>::max());
-    const __m128 sign = _mm_set1_ps(-0.0f);
-    __m128 m4 = _mm_setzero_ps();
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m128 a = _mm_andnot_ps(sign, _mm_loadu_ps(v + i));
-        m4 = _mm_max_ps(m4, _mm_and_ps(a, _mm_cmple_ps(a, limit)));
-    }
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, m4);
-    return max_finite_tail(v, i, n, std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3])));
+    static const FiniteMax scan = finite_max_for(widest_isa());
+    return scan(v, static_cast<int64_t>(n), 0.0f);
 }
 
 }  // namespace

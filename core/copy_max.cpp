@@ -12,6 +12,16 @@ namespace convscope {
 
 namespace {
 
+// max(m, the largest finite |src[i]|) over [begin, n): |x| is finite exactly when it is <= FLT_MAX (NaN compares
+// false, infinity is larger). The scalar tail after the vectors.
+float finite_max_tail(const float* src, int64_t begin, int64_t n, float m) {
+    for (int64_t i = begin; i < n; ++i) {
+        const float a = std::fabs(src[i]);
+        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
+    }
+    return m;
+}
+
 // dst[0, n) = src[0, n), returning max(m, the largest finite |src[i]|) (NaN and infinities count as 0): the copy
 // reads the input anyway, so conv_fast's overflow bound costs no second pass over it.
 template <class Vec>
@@ -26,13 +36,8 @@ template <class Vec>
         std::memcpy(dst + i, &v, sizeof(V));
         mv.add(v);
     }
-    m = mv.result(m);
-    for (; i < n; ++i) {
-        dst[i] = src[i];
-        const float a = std::fabs(src[i]);
-        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
-    }
-    return m;
+    std::memcpy(dst + i, src + i, static_cast<size_t>(n - i) * sizeof(float));
+    return finite_max_tail(src, i, n, mv.result(m));
 }
 
 template <class Vec>
@@ -48,12 +53,7 @@ template <class Vec>
         mv[0].add(v0);
         mv[1].add(v1);
     }
-    m = mv[1].result(mv[0].result(m));
-    for (; i < n; ++i) {
-        const float a = std::fabs(src[i]);
-        if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);
-    }
-    return m;
+    return finite_max_tail(src, i, n, mv[1].result(mv[0].result(m)));
 }
 
 CONVSCOPE_AVX512_TARGET float finite_max_avx512(const float* src, int64_t n, float m) {
