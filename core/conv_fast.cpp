@@ -168,7 +168,7 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
         // These kernels find max|x| while they copy or scan the input plane by plane (a separate pass over x took
         // 14% of R4 and 12% of R3; on the direct kernel it was serial, 5-8% of S6 and R2 on two threads): the layer
         // is computed first and replaced by the reference's when the bound fails.
-        Tensor y(g.output_shape_torch());
+        Tensor y = Tensor::uninitialised(g.output_shape_torch());  // the kernels write every output
         if (y.numel() == 0) return y;
         const Isa isa = resolve_isa(options.isa);
         float* out = y.data.data();
@@ -180,7 +180,7 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
         return y;  // (not through ?:, which would copy y)
     }
     if (!conv_sums_cannot_overflow(g, x, w, bias)) return conv_reference(g, x, w, bias);
-    Tensor y(g.output_shape_torch());
+    Tensor y = Tensor::uninitialised(g.output_shape_torch());  // gemm_item writes the bias into every output first
     if (y.numel() == 0) return y;
     const int64_t item_in = g.c_in * g.in[0] * g.in[1], item_out = g.c_out * g.out[0] * g.out[1];
     // Several images: a range of images per worker, single-threaded BLAS inside (no nested threading). One image:

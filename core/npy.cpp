@@ -637,7 +637,7 @@ void fill_info(const Layout& l, std::vector<std::string> notices, NpyInfo* info)
 }
 
 // Row-major float32 values in C order as the tensor; Fortran-order data is reordered.
-Tensor tensor_of(const Layout& l, std::vector<float> values, std::vector<std::string>& notices) {
+Tensor tensor_of(const Layout& l, FloatStorage values, std::vector<std::string>& notices) {
     const Shape& shape = l.header.shape;
     if (l.header.fortran_order && shape.size() > 1) {
         // Fortran-order data of shape (d0, ..., dk) is C-order data of shape (dk, ..., d0); reversing the
@@ -656,7 +656,7 @@ Tensor decode(const Layout& l, const uint8_t* data, const std::string& name, Npy
     std::vector<std::string> notices;
     Tensor t;
     try {
-        std::vector<float> values(static_cast<size_t>(l.count));
+        FloatStorage values(static_cast<size_t>(l.count));
         convert_to_float(data, values.size(), l.dtype, l.header.descr, values.data(), notices);
         t = tensor_of(l, std::move(values), notices);
     } catch (const std::bad_alloc&) {
@@ -699,7 +699,7 @@ Tensor npy_load(const std::string& path, NpyInfo* info) {
     const bool native = l.dtype.kind == Kind::Float && l.dtype.itemsize == 4 && !l.dtype.big_endian;
     try {
         if (native) {
-            std::vector<float> values(static_cast<size_t>(l.count));
+            FloatStorage values(static_cast<size_t>(l.count));
             file.read_exactly(l.data_offset, std::span(reinterpret_cast<uint8_t*>(values.data()), l.data_bytes));
             std::vector<std::string> notices;
             Tensor t = tensor_of(l, std::move(values), notices);

@@ -20,7 +20,7 @@ std::vector<uint8_t> bytes_of(const google::protobuf::MessageLite& m) {
     return std::vector<uint8_t>(s.begin(), s.end());
 }
 
-void fill_tensor(onnx::TensorProto& t, const std::string& name, const Shape& shape, const std::vector<float>& data) {
+void fill_tensor(onnx::TensorProto& t, const std::string& name, const Shape& shape, const FloatStorage& data) {
     t.set_name(name);
     t.set_data_type(onnx::TensorProto::FLOAT);
     for (int64_t d : shape) t.add_dims(d);

@@ -183,7 +183,7 @@ Tensor onnx_detail::decode_tensor(const onnx::TensorProto& t, OnnxTensorInfo& in
     const int other_typed = t.float_data_size() + t.int32_data_size() + t.int64_data_size() + t.double_data_size() +
                             t.uint64_data_size() - typed_size(et->field);
     Converter conv{dt};
-    std::vector<float> values;
+    FloatStorage values;
     if (t.has_raw_data()) {
         if (typed_size(et->field) + other_typed > 0)
             throw FormatError("has both raw_data and typed data fields; ONNX allows only one");

@@ -81,7 +81,7 @@ CONVSCOPE_AVX512_TARGET void max_row(const float* row, int64_t W, int64_t kH, in
 Tensor pool_fast(const PoolGeometry& g, const Tensor& x, int threads) {
     // x: (N, C, H, W)   y: (N, C, H_out, W_out)
     assert(x.numel() == shape_numel(g.input_shape()));
-    Tensor y(g.output_shape_torch());
+    Tensor y = Tensor::uninitialised(g.output_shape_torch());  // every output is written below
     // (plain variables, not structured bindings: the worker lambda captures them)
     const int64_t H = g.in[0], W = g.in[1], kH = g.kernel[0], kW = g.kernel[1], Ho = g.out[0], Wo = g.out[1];
     const std::pair<int64_t, int64_t> ys = interior_range(H, Ho, kH, g.stride[0], g.dilation[0], g.pad_begin[0]);

@@ -1,5 +1,6 @@
 #include "tensor.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
 
@@ -42,9 +43,29 @@ Tensor::Tensor(Shape s) : shape(std::move(s)) {
     data.assign(static_cast<size_t>(n), 0.0f);
 }
 
-Tensor::Tensor(Shape s, std::vector<float> values) : shape(std::move(s)), data(std::move(values)) {
+Tensor::Tensor(Shape s, FloatStorage values) : shape(std::move(s)), data(std::move(values)) {
     assert(shape.size() <= static_cast<size_t>(kMaxRank));
     assert(shape_numel(shape) == static_cast<int64_t>(data.size()));
+}
+
+Tensor::Tensor(Shape s, const std::vector<float>& values)
+    : Tensor(std::move(s), FloatStorage(values.begin(), values.end())) {}
+
+Tensor::Tensor(Shape s, std::initializer_list<float> values) : Tensor(std::move(s), FloatStorage(values)) {}
+
+Tensor Tensor::uninitialised(Shape s) {
+    assert(s.size() <= static_cast<size_t>(kMaxRank));
+    const int64_t n = shape_numel(s);
+    assert(n >= 0);
+    Tensor t;
+    t.shape = std::move(s);
+    t.data.resize(static_cast<size_t>(n));  // default-initialised: not written (DefaultInitAllocator)
+#ifndef NDEBUG
+    // Debug builds (the sanitizer tests) fill it with NaN, so an element a kernel forgot to write fails every
+    // comparison with the reference instead of passing on memory that happened to hold zeros.
+    std::fill(t.data.begin(), t.data.end(), std::numeric_limits<float>::quiet_NaN());
+#endif
+    return t;
 }
 
 std::vector<int64_t> Tensor::strides() const {

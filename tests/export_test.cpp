@@ -390,7 +390,7 @@ TEST(ExportTensors, PyTorchLayoutFilesAndTheCursorWindow) {
     const CursorState cs = cur.state_at(cur.step_of(0, 2, 0, 0, Granularity::Position), Granularity::Position);
     const Tensor win = cursor_window(g, cs);
     EXPECT_EQ(win.shape, (Shape{2, 3}));
-    EXPECT_EQ(win.data, (std::vector<float>{0, 1, 2, 0, 6, 7}));
+    EXPECT_EQ(win.data, (FloatStorage{0, 1, 2, 0, 6, 7}));
     float y = b[2];
     for (int64_t i = 0; i < 6; ++i) y += win[i] * w[12 + i];
     EXPECT_FLOAT_EQ(y, cs.value);

@@ -311,7 +311,7 @@ TEST(NpyHeaderFirst, LoadReadsFloat32DataStraightIntoTheTensorAndOtherDtypesOnce
     }
     std::ofstream(dir.file("b.npy"), std::ios::binary) << bytes;
     const Tensor b = npy_load(dir.file("b.npy"), &info);
-    EXPECT_EQ(b.data, (std::vector<float>{1, 2, 3, 4}));
+    EXPECT_EQ(b.data, (FloatStorage{1, 2, 3, 4}));
     ASSERT_EQ(info.notices.size(), 2u);
     EXPECT_EQ(info.notices[0], "converted big-endian float64 (>f8) to float32");
 }

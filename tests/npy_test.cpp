@@ -87,17 +87,26 @@ bool same_float(float a, float b) {
     return a == b && std::signbit(a) == std::signbit(b);
 }
 
-::testing::AssertionResult values_are(const Tensor& t, const std::vector<float>& expected) {
-    if (t.data.size() != expected.size()) {
-        return ::testing::AssertionFailure() << "size " << t.data.size() << ", expected " << expected.size();
+::testing::AssertionResult values_are(const Tensor& t, const float* expected, size_t n) {
+    if (t.data.size() != n) {
+        return ::testing::AssertionFailure() << "size " << t.data.size() << ", expected " << n;
     }
-    for (size_t i = 0; i < expected.size(); ++i) {
+    for (size_t i = 0; i < n; ++i) {
         if (!same_float(t.data[i], expected[i])) {
             return ::testing::AssertionFailure()
                    << "element " << i << " is " << t.data[i] << ", expected " << expected[i];
         }
     }
     return ::testing::AssertionSuccess();
+}
+::testing::AssertionResult values_are(const Tensor& t, std::initializer_list<float> expected) {
+    return values_are(t, expected.begin(), expected.size());
+}
+::testing::AssertionResult values_are(const Tensor& t, const std::vector<float>& expected) {
+    return values_are(t, expected.data(), expected.size());
+}
+::testing::AssertionResult values_are(const Tensor& t, const convscope::FloatStorage& expected) {
+    return values_are(t, expected.data(), expected.size());
 }
 
 // Parses `bytes` and checks that it fails with a FormatError whose message names the file and contains every one

@@ -504,7 +504,7 @@ TEST(OnnxMapping, ConvTransposeRunsTheScatterAndMapsPads) {
     EXPECT_EQ(only_layer(plain).output_shape, (Shape{1, 1, 4, 4}));
     OnnxLayer layer;
     const Tensor y = onnx_run_node(plain, only_layer(plain), x, {}, &layer);
-    EXPECT_EQ(y.data, (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+    EXPECT_EQ(y.data, (FloatStorage{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
     EXPECT_EQ(
         layer.description(),
         "conv_transpose2d(stride=[2, 2], padding=[0, 0], output_padding=[0, 0], groups=1, dilation=[1, 1], no bias)");
@@ -512,7 +512,7 @@ TEST(OnnxMapping, ConvTransposeRunsTheScatterAndMapsPads) {
     const OnnxModel pads = graph({attr_ints("strides", {2, 2}), attr_ints("pads", {1, 0, 0, 0})});
     const Tensor yp = onnx_run_node(pads, only_layer(pads), x, {}, &layer);
     EXPECT_EQ(yp.shape, (Shape{1, 1, 3, 4}));
-    EXPECT_EQ(yp.data, (std::vector<float>{1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+    EXPECT_EQ(yp.data, (FloatStorage{1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
     EXPECT_EQ(layer.conv_transpose.padding, (std::vector<int64_t>{1, 0}));
     EXPECT_EQ(layer.conv_transpose.output_padding, (std::vector<int64_t>{1, 0}));
     // output_shape [5, 5]: one more than the full 4x4 at the end (ONNX's floor split), i.e. output_padding 1.
@@ -524,7 +524,7 @@ TEST(OnnxMapping, ConvTransposeRunsTheScatterAndMapsPads) {
     // SAME_UPPER with stride 1: output 2x2 = the full 3x3 cropped by one at the end.
     const OnnxModel same = graph({attr_str("auto_pad", "SAME_UPPER")});
     const Tensor yu = onnx_run_node(same, only_layer(same), x, {}, &layer);
-    EXPECT_EQ(yu.data, (std::vector<float>{1, 3, 4, 10}));
+    EXPECT_EQ(yu.data, (FloatStorage{1, 3, 4, 10}));
     ASSERT_FALSE(layer.notes.empty());
     EXPECT_NE(layer.notes.back().find("output_padding [-1, -1]"), std::string::npos) << layer.notes.back();
     // An invalid configuration gets PyTorch's text.
@@ -691,25 +691,25 @@ TEST(OnnxTensor, TypedFieldsAndRawData) {
     // float_data
     Tensor t = onnx_parse_tensor(tensor_header("a", kFloat, {2}).packed_floats(4, {1.5f, -2}).data(), "a.pb");
     EXPECT_EQ(t.shape, (Shape{2}));
-    EXPECT_EQ(t.data, (std::vector<float>{1.5f, -2}));
+    EXPECT_EQ(t.data, (FloatStorage{1.5f, -2}));
     // int32_data holding INT8 (sign) and UINT8; int64_data; double_data.
     OnnxTensorInfo info;
     t = onnx_parse_tensor(tensor_header("b", kInt8, {3}).packed_varints(5, {-3, 0, 127}).data(), "b.pb", &info);
-    EXPECT_EQ(t.data, (std::vector<float>{-3, 0, 127}));
+    EXPECT_EQ(t.data, (FloatStorage{-3, 0, 127}));
     EXPECT_EQ(info.data_type, "INT8");
     ASSERT_FALSE(info.notices.empty());
     EXPECT_EQ(info.notices[0], "converted INT8 to float32");
     t = onnx_parse_tensor(tensor_header("c", kUint8, {2}).str(9, std::string("\x00\xff", 2)).data(), "c.pb");
-    EXPECT_EQ(t.data, (std::vector<float>{0, 255}));
+    EXPECT_EQ(t.data, (FloatStorage{0, 255}));
     t = onnx_parse_tensor(tensor_header("d", kInt64, {2}).packed_varints(7, {-5, 1 << 20}).data(), "d.pb");
-    EXPECT_EQ(t.data, (std::vector<float>{-5, 1 << 20}));
+    EXPECT_EQ(t.data, (FloatStorage{-5, 1 << 20}));
     t = onnx_parse_tensor(tensor_header("e", kInt32, {1}).str(9, std::string("\xfe\xff\xff\xff", 4)).data(), "e.pb");
-    EXPECT_EQ(t.data, (std::vector<float>{-2}));
+    EXPECT_EQ(t.data, (FloatStorage{-2}));
     double d = 0.25;
     std::string dbytes(8, '\0');
     std::memcpy(dbytes.data(), &d, 8);
     t = onnx_parse_tensor(tensor_header("f", kDouble, {1}).str(9, dbytes).data(), "f.pb");
-    EXPECT_EQ(t.data, (std::vector<float>{0.25f}));
+    EXPECT_EQ(t.data, (FloatStorage{0.25f}));
     // FLOAT16 raw: 0x3c00 = 1, 0xc000 = -2, 0x0001 = 2^-24 (subnormal), 0x7c00 = inf.
     t = onnx_parse_tensor(
         tensor_header("g", kFloat16, {4}).str(9, std::string("\x00\x3c\x00\xc0\x01\x00\x00\x7c", 8)).data(), "g.pb");
@@ -720,7 +720,7 @@ TEST(OnnxTensor, TypedFieldsAndRawData) {
     // A scalar.
     t = onnx_parse_tensor(float_tensor("s", {}, {7}).data(), "s.pb");
     EXPECT_EQ(t.shape, Shape{});
-    EXPECT_EQ(t.data, (std::vector<float>{7}));
+    EXPECT_EQ(t.data, (FloatStorage{7}));
 }
 
 TEST(OnnxTensor, BadTensors) {
