@@ -1,12 +1,12 @@
 // Sections: padding · the three vector shapes · the plan (stride phases, flattened positions, tiles, channel
-// blocks) · packing the weights · the tile kernel · storing a tile · filling the scratch · conv_direct
+// blocks) · the tile kernel · storing a tile · filling the scratch · conv_direct
 #include "conv_direct.hpp"
 
-#include <xmmintrin.h>
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <map>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -133,46 +133,18 @@ Plan make_plan(const ConvGeometry& g) {
     return p;
 }
 
-// Floats of the packed weights: per (group, tile of mr output channels), mr weights per input channel and tap.
-int64_t packed_floats(const ConvGeometry& g, const Plan& p) {
-    return g.groups * p.m_tiles * g.c_in_per_group * static_cast<int64_t>(p.taps.size()) * p.mr;
-}
-
-// Weights as the kernel reads them: per (group, tile of mr output channels), for each input channel and tap, the
-// mr weights side by side; rows past the group's last channel are zero. One (group, tile) a call, so the threads
-// share the packing.
-void pack_weight_tile(const ConvGeometry& g, const Plan& p, const float* w, int64_t grp, int64_t mt, float* packed) {
-    const int64_t K = g.c_in_per_group * static_cast<int64_t>(p.taps.size());
-    const int64_t m0 = mt * p.mr, rows = std::min<int64_t>(p.mr, g.c_out_per_group - m0);
-    const float* src = w + (grp * g.c_out_per_group + m0) * K;
-    float* dst = packed + (grp * p.m_tiles + mt) * K * p.mr;
-    // Four rows x four weights at a time, transposed in registers (one float at a time, reading rows K floats
-    // apart, was a third of R2's preparation); the rows past a multiple of four and the last weights one by one.
-    const int64_t rows4 = rows / 4 * 4, k4 = K / 4 * 4;
-    for (int64_t r = 0; r < rows4; r += 4) {
-        for (int64_t k = 0; k < k4; k += 4) {
-            __m128 a0 = _mm_loadu_ps(src + r * K + k), a1 = _mm_loadu_ps(src + (r + 1) * K + k);
-            __m128 a2 = _mm_loadu_ps(src + (r + 2) * K + k), a3 = _mm_loadu_ps(src + (r + 3) * K + k);
-            _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
-            _mm_storeu_ps(dst + k * p.mr + r, a0);
-            _mm_storeu_ps(dst + (k + 1) * p.mr + r, a1);
-            _mm_storeu_ps(dst + (k + 2) * p.mr + r, a2);
-            _mm_storeu_ps(dst + (k + 3) * p.mr + r, a3);
-        }
-    }
-    for (int64_t k = 0; k < K; ++k) {
-        for (int64_t r = k < k4 ? rows4 : 0; r < rows; ++r) dst[k * p.mr + r] = src[r * K + k];
-        for (int64_t r = rows; r < p.mr; ++r) dst[k * p.mr + r] = 0.0f;
-    }
-}
-
-// One tile: tile[i][j] (+)= sum over the block's channels and taps of a[c][tap][i] * panel[c][tap + j], for
-// i < MR and j < nr; the first block writes, later ones add their block sum (summed from zero, so rounding grows
-// with the block's length, not the layer's). a advances by S::kRows per tap whatever MR is; panel rows are
-// `stride` floats apart. Always inlined into a function with the shape's target attribute (tile_kernel below).
+// One tile: tile[i][j] (+)= sum over the block's channels and taps of a[i * K + c * ntaps + tap] *
+// panel[c][tap + j], for i < MR and j < nr; the first block writes, later ones add their block sum (summed from
+// zero, so rounding grows with the block's length, not the layer's). `a` is the first weight of the tile's first
+// output channel in the caller's own layout (C_out, C_in/groups, kH, kW): row i is K floats further, and the taps
+// of one channel follow each other, so the kernel broadcasts straight from the weights as given (packing them
+// first, 8 rows side by side, cost more than it saved: R6 0.4 ms a call; reading them in place measured 1-8%
+// faster on R1, R2 and R6). Panel rows are `stride` floats apart. Always inlined into a function with the shape's
+// target attribute (tile_kernel below).
 template <class S, int MR>
-[[gnu::always_inline]] inline void tile_body(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                             const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+[[gnu::always_inline]] inline void tile_body(const float* a, int64_t K, const float* panel, int64_t channels,
+                                             int64_t stride, const int64_t* taps, int64_t ntaps, bool first,
+                                             float* tile) {
     using V = typename S::V;
     constexpr int W = S::kWidth, NV = S::kVectors, NR = W * NV;
     V acc[MR][NV];
@@ -181,14 +153,14 @@ template <class S, int MR>
 #pragma GCC unroll 4
         for (int j = 0; j < NV; ++j) acc[i][j] = V{};
     for (int64_t c = 0; c < channels; ++c, panel += stride) {
-        for (int64_t t = 0; t < ntaps; ++t, a += S::kRows) {
+        for (int64_t t = 0; t < ntaps; ++t, ++a) {
             const float* src = panel + taps[t];
             V b[NV];
 #pragma GCC unroll 4
             for (int j = 0; j < NV; ++j) std::memcpy(&b[j], src + W * j, sizeof(V));
 #pragma GCC unroll 8
             for (int i = 0; i < MR; ++i) {
-                const V wi = a[i] - V{};  // broadcast (vector_types.hpp)
+                const V wi = a[i * K] - V{};  // broadcast (vector_types.hpp)
 #pragma GCC unroll 4
                 for (int j = 0; j < NV; ++j) acc[i][j] += wi * b[j];  // one FMA where the target has it
             }
@@ -210,27 +182,28 @@ template <class S, int MR>
     }
 }
 
-using TileKernel = void (*)(const float*, const float*, int64_t, int64_t, const int64_t*, int64_t, bool, float*);
+using TileKernel = void (*)(const float*, int64_t, const float*, int64_t, int64_t, const int64_t*, int64_t, bool,
+                            float*);
 
 template <int MR>
-CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                         const int64_t* taps, int64_t ntaps, bool first, float* tile) {
-    tile_body<Avx512Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
+                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<Avx512Shape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
-CONVSCOPE_AVX512_TARGET void tile_avx512_wide(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                              const int64_t* taps, int64_t ntaps, bool first, float* tile) {
-    tile_body<Avx512WideShape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+CONVSCOPE_AVX512_TARGET void tile_avx512_wide(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
+                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<Avx512WideShape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
-__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, const float* panel, int64_t channels, int64_t stride,
-                                                   const int64_t* taps, int64_t ntaps, bool first, float* tile) {
-    tile_body<Avx2Shape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
+                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<Avx2Shape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
-void tile_generic(const float* a, const float* panel, int64_t channels, int64_t stride, const int64_t* taps,
-                  int64_t ntaps, bool first, float* tile) {
-    tile_body<GenericShape, MR>(a, panel, channels, stride, taps, ntaps, first, tile);
+void tile_generic(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
+                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+    tile_body<GenericShape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 
 // The kernel for `rows` output channels (1 .. the shape's kRows) of the plan's shape (`nr` positions wide).
@@ -376,27 +349,29 @@ DirectTile conv_direct_tile(const ConvGeometry& g, Isa isa) {
 
 int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
     const Plan p = plan_for(g, isa);
-    return (p.scratch ? g.n * g.c_in * p.plane + p.span : 0) + packed_floats(g, p);
+    return p.scratch ? g.n * g.c_in * p.plane + p.span : 0;
 }
 
-float conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
+DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
                   Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
     const Plan p = plan_for(g, isa);
     // Scratch keeps its capacity between calls on the calling thread: fresh pages cost more than small layers.
-    thread_local std::vector<float> packed, scratch;
-    const int64_t pack_units = g.groups * p.m_tiles;
-    packed.resize(static_cast<size_t>(packed_floats(g, p)));
-    float* packed_out = packed.data();  // (a worker's own thread_local `packed` is another vector)
+    thread_local std::vector<float> scratch;
     const float* input = x;
     const int64_t item_floats = g.c_in * p.plane;
     const int64_t in_plane = g.in[0] * g.in[1], planes = g.n * g.c_in;
-    // max|x| per input plane, scanned by the thread that fills (or first reads) the plane
+    // max|x| per input plane, scanned by the thread that fills (or first reads) the plane; max|w| per chunk of
+    // the weights (a serial scan of R6's 3 MiB took 0.24 ms).
     const FiniteMax finite_max = finite_max_for(isa);
-    thread_local std::vector<float> plane_max;
-    plane_max.assign(static_cast<size_t>(planes), 0.0f);
-    float* plane_max_out = plane_max.data();  // (a worker's own thread_local `plane_max` is another vector)
+    constexpr int64_t kWeightScanFloats = 16 << 10;
+    const int64_t w_floats = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
+    const int64_t w_units = (w_floats + kWeightScanFloats - 1) / kWeightScanFloats;
+    thread_local std::vector<float> unit_max;
+    unit_max.assign(static_cast<size_t>(planes + w_units), 0.0f);
+    float* plane_max_out = unit_max.data();  // (a worker's own thread_local `unit_max` is another vector)
+    float* w_max_out = plane_max_out + planes;
     float* dst = nullptr;
     if (p.scratch) {
         // The last tile reads up to a span past the last output: zeros after the last plane keep that in bounds.
@@ -405,17 +380,18 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
         std::fill(scratch.end() - p.span, scratch.end(), 0.0f);
         input = dst;
     }
-    // Before the tiles, on the threads: the weights packed one (group, channel tile) a unit, then one unit per
-    // (channel plane, phase) that fills the plane's phase into the scratch (a layer with few channels and a stride
-    // still splits over the threads) and scans the plane for max|x|; without scratch, one plane a unit for max|x|.
+    // Before the tiles, on the threads: one unit per chunk of the weights for max|w|, then one unit per (channel
+    // plane, phase) that fills the plane's phase into the scratch (a layer with few channels and a stride still
+    // splits over the threads) and scans the plane for max|x|; without scratch, one plane a unit for max|x|.
     const int64_t phase_floats = p.hq * p.wq, fill_units = p.scratch ? planes * p.phases : planes;
-    parallel_for(threads, pack_units + fill_units, [&](int64_t u0, int64_t u1) {
+    parallel_for(threads, w_units + fill_units, [&](int64_t u0, int64_t u1) {
         for (int64_t u = u0; u < u1; ++u) {
-            if (u < pack_units) {
-                pack_weight_tile(g, p, w, u / p.m_tiles, u % p.m_tiles, packed_out);
+            if (u < w_units) {
+                const int64_t k0 = u * kWeightScanFloats;
+                w_max_out[u] = finite_max(w + k0, std::min(kWeightScanFloats, w_floats - k0), 0.0f);
                 continue;
             }
-            const int64_t f = u - pack_units;
+            const int64_t f = u - w_units;
             if (!p.scratch) {
                 plane_max_out[f] = finite_max(x + f * in_plane, in_plane, 0.0f);
                 continue;
@@ -430,7 +406,7 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
     const int64_t map_size = g.out[0] * g.out[1];
     // Work units: (item, group, tile of nr positions, chunk of output-channel tiles). Each position tile reads its
-    // chunk's packed weights once per tile: when a group's weights outgrow the L2 cache (R6, Conv1d(512, 512, 3):
+    // chunk's weights once per tile: when a group's weights outgrow the L2 cache (R6, Conv1d(512, 512, 3):
     // 3 MiB, streamed again for each of its 48 tiles), the chunks hold at most kChunkBytes of weights and come
     // first in the unit order, so a thread keeps one chunk's weights in L2 across many position tiles. Few
     // position tiles (a strided layer, a small map) would split unevenly over the threads (R2: 17 tiles, 9 against
@@ -446,7 +422,6 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
     }
     const int64_t m_chunks = (p.m_tiles + chunk - 1) / chunk;
     const int64_t units = position_units * m_chunks;
-    const float* weights = packed_out;
     const StoreTile store_tile = for_isa<StoreTile>(isa, store_avx512, store_avx2, store_generic);
     parallel_for(threads, units, [&](int64_t u0, int64_t u1) {
         thread_local std::vector<float> tile_buffer;  // one tile of sums per tile of output channels
@@ -482,9 +457,9 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
                 }
                 for (int64_t mt = mt0; mt < mt1; ++mt) {
                     const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
-                    const float* a = weights + ((grp * p.m_tiles + mt) * cpg + c0) * ntaps * p.mr;
-                    tile_kernel(isa, p.nr, rows)(a, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0,
-                                                 tiles + (mt - mt0) * p.mr * p.nr);
+                    const float* a = w + (grp * M + mt * p.mr) * cpg * ntaps + c0 * ntaps;
+                    tile_kernel(isa, p.nr, rows)(a, cpg * ntaps, block_in, channels, stride, p.taps.data(), ntaps,
+                                                 c0 == 0, tiles + (mt - mt0) * p.mr * p.nr);
                 }
             }
             for (int64_t mt = mt0; mt < mt1; ++mt) {
@@ -494,7 +469,8 @@ float conv_direct(const ConvGeometry& g, const float* x, const float* w, const f
             }
         }
     });
-    return *std::max_element(plane_max.begin(), plane_max.end());
+    const auto largest = [](const float* b, const float* e) { return std::accumulate(b, e, 0.0f, [](float m, float v) { return std::max(m, v); }); };
+    return {largest(unit_max.data(), unit_max.data() + planes), largest(unit_max.data() + planes, unit_max.data() + unit_max.size())};
 }
 
 }  // namespace convscope

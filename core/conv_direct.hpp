@@ -12,13 +12,18 @@
 
 namespace convscope {
 
+// The largest finite |x| and |w| (NaN and infinities count as 0), for conv_fast's overflow bound.
+struct DirectMaxima {
+    float x = 0.0f, w = 0.0f;
+};
+
 // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   bias: (C_out) or null   y: (N, C_out, H_out, W_out)
 // y = conv(x, w) + bias, every element written, for every geometry conv_geometry accepts (any stride, dilation,
-// groups, padding mode). isa: not Auto, and cpu_supports(isa). threads >= 1. Returns the largest finite |x| (NaN
-// and infinities count as 0), found plane by plane on the threads while each plane is in cache, for conv_fast's
-// overflow bound.
-float conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
-                  Isa isa);
+// groups, padding mode). isa: not Auto, and cpu_supports(isa). threads >= 1. The weights are read as they are (no
+// packed copy). Returns max|x| and max|w|, found on the threads while the layer's input is prepared (x plane by
+// plane while each plane is in cache, w in chunks).
+DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                         int threads, Isa isa);
 
 // The register tile conv_direct uses for g: output channels x output positions (AVX-512: 8 x 48, or 6 x 64 where
 // that computes fewer products, as on Conv1d over 256 positions; AVX2: 4 x 24; generic: 4 x 8).
@@ -28,7 +33,7 @@ struct DirectTile {
 DirectTile conv_direct_tile(const ConvGeometry& g, Isa isa);
 
 // Floats of scratch conv_direct allocates for g beyond the output: the padded, phase-split input (0 when the
-// input is read as it is) and the packed weights. For memory budgets.
+// input is read as it is). For memory budgets.
 int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa);
 
 // One padded channel plane: x (H, W) -> padded (Hp, Wp) with Hp = H + pad_top + pad_bottom, every padding mode

@@ -195,12 +195,39 @@ TEST(NanInfParity, DirectKernelReturnsTheLargestFiniteMagnitudeOfItsInput) {
                 for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
                     if (!cpu_supports(isa)) continue;
                     Tensor y(g.output_shape_torch());
-                    const float got = conv_direct(g, xs.data.data(), w.data.data(), nullptr, y.data.data(), 2, isa);
+                    const float got =
+                        conv_direct(g, xs.data.data(), w.data.data(), nullptr, y.data.data(), 2, isa).x;
                     if (at > 1)
                         EXPECT_EQ(got, want) << isa_name(isa) << " stride " << stride << " padding " << pad;
                     else  // every other value is from the normal distribution: far below 1234.5, finite, above 0
                         EXPECT_TRUE(got > 0.0f && got < 10.0f) << got;
                 }
+            }
+        }
+    }
+}
+
+// It also returns max|w|, scanned in chunks of 16 Ki floats on its threads: the largest finite magnitude in the
+// first, a middle or the last chunk, the last weight included; infinities and NaN count as 0.
+TEST(NanInfParity, DirectKernelReturnsTheLargestFiniteMagnitudeOfItsWeights) {
+    const Shape in{1, 3, 5, 5}, ws{700, 3, 3, 3};  // 18,900 weights: two chunks
+    std::mt19937 rng(12);
+    const Tensor x = convscope::testing::random_tensor(in, rng);
+    Tensor w = convscope::testing::random_tensor(ws, rng);
+    w[0] = -std::numeric_limits<float>::infinity();
+    w[16384] = std::numeric_limits<float>::quiet_NaN();
+    const ConvGeometry g = conv_geometry(ConvParams{}, in, ws, std::nullopt);
+    for (int64_t at : {int64_t{5}, int64_t{16383}, int64_t{16385}, w.numel() - 1}) {
+        Tensor wa = w;
+        wa[at] = -9876.5f;
+        for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+            if (!cpu_supports(isa)) continue;
+            for (int threads : {1, 2}) {
+                Tensor y(g.output_shape_torch());
+                const DirectMaxima m =
+                    conv_direct(g, x.data.data(), wa.data.data(), nullptr, y.data.data(), threads, isa);
+                EXPECT_EQ(m.w, 9876.5f) << isa_name(isa) << " at " << at << ", " << threads << " threads";
+                EXPECT_TRUE(m.x > 0.0f && m.x < 10.0f) << m.x;
             }
         }
     }
