@@ -49,17 +49,12 @@ FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& option
     // matrices straight on x (R3: AVX-512 Xeon 0.80 ms vs direct 1.03 and sgemm 1.51; AVX2 Zen 3 likewise;
     // conv_pointwise.hpp), and independent of OpenBLAS's CPU detection.
     if (is_pointwise(g)) return FastConvPath::Pointwise;
-    // Measured (README, Benchmarks), AVX-512: the direct kernel beats OpenBLAS's SkylakeX sgemm on every dense layer
-    // of the table but S1 on one thread (0.27 vs 0.26 ms): since its tile store runs on vectors (it was scalar and
-    // lost 1.5-2.8x to the GEMM on C_in 1 or 3: S2 now 3.5 vs 4.0 ms, S4 0.008 vs 0.015), also where few
-    // multiply-adds feed each output. With AVX2 only, the direct kernel and OpenBLAS's own Haswell/Zen kernels trade
-    // places on dense layers (direct faster on S5, S6, R5; OpenBLAS on S1, R6; R1, R2 either way), so dense layers
-    // keep OpenBLAS; grouped layers with few channels per group do not (a tiny GEMM per group), and nothing keeps it
-    // when OpenBLAS guessed the CPU wrong.
-    if (resolve_isa(options.isa) == Isa::Avx512) return FastConvPath::Direct;
-    if (!blas_kernels_match_cpu()) return FastConvPath::Direct;
-    if (g.groups > 1 && g.c_in_per_group <= 4) return FastConvPath::Direct;
-    return FastConvPath::Gemm;
+    // Every other layer: the direct kernel, with every instruction set (README, Benchmarks). With AVX-512 it beats
+    // OpenBLAS's SkylakeX sgemm on every dense row of the table. With AVX2 (measured on the Xeon with
+    // OPENBLAS_CORETYPE=Haswell, the kernels an AVX2 CPU gets) it beats im2col + OpenBLAS on S3-S6, R1, R2 and R5
+    // by 10-45% and loses on S1 with one thread (0.33 vs 0.29 ms), S2 (3.7 vs 3.2) and R6 (31.7 vs 28.7): more
+    // rows won, by more, and no layer depends on OpenBLAS recognising the CPU. im2col + BLAS runs when asked for.
+    return FastConvPath::Direct;
 }
 
 std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& options) {

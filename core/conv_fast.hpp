@@ -48,10 +48,8 @@ int fast_conv_threads(const FastConvOptions& options);
 // throw ConfigError from resolve_isa (a CONVSCOPE_ISA this CPU cannot run). A forced Depthwise runs Direct on a
 // layer that is not depthwise (is_depthwise), a forced Pointwise runs Direct on one that is not 1x1 without padding
 // (is_pointwise).
-// Auto, measured on the README's benchmark rows: Depthwise for depthwise layers (every instruction set); else
-// Direct with AVX-512; else Pointwise for 1x1 layers without padding; else Direct when OpenBLAS runs kernels not
-// tuned for this CPU (blas_kernels_match_cpu) or for grouped layers with at most 4 input channels per group;
-// otherwise Gemm.
+// Auto, measured on the README's benchmark rows with every instruction set: Depthwise for depthwise layers,
+// Pointwise for 1x1 layers without padding, Direct for every other layer. Gemm (im2col + OpenBLAS) only when asked.
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
 
 // True when OpenBLAS picked kernels made for this CPU's vector units (Haswell, Zen, SkylakeX, Cooperlake,

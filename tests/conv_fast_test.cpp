@@ -110,9 +110,12 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     p.stride = {1};
     p.groups = 64;
     const ConvGeometry depthwise = conv_geometry(p, {1, 64, 56, 56}, {64, 1, 3, 3}, std::nullopt);
-    // The direct kernel with AVX-512, or wherever OpenBLAS guessed the CPU wrong; else OpenBLAS for dense layers.
-    const bool direct_everywhere = resolve_isa(Isa::Auto) == Isa::Avx512 || !blas_kernels_match_cpu();
-    EXPECT_EQ(fast_conv_path(s2, {}), direct_everywhere ? FastConvPath::Direct : FastConvPath::Gemm);
+    // The direct kernel for dense layers with every instruction set, whatever OpenBLAS's kernels.
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+        if (!cpu_supports(isa)) continue;
+        EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Auto, isa}), FastConvPath::Direct);
+    }
+    EXPECT_EQ(fast_conv_path(s2, {}), FastConvPath::Direct);
     EXPECT_EQ(fast_conv_path(depthwise, {}), FastConvPath::Depthwise);  // with every instruction set
     EXPECT_EQ(fast_conv_path(depthwise, {0, FastConvPath::Direct}), FastConvPath::Direct);
     EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Depthwise}), FastConvPath::Direct);  // not depthwise: direct
@@ -127,13 +130,16 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     p.stride = {2};
     const ConvGeometry padded_1x1 = conv_geometry(p, {1, 16, 9, 9}, {8, 16, 1, 1}, std::nullopt);  // padding 1
     EXPECT_EQ(fast_conv_path(pointwise, {}), FastConvPath::Pointwise);  // with every instruction set
-    // AVX-512: the direct kernel on every dense layer, few multiply-adds per output (C_in 3, 3x3: 27) included.
+    // Few multiply-adds per output (C_in 3, 3x3: 27) included; grouped layers too.
     p.stride = {1};
     p.groups = 1;
     const ConvGeometry rgb = conv_geometry(p, {60, 3, 32, 32}, {64, 3, 3, 3}, std::nullopt);
-    if (cpu_has_avx512()) {  // asking for AVX-512 elsewhere is refused (resolve_isa)
-        EXPECT_EQ(fast_conv_path(rgb, {0, FastConvPath::Auto, Isa::Avx512}), FastConvPath::Direct);
-        EXPECT_EQ(fast_conv_path(s2, {0, FastConvPath::Auto, Isa::Avx512}), FastConvPath::Direct);
+    p.groups = 4;
+    const ConvGeometry grouped = conv_geometry(p, {1, 64, 28, 28}, {64, 16, 3, 3}, std::nullopt);
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+        if (!cpu_supports(isa)) continue;  // asking for an instruction set the CPU lacks is refused (resolve_isa)
+        EXPECT_EQ(fast_conv_path(rgb, {0, FastConvPath::Auto, isa}), FastConvPath::Direct);
+        EXPECT_EQ(fast_conv_path(grouped, {0, FastConvPath::Auto, isa}), FastConvPath::Direct);
     }
     EXPECT_EQ(fast_conv_engine_name(pointwise, {0, FastConvPath::Pointwise, Isa::Generic}), "pointwise-generic");
     EXPECT_EQ(fast_conv_engine_name(padded_1x1, {0, FastConvPath::Pointwise, Isa::Generic}),
