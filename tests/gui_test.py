@@ -37,7 +37,7 @@ import tempfile
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_util import FAILURES, check, xvfb, close, diverging, read_png  # noqa: E402
+from gui_util import FAILURES, check, xvfb, close, diverging, read_png, load_json  # noqa: E402
 
 
 
@@ -376,6 +376,52 @@ def workspace_checks(app, cli, tmp, T):
     check("ws_bad_args.txt:1:" in p.stderr and "usage: cursor n c y x" in p.stderr, "workspace: a bad argument count names the usage")
 
 
+def overlap(a, b):
+    """The area two [x0, y0, x1, y1] rectangles share (0 for panels that only touch)."""
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0) * max(h, 0) if w > 1 and h > 1 else 0
+
+
+def panel_background_checks(app, tmp, T):
+    """Panels that no other window overlaps draw no background of their own (begin_panel: under llvmpipe the
+    panels' backgrounds were a screen of fill every frame); where windows overlap, both keep theirs, so nothing
+    beneath shows through a panel brought to the front."""
+    run(app, f"frames 3\nmouse 3 790\nframes 2\ndump {T('bg_plain.json')}\nscreenshot {T('bg_plain.png')}\n"
+             f"code_panel pytorch\nframes 3\nclick 1250 600\nframes 2\nmouse 3 790\nframes 3\n"
+             f"dump {T('bg_over.json')}\nscreenshot {T('bg_over.png')}\n", tmp, "backgrounds")
+    plain, over = load_json(T("bg_plain.json")), load_json(T("bg_over.json"))
+    panels = {w["name"]: w for w in plain["windows"] if w["name"] != "##MainMenuBar"}
+    want = {"Layer", "Input", "Computation", "Feature maps", "Channel sums", "Filters", "Playback"}
+    check(want <= set(panels), f"backgrounds: the default panels are on screen ({sorted(panels)})")
+    touching = [(a, b) for a in panels for b in panels if a < b and overlap(panels[a]["rect"], panels[b]["rect"])]
+    check(not touching, f"backgrounds: the default panels tile the window without overlapping ({touching})")
+    check(all(not w["background"] for w in panels.values()),
+          f"backgrounds: no default panel draws its own background "
+          f"({[n for n, w in panels.items() if w['background']]} do)")
+    wins = {w["name"]: w for w in over["windows"]}
+    if not check("Code" in wins and "Filters" in wins, "backgrounds: Code and Filters are on screen"):
+        return
+    names = [w["name"] for w in over["windows"]]
+    check(names.index("Filters") > names.index("Code"), f"backgrounds: the click brought Filters in front ({names})")
+    for name, w in wins.items():
+        others = [o for o in over["windows"] if o["name"] not in (name, "##MainMenuBar")]
+        overlapped = any(overlap(w["rect"], o["rect"]) for o in others)
+        if name != "##MainMenuBar":
+            check(w["background"] == overlapped,
+                  f"backgrounds: {name} {'overlaps another window' if overlapped else 'overlaps nothing'} and "
+                  f"{'draws' if w['background'] else 'skips'} its background")
+    # Filters in front of Code shows what it shows without Code behind it: below its title bar, the part over Code
+    # is pixel for pixel the same as in the plain scene (without a background of its own, Code's text shows through).
+    _, _, plain_px = read_png(T("bg_plain.png"))
+    _, _, over_px = read_png(T("bg_over.png"))
+    f, c = wins["Filters"]["rect"], wins["Code"]["rect"]
+    x0, x1 = int(max(f[0], c[0])) + 3, int(min(f[2], c[2])) - 3
+    y0, y1 = int(f[1]) + 30, int(min(f[3], c[3])) - 3
+    differ = sum(plain_px(x, y) != over_px(x, y) for y in range(y0, y1) for x in range(x0, x1))
+    check(x1 - x0 > 50 and y1 - y0 > 50 and differ == 0,
+          f"backgrounds: Filters over Code, region {x0}..{x1} x {y0}..{y1}: {differ} pixels differ from the plain scene")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -472,6 +518,7 @@ def main():
         d = json.load(open(T("c1.json")))
         check(d["output_shape"] == [2, 4, 15], f"conv1d: {d['layer']} -> {d['output_shape']}")
 
+        panel_background_checks(app, tmp, T)
         after_checks(app, tmp, T)
         data_in_checks(app, tmp, T)
         workspace_checks(app, args.cli, tmp, T)

@@ -103,7 +103,7 @@ void draw_sums_1d(Ui& s, HeatmapStyle style) {
 
 void draw_channel_sums(Ui& s) {
     next_window_slot(s, Slot::ChannelSums);
-    if (ImGui::Begin("Channel sums", nullptr, kPanelFlags)) {
+    if (begin_panel("Channel sums")) {
         const ConvGeometry& g = s.ws.geo();
         const CursorState& cs = s.ws.cs;
         const int64_t cig = g.c_in_per_group, group = cs.c_out / g.c_out_per_group;

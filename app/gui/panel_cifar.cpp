@@ -191,7 +191,7 @@ void draw_cifar_browser(Ui& s) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.24f, ImGui::GetFrameHeight() + 30.0f), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(ImVec2(d.x * 0.5f, d.y * 0.72f), ImGuiCond_FirstUseEver);
-    if (ImGui::Begin("CIFAR browser", &s.view.show_cifar, kPanelFlags)) {
+    if (begin_panel("CIFAR browser", &s.view.show_cifar)) {
         load_problem(s);
         if (!s.ws.cifar.set) {
             ImGui::TextWrapped(

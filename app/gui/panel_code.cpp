@@ -21,7 +21,7 @@ constexpr FrameworkChoice kFrameworks[] = {{CodeFramework::PyTorch, "PyTorch"},
 void draw_code(Ui& s) {
     if (!s.view.code.open) return;
     next_window_slot(s, Slot::Code);
-    if (ImGui::Begin("Code", &s.view.code.open, kPanelFlags)) {
+    if (begin_panel("Code", &s.view.code.open)) {
         CodeView& v = s.view.code;
         for (const FrameworkChoice& f : kFrameworks) {
             if (ImGui::RadioButton(f.label, v.framework == f.framework)) v.framework = f.framework;

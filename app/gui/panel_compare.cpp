@@ -292,7 +292,7 @@ void draw_compare(Ui& s) {
     c.tiles.clear();
     if (!c.open || s.ws.transpose.active) return;
     next_window_slot(s, Slot::Compare);
-    if (!ImGui::Begin("Batch vs channel", &c.open, kPanelFlags)) {
+    if (!begin_panel("Batch vs channel", &c.open)) {
         ImGui::End();
         return;
     }

@@ -144,7 +144,7 @@ void draw_sum_line(Ui& s) {
 
 void draw_computation(Ui& s) {
     next_window_slot(s, Slot::Computation);
-    if (ImGui::Begin("Computation", nullptr, kPanelFlags)) {
+    if (begin_panel("Computation")) {
         const ConvGeometry& g = s.ws.geo();
         const CursorState& cs = s.ws.cs;
         const int64_t kH = g.kernel[0], kW = g.kernel[1];

@@ -141,7 +141,7 @@ void draw_data(Ui& s) {
     const ImVec2 d = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(d.x * 0.23f, ImGui::GetFrameHeight() + 40.0f), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(ImVec2(d.x * 0.48f, d.y * 0.62f), ImGuiCond_FirstUseEver);
-    if (ImGui::Begin("Data", &s.view.show_data, kPanelFlags)) {
+    if (begin_panel("Data", &s.view.show_data)) {
         if (!s.ws.status.empty()) {
             ImGui::PushStyleColor(ImGuiCol_Text, s.ws.status_error ? error_text() : dim_text());
             ImGui::TextWrapped("%s", s.ws.status.c_str());

@@ -289,7 +289,7 @@ void draw_conv_maps(Ui& s) {
 
 void draw_feature_maps(Ui& s) {
     next_window_slot(s, Slot::FeatureMaps);
-    if (ImGui::Begin("Feature maps", nullptr, kPanelFlags)) {
+    if (begin_panel("Feature maps")) {
         if (ImGui::BeginTabBar("##fmap_tabs")) {
             const auto flags = [&](bool after) {
                 return s.view.after_show_request == after ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;

@@ -26,7 +26,7 @@ std::string slice_label(Convention c, int64_t o, int64_t i, int dims) {
 
 void draw_filters(Ui& s) {
     next_window_slot(s, Slot::Filters);
-    if (ImGui::Begin("Filters", nullptr, kPanelFlags)) {
+    if (begin_panel("Filters")) {
         const ConvGeometry& g = s.ws.geo();
         const CursorState& cs = s.ws.cs;
         const int64_t cig = g.c_in_per_group, kH = g.kernel[0], kW = g.kernel[1];

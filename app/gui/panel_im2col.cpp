@@ -220,7 +220,7 @@ void draw_im2col(Ui& s) {
     if (s.ws.transpose.active) return draw_im2col_transpose(s);
     if (!s.view.im2col.open || !s.ws.scene || !s.ws.output) return;
     next_window_slot(s, Slot::Im2col);
-    if (!ImGui::Begin("im2col / GEMM", &s.view.im2col.open, kPanelFlags)) {
+    if (!begin_panel("im2col / GEMM", &s.view.im2col.open)) {
         ImGui::End();
         return;
     }

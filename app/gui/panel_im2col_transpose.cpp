@@ -94,7 +94,7 @@ void draw_im2col_transpose(Ui& s) {
     const TransposeSession& t = s.ws.transpose;
     if (!s.view.im2col.open || !t.scene || !t.cursor) return;
     next_window_slot(s, Slot::Im2col);
-    if (!ImGui::Begin("im2col / GEMM", &s.view.im2col.open, kPanelFlags)) {
+    if (!begin_panel("im2col / GEMM", &s.view.im2col.open)) {
         ImGui::End();
         return;
     }

@@ -235,7 +235,7 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
 
 void draw_input(Ui& s) {
     next_window_slot(s, Slot::Input);
-    if (ImGui::Begin("Input", nullptr, kPanelFlags)) {
+    if (begin_panel("Input")) {
         const ConvGeometry& g = s.ws.geo();
         const std::string shape = "x " + s.ws.texts.input_shape;
         s.geometry.written["input.header"] = shape;

@@ -391,7 +391,7 @@ void draw_transpose_result(Ui& s) {
 
 void draw_layer(Ui& s) {
     next_window_slot(s, Slot::Layer);
-    if (ImGui::Begin("Layer", nullptr, kPanelFlags)) {
+    if (begin_panel("Layer")) {
         draw_layer_kind(s);
         if (s.ws.transpose.active) {
             draw_transpose_presets(s);

@@ -167,7 +167,7 @@ void draw_layouts(Ui& s) {
         return;
     }
     next_window_slot(s, Slot::Compare);  // right of the Layer panel, full height: two layouts and their memory
-    if (!ImGui::Begin("Weight layouts", &u.open, kPanelFlags)) {
+    if (!begin_panel("Weight layouts", &u.open)) {
         ImGui::End();
         return;
     }

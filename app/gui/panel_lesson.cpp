@@ -235,7 +235,7 @@ void draw_lesson(Ui& s) {
     lesson_keys(s);
     if (!s.ws.lesson) return;
     next_window_slot(s, Slot::Lesson);
-    if (ImGui::Begin("Lesson", nullptr, kPanelFlags)) {
+    if (begin_panel("Lesson")) {
         const LessonRun& run = *s.ws.lesson;
         const LessonContext ctx = app_lesson_context(s.ws, s.view);
         const ImVec2 wmin = ImGui::GetWindowPos();

@@ -35,8 +35,7 @@ std::string position_text(const Ui& s) {
 
 void draw_playback(Ui& s) {
     next_window_slot(s, Slot::Playback);
-    const ImGuiWindowFlags flags = kPanelFlags | ImGuiWindowFlags_NoScrollbar;
-    if (ImGui::Begin("Playback", nullptr, flags)) {
+    if (begin_panel("Playback", nullptr, ImGuiWindowFlags_NoScrollbar)) {
         handle_keys(s);
         const float bw = ImGui::GetFrameHeight() * 1.6f;
         if (ImGui::Button("|<", ImVec2(bw, 0))) s.push(intent::SeekEnd{false});

@@ -142,7 +142,7 @@ int64_t scatter_co(const TransposeSession& t) { return t.scatter.group * t.scene
 void draw_transpose_input(Ui& s) {
     next_window_slot(s, Slot::Input);
     const TransposeSession& t = s.ws.transpose;
-    if (ImGui::Begin("Input x: what goes IN###Input", nullptr, kPanelFlags) && t.scene) {
+    if (begin_panel("Input x: what goes IN###Input") && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
         ImGui::TextColored(accent_text(), "x %s", shape_to_string(sc.x.shape).c_str());
@@ -201,7 +201,7 @@ void draw_transpose_input(Ui& s) {
 void draw_transpose_output(Ui& s) {
     next_window_slot(s, Slot::FeatureMaps);
     const TransposeSession& t = s.ws.transpose;
-    if (ImGui::Begin("Output y: what comes OUT###Feature maps", nullptr, kPanelFlags) && t.scene) {
+    if (begin_panel("Output y: what comes OUT###Feature maps") && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
         ImGui::TextColored(accent_text(), "y %s", shape_to_string(sc.y.shape).c_str());
@@ -478,7 +478,7 @@ void gather_computation(Ui& s) {
 
 void draw_transpose_computation(Ui& s) {
     next_window_slot(s, Slot::Computation);
-    if (ImGui::Begin("Computation", nullptr, kPanelFlags) && s.ws.transpose.scene) {
+    if (begin_panel("Computation") && s.ws.transpose.scene) {
         const TransposeSession& t = s.ws.transpose;
         if (ImGui::RadioButton("scatter: each input paints a patch", t.order == TransposeOrder::Scatter))
             s.push(intent::SetTransposeOrder{TransposeOrder::Scatter});
@@ -508,7 +508,7 @@ void draw_transpose_computation(Ui& s) {
 void draw_transpose_sums(Ui& s) {
     next_window_slot(s, Slot::ChannelSums);
     const TransposeSession& t = s.ws.transpose;
-    if (ImGui::Begin("Channel sums", nullptr, kPanelFlags) && t.scene) {
+    if (begin_panel("Channel sums") && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
         const bool one_d = g.dims == 1;
@@ -559,7 +559,7 @@ void draw_transpose_sums(Ui& s) {
 void draw_transpose_kernels(Ui& s) {
     next_window_slot(s, Slot::Filters);
     const TransposeSession& t = s.ws.transpose;
-    if (ImGui::Begin("Kernels###Filters", nullptr, kPanelFlags) && t.scene) {
+    if (begin_panel("Kernels###Filters") && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
         const bool gather = t.order == TransposeOrder::Gather;

@@ -57,6 +57,11 @@ enum class Slot {
     Compare
 };
 void next_window_slot(const Ui& s, Slot slot);
-inline constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoCollapse;
+// ImGui::Begin for a panel (end it with ImGui::End): not collapsible, plus `flags`, and without its background
+// rectangle when no other window overlapped it in the previous frame (window_slots.cpp: under a software rasterizer
+// the panels' backgrounds, which tile the whole window, were a screen of fill every frame). The frame is cleared
+// with the theme's window colour (platform_render) and the border is drawn as ImGui draws it, so a panel looks the
+// same either way.
+bool begin_panel(const char* name, bool* open = nullptr, ImGuiWindowFlags flags = 0);
 
 }  // namespace convscope::gui

@@ -192,10 +192,10 @@ void platform_render() {
     ImGui::Render();
     int w = g_override_w, h = g_override_h;
     if (w <= 0) glfwGetFramebufferSize(g_window, &w, &h);
-    if (g_light)
-        gl_clear(w, h, 0.93f, 0.93f, 0.92f);
-    else
-        gl_clear(w, h, 0.07f, 0.07f, 0.08f);
+    // The theme's window colour: panels without other windows over them draw no background of their own
+    // (begin_panel), so the clear colour is what shows behind their content.
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    gl_clear(w, h, bg.x, bg.y, bg.z);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     gl_end_frame_styles();
 }

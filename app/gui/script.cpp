@@ -3,6 +3,7 @@
 
 #include "export_render.hpp"
 
+#include <imgui_internal.h>  // the windows on screen, for the dump
 #include <stb_image_write.h>
 #include <nlohmann/json.hpp>
 
@@ -719,6 +720,17 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
     j["layouts"] = layouts_dump(s);
     j["export_dialog"] = export_dialog_dump(s);
     j["transpose"] = transpose_dump(s);
+    // The top-level windows on screen, back to front, and whether each drew its background (begin_panel leaves it
+    // out where no other window overlaps).
+    json windows = json::array();
+    for (const ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+        if (!(w->Active || w->WasActive) || w->Hidden) continue;
+        if (w->Flags & (ImGuiWindowFlags_ChildWindow | ImGuiWindowFlags_Tooltip)) continue;
+        windows.push_back({{"name", w->Name},
+                           {"rect", {w->Pos.x, w->Pos.y, w->Pos.x + w->Size.x, w->Pos.y + w->Size.y}},
+                           {"background", !(w->Flags & ImGuiWindowFlags_NoBackground)}});
+    }
+    j["windows"] = windows;
     std::ofstream f(path);
     if (!f) {
         error = "could not write " + path;
