@@ -186,23 +186,25 @@ using TileKernel = void (*)(const float*, int64_t, const float*, int64_t, int64_
                             float*);
 
 template <int MR>
-CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
-                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+CONVSCOPE_AVX512_TARGET void tile_avx512(const float* a, int64_t K, const float* panel, int64_t channels,
+                                         int64_t stride, const int64_t* taps, int64_t ntaps, bool first, float* tile) {
     tile_body<Avx512Shape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
-CONVSCOPE_AVX512_TARGET void tile_avx512_wide(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
-                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+CONVSCOPE_AVX512_TARGET void tile_avx512_wide(const float* a, int64_t K, const float* panel, int64_t channels,
+                                              int64_t stride, const int64_t* taps, int64_t ntaps, bool first,
+                                              float* tile) {
     tile_body<Avx512WideShape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
-__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
-                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* a, int64_t K, const float* panel, int64_t channels,
+                                                   int64_t stride, const int64_t* taps, int64_t ntaps, bool first,
+                                                   float* tile) {
     tile_body<Avx2Shape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 template <int MR>
-void tile_generic(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride,
-                 const int64_t* taps, int64_t ntaps, bool first, float* tile) {
+void tile_generic(const float* a, int64_t K, const float* panel, int64_t channels, int64_t stride, const int64_t* taps,
+                  int64_t ntaps, bool first, float* tile) {
     tile_body<GenericShape, MR>(a, K, panel, channels, stride, taps, ntaps, first, tile);
 }
 
@@ -352,8 +354,8 @@ int64_t conv_direct_scratch_floats(const ConvGeometry& g, Isa isa) {
     return p.scratch ? g.n * g.c_in * p.plane + p.span : 0;
 }
 
-DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y, int threads,
-                  Isa isa) {
+DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                         int threads, Isa isa) {
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(isa != Isa::Auto && cpu_supports(isa) && threads >= 1);
     const Plan p = plan_for(g, isa);
@@ -469,8 +471,11 @@ DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, 
             }
         }
     });
-    const auto largest = [](const float* b, const float* e) { return std::accumulate(b, e, 0.0f, [](float m, float v) { return std::max(m, v); }); };
-    return {largest(unit_max.data(), unit_max.data() + planes), largest(unit_max.data() + planes, unit_max.data() + unit_max.size())};
+    const auto largest = [](const float* b, const float* e) {
+        return std::accumulate(b, e, 0.0f, [](float m, float v) { return std::max(m, v); });
+    };
+    return {largest(unit_max.data(), unit_max.data() + planes),
+            largest(unit_max.data() + planes, unit_max.data() + unit_max.size())};
 }
 
 }  // namespace convscope

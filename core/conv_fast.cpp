@@ -173,8 +173,9 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
         if (path == FastConvPath::Direct) {
             m = conv_direct(g, x.data.data(), w.data.data(), b, out, threads, isa);
         } else {
-            m.x = path == FastConvPath::Depthwise ? conv_depthwise(g, x.data.data(), w.data.data(), b, out, threads, isa)
-                                                  : conv_pointwise(g, x.data.data(), w.data.data(), b, out, threads, isa);
+            m.x = path == FastConvPath::Depthwise
+                      ? conv_depthwise(g, x.data.data(), w.data.data(), b, out, threads, isa)
+                      : conv_pointwise(g, x.data.data(), w.data.data(), b, out, threads, isa);
             m.w = w_max_of(w);
         }
         if (!sums_bounded(g, m.x, m.w, bias)) return conv_reference(g, x, w, bias);

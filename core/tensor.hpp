@@ -65,7 +65,7 @@ struct Tensor {
     Tensor() = default;
     // Zero-filled tensor of the given shape. Asserts rank <= kMaxRank and a valid size.
     explicit Tensor(Shape s);
-    Tensor(Shape s, FloatStorage values);              // asserts values.size() == numel
+    Tensor(Shape s, FloatStorage values);               // asserts values.size() == numel
     Tensor(Shape s, const std::vector<float>& values);  // copies; asserts values.size() == numel
     Tensor(Shape s, std::initializer_list<float> values);
     // A tensor whose elements are not initialised: for a kernel that writes every one of them.

@@ -195,8 +195,7 @@ TEST(NanInfParity, DirectKernelReturnsTheLargestFiniteMagnitudeOfItsInput) {
                 for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
                     if (!cpu_supports(isa)) continue;
                     Tensor y(g.output_shape_torch());
-                    const float got =
-                        conv_direct(g, xs.data.data(), w.data.data(), nullptr, y.data.data(), 2, isa).x;
+                    const float got = conv_direct(g, xs.data.data(), w.data.data(), nullptr, y.data.data(), 2, isa).x;
                     if (at > 1)
                         EXPECT_EQ(got, want) << isa_name(isa) << " stride " << stride << " padding " << pad;
                     else  // every other value is from the normal distribution: far below 1234.5, finite, above 0
