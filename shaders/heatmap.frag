@@ -1,11 +1,14 @@
 #version 330 core
 // convscope heatmap: colours raw float tensor values (R32F / RG32F / RGBA32F texels).
 //
-// u_mode  0 diverging  t = clamp(v / u_scale, -1, 1); white at 0, red for t > 0, blue for t < 0,
+// HEATMAP_MODE (defined by the program, gl_render.cpp: one program per mode and mask, so each runs straight-line
+// code; llvmpipe ran every branch of uniform-selected code for every pixel)
+//         0 diverging  t = clamp(v / u_scale, -1, 1); white at 0, red for t > 0, blue for t < 0,
 //                      piecewise linear through three stops per side (|t| = 0, 0.5, 1)
 //         1 sequential t = clamp((v - u_lo) / (u_hi - u_lo), 0, 1); colour = u_tint * t
 //         2 rgb        colour = clamp(texel.rgb, 0, 1)  (the image's own colours)
-// u_mask  0 none
+// HEATMAP_MASK
+//         0 none
 //         1 reveal     the second channel (G; A for rgb) holds the output position index; texels past
 //                      u_reveal are "not computed yet" and drawn in the placeholder colour
 //         2 padding    the second channel (G; A for rgb) is 1 on padding-ring texels: dimmed + hatched
@@ -16,8 +19,6 @@ in vec2 v_uv;
 in vec4 v_color;
 
 uniform sampler2D u_tex;
-uniform int u_mode;
-uniform int u_mask;
 uniform float u_scale;
 uniform float u_lo;
 uniform float u_hi;
@@ -45,28 +46,39 @@ bool finite(float v) { return !(isnan(v) || isinf(v)); }
 
 void main() {
     vec4 texel = texture(u_tex, v_uv);
-    float tag = u_mode == 2 ? texel.a : texel.g;
+#if HEATMAP_MODE == 2
+    float tag = texel.a;
+    bool bad = !(finite(texel.r) && finite(texel.g) && finite(texel.b));
+#else
+    float tag = texel.g;
+    bool bad = !finite(texel.r);
+#endif
     vec3 c;
-    bool bad = u_mode == 2 ? !(finite(texel.r) && finite(texel.g) && finite(texel.b)) : !finite(texel.r);
-    if (u_mask == 1 && tag > u_reveal + 0.5) {
+#if HEATMAP_MASK == 1
+    if (tag > u_reveal + 0.5) {
         out_color = vec4(kPending, v_color.a);
         return;
     }
+#endif
     if (bad) {
         vec2 cell = floor(gl_FragCoord.xy / 4.0);
         c = mod(cell.x + cell.y, 2.0) < 1.0 ? vec3(1.0, 0.0, 1.0) : vec3(0.08, 0.0, 0.08);
-    } else if (u_mode == 0) {
+    } else {
+#if HEATMAP_MODE == 0
         c = diverging(texel.r);
-    } else if (u_mode == 1) {
+#elif HEATMAP_MODE == 1
         float range = u_hi - u_lo;
         float t = range > 0.0 ? clamp((texel.r - u_lo) / range, 0.0, 1.0) : 0.0;
         c = u_tint * t;
-    } else {
+#else
         c = clamp(texel.rgb, 0.0, 1.0);
+#endif
     }
-    if (u_mask == 2 && tag > 0.5) {
+#if HEATMAP_MASK == 2
+    if (tag > 0.5) {
         c = mix(c, vec3(0.45), 0.35) * 0.8;
         if (mod(gl_FragCoord.x + gl_FragCoord.y, 6.0) < 1.5) c *= 0.55;
     }
+#endif
     out_color = vec4(c * v_color.rgb, v_color.a);
 }

@@ -422,6 +422,33 @@ def panel_background_checks(app, tmp, T):
           f"backgrounds: Filters over Code, region {x0}..{x1} x {y0}..{y1}: {differ} pixels differ from the plain scene")
 
 
+def non_finite_weight_checks(app, tmp, T):
+    """NaN and infinite weights are drawn as their checkerboard and change nothing else on screen. (Before each
+    colour mode and mask had a program of its own, llvmpipe drew the RGB input in the diverging colours and every
+    feature map as computed once the filters' texture held a NaN.)"""
+    write_png(T("orange.png"), 32, 32, lambda x, y: (200, 120, 40))
+    weights = [0.01 * ((i * 37) % 23 - 11) for i in range(192 * 3 * 5 * 5)]
+    weights[0], weights[75 + 37], weights[5 * 75: 6 * 75] = float("nan"), float("inf"), [float("nan")] * 75
+    write_npy(T("nan_weights.npy"), [192, 3, 5, 5], weights)
+    run(app, f"open_image {T('orange.png')}\nload_weights {T('nan_weights.npy')}\nwait\ncursor 0 8 16 16\n"
+             f"frames 3\nmouse 3 790\nframes 2\ndump {T('nan_w.json')}\nscreenshot {T('nan_w.png')}\n", tmp, "nan_w")
+    d, w, h, px = load(tmp, "nan_w")
+    got = rgb_at(d, px, 0, 10, 10)
+    check(close(got, (200, 120, 40), 8), f"nan weights: the RGB input keeps its colour (200, 120, 40): {got}")
+    pending = [g for g in d["fmap_pixels"] if g["n"] == 0 and g["c"] > 8]
+    if check(pending, "nan weights: maps after the cursor's are on screen"):
+        g = pending[0]
+        got = px(g["x0"] + 5.5 * g["cell"], g["y0"] + 5.5 * g["cell"])
+        check(close(got, (51, 54, 61), 4), f"nan weights: map {g['c']} is drawn as not computed yet: {got}")
+    nan_map = next((g for g in d["fmap_pixels"] if g["n"] == 0 and g["c"] == 5), None)
+    if check(nan_map is not None, "nan weights: map 5 (all-NaN filter) is on screen"):
+        cells = [px(nan_map["x0"] + (x + 0.5) * nan_map["cell"], nan_map["y0"] + (y + 0.5) * nan_map["cell"])
+                 for y in range(0, 32, 3) for x in range(0, 32, 3)]
+        magenta = sum(close(c, (255, 0, 255), 8) for c in cells)
+        check(magenta > len(cells) // 4, f"nan weights: map 5 shows the NaN checkerboard ({magenta} of {len(cells)} "
+              "sampled cells magenta)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -519,6 +546,7 @@ def main():
         check(d["output_shape"] == [2, 4, 15], f"conv1d: {d['layer']} -> {d['output_shape']}")
 
         panel_background_checks(app, tmp, T)
+        non_finite_weight_checks(app, tmp, T)
         after_checks(app, tmp, T)
         data_in_checks(app, tmp, T)
         workspace_checks(app, args.cli, tmp, T)

@@ -15,9 +15,13 @@ namespace {
 
 struct Program {
     GLuint id = 0;
-    GLint proj = -1, tex = -1, mode = -1, mask = -1, scale = -1, lo = -1, hi = -1, tint = -1, reveal = -1;
+    GLint proj = -1, tex = -1, scale = -1, lo = -1, hi = -1, tint = -1, reveal = -1;
 };
-Program g_program;
+// One program per (colour mode, mask): shaders/heatmap.frag compiled with HEATMAP_MODE and HEATMAP_MASK defined, so
+// each has straight-line code. With the mode and mask as uniforms, llvmpipe ran every branch for every pixel: the
+// default scene's frame took 7.1 ms against 6.4 with the branches resolved at compile time (Xeon, 1280x800).
+constexpr int kModes = 3, kMasks = 3;
+Program g_programs[kModes * kMasks];
 int g_max_texture_size = 4096;
 
 // Uniform blocks referenced by draw commands of the frame being built; a deque keeps addresses stable.
@@ -67,16 +71,15 @@ GLuint compile(GLenum kind, const std::string& source, const std::string& path, 
 void heatmap_callback(const ImDrawList*, const ImDrawCmd* cmd) {
     const auto* block = static_cast<const StyleBlock*>(cmd->UserCallbackData);
     const HeatmapStyle& s = block->style;
-    glUseProgram(g_program.id);
-    glUniformMatrix4fv(g_program.proj, 1, GL_FALSE, block->proj);
-    glUniform1i(g_program.tex, 0);
-    glUniform1i(g_program.mode, static_cast<int>(s.color));
-    glUniform1i(g_program.mask, static_cast<int>(s.mask));
-    glUniform1f(g_program.scale, s.scale);
-    glUniform1f(g_program.lo, s.lo);
-    glUniform1f(g_program.hi, s.hi);
-    glUniform3f(g_program.tint, s.tint[0], s.tint[1], s.tint[2]);
-    glUniform1f(g_program.reveal, s.reveal_until);
+    const Program& p = g_programs[static_cast<int>(s.color) * kMasks + static_cast<int>(s.mask)];
+    glUseProgram(p.id);
+    glUniformMatrix4fv(p.proj, 1, GL_FALSE, block->proj);
+    glUniform1i(p.tex, 0);
+    glUniform1f(p.scale, s.scale);  // (a uniform the variant does not use has location -1: GL ignores it)
+    glUniform1f(p.lo, s.lo);
+    glUniform1f(p.hi, s.hi);
+    glUniform3f(p.tint, s.tint[0], s.tint[1], s.tint[2]);
+    glUniform1f(p.reveal, s.reveal_until);
     // Our attribute locations (0, 1, 2) need not be the backend's: specify them on the backend's VAO/VBO.
     // ImDrawCallback_ResetRenderState (heatmap_end) re-specifies the backend's own.
     glEnableVertexAttribArray(0);
@@ -118,40 +121,60 @@ bool gl_load_heatmap_program(const std::string& shader_dir, std::string& error) 
         error = "cannot read " + fpath + " (set --shader-dir to the folder holding heatmap.vert/.frag)";
         return false;
     }
+    // The variants' defines go right after the #version line, which must stay first.
+    const size_t line_end = fsrc.find('\n');
+    if (fsrc.compare(0, 8, "#version") != 0 || line_end == std::string::npos) {
+        error = fpath + ": the first line must be its #version";
+        return false;
+    }
     GLuint vs = compile(GL_VERTEX_SHADER, vsrc, vpath, error);
     if (!vs) return false;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, fsrc, fpath, error);
-    if (!fs) {
-        glDeleteShader(vs);
-        return false;
+    Program made[kModes * kMasks];
+    bool ok = true;
+    for (int v = 0; v < kModes * kMasks && ok; ++v) {
+        const std::string defines = "#define HEATMAP_MODE " + std::to_string(v / kMasks) + "\n#define HEATMAP_MASK " +
+                                    std::to_string(v % kMasks) + "\n";
+        const std::string variant = fsrc.substr(0, line_end + 1) + defines + fsrc.substr(line_end + 1);
+        GLuint fs = compile(GL_FRAGMENT_SHADER, variant, fpath, error);
+        if (!fs) {
+            ok = false;
+            break;
+        }
+        GLuint prog = glCreateProgram();
+        glAttachShader(prog, vs);
+        glAttachShader(prog, fs);
+        glLinkProgram(prog);
+        glDeleteShader(fs);
+        made[v].id = prog;
+        if (!gl_succeeded(prog, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog,
+                          "linking the heatmap program: ", error)) {
+            ok = false;
+            break;
+        }
+        Program& p = made[v];
+        p.proj = glGetUniformLocation(prog, "u_proj");
+        p.tex = glGetUniformLocation(prog, "u_tex");
+        p.scale = glGetUniformLocation(prog, "u_scale");
+        p.lo = glGetUniformLocation(prog, "u_lo");
+        p.hi = glGetUniformLocation(prog, "u_hi");
+        p.tint = glGetUniformLocation(prog, "u_tint");
+        p.reveal = glGetUniformLocation(prog, "u_reveal");
     }
-    GLuint prog = glCreateProgram();
-    glAttachShader(prog, vs);
-    glAttachShader(prog, fs);
-    glLinkProgram(prog);
     glDeleteShader(vs);
-    glDeleteShader(fs);
-    if (!gl_succeeded(prog, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog,
-                      "linking the heatmap program: ", error)) {
-        glDeleteProgram(prog);
+    if (!ok) {
+        for (Program& p : made)
+            if (p.id) glDeleteProgram(p.id);
         return false;
     }
-    g_program.id = prog;
-    g_program.proj = glGetUniformLocation(prog, "u_proj");
-    g_program.tex = glGetUniformLocation(prog, "u_tex");
-    g_program.mode = glGetUniformLocation(prog, "u_mode");
-    g_program.mask = glGetUniformLocation(prog, "u_mask");
-    g_program.scale = glGetUniformLocation(prog, "u_scale");
-    g_program.lo = glGetUniformLocation(prog, "u_lo");
-    g_program.hi = glGetUniformLocation(prog, "u_hi");
-    g_program.tint = glGetUniformLocation(prog, "u_tint");
-    g_program.reveal = glGetUniformLocation(prog, "u_reveal");
+    std::copy(std::begin(made), std::end(made), std::begin(g_programs));
     return true;
 }
 
 void gl_shutdown() {
-    if (g_program.id) glDeleteProgram(g_program.id);
-    g_program = {};
+    for (Program& p : g_programs) {
+        if (p.id) glDeleteProgram(p.id);
+        p = {};
+    }
     g_styles.clear();
 }
 
