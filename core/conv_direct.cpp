@@ -368,7 +368,7 @@ DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, 
     // the weights (a serial scan of R6's 3 MiB took 0.24 ms).
     const FiniteMax finite_max = finite_max_for(isa);
     constexpr int64_t kWeightScanFloats = 16 << 10;
-    const int64_t w_floats = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
+    const int64_t w_floats = g.c_out * g.macs_per_output();
     const int64_t w_units = (w_floats + kWeightScanFloats - 1) / kWeightScanFloats;
     thread_local std::vector<float> unit_max;
     unit_max.assign(static_cast<size_t>(planes + w_units), 0.0f);
@@ -406,6 +406,7 @@ DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, 
         }
     });
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, ntaps = static_cast<int64_t>(p.taps.size());
+    const int64_t K = g.macs_per_output();  // weights per output channel: cpg * ntaps
     const int64_t map_size = g.out[0] * g.out[1];
     // Work units: (item, group, tile of nr positions, chunk of output-channel tiles). Each position tile reads its
     // chunk's weights once per tile: when a group's weights outgrow the L2 cache (R6, Conv1d(512, 512, 3):
@@ -415,7 +416,7 @@ DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, 
     // 8): the output channels are then split into chunks too, consecutive units sharing their input tile.
     constexpr int64_t kWeightBytesInL2 = 1 << 20, kChunkBytes = 384 << 10;
     const int64_t position_units = g.n * g.groups * p.n_tiles;
-    const int64_t m_tile_bytes = cpg * ntaps * p.mr * static_cast<int64_t>(sizeof(float));
+    const int64_t m_tile_bytes = K * p.mr * static_cast<int64_t>(sizeof(float));
     const bool chunks_first = p.m_tiles * m_tile_bytes > kWeightBytesInL2;
     int64_t chunk = chunks_first ? std::max<int64_t>(1, kChunkBytes / m_tile_bytes) : p.m_tiles;
     if (threads > 1 && position_units * ((p.m_tiles + chunk - 1) / chunk) < 16 * threads) {
@@ -459,9 +460,9 @@ DirectMaxima conv_direct(const ConvGeometry& g, const float* x, const float* w, 
                 }
                 for (int64_t mt = mt0; mt < mt1; ++mt) {
                     const int rows = static_cast<int>(std::min<int64_t>(p.mr, M - mt * p.mr));
-                    const float* a = w + (grp * M + mt * p.mr) * cpg * ntaps + c0 * ntaps;
-                    tile_kernel(isa, p.nr, rows)(a, cpg * ntaps, block_in, channels, stride, p.taps.data(), ntaps,
-                                                 c0 == 0, tiles + (mt - mt0) * p.mr * p.nr);
+                    const float* a = w + (grp * M + mt * p.mr) * K + c0 * ntaps;
+                    tile_kernel(isa, p.nr, rows)(a, K, block_in, channels, stride, p.taps.data(), ntaps, c0 == 0,
+                                                 tiles + (mt - mt0) * p.mr * p.nr);
                 }
             }
             for (int64_t mt = mt0; mt < mt1; ++mt) {

@@ -133,7 +133,7 @@ bool gl_load_heatmap_program(const std::string& shader_dir, std::string& error) 
     bool ok = true;
     for (int v = 0; v < kModes * kMasks && ok; ++v) {
         const std::string defines = "#define HEATMAP_MODE " + std::to_string(v / kMasks) + "\n#define HEATMAP_MASK " +
-                                    std::to_string(v % kMasks) + "\n";
+                                    std::to_string(v % kMasks) + "\n#line 2\n";  // errors keep the file's line numbers
         const std::string variant = fsrc.substr(0, line_end + 1) + defines + fsrc.substr(line_end + 1);
         GLuint fs = compile(GL_FRAGMENT_SHADER, variant, fpath, error);
         if (!fs) {

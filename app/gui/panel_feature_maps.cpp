@@ -123,11 +123,10 @@ void draw_conv_maps(Ui& s) {
         HeatmapStyle style = diverging_style(s.gpu.fmap_atlas.scale);
         draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", s.gpu.fmap_atlas.non_finite);
         // the zoom slider and the reveal box go to the next line when the panel is too narrow (UI scale 1.5)
-        const float spacing = ImGui::GetStyle().ItemSpacing.x, help_w = ImGui::CalcTextSize("(?)").x + spacing;
         same_line_if_fits(ImGui::GetFontSize() * 4.5f);
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.5f);
         ImGui::SliderFloat("##fmzoom", &s.view.fmap_zoom, 0.0f, 24.0f, s.view.fmap_zoom > 0 ? "%.0f px" : "fit");
-        same_line_if_fits(toggle_width("reveal") + help_w);
+        same_line_if_fits(toggle_width("reveal") + help_marker_width());
         ImGui::Checkbox("reveal", &s.view.reveal_progressively);
         help_marker(
             "Reveal: values appear as the cursor computes them (order n, c_out, y, x). Dark cells are not "

@@ -43,7 +43,7 @@ void draw_filters(Ui& s) {
         ImGui::SameLine();
         draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 4.0f, "", s.gpu.filter_atlas.non_finite);
         // the zoom slider (and its help mark) go to the next line when the panel is too narrow (UI scale 1.5)
-        same_line_if_fits(ImGui::GetFontSize() * 4.0f + ImGui::CalcTextSize("(?)").x + ImGui::GetStyle().ItemSpacing.x);
+        same_line_if_fits(ImGui::GetFontSize() * 4.0f + help_marker_width());
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
         ImGui::SliderFloat("##fzoom", &s.view.filter_zoom, 0.0f, 24.0f, s.view.filter_zoom > 0 ? "%.0f px" : "fit");
         help_marker(conv == Convention::Keras

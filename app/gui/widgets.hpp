@@ -32,6 +32,8 @@ ImVec4 mac_text();  // the current multiply-add's cyan, a darker teal on the lig
 ImU32 ink(ImU32 dark_theme_colour);
 
 void help_marker(const char* text);
+// The width help_marker takes on the line after the item before it.
+float help_marker_width();
 // The panel window titled `title` as drawn this frame: "Input", or the slot's window under another title
 // ("Input x: what goes IN###Input" in the transposed-convolution view). Null when neither exists.
 const ImGuiWindow* find_panel_window(const char* title);
