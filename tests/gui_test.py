@@ -422,6 +422,34 @@ def panel_background_checks(app, tmp, T):
           f"backgrounds: Filters over Code, region {x0}..{x1} x {y0}..{y1}: {differ} pixels differ from the plain scene")
 
 
+def input_fit_checks(app, tmp, T):
+    """The Input panel's pictures, padding ring included, fit inside the panel without scrolling at UI scale 1 and
+    1.5 on 1280x800, and above the im2col and Code overlays when those are open (at 1.5 the pictures were 2 px a
+    cell under a scroll bar, their lower half out of the panel)."""
+    for scale, overlay in ((1.0, None), (1.5, None), (1.5, "im2col_panel on"), (1.5, "code_panel pytorch")):
+        tag = f"fit_{scale}_{overlay.split()[0] if overlay else 'plain'}"
+        run(app, f"ui_scale {scale}\n" + (overlay + "\n" if overlay else "") +
+            f"frames 3\nmouse 3 790\nframes 2\ndump {T(tag + '.json')}\nscreenshot {T(tag + '.png')}\n", tmp, tag)
+        d = load_json(T(tag + ".json"))
+        wins = {w["name"]: w["rect"] for w in d["windows"]}
+        g = d["geometry"]
+        bottom = wins["Input"][3]
+        cover = {"im2col_panel": "im2col / GEMM", "code_panel": "Code"}.get(overlay.split()[0] if overlay else "")
+        if cover:
+            if not check(cover in wins, f"{tag}: {cover} is on screen"):
+                continue
+            bottom = min(bottom, wins[cover][1])
+        pictures = d["input_pixels"] + d["input_rgb"]
+        check(len(pictures) == 4, f"{tag}: the three channels and the RGB picture are drawn ({len(pictures)})")
+        for p in pictures:
+            top = p["y0"] - g["pad_begin"][0] * p["cell"]
+            low = p["y0"] + (p["rows"] + g["pad_end"][0]) * p["cell"]
+            check(top >= wins["Input"][1] and low <= bottom,
+                  f"{tag}: picture c={p['c']} ({top:.0f}..{low:.0f}) lies in the Input panel above y={bottom:.0f}")
+            least = 2.0 if cover else 2.5  # (2 px is also fit_layout's floor when nothing fits: the bound above decides)
+            check(p["cell"] >= least, f"{tag}: picture c={p['c']} at {p['cell']:.2f} px a cell (at least {least})")
+
+
 def non_finite_weight_checks(app, tmp, T):
     """NaN and infinite weights are drawn as their checkerboard and change nothing else on screen. (Before each
     colour mode and mask had a program of its own, llvmpipe drew the RGB input in the diverging colours and every
@@ -546,6 +574,7 @@ def main():
         check(d["output_shape"] == [2, 4, 15], f"conv1d: {d['layer']} -> {d['output_shape']}")
 
         panel_background_checks(app, tmp, T)
+        input_fit_checks(app, tmp, T)
         non_finite_weight_checks(app, tmp, T)
         after_checks(app, tmp, T)
         data_in_checks(app, tmp, T)

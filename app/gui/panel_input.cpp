@@ -243,19 +243,30 @@ void draw_input(Ui& s) {
         const float slider_w = ImGui::GetFontSize() * 5.0f;
         const ImGuiStyle& st = ImGui::GetStyle();
         const float controls_w = st.ItemSpacing.x + slider_w + st.ItemInnerSpacing.x + ImGui::CalcTextSize("zoom").x;
-        // A long description would push the zoom control out of the panel: then it goes on a line of its own.
+        std::string ring;
+        if (g.pad_begin[0] + g.pad_begin[1] + g.pad_end[0] + g.pad_end[1] > 0) {
+            ring = std::string("hatched ring = padding (") + padding_mode_name(g.mode) +
+                   (g.mode == PaddingMode::Zeros ? "): reads 0" : "): copies real pixels, hover to see which");
+        }
+        // A description too long for the header line would push the zoom control out of the panel (UI scale 1.5, a
+        // long file name): then it and the padding note go into a (?) after the zoom control, and the pictures keep
+        // the panel's height instead of two more lines of text.
         const bool split = ImGui::CalcTextSize(title.c_str()).x + controls_w > ImGui::GetContentRegionAvail().x;
         ImGui::TextUnformatted(split ? shape.c_str() : title.c_str());
         ImGui::SameLine();
         ImGui::SetNextItemWidth(slider_w);
         ImGui::SliderFloat("zoom##input", &s.view.input_zoom, 0.0f, 40.0f, s.view.input_zoom > 0 ? "%.0f px" : "fit");
-        if (split) ImGui::TextWrapped("%s", s.ws.scene->image_kind.c_str());
-        if (g.pad_begin[0] + g.pad_begin[1] + g.pad_end[0] + g.pad_end[1] > 0) {
-            ImGui::TextColored(dim_text(), "hatched ring = padding (%s)%s", padding_mode_name(g.mode),
-                               g.mode == PaddingMode::Zeros ? ": reads 0" : ": copies real pixels, hover to see which");
+        if (split) {
+            help_marker((s.ws.scene->image_kind + (ring.empty() ? "" : "\n" + ring)).c_str());
+        } else if (!ring.empty()) {
+            ImGui::TextColored(dim_text(), "%s", ring.c_str());
         }
         ImGui::BeginChild("##inputs", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
-        const InputLayout l = fit_layout(s, ImGui::GetContentRegionAvail());
+        // fitted to the part no overlay covers: at UI scale 1.5 the im2col and Code overlays start above the Input
+        // panel's bottom edge
+        ImVec2 avail = ImGui::GetContentRegionAvail();
+        avail.y = unobstructed_height(ImGui::GetCursorScreenPos(), avail.x, avail.y);
+        const InputLayout l = fit_layout(s, avail);
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const float Hp = static_cast<float>(g.in[0] + g.pad_begin[0] + g.pad_end[0]);
         const float Wp = static_cast<float>(g.in[1] + g.pad_begin[1] + g.pad_end[1]);
@@ -279,10 +290,12 @@ void draw_input(Ui& s) {
             const bool narrow = l.items_per_row > 1;
             ImGui::SetCursorScreenPos(ImVec2(head.x + 14, head.y));
             dl->PushClipRect(head, ImVec2(narrow ? head.x + item_w - 2 : head.x + 1e6f, head.y + l.label_h), true);
-            ImGui::Text("%sn=%lld%s", narrow ? "" : "item ", static_cast<long long>(n),
-                        n != s.ws.cs.n ? ""
-                        : narrow       ? " cursor"
-                                       : "  (the cursor's item)");
+            // In a narrow column " cursor" only where it fits whole (a cut "n=0 curs" ran into the next label);
+            // the cursor's item keeps its highlighted frame either way.
+            const std::string item_label = (narrow ? "n=" : "item n=") + std::to_string(n);
+            const char* mark = n != s.ws.cs.n ? "" : narrow ? " cursor" : "  (the cursor's item)";
+            const bool fits = !narrow || ImGui::CalcTextSize((item_label + mark).c_str()).x <= item_w - 16.0f;
+            ImGui::TextUnformatted((fits ? item_label + mark : item_label).c_str());
             dl->PopClipRect();
             const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
             float max_y = origin.y;

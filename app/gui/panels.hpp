@@ -63,5 +63,9 @@ void next_window_slot(const Ui& s, Slot slot);
 // with the theme's window colour (platform_render) and the border is drawn as ImGui draws it, so a panel looks the
 // same either way.
 bool begin_panel(const char* name, bool* open = nullptr, ImGuiWindowFlags flags = 0);
+// Of the region from `from` (screen position), `width` wide and `height` high, the height above the first window
+// in front of the current panel that starts inside it (an overlay like im2col or Code below the Input panel at UI
+// scale 1.5), as of the previous frame.
+float unobstructed_height(ImVec2 from, float width, float height);
 
 }  // namespace convscope::gui

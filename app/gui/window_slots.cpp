@@ -20,7 +20,12 @@ void next_window_slot(const Ui& s, Slot slot) {
     const float grow = 1.0f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.6f;
     const float c0 = std::min(d.x * ((s.ws.lesson ? 350.0f : 290.0f) / 1280.0f) * grow, d.x * 0.4f);
     const float c1 = d.x * (810.0f / 1280.0f);
-    const float in_h = body * 0.32f, fm_h = body * 0.55f, cs_h = body * 0.21f;
+    // Above UI scale 1 the Input panel grows too (its header lines grow with the font; at 1.5 on 1280x800 the
+    // pictures were left a few pixels and a scroll bar), up to 45% of the body. The overlays below it (im2col,
+    // Code) keep the height of scale 1: their grids need the rows more than the Input panel needs its bottom edge.
+    const float overlay_top = body * 0.32f;
+    const float in_h = body * std::min(0.32f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.16f, 0.45f);
+    const float fm_h = body * 0.55f, cs_h = body * 0.21f;
     ImVec2 pos, size;
     switch (slot) {
         case Slot::Layer:  // under the Lesson panel while a lesson is followed
@@ -52,10 +57,11 @@ void next_window_slot(const Ui& s, Slot slot) {
             pos = {c0, 0}, size = {d.x - c0, body};
             break;
         case Slot::Im2col:  // under the Input panel (the sliding window stays in view), over the two right columns
-            pos = {c0, in_h}, size = {d.x - c0, body - in_h};
+            pos = {c0, overlay_top}, size = {d.x - c0, body - overlay_top};
             break;
         case Slot::Code:  // over the Computation panel, wider: code lines are long
-            pos = {c0, in_h}, size = {std::min(d.x - c0, std::max(c1 - c0, ImGui::GetFontSize() * 62.0f)), body - in_h};
+            pos = {c0, overlay_top},
+            size = {std::min(d.x - c0, std::max(c1 - c0, ImGui::GetFontSize() * 62.0f)), body - overlay_top};
             break;
     }
     pos.y += top;
@@ -88,6 +94,23 @@ ImGuiWindowFlags panel_flags(const char* name) {
 }
 
 }  // namespace
+
+float unobstructed_height(ImVec2 from, float width, float height) {
+    const ImGuiWindow* self = ImGui::GetCurrentWindow()->RootWindow;
+    const ImVector<ImGuiWindow*>& windows = ImGui::GetCurrentContext()->Windows;  // back to front
+    bool in_front = false;
+    for (const ImGuiWindow* other : windows) {
+        if (other == self) {
+            in_front = true;
+            continue;
+        }
+        if (!in_front || !other->WasActive || other->Hidden) continue;
+        if (other->Flags & (ImGuiWindowFlags_ChildWindow | ImGuiWindowFlags_Popup | ImGuiWindowFlags_Tooltip)) continue;
+        const bool across = other->Pos.x < from.x + width && other->Pos.x + other->Size.x > from.x;
+        if (across && other->Pos.y > from.y && other->Pos.y < from.y + height) height = other->Pos.y - from.y;
+    }
+    return height;
+}
 
 bool begin_panel(const char* name, bool* open, ImGuiWindowFlags flags) {
     const bool visible = ImGui::Begin(name, open, panel_flags(name) | flags);
