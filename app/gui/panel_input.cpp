@@ -68,10 +68,15 @@ InputLayout fit_layout(const Ui& s, ImVec2 avail) {
             if (c > best) best = c, l.per_row = per_row, l.items_per_row = items_per_row;
         }
     }
-    l.cell = best >= 3.0f ? std::floor(best) : std::max(best, 2.0f);
-    if (best < 2.0f) {
-        // Nothing fits at 2 px a cell: keep 2 px, fit the width, and take the arrangement that is least tall (the
+    // Whole pixels from 3 px a cell; below that the fraction that fits, down to 1.5 px (a 32x32 picture 48 px wide:
+    // still a picture; the lesson column at UI scale 1.5 leaves the Input panel 1.99 px a cell for the seed scene,
+    // which scrolled).
+    constexpr float kLeast = 1.5f;
+    l.cell = best >= 3.0f ? std::floor(best) : std::max(best, kLeast);
+    if (best < kLeast) {
+        // Nothing fits at 1.5 px a cell: take 2 px, fit the width, and take the arrangement that is least tall (the
         // child window scrolls down); one item per row, its tiles side by side, if none fits the width.
+        l.cell = 2.0f;
         float least = 1e9f;
         l.items_per_row = 1;
         l.per_row = tiles;
@@ -240,27 +245,27 @@ void draw_input(Ui& s) {
         const std::string shape = "x " + s.ws.texts.input_shape;
         s.geometry.written["input.header"] = shape;
         const std::string title = shape + ": " + s.ws.scene->image_kind;
-        const float slider_w = ImGui::GetFontSize() * 5.0f;
         const ImGuiStyle& st = ImGui::GetStyle();
-        const float controls_w = st.ItemSpacing.x + slider_w + st.ItemInnerSpacing.x + ImGui::CalcTextSize("zoom").x;
+        const float zoom_label_w = st.ItemInnerSpacing.x + ImGui::CalcTextSize("zoom").x;
+        const float controls_w = st.ItemSpacing.x + ImGui::GetFontSize() * 5.0f + zoom_label_w;
         std::string ring;
         if (g.pad_begin[0] + g.pad_begin[1] + g.pad_end[0] + g.pad_end[1] > 0) {
             ring = std::string("hatched ring = padding (") + padding_mode_name(g.mode) +
                    (g.mode == PaddingMode::Zeros ? "): reads 0" : "): copies real pixels, hover to see which");
         }
         // A description too long for the header line would push the zoom control out of the panel (UI scale 1.5, a
-        // long file name): then it and the padding note go into a (?) after the zoom control, and the pictures keep
-        // the panel's height instead of two more lines of text.
-        const bool split = ImGui::CalcTextSize(title.c_str()).x + controls_w > ImGui::GetContentRegionAvail().x;
+        // long file name): then it and the padding note go into a (?) after the shape, and the pictures keep the
+        // panel's height instead of two more lines of text. The slider gives up width before anything leaves the
+        // panel.
+        const float line_w = ImGui::GetContentRegionAvail().x;
+        const bool split = ImGui::CalcTextSize(title.c_str()).x + controls_w > line_w;
         ImGui::TextUnformatted(split ? shape.c_str() : title.c_str());
+        if (split) help_marker((s.ws.scene->image_kind + (ring.empty() ? "" : "\n" + ring)).c_str());
         ImGui::SameLine();
-        ImGui::SetNextItemWidth(slider_w);
+        const float slider_room = ImGui::GetContentRegionAvail().x - zoom_label_w;
+        ImGui::SetNextItemWidth(std::clamp(slider_room, ImGui::GetFontSize() * 3.0f, ImGui::GetFontSize() * 5.0f));
         ImGui::SliderFloat("zoom##input", &s.view.input_zoom, 0.0f, 40.0f, s.view.input_zoom > 0 ? "%.0f px" : "fit");
-        if (split) {
-            help_marker((s.ws.scene->image_kind + (ring.empty() ? "" : "\n" + ring)).c_str());
-        } else if (!ring.empty()) {
-            ImGui::TextColored(dim_text(), "%s", ring.c_str());
-        }
+        if (!split && !ring.empty()) ImGui::TextColored(dim_text(), "%s", ring.c_str());
         ImGui::BeginChild("##inputs", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
         // fitted to the part no overlay covers: at UI scale 1.5 the im2col and Code overlays start above the Input
         // panel's bottom edge
