@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "app_state.hpp"
 #include "cifar.hpp"
@@ -31,10 +32,15 @@ void upload_scene(GpuCache& gpu, const Workspace& ws) {
         lo = std::min(lo, v);
         hi = std::max(hi, v);
     }
-    // The padded input: texel (py, px) shows the real element F.pad would put there (0 for zeros padding).
+    // The padded input: texel (py, px) shows the real element F.pad would put there (0 for zeros padding). The
+    // source row and column of every padded row and column, resolved once (per texel, the two calls were most of
+    // the upload of a 224x224 picture).
+    std::vector<int64_t> src_row(static_cast<size_t>(Hp)), src_col(static_cast<size_t>(Wp));
+    for (int64_t py = 0; py < Hp; ++py) src_row[py] = resolve_padded_index(py - g.pad_begin[0], H, g.mode);
+    for (int64_t px = 0; px < Wp; ++px) src_col[px] = resolve_padded_index(px - g.pad_begin[1], W, g.mode);
     auto padded = [&](int64_t n, int64_t c, int64_t py, int64_t px, float& value, float& flag) {
         const int64_t iy = py - g.pad_begin[0], ix = px - g.pad_begin[1];
-        const int64_t sy = resolve_padded_index(iy, H, g.mode), sx = resolve_padded_index(ix, W, g.mode);
+        const int64_t sy = src_row[py], sx = src_col[px];
         flag = (iy < 0 || iy >= H || ix < 0 || ix >= W) ? 1.0f : 0.0f;
         value = (sy < 0 || sx < 0) ? 0.0f : sc.x[((n * g.c_in + c) * H + sy) * W + sx];
     };

@@ -34,17 +34,23 @@ int upload_tiles(TileAtlas& atlas, int count, int tile_w, int tile_h, int channe
         count = std::min(count, rows * cols);
     }
     const int width = cols * tile_w, height = rows * tile_h;
-    std::vector<float> texels(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels),
-                              0.0f);
-    std::vector<float> tile(static_cast<size_t>(tile_w) * static_cast<size_t>(tile_h) * static_cast<size_t>(channels));
-    for (int i = 0; i < count; ++i) {
-        fill(i, tile.data());
+    // The atlas is built in buffers kept between uploads (the UI thread's): a fresh 6 MB vector for the ResNet
+    // stem's 64 maps of 112x112 was zeroed page by page on every layer edit. Every texel is written: the tiles, then
+    // zeros in the slots after the last tile.
+    static std::vector<float> texels, tile;
+    texels.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * static_cast<size_t>(channels));
+    tile.resize(static_cast<size_t>(tile_w) * static_cast<size_t>(tile_h) * static_cast<size_t>(channels));
+    const size_t row_floats = static_cast<size_t>(tile_w) * static_cast<size_t>(channels);
+    for (int i = 0; i < rows * cols; ++i) {
+        if (i < count)
+            fill(i, tile.data());
+        else
+            std::fill(tile.begin(), tile.end(), 0.0f);
         const int c0 = (i % cols) * tile_w, r0 = (i / cols) * tile_h;
         for (int y = 0; y < tile_h; ++y) {
             const size_t dst = (static_cast<size_t>(r0 + y) * static_cast<size_t>(width) + static_cast<size_t>(c0)) *
                                static_cast<size_t>(channels);
-            std::copy_n(tile.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y * tile_w * channels)),
-                        tile_w * channels, texels.begin() + static_cast<std::ptrdiff_t>(dst));
+            std::copy_n(tile.data() + static_cast<size_t>(y) * row_floats, row_floats, texels.data() + dst);
         }
     }
     gl_upload_float_texture(atlas.texture, width, height, channels, texels.data());
