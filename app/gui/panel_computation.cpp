@@ -214,7 +214,9 @@ void draw_computation(Ui& s) {
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const float avail = ImGui::GetContentRegionAvail().x;
         const float op_w = ImGui::GetFontSize() * 1.6f;
-        const float sum_w = ImGui::GetFontSize() * 6.5f;
+        // the text right of the products: as wide as its widest line (at UI scale 1.5 a fixed 6.5 em cut it)
+        const float sum_w =
+            std::max(ImGui::CalcTextSize("sum of products").x, ImGui::CalcTextSize("(channel sum) =").x) + 14.0f;
         const float label_w = ImGui::GetFontSize() * 4.2f;
 
         // detail: the current channel, big enough for numbers (one line when it fits, else two)
@@ -228,13 +230,16 @@ void draw_computation(Ui& s) {
                            6.0f, ImGui::GetFontSize() * 3.0f);
             const int64_t c = group * g.c_in_per_group + cs.ci;
             ImGui::Text("input channel c=%lld:", static_cast<long long>(c));
-            ImGui::SameLine();
             const std::string detail =
                 keras ? "window of " + channel_text_in_convention(conv, TensorRole::Data, cs.n, c) + "  *  " +
                             channel_text_in_convention(conv, TensorRole::Weight, cs.c_out, cs.ci)
                       : "window of x[" + std::to_string(cs.n) + ", " + std::to_string(c) + "]  *  kernel slice w[" +
                             std::to_string(cs.c_out) + ", " + std::to_string(cs.ci) + "]";
-            ImGui::TextColored(dim_text(), "%s", detail.c_str());
+            // on the same line when it fits, else under it, wrapped (UI scale 1.5 cut it at the panel's edge)
+            same_line_if_fits(ImGui::CalcTextSize(detail.c_str()).x);
+            ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
+            ImGui::TextWrapped("%s", detail.c_str());
+            ImGui::PopStyleColor();
             pytorch_index_tooltip(conv, TensorRole::Weight, slice(cs.c_out, cs.ci));
             s.geometry.written["computation.detail"] = detail;
             const ImVec2 p = ImGui::GetCursorScreenPos();
