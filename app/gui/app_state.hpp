@@ -121,15 +121,17 @@ struct ExportUi;  // export_render.hpp: File -> Export... and a running export
 
 struct ViewSettings {
     float ui_scale = 1.0f;
-    float input_zoom = 0.0f;                       // pixels per input cell; 0 = fit
-    float fmap_zoom = 0.0f;                        // pixels per feature-map cell; 0 = fit
-    float filter_zoom = 0.0f;                      // pixels per kernel tap; 0 = fit
-    bool reveal_progressively = true;              // feature maps fill in as the cursor advances
-    bool show_numbers = true;                      // print values in cells that are large enough
-    std::array<int64_t, 2> fmap_followed{-1, -1};  // (n, c_out) the Feature maps panel last scrolled to
-    bool after_shown = false;                      // Feature maps panel: the "then ReLU + pool" tab is open
-    std::optional<bool> after_show_request;        // the script asks for a tab (ImGui selects it next frame)
-    int64_t filters_followed = -1;                 // c_out the Filters panel last scrolled to
+    float input_zoom = 0.0f;           // pixels per input cell; 0 = fit
+    float fmap_zoom = 0.0f;            // pixels per feature-map cell; 0 = fit
+    float filter_zoom = 0.0f;          // pixels per kernel tap; 0 = fit
+    bool reveal_progressively = true;  // feature maps fill in as the cursor advances
+    bool show_numbers = true;          // print values in cells that are large enough
+    // (n, c_out) the Feature maps panel last scrolled to, and the grid it was placed in (maps per row, tile height):
+    // a new UI scale or window size re-flows the grid and scrolls the cursor's map back into view
+    std::array<int64_t, 4> fmap_followed{-1, -1, -1, -1};
+    bool after_shown = false;                // Feature maps panel: the "then ReLU + pool" tab is open
+    std::optional<bool> after_show_request;  // the script asks for a tab (ImGui selects it next frame)
+    int64_t filters_followed = -1;           // c_out the Filters panel last scrolled to
     bool show_cifar = false, show_data = false, show_about = false, show_lessons = false;
     bool onnx_test_input = false;         // Data window: use the node with test_data_set_0's input
     bool transpose_contributions = true;  // ConvTranspose Output panel: the "products per output" overlay

@@ -275,7 +275,7 @@ void draw_conv_maps(Ui& s) {
             const float grow = m.cell < 4.0f ? 1.5f : 0.0f;
             outline(dl, ImVec2(a.x - grow, a.y - grow), ImVec2(a.x + m.cell + grow, a.y + m.cell + grow), kWindowColour,
                     m.cell < 4.0f ? 1.5f : 2.0f);
-            const std::array<int64_t, 2> key{current->n, current->c};
+            const std::array<int64_t, 4> key{current->n, current->c, m.per_row, static_cast<int64_t>(m.tile_h)};
             if (key != s.view.fmap_followed) {
                 s.view.fmap_followed = key;
                 if (p.y < win_min.y || p.y + m.tile_h > win_max.y)

@@ -25,7 +25,10 @@ void next_window_slot(const Ui& s, Slot slot) {
     // Code) keep the height of scale 1: their grids need the rows more than the Input panel needs its bottom edge.
     const float overlay_top = body * 0.32f;
     const float in_h = body * std::min(0.32f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.16f, 0.45f);
-    const float fm_h = body * 0.55f, cs_h = body * 0.21f;
+    // Channel sums too: at 1.5 its two lines of labels left its maps 14 px tall (0.21 -> 0.27 of the body, taken
+    // from Feature maps, which scrolls anyway).
+    const float right_shift = std::min(std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.12f, 0.1f);
+    const float fm_h = body * (0.55f - right_shift), cs_h = body * (0.21f + right_shift);
     ImVec2 pos, size;
     switch (slot) {
         case Slot::Layer:  // under the Lesson panel while a lesson is followed
