@@ -146,12 +146,10 @@ void draw_transpose_input(Ui& s) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
         ImGui::TextColored(accent_text(), "x %s", shape_to_string(sc.x.shape).c_str());
-        ImGui::SameLine();
-        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-        ImGui::TextWrapped("%s", t.order == TransposeOrder::Scatter
-                                     ? "the input of the transposed convolution; the yellow element is painting now"
-                                     : "the input; outlined: the elements the current output reads");
-        ImGui::PopStyleColor();
+        dim_note(t.order == TransposeOrder::Scatter
+                     ? "the input of the transposed convolution; the yellow element is painting now"
+                     : "the input; outlined: the elements the current output reads",
+                 true);
         const int64_t maps = g.n * g.c_in;
         const float cell = fit_cell(g.in[0], g.in[1], maps);
         for (int64_t n = 0; n < g.n; ++n)
@@ -207,17 +205,19 @@ void draw_transpose_output(Ui& s) {
         ImGui::TextColored(accent_text(), "y %s", shape_to_string(sc.y.shape).c_str());
         ImGui::SameLine();
         ImGui::Checkbox("products per output", &s.view.transpose_contributions);
+        // the colours' note under the line, or in its (?) when it would take more than two lines (UI scale 1.5)
+        const char* note = t.order == TransposeOrder::Scatter
+                               ? "painted so far (yellow: the current stamp, cyan: this multiply-add); the bias is "
+                                 "added once an output's last input channel is done"
+                               : "filled in output by output (yellow: the current output)";
+        const bool note_fits = text_fits_lines(note, ImGui::GetContentRegionAvail().x, 2);
         ImGui::SameLine();
-        help_marker(
-            "How many products x * w land on each output position (from one input channel; with several "
-            "input channels of a group each adds that many). Uneven counts make the checkerboard pattern when "
-            "the kernel size is not divisible by the stride.");
-        ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-        ImGui::TextWrapped("%s", t.order == TransposeOrder::Scatter
-                                     ? "painted so far (yellow: the current stamp, cyan: this multiply-add); the "
-                                       "bias is added once an output's last input channel is done"
-                                     : "filled in output by output (yellow: the current output)");
-        ImGui::PopStyleColor();
+        const std::string counts =
+            "How many products x * w land on each output position (from one input channel; with several input "
+            "channels of a group each adds that many). Uneven counts make the checkerboard pattern when the kernel "
+            "size is not divisible by the stride.";
+        help_marker((note_fits ? counts : std::string("y: ") + note + ".\n\n" + counts).c_str());
+        if (note_fits) dim_note(note, false);
         // the counts are one or two digits: their grid is drawn at 0.6 of the output's cell size
         const float cell = fit_cell(g.out[0], g.out[1], g.n * g.c_out, 1.0f,
                                     s.view.transpose_contributions ? 0.6f * static_cast<float>(g.out[1]) : 0.0f);

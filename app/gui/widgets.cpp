@@ -263,6 +263,23 @@ void same_line_if_fits(float width) {
 
 float help_marker_width() { return ImGui::GetStyle().ItemSpacing.x + ImGui::CalcTextSize("(?)").x; }
 
+bool text_fits_lines(const char* text, float width, int lines) {
+    return width > 0.0f && ImGui::CalcTextSize(text).x <= width * static_cast<float>(lines);
+}
+
+void dim_note(const char* text, bool same_line, int max_lines) {
+    float room = ImGui::GetContentRegionAvail().x;
+    if (same_line) room -= ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x - ImGui::GetCursorScreenPos().x;
+    if (!text_fits_lines(text, room, max_lines)) {
+        help_marker(text);
+        return;
+    }
+    if (same_line) ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
+    ImGui::TextWrapped("%s", text);
+    ImGui::PopStyleColor();
+}
+
 float toggle_width(const char* label) {
     return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
 }

@@ -34,6 +34,13 @@ ImU32 ink(ImU32 dark_theme_colour);
 void help_marker(const char* text);
 // The width help_marker takes on the line after the item before it.
 float help_marker_width();
+// A panel's explanatory note: dim wrapped text (after the previous item when `same_line`), or, where it would take
+// more than `max_lines` lines at the width left (UI scale 1.5, a lesson's narrower panels), a (?) after the previous
+// item that shows it on hover, so the panel's pictures keep its height.
+void dim_note(const char* text, bool same_line, int max_lines = 2);
+// Whether `text` is at most `lines` times `width` pixels wide: wrapped at `width` it takes about that many lines
+// (one more where a word does not fit at a line's end).
+bool text_fits_lines(const char* text, float width, int lines);
 // The panel window titled `title` as drawn this frame: "Input", or the slot's window under another title
 // ("Input x: what goes IN###Input" in the transposed-convolution view). Null when neither exists.
 const ImGuiWindow* find_panel_window(const char* title);
