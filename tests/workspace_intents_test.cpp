@@ -155,6 +155,27 @@ TEST_F(WorkspaceIntents, DroppedFilesOpenOneAfterAnother) {
     EXPECT_EQ(ws.scene->id, before) << "the scene is unchanged";
 }
 
+// A lesson step's actions arrive together: a preset that opens its scene file, then weights for that scene (the Q6
+// lesson: `preset default`, `load_weights q6_keras_kernel.npy keras`). The weights wait for the scene and land on it;
+// starting their load at once cancelled the scene's, and the weights were checked against the scene on screen (from
+// the batch preset: "expected input[3, 1, 28, 28] to have 3 channels, but got 1").
+TEST_F(WorkspaceIntents, WeightsOpenedAfterAPresetLandOnThePresetsScene) {
+    ws.push(intent::ApplyPreset{"batch_vs_channel"});
+    settle();
+    ASSERT_EQ(input_shape(ws.scene->edit), (Shape{3, 1, 28, 28}));
+    LoadRequest q;
+    q.purpose = FilePurpose::Weights;
+    q.path = std::string(CONVSCOPE_ASSET_DIR) + "/lessons/q6_keras_kernel.npy";
+    q.layout = WeightLayout::Keras;
+    ws.push(intent::ApplyPreset{"default"});
+    ws.push(intent::Open{q});
+    settle();
+    EXPECT_FALSE(ws.status_error) << ws.status;
+    EXPECT_EQ(input_shape(ws.scene->edit), (Shape{1, 3, 32, 32})) << "the preset's scene";
+    EXPECT_EQ(ws.scene->w.shape, (Shape{32, 3, 5, 5})) << "the Keras kernel (5, 5, 3, 32) as PyTorch's weight";
+    EXPECT_EQ(ws.scene->weight_source.kind, SceneWeights::Kind::Npy);
+}
+
 // Lessons, the UI scale and the Batch vs channel cursor belong to the window: they are handed back in the order they
 // were asked for, between the workspace's own intents, which still apply.
 TEST_F(WorkspaceIntents, WindowIntentsAreHandedBackInOrder) {

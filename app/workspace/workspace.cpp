@@ -223,7 +223,7 @@ bool app_preset(Workspace& ws, const std::string& key) {
                 LoadRequest r;
                 r.purpose = FilePurpose::Scene;
                 r.path = p.scene_file;
-                app_start_load(ws, r);
+                app_request_load(ws, r);
                 return true;
             }
             ws.preset_key = key;
@@ -335,7 +335,7 @@ void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
                            LoadRequest again = *ws.outside_request;
                            ws.outside_request.reset();
                            again.allow_outside = true;
-                           if (e.load) app_start_load(ws, again);
+                           if (e.load) app_request_load(ws, again);
                        },
                        [&](intent::LessonReveal& e) {
                            if (ws.lesson) ws.lesson->revealed = e.revealed;
@@ -360,7 +360,7 @@ void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
                                ws.pinned_hover = std::array<int64_t, 4>{e.n, e.c, e.y, e.x};
                            hover_seen = true;
                        },
-                       [&](intent::Open& e) { app_start_load(ws, e.request); },
+                       [&](intent::Open& e) { app_request_load(ws, e.request); },
                        [&](intent::OpenPath& e) {
                            const auto purpose = purpose_of_path(e.path);
                            if (!purpose) {
@@ -377,12 +377,8 @@ void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
                            r.path = e.path;
                            r.image = ws.image_options;
                            r.cifar_greyscale = ws.cifar.greyscale;
-                           // Several files dropped at once (a picture and its weights) open one after another;
-                           // starting each at once would cancel the one before.
-                           if (ws.loader.busy() || ws.loader.has_result() || !ws.load_queue.empty())
-                               ws.load_queue.push_back(r);
-                           else
-                               app_start_load(ws, r);
+                           // Several files dropped at once (a picture and its weights) open one after another.
+                           app_request_load(ws, r);
                        },
                        [&](intent::PickCifar& e) { app_pick_cifar(ws, e.indices, e.greyscale); },
                        [&](intent::SetImageOptions& e) {

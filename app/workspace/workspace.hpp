@@ -278,6 +278,10 @@ void app_set_status(Workspace& ws, const std::string& text, bool error);
 // status line, not only the last one.
 void app_batch_step(Workspace& ws, const std::string& error);
 void app_start_load(Workspace& ws, LoadRequest request);
+// A load asked for (a file opened, dropped, a preset's scene file): started at once when nothing is loading, else
+// queued behind the loads asked for before it, so results apply in the order they were asked for (starting it at
+// once would cancel the load in flight: a lesson's `preset` then `load_weights` put the weights on the old scene).
+void app_request_load(Workspace& ws, LoadRequest request);
 void app_take_load_result(Workspace& ws);  // frame start: applies a finished load
 void app_pick_cifar(Workspace& ws, const std::vector<int64_t>& indices, bool greyscale);
 void app_use_image(Workspace& ws);

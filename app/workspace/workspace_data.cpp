@@ -104,6 +104,13 @@ void app_start_load(Workspace& ws, LoadRequest request) {
     app_set_status(ws, std::string("Loading ") + file_name(request.path) + " ...", false);
 }
 
+void app_request_load(Workspace& ws, LoadRequest request) {
+    if (ws.loader.busy() || ws.loader.has_result() || !ws.load_queue.empty())
+        ws.load_queue.push_back(std::move(request));
+    else
+        app_start_load(ws, std::move(request));
+}
+
 // ---- inputs ----
 
 void app_use_image(Workspace& ws) {
