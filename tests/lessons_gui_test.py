@@ -183,6 +183,20 @@ def main():
                         os.makedirs(keep, exist_ok=True)
                         for k in range(1, steps + 1):
                             shutil.copy(T(f"{tag}_{k}.png"), os.path.join(keep, f"{lesson}_{k}.png"))
+        # A lesson's first step shows the same whatever was on screen before it (a step's actions arrive together:
+        # the Q6 lesson's `preset default` was cancelled by its `load_weights`, which then failed on the batch preset's
+        # 1-channel scene and left the lesson describing 6 grey filters)
+        for lesson in LESSONS:
+            tag = f"{lesson}@after_batch"
+            run(app, f"preset batch_vs_channel\nwait\nlesson {lesson}\nwait\nframes 2\ndump {T(tag + '.json')}\n", tmp, tag)
+            a, fresh = json.load(open(T(tag + ".json"))), json.load(open(T(f"{lesson}@1_1.json")))
+            for key in ("layer", "input_shape", "output_shape", "status_error"):
+                check(a.get(key) == fresh.get(key),
+                      f"{tag}: {key} as when the lesson starts from the default scene ({a.get(key)!r} vs {fresh.get(key)!r})")
+            texts = lambda d: [l["text"] for l in d.get("lesson_lines", [])]
+            differ = [(x, y) for x, y in zip(texts(a), texts(fresh)) if x != y]
+            check(texts(a) == texts(fresh), f"{tag}: the step's text as from the default scene (first difference: "
+                                            f"{differ[0] if differ else len(texts(a)) - len(texts(fresh))})")
         # predict, then reveal: a wrong answer is wrong, the right one right (Q1 step 2: filter size)
         run(app, f"lesson q1_conv2d\nlesson_next\nlesson_answer 192\nframes 2\ndump {T('wrong.json')}\n"
                  f"lesson_answer 75\nframes 2\ndump {T('right.json')}\n", tmp, "answers")
