@@ -176,6 +176,27 @@ TEST_F(WorkspaceIntents, WeightsOpenedAfterAPresetLandOnThePresetsScene) {
     EXPECT_EQ(ws.scene->weight_source.kind, SceneWeights::Kind::Npy);
 }
 
+// A preset without a scene file (same_16) or a layer edit asked for after a preset whose scene file is still loading
+// applies after that scene, not before it (the loaded scene replaced it: two preset clicks in a row ended on the
+// first).
+TEST_F(WorkspaceIntents, AnEditAskedForAfterASceneFileAppliesOnTopOfIt) {
+    ws.push(intent::ApplyPreset{"batch_vs_channel"});
+    ws.push(intent::ApplyPreset{"same_16"});
+    begin_frame();
+    EXPECT_EQ(ws.waiting_intents.size(), 1u) << "same_16 waits for the batch scene";
+    settle();
+    EXPECT_EQ(ws.preset_key, "same_16");
+    EXPECT_EQ(ws.edit.layer.in_channels, 16);
+
+    ws.push(intent::ApplyPreset{"batch_vs_channel"});
+    LayerEdit e = default_edit();
+    e.layer.out_channels = 7;
+    ws.push(intent::EditLayer{e});
+    settle();
+    EXPECT_EQ(ws.scene->edit.layer.out_channels, 7) << "the edit, after the batch scene";
+    EXPECT_EQ(ws.preset_key, "");
+}
+
 // Lessons, the UI scale and the Batch vs channel cursor belong to the window: they are handed back in the order they
 // were asked for, between the workspace's own intents, which still apply.
 TEST_F(WorkspaceIntents, WindowIntentsAreHandedBackInOrder) {

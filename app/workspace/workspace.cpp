@@ -263,6 +263,20 @@ bool reads_scene(const Intent& i) {
            std::holds_alternative<intent::ApplySetting>(i) || std::holds_alternative<intent::CompareCursor>(i);
 }
 
+// Intents that replace the layer (an edit by hand, a preset without a scene file): a scene file still loading would
+// replace them in turn when it arrives, so while one is loading or queued they wait for it (two preset clicks in a
+// row ended on the first).
+bool replaces_layer(const Intent& i) {
+    if (std::holds_alternative<intent::EditLayer>(i)) return true;
+    return std::holds_alternative<intent::ApplyPreset>(i);  // (one with a scene file queues its load in order anyway)
+}
+
+bool scene_file_loading(Workspace& ws) {
+    if ((ws.loader.busy() || ws.loader.has_result()) && ws.loader.request().purpose == FilePurpose::Scene) return true;
+    return std::any_of(ws.load_queue.begin(), ws.load_queue.end(),
+                       [](const LoadRequest& r) { return r.purpose == FilePurpose::Scene; });
+}
+
 }  // namespace
 
 bool app_scene_in_flight(Workspace& ws) {
@@ -281,7 +295,8 @@ void app_apply_intents(Workspace& ws, const WindowIntentHandler& window) {
     std::optional<std::array<int64_t, 4>> hover = ws.hover;
     bool hover_seen = false;
     for (Intent& i : todo) {
-        if (reads_scene(i) && (!ws.waiting_intents.empty() || app_scene_in_flight(ws))) {
+        if ((reads_scene(i) && (!ws.waiting_intents.empty() || app_scene_in_flight(ws))) ||
+            (replaces_layer(i) && scene_file_loading(ws))) {
             ws.waiting_intents.push_back(std::move(i));
             continue;
         }
