@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -29,14 +30,45 @@ TEST(ParallelFor, CoversEveryIndexExactlyOnce) {
 }
 
 TEST(ParallelFor, RunsRangesOnOtherThreads) {
-    std::atomic<int> others{0};
     const std::thread::id caller = std::this_thread::get_id();
     for (int round = 0; round < 20; ++round) {
+        std::atomic<int> others{0};
         parallel_for(2, 2, [&](int64_t, int64_t) {
-            if (std::this_thread::get_id() != caller) others.fetch_add(1);
+            if (std::this_thread::get_id() != caller)
+                others.fetch_add(1);
+            else  // the caller's range takes a while: the worker starts a range meanwhile
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
         });
+        EXPECT_GE(others.load(), 1) << "round " << round << ": a range ran on a worker";
     }
-    EXPECT_EQ(others.load(), 20);  // the second range of every call ran on a worker
+}
+
+// A worker held up in its first range (as when another program's thread has its core) leaves the rest of its share
+// to the caller: the caller runs every range but that one, and each range still runs exactly once.
+TEST(ParallelFor, TheCallerTakesOverTheRangesOfAWorkerThatIsHeldUp) {
+    const std::thread::id caller = std::this_thread::get_id();
+    const auto wait_for = [](const auto& ready) {  // (a bound, so a broken pool fails instead of hanging)
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!ready() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+    };
+    for (int round = 0; round < 5; ++round) {
+        std::vector<std::atomic<int>> hits(64);
+        std::atomic<int> on_caller{0}, on_worker{0};
+        parallel_for(2, 64, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+            if (std::this_thread::get_id() == caller) {
+                wait_for([&] { return on_worker.load() > 0; });  // the worker has started its first range
+                on_caller.fetch_add(1);
+                return;
+            }
+            on_worker.fetch_add(1);
+            wait_for([&] { return on_caller.load() >= 7; });  // ... and ends it once the caller ran the rest
+        });
+        for (size_t i = 0; i < hits.size(); ++i) ASSERT_EQ(hits[i].load(), 1) << "round " << round << ", index " << i;
+        EXPECT_EQ(on_worker.load(), 1) << "round " << round << ": the worker ran only the range it was held up in";
+        EXPECT_EQ(on_caller.load(), 7) << "round " << round << ": 8 ranges (4 per thread), 7 on the caller";
+    }
 }
 
 // Jobs that want few threads leave most workers idle; one of those may wake only after the next, wider job is being
