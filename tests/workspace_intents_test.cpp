@@ -197,6 +197,30 @@ TEST_F(WorkspaceIntents, AnEditAskedForAfterASceneFileAppliesOnTopOfIt) {
     EXPECT_EQ(ws.preset_key, "");
 }
 
+// Layer kind ConvTranspose asked for after a preset whose scene file is still loading stays on: the Conv scene
+// arrives first and is installed under the transposed view (installing a Conv scene switched the view back to Conv,
+// so the kind asked for last was lost).
+TEST_F(WorkspaceIntents, TheTransposedViewAskedForAfterASceneFileStaysOn) {
+    ws.push(intent::ApplyPreset{"conv1d"});
+    ws.push(intent::SetLayerKind{true});
+    settle();
+    EXPECT_TRUE(ws.transpose.active);
+    EXPECT_EQ(ws.scene->geo.dims, 1) << "the preset's Conv scene is installed underneath";
+    // the same with a transposed preset (what the Q7 lesson starts with) after a Conv edit still computing on the
+    // worker (the default layer: 14.7 M multiply-adds)
+    ws.push(intent::SetLayerKind{false});
+    ws.push(intent::ApplyPreset{"default"});
+    settle();
+    ws.push(intent::ApplySetting{"padding", "1"});
+    ws.push(intent::TransposePreset{"checkerboard"});
+    begin_frame();
+    EXPECT_TRUE(ws.pending) << "padding 1 is computing";
+    settle();
+    EXPECT_TRUE(ws.transpose.active);
+    EXPECT_EQ(ws.transpose.preset_key, "checkerboard");
+    EXPECT_EQ(ws.scene->geo.pad_begin[0], 1) << "the edit, installed under the transposed view";
+}
+
 // Lessons, the UI scale and the Batch vs channel cursor belong to the window: they are handed back in the order they
 // were asked for, between the workspace's own intents, which still apply.
 TEST_F(WorkspaceIntents, WindowIntentsAreHandedBackInOrder) {

@@ -260,7 +260,14 @@ bool reads_scene(const Intent& i) {
     return std::holds_alternative<intent::Seek>(i) || std::holds_alternative<intent::StepBy>(i) ||
            std::holds_alternative<intent::SeekEnd>(i) || std::holds_alternative<intent::MoveCursor>(i) ||
            std::holds_alternative<intent::SelectOutputChannel>(i) || std::holds_alternative<intent::PinHover>(i) ||
-           std::holds_alternative<intent::ApplySetting>(i) || std::holds_alternative<intent::CompareCursor>(i);
+           std::holds_alternative<intent::ApplySetting>(i) || std::holds_alternative<intent::CompareCursor>(i) ||
+           // The transposed view's intents: a Conv scene installed after the view was switched on switches it back
+           // (it was asked for, so it is shown), so a scene asked for before them must be in first. (A preset's
+           // scene file still loading when `layer_kind transpose` came ended on the Conv view.)
+           std::holds_alternative<intent::SetLayerKind>(i) || std::holds_alternative<intent::TransposePreset>(i) ||
+           std::holds_alternative<intent::EditTranspose>(i) || std::holds_alternative<intent::TransposeSetting>(i) ||
+           std::holds_alternative<intent::SetTransposeOrder>(i) ||
+           std::holds_alternative<intent::MoveTransposeCursor>(i);
 }
 
 // Intents that replace the layer (an edit by hand, a preset without a scene file): a scene file still loading would
