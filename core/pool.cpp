@@ -60,20 +60,19 @@ bool fits_int32(int64_t v) { return v >= kInt32Min && v <= kInt32Max; }
 
 std::string str(int64_t v) { return std::to_string(v); }
 
-// ATen's div_rtn: division rounding toward negative infinity.
-int64_t div_rtn(int64_t x, int64_t y) {
-    int64_t q = x / y;
-    const int64_t r = x % y;
-    if (r != 0 && ((r < 0) != (y < 0))) --q;
-    return q;
-}
-
-// pooling_output_shape_pad_lr (Pool.h).
+// pooling_output_shape_pad_lr (Pool.h), in 128-bit arithmetic: sizes, padding, dilation and stride near 2^63 (a
+// hostile file or setting) overflowed int64, which is undefined behaviour (found by fuzz_layer). A result outside
+// int64 is clamped, so the callers' range checks refuse it.
 int64_t pooling_output_size(int64_t in, int64_t k, int64_t pad_l, int64_t pad_r, int64_t s, int64_t d, bool ceil) {
-    int64_t out = div_rtn(in + pad_l + pad_r - d * (k - 1) - 1 + (ceil ? s - 1 : 0), s) + 1;
+    __extension__ typedef __int128 Wide;  // (GCC and Clang; __extension__: -Wpedantic)
+    const Wide num = Wide{in} + pad_l + pad_r - Wide{d} * (Wide{k} - 1) - 1 + (ceil ? Wide{s} - 1 : Wide{0});
+    Wide q = num / s;
+    if (num % s != 0 && ((num % s < 0) != (s < 0))) --q;  // div_rtn: toward negative infinity
+    Wide out = q + 1;
     // Ensure that the last pooling starts inside the image (or the left padding).
-    if (ceil && (out - 1) * s >= in + pad_l) --out;
-    return out;
+    if (ceil && (out - 1) * s >= Wide{in} + pad_l) --out;
+    const Wide lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
+    return static_cast<int64_t>(out < lo ? lo : out > hi ? hi : out);
 }
 
 // The resolved arguments per spatial dim in PyTorch's own order ([L] for 1-D, [H, W] for 2-D).
