@@ -60,12 +60,11 @@ public:
 
     void run(int threads, int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
         grow(threads - 1);
-        const int64_t blocks = std::min<int64_t>(count, int64_t{threads} * kBlocksPerThread);
+        const int64_t blocks = blocks_of(count, threads);
         const uint64_t gen = generation_.fetch_add(1) + 2;  // odd now: the job's fields are being written
         job_.store(&fn);
         job_threads_.store(threads);
         job_count_.store(count);
-        job_blocks_.store(blocks);
         for (int t = 0; t < threads; ++t)
             homes_[static_cast<size_t>(t)].store(tagged(gen, home_begin(t, threads, blocks)));
         done_blocks_.store(0);
@@ -84,6 +83,9 @@ public:
 private:
     static constexpr int64_t kBlocksPerThread = 4;
 
+    static int64_t blocks_of(int64_t count, int threads) {
+        return std::min<int64_t>(count, int64_t{threads} * kBlocksPerThread);
+    }
     static uint64_t tagged(uint64_t gen, int64_t block) { return (gen << 32) | static_cast<uint64_t>(block); }
     static int64_t home_begin(int t, int threads, int64_t blocks) { return blocks * t / threads; }
 
@@ -134,7 +136,7 @@ private:
             if (stopping_.load()) return;
             const std::function<void(int64_t, int64_t)>* job = nullptr;
             int threads = 0;
-            int64_t count = 0, blocks = 0;
+            int64_t count = 0;
             for (;;) {
                 const uint64_t before = generation_.load();
                 if (before % 2 == 1) {  // being written: only for as long as a few stores take
@@ -144,14 +146,13 @@ private:
                 job = job_.load();
                 threads = job_threads_.load();
                 count = job_count_.load();
-                blocks = job_blocks_.load();
                 if (generation_.load() == before) {
                     seen = before;
                     break;
                 }
             }
             if (index >= threads) continue;  // this job wants fewer workers
-            run_blocks(index, seen, threads, count, blocks, *job);
+            run_blocks(index, seen, threads, count, blocks_of(count, threads), *job);
         }
     }
 
@@ -161,7 +162,7 @@ private:
     // The posted job: written while `generation_` is odd, read by workers under the sequence lock (see above).
     std::atomic<const std::function<void(int64_t, int64_t)>*> job_{nullptr};
     std::atomic<int> job_threads_{0};
-    std::atomic<int64_t> job_count_{0}, job_blocks_{0};
+    std::atomic<int64_t> job_count_{0};
     // Per thread: the job's generation (low 32 bits) and the next block of its home run.
     std::array<std::atomic<uint64_t>, kMaxThreads> homes_{};
     std::atomic<int64_t> done_blocks_{0};

@@ -17,17 +17,18 @@ void next_window_slot(const Ui& s, Slot slot) {
     const float body = d.y - bar - top;
     // the left column is wider while a lesson is followed: its text sits above the Layer panel
     // Above UI scale 1 the left column grows (its fields and buttons grow with the font), up to 40% of the window.
-    const float grow = 1.0f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.6f;
+    const float above_1 = std::max(s.view.ui_scale - 1.0f, 0.0f);  // how far the UI scale is above 1
+    const float grow = 1.0f + above_1 * 0.6f;
     const float c0 = std::min(d.x * ((s.ws.lesson ? 350.0f : 290.0f) / 1280.0f) * grow, d.x * 0.4f);
     const float c1 = d.x * (810.0f / 1280.0f);
     // Above UI scale 1 the Input panel grows too (its header lines grow with the font; at 1.5 on 1280x800 the
     // pictures were left a few pixels and a scroll bar), up to 45% of the body. The overlays below it (im2col,
     // Code) keep the height of scale 1: their grids need the rows more than the Input panel needs its bottom edge.
     const float overlay_top = body * 0.32f;
-    const float in_h = body * std::min(0.32f + std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.16f, 0.45f);
+    const float in_h = body * std::min(0.32f + above_1 * 0.16f, 0.45f);
     // Channel sums too: at 1.5 its two lines of labels left its maps 14 px tall (0.21 -> 0.27 of the body, taken
     // from Feature maps, which scrolls anyway).
-    const float right_shift = std::min(std::max(s.view.ui_scale - 1.0f, 0.0f) * 0.12f, 0.1f);
+    const float right_shift = std::min(above_1 * 0.12f, 0.1f);
     const float fm_h = body * (0.55f - right_shift), cs_h = body * (0.21f + right_shift);
     ImVec2 pos, size;
     switch (slot) {
