@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Times PyTorch (Debian's python3-torch) on the same shapes as bench_fast, with the same thread counts.
 Prints: <id> <threads> <torch_ms>. scripts/bench.sh combines both into the ratio table. The instruction set PyTorch
-uses is its own choice unless ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA restrict it (bench.sh does that for the
-AVX2 comparison on a CPU with AVX-512).
+uses is its own choice unless ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA restrict it, and the BLAS it hands some
+layers to (Debian's OpenBLAS) picks its own kernels unless OPENBLAS_CORETYPE names them: bench.sh sets all three for the
+AVX2 comparison on a CPU with AVX-512. Without OPENBLAS_CORETYPE=Haswell the 1x1 convolution R3, a BLAS GEMM in
+PyTorch, ran OpenBLAS's AVX-512 (SkylakeX) kernels in the "AVX2" run: 0.84-0.87 ms instead of 1.09-1.17 on the Xeon.
+The OpenBLAS kernels are printed on a comment line.
 
 torch.set_num_threads(t) limits PyTorch's own (OpenMP) threads, not OpenBLAS's: layers PyTorch hands to a BLAS
 GEMM (the 1x1 convolution R3) ran on both cores in the "1 thread" row (process time twice the wall time). The BLAS
@@ -33,14 +36,14 @@ def best_ms(f, budget=0.5):
     return best * 1e3, cores
 
 
-def blas_thread_setter():
-    """openblas_set_num_threads of the BLAS PyTorch loaded (Debian: libblas.so.3 is OpenBLAS), or None."""
+def openblas_function(name):
+    """A function of the BLAS PyTorch loaded (Debian: libblas.so.3 is OpenBLAS), or None."""
     with open("/proc/self/maps") as maps:
         paths = {line.split()[-1] for line in maps if "blas" in line and line.rstrip().endswith(".so.3")
                  or "openblas" in line and ".so" in line}
     for path in sorted(paths):
         try:
-            return ctypes.CDLL(path).openblas_set_num_threads
+            return getattr(ctypes.CDLL(path), name)
         except (OSError, AttributeError):
             continue
     return None
@@ -67,7 +70,11 @@ def main():
         ("R7", lambda: (torch.randn(1, 64, 112, 112, generator=g), torch.nn.MaxPool2d(3, 2, padding=1))),
     ]
     print(f"# torch {torch.__version__}")
-    set_blas_threads = blas_thread_setter()
+    corename = openblas_function("openblas_get_corename")
+    if corename is not None:
+        corename.restype = ctypes.c_char_p
+        print(f"# PyTorch's BLAS: OpenBLAS, {corename().decode()} kernels")
+    set_blas_threads = openblas_function("openblas_set_num_threads")
     if set_blas_threads is None:
         print("# no openblas_set_num_threads found: BLAS calls may use every core in the 1-thread rows")
     for sid, make in shapes:

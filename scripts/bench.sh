@@ -2,8 +2,9 @@
 # Benchmarks convscope's engines against PyTorch in one run (same shapes, same thread counts) and prints the
 # ratio ours/PyTorch per shape, thread count and engine (every direct-kernel instruction set this CPU runs, and
 # im2col + BLAS). Needs a build (scripts/build.sh). Figures only; nothing is asserted.
-# On a CPU with AVX-512, PyTorch is also timed restricted to AVX2 (ATEN_CPU_CAPABILITY=avx2,
-# ONEDNN_MAX_CPU_ISA=AVX2), and the direct-avx2 rows are compared with that run: the laptop path against the laptop.
+# On a CPU with AVX-512, PyTorch is also timed restricted to AVX2 (ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2,
+# and OPENBLAS_CORETYPE=Haswell for the layers it hands to OpenBLAS), and the AVX2 rows (direct-, depthwise- and
+# pointwise-avx2) are compared with that run: the laptop path against the laptop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Both sides run in alternating rounds (ours, PyTorch, ours, PyTorch, ...; CONVSCOPE_BENCH_ROUNDS, default 2) and
@@ -25,7 +26,8 @@ for ((round = 1; round <= rounds; round++)); do
   ours_all+=$(build/bench/bench_fast "$@")$'\n'
   theirs_all+=$(/usr/bin/python3 bench/bench_torch.py 1 2)$'\n'
   if grep -q -m1 avx512f /proc/cpuinfo; then
-    theirs_avx2_all+=$(ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 /usr/bin/python3 bench/bench_torch.py 1 2)$'\n'
+    theirs_avx2_all+=$(ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell \
+                         /usr/bin/python3 bench/bench_torch.py 1 2)$'\n'
   fi
 done
 # bench_fast lines: id threads reference fast cursor gflops engine (key: id, threads and engine; the GFLOPS follow
@@ -46,8 +48,8 @@ awk -v avx2="$theirs_avx2" -v torch="$theirs" '
     n = split(avx2, lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], f, " "); if (f[1] !~ /^#/) a[f[1] "_" f[2]] = f[3] }
   }
   !/^#/ {
-    key = $1 "_" $2; tm = ($7 == "direct-avx2" && (key in a)) ? a[key] : t[key]
-    note = ($7 == "direct-avx2" && (key in a)) ? " (vs PyTorch restricted to AVX2)" : ""
+    key = $1 "_" $2; laptop = ($7 ~ /-avx2$/) && (key in a); tm = laptop ? a[key] : t[key]
+    note = laptop ? " (vs PyTorch restricted to AVX2)" : ""
     printf "%-4s %7s %12.3f %10.3f %10.3f %7.2f %10.0f %8.1f  %s%s\n", $1, $2, $3, $4, tm, $4 / tm, $5, $6, $7, note
   }' <<< "$ours" | sort -s -k1,1 -k2,2n
 echo "engine conv_fast picks by itself (auto):" $(echo "$ours" | grep '^# auto' | sed 's/^# auto //' | paste -sd ';' -)
