@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 
+#include "checked_math.hpp"
 #include "error.hpp"
 #include "file_io.hpp"
 #include "layer_text.hpp"
@@ -360,6 +362,13 @@ std::vector<KerasShapeRow> keras_shape_chain(const Shape& input, const std::vect
         row.text = spec.text;
         row.input_shape = x;
         try {
+            // An input no framework could allocate (a negative size, more than 2^63 bytes) stops at the first layer;
+            // the output check below keeps every later shape allocatable, so products of its sizes fit in int64.
+            if (rows.empty() && !tensor_shape_error(x).empty())
+                throw ConfigError("the input shape " + python_tuple_text(x) +
+                                  (std::any_of(x.begin(), x.end(), [](int64_t d) { return d < 0; })
+                                       ? " has a negative size"
+                                       : " is too large: its tensor would hold more than 2^63 bytes"));
             if (spec.input_shape && (x.size() < 2 || Shape(x.begin() + 1, x.end()) != *spec.input_shape))
                 throw ConfigError(spec.kind + ": input_shape=" + python_tuple_text(*spec.input_shape) +
                                   " does not match the input " + python_tuple_text(x) +
@@ -398,26 +407,39 @@ std::vector<KerasShapeRow> keras_shape_chain(const Shape& input, const std::vect
                 if (x.size() < 2)
                     throw ConfigError("Dense takes an input of rank 2 or more (N, ..., features), got shape " +
                                       python_tuple_text(x));
+                const std::optional<int64_t> parameters =
+                    checked_mul(x.back() + (dense->use_bias ? 1 : 0), dense->units);  // x.back() < 2^62: a tensor
+                if (!parameters || !tensor_shape_error({x.back(), dense->units}).empty())
+                    throw ConfigError("Dense(" + std::to_string(dense->units) + ") on " + std::to_string(x.back()) +
+                                      " features: its kernel of " + std::to_string(x.back()) + " x " +
+                                      std::to_string(dense->units) + " weights is too large to allocate");
                 row.output_shape = x;
                 row.output_shape.back() = dense->units;
                 row.kernel = {x.back(), dense->units};
                 if (dense->use_bias) row.bias = {dense->units};
-                row.parameters = (x.back() + (dense->use_bias ? 1 : 0)) * dense->units;
+                row.parameters = *parameters;
                 row.formula.push_back("Dense acts on the last axis: " + std::to_string(x.back()) + " -> " +
                                       std::to_string(dense->units) + "; params = (" + std::to_string(x.back()) +
                                       (dense->use_bias ? " + 1" : "") + ")*" + std::to_string(dense->units) + " = " +
                                       grouped_int(static_cast<uint64_t>(row.parameters)));
             } else if (std::holds_alternative<KerasFlatten>(spec.layer)) {
                 if (x.empty()) throw ConfigError("Flatten takes an input with a batch axis, got a scalar shape ()");
-                int64_t merged = 1;
-                for (size_t i = 1; i < x.size(); ++i) merged *= x[i];
-                row.output_shape = {x[0], merged};
+                // The input's size was checked left to right; a zero batch lets the joined axes' product overflow.
+                std::optional<int64_t> merged = 1;
+                for (size_t i = 1; i < x.size() && merged; ++i) merged = checked_mul(*merged, x[i]);
+                if (!merged)
+                    throw ConfigError("Flatten: the joined size of " + python_tuple_text(x) +
+                                      " after the batch axis does not fit in a 64-bit integer");
+                row.output_shape = {x[0], *merged};
                 row.formula.push_back("Flatten keeps the batch axis and joins the rest in channels-last order: " +
                                       python_tuple_text(x) + " -> " + python_tuple_text(row.output_shape));
             } else {
                 row.output_shape = x;
                 row.formula.push_back("ReLU keeps the shape: y = max(x, 0) element-wise");
             }
+            if (!tensor_shape_error(row.output_shape).empty())
+                throw ConfigError(spec.kind + ": its output " + python_tuple_text(row.output_shape) +
+                                  " is too large: the tensor would hold more than 2^63 bytes");
         } catch (const ConfigError& e) {
             row.error = e.what();
             row.output_shape.clear();

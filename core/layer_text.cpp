@@ -412,22 +412,41 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                 row.error = "flatten() has invalid args: start_dim cannot come after end_dim";
             if (row.error.empty()) {
                 Shape out;
+                std::string note;  // where the merged size wrapped around
                 if (x.empty()) {
                     out = {1};
                 } else {
-                    int64_t merged = 1;
+                    // The merged size as PyTorch computes it: a product in 64-bit arithmetic that wraps around. It
+                    // can overflow only when a zero lies outside the merged dimensions (the input's own size was
+                    // checked left to right, as torch.empty checks it): (0, 32, 2^59 + ...) flattens to a wrapped
+                    // size, or fails with "invalid shape dimension" where the wrapped size is negative.
+                    uint64_t merged = 1;
+                    bool overflowed = false;
                     for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
+                        const int64_t d = x[static_cast<size_t>(i)];
                         if (i < start || i > end) {
-                            out.push_back(x[static_cast<size_t>(i)]);
-                        } else {
-                            merged *= x[static_cast<size_t>(i)];
-                            if (i == end) out.push_back(merged);
+                            out.push_back(d);
+                            continue;
                         }
+                        int64_t exact = 0;
+                        overflowed = overflowed || __builtin_mul_overflow(static_cast<int64_t>(merged), d, &exact);
+                        merged *= static_cast<uint64_t>(d);
+                        if (i != end) continue;
+                        const auto wrapped = static_cast<int64_t>(merged);  // modular (C++20)
+                        if (overflowed) {
+                            note = "the product of dims " + std::to_string(start) + ".." + std::to_string(end) +
+                                   " does not fit in 64 bits; PyTorch wraps it around to " + std::to_string(wrapped);
+                            if (wrapped < 0) row.error = "invalid shape dimension " + std::to_string(wrapped);
+                        }
+                        out.push_back(wrapped);
                     }
                 }
-                row.output_shape = out;
-                row.formula.push_back("flatten dims " + std::to_string(start) + ".." + std::to_string(end) + ": " +
-                                      shape_to_string(x) + " -> " + shape_to_string(out));
+                if (row.error.empty()) {
+                    row.output_shape = out;
+                    row.formula.push_back("flatten dims " + std::to_string(start) + ".." + std::to_string(end) + ": " +
+                                          shape_to_string(x) + " -> " + shape_to_string(out));
+                    if (!note.empty()) row.formula.push_back(note);
+                }
             }
         } else if (const auto* lin = std::get_if<LinearLayer>(&spec.layer)) {
             if (std::string e = tensor_shape_error({lin->out_features, lin->in_features}); !e.empty()) {

@@ -1,6 +1,7 @@
 // libFuzzer target: the layer settings. The first byte picks the mode:
 //   even: text. Line 1 is an input shape ("1,3,32,32"), every further line a layer in PyTorch syntax; the layers
-//         go through parse_layer and shape_chain, as `convscope-cli shape` runs them.
+//         go through parse_layer and shape_chain, as `convscope-cli shape` runs them. The same lines go through
+//         parse_keras_layer and keras_shape_chain too (Keras syntax, a channels-last input shape).
 //   odd:  raw settings. The bytes are read as int64 values (8 bytes each, little-endian; missing bytes are 0) for
 //         the input shape, the weight shape and every argument of conv_check, then of pool_check: any value
 //         from -2^63 to 2^63-1, so overflow in the size arithmetic is reached directly.
@@ -18,6 +19,7 @@
 
 #include "conv_spec.hpp"
 #include "error.hpp"
+#include "keras_layer.hpp"
 #include "layer_text.hpp"
 #include "pool.hpp"
 
@@ -56,6 +58,24 @@ void text_mode(const std::string& text) {
         try {
             specs.push_back(convscope::parse_layer(lines[i]));
         } catch (const convscope::Error&) {
+        }
+    }
+    std::vector<convscope::KerasLayerSpec> keras;
+    for (size_t i = 1; i < lines.size() && keras.size() < 8; ++i) {
+        try {
+            keras.push_back(convscope::parse_keras_layer(lines[i]));
+        } catch (const convscope::Error&) {
+        }
+    }
+    const auto keras_rows = convscope::keras_shape_chain(input, keras);
+    require(keras_rows.size() <= keras.size());
+    for (size_t i = 0; i < keras_rows.size(); ++i) {
+        if (!keras_rows[i].error.empty()) {
+            require(i + 1 == keras_rows.size());
+            require(keras_rows[i].output_shape.empty());
+        } else {
+            require(keras_rows[i].parameters >= 0);
+            require_valid_shape(keras_rows[i].output_shape);
         }
     }
     const auto rows = convscope::shape_chain(input, specs);

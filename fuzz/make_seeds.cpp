@@ -3,7 +3,8 @@
 //   cifar: a control byte + CIFAR-10 / CIFAR-100 records (cifar_encode_records); a label-names text
 //   image: PNG (png_encode), JPEG (jpeg_encode), a 24-bit BMP written by hand
 //   scene: scene_to_json of builtin, embedded, image, cifar, npy and onnx scenes
-//   layer: an input shape and layer texts (the seed Net, a Conv1d, a huge dilation); raw int64 settings
+//   layer: an input shape and layer texts (the seed Net, a Conv1d, a huge dilation, a Keras net and Conv1D); raw
+//          int64 settings
 // ONNX seeds are copied by scripts/fuzz.sh from libonnx-testdata. Usage: fuzz_make_seeds DIR
 #include <filesystem>
 #include <fstream>
@@ -135,6 +136,12 @@ int main(int argc, char** argv) {
     put_text(out / "layer", "huge.txt",
              std::string(1, '\0') +
                  "1,3,32,32\nConv2d(3,4,5,dilation=4611686018427387904,padding=2,padding_mode='circular')");
+    put_text(out / "layer", "keras_net.txt",
+             std::string(1, '\0') +
+                 "60,32,32,3\nConv2D(64, (3, 3), strides=2, padding='same', use_bias=False)\nReLU()\n"
+                 "MaxPooling2D(pool_size=(2, 2))\nAveragePooling2D(2, padding='same')\nFlatten()\nDense(10)");
+    put_text(out / "layer", "keras_conv1d.txt",
+             std::string(1, '\0') + "6,512,768\nConv1D(filters=100, kernel_size=2, dilation_rate=3, padding='same')");
     Bytes settings = {1, 0x1D};
     for (int64_t v : {1, 3, 32, 32, 4, 3, 5, 5, 1, 1, 1, 1, 1, 2, 2}) {
         for (int b = 0; b < 8; ++b) settings.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * b)));

@@ -227,6 +227,34 @@ TEST(ShapeChainOverflow, InputsLinearAndFlattenNeverWrapAround) {
     EXPECT_EQ(rows[0].error.rfind("Storage size calculation overflowed", 0), 0u) << rows[0].error;
 }
 
+// A zero-size tensor's other sizes may be huge ((0, 32, 2^59 + ...) is a valid torch.empty), and then the product of
+// the dimensions flatten merges overflows int64 (fuzz_layer, seed 1, found it as undefined behaviour). PyTorch 1.13
+// wraps the product around, checked here against what it printed: torch.empty(0, 32, 654344005621907456).flatten(1)
+// has shape (0, 2492264106191486976); torch.empty(0, 3, 2**62).flatten(1) raises "invalid shape dimension
+// -4611686018427387904".
+TEST(ShapeChainOverflow, FlattenOfAnEmptyTensorWrapsItsMergedSizeAsPyTorchDoes) {
+    using convscope::parse_layer;
+    using convscope::shape_chain;
+    auto rows = shape_chain({0, 32, 654344005621907456}, {parse_layer("Flatten()"), parse_layer("Linear(400, 12)")});
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].error, "");
+    EXPECT_EQ(rows[0].output_shape, (Shape{0, 2492264106191486976}));
+    ASSERT_EQ(rows[0].formula.size(), 2u);
+    EXPECT_EQ(rows[0].formula[1],
+              "the product of dims 1..2 does not fit in 64 bits; PyTorch wraps it around to 2492264106191486976");
+    EXPECT_EQ(rows[1].error, "mat1 and mat2 shapes cannot be multiplied (0x2492264106191486976 and 400x12)");
+    rows = shape_chain({0, 3, int64_t{1} << 62}, {parse_layer("Flatten()")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error, "invalid shape dimension -4611686018427387904");
+    EXPECT_TRUE(rows[0].output_shape.empty());
+    EXPECT_TRUE(rows[0].formula.empty());
+    rows = shape_chain({2, 3, 4}, {parse_layer("Flatten()")});  // the ordinary case: no note
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].output_shape, (Shape{2, 12}));
+    ASSERT_EQ(rows[0].formula.size(), 1u);
+    EXPECT_EQ(rows[0].formula[0], "flatten dims 1..2: [2, 3, 4] -> [2, 12]");
+}
+
 TEST(ConvOverflow, HugeStrideStillComputesOnePosition) {
     Case c;
     c.v[Stride] = kMax;

@@ -84,6 +84,35 @@ TEST(KerasLayer, Conv2DSameStridedBecomesUnevenExplicitPads) {
     EXPECT_EQ(rows[0].parameters, 3 * 3 * 3 * 64);
 }
 
+// Sizes a user can type that no tensor can have: the chain refuses them with a message instead of computing with a
+// product that wrapped around (undefined behaviour in C++).
+TEST(KerasLayer, ChainRefusesSizesThatDoNotFitInsteadOfWrapping) {
+    auto rows = keras_shape_chain({1, -3, 8}, {parse_keras_layer("Flatten()")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error, "the input shape (1, -3, 8) has a negative size");
+    rows = keras_shape_chain({1, int64_t{1} << 62}, {parse_keras_layer("Flatten()")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error,
+              "the input shape (1, 4611686018427387904) is too large: its tensor would hold more than 2^63 bytes");
+    // a zero batch: a valid (empty) tensor whose other axes multiply past 2^63
+    rows = keras_shape_chain({0, 32, 654344005621907456}, {parse_keras_layer("Flatten()")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error,
+              "Flatten: the joined size of (0, 32, 654344005621907456) after the batch axis does not fit in a 64-bit "
+              "integer");
+    EXPECT_TRUE(rows[0].output_shape.empty());
+    rows = keras_shape_chain({2, 8}, {parse_keras_layer("Dense(4611686018427387904)")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].error,
+              "Dense(4611686018427387904) on 8 features: its kernel of 8 x 4611686018427387904 weights is too large "
+              "to allocate");
+    rows = keras_shape_chain({0, 1, 8}, {parse_keras_layer("Flatten()"), parse_keras_layer("Dense(3)")});
+    ASSERT_EQ(rows.size(), 2u);  // the ordinary cases still go through
+    EXPECT_EQ(rows[1].error, "");
+    EXPECT_EQ(rows[1].output_shape, (Shape{0, 3}));
+    EXPECT_EQ(rows[1].parameters, 8 * 3 + 3);
+}
+
 TEST(KerasLayer, KeywordsAliasesAndPrefixes) {
     const KerasLayerSpec a = parse_keras_layer("keras.layers.Conv1D(filters=100, kernel_size=2)");
     EXPECT_EQ(a.kind, "Conv1D");
