@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "builtin_data.hpp"
+#include "conv_depthwise.hpp"
 #include "conv_fast.hpp"
+#include "conv_pointwise.hpp"
 #include "conv_reference.hpp"
 #include "conv_transpose_cursor.hpp"
 #include "conv_transpose_fast.hpp"
@@ -80,10 +82,12 @@ int main(int argc, char** argv) {
         {"R5", {1, 64, 56, 56}, {64, 64, 3, 3}, {2}, PaddingKind::Explicit, {1}, {2}},       // dilated 3x3
         {"R6", {8, 512, 256}, {512, 512, 3}, {1}, PaddingKind::Explicit},                    // Conv1d
     };
-    // The direct kernel with every instruction set this CPU runs, then im2col + BLAS.
+    // The direct kernel with every instruction set this CPU runs, the channel-blocked kernel (AVX-512, on every 2-D
+    // row with a column stride it runs), then im2col + BLAS.
     std::vector<FastConvOptions> engines;
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
         if (cpu_supports(isa)) engines.push_back({0, FastConvPath::Direct, isa});
+    if (cpu_supports(Isa::Avx512)) engines.push_back({0, FastConvPath::Blocked, Isa::Avx512});
     engines.push_back({0, FastConvPath::Gemm, Isa::Auto});
     // The depthwise and pointwise kernels with every instruction set, on the depthwise and 1x1 rows only.
     for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Generic})
@@ -137,9 +141,11 @@ int main(int argc, char** argv) {
         for (int threads : thread_counts) {
             for (FastConvOptions e : engines) {
                 e.threads = threads;
-                if ((e.path == FastConvPath::Depthwise || e.path == FastConvPath::Pointwise) &&
+                if ((e.path == FastConvPath::Depthwise || e.path == FastConvPath::Pointwise ||
+                     e.path == FastConvPath::Blocked) &&
                     fast_conv_path(g, e) != e.path)
                     continue;
+                if (e.path == FastConvPath::Blocked && (g.dims != 2 || is_depthwise(g) || is_pointwise(g))) continue;
                 const double fast_ms = best_ms(0.5, [&] { conv_fast(g, x, w, &b, e); });
                 std::printf("%s %d %.4f %.4f %.1f %.1f %s\n", s.id, threads, ref_ms, fast_ms,
                             cur_ms * 1e6 / static_cast<double>(steps.size()), flops / (fast_ms * 1e-3) * 1e-9,

@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "conv_blocked.hpp"
 #include "conv_depthwise.hpp"
 #include "conv_direct.hpp"
 #include "conv_pointwise.hpp"
@@ -36,11 +37,27 @@ bool blas_kernels_match_cpu() {
     return tuned;
 }
 
+namespace {
+
+// Where the channel-blocked kernel beat the direct kernel (AVX-512 Xeon, the two alternating in one process, best of
+// 30-200 calls, one and two threads; README, Benchmarks): 3x3 layers of 64-256 channels on 56x56 to 14x14 maps by
+// 3-18% (R2 0.92-0.94, R5 0.90-0.96, S6 0.97-0.98, 128->256 stride 2 on 28x28 0.82-0.89), and 5x5 by 5%. It lost
+// where its tile is part empty or its packing is not repaid: output rows under 14 positions (512 channels on 7x7:
+// 1.49), output channels not a multiple of its 32 (100: 1.10; 48: 1.00-1.05), few input channels (3: 1.71-1.09,
+// 16: 1.21, 32: 0.95-1.05) and Conv1d (256 -> 256 over 256 positions 1.13; R6 1.00).
+bool blocked_pays(const ConvGeometry& g) {
+    return g.dims == 2 && g.c_in_per_group >= 64 && g.c_out_per_group % 32 == 0 && g.out[1] >= 14;
+}
+
+}  // namespace
+
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options) {
     if (options.path == FastConvPath::Depthwise)
         return is_depthwise(g) ? FastConvPath::Depthwise : FastConvPath::Direct;
     if (options.path == FastConvPath::Pointwise)
         return is_pointwise(g) ? FastConvPath::Pointwise : FastConvPath::Direct;
+    if (options.path == FastConvPath::Blocked)
+        return conv_blocked_supports(g, resolve_isa(options.isa)) ? FastConvPath::Blocked : FastConvPath::Direct;
     if (options.path != FastConvPath::Auto) return options.path;
     // Depthwise layers: the depthwise kernel, with every instruction set (README, Benchmarks: R4); the direct kernel
     // wastes all but one row of its tile there, im2col a 1-row GEMM per group.
@@ -49,6 +66,8 @@ FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& option
     // matrices straight on x (R3: AVX-512 Xeon 0.80 ms vs direct 1.03 and sgemm 1.51; AVX2 Zen 3 likewise;
     // conv_pointwise.hpp), and independent of OpenBLAS's CPU detection.
     if (is_pointwise(g)) return FastConvPath::Pointwise;
+    // Dense 2-D layers with many channels, with AVX-512: the channel-blocked kernel where it measured faster.
+    if (blocked_pays(g) && conv_blocked_supports(g, resolve_isa(options.isa))) return FastConvPath::Blocked;
     // Every other layer: the direct kernel, with every instruction set (README, Benchmarks). With AVX-512 it beats
     // OpenBLAS's SkylakeX sgemm on every dense row of the table. With AVX2 (measured on the Xeon with
     // OPENBLAS_CORETYPE=Haswell, the kernels an AVX2 CPU gets) it beats im2col + OpenBLAS on S3-S6, R1, R2 and R5
@@ -65,6 +84,8 @@ std::string fast_conv_engine_name(const ConvGeometry& g, const FastConvOptions& 
             return std::string("pointwise-") + isa_name(resolve_isa(options.isa));
         case FastConvPath::Depthwise:
             return std::string("depthwise-") + isa_name(resolve_isa(options.isa));
+        case FastConvPath::Blocked:
+            return "blocked-avx512";
         case FastConvPath::Auto:
         case FastConvPath::Direct:
             break;
@@ -172,6 +193,8 @@ Tensor conv_fast(const ConvGeometry& g, const Tensor& x, const Tensor& w, const 
         DirectMaxima m;
         if (path == FastConvPath::Direct) {
             m = conv_direct(g, x.data.data(), w.data.data(), b, out, threads, isa);
+        } else if (path == FastConvPath::Blocked) {
+            m = conv_blocked(g, x.data.data(), w.data.data(), b, out, threads, isa);
         } else {
             m.x = path == FastConvPath::Depthwise
                       ? conv_depthwise(g, x.data.data(), w.data.data(), b, out, threads, isa)

@@ -1,9 +1,9 @@
-// convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Four engines: the direct
-// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), the depthwise kernel
-// (conv_depthwise.hpp, same instruction sets), the pointwise kernel for 1x1 layers (conv_pointwise.hpp, same
-// instruction sets), and im2col (unfold) + OpenBLAS sgemm (the input is padded once, then unfolded without bounds
-// checks); fast_conv_path picks one. The reference (conv_reference.hpp) stays the readable definition; tests compare
-// every engine with it on every awkward shape.
+// convscope core: the full-layer fast path, grouped, every padding mode, 1-D and 2-D. Five engines: the direct
+// kernel (conv_direct.hpp; AVX-512, AVX2 + FMA or generic SSE2, chosen by resolve_isa), the channel-blocked kernel
+// (conv_blocked.hpp, AVX-512), the depthwise kernel (conv_depthwise.hpp, every instruction set), the pointwise kernel
+// for 1x1 layers (conv_pointwise.hpp, every instruction set), and im2col (unfold) + OpenBLAS sgemm (the input is padded
+// once, then unfolded without bounds checks); fast_conv_path picks one. The reference (conv_reference.hpp) stays the
+// readable definition; tests compare every engine with it on every awkward shape.
 #pragma once
 
 #include <string>
@@ -21,6 +21,8 @@ enum class FastConvPath {
     Depthwise,  // the depthwise kernel (conv_depthwise.hpp), with options.isa; on other layers: Direct
     Pointwise,  // the pointwise kernel (conv_pointwise.hpp), with options.isa; on layers not 1x1 without padding:
                 // Direct
+    Blocked,    // the channel-blocked kernel (conv_blocked.hpp), AVX-512 only; where it does not run
+                // (conv_blocked_supports): Direct
 };
 
 struct FastConvOptions {
@@ -44,12 +46,15 @@ bool conv_sums_cannot_overflow(const ConvGeometry& g, const Tensor& x, const Ten
 int fast_conv_threads(const FastConvOptions& options);
 
 // The engine conv_fast runs for g with `options` (never Auto), and its name for benchmark and CLI reports:
-// "direct-<isa>", "depthwise-<isa>", "pointwise-<isa>" (isa: avx512, avx2, generic) or "im2col-sgemm". Both may
+// "direct-<isa>", "blocked-avx512", "depthwise-<isa>", "pointwise-<isa>" (isa: avx512, avx2, generic) or
+// "im2col-sgemm". Both may
 // throw ConfigError from resolve_isa (a CONVSCOPE_ISA this CPU cannot run). A forced Depthwise runs Direct on a
 // layer that is not depthwise (is_depthwise), a forced Pointwise runs Direct on one that is not 1x1 without padding
-// (is_pointwise).
+// (is_pointwise), a forced Blocked runs Direct where conv_blocked_supports is false (no AVX-512 asked for, a column
+// stride above 2).
 // Auto, measured on the README's benchmark rows with every instruction set: Depthwise for depthwise layers,
-// Pointwise for 1x1 layers without padding, Direct for every other layer. Gemm (im2col + OpenBLAS) only when asked.
+// Pointwise for 1x1 layers without padding, Blocked for the 2-D layers where it measured faster with AVX-512
+// (blocked_pays in conv_fast.cpp), Direct for every other layer. Gemm (im2col + OpenBLAS) only when asked.
 FastConvPath fast_conv_path(const ConvGeometry& g, const FastConvOptions& options);
 
 // True when OpenBLAS picked kernels made for this CPU's vector units (Haswell, Zen, SkylakeX, Cooperlake,

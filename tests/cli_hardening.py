@@ -181,6 +181,21 @@ def main():
                 expect(f"conv --engine {engine} --isa {isa}: PyTorch's output, engine {engine}-{isa} named",
                        p.returncode == 0 and f"{engine}-{isa} engine" in p.stderr
                        and np.allclose(np.load(path("ye.npy")), want, rtol=1e-5, atol=1e-5), p.stderr)
+        # conv --engine blocked (output channels across the vector): AVX-512 only, the direct kernel with the other
+        # instruction sets; `fast` picks it by itself on a 2-D layer of 64 channels in and 32 out on a 16-wide map.
+        xb = torch.randn(1, 64, 15, 16, generator=g)
+        wb = torch.randn(32, 64, 3, 3, generator=g) * 0.05
+        np.save(path("xb.npy"), xb.numpy())
+        np.save(path("wb.npy"), wb.numpy())
+        want = torch.nn.functional.conv2d(xb, wb, padding=1, stride=(1, 1)).numpy()
+        for engine in ("blocked", "fast"):
+            for isa in isas:
+                named = "blocked-avx512" if isa == "avx512" else f"direct-{isa}"
+                p = run(cli, "conv", "--input", path("xb.npy"), "--weight", path("wb.npy"), "--padding", "1",
+                        "--engine", engine, "--isa", isa, "--time", "--output", path("yb.npy"), "--force")
+                expect(f"conv --engine {engine} --isa {isa} on 64 -> 32 channels: PyTorch's output, {named} named",
+                       p.returncode == 0 and f"{named} engine" in p.stderr
+                       and np.allclose(np.load(path("yb.npy")), want, rtol=1e-5, atol=1e-5), p.stderr)
         np.save(path("we.npy"), torch.randn(4, 6, 3, 3, generator=g).numpy())
         for engine in ("depthwise", "pointwise"):
             p = run(cli, "conv", "--input", path("xe.npy"), "--weight", path("we.npy"), "--engine", engine, "--isa", "generic",

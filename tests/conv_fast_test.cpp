@@ -18,9 +18,9 @@
 namespace convscope {
 namespace {
 
-// Gemm, then the direct, depthwise and pointwise kernels with every instruction set this CPU can run. (Forced on a
-// layer they do not apply to, the depthwise and pointwise engines run the direct kernel: fast_conv_engine_name says
-// which ran.)
+// Gemm, then the direct, depthwise and pointwise kernels with every instruction set this CPU can run, and the
+// channel-blocked kernel where the CPU has AVX-512. (Forced on a layer they do not apply to, the depthwise,
+// pointwise and blocked engines run the direct kernel: fast_conv_engine_name says which ran.)
 std::vector<FastConvOptions> engines(int threads) {
     std::vector<FastConvOptions> e{{threads, FastConvPath::Gemm, Isa::Auto}};
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
@@ -29,6 +29,7 @@ std::vector<FastConvOptions> engines(int threads) {
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Depthwise, isa});
     for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512})
         if (cpu_supports(isa)) e.push_back({threads, FastConvPath::Pointwise, isa});
+    if (cpu_supports(Isa::Avx512)) e.push_back({threads, FastConvPath::Blocked, Isa::Avx512});
     return e;
 }
 
@@ -106,7 +107,8 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
     ConvParams p;
     p.padding = {1};
     p.stride = {2};
-    const ConvGeometry s2 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);
+    // (48 input channels: below where the channel-blocked kernel runs by itself, tested below)
+    const ConvGeometry s2 = conv_geometry(p, {1, 48, 56, 56}, {64, 48, 3, 3}, std::nullopt);
     p.stride = {1};
     p.groups = 64;
     const ConvGeometry depthwise = conv_geometry(p, {1, 64, 56, 56}, {64, 1, 3, 3}, std::nullopt);
@@ -149,6 +151,36 @@ TEST(FastConv, AutoPicksTheDirectKernelWhereItWinsAndEitherEngineCanBeForced) {
         EXPECT_EQ(fast_conv_engine_name(depthwise, {}), std::string("depthwise-") + isa_name(widest_isa()));
     }
     EXPECT_EQ(widest_isa(), cpu_has_avx512() ? Isa::Avx512 : cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Generic);
+}
+
+// The channel-blocked kernel runs by itself only with AVX-512 and only where it measured faster (blocked_pays):
+// dense 2-D layers of at least 64 input channels, output channels in whole 32s, rows of at least 14 outputs.
+TEST(FastConv, AutoPicksTheBlockedKernelOnlyWhereItMeasuredFaster) {
+    ConvParams p;
+    p.padding = {1};
+    const ConvGeometry s6 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);
+    const ConvGeometry c100 = conv_geometry(p, {1, 64, 56, 56}, {100, 64, 3, 3}, std::nullopt);
+    const ConvGeometry c32_in = conv_geometry(p, {1, 32, 56, 56}, {64, 32, 3, 3}, std::nullopt);
+    const ConvGeometry map7 = conv_geometry(p, {1, 512, 7, 7}, {512, 512, 3, 3}, std::nullopt);
+    p.stride = {2};
+    const ConvGeometry r2 = conv_geometry(p, {1, 64, 56, 56}, {128, 64, 3, 3}, std::nullopt);
+    p.stride = {3};
+    const ConvGeometry s3 = conv_geometry(p, {1, 64, 56, 56}, {64, 64, 3, 3}, std::nullopt);  // column stride 3
+    p.stride = {1};
+    p.dims = 1;
+    const ConvGeometry r6 = conv_geometry(p, {8, 512, 256}, {512, 512, 3}, std::nullopt);
+    for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+        if (!cpu_supports(isa)) continue;
+        const FastConvPath want = isa == Isa::Avx512 ? FastConvPath::Blocked : FastConvPath::Direct;
+        EXPECT_EQ(fast_conv_path(s6, {0, FastConvPath::Auto, isa}), want) << isa_name(isa);
+        EXPECT_EQ(fast_conv_path(r2, {0, FastConvPath::Auto, isa}), want) << isa_name(isa);
+        for (const ConvGeometry* g : {&c100, &c32_in, &map7, &s3, &r6})
+            EXPECT_EQ(fast_conv_path(*g, {0, FastConvPath::Auto, isa}), FastConvPath::Direct) << isa_name(isa);
+        // forced: where it cannot run (no AVX-512, a column stride of 3), the direct kernel runs and is named
+        EXPECT_EQ(fast_conv_path(s3, {0, FastConvPath::Blocked, isa}), FastConvPath::Direct);
+        EXPECT_EQ(fast_conv_engine_name(s6, {0, FastConvPath::Blocked, isa}),
+                  isa == Isa::Avx512 ? std::string("blocked-avx512") : std::string("direct-") + isa_name(isa));
+    }
 }
 
 TEST(FastConv, AnInstructionSetTheCpuLacksOrAnUnknownNameIsRefusedByName) {
@@ -372,6 +404,23 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"pointwise_strided_2x3", {2, 7, 13, 17}, {17, 7, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 3}},
         {"strided_pointwise", {1, 16, 9, 9}, {6, 16, 1, 1}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
         {"stride_5_no_pad", {1, 2, 23, 24}, {3, 2, 4, 4}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f, {5, 5}},
+        // The channel-blocked kernel's seams (AVX-512): rows around its 14-position tile and the 16 floats a whole
+        // vector store writes (13, 14, 15, 16, 29), output channels around its 16-lane blocks and 2-block tiles
+        // (1, 16, 17, 32, 33, 48), input channels in several passes (50 > 21 a pass for 3x3), bands of rows split
+        // over the threads, a row stride of 3 (any) with column stride 1, column stride 2 on an odd row, dilation,
+        // groups, and a Conv1d.
+        {"blocked_row_13", {1, 4, 4, 13}, {17, 4, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
+        {"blocked_row_14", {2, 4, 6, 14}, {16, 4, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
+        {"blocked_row_15_channels_33", {1, 5, 5, 15}, {33, 5, 3, 3}, {1}, {1}, 1, PaddingMode::Reflect},
+        {"blocked_row_16_channels_48", {1, 6, 3, 16}, {48, 6, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
+        {"blocked_row_29_one_channel", {1, 3, 7, 29}, {1, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Circular},
+        {"blocked_channel_passes", {1, 50, 6, 20}, {32, 50, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
+        {"blocked_bands", {1, 8, 40, 17}, {16, 8, 3, 3}, {1}, {1}, 1, PaddingMode::Replicate},
+        {"blocked_stride_3_by_1", {1, 6, 20, 30}, {20, 6, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros, 1e-5f, {3, 1}},
+        {"blocked_stride_2_odd_row", {2, 7, 15, 31}, {40, 7, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros, 1e-5f, {2, 2}},
+        {"blocked_dilation_2_by_3", {1, 5, 17, 33}, {24, 5, 3, 3}, {2}, {2, 3}, 1, PaddingMode::Zeros},
+        {"blocked_groups_2", {1, 40, 9, 18}, {34, 20, 3, 3}, {1}, {1}, 2, PaddingMode::Zeros},
+        {"blocked_conv1d", {2, 12, 45}, {20, 12, 5}, {2}, {1}, 1, PaddingMode::Zeros},
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
         {"huge_stride_one_output_row", {1, 2, 5, 9}, {3, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
          {INT64_MAX, 2}},

@@ -70,7 +70,7 @@ TEST(NanInfParity, EveryEngineGivesTheReferencesNonFiniteValuesOnTheSharedCaseTa
         const Tensor* bias = c.bias ? &b : nullptr;
         const Tensor want = conv_reference(g, x, w, bias);
         for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Depthwise,
-                                  FastConvPath::Pointwise, FastConvPath::Auto}) {
+                                  FastConvPath::Pointwise, FastConvPath::Blocked, FastConvPath::Auto}) {
             for (Isa isa : {Isa::Auto, Isa::Generic, Isa::Avx2, Isa::Avx512}) {
                 if (!cpu_supports(isa)) continue;
                 EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, bias, {1, path, isa}), want))
@@ -97,7 +97,7 @@ TEST(NanInfParity, OppositeOverflowingChannelSumsAreNaNInEveryEngine) {
     EXPECT_FALSE(conv_sums_cannot_overflow(g, x, w, nullptr));
     const Tensor want = conv_reference(g, x, w, nullptr);
     for (float v : want.data) EXPECT_TRUE(std::isnan(v)) << v;
-    for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct})
+    for (FastConvPath path : {FastConvPath::Gemm, FastConvPath::Direct, FastConvPath::Blocked})
         EXPECT_TRUE(same_non_finite(conv_fast(g, x, w, nullptr, {1, path}), want))
             << fast_conv_engine_name(g, {1, path});
 }

@@ -146,6 +146,7 @@ int run_conv(const ConvOptions& o) {
                               : run.engine == "direct"    ? FastConvPath::Direct
                               : run.engine == "depthwise" ? FastConvPath::Depthwise
                               : run.engine == "pointwise" ? FastConvPath::Pointwise
+                              : run.engine == "blocked"   ? FastConvPath::Blocked
                                                           : FastConvPath::Auto;
     const FastConvOptions fast{run.threads, path, *parse_isa(run.isa)};
     const bool reference = run.engine == "reference";
@@ -505,9 +506,10 @@ int main(int argc, char** argv) {
         conv, conv_opts.compute,
         {.help = "fast (the engine measured fastest for the layer on this CPU), direct (the direct "
                  "kernel), depthwise (the depthwise kernel; the direct kernel on other layers), pointwise "
-                 "(the 1x1 kernel; the direct kernel on other layers), gemm (im2col + OpenBLAS sgemm) or "
+                 "(the 1x1 kernel; the direct kernel on other layers), blocked (output channels across the "
+                 "vector, AVX-512 only; the direct kernel elsewhere), gemm (im2col + OpenBLAS sgemm) or "
                  "reference (plain loops)",
-         .names = {"fast", "direct", "depthwise", "pointwise", "gemm", "reference"},
+         .names = {"fast", "direct", "depthwise", "pointwise", "blocked", "gemm", "reference"},
          .isa = true},
         "print the load and compute times, GFLOPS and the peak memory on stderr");
 
