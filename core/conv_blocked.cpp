@@ -134,14 +134,13 @@ template <class Vec>
 
 // Writes a finished tile's sums (position, block, lane) to the output maps with the bias added: `channels` output
 // channels (the last block may be partly lanes past C_out), `nr` positions each, maps `map_size` floats apart.
-// Each block's L x nr sums are transposed in registers into one vector of positions per channel. With `room`, the
-// row has L positions from the tile's first: the whole vector is written, its lanes past nr overwritten later by the
-// next tile of the row.
-template <class Vec>
-[[gnu::always_inline]] inline void store_body(const float* sums, int blocks, int64_t channels, int nr, bool room,
-                                              float* y, int64_t map_size, const float* bias) {
-    using V = typename Vec::V;
-    constexpr int L = Vec::kWidth;
+// Each block's L x nr sums are transposed in registers into one vector of positions per channel, stored masked to
+// its nr positions.
+CONVSCOPE_AVX512_TARGET void store_tile(const float* sums, int blocks, int64_t channels, int nr, float* y,
+                                        int64_t map_size, const float* bias) {
+    using V = Avx512Vec::V;
+    constexpr int L = Avx512Vec::kWidth;
+    const __mmask16 positions = first_lanes(nr);
     for (int b = 0; b * L < channels; ++b) {
         V r[L];
 #pragma GCC unroll 16
@@ -149,57 +148,86 @@ template <class Vec>
             r[j] = V{};
             if (j < nr) std::memcpy(&r[j], sums + (j * blocks + b) * L, sizeof(V));
         }
-        transpose<Vec>(r);
+        transpose<Avx512Vec>(r);
         const int64_t lanes = std::min<int64_t>(L, channels - b * L);
         for (int64_t l = 0; l < lanes; ++l) {
             const int64_t oc = b * L + l;
             const V v = r[l] + ((bias ? bias[oc] : 0.0f) - V{});  // broadcast (vector_types.hpp)
-            float* dst = y + oc * map_size;
-            std::memcpy(dst, &v, (room ? L : nr) * sizeof(float));
+            _mm512_mask_storeu_ps(y + oc * map_size, positions, reinterpret_cast<__m512>(v));
         }
     }
 }
 
-CONVSCOPE_AVX512_TARGET void store_tile(const float* sums, int blocks, int64_t channels, int nr, bool room, float* y,
-                                        int64_t map_size, const float* bias) {
-    store_body<Avx512Vec>(sums, blocks, channels, nr, room, y, map_size, bias);
+// One input plane x (H x W) zero-padded into dst (the plan's hp x wp), returning its largest finite |x|: one pass,
+// each row copied in vectors (the last one masked) while the maximum is found. (The padding copy and a separate
+// scan, as the direct kernel does them, took 6% of R5 here.)
+CONVSCOPE_AVX512_TARGET float pad_zeros_max(const ConvGeometry& g, int64_t hp, int64_t wp, const float* x, float* dst) {
+    using V = Avx512Vec::V;
+    constexpr int L = Avx512Vec::kWidth;
+    const int64_t H = g.in[0], W = g.in[1], top = g.pad_begin[0], left = g.pad_begin[1];
+    FiniteAbsMax<Avx512Vec> m;
+    for (int64_t py = 0; py < hp; ++py) {
+        float* row = dst + py * wp;
+        const int64_t sy = py - top;
+        if (sy < 0 || sy >= H) {
+            std::fill(row, row + wp, 0.0f);
+            continue;
+        }
+        std::fill(row, row + left, 0.0f);
+        const float* src = x + sy * W;
+        float* out = row + left;
+        int64_t j = 0;
+        for (; j + L <= W; j += L) {
+            V v;
+            std::memcpy(&v, src + j, sizeof(V));
+            std::memcpy(out + j, &v, sizeof(V));
+            m.add(v);
+        }
+        if (j < W) {
+            const __mmask16 tail = first_lanes(W - j);
+            const __m512 v = _mm512_maskz_loadu_ps(tail, src + j);  // the lanes past the row read as 0
+            _mm512_mask_storeu_ps(out + j, tail, v);
+            m.add(reinterpret_cast<V>(v));
+        }
+        std::fill(row + left + W, row + wp, 0.0f);
+    }
+    return m.result(0.0f);
 }
 
-// Packs `rows` (<= L) output channels' weights, rows K floats apart, into L lanes at dst + k * stride for k < K,
-// lanes past `rows` zero, L x L squares at a time transposed in registers; returns the largest finite |w| among
-// them (conv_fast's overflow bound, found while the weights pass through registers anyway).
-template <class Vec>
-[[gnu::always_inline]] inline float pack_body(const float* w, int64_t rows, int64_t K, float* dst, int64_t stride) {
-    using V = typename Vec::V;
-    constexpr int L = Vec::kWidth;
-    FiniteAbsMax<Vec> m;
+// Packs the weights of `rows` output channels (at most `blocks` x 16; rows K floats apart) for one tile of blocks:
+// dst[k * blocks * 16 + c] = w[c * K + k], channels past `rows` zero, 16 x 16 squares transposed in registers, every
+// block's square of the same 16 k before the next (each 64-byte line of dst written whole at once); returns the
+// largest finite |w| among them (conv_fast's overflow bound, found while the weights pass through registers).
+CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t K, int blocks, float* dst) {
+    using V = Avx512Vec::V;
+    constexpr int L = Avx512Vec::kWidth;
+    const int64_t stride = static_cast<int64_t>(blocks) * L;
+    FiniteAbsMax<Avx512Vec> m;
     int64_t k = 0;
     for (; k + L <= K; k += L) {
-        V r[L];
+        for (int b = 0; b < blocks; ++b) {
+            V r[L];
 #pragma GCC unroll 16
-        for (int i = 0; i < L; ++i) {
-            r[i] = V{};
-            if (i < rows) std::memcpy(&r[i], w + i * K + k, sizeof(V));
-            m.add(r[i]);
+            for (int i = 0; i < L; ++i) {
+                r[i] = V{};
+                if (b * L + i < rows) std::memcpy(&r[i], w + (b * L + i) * K + k, sizeof(V));
+                m.add(r[i]);
+            }
+            transpose<Avx512Vec>(r);
+#pragma GCC unroll 16
+            for (int i = 0; i < L; ++i) std::memcpy(dst + (k + i) * stride + b * L, &r[i], sizeof(V));
         }
-        transpose<Vec>(r);
-#pragma GCC unroll 16
-        for (int i = 0; i < L; ++i) std::memcpy(dst + (k + i) * stride, &r[i], sizeof(V));
     }
     float tail = 0.0f;
     for (; k < K; ++k) {
-        for (int64_t i = 0; i < L; ++i) {
-            const float v = i < rows ? w[i * K + k] : 0.0f;
-            dst[k * stride + i] = v;
+        for (int64_t c = 0; c < stride; ++c) {
+            const float v = c < rows ? w[c * K + k] : 0.0f;
+            dst[k * stride + c] = v;
             const float a = v < 0 ? -v : v;
             if (a <= 3.40282347e38f && a > tail) tail = a;  // finite only (NaN compares false)
         }
     }
     return m.result(tail);
-}
-
-CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t K, float* dst, int64_t stride) {
-    return pack_body<Avx512Vec>(w, rows, K, dst, stride);
 }
 
 // How conv_blocked splits a layer.
@@ -280,16 +308,16 @@ DirectMaxima conv_blocked(const ConvGeometry& g, const float* x, const float* w,
             if (u < pack_units) {
                 const int64_t grp = u / p.groups_of_blocks, ob0 = u % p.groups_of_blocks * MB;
                 const int64_t mb = std::min<int64_t>(MB, p.c_blocks - ob0);
-                float* dst = packed + u * tile_weights;
-                float m = 0.0f;
-                for (int64_t b = 0; b < mb; ++b) {
-                    const int64_t oc = (ob0 + b) * L, rows = std::min<int64_t>(L, M - oc);
-                    m = std::max(m, pack_weights(w + (grp * M + oc) * K, rows, K, dst + b * L, mb * L));
-                }
-                w_max[u] = m;
+                const int64_t oc = ob0 * L, rows = std::min<int64_t>(mb * L, M - oc);
+                w_max[u] =
+                    pack_weights(w + (grp * M + oc) * K, rows, K, static_cast<int>(mb), packed + u * tile_weights);
                 continue;
             }
             const int64_t q = u - pack_units;
+            if (p.padded && g.mode == PaddingMode::Zeros) {
+                plane_max[q] = pad_zeros_max(g, p.hp, p.wp, x + q * in_plane, padded + q * plane);
+                continue;
+            }
             plane_max[q] = finite_max(x + q * in_plane, in_plane, 0.0f);
             if (p.padded) pad_input_plane(g, x + q * in_plane, padded + q * plane);
         }
@@ -326,7 +354,7 @@ DirectMaxima conv_blocked(const ConvGeometry& g, const float* x, const float* w,
                         float* s = srow + ox * mb * L;
                         kKernels.k[sx - 1][mb - 1][nr - 1](wc, row + ox * sx, channels, plane, g.kernel[0], g.kernel[1],
                                                            row_step, col_step, first, s);
-                        if (last) store_tile(s, mb, channels_out, nr, ox + L <= Wo, yg + oy * Wo + ox, map_size, bg);
+                        if (last) store_tile(s, mb, channels_out, nr, yg + oy * Wo + ox, map_size, bg);
                     }
                 }
             }
