@@ -324,8 +324,11 @@ DirectMaxima conv_blocked(const ConvGeometry& g, const float* x, const float* w,
     });
     const int64_t Wo = g.out[1], map_size = g.out[0] * Wo;
     const int sx = g.out[1] == 1 ? 1 : static_cast<int>(g.stride[1]);
-    const int64_t row_step = g.dilation[0] * p.wp, col_step = g.dilation[1];
-    const int64_t in_row_step = g.stride[0] * p.wp;
+    // An axis with one tap or one output never steps along it, and its dilation or stride may then be anything up
+    // to 2^63 - 1 (PyTorch accepts it): a step of 0 there keeps the products in range.
+    const int64_t row_step = g.kernel[0] > 1 ? g.dilation[0] * p.wp : 0;
+    const int64_t col_step = g.kernel[1] > 1 ? g.dilation[1] : 0;
+    const int64_t in_row_step = g.out[0] > 1 ? g.stride[0] * p.wp : 0;
     // Work units: (group, tile of blocks, item, band of rows); consecutive units share their weights.
     const int64_t units = g.groups * p.groups_of_blocks * g.n * p.bands;
     parallel_for(threads, units, [&](int64_t u0, int64_t u1) {

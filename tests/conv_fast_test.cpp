@@ -424,6 +424,11 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
         {"huge_stride_one_output_row", {1, 2, 5, 9}, {3, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
          {INT64_MAX, 2}},
+        {"huge_stride_one_output_column", {1, 2, 9, 5}, {18, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
+         {1, INT64_MAX}},
+        // One tap along an axis: any dilation there is valid and must not be multiplied by the row length.
+        {"huge_dilation_one_tap_row", {1, 3, 6, 20}, {17, 3, 1, 3}, {1}, {INT64_MAX, 2}, 1, PaddingMode::Zeros},
+        {"huge_dilation_one_tap_column", {1, 3, 7, 16}, {17, 3, 3, 1}, {1}, {2, INT64_MAX}, 1, PaddingMode::Zeros},
     };
     // clang-format on
     std::mt19937 rng(2024);
