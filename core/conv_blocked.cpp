@@ -107,13 +107,35 @@ constexpr KernelTable make_table() {
 }
 constexpr KernelTable kKernels = make_table();
 
-// r[i][l] -> r[l][i]: a square of L x L floats in L vectors transposed in registers, by swapping the off-diagonal
-// h x h blocks for h = L/2 .. 1 (each swap two-input shuffles: vpermt2ps with AVX-512).
-template <class Vec>
-[[gnu::always_inline]] inline void transpose(typename Vec::V (&r)[Vec::kWidth]) {
-    using V = typename Vec::V;
-    using I = typename Vec::I;
-    constexpr int L = Vec::kWidth;
+// The largest finite |x| of the vectors added, as vector_types.hpp's FiniteAbsMax finds it (|x| as the bits without
+// the sign, finite below the bits of +inf), written as functions with this file's AVX-512 target: clang (the fuzz
+// build) refuses to pass a 512-bit vector from an AVX-512 function to FiniteAbsMax's members, built without it.
+struct AbsMax {
+    Avx512Vec::I best{};
+};
+[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline void add_abs(AbsMax& m, Avx512Vec::V v) {
+    using I = Avx512Vec::I;
+    I a = reinterpret_cast<I>(v) & 0x7fffffff;
+    a &= a < 0x7f800000;
+    m.best = a > m.best ? a : m.best;
+}
+[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline float abs_max_result(const AbsMax& m, float floor) {
+    for (int l = 0; l < Avx512Vec::kWidth; ++l) {
+        const int32_t bits = m.best[l];
+        float lane;
+        std::memcpy(&lane, &bits, sizeof lane);
+        floor = lane > floor ? lane : floor;
+    }
+    return floor;
+}
+
+// r[i][l] -> r[l][i]: 16 x 16 floats in 16 vectors transposed in registers, by swapping the off-diagonal h x h blocks
+// for h = 8, 4, 2, 1, each swap two two-input permutes (vpermt2ps). Written with the intrinsic, not GCC's
+// __builtin_shuffle, which clang (the fuzz build) does not have.
+[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline void transpose(Avx512Vec::V (&r)[Avx512Vec::kWidth]) {
+    using V = Avx512Vec::V;
+    using I = Avx512Vec::I;
+    constexpr int L = Avx512Vec::kWidth;
 #pragma GCC unroll 4
     for (int h = L / 2; h >= 1; h /= 2) {
         I keep, take;  // rows i and i + h: keep row i's lanes without bit h, take row i + h's lanes with it
@@ -122,12 +144,13 @@ template <class Vec>
             keep[l] = (l & h) ? l - h + L : l;
             take[l] = (l & h) ? l + L : l + h;
         }
+        const auto keep_index = reinterpret_cast<__m512i>(keep), take_index = reinterpret_cast<__m512i>(take);
 #pragma GCC unroll 16
         for (int i = 0; i < L; ++i) {
             if (i & h) continue;
-            const V a = r[i], b = r[i + h];
-            r[i] = __builtin_shuffle(a, b, keep);
-            r[i + h] = __builtin_shuffle(a, b, take);
+            const auto a = reinterpret_cast<__m512>(r[i]), b = reinterpret_cast<__m512>(r[i + h]);
+            r[i] = reinterpret_cast<V>(_mm512_permutex2var_ps(a, keep_index, b));
+            r[i + h] = reinterpret_cast<V>(_mm512_permutex2var_ps(a, take_index, b));
         }
     }
 }
@@ -148,7 +171,7 @@ CONVSCOPE_AVX512_TARGET void store_tile(const float* sums, int blocks, int64_t c
             r[j] = V{};
             if (j < nr) std::memcpy(&r[j], sums + (j * blocks + b) * L, sizeof(V));
         }
-        transpose<Avx512Vec>(r);
+        transpose(r);
         const int64_t lanes = std::min<int64_t>(L, channels - b * L);
         for (int64_t l = 0; l < lanes; ++l) {
             const int64_t oc = b * L + l;
@@ -165,7 +188,7 @@ CONVSCOPE_AVX512_TARGET float pad_zeros_max(const ConvGeometry& g, int64_t hp, i
     using V = Avx512Vec::V;
     constexpr int L = Avx512Vec::kWidth;
     const int64_t H = g.in[0], W = g.in[1], top = g.pad_begin[0], left = g.pad_begin[1];
-    FiniteAbsMax<Avx512Vec> m;
+    AbsMax m;
     for (int64_t py = 0; py < hp; ++py) {
         float* row = dst + py * wp;
         const int64_t sy = py - top;
@@ -181,17 +204,17 @@ CONVSCOPE_AVX512_TARGET float pad_zeros_max(const ConvGeometry& g, int64_t hp, i
             V v;
             std::memcpy(&v, src + j, sizeof(V));
             std::memcpy(out + j, &v, sizeof(V));
-            m.add(v);
+            add_abs(m, v);
         }
         if (j < W) {
             const __mmask16 tail = first_lanes(W - j);
             const __m512 v = _mm512_maskz_loadu_ps(tail, src + j);  // the lanes past the row read as 0
             _mm512_mask_storeu_ps(out + j, tail, v);
-            m.add(reinterpret_cast<V>(v));
+            add_abs(m, reinterpret_cast<V>(v));
         }
         std::fill(row + left + W, row + wp, 0.0f);
     }
-    return m.result(0.0f);
+    return abs_max_result(m, 0.0f);
 }
 
 // Packs the weights of `rows` output channels (at most `blocks` x 16; rows K floats apart) for one tile of blocks:
@@ -202,7 +225,7 @@ CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t
     using V = Avx512Vec::V;
     constexpr int L = Avx512Vec::kWidth;
     const int64_t stride = static_cast<int64_t>(blocks) * L;
-    FiniteAbsMax<Avx512Vec> m;
+    AbsMax m;
     int64_t k = 0;
     for (; k + L <= K; k += L) {
         for (int b = 0; b < blocks; ++b) {
@@ -211,9 +234,9 @@ CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t
             for (int i = 0; i < L; ++i) {
                 r[i] = V{};
                 if (b * L + i < rows) std::memcpy(&r[i], w + (b * L + i) * K + k, sizeof(V));
-                m.add(r[i]);
+                add_abs(m, r[i]);
             }
-            transpose<Avx512Vec>(r);
+            transpose(r);
 #pragma GCC unroll 16
             for (int i = 0; i < L; ++i) std::memcpy(dst + (k + i) * stride + b * L, &r[i], sizeof(V));
         }
@@ -227,7 +250,7 @@ CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t
             if (a <= 3.40282347e38f && a > tail) tail = a;  // finite only (NaN compares false)
         }
     }
-    return m.result(tail);
+    return abs_max_result(m, tail);
 }
 
 // How conv_blocked splits a layer.
