@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -17,12 +18,11 @@ namespace convscope {
 
 namespace {
 
-// kBlocks blocks of 16 output channels x kPositions output positions of one row: 28 accumulators, 2 weight vectors
-// and the broadcast input value in the 32 zmm registers. (3 x 8 measured 9-14% slower; an AVX2 build, 3 blocks of 8
-// x 4 positions in 16 ymm, was slower than the direct kernel's AVX2 build on every row: README, Benchmarks.)
-struct Avx512Blocks : Avx512Vec {
-    static constexpr int kBlocks = 2, kPositions = 14;
-};
+// The tile: kBlocks blocks of kLanes output channels x kPositions output positions of one row: 28 accumulators, 2
+// weight vectors and the broadcast input value in the 32 zmm registers. (3 x 8 measured 9-14% slower; an AVX2 build,
+// 3 blocks of 8 x 4 positions in 16 ymm, was slower than the direct kernel's AVX2 build on every row: README,
+// Benchmarks.)
+constexpr int kLanes = Avx512Vec::kWidth, kBlocks = 2, kPositions = 14;
 
 constexpr int64_t kWeightSliceBytes = 24 * 1024;  // the weights one channel block reads: stay in the 32-48 KiB L1
 
@@ -34,12 +34,11 @@ constexpr int64_t kWeightSliceBytes = 24 * 1024;  // the weights one channel blo
 // are packed. (Taps outside ran 5-8% faster in L1 alone and 3-10% slower in the layers.) `sums` holds the tile's
 // running sums, (position, block, lane): the first channel block writes them, later ones add theirs (each summed
 // from zero, so rounding grows with the block's length, not the layer's).
-template <class S, int MB, int NR, int SX>
-[[gnu::always_inline]] inline void tile_body(const float* wk, const float* in, int64_t channels, int64_t plane,
-                                             int64_t kh, int64_t kw, int64_t row_step, int64_t col_step, bool first,
-                                             float* sums) {
-    using V = typename S::V;
-    constexpr int L = S::kWidth;
+template <int MB, int NR, int SX>
+CONVSCOPE_AVX512_TARGET void tile(const float* wk, const float* in, int64_t channels, int64_t plane, int64_t kh,
+                                  int64_t kw, int64_t row_step, int64_t col_step, bool first, float* sums) {
+    using V = Avx512Vec::V;
+    constexpr int L = kLanes;
     V acc[NR][MB];
 #pragma GCC unroll 16
     for (int j = 0; j < NR; ++j)
@@ -81,53 +80,25 @@ template <class S, int MB, int NR, int SX>
 using TileKernel = void (*)(const float*, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool,
                             float*);
 
-template <int MB, int NR, int SX>
-CONVSCOPE_AVX512_TARGET void tile_avx512(const float* wk, const float* in, int64_t channels, int64_t plane, int64_t kh,
-                                         int64_t kw, int64_t row_step, int64_t col_step, bool first, float* sums) {
-    tile_body<Avx512Blocks, MB, NR, SX>(wk, in, channels, plane, kh, kw, row_step, col_step, first, sums);
-}
-
 // The kernels, indexed [SX - 1][MB - 1][NR - 1]: every (column stride, blocks, positions) a tile can have.
 struct KernelTable {
-    TileKernel k[2][Avx512Blocks::kBlocks][Avx512Blocks::kPositions];
+    TileKernel k[2][kBlocks][kPositions];
 };
 template <int SX, int MB, int... NR>
 constexpr void fill_row(KernelTable& t, std::integer_sequence<int, NR...>) {
-    ((t.k[SX - 1][MB - 1][NR] = tile_avx512<MB, NR + 1, SX>), ...);
+    ((t.k[SX - 1][MB - 1][NR] = tile<MB, NR + 1, SX>), ...);
 }
 template <int SX, int... MB>
 constexpr void fill_stride(KernelTable& t, std::integer_sequence<int, MB...>) {
-    (fill_row<SX, MB + 1>(t, std::make_integer_sequence<int, Avx512Blocks::kPositions>{}), ...);
+    (fill_row<SX, MB + 1>(t, std::make_integer_sequence<int, kPositions>{}), ...);
 }
 constexpr KernelTable make_table() {
     KernelTable t{};
-    fill_stride<1>(t, std::make_integer_sequence<int, Avx512Blocks::kBlocks>{});
-    fill_stride<2>(t, std::make_integer_sequence<int, Avx512Blocks::kBlocks>{});
+    fill_stride<1>(t, std::make_integer_sequence<int, kBlocks>{});
+    fill_stride<2>(t, std::make_integer_sequence<int, kBlocks>{});
     return t;
 }
 constexpr KernelTable kKernels = make_table();
-
-// The largest finite |x| of the vectors added, as vector_types.hpp's FiniteAbsMax finds it (|x| as the bits without
-// the sign, finite below the bits of +inf), written as functions with this file's AVX-512 target: clang (the fuzz
-// build) refuses to pass a 512-bit vector from an AVX-512 function to FiniteAbsMax's members, built without it.
-struct AbsMax {
-    Avx512Vec::I best{};
-};
-[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline void add_abs(AbsMax& m, Avx512Vec::V v) {
-    using I = Avx512Vec::I;
-    I a = reinterpret_cast<I>(v) & 0x7fffffff;
-    a &= a < 0x7f800000;
-    m.best = a > m.best ? a : m.best;
-}
-[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline float abs_max_result(const AbsMax& m, float floor) {
-    for (int l = 0; l < Avx512Vec::kWidth; ++l) {
-        const int32_t bits = m.best[l];
-        float lane;
-        std::memcpy(&lane, &bits, sizeof lane);
-        floor = lane > floor ? lane : floor;
-    }
-    return floor;
-}
 
 // r[i][l] -> r[l][i]: 16 x 16 floats in 16 vectors transposed in registers, by swapping the off-diagonal h x h blocks
 // for h = 8, 4, 2, 1, each swap two two-input permutes (vpermt2ps). Written with the intrinsic, not GCC's
@@ -188,7 +159,7 @@ CONVSCOPE_AVX512_TARGET float pad_zeros_max(const ConvGeometry& g, int64_t hp, i
     using V = Avx512Vec::V;
     constexpr int L = Avx512Vec::kWidth;
     const int64_t H = g.in[0], W = g.in[1], top = g.pad_begin[0], left = g.pad_begin[1];
-    AbsMax m;
+    FiniteAbsMax<Avx512Vec> m;
     for (int64_t py = 0; py < hp; ++py) {
         float* row = dst + py * wp;
         const int64_t sy = py - top;
@@ -204,17 +175,17 @@ CONVSCOPE_AVX512_TARGET float pad_zeros_max(const ConvGeometry& g, int64_t hp, i
             V v;
             std::memcpy(&v, src + j, sizeof(V));
             std::memcpy(out + j, &v, sizeof(V));
-            add_abs(m, v);
+            m.add(v);
         }
         if (j < W) {
             const __mmask16 tail = first_lanes(W - j);
             const __m512 v = _mm512_maskz_loadu_ps(tail, src + j);  // the lanes past the row read as 0
             _mm512_mask_storeu_ps(out + j, tail, v);
-            add_abs(m, reinterpret_cast<V>(v));
+            m.add(reinterpret_cast<V>(v));
         }
         std::fill(row + left + W, row + wp, 0.0f);
     }
-    return abs_max_result(m, 0.0f);
+    return m.result(0.0f);
 }
 
 // Packs the weights of `rows` output channels (at most `blocks` x 16; rows K floats apart) for one tile of blocks:
@@ -225,7 +196,7 @@ CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t
     using V = Avx512Vec::V;
     constexpr int L = Avx512Vec::kWidth;
     const int64_t stride = static_cast<int64_t>(blocks) * L;
-    AbsMax m;
+    FiniteAbsMax<Avx512Vec> m;
     int64_t k = 0;
     for (; k + L <= K; k += L) {
         for (int b = 0; b < blocks; ++b) {
@@ -234,7 +205,7 @@ CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t
             for (int i = 0; i < L; ++i) {
                 r[i] = V{};
                 if (b * L + i < rows) std::memcpy(&r[i], w + (b * L + i) * K + k, sizeof(V));
-                add_abs(m, r[i]);
+                m.add(r[i]);
             }
             transpose(r);
 #pragma GCC unroll 16
@@ -247,36 +218,31 @@ CONVSCOPE_AVX512_TARGET float pack_weights(const float* w, int64_t rows, int64_t
             const float v = c < rows ? w[c * K + k] : 0.0f;
             dst[k * stride + c] = v;
             const float a = v < 0 ? -v : v;
-            if (a <= 3.40282347e38f && a > tail) tail = a;  // finite only (NaN compares false)
+            if (a <= std::numeric_limits<float>::max() && a > tail) tail = a;  // finite only (NaN compares false)
         }
     }
-    return abs_max_result(m, tail);
+    return m.result(tail);
 }
 
 // How conv_blocked splits a layer.
 struct Plan {
-    int lanes = 0, blocks = 0, positions = 0;  // the shape: lanes per block, blocks and positions per tile
-    int64_t c_blocks = 0;                      // blocks of L output channels per group
-    int64_t groups_of_blocks = 0;              // tiles of `blocks` blocks per group (the last may have fewer)
-    int64_t hp = 0, wp = 0;                    // the padded plane
-    bool padded = false;                       // the input is copied into padded planes first
-    int64_t channel_block = 1;                 // input channels per pass over a band of rows
-    int64_t band = 1, bands = 1;               // output rows per work unit, and units per map
+    int64_t c_blocks = 0;          // blocks of kLanes output channels per group
+    int64_t groups_of_blocks = 0;  // tiles of kBlocks blocks per group (the last may have fewer)
+    int64_t hp = 0, wp = 0;        // the padded plane
+    bool padded = false;           // the input is copied into padded planes first
+    int64_t channel_block = 1;     // input channels per pass over a band of rows
+    int64_t band = 1, bands = 1;   // output rows per work unit, and units per map
 };
 
 Plan plan_for(const ConvGeometry& g, int threads) {
-    using S = Avx512Blocks;
     Plan p;
-    p.lanes = S::kWidth;
-    p.blocks = S::kBlocks;
-    p.positions = S::kPositions;
-    p.c_blocks = (g.c_out_per_group + p.lanes - 1) / p.lanes;
-    p.groups_of_blocks = (p.c_blocks + p.blocks - 1) / p.blocks;
+    p.c_blocks = (g.c_out_per_group + kLanes - 1) / kLanes;
+    p.groups_of_blocks = (p.c_blocks + kBlocks - 1) / kBlocks;
     p.hp = g.in[0] + g.pad_begin[0] + g.pad_end[0];
     p.wp = g.in[1] + g.pad_begin[1] + g.pad_end[1];
     p.padded = g.pad_begin != std::array<int64_t, 2>{0, 0} || g.pad_end != std::array<int64_t, 2>{0, 0};
     const int64_t taps = g.kernel[0] * g.kernel[1];
-    const int64_t slice = taps * p.blocks * p.lanes * static_cast<int64_t>(sizeof(float));
+    const int64_t slice = taps * kBlocks * kLanes * static_cast<int64_t>(sizeof(float));
     const int64_t per_block = std::max<int64_t>(1, kWeightSliceBytes / slice);
     const int64_t passes = (g.c_in_per_group + per_block - 1) / per_block;
     p.channel_block = (g.c_in_per_group + passes - 1) / passes;  // even blocks
@@ -284,7 +250,7 @@ Plan plan_for(const ConvGeometry& g, int threads) {
     // blocks x lanes) within 256 KiB of L2, read again by every pass over the input channels.
     const int64_t others = g.n * g.groups * p.groups_of_blocks;
     const int64_t want = std::min(g.out[0], (4 * threads + others - 1) / others);
-    const int64_t row_floats = g.out[1] * p.blocks * p.lanes;
+    const int64_t row_floats = g.out[1] * kBlocks * kLanes;
     const int64_t most = std::max<int64_t>(1, (64 << 10) / row_floats);
     p.band = std::min((g.out[0] + want - 1) / want, most);
     p.bands = (g.out[0] + p.band - 1) / p.band;
@@ -302,7 +268,7 @@ DirectMaxima conv_blocked(const ConvGeometry& g, const float* x, const float* w,
     // x: (N, C_in, H, W)   w: (C_out, C_in/groups, kH, kW)   y: (N, C_out, H_out, W_out)
     assert(conv_blocked_supports(g, isa) && cpu_supports(isa) && threads >= 1);
     const Plan p = plan_for(g, threads);
-    const int L = p.lanes, MB = p.blocks;
+    constexpr int L = kLanes, MB = kBlocks;
     const int64_t M = g.c_out_per_group, cpg = g.c_in_per_group, taps = g.kernel[0] * g.kernel[1];
     const int64_t K = g.macs_per_output();
     // Packed weights per (group, tile of blocks): (input channel, ky, kx, block, lane), lanes past C_out zero.
@@ -375,8 +341,8 @@ DirectMaxima conv_blocked(const ConvGeometry& g, const float* x, const float* w,
                 for (int64_t oy = oy0; oy < oy1; ++oy) {
                     const float* row = in + c0 * plane + oy * in_row_step;
                     float* srow = sums + (oy - oy0) * Wo * mb * L;
-                    for (int64_t ox = 0; ox < Wo; ox += p.positions) {
-                        const int nr = static_cast<int>(std::min<int64_t>(p.positions, Wo - ox));
+                    for (int64_t ox = 0; ox < Wo; ox += kPositions) {
+                        const int nr = static_cast<int>(std::min<int64_t>(kPositions, Wo - ox));
                         float* s = srow + ox * mb * L;
                         kKernels.k[sx - 1][mb - 1][nr - 1](wc, row + ox * sx, channels, plane, g.kernel[0], g.kernel[1],
                                                            row_step, col_step, first, s);

@@ -41,7 +41,9 @@ struct FiniteAbsMax {
     [[gnu::always_inline]] FiniteAbsMax() {
         for (int l = 0; l < Vec::kWidth; ++l) abs_mask[l] = 0x7fffffff, inf_bits[l] = 0x7f800000;
     }
-    [[gnu::always_inline]] void add(V v) {
+    // (by reference: clang refuses a 512-bit vector passed by value from an AVX-512 kernel to a member built
+    // without AVX-512, as this one is)
+    [[gnu::always_inline]] void add(const V& v) {
         IV a = reinterpret_cast<IV>(v) & abs_mask;
         a &= a < inf_bits;
         best = a > best ? a : best;
