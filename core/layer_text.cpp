@@ -429,7 +429,9 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                             continue;
                         }
                         int64_t exact = 0;
-                        overflowed = overflowed || __builtin_mul_overflow(static_cast<int64_t>(merged), d, &exact);
+                        // a zero factor makes the exact product 0 again, whatever came before it
+                        overflowed =
+                            d != 0 && (overflowed || __builtin_mul_overflow(static_cast<int64_t>(merged), d, &exact));
                         merged *= static_cast<uint64_t>(d);
                         if (i != end) continue;
                         const auto wrapped = static_cast<int64_t>(merged);  // modular (C++20)

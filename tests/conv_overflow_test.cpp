@@ -248,6 +248,11 @@ TEST(ShapeChainOverflow, FlattenOfAnEmptyTensorWrapsItsMergedSizeAsPyTorchDoes) 
     EXPECT_EQ(rows[0].error, "invalid shape dimension -4611686018427387904");
     EXPECT_TRUE(rows[0].output_shape.empty());
     EXPECT_TRUE(rows[0].formula.empty());
+    // a zero after the overflow: the exact product is 0, as PyTorch's is ((0, 2^62, 4, 0).flatten(1) is (0, 0))
+    rows = shape_chain({0, int64_t{1} << 62, 4, 0}, {parse_layer("Flatten()")});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].output_shape, (Shape{0, 0}));
+    EXPECT_EQ(rows[0].formula.size(), 1u);                      // no wrap-around note
     rows = shape_chain({2, 3, 4}, {parse_layer("Flatten()")});  // the ordinary case: no note
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].output_shape, (Shape{2, 12}));
