@@ -421,6 +421,14 @@ TEST(FastConv, DirectKernelSeamsMatchReference) {
         {"blocked_dilation_2_by_3", {1, 5, 17, 33}, {24, 5, 3, 3}, {2}, {2, 3}, 1, PaddingMode::Zeros},
         {"blocked_groups_2", {1, 40, 9, 18}, {34, 20, 3, 3}, {1}, {1}, 2, PaddingMode::Zeros},
         {"blocked_conv1d", {2, 12, 45}, {20, 12, 5}, {2}, {1}, 1, PaddingMode::Zeros},
+        // The direct kernel's unit order: a store-bound layer (few multiply-adds per output, more output channels
+        // than one sweep writes) with several items, and with one item split into a sweep per thread (33 or 65
+        // position tiles: the last sweep shorter); weights past the L2 budget, with every item's input fitting in
+        // L2 (chunks outermost) and not (items outermost). 4,400-term sums: tolerance as for many_channel_blocks.
+        {"store_bound_items", {3, 3, 9, 13}, {70, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
+        {"store_bound_one_item_sweeps", {1, 3, 40, 37}, {50, 3, 3, 3}, {1}, {1}, 1, PaddingMode::Zeros},
+        {"big_weights_inputs_fit", {2, 1100, 20}, {64, 1100, 4}, {2}, {1}, 1, PaddingMode::Zeros, 1e-4f},
+        {"big_weights_items_outer", {2, 1100, 128}, {64, 1100, 4}, {2}, {1}, 1, PaddingMode::Zeros, 1e-4f},
         // One output row: any stride is valid (PyTorch accepts 2^63 - 1) and must not split the plane by it.
         {"huge_stride_one_output_row", {1, 2, 5, 9}, {3, 2, 3, 3}, {0}, {1}, 1, PaddingMode::Zeros, 1e-5f,
          {INT64_MAX, 2}},
