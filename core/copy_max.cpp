@@ -64,8 +64,11 @@ __attribute__((target("avx2,fma"))) float finite_max_avx2(const float* src, int6
 }
 float finite_max_generic(const float* src, int64_t n, float m) { return finite_max_body<GenericVec>(src, n, m); }
 
+// With AVX-512 the tail is one masked vector (copy_add_avx512).
 CONVSCOPE_AVX512_TARGET float copy_max_avx512(const float* src, float* dst, int64_t n, float m) {
-    return copy_max_body<Avx512Vec>(src, dst, n, m);
+    FiniteAbsMax<Avx512Vec> mv;
+    copy_add_avx512(src, dst, n, mv);
+    return mv.result(m);
 }
 __attribute__((target("avx2,fma"))) float copy_max_avx2(const float* src, float* dst, int64_t n, float m) {
     return copy_max_body<Avx2Vec>(src, dst, n, m);
