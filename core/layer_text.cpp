@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "checked_math.hpp"
 #include "error.hpp"
 
 namespace convscope {
@@ -428,10 +429,8 @@ std::vector<LayerShapeRow> shape_chain(const Shape& input, const std::vector<Lay
                             out.push_back(d);
                             continue;
                         }
-                        int64_t exact = 0;
                         // a zero factor makes the exact product 0 again, whatever came before it
-                        overflowed =
-                            d != 0 && (overflowed || __builtin_mul_overflow(static_cast<int64_t>(merged), d, &exact));
+                        overflowed = d != 0 && (overflowed || !checked_mul(static_cast<int64_t>(merged), d));
                         merged *= static_cast<uint64_t>(d);
                         if (i != end) continue;
                         const auto wrapped = static_cast<int64_t>(merged);  // modular (C++20)
