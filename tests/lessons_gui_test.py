@@ -9,7 +9,8 @@ at UI scale 1.5. Checks:
     names; the value at the cursor and the equation equal the engine's cursor state in the same dump;
   * the Q2 perturbation demo: the outputs lit by a changed pixel (the dump's hover hit count) equal the outputs
     that change in PyTorch when that pixel changes;
-  * predict-then-reveal: a wrong answer is told wrong, the right one right;
+  * predict-then-reveal: a wrong answer is told wrong, the right one right; while a question waits, the panels hide
+    what would give its answer away ("?") and the Lesson panel does not state it; answered or revealed, all is shown;
   * text: every line of the Lesson panel lies inside the panel and is made of whole words of the step's text (no
     number split across lines); the highlighted panels are outlined in the screenshot.
 Usage: lessons_gui_test.py --app build/convscope
@@ -143,6 +144,39 @@ def check_lines(d, name):
     check(whole, f"{name}: no number split across lines")
 
 
+# Predict, then reveal: while a question waits, the window hides what would give its answer away. Per hidden fact,
+# what the panels wrote this frame (the dump's conventions.written) must end in "?".
+HIDDEN_TEXTS = {
+    "output_shape": [("layer.shapes", r"y: \?$"), ("feature_maps.header", r"^y \?$"), ("layer.formula_h", r"= \?$"),
+                     ("layer.formula_w", r"= \?$")],
+    "params": [("layer.params", r"^Parameters: \?$"), ("layer.weights", r"= \?;")],
+    "output_value": [("computation.sum", r"= \?$")],
+    "pooled_shape": [("after.shapes", r"-> \?$")],
+    "layouts": [("layouts.offsets", r"in Keras's: .* = \?$"), ("layouts.moveaxis", r"= \?$")],
+}
+
+
+def check_hidden(d, name):
+    """A step with a pending question: the facts it hides are hidden in every panel that drew them, and its expected
+    answer appears in none of the Lesson panel's lines (its text and question included)."""
+    les, q = d["lesson"], d["lesson"]["question"]
+    if not q or q["revealed"]:
+        check(les["concealed"] == [], f"{name}: nothing hidden without a pending question")
+        return
+    check("notes" in les["concealed"], f"{name}: the preset's notes are hidden ({les['concealed']})")
+    written = d["conventions"]["written"]
+    for fact in les["concealed"]:
+        for key, pattern in HIDDEN_TEXTS.get(fact, []):
+            if key in written:  # (drawn this frame: the panel or window is open)
+                check(re.search(pattern, written[key]) is not None, f"{name}: {fact} hidden in {key}: {written[key]!r}")
+    expected = q["expected"]
+    if len(expected) >= 2 and expected != les["values"].get("input_shape"):  # (Q5 keeps every size: y's = x's)
+        # (the lesson's title is the user's question: it may name the layer's sizes)
+        shown = [l["text"] for l in d["lesson_lines"] if l["text"] not in les["lesson_title"]]
+        leaks = [t for t in shown if expected in t]
+        check(not leaks, f"{name}: the answer {expected!r} is not in the Lesson panel before it is given ({leaks[:1]})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -175,6 +209,7 @@ def main():
                           f"{name}: dump names the step")
                     check_step(d, name)
                     check_lines(d, name)
+                    check_hidden(d, name)
                     check(len(d["highlight_rects"]) == len(d["lesson"]["highlights"]),
                           f"{name}: outlined {[h['panel'] for h in d['highlight_rects']]}")
                 if scale == "1":
@@ -203,6 +238,34 @@ def main():
         w, r = json.load(open(T("wrong.json")))["lesson"]["question"], json.load(open(T("right.json")))["lesson"]["question"]
         check(w["correct"] is False and not w["revealed"], "answers: 192 for the size of w[o] is wrong, not revealed")
         check(r["correct"] is True and r["revealed"] and r["expected"] == "75", "answers: 75 is right and revealed")
+        # what a question hides comes back once it is answered right or revealed (Q1 step 5: the output shape;
+        # step 7: the parameter count), and starting a lesson closes another one's windows and the pooled tab
+        run(app, f"compare on\nafter show\nframes 2\nlesson q1_conv2d\nframes 2\ndump {T('start.json')}\n"
+                 f"lesson_goto 5\nframes 2\ndump {T('shape_pending.json')}\n"
+                 f"lesson_answer 1, 192, 32, 32\nframes 2\ndump {T('shape_right.json')}\n"
+                 f"lesson_goto 7\nlesson_reveal\nframes 2\ndump {T('params_revealed.json')}\n", tmp, "hidden")
+        st = json.load(open(T("start.json")))
+        check(st["compare"] is None and not st["after"]["shown"],
+              "lesson start: the Batch vs channel window closed, the Feature maps panel on the conv output")
+        pend, right = json.load(open(T("shape_pending.json"))), json.load(open(T("shape_right.json")))
+        wp, wr = pend["conventions"]["written"], right["conventions"]["written"]
+        check(wp["layer.shapes"].endswith("y: ?") and wp["layer.formula_h"].endswith("+ 1 = ?") and
+              "32 + 2*2" in wp["layer.formula_h"], f"hidden: pending shape question: {wp['layer.shapes']!r}, "
+                                                  f"{wp['layer.formula_h']!r} (the formula keeps its numbers)")
+        check(right["lesson"]["question"]["correct"] is True and right["lesson"]["concealed"] == [] and
+              wr["layer.shapes"].endswith("y: [1, 192, 32, 32]") and wr["feature_maps.header"] == "y [1, 192, 32, 32]"
+              and wr["layer.formula_h"].endswith("= 32"), f"hidden: shown once answered right: {wr['layer.shapes']!r}")
+        rev = json.load(open(T("params_revealed.json")))
+        check(rev["lesson"]["question"]["revealed"] and rev["conventions"]["written"]["layer.params"] ==
+              "Parameters: 14,592", f"hidden: shown once revealed: {rev['conventions']['written'].get('layer.params')!r}")
+        # Q7 (transposed convolution, not in LESSONS): the checkerboard step hides the products and the output
+        # numbers (all ones in, so every output is its product count), and its text does not state the counts
+        run(app, f"lesson q7_conv_transpose\nlesson_goto 3\nwait\nframes 2\ndump {T('q7_3.json')}\n", tmp, "q7")
+        q7 = json.load(open(T("q7_3.json")))
+        lines = " ".join(l["text"] for l in q7["lesson_lines"])
+        check({"products", "output_value", "notes"} <= set(q7["lesson"]["concealed"]) and "four" not in lines and
+              " 4" not in lines, f"q7 step 3: products and outputs hidden ({q7['lesson']['concealed']}), no count in "
+                                 f"the text")
         # Q2 perturbation: the outputs lit by x[1,0,12,14] are exactly those PyTorch's output changes in
         d = json.load(open(T("q2_batch_vs_channel@1_2.json")))
         conv = module_of(d)

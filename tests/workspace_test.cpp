@@ -464,7 +464,11 @@ TEST(Lessons, EveryMalformedFileSaysFileLineWhy) {
         {"unclosed placeholder", head + "## S\nthe {params\n", "b.lesson:4: '{' without a closing '}'"},
         {"bad element", head + "## S\n{y[a,b]}\n", "b.lesson:4: unknown placeholder {y[a,b]}"},
         {"answer without ask", head + "## S\ntext\nanswer: 3\n",
-         "b.lesson:5: 'answer:', 'hint:' and 'reveal:' follow an 'ask:'"},
+         "b.lesson:5: 'answer:', 'hint:', 'reveal:' and 'conceal:' follow an 'ask:'"},
+        {"conceal without ask", head + "## S\ntext\nconceal: params\n", "b.lesson:5: 'answer:', 'hint:', 'reveal:'"},
+        {"conceal unknown", head + "## S\nask: a\nanswer: 1\nconceal: params colours\n",
+         "b.lesson:6: 'colours' is not something the window can hide (output_shape, params, output_value"},
+        {"conceal empty", head + "## S\nask: a\nanswer: 1\nconceal:\n", "b.lesson:6: 'conceal:' names one or more"},
         {"two questions", head + "## S\nask: a\nanswer: 1\nask: b\n", "b.lesson:6: one question per step"},
         {"ask without answer", head + "## S\nask: a\n", "b.lesson:4: the question has no 'answer:' line"},
         {"text after ask", head + "## S\nask: a\nanswer: 1\nmore\n", "b.lesson:6: narrative text belongs before"},
@@ -507,8 +511,8 @@ TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
     const auto out = compute_layer_output(scene);
     ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
     const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
-    LessonContext ctx{scene.get(), out.get(), &cs, &e,           "",          std::nullopt,
-                      nullptr,     nullptr,   {},  std::nullopt, std::nullopt};
+    LessonContext ctx{scene.get(), out.get(), &cs, &e,           "",           std::nullopt,
+                      nullptr,     nullptr,   {},  std::nullopt, std::nullopt, {}};
     EXPECT_EQ(lesson_fill("{weight_shape} {output_shape} {params} {macs}", ctx),
               "(192, 3, 5, 5) (1, 192, 32, 32) 14,592 75");
     EXPECT_EQ(lesson_fill("{keras_kernel_shape} {keras_input_shape} {keras_output_shape}", ctx),
@@ -529,6 +533,59 @@ TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
     EXPECT_EQ(lesson_fill("{formula_l}", ctx), "(n/a: formula_l does not apply to Conv2d)");
     ctx.error = "RuntimeError: boom";
     EXPECT_EQ(lesson_fill("{error} {output_shape}", ctx), "RuntimeError: boom (n/a: the layer is invalid)");
+}
+
+// Predict, then reveal: while a step's question waits, what its answer names (and its 'conceal:' line) is hidden,
+// in the panels (Ui::hides, checked in the window by lessons_gui_test.py) and in the step's own text.
+TEST(Lessons, APendingQuestionHidesWhatGivesItsAnswerAway) {
+    const Lesson l = lesson_parse(
+        "convscope-lesson 1\ntitle: T\n"
+        "## Shape\nThe size: {formula_h}. Sums: {equation}.\nask: Output shape?\nanswer: {output_shape}\n"
+        "## Count\nask: Biases of {params}?\nanswer: {bias_count}\nconceal: output_value layouts\n"
+        "## Literal\nask: Height?\nanswer: 16\nconceal: output_shape\n"
+        "## No question\nJust text {output_shape}.\n",
+        "h.lesson");
+    using F = Fact;
+    EXPECT_EQ(lesson_conceals(l.steps[0]), (std::vector<Fact>{F::OutputShape, F::Notes}));
+    EXPECT_EQ(lesson_conceals(l.steps[1]), (std::vector<Fact>{F::Params, F::OutputValue, F::Layouts, F::Notes}));
+    EXPECT_EQ(lesson_conceals(l.steps[2]), (std::vector<Fact>{F::OutputShape, F::Notes}));
+    EXPECT_TRUE(lesson_conceals(l.steps[3]).empty());
+    EXPECT_EQ(lesson_fact_name(F::OutputValue), "output_value");
+
+    LessonRun run;
+    run.lesson = l;
+    run.go(0);
+    EXPECT_TRUE(run.hides(F::OutputShape));
+    EXPECT_TRUE(run.hides(F::Notes));
+    EXPECT_FALSE(run.hides(F::Params));
+    run.revealed = true;  // a right answer or "Reveal" shows everything again
+    EXPECT_FALSE(run.hides(F::OutputShape));
+    EXPECT_FALSE(run.hides(F::Notes));
+    run.go(3);
+    EXPECT_FALSE(run.hides(F::OutputShape));  // no question, nothing hidden
+
+    // the step's text: the formula keeps the layer's numbers, the equation its terms; only the results go
+    const LayerEdit e = default_edit();
+    const auto scene = scene_of(e);
+    const auto out = compute_layer_output(scene);
+    ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
+    const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
+    LessonContext ctx{scene.get(), out.get(), &cs, &e,           "",           std::nullopt,
+                      nullptr,     nullptr,   {},  std::nullopt, std::nullopt, {}};
+    const std::string formula = lesson_fill("{formula_h}", ctx), equation = lesson_fill("{equation}", ctx);
+    ctx.hidden = lesson_conceals(l.steps[0]);
+    EXPECT_EQ(lesson_fill("{output_shape}", ctx), "?");
+    EXPECT_EQ(lesson_fill("{formula_h}", ctx), "H_out = floor((32 + 2*2 - 1*(5-1) - 1) / 1) + 1 = ?") << formula;
+    EXPECT_EQ(lesson_fill("{equation}", ctx), equation);  // not hidden by this step
+    EXPECT_EQ(lesson_fill("{params}", ctx), "14,592");
+    ctx.hidden = lesson_conceals(l.steps[1]);
+    const std::string shown = lesson_fill("{equation}", ctx);
+    EXPECT_EQ(shown, equation.substr(0, equation.rfind(" = ")) + " = ?");
+    EXPECT_EQ(std::count(shown.begin(), shown.end(), '+'), 3) << shown;  // the terms stay
+    EXPECT_EQ(lesson_fill("{params} {y[0,8,16,16]} {value} {output_shape}", ctx), "? ? ? (1, 192, 32, 32)");
+    // the check compares with the engine's answer, never with what is shown
+    EXPECT_EQ(hide_result("W_out = (in-1)*stride + 1 = (4-1)*2 + 1 = 7", 2), "W_out = (in-1)*stride + 1 = ?");
+    EXPECT_EQ(hide_result("no result here", 2), "no result here = ?");
 }
 
 TEST(Lessons, AnswersCompareShapesNumbersAndText) {

@@ -29,6 +29,11 @@ bool app_start_lesson(AppState& s, const std::string& id_or_path) {
     s.ws.lesson = LessonRun{};
     s.ws.lesson->lesson = std::move(lesson);
     s.view.show_lessons = false;
+    // A lesson starts on the main panels: the windows that cover them (another lesson's Batch vs channel or Weight
+    // layouts, the im2col panel) close, and the Feature maps panel shows the conv output, not "then ReLU + pool"; a
+    // step that uses one of them opens it.
+    s.view.compare.open = s.view.layouts.open = s.view.im2col.open = false;
+    s.view.after_show_request = false;
     if (!was_open) s.view.request_relayout = true;
     app_set_status(s.ws, "Lesson: " + s.ws.lesson->lesson.title, false);
     app_lesson_go(s, 0);
@@ -87,6 +92,17 @@ LessonContext app_lesson_context(const Workspace& ws, const ViewSettings& view) 
     if (ws.after.result.source == ws.output && ws.output && ws.after.result.error.empty())
         c.pooled_shape =
             ws.after.result.pool ? ws.after.result.pool->output_shape_torch() : ws.scene->geo.output_shape_torch();
+    return c;
+}
+
+std::vector<Fact> app_hidden_facts(const Workspace& ws) {
+    if (!ws.lesson || ws.lesson->revealed) return {};
+    return lesson_conceals(ws.lesson->current());
+}
+
+LessonContext app_lesson_shown_context(const Workspace& ws, const ViewSettings& view) {
+    LessonContext c = app_lesson_context(ws, view);
+    c.hidden = app_hidden_facts(ws);
     return c;
 }
 

@@ -197,6 +197,9 @@ struct Ui {
 
     explicit Ui(AppState& s) : ws(s.ws), view(s.view), gpu(s.gpu), geometry(s.geometry), intents(s.ws.intents) {}
     void push(Intent i) { intents.push_back(std::move(i)); }
+    // What a lesson's question hides while it waits for the answer (workspace::Fact, lesson.hpp): the panels draw
+    // "?" in its place.
+    bool hides(workspace::Fact f) const { return ws.lesson && ws.lesson->hides(f); }
     int64_t revealed_position() const { return ws.revealed_position(view.reveal_progressively); }
 };
 
@@ -220,6 +223,10 @@ void app_lesson_go(AppState& s, int step);
 void app_lesson_answer(AppState& s, const std::string& answer);
 void app_lesson_close(AppState& s);
 LessonContext app_lesson_context(const Workspace& ws, const ViewSettings& view);
+// The same, for the text the Lesson panel shows: while the step's question waits, with what it hides (lesson.hpp).
+LessonContext app_lesson_shown_context(const Workspace& ws, const ViewSettings& view);
+// What the window hides now (empty without a lesson or a pending question).
+std::vector<Fact> app_hidden_facts(const Workspace& ws);
 
 // The Code panel's snippet (app_code.cpp), made again only when it is open and the layer, cursor or framework changed.
 void app_refresh_code(AppState& s);

@@ -127,16 +127,21 @@ void draw_after_conv_tab(Ui& s) {
     const Shape y_shape = g.output_shape_torch();
     const Convention conv = s.ws.conventions;
     auto shape_text = [&](const Shape& t) { return shape_text_in_convention(conv, TensorRole::Data, t); };
+    const std::string y_text = s.hides(Fact::OutputShape) ? kHidden : shape_text(y_shape);
     const std::string layers = after_layers_text(a.settings, g.dims);
     if (!a.error.empty()) {
-        ImGui::TextWrapped("y %s -> %s", shape_text(y_shape).c_str(), layers.c_str());
+        ImGui::TextWrapped("y %s -> %s", y_text.c_str(), layers.c_str());
         ImGui::PushStyleColor(ImGuiCol_Text, error_text());
         ImGui::TextWrapped("RuntimeError: %s", a.error.c_str());
         ImGui::PopStyleColor();
         return;
     }
     const Shape out_shape = a.pool ? a.pool->output_shape_torch() : y_shape;
-    ImGui::TextWrapped("y %s -> %s -> %s", shape_text(y_shape).c_str(), layers.c_str(), shape_text(out_shape).c_str());
+    const bool hide_pooled = s.hides(Fact::PooledShape) || s.hides(Fact::OutputShape);
+    const std::string chain =
+        "y " + y_text + " -> " + layers + " -> " + (hide_pooled ? std::string(kHidden) : shape_text(out_shape));
+    ImGui::TextWrapped("%s", chain.c_str());
+    s.geometry.written["after.shapes"] = chain;
     HeatmapStyle style = diverging_style(std::max(s.gpu.fmap_atlas.scale, a.abs_max));
     draw_legend(s.gpu.legend_ramp, style, ImGui::GetFontSize() * 5.0f, "", a.non_finite);
     ImGui::SameLine();
@@ -174,9 +179,11 @@ void draw_after_conv_tab(Ui& s) {
         Shape per_item(out_shape.end() - (g.dims == 2 ? 3 : 2), out_shape.end());
         if (conv == Convention::Keras)
             std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());  // (H, W, C)
-        ImGui::Text(
-            "item n=%lld:  y[%lld] -> %s", static_cast<long long>(n), static_cast<long long>(n),
-            conv == Convention::Keras ? python_tuple_text(per_item).c_str() : shape_to_string(per_item).c_str());
+        const std::string per_item_text = hide_pooled                 ? kHidden
+                                          : conv == Convention::Keras ? python_tuple_text(per_item)
+                                                                      : shape_to_string(per_item);
+        ImGui::Text("item n=%lld:  y[%lld] -> %s", static_cast<long long>(n), static_cast<long long>(n),
+                    per_item_text.c_str());
         const ImVec2 origin(head.x, ImGui::GetCursorScreenPos().y);
         float bottom = origin.y;
         for (int64_t c = 0; c < g.c_out; ++c) {

@@ -135,8 +135,10 @@ void draw_sum_line(Ui& s) {
     }
     if (s.ws.scene->edit.layer.bias) t += " + " + value_text(cs.bias);
     const bool done = cs.position_complete();
+    const std::string total = s.hides(Fact::OutputValue) ? kHidden : done ? value_text(cs.value) : "...";
     ImGui::PushFont(mono_font());
-    ImGui::TextWrapped("%s = %s", t.c_str(), done ? value_text(cs.value).c_str() : "...");
+    ImGui::TextWrapped("%s = %s", t.c_str(), total.c_str());
+    s.geometry.written["computation.sum"] = t + " = " + total;
     ImGui::PopFont();
 }
 

@@ -116,7 +116,7 @@ void draw_conv_maps(Ui& s) {
     {
         const ConvGeometry& g = s.ws.geo();
         const Convention conv = s.ws.conventions;
-        const std::string header = "y " + s.ws.texts.output_shape;
+        const std::string header = "y " + (s.hides(Fact::OutputShape) ? std::string(kHidden) : s.ws.texts.output_shape);
         ImGui::TextUnformatted(header.c_str());
         s.geometry.written["feature_maps.header"] = header;
         ImGui::SameLine();
@@ -160,8 +160,9 @@ void draw_conv_maps(Ui& s) {
             // one item: (C, H, W) in PyTorch's order, (H, W, C) in Keras's
             Shape per_item = per_item_torch;
             if (conv == Convention::Keras) std::rotate(per_item.begin(), per_item.begin() + 1, per_item.end());
-            const std::string per_item_text =
-                conv == Convention::Keras ? python_tuple_text(per_item) : shape_to_string(per_item);
+            const std::string per_item_text = s.hides(Fact::OutputShape)  ? kHidden
+                                              : conv == Convention::Keras ? python_tuple_text(per_item)
+                                                                          : shape_to_string(per_item);
             ImGui::Text("item n=%lld:  x[%lld] -> y[%lld] %s", static_cast<long long>(n), static_cast<long long>(n),
                         static_cast<long long>(n), per_item_text.c_str());
             if (g.n > 1) {

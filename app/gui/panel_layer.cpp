@@ -9,6 +9,12 @@ namespace convscope::gui {
 
 namespace {
 
+// A preset's notes, or while a lesson's question waits, why they are not shown (they often state the answer).
+const char* preset_notes(const Ui& s, const std::string& notes) {
+    return s.hides(Fact::Notes) ? "The preset's notes are hidden until you answer the lesson's question (or reveal it)."
+                                : notes.c_str();
+}
+
 float field_width() { return ImGui::GetFontSize() * 2.9f; }
 
 void label(const char* text) {
@@ -67,14 +73,14 @@ void draw_presets(Ui& s) {
     if (hovered >= 0) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
-        ImGui::TextUnformatted(s.ws.presets[static_cast<size_t>(hovered)].lesson.c_str());
+        ImGui::TextUnformatted(preset_notes(s, s.ws.presets[static_cast<size_t>(hovered)].lesson));
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
     }
     for (const Preset& p : s.ws.presets) {
         if (p.key != s.ws.preset_key) continue;
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-        ImGui::TextWrapped("%s", p.lesson.c_str());
+        ImGui::TextWrapped("%s", preset_notes(s, p.lesson));
         ImGui::PopStyleColor();
         if (!p.compare_key.empty()) {
             ImGui::PushID("compare");
@@ -178,7 +184,8 @@ void draw_result(Ui& s) {
             // The same layer in Keras: TF's rule pads asymmetrically where PyTorch refuses; both side by side.
             ImGui::TextWrapped("Keras computes padding='same' with strides > 1 by TensorFlow's rule:");
             ImGui::PushFont(mono_font());
-            for (const std::string& line : k->lines) ImGui::TextWrapped("%s", line.c_str());
+            for (const std::string& line : k->lines)  // (hidden: the rule with these numbers, its result left out)
+                ImGui::TextWrapped("%s", s.hides(Fact::OutputShape) ? hide_result(line, 2).c_str() : line.c_str());
             ImGui::PopFont();
             if (ImGui::SmallButton("Use Keras's pads")) {
                 s.push(intent::EditLayer{k->edit});
@@ -192,14 +199,16 @@ void draw_result(Ui& s) {
     const ConvGeometry& g = sc.geo;
     const LayerTexts& t = s.ws.texts;
     const bool keras = s.ws.conventions == Convention::Keras;
-    const std::string shapes = "x: " + t.input_shape + " -> y: " + t.output_shape;  // as the pieces below read
+    const bool hide_shape = s.hides(Fact::OutputShape), hide_params = s.hides(Fact::Params);
+    const std::string y_shape = hide_shape ? kHidden : t.output_shape;
+    const std::string shapes = "x: " + t.input_shape + " -> y: " + y_shape;  // as the pieces below read
     ImGui::PushFont(mono_font());
     ImGui::BeginGroup();
     ImGui::TextWrapped("%s", t.layer.c_str());
-    text_pieces({"x: " + t.input_shape, "->", "y: " + t.output_shape}, ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    text_pieces({"x: " + t.input_shape, "->", "y: " + y_shape}, ImGui::GetStyleColorVec4(ImGuiCol_Text));
     ImGui::EndGroup();
     ImGui::PopFont();
-    if (keras && ImGui::IsItemHovered()) {  // the same layer and shapes in PyTorch's words
+    if (keras && !hide_shape && ImGui::IsItemHovered()) {  // the same layer and shapes in PyTorch's words
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36.0f);
         ImGui::TextWrapped("PyTorch: %s", layer_python_text(sc.edit.layer).c_str());
@@ -219,36 +228,41 @@ void draw_result(Ui& s) {
     ImGui::Spacing();
     ImGui::TextColored(accent_text(), "Output size");
     ImGui::PushFont(mono_font());
-    if (g.dims == 2) {
-        ImGui::TextWrapped("%s", conv_formula_text(g, 0).c_str());
-        ImGui::TextWrapped("%s", conv_formula_text(g, 1).c_str());
-    } else {
-        ImGui::TextWrapped("%s", conv_formula_text(g, 1).c_str());
+    // (hidden: the formula with this layer's numbers, its value left to the student)
+    for (int axis = g.dims == 2 ? 0 : 1; axis < 2; ++axis) {
+        const std::string f = hide_shape ? hide_result(conv_formula_text(g, axis), 2) : conv_formula_text(g, axis);
+        ImGui::TextWrapped("%s", f.c_str());
+        s.geometry.written[axis == 0 && g.dims == 2 ? "layer.formula_h" : "layer.formula_w"] = f;
     }
     ImGui::PopFont();
     const int64_t wcount = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
     const int64_t bcount = sc.edit.layer.bias ? g.c_out : 0;
-    ImGui::TextColored(accent_text(), "Parameters: %s", count_text(wcount + bcount).c_str());
+    const std::string params = "Parameters: " + (hide_params ? std::string(kHidden) : count_text(wcount + bcount));
+    ImGui::TextColored(accent_text(), "%s", params.c_str());
+    s.geometry.written["layer.params"] = params;
     if (keras) {
         const std::string weights = "kernel " + t.weight_shape + " = " + t.weight_axes + ";  bias " +
                                     (bcount ? t.bias_shape : std::string("none (use_bias=False)"));
         ImGui::TextWrapped("%s", weights.c_str());
+        const std::string formula = hide_params ? hide_result(t.parameter_formula, 1) : t.parameter_formula;
         ImGui::PushFont(mono_font());
-        ImGui::TextWrapped("%s", t.parameter_formula.c_str());
+        ImGui::TextWrapped("%s", formula.c_str());
         ImGui::PopFont();
         s.geometry.written["layer.weights"] = weights;
-        s.geometry.written["layer.parameters"] = t.parameter_formula;
+        s.geometry.written["layer.parameters"] = formula;
     } else {
         const std::string kernel =
             g.dims == 2 ? std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1]) : std::to_string(g.kernel[1]);
         const std::string weights = "weight " + t.weight_shape + " = " + std::to_string(g.c_out) + " x " +
-                                    std::to_string(g.c_in_per_group) + " x " + kernel + " = " + count_text(wcount) +
-                                    ";  bias " + (bcount ? count_text(bcount) : std::string("none"));
+                                    std::to_string(g.c_in_per_group) + " x " + kernel + " = " +
+                                    (hide_params ? kHidden : count_text(wcount)) + ";  bias " +
+                                    (bcount ? (hide_params ? kHidden : count_text(bcount)) : std::string("none"));
         ImGui::TextWrapped("%s", weights.c_str());
         s.geometry.written["layer.weights"] = weights;
     }
-    ImGui::TextWrapped("%s MACs per output value, %s in total", count_text(g.macs_per_output()).c_str(),
-                       count_text(g.macs_per_output() * g.output_positions()).c_str());
+    if (!hide_params && !hide_shape)  // (MACs per output = numbers per filter; the total = MACs x outputs)
+        ImGui::TextWrapped("%s MACs per output value, %s in total", count_text(g.macs_per_output()).c_str(),
+                           count_text(g.macs_per_output() * g.output_positions()).c_str());
     if (s.ws.pending) {
         ImGui::ProgressBar(s.ws.worker.progress(), ImVec2(-1, 0), "computing the new layer...");
     }
@@ -280,7 +294,7 @@ void draw_transpose_presets(Ui& s) {
     if (clicked >= 0) s.push(intent::TransposePreset{transpose_presets()[static_cast<size_t>(clicked)].key});
     if (const TransposePreset* p = find_transpose_preset(t.preset_key)) {
         ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-        ImGui::TextWrapped("%s", p->lesson.c_str());
+        ImGui::TextWrapped("%s", preset_notes(s, p->lesson));
         ImGui::PopStyleColor();
     }
 }
@@ -347,11 +361,12 @@ void draw_transpose_result(Ui& s) {
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
     const std::string layer = transpose_layer_python_text(sc.edit.layer);
-    const std::string shapes = "x: " + shape_to_string(sc.x.shape) + " -> y: " + shape_to_string(sc.y.shape);
+    const bool hide_shape = s.hides(Fact::OutputShape), hide_params = s.hides(Fact::Params);
+    const std::string y_shape = hide_shape ? kHidden : shape_to_string(sc.y.shape);
+    const std::string shapes = "x: " + shape_to_string(sc.x.shape) + " -> y: " + y_shape;
     ImGui::PushFont(mono_font());
     ImGui::TextWrapped("%s", layer.c_str());
-    text_pieces({"x: " + shape_to_string(sc.x.shape), "->", "y: " + shape_to_string(sc.y.shape)},
-                ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    text_pieces({"x: " + shape_to_string(sc.x.shape), "->", "y: " + y_shape}, ImGui::GetStyleColorVec4(ImGuiCol_Text));
     ImGui::PopFont();
     s.geometry.written["layer.layer"] = layer;
     s.geometry.written["layer.shapes"] = shapes;
@@ -359,14 +374,15 @@ void draw_transpose_result(Ui& s) {
     ImGui::TextColored(accent_text(), "Output size");
     ImGui::PushFont(mono_font());
     for (int axis = g.dims == 2 ? 0 : 1; axis < 2; ++axis) {
-        const std::string f = conv_transpose_formula_text(g, axis);
+        const std::string f =
+            hide_shape ? hide_result(conv_transpose_formula_text(g, axis), 3) : conv_transpose_formula_text(g, axis);
         ImGui::TextWrapped("%s", f.c_str());
         s.geometry.written[axis == 0 ? "layer.formula_h" : "layer.formula_w"] = f;
     }
     ImGui::PopFont();
     // Going back: a Conv with the same kernel, stride, padding and dilation maps y's size onto x's.
     ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
-    for (int axis = g.dims == 2 ? 0 : 1; axis < 2; ++axis) {
+    for (int axis = g.dims == 2 ? 0 : 1; axis < 2 && !hide_shape; ++axis) {  // (they name y's size)
         const size_t a = static_cast<size_t>(axis);
         const int64_t back = (g.out[a] + 2 * g.padding[a] - g.dilation[a] * (g.kernel[a] - 1) - 1) / g.stride[a] + 1;
         const std::string line = std::string("Conv") + (g.dims == 2 ? "2d" : "1d") + " with the same settings maps " +
@@ -379,10 +395,13 @@ void draw_transpose_result(Ui& s) {
     }
     ImGui::PopStyleColor();
     const int64_t wcount = shape_numel(sc.w.shape), bcount = g.has_bias ? g.c_out : 0;
-    ImGui::TextColored(accent_text(), "Parameters: %s", count_text(wcount + bcount).c_str());
+    const std::string params = "Parameters: " + (hide_params ? std::string(kHidden) : count_text(wcount + bcount));
+    ImGui::TextColored(accent_text(), "%s", params.c_str());
+    s.geometry.written["layer.params"] = params;
     const std::string weights = "weight " + shape_to_string(sc.w.shape) + " = (in, out/groups, " +
-                                (g.dims == 2 ? "kH, kW" : "kW") + ") = " + count_text(wcount) + ";  bias " +
-                                (bcount ? count_text(bcount) : std::string("none"));
+                                (g.dims == 2 ? "kH, kW" : "kW") +
+                                ") = " + (hide_params ? kHidden : count_text(wcount)) + ";  bias " +
+                                (bcount ? (hide_params ? kHidden : count_text(bcount)) : "none");
     ImGui::TextWrapped("%s", weights.c_str());
     s.geometry.written["layer.weights"] = weights;
 }

@@ -255,19 +255,25 @@ void draw_layouts(Ui& s) {
         const std::string same = L.torch_index_text(*lit) + " = " + L.keras_index_text(*lit) + " = " + value;
         text_pieces({L.torch_index_text(*lit) + " =", L.keras_index_text(*lit) + " =", value},
                     ImGui::GetStyle().Colors[ImGuiCol_Text]);
-        text_pieces(
-            {"offset in PyTorch's memory:", L.torch_offset_text(*lit) + ";", "in Keras's:", L.keras_offset_text(*lit)},
-            dim_text());
+        const bool hide = s.hides(Fact::Layouts);  // (the formula with its numbers stays: the student works it out)
+        const std::string keras_offset = hide ? hide_result(L.keras_offset_text(*lit), 1) : L.keras_offset_text(*lit);
+        text_pieces({"offset in PyTorch's memory:", L.torch_offset_text(*lit) + ";", "in Keras's:", keras_offset},
+                    dim_text());
+        s.geometry.written["layouts.offsets"] =
+            "offset in PyTorch's memory: " + L.torch_offset_text(*lit) + "; in Keras's: " + keras_offset;
         s.geometry.written["layouts.lit"] = same;
     } else {
         ImGui::TextColored(dim_text(), "Hover a number: the same element lights up in both layouts.");
     }
     const Shape k = L.keras_shape();
-    if (L.dims() == 2)
-        text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " +
-                         python_tuple_text({k[3], k[0], k[1], k[2]}) + ":",
+    if (L.dims() == 2) {
+        const std::string moved =
+            s.hides(Fact::Layouts) ? std::string(kHidden) : python_tuple_text({k[3], k[0], k[1], k[2]});
+        text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " + moved + ":",
                      "fine for looping over filters, not PyTorch's " + torch_shape},
                     dim_text());
+        s.geometry.written["layouts.moveaxis"] = "np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " + moved;
+    }
     ImGui::End();
 }
 

@@ -237,7 +237,7 @@ void draw_lesson(Ui& s) {
     next_window_slot(s, Slot::Lesson);
     if (begin_panel("Lesson")) {
         const LessonRun& run = *s.ws.lesson;
-        const LessonContext ctx = app_lesson_context(s.ws, s.view);
+        const LessonContext ctx = app_lesson_shown_context(s.ws, s.view);
         const ImVec2 wmin = ImGui::GetWindowPos();
         const ImVec2 cmin = ImGui::GetWindowContentRegionMin(), cmax = ImGui::GetWindowContentRegionMax();
         s.geometry.lesson_panel = OutlineRect{0, 0, ImVec2(wmin.x + cmin.x, wmin.y + cmin.y),

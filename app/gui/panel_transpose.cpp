@@ -202,7 +202,10 @@ void draw_transpose_output(Ui& s) {
     if (begin_panel("Output y: what comes OUT###Feature maps") && t.scene) {
         const TransposeScene& sc = *t.scene;
         const ConvTransposeGeometry& g = sc.geo;
-        ImGui::TextColored(accent_text(), "y %s", shape_to_string(sc.y.shape).c_str());
+        // (a lesson's pending question may hide y's shape, its numbers or the products per output)
+        const bool hide_shape = s.hides(Fact::OutputShape), hide_values = s.hides(Fact::OutputValue),
+                   hide_products = s.hides(Fact::Products);
+        ImGui::TextColored(accent_text(), "y %s", hide_shape ? kHidden : shape_to_string(sc.y.shape).c_str());
         ImGui::SameLine();
         ImGui::Checkbox("products per output", &s.view.transpose_contributions);
         // the colours' note under the line, or in its (?) when it would take more than two lines (UI scale 1.5)
@@ -238,14 +241,19 @@ void draw_transpose_output(Ui& s) {
                     g.out[0], g.out[1], cell,
                     [&](int64_t y, int64_t x) {
                         if (t.order == TransposeOrder::Gather && first + y * g.out[1] + x > revealed) return CellLook{};
-                        return value_look(ys[y * g.out[1] + x], sc.y_abs_max);
+                        CellLook l = value_look(ys[y * g.out[1] + x], sc.y_abs_max);
+                        if (hide_values) l.text = kHidden;
+                        return l;
                     },
                     &clicked,
                     [&](int64_t y, int64_t x) {
                         std::string tip = index_text("y", g.dims == 1, {n, c, y, x});
                         if (t.order == TransposeOrder::Gather && first + y * g.out[1] + x > revealed)
                             return tip + ": not yet";
-                        tip += (t.order == TransposeOrder::Scatter ? " so far = " : " = ") + num(ys[y * g.out[1] + x]);
+                        if (!hide_values)
+                            tip +=
+                                (t.order == TransposeOrder::Scatter ? " so far = " : " = ") + num(ys[y * g.out[1] + x]);
+                        if (hide_products) return tip;
                         return tip + "  (" + std::to_string(sc.contributions[static_cast<size_t>(y * g.out[1] + x)]) +
                                " product(s) per input channel)";
                     });
@@ -270,7 +278,9 @@ void draw_transpose_output(Ui& s) {
                 ImGui::EndGroup();
                 ImGui::PopID();
             }
-        if (s.view.transpose_contributions) {
+        if (s.view.transpose_contributions && hide_products) {
+            ImGui::TextColored(dim_text(), "(products per output: shown once you answer the lesson's question)");
+        } else if (s.view.transpose_contributions) {
             flow_item(item, count_scale * cell * static_cast<float>(g.out[1]));
             ImGui::BeginGroup();
             ImGui::TextUnformatted("products");
@@ -371,6 +381,8 @@ void scatter_computation(Ui& s) {
                            "] = " + num(tap.weight) + "  x " + num(st.input) + " = " + num(tap.product);
         if (tap.cropped)
             line += "  -> " + index_text("y", one_d, {st.n, co, tap.oy, tap.ox}) + " is outside y: cropped";
+        else if (s.hides(Fact::OutputValue))  // (the running sums would give the outputs away)
+            line += "  -> " + index_text("y", one_d, {st.n, co, tap.oy, tap.ox});
         else
             line += "  -> " + index_text("y", one_d, {st.n, co, tap.oy, tap.ox}) + ": " + num(tap.before) + " + " +
                     num(tap.product) + " = " + num(tap.after);
@@ -515,18 +527,21 @@ void draw_transpose_sums(Ui& s) {
         ImGui::PushFont(mono_font());
         if (t.order == TransposeOrder::Gather) {
             const GatherState& st = t.gather;
-            std::string sum;
+            // in pieces that never split a number across lines (UI scale 1.5 wrapped "6.5" as "6." and "5")
+            std::vector<std::string> pieces{index_text("y", one_d, {st.n, st.c_out, st.y, st.x}) + " ="};
             for (size_t i = 0; i < st.channels.size(); ++i)
-                sum += (i ? " + " : "") + num(st.channels[i].sum) + " (x[" + std::to_string(st.n) + ", " +
-                       std::to_string(st.channels[i].c_in) + "])";
-            ImGui::TextWrapped("%s = %s%s = %s", index_text("y", one_d, {st.n, st.c_out, st.y, st.x}).c_str(),
-                               sum.c_str(), g.has_bias ? (" + bias " + num(st.bias)).c_str() : "",
-                               num(st.value).c_str());
+                pieces.push_back((i ? "+ " : "") + num(st.channels[i].sum) + " (x[" + std::to_string(st.n) + ", " +
+                                 std::to_string(st.channels[i].c_in) + "])");
+            if (g.has_bias) pieces.push_back("+ bias " + num(st.bias));
+            pieces.push_back(std::string("= ") + (s.hides(Fact::OutputValue) ? kHidden : num(st.value)));
+            text_pieces(pieces, ImGui::GetStyleColorVec4(ImGuiCol_Text));
             ImGui::PopFont();
+            const std::string landing =
+                s.hides(Fact::Products) ? std::string(kHidden) : std::to_string(st.contributing);
             ImGui::TextWrapped(
-                "%lld of the window's %lld taps fall on real input elements; the rest read inserted zeros "
+                "%s of the window's %lld taps fall on real input elements; the rest read inserted zeros "
                 "or padding and add nothing.",
-                static_cast<long long>(st.contributing), static_cast<long long>(st.macs));
+                landing.c_str(), static_cast<long long>(st.macs));
         } else {
             const ScatterState& st = t.scatter;
             const ScatterTap& cur = st.taps[static_cast<size_t>(st.mac)];
@@ -534,12 +549,15 @@ void draw_transpose_sums(Ui& s) {
             if (cur.cropped)
                 ImGui::TextWrapped("This product lands outside y (cropped by padding=%lld).",
                                    static_cast<long long>(g.padding[1]));
+            else if (s.hides(Fact::OutputValue))
+                ImGui::TextWrapped("%s so far: %s", index_text("y", one_d, {st.n, co, cur.oy, cur.ox}).c_str(),
+                                   kHidden);
             else
-                ImGui::TextWrapped("%s so far: %s + %s = %s",
-                                   index_text("y", one_d, {st.n, co, cur.oy, cur.ox}).c_str(), num(cur.before).c_str(),
-                                   num(cur.product).c_str(), num(cur.after).c_str());
+                text_pieces({index_text("y", one_d, {st.n, co, cur.oy, cur.ox}) + " so far:", num(cur.before),
+                             "+ " + num(cur.product), "= " + num(cur.after)},
+                            ImGui::GetStyleColorVec4(ImGuiCol_Text));
             ImGui::PopFont();
-            if (!cur.cropped) {
+            if (!cur.cropped && !s.hides(Fact::OutputValue) && !s.hides(Fact::Products)) {
                 const int32_t k = sc.contributions[static_cast<size_t>(cur.oy * g.out[1] + cur.ox)];
                 const float final_value =
                     sc.y.data[static_cast<size_t>(((st.n * g.c_out + co) * g.out[0] + cur.oy) * g.out[1] + cur.ox)];

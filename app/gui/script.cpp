@@ -439,6 +439,12 @@ bool write_screenshot(const std::string& path, int width, int height, std::strin
 
 namespace {
 
+nlohmann::json hidden_names(const std::vector<Fact>& facts) {
+    nlohmann::json a = nlohmann::json::array();
+    for (Fact f : facts) a.push_back(lesson_fact_name(f));
+    return a;
+}
+
 // The transposed-convolution view: its layer, the state at the cursor, the canvas and where the grids were drawn.
 nlohmann::json transpose_dump(const AppState& s) {
     using nlohmann::json;
@@ -653,14 +659,15 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
         const LessonRun& run = *s.ws.lesson;
         const LessonStep& st = run.current();
         const LessonContext ctx = app_lesson_context(s.ws, s.view);
+        const LessonContext shown = app_lesson_shown_context(s.ws, s.view);  // as the Lesson panel has it
         json q = nullptr;
         if (st.question)
-            q = {{"ask", lesson_fill(st.question->ask, ctx)},
+            q = {{"ask", lesson_fill(st.question->ask, shown)},
                  {"answer_given", run.answer},
                  {"correct", run.correct ? json(*run.correct) : json(nullptr)},
                  {"revealed", run.revealed},
                  {"expected", lesson_fill(st.question->answer, ctx)},
-                 {"hint", lesson_fill(st.question->hint, ctx)},
+                 {"hint", lesson_fill(st.question->hint, shown)},
                  {"reveal", lesson_fill(st.question->reveal, ctx)}};
         json values = json::object();  // every placeholder the step uses, filled in (tests compare them with PyTorch)
         std::vector<std::string> templates{st.title, st.text};
@@ -674,9 +681,10 @@ bool write_dump(const AppState& s, const std::string& path, int width, int heigh
                        {"values", values},
                        {"lesson_title", run.lesson.title},
                        {"steps", run.steps()},
-                       {"title", lesson_fill(st.title, ctx)},
-                       {"text", lesson_fill(st.text, ctx)},
+                       {"title", lesson_fill(st.title, shown)},
+                       {"text", lesson_fill(st.text, shown)},
                        {"question", q},
+                       {"concealed", hidden_names(app_hidden_facts(s.ws))},
                        {"highlights", st.highlights}};
     } else {
         j["lesson"] = nullptr;

@@ -13,6 +13,7 @@ struct ImGuiWindow;  // imgui_internal.h
 #include "convention_texts.hpp"
 #include "conventions.hpp"
 #include "gl_render.hpp"
+#include "lesson.hpp"
 #include "tile_atlas.hpp"
 
 namespace convscope::gui {
@@ -46,6 +47,10 @@ bool text_fits_lines(const char* text, float width, int lines);
 const ImGuiWindow* find_panel_window(const char* title);
 ImFont* mono_font();
 ImFont* cell_font();  // small monospace for numbers inside cells
+
+// What a panel draws in place of a number or shape a lesson's pending question hides (Ui::hides).
+using workspace::hide_result;  // lesson.hpp
+using workspace::kHidden;      // "?" (lesson.hpp)
 
 using workspace::value_text;        // convention_texts.hpp: one home for how a value is written
 std::string count_text(int64_t v);  // 14,592

@@ -24,6 +24,30 @@ const std::vector<std::string>& lesson_panels() {
     return p;
 }
 
+const std::vector<std::pair<std::string, Fact>>& lesson_facts() {
+    static const std::vector<std::pair<std::string, Fact>> f{
+        {"output_shape", Fact::OutputShape}, {"params", Fact::Params},   {"output_value", Fact::OutputValue},
+        {"pooled_shape", Fact::PooledShape}, {"layouts", Fact::Layouts}, {"products", Fact::Products}};
+    return f;
+}
+
+std::string lesson_fact_name(Fact f) {
+    if (f == Fact::Notes) return "notes";
+    for (const auto& [name, fact] : lesson_facts())
+        if (fact == f) return name;
+    return "?";
+}
+
+std::string hide_result(const std::string& text, int keep) {
+    size_t at = std::string::npos;  // the keep-th " = ", or the last one there is
+    for (int i = 0; i < keep; ++i) {
+        const size_t next = text.find(" = ", at == std::string::npos ? 0 : at + 3);
+        if (next == std::string::npos) break;
+        at = next;
+    }
+    return text.substr(0, at) + " = " + kHidden;  // (npos: the whole text)
+}
+
 // ---- parsing ----
 
 namespace {
@@ -148,7 +172,7 @@ Lesson lesson_parse(const std::string& text, const std::string& name) {
     };
     auto question = [&]() -> LessonQuestion& {
         need_step("a question line");
-        if (!step->question) fail("'answer:', 'hint:' and 'reveal:' follow an 'ask:' line");
+        if (!step->question) fail("'answer:', 'hint:', 'reveal:' and 'conceal:' follow an 'ask:' line");
         return *step->question;
     };
     while (std::getline(in, raw)) {
@@ -229,6 +253,22 @@ Lesson lesson_parse(const std::string& text, const std::string& name) {
             LessonQuestion& q = question();
             q.hint += (q.hint.empty() ? "" : " ") + trim(line.substr(5));
             lesson_check_placeholders(q.hint, where());
+        } else if (starts_with(line, "conceal:")) {
+            LessonQuestion& q = question();
+            std::istringstream words(line.substr(8));
+            bool any = false;
+            for (std::string w; words >> w;) {
+                const auto& fs = lesson_facts();
+                const auto it = std::find_if(fs.begin(), fs.end(), [&](const auto& f) { return f.first == w; });
+                if (it == fs.end()) {
+                    std::string list;
+                    for (const auto& f : fs) list += (list.empty() ? "" : ", ") + f.first;
+                    fail("'" + w + "' is not something the window can hide (" + list + ")");
+                }
+                q.conceal.push_back(it->second);
+                any = true;
+            }
+            if (!any) fail("'conceal:' names one or more of what the window shows");
         } else if (starts_with(line, "reveal:")) {
             LessonQuestion& q = question();
             q.reveal += (q.reveal.empty() ? "" : " ") + trim(line.substr(7));
@@ -516,6 +556,40 @@ std::string evaluate(const std::string& n, const LessonContext& c) {
 
 }  // namespace
 
+namespace {
+
+// The fact a placeholder of an answer gives away, if any.
+std::optional<Fact> fact_of(const std::string& name) {
+    static const std::pair<Fact, const char*> groups[] = {
+        {Fact::OutputShape,
+         " output_shape keras_output_shape t_output_shape formula_h formula_w formula_l t_formula_h t_formula_w "
+         "t_formula_l "},
+        {Fact::Params, " params t_params weight_count bias_count macs "},
+        {Fact::OutputValue, " value sum equation t_value compare_batch compare_channels "},
+        {Fact::PooledShape, " pooled_shape "},
+        {Fact::Layouts, " layouts_keras_offset "},  // (not {layouts_keras}: the element's index is the question's)
+        {Fact::Products, " t_min_products t_max_products "}};
+    for (const auto& [fact, names] : groups)
+        if (std::string(names).find(" " + name + " ") != std::string::npos) return fact;
+    if (name.size() > 2 && name[0] == 'y' && name[1] == '[') return Fact::OutputValue;  // {y[n,c,h,w]}
+    return std::nullopt;
+}
+
+// A placeholder's value as a pending question shows it (LessonContext::hidden).
+std::string concealed(const std::string& name, const std::string& value, const std::vector<Fact>& hidden) {
+    const std::optional<Fact> f = fact_of(name);
+    if (!f || std::find(hidden.begin(), hidden.end(), *f) == hidden.end()) return value;
+    if (name.rfind("formula_", 0) == 0) return hide_result(value, 2);  // the formula with the layer's numbers
+    if (name.rfind("t_formula_", 0) == 0) return hide_result(value, 3);
+    if (name == "equation") {  // the terms, then "= ?"
+        const size_t last = value.rfind(" = ");
+        return last == std::string::npos ? kHidden : value.substr(0, last) + " = " + kHidden;
+    }
+    return kHidden;
+}
+
+}  // namespace
+
 std::string lesson_fill(const std::string& templ, const LessonContext& ctx) {
     std::string out;
     size_t i = 0;
@@ -527,7 +601,7 @@ std::string lesson_fill(const std::string& templ, const LessonContext& ctx) {
         out += templ.substr(i, open - i);
         const std::string name = templ.substr(open + 1, close - open - 1);
         try {
-            out += evaluate(name, ctx);
+            out += concealed(name, evaluate(name, ctx), ctx.hidden);
         } catch (const NotAvailable& na) {
             out += "(n/a: " + na.why + ")";
         } catch (const std::exception& ex) {
@@ -618,6 +692,25 @@ AnswerVerdict lesson_check_answer(const std::string& given, const std::string& e
     }
     v.correct = lower_compact(given) == lower_compact(expected);
     return v;
+}
+
+// ---- what a pending question hides ----
+
+std::vector<Fact> lesson_conceals(const LessonStep& step) {
+    if (!step.question) return {};
+    std::vector<Fact> facts = step.question->conceal;
+    for (const std::string& name : lesson_placeholders(step.question->answer))
+        if (const auto f = fact_of(name)) facts.push_back(*f);
+    facts.push_back(Fact::Notes);
+    std::sort(facts.begin(), facts.end());
+    facts.erase(std::unique(facts.begin(), facts.end()), facts.end());
+    return facts;
+}
+
+bool LessonRun::hides(Fact f) const {
+    if (step < 0 || step >= steps() || !current().question || revealed) return false;
+    const std::vector<Fact> facts = lesson_conceals(current());
+    return std::find(facts.begin(), facts.end(), f) != facts.end();
 }
 
 }  // namespace convscope::workspace

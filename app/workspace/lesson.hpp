@@ -16,6 +16,8 @@
 //   answer: {output_shape}                  what the engine says (shapes, numbers within 1e-4 relative, or text)
 //   hint: Padding 2 on each side...         shown after a wrong answer
 //   reveal: The output is {output_shape}.   shown after a right answer or "Reveal"
+//   conceal: output_shape                   (optional) what the window hides until then, beyond what the answer's
+//                                           placeholders imply (facts: see lesson_facts below)
 //
 // Placeholders are filled in live from the scene on screen, never typed by hand: {layer} {input_shape}
 // {output_shape} {weight_shape} {bias_shape} {params} {weight_count} {bias_count} {macs} {error} {cursor} {value}
@@ -54,8 +56,27 @@ inline constexpr int kLessonVersion = 1;
 // The panels a step can point at (the window's panel titles, in lower case with '_').
 const std::vector<std::string>& lesson_panels();
 
+// What a pending question hides in the window, so that "predict, then reveal" is a prediction: the output's shape
+// (the Layer panel's shapes, sizes and formulas, the Feature maps headers, the Batch vs channel window's headers),
+// the parameter count (with the weight count and the MACs per output), the value at the cursor (the Computation
+// panel's total, the Batch vs channel window's totals, the transposed convolution's output numbers and running
+// sums), the pooled shape ("then ReLU + pool"), the Weight layouts window's answers (the Keras offset of the pinned
+// element, np.moveaxis's shape) and the products per output of the transposed convolution. The preset's notes in
+// the Layer panel are hidden with every pending question: they often state the answer.
+enum class Fact { OutputShape, Params, OutputValue, PooledShape, Layouts, Products, Notes };
+// The names a 'conceal:' line uses (output_shape params output_value pooled_shape layouts products), in order.
+const std::vector<std::pair<std::string, Fact>>& lesson_facts();
+std::string lesson_fact_name(Fact f);
+// What the window (and a step's text) shows in place of a hidden number or shape.
+inline constexpr const char* kHidden = "?";
+// A formula with its result hidden: `text` up to its `keep`-th " = ", then " = ?" ("H_out = floor((32 + 2*2 -
+// 1*(5-1) - 1) / 1) + 1 = floor(31 / 1) + 1 = 32" with keep 2: the formula with the layer's numbers, = ?). With
+// fewer " = ", up to the last one; with none, the whole text then " = ?".
+std::string hide_result(const std::string& text, int keep);
+
 struct LessonQuestion {
     std::string ask, answer, hint, reveal;  // templates (placeholders filled in when shown)
+    std::vector<Fact> conceal;              // 'conceal:' lines
     int line = 0;
 };
 
@@ -102,6 +123,9 @@ struct LessonContext {
     PairCursor pair_cursor;
     std::optional<std::array<int64_t, 3>> pair_pixel;
     std::optional<WeightIndex> layouts_pinned;  // the Weight layouts window's pinned element (layouts_ placeholders)
+    // Facts a pending question hides (lesson_conceals): placeholders that give one away are filled in without it
+    // ("?"; a formula or {equation} up to its result, then "= ?"). Empty for the answer check.
+    std::vector<Fact> hidden;
 };
 // Replaces every {placeholder}; one that cannot be evaluated now (an index outside the tensor, {error} on a valid
 // layer) becomes "(n/a: why)" so a teacher sees the problem in the window.
@@ -121,6 +145,12 @@ struct AnswerVerdict {
 // allowed: "14,592"), otherwise case- and space-insensitive text.
 AnswerVerdict lesson_check_answer(const std::string& given, const std::string& expected_filled);
 
+// What a step's question hides while it waits (none without a question): the facts its answer's placeholders name
+// ({output_shape} {formula_h} ... -> OutputShape; {params} {weight_count} {bias_count} {macs} -> Params; {y[...]}
+// {value} {sum} {equation} {compare_batch} ... -> OutputValue; {pooled_shape}; {layouts_keras_offset} ...;
+// {t_max_products} ...), its 'conceal:' lines, and Notes. Sorted, no repeats.
+std::vector<Fact> lesson_conceals(const LessonStep& step);
+
 // ---- a lesson being followed ----
 struct LessonRun {
     Lesson lesson;
@@ -137,6 +167,8 @@ struct LessonRun {
         hint_shown = false;
     }
     const LessonStep& current() const { return lesson.steps[static_cast<size_t>(step)]; }
+    // True while this step's question waits for its answer (not yet right, not revealed) and hides `f`.
+    bool hides(Fact f) const;
     int steps() const { return static_cast<int>(lesson.steps.size()); }
 };
 
