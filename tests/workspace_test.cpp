@@ -505,14 +505,29 @@ TEST(Lessons, LoadResolvesPathsAgainstTheLessonFolder) {
         throws_with<IoError>([&] { lesson_load(dir.file("none.lesson")); }, {"none.lesson", "no such lesson file"}));
 }
 
+// The default scene, its output and the cursor at y[0, 8, 16, 16], as placeholders read them.
+struct DefaultLessonScene {
+    LayerEdit e = default_edit();
+    std::shared_ptr<const Scene> scene = scene_of(e);
+    std::shared_ptr<const LayerOutput> out = compute_layer_output(scene);
+    CursorState cs;
+    LessonContext ctx;
+    DefaultLessonScene() {
+        ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
+        cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
+        ctx.scene = scene.get();
+        ctx.output = out.get();
+        ctx.cursor = &cs;
+        ctx.edit = &e;
+    }
+};
+
 TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
-    const LayerEdit e = default_edit();
-    const auto scene = scene_of(e);
-    const auto out = compute_layer_output(scene);
-    ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
-    const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
-    LessonContext ctx{scene.get(), out.get(), &cs, &e,           "",           std::nullopt,
-                      nullptr,     nullptr,   {},  std::nullopt, std::nullopt, {}};
+    DefaultLessonScene d;
+    const auto& scene = d.scene;
+    const auto& out = d.out;
+    const CursorState& cs = d.cs;
+    LessonContext& ctx = d.ctx;
     EXPECT_EQ(lesson_fill("{weight_shape} {output_shape} {params} {macs}", ctx),
               "(192, 3, 5, 5) (1, 192, 32, 32) 14,592 75");
     EXPECT_EQ(lesson_fill("{keras_kernel_shape} {keras_input_shape} {keras_output_shape}", ctx),
@@ -565,13 +580,8 @@ TEST(Lessons, APendingQuestionHidesWhatGivesItsAnswerAway) {
     EXPECT_FALSE(run.hides(F::OutputShape));  // no question, nothing hidden
 
     // the step's text: the formula keeps the layer's numbers, the equation its terms; only the results go
-    const LayerEdit e = default_edit();
-    const auto scene = scene_of(e);
-    const auto out = compute_layer_output(scene);
-    ConvCursor cursor(scene->geo, scene->x, scene->w, scene->bias_ptr());
-    const CursorState cs = cursor.state_at(cursor.step_of(0, 8, 16, 16, Granularity::Position), Granularity::Position);
-    LessonContext ctx{scene.get(), out.get(), &cs, &e,           "",           std::nullopt,
-                      nullptr,     nullptr,   {},  std::nullopt, std::nullopt, {}};
+    DefaultLessonScene d;
+    LessonContext& ctx = d.ctx;
     const std::string formula = lesson_fill("{formula_h}", ctx), equation = lesson_fill("{equation}", ctx);
     ctx.hidden = lesson_conceals(l.steps[0]);
     EXPECT_EQ(lesson_fill("{output_shape}", ctx), "?");
