@@ -123,22 +123,25 @@ void draw_operator(ImDrawList* dl, ImVec2 p, float h, const char* op) {
 void draw_sum_line(Ui& s) {
     const ConvGeometry& g = s.ws.geo();
     const CursorState& cs = s.ws.cs;
-    std::string t = "= ";
+    std::vector<std::string> terms;  // "= (a)", "+ (b)", ... "= total": a number is never split across lines
     for (int64_t ci = 0; ci < g.c_in_per_group; ++ci) {
-        if (ci) t += " + ";
+        const std::string op = ci ? "+ " : "= ";
         if (ci >= 6 && ci < g.c_in_per_group - 1) {
-            t += "...";
+            terms.push_back(op + "...");
             ci = g.c_in_per_group - 2;
             continue;
         }
-        t += channel_done(s, ci) ? "(" + value_text(cs.channels[static_cast<size_t>(ci)].sum) + ")" : "( ? )";
+        terms.push_back(
+            op + (channel_done(s, ci) ? "(" + value_text(cs.channels[static_cast<size_t>(ci)].sum) + ")" : "( ? )"));
     }
-    if (s.ws.scene->edit.layer.bias) t += " + " + value_text(cs.bias);
+    if (s.ws.scene->edit.layer.bias) terms.push_back("+ " + value_text(cs.bias));
     const bool done = cs.position_complete();
-    const std::string total = s.hides(Fact::OutputValue) ? kHidden : done ? value_text(cs.value) : "...";
+    terms.push_back("= " + (s.hides(Fact::OutputValue) ? std::string(kHidden) : done ? value_text(cs.value) : "..."));
     ImGui::PushFont(mono_font());
-    ImGui::TextWrapped("%s = %s", t.c_str(), total.c_str());
-    s.geometry.written["computation.sum"] = t + " = " + total;
+    text_pieces(terms, ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    std::string t;
+    for (const std::string& term : terms) t += (t.empty() ? "" : " ") + term;
+    s.geometry.written["computation.sum"] = t;
     ImGui::PopFont();
 }
 

@@ -322,10 +322,10 @@ void scatter_computation(Ui& s) {
     const bool one_d = g.dims == 1;
     const int64_t co = scatter_co(t);
     ImGui::PushFont(mono_font());
-    ImGui::TextWrapped("%s = %s paints w[%lld, %lld] (times %s) into y[%lld, %lld]",
-                       index_text("x", one_d, {st.n, st.c_in, st.iy, st.ix}).c_str(), num(st.input).c_str(),
-                       static_cast<long long>(st.c_in), static_cast<long long>(st.co), num(st.input).c_str(),
-                       static_cast<long long>(st.n), static_cast<long long>(co));
+    text_pieces({index_text("x", one_d, {st.n, st.c_in, st.iy, st.ix}) + " = " + num(st.input),
+                 "paints w[" + std::to_string(st.c_in) + ", " + std::to_string(st.co) + "]",
+                 "(times " + num(st.input) + ")", "into y[" + std::to_string(st.n) + ", " + std::to_string(co) + "]"},
+                ImGui::GetStyleColorVec4(ImGuiCol_Text));
     ImGui::PopFont();
     ImGui::PushStyleColor(ImGuiCol_Text, dim_text());
     ImGui::TextWrapped(
@@ -561,11 +561,11 @@ void draw_transpose_sums(Ui& s) {
                 const int32_t k = sc.contributions[static_cast<size_t>(cur.oy * g.out[1] + cur.ox)];
                 const float final_value =
                     sc.y.data[static_cast<size_t>(((st.n * g.c_out + co) * g.out[0] + cur.oy) * g.out[1] + cur.ox)];
-                ImGui::TextWrapped(
-                    "This output receives %d product(s) from each of the %lld input channel(s) of its group%s; "
-                    "when all have landed it is %s.",
-                    k, static_cast<long long>(g.c_in_per_group), g.has_bias ? ", then the bias" : "",
-                    num(final_value).c_str());
+                text_words("This output receives " + std::to_string(k) + " product(s) from each of the " +
+                               std::to_string(g.c_in_per_group) + " input channel(s) of its group" +
+                               (g.has_bias ? ", then the bias" : "") + "; when all have landed it is " +
+                               num(final_value) + ".",
+                           ImGui::GetStyleColorVec4(ImGuiCol_Text));
             }
         }
     }

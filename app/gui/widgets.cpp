@@ -236,8 +236,9 @@ void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int6
     ImGui::EndTooltip();
 }
 
-void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item) {
-    const float indent = ImGui::GetFontSize() * 1.5f;
+namespace {
+
+void place_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item, float indent) {
     const float space = ImGui::CalcTextSize(" ").x;
     const float right =
         ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x;  // a table cell's right edge in a table
@@ -245,15 +246,31 @@ void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool aft
         const float w = ImGui::CalcTextSize(pieces[i].c_str()).x;
         if (i > 0 || after_item) {
             if (ImGui::GetItemRectMax().x + space + w > right) {
-                ImGui::Indent(indent);
+                if (indent > 0.0f) ImGui::Indent(indent);  // (Indent(0) would indent by the style's spacing)
                 ImGui::TextColored(colour, "%s", pieces[i].c_str());
-                ImGui::Unindent(indent);
+                if (indent > 0.0f) ImGui::Unindent(indent);
                 continue;
             }
             ImGui::SameLine(0, space);
         }
         ImGui::TextColored(colour, "%s", pieces[i].c_str());
     }
+}
+
+}  // namespace
+
+void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item) {
+    place_pieces(pieces, colour, after_item, ImGui::GetFontSize() * 1.5f);
+}
+
+void text_words(const std::string& text, ImVec4 colour) {
+    std::vector<std::string> words;
+    for (size_t i = 0; i < text.size();) {
+        const size_t j = std::min(text.find(' ', i), text.size());
+        if (j > i) words.push_back(text.substr(i, j - i));
+        i = j + 1;
+    }
+    place_pieces(words, colour, false, 0.0f);
 }
 
 void same_line_if_fits(float width) {

@@ -88,6 +88,9 @@ void pytorch_index_tooltip(Convention c, TensorRole role, const std::vector<int6
 // Text pieces on one line while they fit, else continued on the next line (indented): never broken inside a piece,
 // so an index, a shape or a number is never split. `after_item`: the first piece continues the last item's line.
 void text_pieces(const std::vector<std::string>& pieces, ImVec4 colour, bool after_item = false);
+// Prose wrapped at spaces only, never inside a word: ImGui's own wrapping also breaks after '.' and ',', which split
+// "6.5" into "6." and "5" at the end of a line. Continued lines are not indented.
+void text_words(const std::string& text, ImVec4 colour);
 // Buttons in rows across the panel, up to `per_row` to a row and only as many as fit whole (a label is never cut,
 // at any UI scale), each row filling the panel's width; button `current` is drawn pressed. Returns the index of the
 // button clicked, -1 if none; `hovered` is set to the index of the button under the mouse (-1 if none).
