@@ -554,10 +554,6 @@ std::string evaluate(const std::string& n, const LessonContext& c) {
     throw NotAvailable{"unknown"};
 }
 
-}  // namespace
-
-namespace {
-
 // The fact a placeholder of an answer gives away, if any.
 std::optional<Fact> fact_of(const std::string& name) {
     static const std::pair<Fact, const char*> groups[] = {
