@@ -1,7 +1,8 @@
 // libFuzzer target: lesson_parse (the .lesson format a teacher writes) on arbitrary text. Only FormatError/Error may
 // escape. A lesson that parses must hold only what the parser promises: at least one step, each with a title, setup
 // actions whose verbs are in the script grammar and whose arguments pass its checks, placeholders that are all known,
-// and every template fills in (with nothing on screen: "(n/a: ...)") without throwing.
+// and every template fills in (with nothing on screen: "(n/a: ...)"), also with what a pending question hides,
+// without throwing.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,9 +34,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (step.question)
             templates.insert(templates.end(),
                              {step.question->ask, step.question->answer, step.question->hint, step.question->reveal});
+        // what a pending question hides: named facts only, and the step's text fills in with them hidden too
+        LessonContext hiding;
+        hiding.hidden = lesson_conceals(step);
+        if (step.question && hiding.hidden.empty()) __builtin_trap();  // (the preset's notes, at least)
+        for (const Fact f : hiding.hidden)
+            if (lesson_fact_name(f) == "?") __builtin_trap();
         for (const std::string& t : templates) {
             lesson_check_placeholders(t, "fuzz.lesson");  // the parser checked them: must not throw
             (void)lesson_fill(t, nothing);
+            (void)lesson_fill(t, hiding);
         }
         if (step.question) (void)lesson_check_answer(lesson_fill(step.question->answer, nothing), "42");
     }

@@ -545,6 +545,7 @@ TEST(Lessons, PlaceholdersAreFilledFromTheScene) {
     // what cannot be evaluated says so instead of inventing a number
     EXPECT_EQ(lesson_fill("{error}", ctx), "(n/a: the layer is valid)");
     EXPECT_EQ(lesson_fill("{y[0,192,0,0]}", ctx), "(n/a: y index out of range)");
+    EXPECT_EQ(lesson_fill("{y[0,99999999999999999999,0,0]}", ctx), "(n/a: index 99999999999999999999 is too large)");
     EXPECT_EQ(lesson_fill("{formula_l}", ctx), "(n/a: formula_l does not apply to Conv2d)");
     ctx.error = "RuntimeError: boom";
     EXPECT_EQ(lesson_fill("{error} {output_shape}", ctx), "RuntimeError: boom (n/a: the layer is invalid)");
@@ -600,6 +601,9 @@ TEST(Lessons, APendingQuestionHidesWhatGivesItsAnswerAway) {
 
 TEST(Lessons, AnswersCompareShapesNumbersAndText) {
     EXPECT_TRUE(lesson_check_answer("1, 192, 32, 32", "(1, 192, 32, 32)").correct);
+    // a number past int64 in a typed answer is wrong, not a crash (std::stoll threw out_of_range and ended the app)
+    EXPECT_FALSE(lesson_check_answer("(1, 99999999999999999999, 32, 32)", "(1, 192, 32, 32)").correct);
+    EXPECT_FALSE(lesson_check_answer("1, 192, 32, 32", "(5, 5, 3, 99999999999999999999)").correct);
     EXPECT_TRUE(lesson_check_answer("[1 192 32 32]", "(1, 192, 32, 32)").correct);
     EXPECT_TRUE(lesson_check_answer("1x192x32x32", "(1, 192, 32, 32)").correct);
     EXPECT_FALSE(lesson_check_answer("(1, 192, 28, 28)", "(1, 192, 32, 32)").correct);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -385,16 +386,22 @@ std::string tuple_text(const std::vector<int64_t>& v) {
     return s + (v.size() == 1 ? ",)" : ")");
 }
 
-std::vector<int64_t> parse_indices(const std::string& inner) {
-    std::vector<int64_t> out;
-    std::stringstream ss(inner);
-    for (std::string part; std::getline(ss, part, ',');) out.push_back(std::stoll(trim(part)));
-    return out;
-}
-
 struct NotAvailable {
     std::string why;
 };
+
+std::vector<int64_t> parse_indices(const std::string& inner) {
+    std::vector<int64_t> out;
+    std::stringstream ss(inner);
+    for (std::string part; std::getline(ss, part, ',');) {
+        const std::string t = trim(part);
+        int64_t v = 0;
+        const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (ec != std::errc() || ptr != t.data() + t.size()) throw NotAvailable{"index " + t + " is too large"};
+        out.push_back(v);
+    }
+    return out;
+}
 
 // One element of a canonical 4-D tensor addressed as PyTorch does (1-D tensors: (N, C, L) -> (N, C, 1, L)).
 float element(const Tensor& t, std::vector<int64_t> idx, int dims, const char* name) {
@@ -622,6 +629,16 @@ std::string lower_compact(const std::string& s) {
     return o;
 }
 
+// One integer of a list; none for "-" alone or one past int64 (a student may type 99999999999999999999: it
+// matches no shape, and std::stoll would throw).
+std::optional<int64_t> list_integer(const std::string& digits) {
+    int64_t value = 0;
+    const char* end = digits.data() + digits.size();
+    const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+    if (ec != std::errc() || ptr != end) return std::nullopt;
+    return value;
+}
+
 // "(1, 192, 32, 32)" / "1x192x32x32" / "[1 192 32 32]" -> integers; "14,592" alone is one number.
 std::optional<std::vector<int64_t>> int_list(const std::string& s) {
     std::string t = trim(s);
@@ -635,8 +652,9 @@ std::optional<std::vector<int64_t>> int_list(const std::string& s) {
         } else if (ch == ',' || ch == ' ' || ch == 'x' || ch == 'X' || ch == '(' || ch == ')' || ch == '[' ||
                    ch == ']') {
             if (!cur.empty()) {
-                if (cur == "-") return std::nullopt;
-                v.push_back(std::stoll(cur));
+                const std::optional<int64_t> n = list_integer(cur);
+                if (!n) return std::nullopt;
+                v.push_back(*n);
                 cur.clear();
                 if (ch != '(' && ch != '[' && ch != ')' && ch != ']') saw_sep = true;
             }
@@ -644,7 +662,11 @@ std::optional<std::vector<int64_t>> int_list(const std::string& s) {
             return std::nullopt;
         }
     }
-    if (!cur.empty()) v.push_back(std::stoll(cur));
+    if (!cur.empty()) {
+        const std::optional<int64_t> n = list_integer(cur);
+        if (!n) return std::nullopt;
+        v.push_back(*n);
+    }
     if (v.empty()) return std::nullopt;
     // "14,592" is a number with a thousands separator, not a shape, unless it is written as a tuple
     if (!bracketed && v.size() == 2 && t.find(',') != std::string::npos && t.find(' ') == std::string::npos &&
