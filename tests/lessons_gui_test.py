@@ -153,6 +153,7 @@ HIDDEN_TEXTS = {
     "output_value": [("computation.sum", r"= \?$")],
     "pooled_shape": [("after.shapes", r"-> \?$")],
     "layouts": [("layouts.offsets", r"in Keras's: .* = \?$"), ("layouts.moveaxis", r"= \?$")],
+    "lit": [("feature_maps.lit", r"^hidden$")],
 }
 
 
@@ -258,6 +259,14 @@ def main():
         rev = json.load(open(T("params_revealed.json")))
         check(rev["lesson"]["question"]["revealed"] and rev["conventions"]["written"]["layer.params"] ==
               "Parameters: 14,592", f"hidden: shown once revealed: {rev['conventions']['written'].get('layer.params')!r}")
+        # Q2 step 2 asks which items a pinned pixel of image 1 feeds: the outlines appear once it is answered
+        run(app, f"lesson q2_batch_vs_channel\nlesson_goto 2\nwait\nframes 2\ndump {T('lit_pending.json')}\n"
+                 f"lesson_answer 1\nframes 2\ndump {T('lit_right.json')}\n", tmp, "lit")
+        lp, lr = json.load(open(T("lit_pending.json"))), json.load(open(T("lit_right.json")))
+        check(lp["conventions"]["written"].get("feature_maps.lit") == "hidden" and lp["hover_hits"] > 0 and
+              lr["lesson"]["question"]["correct"] is True and
+              lr["conventions"]["written"].get("feature_maps.lit") == "shown",
+              f"q2 step 2: the pixel's {lp['hover_hits']} outputs outlined only after the answer")
         # Q7 (transposed convolution, not in LESSONS): the checkerboard step hides the products and the output
         # numbers (all ones in, so every output is its product count), and its text does not state the counts
         run(app, f"lesson q7_conv_transpose\nlesson_goto 3\nwait\nframes 2\ndump {T('q7_3.json')}\n", tmp, "q7")

@@ -182,7 +182,7 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
         }
         if (current)
             dl->AddRect(ImVec2(at.x - 2, at.y - 2), ImVec2(at.x + t + 2, at.y + t + 2), kWindowColour, 0, 0, 2.0f);
-        if (const auto it = lit_box.find({n, co}); it != lit_box.end()) {
+        if (const auto it = lit_box.find({n, co}); it != lit_box.end() && !s.hides(Fact::Lit)) {
             const auto& b = it->second;
             const ImVec2 a0(at.x + static_cast<float>(b[1]) * cell_out, at.y + static_cast<float>(b[0]) * cell_out);
             const ImVec2 a1(at.x + static_cast<float>(b[3] + 1) * cell_out,

@@ -251,8 +251,9 @@ void draw_conv_maps(Ui& s) {
             }
         }
 
-        // what the hovered input pixel feeds
-        if (s.ws.hover && s.ws.hover_hits.size() < 40000) {
+        // what the hovered input pixel feeds (not while a lesson asks which outputs that is)
+        if (s.ws.hover) s.geometry.written["feature_maps.lit"] = s.hides(Fact::Lit) ? "hidden" : "shown";
+        if (s.ws.hover && s.ws.hover_hits.size() < 40000 && !s.hides(Fact::Lit)) {
             const int64_t hn = (*s.ws.hover)[0];
             for (const Placed& t : placed) {
                 if (t.n != hn) continue;

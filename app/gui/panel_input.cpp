@@ -225,8 +225,11 @@ void draw_channel(Ui& s, ImDrawList* dl, int64_t n, int64_t c, ImVec2 p0, float 
         if (!rgb) {
             ImGui::Text("= %s", value_text(s.ws.scene->x[((n * g.c_in + ch) * H + sy) * W + sx]).c_str());
             s.push(intent::HoverInput{n, c, sy, sx});
-            ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)",
-                               s.ws.hover_hits.size());
+            if (s.hides(Fact::Lit))
+                ImGui::TextColored(dim_text(), "feeds ? output values (shown once you answer the lesson's question)");
+            else
+                ImGui::TextColored(dim_text(), "feeds %zu output values (outlined in Feature maps)",
+                                   s.ws.hover_hits.size());
         }
         if (pad) {
             const ImVec2 a = cell_min(sy + pb0, sx + pb1);

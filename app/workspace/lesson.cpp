@@ -26,9 +26,13 @@ const std::vector<std::string>& lesson_panels() {
 }
 
 const std::vector<std::pair<std::string, Fact>>& lesson_facts() {
-    static const std::vector<std::pair<std::string, Fact>> f{
-        {"output_shape", Fact::OutputShape}, {"params", Fact::Params},   {"output_value", Fact::OutputValue},
-        {"pooled_shape", Fact::PooledShape}, {"layouts", Fact::Layouts}, {"products", Fact::Products}};
+    static const std::vector<std::pair<std::string, Fact>> f{{"output_shape", Fact::OutputShape},
+                                                             {"params", Fact::Params},
+                                                             {"output_value", Fact::OutputValue},
+                                                             {"pooled_shape", Fact::PooledShape},
+                                                             {"layouts", Fact::Layouts},
+                                                             {"products", Fact::Products},
+                                                             {"lit", Fact::Lit}};
     return f;
 }
 

@@ -61,10 +61,11 @@ const std::vector<std::string>& lesson_panels();
 // the parameter count (with the weight count and the MACs per output), the value at the cursor (the Computation
 // panel's total, the Batch vs channel window's totals, the transposed convolution's output numbers and running
 // sums), the pooled shape ("then ReLU + pool"), the Weight layouts window's answers (the Keras offset of the pinned
-// element, np.moveaxis's shape) and the products per output of the transposed convolution. The preset's notes in
-// the Layer panel are hidden with every pending question: they often state the answer.
-enum class Fact { OutputShape, Params, OutputValue, PooledShape, Layouts, Products, Notes };
-// The names a 'conceal:' line uses (output_shape params output_value pooled_shape layouts products), in order.
+// element, np.moveaxis's shape), the products per output of the transposed convolution and the outputs a pinned
+// input pixel feeds (Lit: their outlines in the Feature maps panel and the count in the Input panel's tooltip). The
+// preset's notes in the Layer panel are hidden with every pending question: they often state the answer.
+enum class Fact { OutputShape, Params, OutputValue, PooledShape, Layouts, Products, Lit, Notes };
+// The names a 'conceal:' line uses (output_shape params output_value pooled_shape layouts products lit), in order.
 const std::vector<std::pair<std::string, Fact>>& lesson_facts();
 std::string lesson_fact_name(Fact f);
 // What the window (and a step's text) shows in place of a hidden number or shape.
