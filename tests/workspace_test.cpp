@@ -491,6 +491,11 @@ TEST(Lessons, ShippedLessonsAllParse) {
     for (const char* id : {"q1_conv2d", "q2_batch_vs_channel", "q3_keras_params", "q4_conv1d_text", "q5_same_channels",
                            "q6_keras_layout", "padding_modes", "q7_conv_transpose"})
         EXPECT_TRUE(ids.count(id)) << id;
+    // Help -> Lessons lists the seed questions first, in order, then the other tours
+    ASSERT_GE(ls.size(), 8u);
+    EXPECT_EQ(ls[0].id, "q1_conv2d");
+    EXPECT_EQ(ls[6].id, "q7_conv_transpose");
+    EXPECT_EQ(ls[7].id, "padding_modes");
 }
 
 TEST(Lessons, LoadResolvesPathsAgainstTheLessonFolder) {

@@ -46,7 +46,7 @@ const char* kUsage =
     "                 [--screenshot OUT.png [--frames N]] [--script FILE] [--bench-frames N]\n"
     "                 [--lesson ID|FILE] [--shader-dir DIR] [--asset-dir DIR] [--settings-dir DIR] [--help-script]\n"
     "  --lesson ID           follow a lesson: q1_conv2d, q2_batch_vs_channel, q3_keras_params, q4_conv1d_text,\n"
-    "                        q5_same_channels, q6_keras_layout, padding_modes, q7_conv_transpose (assets/lessons/), or "
+    "                        q5_same_channels, q6_keras_layout, q7_conv_transpose, padding_modes (assets/lessons/), or "
     "a .lesson file\n"
     "  FILE                  open a picture (.png .jpg .jpeg .bmp), weights (.npy), ONNX model, scene (.json)\n"
     "  --cifar FILE          open a CIFAR-10/100 batch, folder or .tar.gz; --pick chooses the batch images\n"

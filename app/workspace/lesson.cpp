@@ -346,7 +346,14 @@ std::vector<Lesson> lesson_list(const std::string& asset_dir, std::vector<std::s
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(asset_dir + "/lessons", ec))
         if (e.path().extension() == ".lesson") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
+    // the seed questions' tours (q1_..., q2_...) first, in order, then the others: Help -> Lessons opens on Q1
+    const auto seed = [](const std::string& path) {
+        const std::string name = fs::path(path).filename().string();
+        return name.size() > 1 && name[0] == 'q' && std::isdigit(static_cast<unsigned char>(name[1]));
+    };
+    std::sort(files.begin(), files.end(), [&](const std::string& a, const std::string& b) {
+        return std::make_pair(!seed(a), a) < std::make_pair(!seed(b), b);
+    });
     std::vector<Lesson> out;
     for (const std::string& f : files) {
         try {

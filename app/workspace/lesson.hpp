@@ -103,7 +103,8 @@ Lesson lesson_parse(const std::string& text, const std::string& name);
 // Reads a .lesson file (at most 1 MiB); IoError / FormatError. Relative paths in @ actions are resolved against
 // the lesson's folder.
 Lesson lesson_load(const std::string& path);
-// The shipped lessons: <asset_dir>/lessons/*.lesson, sorted by file name. Broken files are skipped with their
+// The shipped lessons: <asset_dir>/lessons/*.lesson, the seed questions' (q1_..., q2_...) first, each group sorted
+// by file name. Broken files are skipped with their
 // error in `errors`.
 std::vector<Lesson> lesson_list(const std::string& asset_dir, std::vector<std::string>& errors);
 // "q1_conv2d" -> <asset_dir>/lessons/q1_conv2d.lesson; a path ending in .lesson is used as given.
