@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "copy_max.hpp"
 #include "thread_pool.hpp"
 #include "vector_types.hpp"
 
@@ -81,8 +82,7 @@ Plan make_plan(const ConvGeometry& g) {
 template <class S>
 [[gnu::always_inline]] inline float pack_body(const float* xg, int64_t plane, int64_t K, int64_t p0, int64_t n,
                                               float* packed, float m) {
-    using V = typename S::V;
-    constexpr int W = S::kWidth, NR = W * S::kVectors;
+    constexpr int NR = S::kWidth * S::kVectors;
     FiniteAbsMax<S> mv;
     const int64_t panels = (n + NR - 1) / NR;
     for (int64_t k = 0; k < K; ++k) {
@@ -90,14 +90,7 @@ template <class S>
         for (int64_t q = 0; q < panels; ++q, src += NR) {
             float* dst = packed + (q * K + k) * NR;
             const int64_t count = std::min<int64_t>(NR, n - q * NR);
-            int64_t j = 0;
-            for (; j + W <= count; j += W) {
-                V v;
-                std::memcpy(&v, src + j, sizeof(V));
-                std::memcpy(dst + j, &v, sizeof(V));
-                mv.add(v);
-            }
-            for (; j < count; ++j) {
+            for (int64_t j = copy_add_vectors(src, dst, count, mv); j < count; ++j) {
                 dst[j] = src[j];
                 const float a = std::fabs(src[j]);
                 if (a <= std::numeric_limits<float>::max()) m = std::max(m, a);

@@ -26,16 +26,8 @@ float finite_max_tail(const float* src, int64_t begin, int64_t n, float m) {
 // reads the input anyway, so conv_fast's overflow bound costs no second pass over it.
 template <class Vec>
 [[gnu::always_inline]] inline float copy_max_body(const float* src, float* dst, int64_t n, float m) {
-    using V = typename Vec::V;
-    constexpr int W = Vec::kWidth;
     FiniteAbsMax<Vec> mv;
-    int64_t i = 0;
-    for (; i + W <= n; i += W) {
-        V v;
-        std::memcpy(&v, src + i, sizeof(V));
-        std::memcpy(dst + i, &v, sizeof(V));
-        mv.add(v);
-    }
+    const int64_t i = copy_add_vectors(src, dst, n, mv);
     std::memcpy(dst + i, src + i, static_cast<size_t>(n - i) * sizeof(float));
     return finite_max_tail(src, i, n, mv.result(m));
 }

@@ -22,14 +22,12 @@ CopyMax copy_max_for(Isa isa);
 using FiniteMax = float (*)(const float* src, int64_t n, float m);
 FiniteMax finite_max_for(Isa isa);
 
-// dst[0, n) = src[0, n) in AVX-512 vectors, the last 1-15 floats in one masked vector (the lanes past n read as 0,
-// which leaves a maximum as it is), each vector added to mv: the copy behind copy_max's AVX-512 build, for a kernel
-// that copies many short rows into one maximum (a float-by-float tail was 16% of R2's padding copy in the
-// channel-blocked kernel; reducing the maximum row by row cost 1-4% of R2 and R5). Inlined into AVX-512 code only.
-[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline void copy_add_avx512(const float* src, float* dst, int64_t n,
-                                                                           FiniteAbsMax<Avx512Vec>& mv) {
-    using V = Avx512Vec::V;
-    constexpr int W = Avx512Vec::kWidth;
+// dst[0, i) = src[0, i) for the whole vectors in [0, n), each vector added to mv; returns i (n rounded down to whole
+// vectors). The copy loop of copy_max, copy_add_avx512 and the pointwise kernel's packing; the caller does the tail.
+template <class Vec>
+[[gnu::always_inline]] inline int64_t copy_add_vectors(const float* src, float* dst, int64_t n, FiniteAbsMax<Vec>& mv) {
+    using V = typename Vec::V;
+    constexpr int W = Vec::kWidth;
     int64_t i = 0;
     for (; i + W <= n; i += W) {
         V v;
@@ -37,11 +35,21 @@ FiniteMax finite_max_for(Isa isa);
         std::memcpy(dst + i, &v, sizeof(V));
         mv.add(v);
     }
+    return i;
+}
+
+// dst[0, n) = src[0, n) in AVX-512 vectors, the last 1-15 floats in one masked vector (the lanes past n read as 0,
+// which leaves a maximum as it is), each vector added to mv: the copy behind copy_max's AVX-512 build, for a kernel
+// that copies many short rows into one maximum (a float-by-float tail was 16% of R2's padding copy in the
+// channel-blocked kernel; reducing the maximum row by row cost 1-4% of R2 and R5). Inlined into AVX-512 code only.
+[[gnu::always_inline]] CONVSCOPE_AVX512_TARGET inline void copy_add_avx512(const float* src, float* dst, int64_t n,
+                                                                           FiniteAbsMax<Avx512Vec>& mv) {
+    const int64_t i = copy_add_vectors(src, dst, n, mv);
     if (i < n) {
         const __mmask16 tail = first_lanes(n - i);
         const __m512 v = _mm512_maskz_loadu_ps(tail, src + i);
         _mm512_mask_storeu_ps(dst + i, tail, v);
-        mv.add(reinterpret_cast<V>(v));
+        mv.add(reinterpret_cast<Avx512Vec::V>(v));
     }
 }
 

@@ -200,6 +200,7 @@ struct Ui {
     // What a lesson's question hides while it waits for the answer (workspace::Fact, lesson.hpp): the panels draw
     // "?" in its place.
     bool hides(workspace::Fact f) const { return ws.lesson && ws.lesson->hides(f); }
+    std::string shown(workspace::Fact f, std::string text) const { return hides(f) ? workspace::kHidden : text; }
     int64_t revealed_position() const { return ws.revealed_position(view.reveal_progressively); }
 };
 

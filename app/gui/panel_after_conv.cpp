@@ -127,7 +127,7 @@ void draw_after_conv_tab(Ui& s) {
     const Shape y_shape = g.output_shape_torch();
     const Convention conv = s.ws.conventions;
     auto shape_text = [&](const Shape& t) { return shape_text_in_convention(conv, TensorRole::Data, t); };
-    const std::string y_text = s.hides(Fact::OutputShape) ? kHidden : shape_text(y_shape);
+    const std::string y_text = s.shown(Fact::OutputShape, shape_text(y_shape));
     const std::string layers = after_layers_text(a.settings, g.dims);
     if (!a.error.empty()) {
         ImGui::TextWrapped("y %s -> %s", y_text.c_str(), layers.c_str());

@@ -116,7 +116,7 @@ void draw_side(Ui& s, PairSide side, const Layout& L) {
     const std::vector<std::string> flow{
         "x " + python_tuple_text(g.input_shape()),
         "-> Conv2d(" + std::to_string(g.c_in) + ", " + std::to_string(C) + ", " + std::to_string(g.kernel[0]) + ")",
-        "-> y " + (s.hides(Fact::OutputShape) ? std::string(kHidden) : python_tuple_text(g.output_shape()))};
+        "-> y " + s.shown(Fact::OutputShape, python_tuple_text(g.output_shape()))};
     text_pieces(flow, ImGui::GetStyle().Colors[ImGuiCol_Text]);
     s.geometry.written[std::string("compare.") + workspace::pair_side_name(side)] =
         flow[0] + " " + flow[1] + " " + flow[2];

@@ -116,7 +116,7 @@ void draw_conv_maps(Ui& s) {
     {
         const ConvGeometry& g = s.ws.geo();
         const Convention conv = s.ws.conventions;
-        const std::string header = "y " + (s.hides(Fact::OutputShape) ? std::string(kHidden) : s.ws.texts.output_shape);
+        const std::string header = "y " + s.shown(Fact::OutputShape, s.ws.texts.output_shape);
         ImGui::TextUnformatted(header.c_str());
         s.geometry.written["feature_maps.header"] = header;
         ImGui::SameLine();

@@ -200,7 +200,7 @@ void draw_result(Ui& s) {
     const LayerTexts& t = s.ws.texts;
     const bool keras = s.ws.conventions == Convention::Keras;
     const bool hide_shape = s.hides(Fact::OutputShape), hide_params = s.hides(Fact::Params);
-    const std::string y_shape = hide_shape ? kHidden : t.output_shape;
+    const std::string y_shape = s.shown(Fact::OutputShape, t.output_shape);
     const std::string shapes = "x: " + t.input_shape + " -> y: " + y_shape;  // as the pieces below read
     ImGui::PushFont(mono_font());
     ImGui::BeginGroup();
@@ -237,7 +237,7 @@ void draw_result(Ui& s) {
     ImGui::PopFont();
     const int64_t wcount = g.c_out * g.c_in_per_group * g.kernel[0] * g.kernel[1];
     const int64_t bcount = sc.edit.layer.bias ? g.c_out : 0;
-    const std::string params = "Parameters: " + (hide_params ? std::string(kHidden) : count_text(wcount + bcount));
+    const std::string params = "Parameters: " + s.shown(Fact::Params, count_text(wcount + bcount));
     ImGui::TextColored(accent_text(), "%s", params.c_str());
     s.geometry.written["layer.params"] = params;
     if (keras) {
@@ -255,8 +255,8 @@ void draw_result(Ui& s) {
             g.dims == 2 ? std::to_string(g.kernel[0]) + "x" + std::to_string(g.kernel[1]) : std::to_string(g.kernel[1]);
         const std::string weights = "weight " + t.weight_shape + " = " + std::to_string(g.c_out) + " x " +
                                     std::to_string(g.c_in_per_group) + " x " + kernel + " = " +
-                                    (hide_params ? kHidden : count_text(wcount)) + ";  bias " +
-                                    (bcount ? (hide_params ? kHidden : count_text(bcount)) : std::string("none"));
+                                    s.shown(Fact::Params, count_text(wcount)) + ";  bias " +
+                                    (bcount ? s.shown(Fact::Params, count_text(bcount)) : std::string("none"));
         ImGui::TextWrapped("%s", weights.c_str());
         s.geometry.written["layer.weights"] = weights;
     }
@@ -361,8 +361,8 @@ void draw_transpose_result(Ui& s) {
     const TransposeScene& sc = *t.scene;
     const ConvTransposeGeometry& g = sc.geo;
     const std::string layer = transpose_layer_python_text(sc.edit.layer);
-    const bool hide_shape = s.hides(Fact::OutputShape), hide_params = s.hides(Fact::Params);
-    const std::string y_shape = hide_shape ? kHidden : shape_to_string(sc.y.shape);
+    const bool hide_shape = s.hides(Fact::OutputShape);
+    const std::string y_shape = s.shown(Fact::OutputShape, shape_to_string(sc.y.shape));
     const std::string shapes = "x: " + shape_to_string(sc.x.shape) + " -> y: " + y_shape;
     ImGui::PushFont(mono_font());
     ImGui::TextWrapped("%s", layer.c_str());
@@ -395,13 +395,12 @@ void draw_transpose_result(Ui& s) {
     }
     ImGui::PopStyleColor();
     const int64_t wcount = shape_numel(sc.w.shape), bcount = g.has_bias ? g.c_out : 0;
-    const std::string params = "Parameters: " + (hide_params ? std::string(kHidden) : count_text(wcount + bcount));
+    const std::string params = "Parameters: " + s.shown(Fact::Params, count_text(wcount + bcount));
     ImGui::TextColored(accent_text(), "%s", params.c_str());
     s.geometry.written["layer.params"] = params;
     const std::string weights = "weight " + shape_to_string(sc.w.shape) + " = (in, out/groups, " +
-                                (g.dims == 2 ? "kH, kW" : "kW") +
-                                ") = " + (hide_params ? kHidden : count_text(wcount)) + ";  bias " +
-                                (bcount ? (hide_params ? kHidden : count_text(bcount)) : "none");
+                                (g.dims == 2 ? "kH, kW" : "kW") + ") = " + s.shown(Fact::Params, count_text(wcount)) +
+                                ";  bias " + (bcount ? s.shown(Fact::Params, count_text(bcount)) : "none");
     ImGui::TextWrapped("%s", weights.c_str());
     s.geometry.written["layer.weights"] = weights;
 }

@@ -267,8 +267,7 @@ void draw_layouts(Ui& s) {
     }
     const Shape k = L.keras_shape();
     if (L.dims() == 2) {
-        const std::string moved =
-            s.hides(Fact::Layouts) ? std::string(kHidden) : python_tuple_text({k[3], k[0], k[1], k[2]});
+        const std::string moved = s.shown(Fact::Layouts, python_tuple_text({k[3], k[0], k[1], k[2]}));
         text_pieces({"np.moveaxis(kernel, -1, 0) gives (out, kH, kW, in) = " + moved + ":",
                      "fine for looping over filters, not PyTorch's " + torch_shape},
                     dim_text());

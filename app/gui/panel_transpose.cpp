@@ -533,11 +533,10 @@ void draw_transpose_sums(Ui& s) {
                 pieces.push_back((i ? "+ " : "") + num(st.channels[i].sum) + " (x[" + std::to_string(st.n) + ", " +
                                  std::to_string(st.channels[i].c_in) + "])");
             if (g.has_bias) pieces.push_back("+ bias " + num(st.bias));
-            pieces.push_back(std::string("= ") + (s.hides(Fact::OutputValue) ? kHidden : num(st.value)));
+            pieces.push_back("= " + s.shown(Fact::OutputValue, num(st.value)));
             text_pieces(pieces, ImGui::GetStyleColorVec4(ImGuiCol_Text));
             ImGui::PopFont();
-            const std::string landing =
-                s.hides(Fact::Products) ? std::string(kHidden) : std::to_string(st.contributing);
+            const std::string landing = s.shown(Fact::Products, std::to_string(st.contributing));
             ImGui::TextWrapped(
                 "%s of the window's %lld taps fall on real input elements; the rest read inserted zeros "
                 "or padding and add nothing.",

@@ -117,6 +117,23 @@ const char* const kNames[] = {
     // the Weight layouts window
     "layouts_pytorch", "layouts_keras", "layouts_pytorch_offset", "layouts_keras_offset"};
 
+// The fact a placeholder of an answer gives away, if any.
+std::optional<Fact> fact_of(const std::string& name) {
+    static const std::pair<Fact, const char*> groups[] = {
+        {Fact::OutputShape,
+         " output_shape keras_output_shape t_output_shape formula_h formula_w formula_l t_formula_h t_formula_w "
+         "t_formula_l "},
+        {Fact::Params, " params t_params weight_count bias_count macs "},
+        {Fact::OutputValue, " value sum equation t_value compare_batch compare_channels "},
+        {Fact::PooledShape, " pooled_shape "},
+        {Fact::Layouts, " layouts_keras_offset "},  // (not {layouts_keras}: the element's index is the question's)
+        {Fact::Products, " t_min_products t_max_products "}};
+    for (const auto& [fact, names] : groups)
+        if (std::string(names).find(" " + name + " ") != std::string::npos) return fact;
+    if (name.size() > 2 && name[0] == 'y' && name[1] == '[') return Fact::OutputValue;  // {y[n,c,h,w]}
+    return std::nullopt;
+}
+
 bool known_name(const std::string& n) {
     if (std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; })) return true;
     // tensor elements: y[..] x[..] w[..] b[..] with 1 to 4 integers
@@ -303,6 +320,16 @@ Lesson lesson_parse(const std::string& text, const std::string& name) {
     }
     for (LessonStep& s : lesson.steps)
         while (!s.text.empty() && s.text.back() == '\n') s.text.pop_back();
+    // what each question hides while it waits: its 'conceal:' lines, what its answer's placeholders name, the notes
+    for (LessonStep& s : lesson.steps) {
+        if (!s.question) continue;
+        std::vector<Fact>& facts = s.question->conceal;
+        for (const std::string& placeholder : lesson_placeholders(s.question->answer))
+            if (const auto f = fact_of(placeholder)) facts.push_back(*f);
+        facts.push_back(Fact::Notes);
+        std::sort(facts.begin(), facts.end());
+        facts.erase(std::unique(facts.begin(), facts.end()), facts.end());
+    }
     return lesson;
 }
 
@@ -572,23 +599,6 @@ std::string evaluate(const std::string& n, const LessonContext& c) {
     throw NotAvailable{"unknown"};
 }
 
-// The fact a placeholder of an answer gives away, if any.
-std::optional<Fact> fact_of(const std::string& name) {
-    static const std::pair<Fact, const char*> groups[] = {
-        {Fact::OutputShape,
-         " output_shape keras_output_shape t_output_shape formula_h formula_w formula_l t_formula_h t_formula_w "
-         "t_formula_l "},
-        {Fact::Params, " params t_params weight_count bias_count macs "},
-        {Fact::OutputValue, " value sum equation t_value compare_batch compare_channels "},
-        {Fact::PooledShape, " pooled_shape "},
-        {Fact::Layouts, " layouts_keras_offset "},  // (not {layouts_keras}: the element's index is the question's)
-        {Fact::Products, " t_min_products t_max_products "}};
-    for (const auto& [fact, names] : groups)
-        if (std::string(names).find(" " + name + " ") != std::string::npos) return fact;
-    if (name.size() > 2 && name[0] == 'y' && name[1] == '[') return Fact::OutputValue;  // {y[n,c,h,w]}
-    return std::nullopt;
-}
-
 // A placeholder's value as a pending question shows it (LessonContext::hidden).
 std::string concealed(const std::string& name, const std::string& value, const std::vector<Fact>& hidden) {
     const std::optional<Fact> f = fact_of(name);
@@ -725,20 +735,14 @@ AnswerVerdict lesson_check_answer(const std::string& given, const std::string& e
 
 // ---- what a pending question hides ----
 
-std::vector<Fact> lesson_conceals(const LessonStep& step) {
-    if (!step.question) return {};
-    std::vector<Fact> facts = step.question->conceal;
-    for (const std::string& name : lesson_placeholders(step.question->answer))
-        if (const auto f = fact_of(name)) facts.push_back(*f);
-    facts.push_back(Fact::Notes);
-    std::sort(facts.begin(), facts.end());
-    facts.erase(std::unique(facts.begin(), facts.end()), facts.end());
-    return facts;
+const std::vector<Fact>& lesson_conceals(const LessonStep& step) {
+    static const std::vector<Fact> none;
+    return step.question ? step.question->conceal : none;
 }
 
 bool LessonRun::hides(Fact f) const {
-    if (step < 0 || step >= steps() || !current().question || revealed) return false;
-    const std::vector<Fact> facts = lesson_conceals(current());
+    if (step < 0 || step >= steps() || revealed) return false;
+    const std::vector<Fact>& facts = lesson_conceals(current());
     return std::find(facts.begin(), facts.end(), f) != facts.end();
 }
 

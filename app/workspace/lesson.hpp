@@ -77,7 +77,9 @@ std::string hide_result(const std::string& text, int keep);
 
 struct LessonQuestion {
     std::string ask, answer, hint, reveal;  // templates (placeholders filled in when shown)
-    std::vector<Fact> conceal;              // 'conceal:' lines
+    // what the window hides while the question waits: its 'conceal:' lines, the facts its answer's placeholders
+    // name and Notes, sorted (lesson_parse adds the last two)
+    std::vector<Fact> conceal;
     int line = 0;
 };
 
@@ -150,8 +152,8 @@ AnswerVerdict lesson_check_answer(const std::string& given, const std::string& e
 // What a step's question hides while it waits (none without a question): the facts its answer's placeholders name
 // ({output_shape} {formula_h} ... -> OutputShape; {params} {weight_count} {bias_count} {macs} -> Params; {y[...]}
 // {value} {sum} {equation} {compare_batch} ... -> OutputValue; {pooled_shape}; {layouts_keras_offset} ...;
-// {t_max_products} ...), its 'conceal:' lines, and Notes. Sorted, no repeats.
-std::vector<Fact> lesson_conceals(const LessonStep& step);
+// {t_max_products} ...), its 'conceal:' lines, and Notes. Sorted, no repeats (LessonQuestion::conceal).
+const std::vector<Fact>& lesson_conceals(const LessonStep& step);
 
 // ---- a lesson being followed ----
 struct LessonRun {
